@@ -1,0 +1,47 @@
+// Builds every entry of the exports map (and the CLI) to dist/ as ESM, with one .d.ts per entry.
+// Modules are preserved one file each (entries at dist/<entry>.js, the rest under dist/src/ and dist/adapters/): `yibao-guard` and `yibao-guard/idb`
+// share one copy of the core (one YibaoGuardError class), and with "sideEffects": false an app's bundler
+// drops every module it does not use, so importing a validator does not pull in every schema.
+import { builtinModules } from 'node:module';
+import { readFileSync } from 'node:fs';
+import esbuild from 'rollup-plugin-esbuild';
+import { dts } from 'rollup-plugin-dts';
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+
+/** Library entries: the exports map's subpaths. */
+export const entries = {
+  index: 'src/index.ts',
+  idb: 'adapters/idb/index.ts',
+  sqlite: 'adapters/sqlite/index.ts',
+  simulator: 'adapters/simulator/index.ts',
+  his: 'adapters/his/index.ts',
+};
+
+const dependencies = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})];
+const external = (id) =>
+  id.startsWith('node:') ||
+  builtinModules.includes(id) ||
+  dependencies.some((dep) => id === dep || id.startsWith(`${dep}/`));
+
+export default [
+  {
+    input: { ...entries, cli: 'adapters/cli/main.ts' },
+    external,
+    plugins: [esbuild({ target: 'es2022', tsconfig: 'tsconfig.json' })],
+    output: {
+      dir: 'dist',
+      format: 'es',
+      preserveModules: true,
+      preserveModulesRoot: '.',
+      entryFileNames: '[name].js',
+      banner: (chunk) => (chunk.isEntry && chunk.name === 'cli' ? '#!/usr/bin/env node' : ''),
+    },
+  },
+  {
+    input: entries,
+    external,
+    plugins: [dts({ tsconfig: 'tsconfig.json' })],
+    output: { dir: 'dist', format: 'es', entryFileNames: '[name].d.ts', chunkFileNames: 'chunks/[name]-[hash].d.ts' },
+  },
+];

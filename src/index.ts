@@ -1,0 +1,25 @@
+/**
+ * yibao-guard: 医保基金合规收银 SDK. This file is the public API of the platform-free core and nothing else.
+ *
+ * @packageDocumentation
+ */
+export * from './errors/index.js';
+export * from './codes/index.js';
+export { yuanToFen, fenToYuan, fenToYuanNumber, priceToMicros, microsToPrice, lineAmountFen, quantityToTenThousandths, type Fen } from './money.js';
+export * from './schemas/index.js';
+export type {
+  Storage,
+  StorageLayout,
+  StorageNames,
+  StoreName,
+  JournalName,
+  StoredRecord,
+  JournalEntry,
+  ExpectedRev,
+  WriteOp,
+  WriteReceipt,
+  ListOptions,
+  ReadOptions,
+  JsonValue,
+} from './storage.js';
+export * from './storage/index.js';

@@ -1,0 +1,91 @@
+import * as z from 'zod/mini';
+import { AreaCodeSchema, Ed25519SignatureSchema, EpochMsSchema, ReasonCodeSchema, IdSchema, NameSchema, TextSchema } from './primitives.js';
+
+/** The stable ids of the pharmacy rules. A rule pack parameterises them; findings name them. */
+export const RULE_IDS = [
+  'substitution',
+  'rx-required',
+  'payment-scope',
+  'days-supply',
+  'repeat-purchase',
+  'amount-limit',
+  'trace-code-missing',
+  'trace-code-mismatch',
+  'trace-code-duplicate',
+  'stock-shortfall',
+  'pharmacy-suspended',
+  'buyer-status',
+  'out-of-area-key-drug',
+  'key-drug-volume',
+] as const;
+export const RuleIdSchema = z.enum(RULE_IDS);
+export type RuleId = z.infer<typeof RuleIdSchema>;
+
+/** A rule parameter: a number, a string, a flag, or a list of them (thresholds, day counts, codes). */
+export const RuleParamSchema = z.union([
+  z.number(),
+  z.string().check(z.maxLength(500)),
+  z.boolean(),
+  z.array(z.union([z.number(), z.string().check(z.maxLength(200))])).check(z.maxLength(10_000)),
+]);
+
+/** How the pack sets one rule: on or off, a severity that replaces the rule's default, and its parameters. */
+export const RuleSettingSchema = z.object({
+  enabled: z.boolean(),
+  severity: z.optional(z.enum(['info', 'warning', 'block'])),
+  params: z.record(z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9]*$/)), RuleParamSchema),
+});
+
+/** A key drug to monitor (seed 003 attachment 1), by generic name and dosage form. */
+export const KeyDrugSchema = z.object({
+  kind: z.enum(['western', 'patent', 'herbal', 'consumable']),
+  name: NameSchema,
+  dosageForm: z.optional(z.string().check(z.maxLength(100))),
+});
+
+/** A reason a pharmacist may give when overriding a warning. */
+export const OverrideReasonSchema = z.object({
+  code: ReasonCodeSchema,
+  label: TextSchema,
+});
+
+/**
+ * A rule pack: data, not code. Published and signed by the platform, verified before use, swapped without a
+ * release. A newer `version` replaces an older one; a pack outside its validity window is not used.
+ */
+export const RulePackSchema = z
+  .object({
+    format: z.literal('yibao-guard.rule-pack/1'),
+    packId: IdSchema,
+    version: z.int().check(z.gte(1)),
+    issuer: NameSchema,
+    /** The 医保区划 whose policy it carries. */
+    area: AreaCodeSchema,
+    issuedAt: EpochMsSchema,
+    validFrom: EpochMsSchema,
+    validUntil: EpochMsSchema,
+    rules: z.partialRecord(RuleIdSchema, RuleSettingSchema),
+    overrideReasons: z.array(OverrideReasonSchema).check(z.minLength(1), z.maxLength(100)),
+    keyDrugs: z.array(KeyDrugSchema).check(z.maxLength(1000)),
+  })
+  .check(
+    z.refine((pack) => pack.validUntil > pack.validFrom, { message: 'validUntil must be after validFrom', path: ['validUntil'] }),
+    z.refine((pack) => new Set(pack.overrideReasons.map((r) => r.code)).size === pack.overrideReasons.length, {
+      message: 'Override reason codes must be unique',
+      path: ['overrideReasons'],
+    }),
+  );
+
+/** A pack as published: the pack, the id of the platform key that signed it, and the Ed25519 signature (base64url). */
+export const SignedRulePackSchema = z.object({
+  pack: RulePackSchema,
+  keyId: IdSchema,
+  sig: Ed25519SignatureSchema,
+});
+
+export type RuleParam = z.infer<typeof RuleParamSchema>;
+export type RuleSetting = z.infer<typeof RuleSettingSchema>;
+export type KeyDrug = z.infer<typeof KeyDrugSchema>;
+export type OverrideReason = z.infer<typeof OverrideReasonSchema>;
+export type RulePack = z.infer<typeof RulePackSchema>;
+export type SignedRulePack = z.infer<typeof SignedRulePackSchema>;

@@ -1,0 +1,86 @@
+/**
+ * The size a browser pays for yibao-guard. Builds the package, bundles a small fixture per entry with esbuild
+ * (minified, as an app would ship it), gzips it and holds it under a ceiling; the root bundle must also stay
+ * free of Node-only and test-only code. Sizes are printed so a regression is visible before it fails.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+
+const root = new URL('../../', import.meta.url).pathname;
+const KB = 1024;
+
+interface Fixture {
+  readonly name: string;
+  readonly platform: 'browser' | 'node';
+  readonly source: string;
+  readonly ceilingKb: number;
+  readonly forbidden: readonly string[];
+}
+
+const BROWSER_FORBIDDEN = ['node:', 'better-sqlite3', 'msw', 'fake-indexeddb', 'playwright', 'vitest', 'fast-check'];
+
+const fixtures: Fixture[] = [
+  // Everything the root exports, so tree-shaking cannot hide growth.
+  { name: 'root (everything)', platform: 'browser', source: `import * as yg from 'yibao-guard'; console.log(yg);`, ceilingKb: 40, forbidden: BROWSER_FORBIDDEN },
+  // What a small till uses: validators and masks only.
+  {
+    name: 'root (validators only)',
+    platform: 'browser',
+    source: `import { isValidResidentId, maskResidentId, parseTraceCode } from 'yibao-guard'; console.log(isValidResidentId, maskResidentId, parseTraceCode);`,
+    ceilingKb: 6,
+    forbidden: [...BROWSER_FORBIDDEN, 'zod'],
+  },
+  {
+    name: 'core + idb',
+    platform: 'browser',
+    source: `import * as yg from 'yibao-guard'; import * as idb from 'yibao-guard/idb'; console.log(yg, idb);`,
+    ceilingKb: 40,
+    forbidden: BROWSER_FORBIDDEN,
+  },
+  { name: 'sqlite', platform: 'node', source: `import * as m from 'yibao-guard/sqlite'; console.log(m);`, ceilingKb: 200, forbidden: ['msw', 'vitest'] },
+  { name: 'simulator', platform: 'node', source: `import * as m from 'yibao-guard/simulator'; console.log(m);`, ceilingKb: 300, forbidden: ['vitest'] },
+  { name: 'his', platform: 'node', source: `import * as m from 'yibao-guard/his'; console.log(m);`, ceilingKb: 200, forbidden: ['msw', 'vitest'] },
+];
+
+let dir: string;
+
+beforeAll(() => {
+  execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'pipe' });
+  // Inside the package, so that `import 'yibao-guard'` resolves by self-reference through the exports map,
+  // as it would in an app after `npm install yibao-guard`.
+  dir = join(root, 'test/size/.fixtures');
+  mkdirSync(dir, { recursive: true });
+  return () => rmSync(dir, { recursive: true, force: true });
+});
+
+async function bundle(fixture: Fixture): Promise<string> {
+  const entry = join(dir, `${fixture.name.replace(/\W+/g, '-')}.mjs`);
+  writeFileSync(entry, fixture.source);
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: fixture.platform,
+    write: false,
+    // Peer dependencies a Node app installs itself are not part of our size.
+    external: fixture.platform === 'node' ? ['better-sqlite3'] : [],
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0]?.text ?? '';
+}
+
+describe('bundle size', () => {
+  it.each(fixtures)('$name stays under its ceiling and carries no forbidden code', async (fixture) => {
+    const code = await bundle(fixture);
+    expect(code.length).toBeGreaterThan(0);
+    const gz = gzipSync(code, { level: 9 }).length;
+    console.log(`size: ${fixture.name}: ${(code.length / KB).toFixed(1)} KB min, ${(gz / KB).toFixed(1)} KB min+gz (ceiling ${fixture.ceilingKb} KB)`);
+    expect(gz).toBeLessThanOrEqual(fixture.ceilingKb * KB);
+    for (const name of fixture.forbidden) expect(code, `${fixture.name} contains ${name}`).not.toContain(name);
+  });
+});
