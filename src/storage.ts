@@ -11,9 +11,23 @@
  * Every change goes through {@link Storage.write}: one batch of operations that is applied whole or not at
  * all, and batches never interleave. A sale and the outbox records that report it are one batch.
  *
- * Values are JSON values (objects, arrays, strings, finite numbers, booleans, null). What comes back is a
- * fresh copy: changing it changes nothing stored. Adapters hand back what they stored; callers that need
- * a stronger type parse it with its schema at this edge.
+ * Values are JSON values (objects, arrays, strings, finite numbers, booleans, null), with JSON's rules in
+ * every adapter: properties whose value is `undefined` are dropped, a `Date` becomes its ISO string, and a
+ * BigInt, a non-finite number, a cycle or a throwing `toJSON` refuses the whole batch with
+ * `STORAGE_INVALID_VALUE` (an IndexedDB adapter must not rely on structured clone, which keeps more). What
+ * comes back is a fresh copy: changing it changes nothing stored. Adapters hand back what they stored;
+ * callers that need a stronger type parse it with its schema at this edge.
+ *
+ * Keys are non-empty strings of at most 512 UTF-16 code units with no lone surrogate; any other key is
+ * refused with `STORAGE_INVALID_VALUE`, on reads as on writes.
+ *
+ * Calls on one storage take effect in the order they are made: a read started after a write (even one not
+ * yet awaited) sees it.
+ *
+ * Revisions: a record that is deleted and put again starts over at rev 1, so a lease or counter record
+ * that guards with `expect` should be updated, never deleted. `expect: null` on a delete means "must not
+ * exist". A layout with empty, duplicate or shared store/journal names is refused at open with
+ * `STORAGE_FAILED`.
  */
 
 /** A JSON value as storage keeps it. */

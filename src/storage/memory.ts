@@ -497,9 +497,10 @@ function upperBound(keys: readonly string[], key: string): number {
 /** Anything thrown that is not already a StorageError becomes STORAGE_FAILED (a bug, not bad input). */
 function asStorageError(error: unknown, what: string): StorageError {
   if (error instanceof StorageError) return error;
+  const write = what === 'write';
   return new StorageError('STORAGE_FAILED', {
-    message: `Memory storage: ${what} failed unexpectedly; nothing was written`,
-    messageZh: `内存存储：操作（${what}）意外失败，本次写入未生效`,
+    message: `Memory storage: ${what} failed unexpectedly${write ? '; nothing was written' : ''}`,
+    messageZh: `内存存储：操作（${what}）意外失败${write ? '，本次写入未生效' : ''}`,
     cause: error,
   });
 }
