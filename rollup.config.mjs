@@ -28,11 +28,14 @@ export default [
   {
     input: { ...entries, cli: 'adapters/cli/main.ts' },
     external,
+    // Never keep a bare `import 'dep'` for a dependency whose exports went unused: apps would pay for it.
+    treeshake: { moduleSideEffects: 'no-external' },
     plugins: [esbuild({ target: 'es2022', tsconfig: 'tsconfig.json' })],
     output: {
       dir: 'dist',
       format: 'es',
       preserveModules: true,
+      hoistTransitiveImports: false,
       preserveModulesRoot: '.',
       entryFileNames: '[name].js',
       banner: (chunk) => (chunk.isEntry && chunk.name === 'cli' ? '#!/usr/bin/env node' : ''),

@@ -23,3 +23,6 @@ export type {
   JsonValue,
 } from './storage.js';
 export * from './storage/index.js';
+export { canonicalJson } from './canonical-json.js';
+export * from './crypto/index.js';
+export * from './platform/index.js';

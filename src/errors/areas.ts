@@ -9,6 +9,8 @@ type CodesOf<Area extends string> = {
 export type InputErrorCode = CodesOf<'input'>;
 /** Codes of the storage adapters. */
 export type StorageErrorCode = CodesOf<'storage'>;
+/** Codes of the platform client. */
+export type PlatformErrorCode = CodesOf<'platform'>;
 
 /** Where zod (or a hand-written parser) found input at fault: a path and a message, never the input's value. */
 export interface InputIssue {
@@ -52,5 +54,77 @@ export class NotBuiltError extends YibaoGuardError {
       messageZh: `yibao-guard/${entry} 尚未实现`,
     });
     this.name = 'NotBuiltError';
+  }
+}
+
+/** What every platform error says about the call it concerns. */
+export interface PlatformCallInfo {
+  /** The transaction number (`infno`). */
+  readonly infno: string;
+  /** The request's `msgid`: the key to ask about, or reverse (2601), a write whose answer was lost. */
+  readonly msgid: string;
+}
+
+/** The base of the platform client's errors. */
+export class PlatformError extends YibaoGuardError {
+  declare readonly code: PlatformErrorCode;
+  readonly infno: string;
+  readonly msgid: string;
+
+  constructor(code: PlatformErrorCode, call: PlatformCallInfo, details: ErrorDetails = {}) {
+    super(code, details);
+    this.name = 'PlatformError';
+    this.infno = call.infno;
+    this.msgid = call.msgid;
+  }
+}
+
+/**
+ * The platform answered with a non-zero `infcode`: it refused the business (-2) or failed (-1). The
+ * platform's own code and message are kept; `messageZh` shows the platform's text to staff.
+ */
+export class PlatformRejectedError extends PlatformError {
+  /** The platform's `infcode` (-1 system failure, -2 business error, or a provincial code). */
+  readonly infcode: number;
+  /** The platform's `err_msg`, masked of personal data. */
+  readonly platformMessage: string;
+
+  constructor(call: PlatformCallInfo, infcode: number, platformMessage: string) {
+    super('PLATFORM_REJECTED', call, {
+      message: `The platform rejected ${call.infno} (infcode ${infcode}): ${platformMessage}`,
+      messageZh: `医保平台拒绝了 ${call.infno} 交易（infcode ${infcode}）：${platformMessage}`,
+    });
+    this.name = 'PlatformRejectedError';
+    this.infcode = infcode;
+    this.platformMessage = platformMessage;
+  }
+}
+
+/**
+ * No usable answer: the network failed, the request timed out, the gateway answered 5xx or 429. Nothing is
+ * known to have happened, except for writes, which are raised as `PLATFORM_OUTCOME_UNKNOWN` instead.
+ */
+export class PlatformUnavailableError extends PlatformError {
+  /** The HTTP status, when there was an answer. */
+  declare readonly status?: number;
+  /** How long the platform asked us to wait (Retry-After), in ms. */
+  declare readonly retryAfterMs?: number;
+
+  constructor(call: PlatformCallInfo, details: ErrorDetails & { status?: number; retryAfterMs?: number; outcomeUnknown?: boolean } = {}) {
+    super(details.outcomeUnknown ? 'PLATFORM_OUTCOME_UNKNOWN' : 'PLATFORM_UNAVAILABLE', call, details);
+    this.name = 'PlatformUnavailableError';
+    if (details.status !== undefined) this.status = details.status;
+    if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
+  }
+}
+
+/** The platform answered, but not in the interface's form (not JSON, a missing field, a wrong type). */
+export class PlatformProtocolError extends PlatformError {
+  readonly issues: readonly InputIssue[];
+
+  constructor(call: PlatformCallInfo, details: ErrorDetails & { issues?: readonly InputIssue[] } = {}) {
+    super('PLATFORM_PROTOCOL', call, details);
+    this.name = 'PlatformProtocolError';
+    this.issues = details.issues ?? [];
   }
 }

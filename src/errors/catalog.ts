@@ -34,8 +34,27 @@ export const ERROR_CATALOG = {
     en: 'Storage quota exceeded; nothing was written',
   },
   STORAGE_FAILED: { area: 'storage', zh: '本地存储写入失败，本次写入未生效', en: 'Storage write failed; nothing was written' },
+  // The provincial platform.
+  PLATFORM_REJECTED: { area: 'platform', zh: '医保平台拒绝了本次交易', en: 'The platform rejected the transaction' },
+  PLATFORM_UNAVAILABLE: {
+    area: 'platform',
+    zh: '医保平台暂时无法访问，请稍后重试；医保结算不能离线进行，自费销售不受影响',
+    en: 'The platform cannot be reached; insured settlement needs it, self-pay sales do not',
+  },
+  PLATFORM_PROTOCOL: { area: 'platform', zh: '医保平台返回的数据格式不正确', en: 'The platform answered with data that does not follow the interface' },
+  PLATFORM_OUTCOME_UNKNOWN: {
+    area: 'platform',
+    zh: '交易结果未知，须冲正或查询后再继续，切勿重复收费',
+    en: 'The outcome of the transaction is unknown; reverse or query it before going on, never charge twice',
+  },
+  PLATFORM_SIGN_IN_FAILED: { area: 'platform', zh: '医保平台签到失败', en: 'Sign-in to the platform failed' },
   // Package entries that a later release fills.
   NOT_BUILT_YET: { area: 'package', zh: '该功能尚未实现', en: 'This entry point is not built yet' },
+  ENVIRONMENT_UNSUPPORTED: {
+    area: 'package',
+    zh: '当前运行环境缺少所需功能（如 WebCrypto）',
+    en: 'This runtime lacks a capability yibao-guard needs (such as WebCrypto)',
+  },
 } as const satisfies Record<string, { area: string; zh: string; en: string }>;
 
 /** A stable error code: branch on this, never on the message. */

@@ -65,6 +65,20 @@ export const PersonBaseInfoSchema = z.looseObject({
   brdy: optionalWireDate,
   /** 年龄 (number or string on the wire). */
   age: z.optional(z.nullable(z.pipe(wireText, z.transform((v) => (v === '' ? undefined : Number(v)))))),
+  /** 生存状态 (provincial): 1 alive, 2 deceased (from the civil-affairs death register, 冒用死亡人员 checks). */
+  surv_stas: optionalWireText,
+  /** 联网结算暂停标志 (provincial): 1 when networked settlement is suspended for this person (seed 004 (十二)). */
+  setl_paus_flag: optionalWireText,
+  /** 失信标志 (provincial): 1 when the person is on the medical-insurance credit blacklist. */
+  crdt_blklst_flag: optionalWireText,
+});
+
+/** `opspinfo[]` (provincial, as 5301 returns it): 门诊慢特病 registrations. */
+export const PersonChronicDiseaseSchema = z.looseObject({
+  opsp_dise_code: wireText,
+  opsp_dise_name: optionalWireText,
+  begndate: optionalWireDate,
+  enddate: optionalWireDate,
 });
 
 /** `insuinfo[]`: one entry per insurance the person holds. */
@@ -103,9 +117,11 @@ export const PersonQueryOutputSchema = z.looseObject({
   baseinfo: PersonBaseInfoSchema,
   insuinfo: z.array(PersonInsuranceSchema).check(z.maxLength(50)),
   idetinfo: z.optional(z.nullable(z.array(PersonIdentitySchema).check(z.maxLength(50)))),
+  opspinfo: z.optional(z.nullable(z.array(PersonChronicDiseaseSchema).check(z.maxLength(100)))),
 });
 
 export type PersonBaseInfo = z.infer<typeof PersonBaseInfoSchema>;
 export type PersonInsurance = z.infer<typeof PersonInsuranceSchema>;
 export type PersonIdentity = z.infer<typeof PersonIdentitySchema>;
+export type PersonChronicDisease = z.infer<typeof PersonChronicDiseaseSchema>;
 export type PersonQueryOutput = z.infer<typeof PersonQueryOutputSchema>;
