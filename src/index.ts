@@ -26,3 +26,5 @@ export * from './storage/index.js';
 export { canonicalJson } from './canonical-json.js';
 export * from './crypto/index.js';
 export * from './platform/index.js';
+export * from './voucher/index.js';
+export { TERMINAL_NAMES, type TerminalLayout, type VoucherUseRecord } from './layout.js';

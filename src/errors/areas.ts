@@ -11,6 +11,8 @@ export type InputErrorCode = CodesOf<'input'>;
 export type StorageErrorCode = CodesOf<'storage'>;
 /** Codes of the platform client. */
 export type PlatformErrorCode = CodesOf<'platform'>;
+/** Codes of voucher verification: the ways a buyer is refused at the till. */
+export type VoucherErrorCode = CodesOf<'voucher'>;
 
 /** Where zod (or a hand-written parser) found input at fault: a path and a message, never the input's value. */
 export interface InputIssue {
@@ -126,5 +128,21 @@ export class PlatformProtocolError extends PlatformError {
     super('PLATFORM_PROTOCOL', call, details);
     this.name = 'PlatformProtocolError';
     this.issues = details.issues ?? [];
+  }
+}
+
+/**
+ * A buyer is refused at the till: the voucher cannot be read or used, or the person may not draw on the fund.
+ * `selfPayAllowed` tells the till whether the sale may go on as 自费 (true only when the platform was
+ * unreachable: a refused person or voucher is not a reason to sell the same goods for cash instead).
+ */
+export class VoucherError extends YibaoGuardError {
+  declare readonly code: VoucherErrorCode;
+  readonly selfPayAllowed: boolean;
+
+  constructor(code: VoucherErrorCode, details: ErrorDetails & { selfPayAllowed?: boolean } = {}) {
+    super(code, details);
+    this.name = 'VoucherError';
+    this.selfPayAllowed = details.selfPayAllowed ?? false;
   }
 }

@@ -48,6 +48,38 @@ export const ERROR_CATALOG = {
     en: 'The outcome of the transaction is unknown; reverse or query it before going on, never charge twice',
   },
   PLATFORM_SIGN_IN_FAILED: { area: 'platform', zh: '医保平台签到失败', en: 'Sign-in to the platform failed' },
+  PLATFORM_AUTH_FAILED: {
+    area: 'platform',
+    zh: '医保网关拒绝了接入凭证，请检查接入编号、密钥和终端时钟',
+    en: 'The platform gateway refused the credentials; check the access id, secret and clock',
+  },
+  // Real-name voucher verification (实名购药).
+  VOUCHER_UNREADABLE: { area: 'voucher', zh: '无法识别该凭证，请重新扫码或刷卡', en: 'The voucher could not be read; scan or swipe it again' },
+  VOUCHER_NOT_ALLOWED: { area: 'voucher', zh: '本地政策不允许仅凭身份证购药结算', en: 'Local policy does not allow insured purchases with the resident ID card alone' },
+  VOUCHER_INVALID: { area: 'voucher', zh: '医保凭证无效', en: 'The voucher is not valid' },
+  VOUCHER_EXPIRED: {
+    area: 'voucher',
+    zh: '医保电子凭证已过期或已使用，请参保人刷新医保码后重新扫码',
+    en: 'The e-voucher has expired or was already used; ask the buyer to refresh the QR code',
+  },
+  VOUCHER_MISMATCH: { area: 'voucher', zh: '社保卡与身份证不是同一人', en: 'The card and the resident ID do not belong to the same person' },
+  VOUCHER_OFFLINE: {
+    area: 'voucher',
+    zh: '医保平台无法访问，暂不能医保结算；可按自费销售',
+    en: 'The platform cannot be reached: no insured settlement now; the sale may proceed as self-pay',
+  },
+  BUYER_NOT_INSURED: { area: 'voucher', zh: '未参保或参保已终止，不能医保结算', en: 'The person is not insured or the insurance has ended' },
+  BUYER_INSURANCE_SUSPENDED: { area: 'voucher', zh: '参保人已暂停参保，不能医保结算', en: 'The insurance is suspended' },
+  BUYER_DECEASED: {
+    area: 'voucher',
+    zh: '该参保人已死亡，凭证不得使用；请核实购药人身份',
+    en: 'The holder is recorded as deceased; the voucher must not be used. Check who is buying',
+  },
+  BUYER_SETTLEMENT_SUSPENDED: {
+    area: 'voucher',
+    zh: '该参保人联网结算已暂停（医保失信等），不能医保结算',
+    en: 'Networked settlement is suspended for this person (credit blacklist or sanction)',
+  },
   // Package entries that a later release fills.
   NOT_BUILT_YET: { area: 'package', zh: '该功能尚未实现', en: 'This entry point is not built yet' },
   ENVIRONMENT_UNSUPPORTED: {

@@ -3,3 +3,8 @@ export * from './codecs.js';
 export * from './envelope.js';
 export * from './transactions.js';
 export * from './gateway.js';
+export * from './msgid.js';
+export type { PlatformEvent, PlatformAttemptEvent, PlatformSignInExpiredEvent, PlatformResultEvent } from './events.js';
+export { createPlatformClient } from './client.js';
+export type { PlatformClient, PlatformClientOptions, CallOptions, PersonCallOptions, PreparedCall, ReportInfno } from './client.js';
+export type { PlatformFetch } from './transport.js';

@@ -9,3 +9,4 @@ export * from './invoice.js';
 export * from './stock.js';
 export * from './rule-pack.js';
 export * from './finding.js';
+export * from './audit.js';

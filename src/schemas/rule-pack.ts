@@ -50,6 +50,29 @@ export const OverrideReasonSchema = z.object({
 });
 
 /**
+ * How the till identifies buyers (实名购药), as local policy sets it: whether 身份证 alone may be used, and when
+ * repeated verifications of one person look like a lent or traded voucher (velocity).
+ */
+export const VoucherPolicySchema = z.object({
+  /** 身份证 alone is accepted for insured purchases (some areas allow it, most require the e-voucher or card). */
+  residentIdAlone: z.boolean(),
+  /** The window over which verifications of one person are counted, in minutes. */
+  velocityWindowMinutes: z.int().check(z.gte(1), z.lte(7 * 24 * 60)),
+  /** More verifications than this in the window at this store draw a warning. */
+  maxVerificationsPerWindow: z.int().check(z.gte(1), z.lte(1000)),
+  /** Verifications from more terminals than this in the window draw a warning. */
+  maxTerminalsPerWindow: z.int().check(z.gte(1), z.lte(100)),
+});
+
+/** The policy a till applies when no rule pack says otherwise. */
+export const DEFAULT_VOUCHER_POLICY: VoucherPolicy = {
+  residentIdAlone: false,
+  velocityWindowMinutes: 30,
+  maxVerificationsPerWindow: 3,
+  maxTerminalsPerWindow: 1,
+};
+
+/**
  * A rule pack: data, not code. Published and signed by the platform, verified before use, swapped without a
  * release. A newer `version` replaces an older one; a pack outside its validity window is not used.
  */
@@ -67,6 +90,7 @@ export const RulePackSchema = z
     rules: z.partialRecord(RuleIdSchema, RuleSettingSchema),
     overrideReasons: z.array(OverrideReasonSchema).check(z.minLength(1), z.maxLength(100)),
     keyDrugs: z.array(KeyDrugSchema).check(z.maxLength(1000)),
+    voucherPolicy: z.optional(VoucherPolicySchema),
   })
   .check(
     z.refine((pack) => pack.validUntil > pack.validFrom, { message: 'validUntil must be after validFrom', path: ['validUntil'] }),
@@ -87,5 +111,6 @@ export type RuleParam = z.infer<typeof RuleParamSchema>;
 export type RuleSetting = z.infer<typeof RuleSettingSchema>;
 export type KeyDrug = z.infer<typeof KeyDrugSchema>;
 export type OverrideReason = z.infer<typeof OverrideReasonSchema>;
+export type VoucherPolicy = z.infer<typeof VoucherPolicySchema>;
 export type RulePack = z.infer<typeof RulePackSchema>;
 export type SignedRulePack = z.infer<typeof SignedRulePackSchema>;
