@@ -15,6 +15,7 @@ export const entries = {
   idb: 'adapters/idb/index.ts',
   sqlite: 'adapters/sqlite/index.ts',
   simulator: 'adapters/simulator/index.ts',
+  'simulator-msw': 'adapters/simulator/msw.ts',
   his: 'adapters/his/index.ts',
 };
 

@@ -1,7 +1,23 @@
 import { readFileSync } from 'node:fs';
-import { runCli } from './run.js';
+import { runCli, type CliIo } from './run.js';
+import { runSim } from './sim.js';
 
 // Built to dist/cli.js: package.json is one level up, in the repo and when installed.
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const io: CliIo = { out: (line) => console.log(line), err: (line) => console.error(line) };
+const [command, ...rest] = process.argv.slice(2);
 
-process.exitCode = runCli(process.argv.slice(2), { out: (line) => console.log(line), err: (line) => console.error(line) }, version);
+if (command === 'sim') {
+  // The one long-running command: it keeps the process alive until Ctrl-C (SIGINT) or SIGTERM closes the server.
+  const { code, server } = await runSim(rest, io);
+  process.exitCode = code;
+  if (server) {
+    const stop = () => {
+      void server.close().then(() => io.out('模拟器已停止 / simulator stopped'));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  }
+} else {
+  process.exitCode = runCli(process.argv.slice(2), io, version);
+}

@@ -14,13 +14,18 @@ const HELP = `yibao-guard — 医保基金合规收银 SDK
 
 用法 / usage:
   yibao-guard demo              演示收银终端 / the demo terminal (npm start)
+  yibao-guard sim [--port 8787] 启动医保平台模拟器 / start the platform simulator on 127.0.0.1 (--port 0: any free port)
   yibao-guard check <code>...   校验身份证、追溯码、条码、区划、医保编码 / validate IDs, trace codes, barcodes, area and item codes
   yibao-guard help              本帮助 / this help
 `;
 
 /**
  * Runs the `yibao-guard` command with its arguments and returns the exit code. Pure apart from `io`, so the
- * tests drive it directly and `main.ts` only wires it to the process.
+ * tests drive it directly and `main.ts` only wires it to the process. `sim`, the one long-running command, is
+ * asynchronous and lives in `sim.ts`; `main.ts` dispatches it there.
+ *
+ * @example
+ * runCli(['check', '81234560000000000017'], { out: console.log, err: console.error }, '0.1.0') // 0
  */
 export function runCli(args: readonly string[], io: CliIo, version: string): number {
   const [command = 'help', ...rest] = args;
@@ -42,11 +47,16 @@ export function runCli(args: readonly string[], io: CliIo, version: string): num
           'The demo terminal is not built yet: it arrives with the platform simulator and the terminal (issues [2/10], [7/10]).',
           '',
           '现在可用 / available now:',
+          '  npx yibao-guard sim            医保平台模拟器 / the platform simulator on 127.0.0.1:8787',
           '  npx yibao-guard check <code>   校验一个编码 / validate a code, e.g.',
           ...[SAMPLE_RESIDENT_ID, '6901234567892', '81234560000000000017'].map((code) => `    ${checkCode(code).text}`),
         ].join('\n'),
       );
       return 0;
+    case 'sim':
+      // Long-running and asynchronous: main.ts runs it (runSim in sim.ts); this synchronous entry only says so.
+      io.err('sim 由 yibao-guard 命令启动 / `sim` runs from the yibao-guard command (or call runSim() from sim.ts)');
+      return 2;
     case 'check': {
       if (rest.length === 0) {
         io.err('请给出要校验的编码 / give at least one code to check');

@@ -4,11 +4,11 @@
  * free of Node-only and test-only code. Sizes are printed so a regression is visible before it fails.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { buildPackage } from '../build-package.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const KB = 1024;
@@ -48,8 +48,8 @@ const fixtures: Fixture[] = [
 
 let dir: string;
 
-beforeAll(() => {
-  execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'pipe' });
+beforeAll(async () => {
+  await buildPackage();
   // Inside the package, so that `import 'yibao-guard'` resolves by self-reference through the exports map,
   // as it would in an app after `npm install yibao-guard`.
   dir = join(root, 'test/size/.fixtures');

@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { isYibaoGuardError } from '../../src/index.js';
 import { createIdbStorage } from '../../adapters/idb/index.js';
 import { createSqliteStorage } from '../../adapters/sqlite/index.js';
-import { startSimulator } from '../../adapters/simulator/index.js';
 import { createHisHandler } from '../../adapters/his/index.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
@@ -20,12 +19,18 @@ describe('package.json', () => {
   });
 
   it('exports every subpath with types first, then default', () => {
-    for (const subpath of ['.', './idb', './sqlite', './simulator', './his']) {
+    for (const subpath of ['.', './idb', './sqlite', './simulator', './simulator/msw', './his']) {
       const entry = pkg.exports[subpath];
       expect(Object.keys(entry)).toEqual(['types', 'default']);
-      expect(entry.types).toMatch(/^\.\/dist\/[a-z]+\.d\.ts$/);
-      expect(entry.default).toMatch(/^\.\/dist\/[a-z]+\.js$/);
+      expect(entry.types).toMatch(/^\.\/dist\/[a-z-]+\.d\.ts$/);
+      expect(entry.default).toMatch(/^\.\/dist\/[a-z-]+\.js$/);
     }
+  });
+
+  it('keeps msw an optional peer dependency, needed only by yibao-guard/simulator/msw', () => {
+    expect(pkg.dependencies.msw).toBeUndefined();
+    expect(pkg.peerDependencies.msw).toBeTruthy();
+    expect(pkg.peerDependenciesMeta.msw).toEqual({ optional: true });
   });
 });
 
@@ -33,7 +38,6 @@ describe('entries not built yet', () => {
   it.each([
     ['idb', () => createIdbStorage()],
     ['sqlite', () => createSqliteStorage()],
-    ['simulator', () => startSimulator()],
     ['his', () => createHisHandler()],
   ])('yibao-guard/%s throws a clear NOT_BUILT_YET error', (entry, call) => {
     let thrown: unknown;

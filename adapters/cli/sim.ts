@@ -1,0 +1,92 @@
+import { buildMsgid, formatCstTime, maskName } from '../../src/index.js';
+import { createSimulator, DEMO_PEOPLE, DEMO_PHARMACIES, SIMULATOR_CALL_PATH, startSimulator, type DemoPersonKey, type RunningSimulator } from '../simulator/index.js';
+import type { CliIo } from './run.js';
+
+/** The people whose voucher QR `sim` prints at start: one who can settle, one with 慢特病, one the till must stop. */
+const SHOWN: readonly DemoPersonKey[] = ['active', 'chronic', 'deceased'];
+
+/** Reads `--port N` / `--port=N` (0 = any free port) and `--quiet`; a message for anything else. */
+function parseArgs(args: readonly string[]): { port: number; quiet: boolean } | string {
+  let port = 8787;
+  let quiet = false;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--quiet' || arg === '-q') quiet = true;
+    else if (arg === '--port' || arg.startsWith('--port=')) {
+      const value = arg === '--port' ? args[++i] : arg.slice('--port='.length);
+      if (value === undefined || !/^\d{1,5}$/.test(value) || Number(value) > 65_535) return '端口须为 0–65535 的整数 / --port takes an integer 0–65535';
+      port = Number(value);
+    } else return `未知参数 / unknown option: ${arg}`;
+  }
+  return { port, quiet };
+}
+
+/** A sign-in envelope written out by hand, as a vendor would first try the endpoint with curl. */
+function curlExample(url: string, now: number): string {
+  const pharmacy = DEMO_PHARMACIES.active;
+  const envelope = {
+    infno: '9001',
+    msgid: buildMsgid(pharmacy.code, now, 1),
+    mdtrtarea_admvs: pharmacy.admdvs,
+    recer_sys_code: 'YBXT',
+    dev_no: 'T01',
+    infver: 'V1.0',
+    opter_type: '1',
+    opter: 'OP7',
+    opter_name: '收银员',
+    inf_time: formatCstTime(now),
+    fixmedins_code: pharmacy.code,
+    fixmedins_name: pharmacy.name,
+    input: { signIn: { opter_no: 'OP7', mac: '00-1A-2B-3C-4D-5E', ip: '127.0.0.1' } },
+  };
+  return `curl -s -X POST ${url}${SIMULATOR_CALL_PATH} -H 'Content-Type: application/json;charset=utf-8' -d '${JSON.stringify(envelope)}'`;
+}
+
+/**
+ * `yibao-guard sim [--port 8787] [--quiet]`: starts the platform simulator on 127.0.0.1 and prints how to use it (the
+ * URL, demo voucher QRs with masked names, a curl sign-in). Resolves once it listens, with the running server (the
+ * caller stops it on Ctrl-C), or with an exit code for a usage error.
+ *
+ * @example
+ * const { server } = await runSim(['--port', '0'], io)
+ */
+export async function runSim(args: readonly string[], io: CliIo): Promise<{ code: number; server?: RunningSimulator }> {
+  const parsed = parseArgs(args);
+  if (typeof parsed === 'string') {
+    io.err(`${parsed}\n用法 / usage: yibao-guard sim [--port 8787] [--quiet]`);
+    return { code: 2 };
+  }
+  const simulator = createSimulator(parsed.quiet ? {} : { log: (line) => io.out(line) });
+  let server: RunningSimulator;
+  try {
+    server = await startSimulator({ port: parsed.port, simulator });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    io.err(code === 'EADDRINUSE' ? `端口 ${parsed.port} 已被占用 / port ${parsed.port} is in use: try --port 0` : `模拟器未能启动 / the simulator did not start: ${String(error)}`);
+    return { code: 1 };
+  }
+  const { url } = server;
+  const now = simulator.now();
+  const lines = [
+    'yibao-guard 医保信息平台模拟器 / provincial platform simulator',
+    `  业务接口 / business calls:  POST ${url}${SIMULATOR_CALL_PATH}`,
+    `  控制接口 / control API:     ${url}/__sim/state`,
+    `  平台公钥 / platform key:    ${simulator.platformPublicKey}`,
+    `  定点药店 / pharmacies:      ${Object.values(DEMO_PHARMACIES)
+      .map((p) => `${p.code} ${p.name}（${p.agreement === 'active' ? '协议正常 active' : '协议暂停 suspended'}）`)
+      .join('；')}`,
+    '',
+    `演示医保码 / demo voucher QRs (有效至 valid until ${formatCstTime(now + 5 * 60_000).slice(11)}; 新码 / a new one: curl -s -X POST ${url}/__sim/issue-voucher -d '{"person":"active"}'):`,
+    ...SHOWN.map((key) => {
+      const person = DEMO_PEOPLE[key];
+      return `  ${key.padEnd(9)} ${maskName(person.name)}  ${person.about}\n            ${simulator.issueVoucher(key).qr}`;
+    }),
+    '',
+    '签到示例 / sign in with curl:',
+    `  ${curlExample(url, now)}`,
+    '',
+    `模拟器运行中 / listening on ${url} — 按 Ctrl-C 停止 / Ctrl-C to stop`,
+  ];
+  io.out(lines.join('\n'));
+  return { code: 0, server };
+}
