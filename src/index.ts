@@ -28,3 +28,4 @@ export * from './crypto/index.js';
 export * from './platform/index.js';
 export * from './voucher/index.js';
 export { TERMINAL_NAMES, type TerminalLayout, type VoucherUseRecord } from './layout.js';
+export { createTerminal, type Terminal, type TerminalOptions, type TerminalIdentity } from './terminal.js';

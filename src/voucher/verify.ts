@@ -28,13 +28,13 @@ export interface RefusalPattern {
 }
 
 export const DEFAULT_REFUSAL_PATTERNS: readonly RefusalPattern[] = [
-  { pattern: /死亡/, code: 'BUYER_DECEASED' },
+  { pattern: /(人员|参保人).*死亡/, code: 'BUYER_DECEASED' },
   { pattern: /失信|联网结算.*暂停/, code: 'BUYER_SETTLEMENT_SUSPENDED' },
-  { pattern: /过期|已使用|已用于|刷新医保码/, code: 'VOUCHER_EXPIRED' },
-  { pattern: /不符|不匹配|不一致/, code: 'VOUCHER_MISMATCH' },
+  { pattern: /(凭证|医保码).*(过期|已使用|已用于|失效)|刷新医保码/, code: 'VOUCHER_EXPIRED' },
+  { pattern: /(社会保障卡|卡号|卡识别码|证件号码|身份证).*(不符|不匹配|不一致)/, code: 'VOUCHER_MISMATCH' },
   { pattern: /暂停参保/, code: 'BUYER_INSURANCE_SUSPENDED' },
-  { pattern: /未查询到|未参保|终止参保/, code: 'BUYER_NOT_INSURED' },
-  { pattern: /凭证无效|不存在|卡无效|校验失败/, code: 'VOUCHER_INVALID' },
+  { pattern: /未查询到.*(参保|人员)|未参保|终止参保/, code: 'BUYER_NOT_INSURED' },
+  { pattern: /(凭证|社会保障卡).*(无效|不存在)|身份证.*校验失败/, code: 'VOUCHER_INVALID' },
 ];
 
 /** Everything verification needs from the terminal around it. */
