@@ -27,5 +27,7 @@ export { canonicalJson } from './canonical-json.js';
 export * from './crypto/index.js';
 export * from './platform/index.js';
 export * from './voucher/index.js';
+export * from './rules/index.js';
+export * from './sale/index.js';
 export { TERMINAL_NAMES, type TerminalLayout, type VoucherUseRecord } from './layout.js';
 export { createTerminal, type Terminal, type TerminalOptions, type TerminalIdentity } from './terminal.js';

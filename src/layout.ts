@@ -18,6 +18,8 @@ export interface TerminalLayout {
     meta: unknown;
     /** Voucher verifications per person (`psn_no`), for velocity checks. */
     voucherUse: VoucherUseRecord;
+    /** Signed rule packs: `current` (in force) and every installed version (`v00000003`), as published. */
+    rulePacks: unknown;
   };
   journals: {
     /** The audit trail: verifications, findings, overrides. No unmasked personal data. */
@@ -27,6 +29,6 @@ export interface TerminalLayout {
 
 /** The names to open a storage with for a terminal. */
 export const TERMINAL_NAMES: StorageNames<TerminalLayout> = {
-  stores: ['meta', 'voucherUse'],
+  stores: ['meta', 'voucherUse', 'rulePacks'],
   journals: ['audit'],
 };

@@ -11,6 +11,8 @@ export type InputErrorCode = CodesOf<'input'>;
 export type StorageErrorCode = CodesOf<'storage'>;
 /** Codes of the platform client. */
 export type PlatformErrorCode = CodesOf<'platform'>;
+/** Codes of sales, rule prompts and rule packs. */
+export type SaleErrorCode = CodesOf<'sale'>;
 /** Codes of voucher verification: the ways a buyer is refused at the till. */
 export type VoucherErrorCode = CodesOf<'voucher'>;
 
@@ -144,5 +146,15 @@ export class VoucherError extends YibaoGuardError {
     super(code, details);
     this.name = 'VoucherError';
     this.selfPayAllowed = details.selfPayAllowed ?? false;
+  }
+}
+
+/** A sale cannot do what was asked: an unknown scan, an override a rule does not allow, settlement refused. */
+export class SaleError extends YibaoGuardError {
+  declare readonly code: SaleErrorCode;
+
+  constructor(code: SaleErrorCode, details: ErrorDetails = {}) {
+    super(code, details);
+    this.name = 'SaleError';
   }
 }

@@ -80,6 +80,33 @@ export const ERROR_CATALOG = {
     zh: '该参保人联网结算已暂停（医保失信等），不能医保结算',
     en: 'Networked settlement is suspended for this person (credit blacklist or sanction)',
   },
+  // Sales, rule prompts (事前提醒) and rule packs.
+  SCAN_UNKNOWN_PRODUCT: { area: 'sale', zh: '扫描的条码或追溯码不在本店商品目录中', en: 'The scanned barcode or trace code is not in the catalog' },
+  PRODUCT_NOT_PRICED: { area: 'sale', zh: '该商品没有零售价，不能销售', en: 'The product has no retail price' },
+  SALE_LINE_NOT_FOUND: { area: 'sale', zh: '销售明细不存在', en: 'No such sale line' },
+  SALE_CLOSED: { area: 'sale', zh: '该笔销售已结算或已作废，不能再修改', en: 'The sale is settled or voided and cannot change' },
+  SALE_NOT_REVIEWED: { area: 'sale', zh: '销售内容有变动，结算前须重新审核', en: 'The sale changed since its last review; review it again before settlement' },
+  FINDING_NOT_FOUND: { area: 'sale', zh: '该提示不存在或已失效，请重新审核', en: 'No such finding in the current review' },
+  FINDING_NOT_OVERRIDABLE: {
+    area: 'sale',
+    zh: '禁止类提示不能忽略：须移除该明细、改为自费或修改后重新审核',
+    en: 'A block cannot be overridden: remove the line, switch it to self-pay or change it',
+  },
+  OVERRIDE_REASON_UNKNOWN: { area: 'sale', zh: '忽略原因不在规则包的原因列表中', en: 'The override reason is not in the rule pack’s list' },
+  OVERRIDE_NOTE_REQUIRED: { area: 'sale', zh: '选择“其他”原因时须填写说明', en: 'An explanation is required with the reason "other"' },
+  RULE_BLOCKED: {
+    area: 'sale',
+    zh: '存在未处理的禁止类提示，不能结算',
+    en: 'Settlement refused: a block finding is unresolved',
+  },
+  RULE_WARNING_NOT_OVERRIDDEN: {
+    area: 'sale',
+    zh: '存在未确认的警告类提示，须处理或填写原因后才能结算',
+    en: 'Settlement refused: a warning is neither resolved nor overridden with a reason',
+  },
+  RULE_PACK_INVALID_SIGNATURE: { area: 'sale', zh: '规则包签名校验失败，继续使用原规则包', en: 'The rule pack’s signature does not verify; the previous pack stays in force' },
+  RULE_PACK_STALE: { area: 'sale', zh: '规则包版本不高于当前版本，继续使用原规则包', en: 'The rule pack is not newer than the one in force; it stays in force' },
+  RULE_PACK_EXPIRED: { area: 'sale', zh: '规则包已过期或尚未生效，继续使用原规则包', en: 'The rule pack is outside its validity dates; the previous pack stays in force' },
   // Package entries that a later release fills.
   NOT_BUILT_YET: { area: 'package', zh: '该功能尚未实现', en: 'This entry point is not built yet' },
   ENVIRONMENT_UNSUPPORTED: {

@@ -1,5 +1,7 @@
 import * as z from 'zod/mini';
-import { EpochMsSchema, IdSchema } from './primitives.js';
+import { SeveritySchema, SuggestedActionSchema } from './finding.js';
+import { EpochMsSchema, IdSchema, NameSchema, ReasonCodeSchema } from './primitives.js';
+import { RuleIdSchema } from './rule-pack.js';
 
 /*
  * The audit trail: what happened at the till, kept in the append-only `audit` journal and uploaded with the
@@ -30,8 +32,50 @@ export const VoucherAuditEventSchema = z.object({
   warnings: z.array(z.string().check(z.maxLength(64))).check(z.maxLength(20)),
 });
 
+const findingRef = z.object({
+  findingId: z.string().check(z.maxLength(200)),
+  ruleId: RuleIdSchema,
+  lineId: z.optional(IdSchema),
+  severity: SeveritySchema,
+  source: z.enum(['local', 'platform']),
+});
+
+/** A review of a sale: which findings it showed (the cards the pharmacist saw). */
+export const ReviewAuditEventSchema = z.object({
+  kind: z.literal('sale-review'),
+  at: EpochMsSchema,
+  saleId: IdSchema,
+  operatorId: IdSchema,
+  packVersion: z.optional(z.int()),
+  findings: z.array(findingRef).check(z.maxLength(1000)),
+});
+
+/** A warning overridden: by whom, with which reason code and note. */
+export const OverrideAuditEventSchema = z.object({
+  kind: z.literal('finding-override'),
+  at: EpochMsSchema,
+  saleId: IdSchema,
+  finding: findingRef,
+  reasonCode: ReasonCodeSchema,
+  note: z.string().check(z.maxLength(500)),
+  by: z.object({ operatorId: IdSchema, name: z.optional(NameSchema) }),
+});
+
+/** A suggested action applied to a finding's line (removed, switched to 自费, quantity reduced, prescription attached). */
+export const ActionAuditEventSchema = z.object({
+  kind: z.literal('finding-action'),
+  at: EpochMsSchema,
+  saleId: IdSchema,
+  operatorId: IdSchema,
+  findingId: z.optional(z.string().check(z.maxLength(200))),
+  action: SuggestedActionSchema,
+});
+
 /** Any event of the audit trail. */
-export const AuditEventSchema = z.discriminatedUnion('kind', [VoucherAuditEventSchema]);
+export const AuditEventSchema = z.discriminatedUnion('kind', [VoucherAuditEventSchema, ReviewAuditEventSchema, OverrideAuditEventSchema, ActionAuditEventSchema]);
 
 export type VoucherAuditEvent = z.infer<typeof VoucherAuditEventSchema>;
+export type ReviewAuditEvent = z.infer<typeof ReviewAuditEventSchema>;
+export type OverrideAuditEvent = z.infer<typeof OverrideAuditEventSchema>;
+export type ActionAuditEvent = z.infer<typeof ActionAuditEventSchema>;
 export type AuditEvent = z.infer<typeof AuditEventSchema>;

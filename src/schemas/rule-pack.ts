@@ -17,6 +17,8 @@ export const RULE_IDS = [
   'buyer-status',
   'out-of-area-key-drug',
   'key-drug-volume',
+  /** A finding of the platform's own 3101 analysis that no local rule corresponds to. */
+  'platform-analysis',
 ] as const;
 export const RuleIdSchema = z.enum(RULE_IDS);
 export type RuleId = z.infer<typeof RuleIdSchema>;
@@ -91,6 +93,8 @@ export const RulePackSchema = z
     overrideReasons: z.array(OverrideReasonSchema).check(z.minLength(1), z.maxLength(100)),
     keyDrugs: z.array(KeyDrugSchema).check(z.maxLength(1000)),
     voucherPolicy: z.optional(VoucherPolicySchema),
+    /** The platform's 3101 `rule_id`s and the local rule each corresponds to (for merging without duplicates). */
+    platformRules: z.optional(z.record(z.string().check(z.minLength(1), z.maxLength(64)), RuleIdSchema)),
   })
   .check(
     z.refine((pack) => pack.validUntil > pack.validFrom, { message: 'validUntil must be after validFrom', path: ['validUntil'] }),

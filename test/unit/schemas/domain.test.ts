@@ -189,7 +189,8 @@ describe('rule pack, finding, override', () => {
   });
 
   it('knows exactly the rule ids the till reports', () => {
-    expect(RULE_IDS).toHaveLength(14);
+    expect(RULE_IDS).toHaveLength(15);
+    expect(RULE_IDS).toContain('platform-analysis');
     const pack = fx.rulePack();
     expect(issuePaths(RulePackSchema, { ...pack, rules: { 'no-such-rule': { enabled: true, params: {} } } })).not.toEqual([]);
   });

@@ -1,0 +1,1 @@
+export { createSaleSession, mergeFindings, type SaleSession, type SaleSessionOptions, type Review, type ReviewedFinding, type AddLineInput } from './session.js';
