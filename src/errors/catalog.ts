@@ -92,7 +92,7 @@ export const ERROR_CATALOG = {
     zh: '禁止类提示不能忽略：须移除该明细、改为自费或修改后重新审核',
     en: 'A block cannot be overridden: remove the line, switch it to self-pay or change it',
   },
-  OVERRIDE_REASON_UNKNOWN: { area: 'sale', zh: '忽略原因不在规则包的原因列表中', en: 'The override reason is not in the rule pack’s list' },
+  OVERRIDE_REASON_UNKNOWN: { area: 'sale', zh: '忽略原因不在规则包的原因列表中', en: "The override reason is not in the rule pack's list" },
   OVERRIDE_NOTE_REQUIRED: { area: 'sale', zh: '选择“其他”原因时须填写说明', en: 'An explanation is required with the reason "other"' },
   RULE_BLOCKED: {
     area: 'sale',
@@ -104,7 +104,7 @@ export const ERROR_CATALOG = {
     zh: '存在未确认的警告类提示，须处理或填写原因后才能结算',
     en: 'Settlement refused: a warning is neither resolved nor overridden with a reason',
   },
-  RULE_PACK_INVALID_SIGNATURE: { area: 'sale', zh: '规则包签名校验失败，继续使用原规则包', en: 'The rule pack’s signature does not verify; the previous pack stays in force' },
+  RULE_PACK_INVALID_SIGNATURE: { area: 'sale', zh: '规则包签名校验失败，继续使用原规则包', en: "The rule pack's signature does not verify; the previous pack stays in force" },
   RULE_PACK_STALE: { area: 'sale', zh: '规则包版本不高于当前版本，继续使用原规则包', en: 'The rule pack is not newer than the one in force; it stays in force' },
   RULE_PACK_EXPIRED: { area: 'sale', zh: '规则包已过期或尚未生效，继续使用原规则包', en: 'The rule pack is outside its validity dates; the previous pack stays in force' },
   // Package entries that a later release fills.

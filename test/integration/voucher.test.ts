@@ -15,6 +15,7 @@ import {
   type Storage,
   type TerminalLayout,
   type VerifiedBuyer,
+  type VoucherAuditEvent,
   type VoucherPolicy,
 } from '../../src/index.js';
 import { createSimulator, DEMO_CATALOG, DEMO_PEOPLE, DEMO_PHARMACIES, startSimulator, type RunningSimulator, type Simulator, type DemoPersonKey } from '../../adapters/simulator/index.js';
@@ -75,8 +76,9 @@ function qrOf(key: DemoPersonKey): string {
   return simulator.issueVoucher(key).qr;
 }
 
+/** The voucher-verification events of the audit trail. */
 async function auditTrail() {
-  return (await storage.read('audit')).map((entry) => entry.value);
+  return (await storage.read('audit')).map((entry) => entry.value).filter((event): event is VoucherAuditEvent => event.kind === 'voucher-verification');
 }
 
 describe('verifyVoucher against the simulator', () => {
