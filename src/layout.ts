@@ -1,4 +1,7 @@
 import type { AuditEvent } from './schemas/audit.js';
+import type { StockMovement } from './schemas/stock.js';
+import type { StockLevel } from './sync/ledger.js';
+import type { DeadLetter, OutboxRecord } from './sync/types.js';
 import type { StorageNames } from './storage.js';
 
 /** When and where one person's voucher was verified: the history velocity checks read. */
@@ -20,15 +23,25 @@ export interface TerminalLayout {
     voucherUse: VoucherUseRecord;
     /** Signed rule packs: `current` (in force) and every installed version (`v00000003`), as published. */
     rulePacks: unknown;
+    /** Personal fields of outbox records by msgid, until the platform acknowledges them. */
+    outboxPii: Readonly<Record<string, unknown>>;
+    /** Records the platform refused, by outbox seq (zero-padded), kept until the operator resolves them. */
+    deadLetters: DeadLetter;
+    /** Stock movements (purchases, sales, returns, counts) by movement id. */
+    movements: StockMovement;
+    /** The stock ledger: on-hand per `productId|batchNo`. */
+    stock: StockLevel;
   };
   journals: {
     /** The audit trail: verifications, findings, overrides. No unmasked personal data. */
     audit: AuditEvent;
+    /** Everything to deliver to the platform, in order; `meta` `outbox.cursor` says how far it is delivered. */
+    outbox: OutboxRecord;
   };
 }
 
 /** The names to open a storage with for a terminal. */
 export const TERMINAL_NAMES: StorageNames<TerminalLayout> = {
-  stores: ['meta', 'voucherUse', 'rulePacks'],
-  journals: ['audit'],
+  stores: ['meta', 'voucherUse', 'rulePacks', 'outboxPii', 'deadLetters', 'movements', 'stock'],
+  journals: ['audit', 'outbox'],
 };

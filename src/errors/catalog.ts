@@ -107,6 +107,16 @@ export const ERROR_CATALOG = {
   RULE_PACK_INVALID_SIGNATURE: { area: 'sale', zh: '规则包签名校验失败，继续使用原规则包', en: "The rule pack's signature does not verify; the previous pack stays in force" },
   RULE_PACK_STALE: { area: 'sale', zh: '规则包版本不高于当前版本，继续使用原规则包', en: 'The rule pack is not newer than the one in force; it stays in force' },
   RULE_PACK_EXPIRED: { area: 'sale', zh: '规则包已过期或尚未生效，继续使用原规则包', en: 'The rule pack is outside its validity dates; the previous pack stays in force' },
+  // Invoices: signing, the hash chain, receipt QR codes and chain exports.
+  INVOICE_KEY_UNAVAILABLE: {
+    area: 'invoice',
+    zh: '终端签名密钥不可用（设备密钥不符、密钥损坏或未登记），票据暂不签名',
+    en: 'The terminal signing key is unavailable (wrong device secret, damaged or not enrolled); receipts go unsigned',
+  },
+  INVOICE_REVERSAL_INVALID: { area: 'invoice', zh: '要退费或作废的原票据不存在、不是销售票据或已全部退回', en: 'The invoice to refund or void does not exist, is not a sale, or is fully reversed' },
+  INVOICE_UNREADABLE: { area: 'invoice', zh: '无法识别该票据、票据二维码或票据链导出文件', en: 'Not a readable invoice, receipt QR code or chain export' },
+  // Outbox and sync (进销存 delivery).
+  DEAD_LETTER_NOT_FOUND: { area: 'sync', zh: '没有待处理的该条失败记录', en: 'No open dead letter with that number' },
   // Package entries that a later release fills.
   NOT_BUILT_YET: { area: 'package', zh: '该功能尚未实现', en: 'This entry point is not built yet' },
   ENVIRONMENT_UNSUPPORTED: {

@@ -1,0 +1,144 @@
+import { YibaoGuardError, isYibaoGuardError } from '../errors/index.js';
+import type { TerminalLayout } from '../layout.js';
+import type { Catalog } from '../rules/catalog.js';
+import type { StockView } from '../rules/context.js';
+import type { StockMovement } from '../schemas/stock.js';
+import type { Storage, WriteOp } from '../storage.js';
+import type { Outbox, OutboxWriteResult } from './outbox.js';
+import { movementReport, type SaleReportContext } from './report.js';
+
+/** Stock of one product in one batch, as the ledger holds it. */
+export interface StockLevel {
+  readonly productId: string;
+  readonly batchNo: string;
+  readonly onHand: number;
+  readonly updatedAt: number;
+}
+
+/** A difference between the ledger and the platform's view of the stock. */
+export interface StockDifference {
+  readonly productId: string;
+  readonly batchNo: string;
+  readonly ledger: number;
+  readonly platform: number;
+}
+
+const key = (productId: string, batchNo: string) => `${productId}|${batchNo}`;
+const round = (n: number) => Math.round(n * 10_000) / 10_000;
+
+/** How a movement changes a batch's stock: a count sets it, the rest add or take away. */
+export function applyMovement(onHand: number, movement: StockMovement): number {
+  switch (movement.kind) {
+    case 'purchase':
+    case 'sale-return':
+      return round(onHand + movement.quantity);
+    case 'purchase-return':
+    case 'sale':
+      return round(onHand - movement.quantity);
+    case 'stock-count':
+      return movement.countedQuantity;
+    case 'info-change':
+      return round(onHand + movement.quantityDelta);
+  }
+}
+
+/**
+ * The stock ledger (进销存): running stock per product and batch, changed only together with the movement that
+ * changes it and the outbox record that reports it, in one atomic batch. It feeds the `stock-shortfall` rule
+ * (a sale beyond stock is a sign of 空刷) and reconciles with the platform's view.
+ *
+ * @example
+ * const inventory = await createInventory({ storage, outbox, catalog, clock })
+ * await inventory.record(purchase, { operatorName: '李药师' })
+ * inventory.view.onHand('YP-XYG002') // 12
+ */
+export interface Inventory {
+  /** Writes the movement, its ledger change and its outbox report together. */
+  record(movement: StockMovement, context: SaleReportContext, facts?: readonly WriteOp<TerminalLayout>[]): Promise<OutboxWriteResult>;
+  /** Several movements (a sale's lines) as one atomic batch with `facts`. */
+  recordAll(movements: readonly StockMovement[], context: SaleReportContext, facts?: readonly WriteOp<TerminalLayout>[]): Promise<OutboxWriteResult>;
+  /** On-hand stock per product (all batches), for the rules. Synchronous: kept in memory, loaded at start. */
+  readonly view: StockView;
+  levels(): readonly StockLevel[];
+  /** Compares the ledger with the platform's view (product, batch, quantity) and lists every difference. */
+  reconcile(platform: Iterable<{ readonly productId: string; readonly batchNo: string; readonly quantity: number }>): StockDifference[];
+}
+
+export async function createInventory(options: {
+  readonly storage: Storage<TerminalLayout>;
+  readonly outbox: Outbox;
+  readonly catalog: Catalog;
+  readonly clock: { now(): number };
+}): Promise<Inventory> {
+  const { storage, outbox, catalog, clock } = options;
+  const levels = new Map<string, { level: StockLevel; rev: number }>();
+  for (const record of await storage.list('stock')) levels.set(record.key, { level: record.value, rev: record.rev });
+
+  async function recordAll(movements: readonly StockMovement[], context: SaleReportContext, facts: readonly WriteOp<TerminalLayout>[] = []) {
+    for (let attempt = 0; ; attempt++) {
+      const now = clock.now();
+      const next = new Map<string, { level: StockLevel; expect: number | null }>();
+      const entries = movements.map((movement) => {
+        const product = catalog.byId(movement.productId);
+        if (!product) {
+          throw new YibaoGuardError('SCAN_UNKNOWN_PRODUCT', { message: `Product ${movement.productId} is not in the catalog`, messageZh: `商品 ${movement.productId} 不在本店目录中`, field: 'productId' });
+        }
+        const k = key(movement.productId, movement.batchNo);
+        const before = next.get(k)?.level.onHand ?? levels.get(k)?.level.onHand ?? 0;
+        next.set(k, {
+          level: { productId: movement.productId, batchNo: movement.batchNo, onHand: applyMovement(before, movement), updatedAt: now },
+          expect: levels.get(k)?.rev ?? null,
+        });
+        return movementReport(movement, product, context);
+      });
+      const ledgerOps: WriteOp<TerminalLayout>[] = [...next].map(([k, v]) => ({ op: 'put', store: 'stock', key: k, value: v.level, expect: v.expect }));
+      const movementOps: WriteOp<TerminalLayout>[] = movements.map((m) => ({ op: 'put', store: 'movements', key: m.movementId, value: m, expect: null }));
+      try {
+        const result = await outbox.write(entries, [...facts, ...movementOps, ...ledgerOps]);
+        // Receipts follow the ops: facts, movements, then ledger puts, then the outbox's own.
+        let index = facts.length + movementOps.length;
+        for (const [k, v] of next) {
+          const receipt = result.receipts[index++];
+          levels.set(k, { level: v.level, rev: receipt?.op === 'put' ? receipt.rev : 1 });
+        }
+        return result;
+      } catch (error) {
+        // Another writer changed a batch we read: reload those and compute again.
+        if (!isYibaoGuardError(error, 'STORAGE_CONFLICT') || attempt >= 5) throw error;
+        for (const k of next.keys()) {
+          const fresh = await storage.get('stock', k);
+          if (fresh) levels.set(k, { level: fresh.value, rev: fresh.rev });
+          else levels.delete(k);
+        }
+      }
+    }
+  }
+
+  return {
+    record: (movement, context, facts) => recordAll([movement], context, facts),
+    recordAll,
+    view: {
+      onHand(productId) {
+        let total: number | undefined;
+        for (const { level } of levels.values()) if (level.productId === productId) total = round((total ?? 0) + level.onHand);
+        return total;
+      },
+    },
+    levels: () => [...levels.values()].map((v) => v.level),
+    reconcile(platform) {
+      const theirs = new Map<string, number>();
+      for (const p of platform) theirs.set(key(p.productId, p.batchNo), round((theirs.get(key(p.productId, p.batchNo)) ?? 0) + p.quantity));
+      const differences: StockDifference[] = [];
+      for (const [k, { level }] of levels) {
+        const other = theirs.get(k) ?? 0;
+        if (other !== level.onHand) differences.push({ productId: level.productId, batchNo: level.batchNo, ledger: level.onHand, platform: other });
+        theirs.delete(k);
+      }
+      for (const [k, quantity] of theirs) {
+        const [productId = '', batchNo = ''] = k.split('|');
+        if (quantity !== 0) differences.push({ productId, batchNo, ledger: 0, platform: quantity });
+      }
+      return differences;
+    },
+  };
+}
