@@ -327,7 +327,9 @@ export interface PlatformClient {
   verifyInvoice(input: TransactionInput<'YG02'>, options?: CallOptions): Promise<TransactionOutput<'YG02'>>;
 
   /**
-   * YG03 rule-pack download: the newest signed pack for an area, if newer than `cur_ver`.
+   * YG03 rule-pack download: the newest signed pack for an area, if newer than `cur_ver` (else `pack: null`).
+   * `pack` is `{ pack, keyId, sig }`: `sig` is the platform key's Ed25519 signature (base64url) over the UTF-8 of
+   * `canonicalJson(pack.pack)`; verify it before use.
    *
    * @example
    * const { pack } = await platform.downloadRulePack({ data: { admdvs: '220102', cur_ver: 7 } })
@@ -335,10 +337,14 @@ export interface PlatformClient {
   downloadRulePack(input: TransactionInput<'YG03'>, options?: CallOptions): Promise<TransactionOutput<'YG03'>>;
 
   /**
-   * YG04 terminal public-key registration.
+   * YG04 terminal public-key registration. Once registered, the platform refuses this `dev_no`'s requests
+   * without a valid `cainfo`. A rotation is sent by the client that still signs with the registered key, with
+   * `handover_sig`: that key's signature over `canonicalJson({ key_id, pubkey })` of the new key.
    *
    * @example
    * await platform.registerKey({ data: { terminal_id, key_id: signer.keyId, pubkey: toBase64Url(signer.publicKey), begntime: clock.now() } })
+   * // rotation, from the client that signs with the old key:
+   * const handover_sig = toBase64Url(await oldSigner.sign(new TextEncoder().encode(canonicalJson({ key_id: next.keyId, pubkey }))))
    */
   registerKey(input: TransactionInput<'YG04'>, options?: CallOptions): Promise<TransactionOutput<'YG04'>>;
 

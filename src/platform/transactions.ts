@@ -323,7 +323,10 @@ export const KeyRegistrationInputSchema = z.object({
     /** Ed25519 public key, base64url (32 bytes → 43 characters). */
     pubkey: z.string().check(z.regex(/^[A-Za-z0-9_-]{43}$/, 'Expected a base64url Ed25519 public key')),
     begntime: CstTimeCodec,
-    /** When rotating: the previous key's signature over the new key id and public key. */
+    /**
+     * When rotating: the previous (registered) key's Ed25519 signature, base64url, over the UTF-8 of
+     * `canonicalJson({ key_id, pubkey })` of the new key; the request itself is still signed with the previous key.
+     */
     handover_sig: opt(Ed25519SignatureSchema),
   }),
 });
