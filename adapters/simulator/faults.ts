@@ -20,7 +20,9 @@ interface FaultBase {
  *   `schema` is an envelope whose `output` breaks the transaction's schema;
  * - `lose-response`: the transaction runs and commits, then the connection drops without an answer;
  * - `sign-in-expiry`: the request's `sign_no` is invalidated first, so it meets the sign-in-expired refusal;
- * - `rate-limit`: HTTP 429 with `Retry-After` of `retryAfterSeconds` (default 1); nothing runs.
+ * - `rate-limit`: HTTP 429 with `Retry-After` of `retryAfterSeconds` (default 1); nothing runs;
+ * - `system-error`: the platform answers infcode -1 (系统异常), before running the transaction, or after it
+ *   committed when `commit` is true: the case in which the spec makes the caller reverse a write.
  */
 export type FaultSpec = FaultBase &
   (
@@ -31,6 +33,7 @@ export type FaultSpec = FaultBase &
     | { readonly kind: 'lose-response' }
     | { readonly kind: 'sign-in-expiry' }
     | { readonly kind: 'rate-limit'; readonly retryAfterSeconds?: number }
+    | { readonly kind: 'system-error'; readonly commit?: boolean }
   );
 
 /**
@@ -48,7 +51,7 @@ export interface ActiveFault {
   remaining: number;
 }
 
-const KINDS: ReadonlySet<string> = new Set<FaultKind>(['latency', 'http-error', 'timeout', 'malformed', 'lose-response', 'sign-in-expiry', 'rate-limit']);
+const KINDS: ReadonlySet<string> = new Set<FaultKind>(['latency', 'http-error', 'timeout', 'malformed', 'lose-response', 'sign-in-expiry', 'rate-limit', 'system-error']);
 
 /**
  * The fault list of a simulator: `add` returns an id; `clear` removes one or all.

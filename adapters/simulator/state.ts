@@ -434,6 +434,11 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       case 'timeout':
         if (!replacing.commit) return record({ fault: 'timeout' }, null, false, 'timeout');
         break;
+      case 'system-error':
+        if (!replacing.commit) {
+          return record({ status: 200, headers: JSON_HEADERS, body: envelopeBody(-1, errMsg('医保平台系统异常，请稍后重试', 'platform system error: try again later'), null, receivedAt, undefined) }, -1, false, 'system-error');
+        }
+        break;
       default:
         break;
     }
@@ -451,6 +456,8 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
         return record({ fault: 'timeout' }, null, result.duplicate, kind);
       case 'lose-response':
         return record({ fault: 'drop' }, null, result.duplicate, kind);
+      case 'system-error':
+        return record({ status: 200, headers: JSON_HEADERS, body: envelopeBody(-1, errMsg('医保平台系统异常，交易结果未知', 'platform system error after the transaction ran'), null, receivedAt, undefined) }, -1, result.duplicate, kind);
       case 'malformed': {
         const spoiled =
           replacing.variant === 'schema'

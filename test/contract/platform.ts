@@ -7,7 +7,7 @@
  *
  * It proves what each side's unit tests cannot: that they agree. Every transaction (9001/9002, 1101 by the three
  * certificates, 2101/2102/2103/2601, 3101, 3501–3507, YG01–YG05) and every fault the simulator injects (latency,
- * http-error, timeout, malformed, lose-response, sign-in-expiry, rate-limit), with what the client does about it.
+ * http-error, timeout, malformed, lose-response, sign-in-expiry, rate-limit, system-error), with what the client does about it.
  * After each test, the simulator's own records are checked: nothing was ever committed twice.
  *
  * @example
@@ -921,6 +921,46 @@ export function platformContract(name: string, harness: HarnessFactory): void {
         expect(nothing).toBeInstanceOf(PlatformRejectedError);
         expect((nothing as PlatformRejectedError).platformMessage).toMatch(/无需冲正/);
         expect(simulator.balance('active')).toBe(156_880);
+      });
+
+      it('infcode -1 after the platform committed a 2102 (no idempotent msgids): OUTCOME_UNKNOWN, and 2601 undoes it', async () => {
+        const { h, simulator, clock } = await ready();
+        const platform = h.client({ idempotentMsgid: false });
+        const { prepared, insuplcAdmdvs, person } = await sell(platform, simulator, clock);
+        simulator.faults.add({ infno: '2102', kind: 'system-error', commit: true });
+        const failed = await rejection(platform.send(prepared));
+        expect(failed).toMatchObject({ code: 'PLATFORM_OUTCOME_UNKNOWN', msgid: prepared.msgid });
+        expect(entriesOf(simulator, prepared.msgid).map((r) => r.outcome)).toEqual([-1]);
+        expect(simulator.settlements()).toMatchObject([{ msgid: prepared.msgid, status: 'settled' }]);
+        await platform.reverse({ omsgid: prepared.msgid, oinfno: '2102', psn_no: person.psnNo }, { insuplcAdmdvs });
+        expect(simulator.balance('active')).toBe(156_880);
+        expect(simulator.settlements()).toMatchObject([{ msgid: prepared.msgid, status: 'cancelled' }]);
+      });
+
+      it('infcode -1 before a 35xx report ran: OUTCOME_UNKNOWN, then the same msgid is sent again and committed once', async () => {
+        const { platform, simulator } = await ready();
+        simulator.faults.add({ infno: '3502', kind: 'system-error' });
+        const input = {
+          invinfo: {
+            med_list_codg: DEMO_CATALOG[1]!.medListCode!,
+            fixmedins_hilist_id: DEMO_CATALOG[1]!.productId,
+            fixmedins_hilist_name: DEMO_CATALOG[1]!.genericName,
+            rx_flag: '1' as const,
+            fixmedins_bchno: 'B-SYSERR-1',
+            inv_chg_type: '104',
+            pric: 28_700_000,
+            cnt: -1,
+            inv_chg_time: simulator.now(),
+            inv_chg_opter_name: '李药师',
+            trdn_flag: '0' as const,
+          },
+        };
+        const prepared = platform.prepare('3502', input);
+        const failed = await rejection(platform.send(prepared));
+        expect(failed).toMatchObject({ code: 'PLATFORM_OUTCOME_UNKNOWN', msgid: prepared.msgid });
+        expect(simulator.committed('3502')).toHaveLength(0);
+        await platform.send(prepared);
+        expect(simulator.committed('3502').map((c) => c.msgid)).toEqual([prepared.msgid]);
       });
 
       it('malformed JSON or output on a query: PlatformProtocolError, not retried', async () => {
