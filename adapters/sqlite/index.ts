@@ -1,11 +1,384 @@
 /**
- * `yibao-guard/sqlite`: the SQLite storage adapter. Not built yet: it arrives with "[6/10] Durable outbox and inventory sync".
- * Until then every export throws `NotBuiltError` (code `NOT_BUILT_YET`) so that a caller learns at once
- * rather than from a missing export.
+ * `yibao-guard/sqlite`: the storage contract (`Storage` from `yibao-guard`) over one SQLite file, for Node and
+ * Electron tills, through better-sqlite3, an optional peer dependency loaded only when a storage is opened.
+ *
+ * The file holds two tables: `records (store, key, json, rev)` and `journals (journal, seq, json)`, each with
+ * its natural primary key, `WITHOUT ROWID` so rows live in key order. Values are JSON text.
  */
-import { NotBuiltError } from '../../src/index.js';
+import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
+import type BetterSqlite3 from 'better-sqlite3';
+import { StorageError, YibaoGuardError } from '../../src/errors/index.js';
+import type { JournalEntry, Storage, StorageLayout, StorageNames, StoredRecord } from '../../src/storage.js';
+import {
+  DeclaredNames,
+  checkBatch,
+  checkKey,
+  checkListOptions,
+  checkReadOptions,
+  checkStoredRev,
+  checkStoredSeq,
+  closedError,
+  corrupt,
+  parseStored,
+  planBatch,
+  type AdapterLabel,
+  type CheckedOp,
+} from '../idb/batch.js';
 
-/** Not built yet: throws `NotBuiltError` (`NOT_BUILT_YET`). */
-export function createSqliteStorage(..._args: unknown[]): never {
-  throw new NotBuiltError('sqlite');
+const LABEL: AdapterLabel = { en: 'SQLite storage', zh: 'SQLite 存储' };
+
+/** Marks the file as ours (`PRAGMA application_id`, "YGSQ"), so another program's database is not written into. */
+const APPLICATION_ID = 0x59475351;
+/** The table layout this release writes (`PRAGMA user_version`); a newer one is refused, not guessed at. */
+const SCHEMA_VERSION = 1;
+
+/**
+ * Options of {@link createSqliteStorage}.
+ *
+ * @example
+ * const options: SqliteStorageOptions<TerminalLayout> = { file: '/var/lib/till/yibao-guard.sqlite', names: TERMINAL_NAMES };
+ */
+export interface SqliteStorageOptions<L extends StorageLayout> {
+  /** Path of the database file. Created with mode 0600 (owner read/write only) when it does not exist. */
+  readonly file: string;
+  /** The layout's stores and journals. */
+  readonly names: StorageNames<L>;
+  /**
+   * How long (ms) a call waits for another process that holds the write lock before failing with
+   * `STORAGE_FAILED`. better-sqlite3 is synchronous: the wait blocks this thread.
+   * @default 5000
+   */
+  readonly busyTimeoutMs?: number;
+}
+
+type Driver = typeof BetterSqlite3;
+type Database = BetterSqlite3.Database;
+
+/**
+ * Opens a {@link Storage} over a SQLite file (`kind: 'sqlite'`, `durable: true`) with the semantics of the
+ * storage contract in `yibao-guard` (JSON values, keys of at most 512 code units, revisions, gapless journals,
+ * atomic batches, calls taking effect in call order: each call runs to completion when it is made).
+ *
+ * Durability: WAL journal mode with `synchronous = FULL`. In WAL mode, `NORMAL` syncs only at checkpoints,
+ * so a power cut can undo transactions that were already reported as committed; `FULL` syncs the WAL at
+ * every commit, so a sale the till was told is stored survives a power cut. Each `write` is one
+ * `BEGIN IMMEDIATE` transaction: the batch is checked whole first, revisions, `expect` and journal numbers
+ * (the journal's last number + 1, never AUTOINCREMENT) are computed inside it, and any failure rolls it back,
+ * so a rejected write has written nothing. IMMEDIATE takes the write lock at the start, so processes sharing
+ * the file (a till and a sync service, say) run their batches one after another, never interleaved, and two
+ * of them cannot take the same journal number; readers are never blocked (WAL).
+ *
+ * Key order: SQLite compares keys as UTF-8 bytes, which is code point order: the same as the contract's
+ * UTF-16 code unit order for every key below U+D800 (all of CJK, Latin, digits), which is what the contract
+ * promises. Keys with characters from U+E000 up may sort differently from the other adapters against keys
+ * with characters beyond U+FFFF.
+ *
+ * Files: the database is created with mode 0600 before SQLite opens it; SQLite gives its `-wal` and `-shm`
+ * files the same mode, and any found left over with wider permissions are narrowed to it. An existing database
+ * file keeps the mode it has. The file is marked with an application id
+ * and a schema version, and a file of another program or a newer release is refused.
+ *
+ * Errors: a full disk rejects with `STORAGE_QUOTA`; a damaged file with `STORAGE_CORRUPT`; a write lock held
+ * longer than `busyTimeoutMs`, and other SQLite failures, with `STORAGE_FAILED`.
+ *
+ * @throws {YibaoGuardError} `ENVIRONMENT_UNSUPPORTED` when better-sqlite3 is not installed or not built for
+ *   this Node; {@link StorageError} `STORAGE_FAILED` for a bad file name or layout, a file that is not ours,
+ *   or a file system without WAL support; `STORAGE_CORRUPT` for a file that is not a database.
+ *
+ * @example
+ * import { TERMINAL_NAMES } from 'yibao-guard';
+ * import { createSqliteStorage } from 'yibao-guard/sqlite';
+ *
+ * const storage = await createSqliteStorage({ file: '/var/lib/till/yibao-guard.sqlite', names: TERMINAL_NAMES });
+ * await storage.write([{ op: 'put', store: 'meta', key: 'terminal', value: { id: 'T01' }, expect: null }]); // [{ op: 'put', rev: 1 }]
+ * await storage.close();
+ */
+export async function createSqliteStorage<L extends StorageLayout>(options: SqliteStorageOptions<L>): Promise<Storage<L>> {
+  const { file } = options;
+  if (typeof file !== 'string' || file === '' || file === ':memory:') {
+    throw new StorageError('STORAGE_FAILED', {
+      message: `${LABEL.en}: file must be the path of a database file (for memory-only storage use createMemoryStorage)`,
+      messageZh: `${LABEL.zh}：file 必须是数据库文件路径（仅内存存储请使用 createMemoryStorage）`,
+      field: 'file',
+    });
+  }
+  const names = new DeclaredNames(options.names, LABEL);
+  const Driver = await loadDriver();
+  createPrivateFile(file);
+  let db: Database;
+  try {
+    db = new Driver(file, { fileMustExist: true, timeout: options.busyTimeoutMs ?? 5000 });
+  } catch (error) {
+    throw driverError(error) ?? asStorageError(error, 'open');
+  }
+  try {
+    prepareFile(db);
+    keepCompanionsPrivate(file);
+  } catch (error) {
+    db.close();
+    throw asStorageError(error, 'open');
+  }
+
+  const statements = {
+    get: db.prepare<[string, string], { json: unknown; rev: unknown }>('SELECT json, rev FROM records WHERE store = ? AND key = ?'),
+    rev: db.prepare<[string, string], { rev: unknown }>('SELECT rev FROM records WHERE store = ? AND key = ?'),
+    // `key >= prefix` and `key > after` start the scan where both hold; the prefix end is checked in JS.
+    list: db.prepare<[string, string, string], { key: string; json: unknown; rev: unknown }>(
+      'SELECT key, json, rev FROM records WHERE store = ? AND key >= ? AND key > ? ORDER BY key',
+    ),
+    count: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM records WHERE store = ?'),
+    read: db.prepare<[string, number, number], { seq: unknown; json: unknown }>('SELECT seq, json FROM journals WHERE journal = ? AND seq > ? ORDER BY seq LIMIT ?'),
+    lastSeq: db.prepare<[string], { seq: unknown }>('SELECT max(seq) AS seq FROM journals WHERE journal = ?'),
+    put: db.prepare<[string, string, string, number]>(
+      'INSERT INTO records (store, key, json, rev) VALUES (?, ?, ?, ?) ON CONFLICT (store, key) DO UPDATE SET json = excluded.json, rev = excluded.rev',
+    ),
+    delete: db.prepare<[string, string]>('DELETE FROM records WHERE store = ? AND key = ?'),
+    // A plain INSERT: an entry is never overwritten; a taken number fails (and rolls back) the whole batch.
+    append: db.prepare<[string, number, string]>('INSERT INTO journals (journal, seq, json) VALUES (?, ?, ?)'),
+  };
+
+  const lastSeq = (journal: string): number => {
+    const seq = statements.lastSeq.get(journal)?.seq ?? null;
+    return seq === null ? 0 : checkStoredSeq(seq, `journal "${journal}", seq ${String(seq)}`, LABEL);
+  };
+
+  /** Plans and applies a checked batch; run as BEGIN IMMEDIATE … COMMIT, rolled back on any throw. */
+  const applyBatch = db.transaction((checked: readonly CheckedOp[]) => {
+    const plan = planBatch(
+      checked,
+      {
+        rev: (store, key) => {
+          const row = statements.rev.get(store, key);
+          return row === undefined ? null : checkStoredRev(row.rev, `store "${store}", key "${key}"`, LABEL);
+        },
+        lastSeq,
+      },
+      LABEL,
+    );
+    for (const [store, changes] of plan.records) {
+      for (const [key, record] of changes) {
+        if (record === null) statements.delete.run(store, key);
+        else statements.put.run(store, key, record.json, record.rev);
+      }
+    }
+    for (const [journal, entries] of plan.appends) for (const entry of entries) statements.append.run(journal, entry.seq, entry.json);
+    return plan.receipts;
+  });
+
+  let closed = false;
+
+  /**
+   * Runs `task` now (better-sqlite3 is synchronous, so calls take effect in the order they are made) and
+   * hands its outcome back as a promise, never as a synchronous throw.
+   */
+  function call<T>(what: string, task: () => T): Promise<T> {
+    if (closed) return Promise.reject(closedError(what, LABEL));
+    try {
+      return Promise.resolve(task());
+    } catch (error) {
+      return Promise.reject(asStorageError(error, what));
+    }
+  }
+
+  function toRecord(store: string, key: string, row: { json: unknown; rev: unknown }): StoredRecord<never> {
+    const where = `store "${store}", key "${key}"`;
+    return { key, value: parseStored(row.json, where, LABEL) as never, rev: checkStoredRev(row.rev, where, LABEL) };
+  }
+
+  function toEntry(journal: string, row: { seq: unknown; json: unknown }): JournalEntry<never> {
+    const where = `journal "${journal}", seq ${String(row.seq)}`;
+    return { seq: checkStoredSeq(row.seq, where, LABEL), value: parseStored(row.json, where, LABEL) as never };
+  }
+
+  const storage: Storage<L> = {
+    kind: 'sqlite',
+    durable: true,
+
+    get(storeName, key) {
+      return call(`get from store "${String(storeName)}"`, () => {
+        const store = names.store(storeName, 'store');
+        checkKey(key, 'key', `store "${store}"`, LABEL);
+        const row = statements.get.get(store, key);
+        return row === undefined ? undefined : toRecord(store, key, row);
+      });
+    },
+
+    list(storeName, listOptions) {
+      return call(`list of store "${String(storeName)}"`, () => {
+        const store = names.store(storeName, 'store');
+        const { prefix, after, limit } = checkListOptions(listOptions, LABEL);
+        const out: StoredRecord<never>[] = [];
+        if (limit === 0) return out;
+        for (const row of statements.list.iterate(store, prefix ?? '', after ?? '')) {
+          // Keys with the prefix are contiguous in key order: the first one without it ends the list.
+          if (prefix !== undefined && !row.key.startsWith(prefix)) break;
+          out.push(toRecord(store, row.key, row));
+          if (out.length === limit) break;
+        }
+        return out;
+      });
+    },
+
+    count(storeName) {
+      return call(`count of store "${String(storeName)}"`, () => statements.count.get(names.store(storeName, 'store'))?.n ?? 0);
+    },
+
+    read(journalName, readOptions) {
+      return call(`read of journal "${String(journalName)}"`, () => {
+        const journal = names.journal(journalName, 'journal');
+        const { after, limit } = checkReadOptions(readOptions, LABEL);
+        // LIMIT -1 is SQLite's "no limit".
+        return statements.read.all(journal, after, limit ?? -1).map((row) => toEntry(journal, row));
+      });
+    },
+
+    lastSeq(journalName) {
+      return call(`lastSeq of journal "${String(journalName)}"`, () => lastSeq(names.journal(journalName, 'journal')));
+    },
+
+    write(ops) {
+      return call('write', () => {
+        const checked = checkBatch(ops, names, LABEL);
+        return checked.length === 0 ? [] : applyBatch.immediate(checked);
+      });
+    },
+
+    close() {
+      if (!closed) {
+        closed = true;
+        db.close();
+      }
+      return Promise.resolve();
+    },
+  };
+  return storage;
+}
+
+/** better-sqlite3, loaded on first open: an app that never opens SQLite storage need not install it. */
+async function loadDriver(): Promise<Driver> {
+  try {
+    return (await import('better-sqlite3')).default;
+  } catch (error) {
+    throw new YibaoGuardError('ENVIRONMENT_UNSUPPORTED', {
+      message: 'yibao-guard/sqlite needs better-sqlite3, an optional peer dependency: npm install better-sqlite3',
+      messageZh: 'yibao-guard/sqlite 需要可选的对等依赖 better-sqlite3：请执行 npm install better-sqlite3',
+      cause: error,
+    });
+  }
+}
+
+/** A native binding that is missing or built for another Node: the driver is installed but cannot run. */
+function driverError(error: unknown): YibaoGuardError | undefined {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (code !== 'ERR_DLOPEN_FAILED' && !(typeof message === 'string' && /bindings file|NODE_MODULE_VERSION|was compiled against/i.test(message))) return undefined;
+  return new YibaoGuardError('ENVIRONMENT_UNSUPPORTED', {
+    message: 'yibao-guard/sqlite: better-sqlite3 is installed but its native module is not built for this Node (run npm rebuild better-sqlite3)',
+    messageZh: 'yibao-guard/sqlite：已安装 better-sqlite3，但其原生模块未针对当前 Node 编译（请执行 npm rebuild better-sqlite3）',
+    cause: error,
+  });
+}
+
+/**
+ * Creates the file with mode 0600 if it does not exist, before SQLite opens it: SQLite would create it with
+ * the process umask (often world-readable), and it holds sales. O_EXCL makes the check and the creation one
+ * step, so a file that appears meanwhile is left as it is.
+ */
+function createPrivateFile(file: string): void {
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'EEXIST') return;
+    throw new StorageError('STORAGE_FAILED', {
+      message: `${LABEL.en}: cannot create the database file (${String((error as { code?: unknown }).code ?? 'error')})`,
+      messageZh: `${LABEL.zh}：无法创建数据库文件（${String((error as { code?: unknown }).code ?? 'error')}）`,
+      field: 'file',
+      cause: error,
+    });
+  }
+}
+
+/**
+ * SQLite gives the `-wal` and `-shm` files it creates the database file's mode, but reuses ones it finds: a
+ * leftover from a copy or a crash may be readable by others, and the WAL holds the latest sales in clear. Any
+ * permission the database file does not have is taken away from them.
+ */
+function keepCompanionsPrivate(file: string): void {
+  const mode = statSync(file).mode & 0o777;
+  for (const companion of [`${file}-wal`, `${file}-shm`]) {
+    const stat = statSync(companion, { throwIfNoEntry: false });
+    if (stat !== undefined && (stat.mode & 0o777 & ~mode) !== 0) chmodSync(companion, stat.mode & mode & 0o777);
+  }
+}
+
+/** Sets the connection up (WAL, FULL sync) and creates or checks the tables. */
+function prepareFile(db: Database): void {
+  const mode = db.pragma('journal_mode = WAL', { simple: true });
+  if (String(mode).toLowerCase() !== 'wal') {
+    throw new StorageError('STORAGE_FAILED', {
+      message: `${LABEL.en}: the file system does not support WAL mode (got "${String(mode)}"); put the database on a local disk`,
+      messageZh: `${LABEL.zh}：文件系统不支持 WAL 模式（实际为“${String(mode)}”），请将数据库放在本地磁盘`,
+    });
+  }
+  db.pragma('synchronous = FULL');
+  db.transaction(() => {
+    const applicationId = Number(db.pragma('application_id', { simple: true }));
+    const version = Number(db.pragma('user_version', { simple: true }));
+    if (applicationId !== APPLICATION_ID && (applicationId !== 0 || version !== 0)) {
+      throw new StorageError('STORAGE_FAILED', {
+        message: `${LABEL.en}: the file is a SQLite database of another program; refusing to write into it`,
+        messageZh: `${LABEL.zh}：该文件是其他程序的 SQLite 数据库，拒绝写入`,
+      });
+    }
+    if (version > SCHEMA_VERSION) {
+      throw new StorageError('STORAGE_FAILED', {
+        message: `${LABEL.en}: the file was written by a newer yibao-guard (schema ${version}, this release knows ${SCHEMA_VERSION})`,
+        messageZh: `${LABEL.zh}：该文件由更新版本的 yibao-guard 写入（结构版本 ${version}，当前版本支持 ${SCHEMA_VERSION}）`,
+      });
+    }
+    if (version === SCHEMA_VERSION) return;
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS records (
+        store TEXT NOT NULL, key TEXT NOT NULL, json TEXT NOT NULL, rev INTEGER NOT NULL,
+        PRIMARY KEY (store, key)
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS journals (
+        journal TEXT NOT NULL, seq INTEGER NOT NULL, json TEXT NOT NULL,
+        PRIMARY KEY (journal, seq)
+      ) WITHOUT ROWID;
+    `);
+    db.pragma(`application_id = ${APPLICATION_ID}`);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}
+
+/**
+ * Our errors pass through; SQLite's become STORAGE_QUOTA (disk full), STORAGE_CORRUPT (damaged file or not a
+ * database) or STORAGE_FAILED. A failed write was rolled back whole.
+ */
+function asStorageError(error: unknown, what: string): YibaoGuardError {
+  if (error instanceof YibaoGuardError) return error;
+  const code = String((error as { code?: unknown } | null)?.code ?? '');
+  const write = what === 'write';
+  const nothing = write ? '; nothing was written' : '';
+  const nothingZh = write ? '，本次写入未生效' : '';
+  if (code === 'SQLITE_FULL') {
+    return new StorageError('STORAGE_QUOTA', {
+      message: `${LABEL.en}: the disk is full; ${what} was refused${nothing}`,
+      messageZh: `${LABEL.zh}：磁盘已满，操作（${what}）被拒绝${nothingZh}`,
+      cause: error,
+    });
+  }
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
+    return new StorageError('STORAGE_CORRUPT', {
+      message: `${LABEL.en}: the database file is damaged or not a database (${code}); ${what} failed${nothing}`,
+      messageZh: `${LABEL.zh}：数据库文件已损坏或不是数据库（${code}），操作（${what}）失败${nothingZh}`,
+      cause: error,
+    });
+  }
+  const busy = code.startsWith('SQLITE_BUSY');
+  return new StorageError('STORAGE_FAILED', {
+    message: `${LABEL.en}: ${what} failed (${busy ? 'another process held the write lock too long' : code || 'unexpected error'})${nothing}`,
+    messageZh: `${LABEL.zh}：操作（${what}）失败${busy ? '（另一个进程占用写锁过久）' : ''}${nothingZh}`,
+    cause: error,
+  });
 }

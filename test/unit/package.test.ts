@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { isYibaoGuardError } from '../../src/index.js';
-import { createIdbStorage } from '../../adapters/idb/index.js';
-import { createSqliteStorage } from '../../adapters/sqlite/index.js';
 import { createHisHandler } from '../../adapters/his/index.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
@@ -32,12 +30,22 @@ describe('package.json', () => {
     expect(pkg.peerDependencies.msw).toBeTruthy();
     expect(pkg.peerDependenciesMeta.msw).toEqual({ optional: true });
   });
+
+  it('keeps better-sqlite3 an optional peer dependency (yibao-guard/sqlite only), allowed to build on install', () => {
+    expect(pkg.dependencies['better-sqlite3']).toBeUndefined();
+    expect(pkg.peerDependencies['better-sqlite3']).toBeTruthy();
+    expect(pkg.peerDependenciesMeta['better-sqlite3']).toEqual({ optional: true });
+    // Its native module is compiled by its install script; npm 11 runs install scripts by the allowScripts policy.
+    expect(pkg.allowScripts['better-sqlite3']).toBe(true);
+  });
+
+  it('ships idb as the one dependency of yibao-guard/idb', () => {
+    expect(pkg.dependencies.idb).toBeTruthy();
+  });
 });
 
 describe('entries not built yet', () => {
   it.each([
-    ['idb', () => createIdbStorage()],
-    ['sqlite', () => createSqliteStorage()],
     ['his', () => createHisHandler()],
   ])('yibao-guard/%s throws a clear NOT_BUILT_YET error', (entry, call) => {
     let thrown: unknown;
