@@ -23,7 +23,7 @@ import {
   planBatch,
   touched,
   type AdapterLabel,
-} from './batch.js';
+} from '../../src/storage/batch.js';
 import type { IdbStorageOptions } from './index.js';
 
 const LABEL: AdapterLabel = { en: 'IndexedDB storage', zh: 'IndexedDB 存储' };

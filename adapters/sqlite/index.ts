@@ -23,7 +23,7 @@ import {
   planBatch,
   type AdapterLabel,
   type CheckedOp,
-} from '../idb/batch.js';
+} from '../../src/storage/batch.js';
 
 const LABEL: AdapterLabel = { en: 'SQLite storage', zh: 'SQLite 存储' };
 

@@ -5,6 +5,7 @@
  * of it is applied, and all calls take effect in the order they were made.
  */
 import { StorageError } from '../errors/index.js';
+import { checkKey as checkKeyFor, serialise as serialiseFor, zhWhere, type AdapterLabel } from './batch.js';
 import type {
   JournalEntry,
   ListOptions,
@@ -18,7 +19,12 @@ import type {
 } from '../storage.js';
 
 /** Longest key a store accepts, in UTF-16 code units (the same limit in every adapter). */
-const MAX_KEY_LENGTH = 512;
+const LABEL: AdapterLabel = { en: 'Memory storage', zh: '内存存储' };
+/** Key rules shared with the durable adapters (src/storage/batch.ts). */
+function checkKey(key: unknown, field: string, where: string, index?: number): asserts key is string {
+  checkKeyFor(key, field, where, LABEL, index);
+}
+const serialise = (value: unknown, index: number, where: string, field: string): string => serialiseFor(value, index, where, field, LABEL);
 
 declare const backingBrand: unique symbol;
 
@@ -361,87 +367,6 @@ function badOp(index: number, field: string): StorageError {
     messageZh: `内存存储：第 ${index} 个操作不是 put、delete 或 append，本次写入未生效`,
     field,
   });
-}
-
-/** A key must be a non-empty, well-formed (no lone surrogate) string of at most 512 UTF-16 code units. */
-function checkKey(key: unknown, field: string, where: string, index?: number): asserts key is string {
-  let problem: string | undefined;
-  let problemZh: string | undefined;
-  if (typeof key !== 'string') {
-    problem = `is not a string (a ${key === null ? 'null' : typeof key})`;
-    problemZh = '不是字符串';
-  } else if (key === '') {
-    problem = 'is empty';
-    problemZh = '为空';
-  } else if (key.length > MAX_KEY_LENGTH) {
-    problem = `is ${key.length} characters long (at most ${MAX_KEY_LENGTH})`;
-    problemZh = `长度为 ${key.length} 个字符（最多 ${MAX_KEY_LENGTH} 个）`;
-  } else if (LONE_SURROGATE.test(key)) {
-    problem = 'contains a lone surrogate (not well-formed Unicode)';
-    problemZh = '含有不成对的代理项（不是有效的 Unicode 文本）';
-  }
-  if (problem === undefined) return;
-  const op = index === undefined ? '' : `operation ${index}: `;
-  const opZh = index === undefined ? '' : `第 ${index} 个操作：`;
-  throw new StorageError('STORAGE_INVALID_VALUE', {
-    message: `Memory storage: ${op}the key for ${where} ${problem}${index === undefined ? '' : '; nothing was written'}`,
-    messageZh: `内存存储：${opZh}${zhWhere(where)}的键${problemZh}${index === undefined ? '' : '，本次写入未生效'}`,
-    field,
-  });
-}
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/**
- * The value as JSON text, or STORAGE_INVALID_VALUE naming the operation and where it was going. The
- * message says what kind of value was at fault, never the value itself (it may hold personal data).
- */
-function serialise(value: unknown, index: number, where: string, field: string): string {
-  let json: string | undefined;
-  let reason: string;
-  let reasonZh: string;
-  let cause: unknown;
-  try {
-    json = JSON.stringify(value, (_key, inner: unknown) => {
-      const number = inner instanceof Number ? inner.valueOf() : inner;
-      if (typeof number === 'number' && !Number.isFinite(number)) throw new NonFiniteNumber();
-      return inner;
-    });
-    if (json !== undefined) return json;
-    reason = `it is ${value === undefined ? 'undefined' : `a ${typeof value}`}, which JSON cannot represent`;
-    reasonZh = `该值为 ${value === undefined ? 'undefined' : typeof value}，无法表示为 JSON`;
-  } catch (error) {
-    cause = error;
-    if (error instanceof NonFiniteNumber) {
-      reason = 'it contains a number that is not finite (NaN or ±Infinity)';
-      reasonZh = '其中含有非有限数值（NaN 或 ±Infinity）';
-    } else if (error instanceof TypeError && /bigint/i.test(error.message)) {
-      reason = 'it contains a BigInt';
-      reasonZh = '其中含有 BigInt';
-    } else if (error instanceof TypeError && /circular|cyclic/i.test(error.message)) {
-      reason = 'it contains a cycle';
-      reasonZh = '其中含有循环引用';
-    } else {
-      reason = 'serialising it threw (for example a toJSON method)';
-      reasonZh = '序列化时抛出异常（例如 toJSON 方法）';
-    }
-  }
-  throw new StorageError('STORAGE_INVALID_VALUE', {
-    message: `Memory storage: operation ${index} (to ${where}) has a value that is not JSON-serialisable: ${reason}; nothing was written`,
-    messageZh: `内存存储：第 ${index} 个操作（${zhWhere(where)}）的值无法序列化为 JSON：${reasonZh}，本次写入未生效`,
-    field,
-    ...(cause === undefined ? {} : { cause }),
-  });
-}
-
-class NonFiniteNumber extends Error {}
-
-/** `store "sales", key "k"` → `数据表“sales”，键“k”`; `journal "audit"` → `日志“audit”`. */
-function zhWhere(where: string): string {
-  return where
-    .replace(/^store "(.*?)"/, '数据表“$1”')
-    .replace(/^journal "(.*?)"/, '日志“$1”')
-    .replace(/, key "(.*)"$/, '，键“$1”');
 }
 
 function describeRev(rev: number | null): string {

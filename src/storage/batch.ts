@@ -1,15 +1,13 @@
 /**
- * What the durable adapters (IndexedDB here, SQLite in `../sqlite/`) check and compute the same way: layout
- * names, keys, JSON values, list/read options, and the plan of an atomic batch (revisions, `expect`, journal
- * numbers). Each adapter only looks up what is stored and writes the plan inside its own transaction, so the
- * contract's rules live in one file for both. It sits in `idb/` because the SQLite adapter may import a
- * browser-safe module, never the other way round (the browser bundle must not name the Node driver).
- *
- * The rules mirror the memory adapter (`src/storage/memory.ts`), which is the reference: the contract suite
- * (`test/contract/storage.ts`) holds all three to them.
+ * What every storage adapter checks and computes the same way: layout names, keys, JSON values, list/read
+ * options, and the plan of an atomic batch (revisions, `expect`, journal numbers). The durable adapters
+ * (`adapters/idb`, `adapters/sqlite`) only look up what is stored and write the plan inside their own
+ * transaction; the memory adapter uses the same key and value checks. The contract's rules live here once, and
+ * the contract suite (`test/contract/storage.ts`) holds all three adapters to them. Internal: not exported from
+ * the package root.
  */
-import { StorageError } from '../../src/errors/index.js';
-import type { StorageLayout, WriteOp, WriteReceipt } from '../../src/storage.js';
+import { StorageError } from '../errors/index.js';
+import type { StorageLayout, WriteOp, WriteReceipt } from '../storage.js';
 
 /**
  * How an adapter names itself in error messages, in both languages.
