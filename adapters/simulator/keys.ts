@@ -61,20 +61,23 @@ const setting = (severity: RuleSetting['severity'], params: RuleSetting['params'
 const cstMidnight = (y: number, m: number, d: number) => Date.UTC(y, m - 1, d) - 8 * 3600_000;
 
 /**
- * The rule pack the simulator publishes for an area: placeholder settings for every rule, the override reasons,
- * and the key-drug list of seed 003 attachment 1. Fixed dates keep it byte-identical, so its signature is too.
+ * The rule pack the simulator publishes for an area: a setting for every rule (parameter names as the engine's
+ * `RULE_PARAMS`, so `compilePack` accepts it), the override reasons, the key-drug list of seed 003 attachment 1, and
+ * `platformRules` mapping its 3101 rule ids onto the engine's. Fixed dates keep it byte-identical, so its signature
+ * is too.
  *
  * @example
  * simulatorRulePack('220100', 1).keyDrugs.length
  */
 export function simulatorRulePack(area: string, version: number): RulePack {
+  // Parameter names are the engine's (src/rules/params.ts): compilePack refuses any other.
   const rules: Partial<Record<RuleId, RuleSetting>> = {
     substitution: setting('block'),
     'rx-required': setting('block', { prescriptionValidDays: 3 }),
     'payment-scope': setting('warning'),
-    'days-supply': setting('warning', { defaultMaxDays: 30, acuteMaxDays: 7 }),
+    'days-supply': setting('warning', { ordinaryDays: 7, mobilityImpairedDays: 14, chronicDays: 30, longChronicDays: 84 }),
     'repeat-purchase': setting('warning', { windowDays: 30 }),
-    'amount-limit': setting('warning', { maxSaleFen: 200_000 }),
+    'amount-limit': setting('warning', { perSaleFen: 200_000 }),
     'trace-code-missing': setting('warning'),
     'trace-code-mismatch': setting('block'),
     'trace-code-duplicate': setting('block'),
@@ -101,6 +104,8 @@ export function simulatorRulePack(area: string, version: number): RulePack {
       { code: 'other', label: { zh: '其他（须填写说明）', en: 'Other (explain in the note)' } },
     ],
     keyDrugs: keyDrugsOfList(),
+    // The rule ids of the simulator's 3101 findings and the local rule each is the platform's view of.
+    platformRules: { 'SIM-KEY-DRUG-VOLUME': 'key-drug-volume', 'SIM-PAYMENT-SCOPE': 'payment-scope', 'SIM-NOT-IN-CATALOG': 'substitution' },
   };
 }
 

@@ -3,7 +3,7 @@ import { InputError } from '../errors/index.js';
 import type { Finding, Severity, SuggestedAction } from '../schemas/finding.js';
 import type { Product } from '../schemas/product.js';
 import type { Text } from '../schemas/primitives.js';
-import { RULE_IDS, type OverrideReason, type RuleId, type RulePack } from '../schemas/rule-pack.js';
+import { RULE_IDS, type KeyDrug, type OverrideReason, type RuleId, type RulePack } from '../schemas/rule-pack.js';
 import type { SaleLine } from '../schemas/sale.js';
 import type { Catalog } from './catalog.js';
 import type { ReviewInput } from './context.js';
@@ -40,13 +40,17 @@ export interface CompiledPack {
   readonly lineRules: readonly CompiledRule[];
   readonly saleRules: readonly CompiledRule[];
   readonly overrideReasons: ReadonlyMap<string, OverrideReason>;
-  /** Whether a product is on the key-drug list (its own flag, or its generic name on the pack's list). */
+  /**
+   * Whether a product is on the key-drug list: its own flag, or its generic name containing a name of the pack's
+   * list of the same kind (西药, 中成药, 饮片, 耗材), the name taken before any bracket.
+   */
   isKeyDrug(product: Product): boolean;
 }
 
 /**
  * Compiles a rule pack (or, without one, the defaults) with the checks: parameters parsed once, severities
- * resolved, disabled rules dropped, the key-drug list turned into a memoised matcher.
+ * resolved, disabled rules dropped, the key-drug list turned into a memoised matcher. Throws `INVALID_INPUT`
+ * (field `rules.<id>.params`) when an enabled rule's parameters are out of range or not the rule's.
  *
  * @example
  * const compiled = compileRules(ALL_CHECKS, pack)
@@ -61,15 +65,18 @@ export function compileRules(checks: readonly Check[], pack?: RulePack): Compile
     const parsed = z.safeParse(RULE_PARAMS[id].params, setting?.params ?? {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
+      // zod/mini carries no message texts: name the parameter (or the unknown names) and the kind of problem.
+      const unknown = issue?.code === 'unrecognized_keys' ? issue.keys.join(', ') : undefined;
+      const where = unknown ?? issue?.path.join('.') ?? '';
       throw new InputError('INVALID_INPUT', {
-        message: `Rule pack: parameters of rule ${id} are invalid (${issue?.path.join('.')}: ${issue?.message})`,
-        messageZh: `规则包中规则 ${id} 的参数不正确（${issue?.path.join('.')}）`,
+        message: `Rule pack: parameters of rule ${id} are invalid (${unknown ? `unknown parameter ${unknown}` : `${where}: ${issue?.code ?? 'invalid'}`})`,
+        messageZh: `规则包中规则 ${id} 的参数不正确（${unknown ? `未知参数 ${unknown}` : where}）`,
         field: `rules.${id}.params`,
       });
     }
     rules.push({ id, severity: setting?.severity ?? RULE_PARAMS[id].severity, params: parsed.data, check } as CompiledRule);
   }
-  const names = (pack?.keyDrugs ?? []).map((k) => normaliseName(k.name)).filter((n) => n.length > 1);
+  const names = (pack?.keyDrugs ?? []).map((k) => ({ kind: k.kind, name: normaliseName(k.name) })).filter((k) => k.name.length > 1);
   const memo = new Map<string, boolean>();
   return {
     ...(pack ? { pack } : {}),
@@ -82,13 +89,27 @@ export function compileRules(checks: readonly Check[], pack?: RulePack): Compile
       let hit = memo.get(product.productId);
       if (hit === undefined) {
         const generic = normaliseName(product.genericName);
-        hit = names.some((n) => generic.includes(n));
+        const kind = KEY_DRUG_KIND[product.category];
+        hit = names.some((k) => k.kind === kind && generic.includes(k.name));
         memo.set(product.productId, hit);
       }
       return hit;
     },
   };
 }
+
+/** Which list of attachment 1 a product's category is looked up in: a herbal piece's name (防风) must not mark a patent medicine (防风通圣丸). */
+const KEY_DRUG_KIND: Readonly<Record<Product['category'], KeyDrug['kind'] | undefined>> = {
+  'western-drug': 'western',
+  'patent-medicine': 'patent',
+  'herbal-pieces': 'herbal',
+  consumable: 'consumable',
+  'health-product': undefined,
+  'daily-goods': undefined,
+  food: undefined,
+  cosmetic: undefined,
+  device: undefined,
+};
 
 /** Key-drug names carry dosage notes in brackets (左氨氯地平（左旋氨氯地平）): match on the name before them. */
 function normaliseName(name: string): string {

@@ -7,6 +7,7 @@ import { formatCstDate } from '../platform/time.js';
 import { parseInput } from '../schemas/parse.js';
 import { SignedRulePackSchema, type RulePack, type SignedRulePack } from '../schemas/rule-pack.js';
 import type { Storage } from '../storage.js';
+import { compilePack } from './review.js';
 
 /** A platform key trusted to sign rule packs: its id and its Ed25519 public key (base64url). */
 export interface TrustedKey {
@@ -47,8 +48,9 @@ export async function verifyRulePack(signed: unknown, trusted: readonly TrustedK
 }
 
 /**
- * Installs a signed pack as the one in force, if it verifies and is newer than the current one; the previous
- * pack stays in force on any refusal (`RULE_PACK_STALE` for an older or equal version). Every installed
+ * Installs a signed pack as the one in force, if it verifies, compiles (its rule parameters are the engine's) and
+ * is newer than the current one; the previous pack stays in force on any refusal (`INVALID_INPUT`,
+ * `RULE_PACK_INVALID_SIGNATURE`, `RULE_PACK_EXPIRED`, `RULE_PACK_STALE` for an older or equal version). Every installed
  * version is kept (`rulePacks` store, key `v<version>`) so a self-audit can replay past sales under the pack in
  * force at the time; `current` names the one in force. The two writes are one atomic batch.
  *
@@ -61,6 +63,9 @@ export async function installRulePack(
   options: { readonly trusted: readonly TrustedKey[]; readonly now: number },
 ): Promise<RulePack> {
   const verified = await verifyRulePack(signed, options.trusted, options.now);
+  // A genuine pack the engine cannot run (a parameter out of range or unknown to it) must not replace one it can:
+  // compiling throws INVALID_INPUT naming the rule, before anything is written.
+  compilePack(verified.pack);
   const current = await storage.get('rulePacks', 'current');
   const inForce = current?.value as SignedRulePack | undefined;
   if (inForce && verified.pack.version <= inForce.pack.version) {

@@ -41,9 +41,19 @@ export function compilePack(pack?: RulePack): CompiledPack {
 
 const SEVERITY_RANK: Readonly<Record<Severity, number>> = { info: 0, warning: 1, block: 2 };
 
+/** A card's title is one line of at most 140 characters (CDS Hooks): a long generic name is cut with an ellipsis. */
+const SUMMARY_MAX = 140;
+function clip(text: string): string {
+  if (text.length <= SUMMARY_MAX) return text;
+  let end = SUMMARY_MAX - 1;
+  if (/[\uD800-\uDBFF]/.test(text.charAt(end - 1))) end--; // never split a surrogate pair
+  return `${text.slice(0, end)}…`;
+}
+
 /**
  * Runs every enabled rule over a sale and returns the findings, each with a stable id (`ruleId:lineId[:key]`),
- * so that an override given to a finding still applies when the sale is reviewed again unchanged.
+ * so that an override given to a finding still applies when the sale is reviewed again unchanged. Summaries are
+ * kept to 140 characters.
  *
  * @example
  * const findings = reviewSale(compilePack(pack), catalog, { lines, prescriptions, buyer, pharmacy, now })
@@ -59,7 +69,7 @@ export function reviewSale(compiled: CompiledPack, catalog: Catalog, input: Revi
       ...(f.lineId !== undefined ? { lineId: f.lineId } : {}),
       // A check may soften its own finding (a restriction stated only in words is information), never harden it.
       severity: f.severity !== undefined && SEVERITY_RANK[f.severity] < SEVERITY_RANK[rule.severity] ? f.severity : rule.severity,
-      summary: f.summary,
+      summary: { zh: clip(f.summary.zh), en: clip(f.summary.en) },
       detail: f.detail,
       evidence: f.evidence,
       actions: f.actions ?? [],

@@ -1,5 +1,6 @@
-import { parseTraceCode, isValidGtin } from '../codes/index.js';
-import { SaleError } from '../errors/index.js';
+import { canonicalJson } from '../canonical-json.js';
+import { maskPersonalData, parseTraceCode, isValidGtin } from '../codes/index.js';
+import { ERROR_CATALOG, isYibaoGuardError, SaleError } from '../errors/index.js';
 import { lineAmountFen } from '../money.js';
 import type { Catalog } from '../rules/catalog.js';
 import type { CompiledPack } from '../rules/compile.js';
@@ -24,6 +25,11 @@ export interface Review {
   /** No unresolved block and every warning overridden. */
   readonly canSettle: boolean;
   readonly reviewedAt: number;
+  /**
+   * Whether the platform's 3101 findings are in: `checked`, `unavailable` (the hook failed with a platform error:
+   * offline, timed out, refused — the local findings stand alone and the till may show that), or `off` (no hook).
+   */
+  readonly platform: 'checked' | 'unavailable' | 'off';
 }
 
 /** What a sale session needs from the terminal around it. */
@@ -41,7 +47,11 @@ export interface SaleSessionOptions {
   readonly stock?: StockView;
   /** Appends audit events (the terminal writes them to the `audit` journal). */
   readonly audit?: (events: AuditEvent[]) => Promise<void>;
-  /** The platform's own 3101 findings for the current lines, merged into the review when online. */
+  /**
+   * The platform's own 3101 findings for the current lines, merged into the review when online. A platform error
+   * it throws (a `PlatformError`: any code of the platform area) does not stop the review: the local findings stand alone (`review.platform` is
+   * `unavailable`). Any other error is a bug and is thrown.
+   */
   readonly platformFindings?: (session: SaleSession) => Promise<readonly Finding[]>;
 }
 
@@ -81,13 +91,24 @@ export interface SaleSession {
   readonly lastReview: Review | undefined;
   scan(code: string): SaleLine;
   addLine(input: AddLineInput): SaleLine;
+  /** Sets a line's quantity; going down drops the trace codes of the last-scanned boxes beyond the new count. */
   setQuantity(lineId: string, quantity: number): SaleLine;
   setPayMode(lineId: string, payMode: PayMode): SaleLine;
   removeLine(lineId: string): void;
   /** Attaches an e-prescription and dispenses the Rx lines it lists against it (or the lines named). */
   attachPrescription(rx: Prescription | unknown, lineIds?: readonly string[]): Prescription;
   review(): Promise<Review>;
+  /**
+   * Lets a warning of the last review pass: the reason code must be one of the pack's (`other` needs a note; the
+   * note is kept with any 身份证 or mobile number masked). The override holds for later reviews while the finding
+   * stays the same (rule, line and evidence); a changed or vanished finding must be decided again. Throws
+   * `FINDING_NOT_FOUND`, `FINDING_NOT_OVERRIDABLE` (a block), `OVERRIDE_REASON_UNKNOWN`, `OVERRIDE_NOTE_REQUIRED`.
+   */
   override(findingId: string, decision: { readonly reasonCode: string; readonly note?: string; readonly by?: { readonly operatorId: string; readonly name?: string } }): Promise<Override>;
+  /**
+   * Carries out a card's action in one call (remove the line, switch it to 自费, reduce its quantity) and audits it.
+   * `attach-prescription` only checks the line: the till then asks for the prescription and calls `attachPrescription`.
+   */
   apply(action: SuggestedAction, findingId?: string): Promise<void>;
   /** Throws `SALE_NOT_REVIEWED`, `RULE_BLOCKED` or `RULE_WARNING_NOT_OVERRIDDEN` unless the sale may settle. */
   assertSettleable(): void;
@@ -99,7 +120,8 @@ export interface SaleSession {
 export function createSaleSession(options: SaleSessionOptions): SaleSession {
   const lines: SaleLine[] = [];
   const prescriptions: Prescription[] = [];
-  const overrides = new Map<string, Override>();
+  /** Overrides by finding id, each with the fingerprint of the finding it was given for. */
+  const overrides = new Map<string, { override: Override; fingerprint: string }>();
   let nextLine = 1;
   let version = 0;
   let reviewed: { version: number; review: Review } | undefined;
@@ -122,6 +144,11 @@ export function createSaleSession(options: SaleSessionOptions): SaleSession {
     return line;
   };
   const withQuantity = (line: SaleLine, quantity: number): SaleLine => ({ ...line, quantity, amountFen: lineAmountFen(line.unitPriceFen, quantity) });
+  /** A smaller quantity hands boxes back: the codes of the last-scanned boxes go, so they are not reported sold. */
+  const withFewerBoxes = (line: SaleLine, quantity: number): SaleLine => {
+    const boxes = Math.ceil(quantity);
+    return withQuantity(line.traceCodes.length > boxes ? { ...line, traceCodes: line.traceCodes.slice(0, boxes) } : line, quantity);
+  };
   const defaultPayMode = (product: Product): PayMode =>
     options.buyer && product.medListCode && FUND_ELIGIBLE_CATEGORIES.has(product.category) && product.insuranceClass !== 'C' ? 'fund' : 'self-pay';
   const priceOf = (product: Product): number => {
@@ -205,7 +232,7 @@ export function createSaleSession(options: SaleSessionOptions): SaleSession {
     setQuantity(lineId, quantity) {
       writable();
       const index = indexOf(lineId);
-      return replace(index, withQuantity(lines[index]!, quantity));
+      return replace(index, withFewerBoxes(lines[index]!, quantity));
     },
     setPayMode(lineId, payMode) {
       writable();
@@ -244,19 +271,33 @@ export function createSaleSession(options: SaleSessionOptions): SaleSession {
         ...(options.soldTraceCodes ? { soldTraceCodes: options.soldTraceCodes } : {}),
         ...(options.stock ? { stock: options.stock } : {}),
       });
-      const platform = options.platformFindings ? await options.platformFindings(session) : [];
+      let platform: readonly Finding[] = [];
+      let platformState: Review['platform'] = 'off';
+      if (options.platformFindings) {
+        try {
+          platform = await options.platformFindings(session);
+          platformState = 'checked';
+        } catch (error) {
+          if (!isYibaoGuardError(error) || ERROR_CATALOG[error.code].area !== 'platform') throw error;
+          platformState = 'unavailable';
+        }
+      }
       const findings = mergeFindings(local, platform).map((f): ReviewedFinding => {
-        const override = f.severity === 'warning' ? overrides.get(f.findingId) : undefined;
-        return override ? { ...f, outcome: 'overridden', override } : { ...f, outcome: 'open' };
+        const entry = f.severity === 'warning' ? overrides.get(f.findingId) : undefined;
+        return entry && entry.fingerprint === fingerprint(f) ? { ...f, outcome: 'overridden', override: entry.override } : { ...f, outcome: 'open' };
       });
-      // Overrides of findings that are gone no longer apply; a later identical finding must be decided again.
-      for (const id of [...overrides.keys()]) if (!findings.some((f) => f.findingId === id)) overrides.delete(id);
+      // An override applies to the finding it was given for: once a review no longer shows that finding (gone, or
+      // changed — 12 days became 18), it lapses, and a finding that comes back must be decided again.
+      for (const [id, entry] of [...overrides]) {
+        if (!findings.some((f) => f.findingId === id && f.outcome === 'overridden' && f.override === entry.override)) overrides.delete(id);
+      }
       const blocked = findings.some((f) => f.severity === 'block');
       const review: Review = {
         findings,
         blocked,
         canSettle: !blocked && findings.every((f) => f.severity !== 'warning' || f.outcome === 'overridden'),
         reviewedAt: at,
+        platform: platformState,
       };
       reviewed = { version, review };
       await audit({
@@ -276,11 +317,12 @@ export function createSaleSession(options: SaleSessionOptions): SaleSession {
       if (finding.severity === 'block') throw new SaleError('FINDING_NOT_OVERRIDABLE', { field: 'findingId' });
       const reasons = options.rules().overrideReasons;
       if (!reasons.has(decision.reasonCode)) throw new SaleError('OVERRIDE_REASON_UNKNOWN', { field: 'reasonCode' });
-      const note = (decision.note ?? '').trim();
+      // Free text typed at the till: a 身份证 or mobile number in it is masked before it is kept or audited.
+      const note = maskPersonalData((decision.note ?? '').trim());
       if (decision.reasonCode === 'other' && note === '') throw new SaleError('OVERRIDE_NOTE_REQUIRED', { field: 'note' });
       const by = decision.by ?? { operatorId: options.operator.id, ...(options.operator.name ? { name: options.operator.name } : {}) };
       const override: Override = { findingId, ruleId: finding.ruleId, reasonCode: decision.reasonCode, note: note.slice(0, 500), by, at: options.clock.now() };
-      overrides.set(findingId, override);
+      overrides.set(findingId, { override, fingerprint: fingerprint(finding) });
       reviewed = {
         version,
         review: {
@@ -326,14 +368,24 @@ export function createSaleSession(options: SaleSessionOptions): SaleSession {
   return session;
 }
 
+/**
+ * What an override is bound to: the rule, the line and the evidence of the finding as the pharmacist saw it. The
+ * platform's per-call ids and its confirmation are left out, so a decision holds whether or not 3101 answered.
+ */
+function fingerprint(f: Finding): string {
+  const { platformConfirmed: _c, platformJrId: _p, jrId: _j, ...evidence } = f.evidence;
+  return canonicalJson({ ruleId: f.ruleId, lineId: f.lineId ?? null, evidence });
+}
+
 function findingRef(f: Finding) {
   return { findingId: f.findingId, ruleId: f.ruleId, ...(f.lineId ? { lineId: f.lineId } : {}), severity: f.severity, source: f.source };
 }
 
 /**
  * Local findings plus the platform's, without duplicates: a platform finding for the same rule and line as a local
- * one is kept as evidence on the local card (which has the richer text and the actions), not shown twice; the more
- * serious severity of the two applies.
+ * one is kept as evidence on the local card (which has the richer text and the actions; `platformConfirmed`, the
+ * platform's `jr_id`), not shown twice; the more serious severity of the two applies. Platform-only findings are
+ * added. The result is most serious first, as `reviewSale` orders (stable otherwise).
  */
 export function mergeFindings(local: readonly Finding[], platform: readonly Finding[]): Finding[] {
   const merged = local.slice();
@@ -351,5 +403,5 @@ export function mergeFindings(local: readonly Finding[], platform: readonly Find
       evidence: { ...twin.evidence, platformConfirmed: true, ...(typeof p.evidence['jrId'] === 'string' ? { platformJrId: p.evidence['jrId'] } : {}) },
     };
   }
-  return merged;
+  return merged.sort((a, b) => rank[b.severity] - rank[a.severity]);
 }

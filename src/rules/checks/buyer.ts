@@ -2,6 +2,7 @@ import { fenToYuan } from '../../money.js';
 import { formatCstDate } from '../../platform/time.js';
 import type { SaleLine } from '../../schemas/sale.js';
 import type { Check } from '../compile.js';
+import { cutTo, linesOf, packagesOf } from './quantity.js';
 
 const DAY = 86_400_000;
 
@@ -85,7 +86,8 @@ export const amountLimit: Check<'amount-limit'> = {
 
 /**
  * 异地参保人员医保电子凭证套刷 (seed 003 attachment 2, 五 (四)): an out-of-area voucher buying key drugs (attachment 1)
- * above the pack's threshold, by packages of one drug or by fund amount of all key drugs.
+ * above the pack's threshold, by packages of one drug (all its fund lines together; the card on the first, the cut on
+ * the last) or by fund amount of all key drugs.
  */
 export const outOfAreaKeyDrug: Check<'out-of-area-key-drug'> = {
   id: 'out-of-area-key-drug',
@@ -94,21 +96,26 @@ export const outOfAreaKeyDrug: Check<'out-of-area-key-drug'> = {
     const { maxPackages, maxAmountFen } = ctx.rule.params;
     let amount = 0;
     let largest: SaleLine | undefined;
+    const seen = new Set<string>();
     for (const line of fundLines(ctx.input.lines)) {
       const product = ctx.catalog.byId(line.productId);
       if (!product || !ctx.pack.isKeyDrug(product)) continue;
       amount += line.amountFen;
       if (!largest || line.amountFen > largest.amountFen) largest = line;
-      if (line.quantity > maxPackages) {
+      if (seen.has(product.productId)) continue;
+      seen.add(product.productId);
+      const group = linesOf(ctx.input.lines, product.productId);
+      const packages = packagesOf(group);
+      if (packages > maxPackages) {
         ctx.emit({
           lineId: line.lineId,
-          summary: { zh: `异地凭证购买重点药品超量：${product.genericName} ${line.quantity}${product.packageUnit}`, en: `Out-of-area voucher buying a key drug in bulk: ${line.quantity} × ${product.genericName}` },
+          summary: { zh: `异地凭证购买重点药品超量：${product.genericName} ${packages}${product.packageUnit}`, en: `Out-of-area voucher buying a key drug in bulk: ${packages} × ${product.genericName}` },
           detail: {
-            zh: `“${product.genericName}”属重点监控药品，异地参保人单次限 ${maxPackages}${product.packageUnit}，本次 ${line.quantity}。请核实购药人身份与用药需求。`,
-            en: `"${product.genericName}" is a monitored key drug; an out-of-area voucher may buy ${maxPackages} per sale, this sale has ${line.quantity}. Check who is buying and why.`,
+            zh: `“${product.genericName}”属重点监控药品，异地参保人单次限 ${maxPackages}${product.packageUnit}，本次 ${packages}。请核实购药人身份与用药需求。`,
+            en: `"${product.genericName}" is a monitored key drug; an out-of-area voucher may buy ${maxPackages} per sale, this sale has ${packages}. Check who is buying and why.`,
           },
-          evidence: { productId: product.productId, packages: line.quantity, maxPackages },
-          actions: [{ kind: 'reduce-quantity', lineId: line.lineId, quantity: maxPackages > 0 ? maxPackages : 1 }],
+          evidence: { productId: product.productId, packages, maxPackages },
+          actions: [cutTo(group, maxPackages)],
         });
       }
     }
@@ -127,11 +134,18 @@ export const outOfAreaKeyDrug: Check<'out-of-area-key-drug'> = {
   },
 };
 
-/** Key drugs (attachment 1) above the buyer's usual volume: this sale against the median of earlier purchases. */
+/**
+ * Key drugs (attachment 1) above the buyer's usual volume: this sale's packages of the drug (all its fund lines
+ * together; the card on the first, the cut on the last) against `factor` × the median of earlier purchases in the
+ * window, or against `maxPackages` with fewer than `minHistory` of them.
+ */
 export const keyDrugVolume: Check<'key-drug-volume'> = {
   id: 'key-drug-volume',
   line(line, product, ctx) {
     if (!product || line.payMode !== 'fund' || !ctx.pack.isKeyDrug(product)) return;
+    const group = linesOf(ctx.input.lines, product.productId);
+    if (group[0]?.lineId !== line.lineId) return;
+    const packages = packagesOf(group);
     const { factor, maxPackages, windowDays, minHistory } = ctx.rule.params;
     const since = ctx.input.now - windowDays * DAY;
     const earlier = (ctx.input.history?.byGeneric(product.genericName) ?? []).filter((p) => p.at >= since).map((p) => p.packages);
@@ -142,19 +156,19 @@ export const keyDrugVolume: Check<'key-drug-volume'> = {
       usual = sorted[Math.floor(sorted.length / 2)] ?? 0;
       limit = usual * factor;
     }
-    if (line.quantity <= limit) return;
+    if (packages <= limit) return;
     ctx.emit({
       lineId: line.lineId,
-      summary: { zh: `重点药品用量异常：${product.genericName} ${line.quantity}${product.packageUnit}`, en: `Unusual volume of a key drug: ${line.quantity} × ${product.genericName}` },
+      summary: { zh: `重点药品用量异常：${product.genericName} ${packages}${product.packageUnit}`, en: `Unusual volume of a key drug: ${packages} × ${product.genericName}` },
       detail:
         usual === null
           ? { zh: `“${product.genericName}”属重点监控药品，单次超过 ${maxPackages}${product.packageUnit}。`, en: `"${product.genericName}" is a monitored key drug; more than ${maxPackages} in one sale.` }
           : {
-              zh: `“${product.genericName}”属重点监控药品，参保人通常每次购买 ${usual}${product.packageUnit}，本次 ${line.quantity}（超过 ${factor} 倍）。`,
-              en: `"${product.genericName}" is a monitored key drug; the buyer usually buys ${usual}, this sale ${line.quantity} (over ${factor}×).`,
+              zh: `“${product.genericName}”属重点监控药品，参保人通常每次购买 ${usual}${product.packageUnit}，本次 ${packages}（超过 ${factor} 倍）。`,
+              en: `"${product.genericName}" is a monitored key drug; the buyer usually buys ${usual}, this sale ${packages} (over ${factor}×).`,
             },
-      evidence: { productId: product.productId, packages: line.quantity, usual, limit },
-      actions: [{ kind: 'reduce-quantity', lineId: line.lineId, quantity: Math.max(1, Math.floor(limit)) }],
+      evidence: { productId: product.productId, packages, usual, limit },
+      actions: [cutTo(group, Math.max(1, Math.floor(limit)))],
     });
   },
 };

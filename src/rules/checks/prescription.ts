@@ -1,12 +1,15 @@
 import { formatCstDate } from '../../platform/time.js';
 import type { Prescription } from '../../schemas/prescription.js';
 import type { Check } from '../compile.js';
+import { cutTo, linesOf, packagesOf, round4 } from './quantity.js';
 
 const DAY = 86_400_000;
 
 /**
- * 处方药 sold without a valid prescription (seed 003 attachment 2, 定点药店 (二)): none attached, expired, written
- * for another person, not listing this drug, more than prescribed, or already dispensed or revoked.
+ * 处方药 sold without a valid prescription (seed 003 attachment 2, 定点药店 (二)): none attached, already dispensed
+ * or revoked, expired, written for another person, not listing this drug, or more than prescribed (all lines of the
+ * drug on the prescription together) — checked in that order, one card per line. Applies to 自费 lines too: a
+ * 处方药 needs its prescription whoever pays.
  */
 export const rxRequired: Check<'rx-required'> = {
   id: 'rx-required',
@@ -32,6 +35,12 @@ export const rxRequired: Check<'rx-required'> = {
       emit('missing', '未关联处方', 'no prescription is attached', { rxNo: line.rxNo ?? null });
       return;
     }
+    // A prescription already dispensed or revoked is reported as such even when it is also past its date: being
+    // presented again is the telling fact (a reused or 变造 prescription).
+    if (rx.status !== 'valid') {
+      emit('used', rx.status === 'dispensed' ? '处方已调剂使用' : '处方已作废', rx.status === 'dispensed' ? 'the prescription was already dispensed' : 'the prescription was revoked', { rxNo: rx.rxNo, status: rx.status });
+      return;
+    }
     const validDays = rx.validDays ?? ctx.rule.params.prescriptionValidDays;
     const expiresAt = rx.issuedAt + validDays * DAY;
     if (ctx.input.now >= expiresAt) {
@@ -40,10 +49,6 @@ export const rxRequired: Check<'rx-required'> = {
         issuedOn: formatCstDate(rx.issuedAt),
         validDays,
       });
-      return;
-    }
-    if (rx.status !== 'valid') {
-      emit('used', rx.status === 'dispensed' ? '处方已调剂使用' : '处方已作废', rx.status === 'dispensed' ? 'the prescription was already dispensed' : 'the prescription was revoked', { rxNo: rx.rxNo, status: rx.status });
       return;
     }
     if (!forThisBuyer(rx, ctx.input.buyer)) {
@@ -56,7 +61,7 @@ export const rxRequired: Check<'rx-required'> = {
       return;
     }
     // All lines dispensing this drug against this prescription count together.
-    const dispensed = ctx.input.lines.filter((l) => l.rxNo === rx.rxNo && l.medListCode === product.medListCode).reduce((sum, l) => sum + l.quantity, 0);
+    const dispensed = packagesOf(ctx.input.lines.filter((l) => l.rxNo === rx.rxNo && l.medListCode === product.medListCode));
     if (dispensed > item.quantity) {
       emit('quantity', `数量超过处方（处方 ${item.quantity}，本次 ${dispensed}）`, `more than prescribed (${item.quantity} prescribed, ${dispensed} sold)`, { rxNo: rx.rxNo, prescribed: item.quantity, sold: dispensed });
     }
@@ -75,15 +80,23 @@ function forThisBuyer(rx: Prescription, buyer: { psnNo: string; residentId?: str
  * when a prescription says so or for a registered chronic disease, up to 84 for a long prescription of one (pack
  * parameters), and never more than the catalog's own maximum for the product. Days = packages × package size ÷
  * daily dose.
+ *
+ * All fund lines of one product count together (a supply split over several lines is still one supply); the card
+ * goes on the first of them, its reduce-quantity (or remove-line) action on the last. Whole packages: one package
+ * is always allowed, even when it lasts longer than the limit (不足一个最小包装的按一个包装); beyond that the limit
+ * holds. 拆零 lines (`split`) can be cut to the day, so for them the days are compared exactly.
  */
 export const daysSupply: Check<'days-supply'> = {
   id: 'days-supply',
   line(line, product, ctx) {
     if (!product?.dailyDoseUnits || line.payMode !== 'fund') return;
+    const group = linesOf(ctx.input.lines, line.productId);
+    if (group[0]?.lineId !== line.lineId) return;
     const p = ctx.rule.params;
     const buyer = ctx.input.buyer;
     const chronic = qualifiesAsChronic(product.paymentRestriction?.diseaseCodes, buyer?.chronic ?? []);
-    const rx = line.rxNo ? ctx.input.prescriptions.find((r) => r.rxNo === line.rxNo) : undefined;
+    const rxNo = group.find((l) => l.rxNo !== undefined)?.rxNo;
+    const rx = rxNo ? ctx.input.prescriptions.find((r) => r.rxNo === rxNo) : undefined;
     const prescribedDays = rx?.items.find((i) => i.medListCode === product.medListCode)?.days;
     let limit = p.ordinaryDays;
     let basis = { zh: '普通', en: 'ordinary' };
@@ -108,18 +121,23 @@ export const daysSupply: Check<'days-supply'> = {
       limit = product.maxDaysSupply;
       basis = { zh: '目录限定', en: 'catalog maximum' };
     }
-    const days = (line.quantity * product.packageSize) / product.dailyDoseUnits;
+    const packages = packagesOf(group);
+    const split = group.some((l) => l.split);
+    const days = round4((packages * product.packageSize) / product.dailyDoseUnits);
     if (days <= limit) return;
-    const maxPackages = Math.floor((limit * product.dailyDoseUnits) / product.packageSize);
+    if (!split && packages <= 1) return;
+    // Packages that cover the limit: to the 1/10000 when sold loose, else whole ones (at least one).
+    const covering = (limit * product.dailyDoseUnits) / product.packageSize;
+    const maxPackages = split ? Math.floor(covering * 10_000 + 1e-9) / 10_000 : Math.max(1, Math.floor(covering + 1e-9));
     ctx.emit({
       lineId: line.lineId,
       summary: { zh: `超过最大用药天数：${Math.ceil(days)} 天 > ${limit} 天`, en: `Exceeds the days of supply: ${Math.ceil(days)} > ${limit} days` },
       detail: {
-        zh: `“${product.genericName}”本次 ${line.quantity}${product.packageUnit}，按每日 ${product.dailyDoseUnits}${product.minUnit} 可用 ${Math.ceil(days)} 天，超过${basis.zh}上限 ${limit} 天。建议减至 ${maxPackages}${product.packageUnit}。`,
-        en: `${line.quantity} × "${product.genericName}" at ${product.dailyDoseUnits} units a day lasts ${Math.ceil(days)} days, over the ${basis.en} limit of ${limit} days. Reduce to ${maxPackages}.`,
+        zh: `“${product.genericName}”本次 ${packages}${product.packageUnit}，按每日 ${product.dailyDoseUnits}${product.minUnit} 可用 ${Math.ceil(days)} 天，超过${basis.zh}上限 ${limit} 天。建议减至 ${maxPackages}${product.packageUnit}。`,
+        en: `${packages} × "${product.genericName}" at ${product.dailyDoseUnits} units a day lasts ${Math.ceil(days)} days, over the ${basis.en} limit of ${limit} days. Reduce to ${maxPackages}.`,
       },
-      evidence: { productId: product.productId, days: Math.ceil(days), limit, basis: basis.en, packages: line.quantity, maxPackages },
-      actions: maxPackages > 0 ? [{ kind: 'reduce-quantity', lineId: line.lineId, quantity: maxPackages }] : [{ kind: 'switch-to-self-pay', lineId: line.lineId }],
+      evidence: { productId: product.productId, days: Math.ceil(days), limit, basis: basis.en, packages, maxPackages },
+      actions: [cutTo(group, maxPackages)],
     });
   },
 };

@@ -4,8 +4,9 @@ import type { Check } from '../compile.js';
 
 /**
  * 串换 (seed 003 attachment 2, 定点药店 (一)): what was scanned is not what is billed — a non-reimbursable good
- * (保健品, 日用品, 食品, 化妆品, 器械) billed to the fund, a line billed under another product's 医保 code, or a scanned
- * barcode or box that belongs to a different product than the line bills.
+ * (保健品, 日用品, 食品, 化妆品, 器械) or a 丙类 drug (insurance class C) billed to the fund, a line billed under
+ * another product's 医保 code, or a scanned barcode or box that belongs to a different product than the line bills.
+ * Only fund lines are checked (a box of another product on a 自费 line is `trace-code-mismatch`'s).
  */
 export const substitution: Check<'substitution'> = {
   id: 'substitution',
@@ -40,6 +41,22 @@ export const substitution: Check<'substitution'> = {
       });
       return;
     }
+    // A drug the catalog puts in 丙类 (C: outside the fund's scope) billed to the fund is the seed's "将不属于医保基金
+    // 支付的药品…纳入医保基金结算", whatever code the line carries.
+    if (product.insuranceClass === 'C') {
+      ctx.emit({
+        lineId: line.lineId,
+        key: 'class',
+        summary: { zh: `串换：丙类（医保不予支付）药品不能按医保结算`, en: 'Substitution: a class C drug (not paid by the fund) billed to the fund' },
+        detail: {
+          zh: `“${product.genericName}”在医保目录中属丙类（自费），不属于医保基金支付范围，却以医保编码 ${line.medListCode ?? '（无）'} 结算。`,
+          en: `"${product.genericName}" is class C (self-pay) in the catalog, outside the fund's scope, billed under code ${line.medListCode ?? '(none)'}.`,
+        },
+        evidence: { productId: product.productId, insuranceClass: 'C', billedCode: line.medListCode ?? null },
+        actions: fix,
+      });
+      return;
+    }
     if (line.medListCode !== product.medListCode) {
       ctx.emit({
         lineId: line.lineId,
@@ -67,7 +84,7 @@ export const substitution: Check<'substitution'> = {
         actions: fix,
       });
     }
-    for (const code of line.traceCodes) {
+    for (const code of new Set(line.traceCodes)) {
       const boxed = ctx.catalog.byTracePrefix(code.slice(0, 7));
       if (boxed && boxed.productId !== product.productId && boxed.medListCode !== product.medListCode) {
         ctx.emit({

@@ -1,4 +1,5 @@
 import type { Check } from '../compile.js';
+import { cutTo, linesOf, packagesOf } from './quantity.js';
 
 /**
  * 中止医保协议期间的定点零售药店进行医保费用结算 (seed 003 attachment 2, 定点药店 (六)): while the agreement is
@@ -48,20 +49,25 @@ export const buyerStatus: Check<'buyer-status'> = {
   },
 };
 
-/** Selling more than the stock ledger has on hand: goods never bought in (空刷). */
+/**
+ * Selling more than the stock ledger has on hand: goods never bought in (空刷). All lines of a product count
+ * together (whoever pays); one card per product on its first line, whose action brings the total down to what is on
+ * hand. Products the ledger does not track are passed over.
+ */
 export const stockShortfall: Check<'stock-shortfall'> = {
   id: 'stock-shortfall',
   sale(ctx) {
     const stock = ctx.input.stock;
     if (!stock) return;
-    const wanted = new Map<string, number>();
-    for (const line of ctx.input.lines) wanted.set(line.productId, (wanted.get(line.productId) ?? 0) + line.quantity);
+    const seen = new Set<string>();
     for (const line of ctx.input.lines) {
-      const total = wanted.get(line.productId);
-      if (total === undefined) continue;
-      wanted.delete(line.productId); // one finding per product, on its first line
+      if (seen.has(line.productId)) continue;
+      seen.add(line.productId); // one finding per product, on its first line
       const onHand = stock.onHand(line.productId);
-      if (onHand === undefined || total <= onHand) continue;
+      if (onHand === undefined) continue;
+      const group = linesOf(ctx.input.lines, line.productId, true);
+      const total = packagesOf(group);
+      if (total <= onHand) continue;
       const product = ctx.catalog.byId(line.productId);
       ctx.emit({
         lineId: line.lineId,
@@ -71,7 +77,7 @@ export const stockShortfall: Check<'stock-shortfall'> = {
           en: `"${product?.genericName ?? line.name}" has ${onHand} on the stock ledger, this sale takes ${total}. Goods not booked in must not be billed; check the purchase records or count the shelf.`,
         },
         evidence: { productId: line.productId, onHand, sold: total },
-        actions: onHand > 0 ? [{ kind: 'reduce-quantity', lineId: line.lineId, quantity: onHand }] : [{ kind: 'remove-line', lineId: line.lineId }],
+        actions: [cutTo(group, Math.max(0, onHand))],
       });
     }
   },
