@@ -32,3 +32,4 @@ measure('parseTraceCode', (i) => parseTraceCode(traces[i & 1023]));
 measure('isValidGtin', () => isValidGtin('6901234567892'));
 measure('yuanToFen', (i) => yuanToFen((i % 100000) / 100));
 measure('parse sale line (schema)', () => parseInput(SaleLineSchema, line, { en: 'Sale line', zh: '销售明细' }), { batch: 200 });
+await (await import('./review.mjs')).reviewBench(); // issue [4/10]: review() vs json-rules-engine, same checks, same run
