@@ -32,3 +32,4 @@ export * from './sale/index.js';
 export { TERMINAL_NAMES, type TerminalLayout, type VoucherUseRecord } from './layout.js';
 export { createTerminal, type Terminal, type TerminalOptions, type TerminalIdentity } from './terminal.js';
 export * from './sync/index.js';
+export * from './invoice/index.js';

@@ -1,4 +1,6 @@
 import type { AuditEvent } from './schemas/audit.js';
+import type { InvoiceChainHead, InvoiceUploadMark } from './invoice/records.js';
+import type { SignedInvoice, WrappedTerminalKey } from './schemas/invoice.js';
 import type { StockMovement } from './schemas/stock.js';
 import type { StockLevel } from './sync/ledger.js';
 import type { DeadLetter, OutboxRecord } from './sync/types.js';
@@ -31,6 +33,14 @@ export interface TerminalLayout {
     movements: StockMovement;
     /** The stock ledger: on-hand per `productId|batchNo`. */
     stock: StockLevel;
+    /** Signed invoices (`{pharmacy}/{terminal}/{seq}`): never changed once written. */
+    invoices: SignedInvoice;
+    /** The head of each invoice chain: last seq and hash, signing key, unsigned run. */
+    invoiceChain: InvoiceChainHead;
+    /** Terminal keys, the private half wrapped under the device secret. */
+    invoiceKeys: WrappedTerminalKey;
+    /** How far each invoice chain has been uploaded (YG01). */
+    invoiceUploads: InvoiceUploadMark;
   };
   journals: {
     /** The audit trail: verifications, findings, overrides. No unmasked personal data. */
@@ -42,6 +52,6 @@ export interface TerminalLayout {
 
 /** The names to open a storage with for a terminal. */
 export const TERMINAL_NAMES: StorageNames<TerminalLayout> = {
-  stores: ['meta', 'voucherUse', 'rulePacks', 'outboxPii', 'deadLetters', 'movements', 'stock'],
+  stores: ['meta', 'voucherUse', 'rulePacks', 'outboxPii', 'deadLetters', 'movements', 'stock', 'invoices', 'invoiceChain', 'invoiceKeys', 'invoiceUploads'],
   journals: ['audit', 'outbox'],
 };

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { runCli, type CliIo } from './run.js';
 import { runSim } from './sim.js';
+import { runVerify } from './verify.js';
 
 // Built to dist/cli.js: package.json is one level up, in the repo and when installed.
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -18,6 +19,8 @@ if (command === 'sim') {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   }
+} else if (command === 'verify') {
+  process.exitCode = await runVerify(rest, io);
 } else {
   process.exitCode = runCli(process.argv.slice(2), io, version);
 }

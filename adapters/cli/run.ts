@@ -16,6 +16,7 @@ const HELP = `yibao-guard — 医保基金合规收银 SDK
   yibao-guard demo              演示收银终端 / the demo terminal (npm start)
   yibao-guard sim [--port 8787] 启动医保平台模拟器 / start the platform simulator on 127.0.0.1 (--port 0: any free port)
   yibao-guard check <code>...   校验身份证、追溯码、条码、区划、医保编码 / validate IDs, trace codes, barcodes, area and item codes
+  yibao-guard verify <export.jsonl | QR text> [--key PUBKEY]   核验票据链或票据二维码 / verify an invoice chain export or a receipt QR
   yibao-guard help              本帮助 / this help
 `;
 
@@ -56,6 +57,10 @@ export function runCli(args: readonly string[], io: CliIo, version: string): num
     case 'sim':
       // Long-running and asynchronous: main.ts runs it (runSim in sim.ts); this synchronous entry only says so.
       io.err('sim 由 yibao-guard 命令启动 / `sim` runs from the yibao-guard command (or call runSim() from sim.ts)');
+      return 2;
+    case 'verify':
+      // Asynchronous like sim: main.ts runs it (runVerify in verify.ts).
+      io.err('verify 由 yibao-guard 命令运行 / `verify` runs from the yibao-guard command (or call runVerify() from verify.ts)');
       return 2;
     case 'check': {
       if (rest.length === 0) {

@@ -15,6 +15,8 @@ export type PlatformErrorCode = CodesOf<'platform'>;
 export type SaleErrorCode = CodesOf<'sale'>;
 /** Codes of voucher verification: the ways a buyer is refused at the till. */
 export type VoucherErrorCode = CodesOf<'voucher'>;
+/** Codes of invoices: signing keys, reversals, unreadable receipts and exports. */
+export type InvoiceErrorCode = CodesOf<'invoice'>;
 
 /** Where zod (or a hand-written parser) found input at fault: a path and a message, never the input's value. */
 export interface InputIssue {
@@ -156,5 +158,19 @@ export class SaleError extends YibaoGuardError {
   constructor(code: SaleErrorCode, details: ErrorDetails = {}) {
     super(code, details);
     this.name = 'SaleError';
+  }
+}
+
+/**
+ * An invoice operation could not be done: the terminal key cannot be unwrapped or used, a refund names no
+ * invoice it could reverse, a receipt QR code or chain export cannot be read. (A chain that reads but is wrong
+ * is not an error: `verifyChain` reports it.)
+ */
+export class InvoiceError extends YibaoGuardError {
+  declare readonly code: InvoiceErrorCode;
+
+  constructor(code: InvoiceErrorCode, details: ErrorDetails = {}) {
+    super(code, details);
+    this.name = 'InvoiceError';
   }
 }

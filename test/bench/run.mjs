@@ -33,3 +33,4 @@ measure('isValidGtin', () => isValidGtin('6901234567892'));
 measure('yuanToFen', (i) => yuanToFen((i % 100000) / 100));
 measure('parse sale line (schema)', () => parseInput(SaleLineSchema, line, { en: 'Sale line', zh: '销售明细' }), { batch: 200 });
 await (await import('./review.mjs')).reviewBench(); // issue [4/10]: review() vs json-rules-engine, same checks, same run
+await (await import('./invoice.mjs')).invoiceBench(); // issue [6/10]: a 100 000-invoice chain, fast path vs tweetnacl alone
