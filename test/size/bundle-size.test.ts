@@ -86,7 +86,8 @@ async function bundle(fixture: Fixture): Promise<{ initial: string; lazy: string
   });
   const outputs = result.metafile.outputs;
   const key = (path: string) => relative(root, path).split(sep).join('/');
-  const entryKey = Object.keys(outputs).find((k) => outputs[k]?.entryPoint !== undefined);
+  // The fixture's own entry, not a lazy chunk that esbuild also lists with an entryPoint.
+  const entryKey = Object.keys(outputs).find((k) => outputs[k]?.entryPoint !== undefined && outputs[k]?.entryPoint === key(entry));
   const initial = new Set<string>();
   const visit = (k: string | undefined) => {
     if (k === undefined || initial.has(k)) return;
