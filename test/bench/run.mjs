@@ -34,3 +34,4 @@ measure('yuanToFen', (i) => yuanToFen((i % 100000) / 100));
 measure('parse sale line (schema)', () => parseInput(SaleLineSchema, line, { en: 'Sale line', zh: '销售明细' }), { batch: 200 });
 await (await import('./review.mjs')).reviewBench(); // issue [4/10]: review() vs json-rules-engine, same checks, same run
 await (await import('./invoice.mjs')).invoiceBench(); // issue [6/10]: a 100 000-invoice chain, fast path vs tweetnacl alone
+await (await import('./outbox.mjs')).outboxBench(); // issue [6/10]: outbox drained to the simulator over loopback
