@@ -18,7 +18,7 @@ const MAINLAND_MOBILE = /^(?:\+?86)?(1[3-9][0-9]{9})$/;
  * all of it. Anything not a string gives `''`, so a wrong field never leaks through a template.
  *
  * @example
- * maskResidentId('11010519491231002X') // '1101**********002X'
+ * maskResidentId(residentId) // e.g. '1101**********002X': first 4 and last 4 kept
  */
 export function maskResidentId(id: string): string {
   if (typeof id !== 'string') return '';
@@ -90,7 +90,7 @@ const PERSONAL_DATA =
  * alone.
  *
  * @example
- * maskPersonalData('患者 11010519491231002X，电话 13812345678，追溯码 81234567890123456789')
+ * maskPersonalData(`患者 ${residentId}，电话 ${mobile}，追溯码 81234567890123456789`)
  * // '患者 1101**********002X，电话 138****5678，追溯码 81234567890123456789'
  */
 export function maskPersonalData(text: string): string {

@@ -89,8 +89,8 @@ function residentIdError(reason: Failure): InputError {
  * character (`X` in either case). Nothing is trimmed: a stray space means the field was filled wrongly.
  *
  * @example
- * isValidResidentId('11010519491231002X') // true (the standard's own example)
- * isValidResidentId('110105194912310021') // false: check character
+ * isValidResidentId(scanned) // true for a number whose region, date and check character hold
+ * isValidResidentId(mistyped) // false when one digit was mistyped (the check character no longer matches)
  */
 export function isValidResidentId(id: unknown): boolean {
   return residentIdFailure(id) === undefined;
@@ -133,7 +133,7 @@ export function residentIdCheckChar(first17: string): string {
  * {@link checkResidentId} for an invalid number, so nothing is read from a mistyped one.
  *
  * @example
- * residentIdInfo('11010519491231002X') // { birthDate: '1949-12-31', sex: 'female', regionCode: '110105' }
+ * residentIdInfo(residentId) // e.g. { birthDate: '1949-12-31', sex: 'female', regionCode: '110105' }
  */
 export function residentIdInfo(id: string): { birthDate: string; sex: 'male' | 'female'; regionCode: string } {
   checkResidentId(id);

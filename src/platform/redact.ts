@@ -1,7 +1,7 @@
 import { maskName, maskPersonalData, maskResidentId } from '../codes/index.js';
 
 /*
- * The platform's `err_msg` often echoes the request ("参保人张三（11010519491231002X）不存在"). Pattern masks
+ * The platform's `err_msg` often echoes the request ("参保人张三（<身份证号>）不存在"). Pattern masks
  * catch ID and phone numbers, but not a name or an e-voucher token; the request itself tells us which strings
  * are personal, so those are masked wherever they appear in the text, before it reaches an error or a log.
  */
@@ -16,8 +16,8 @@ const NUMBER_FIELDS = new Set(['certno', 'mdtrt_cert_no', 'card_sn', 'psn_no', '
  * masked form.
  *
  * @example
- * personalStrings({ data: { psn_name: '张三丰', certno: '11010519491231002X' } })
- * // Map { '张三丰' => '张**', '11010519491231002X' => '1101**********002X' }
+ * personalStrings({ data: { psn_name: '张三丰', certno: residentId } })
+ * // Map { '张三丰' => '张**', residentId => '1101**********002X' }
  */
 export function personalStrings(input: unknown): ReadonlyMap<string, string> {
   const found = new Map<string, string>();
