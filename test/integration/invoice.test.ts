@@ -7,8 +7,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   createMemoryStorage,
-  createMsgidSource,
-  createPlatformClient,
   openInvoiceBook,
   TERMINAL_NAMES,
   verifyChain,
@@ -20,10 +18,10 @@ import {
   type Storage,
   type TerminalLayout,
 } from '../../src/index.js';
-import { createSimulator, DEMO_PHARMACIES, startSimulator, type RunningSimulator, type Simulator } from '../../adapters/simulator/index.js';
+import { PHARMACY, tillClient } from './till.js';
+import { createSimulator, startSimulator, type RunningSimulator, type Simulator } from '../../adapters/simulator/index.js';
 
 const T0 = Date.UTC(2026, 10, 23, 2, 0);
-const PHARMACY = DEMO_PHARMACIES.active;
 const DEVICE_SECRET = new Uint8Array(32).fill(11);
 
 let now = T0;
@@ -44,19 +42,8 @@ afterEach(async () => {
 });
 
 function client(book: InvoiceBook): PlatformClient {
-  return createPlatformClient({
-    baseUrl: server.url,
-    institution: { code: PHARMACY.code, name: PHARMACY.name },
-    area: PHARMACY.admdvs,
-    operator: { id: 'OP7', name: '李药师' },
-    device: { no: 'T01', mac: '00-16-3E-00-00-01', ip: '127.0.0.1' },
-    clock,
-    timeoutMs: 2000,
-    retry: { limit: 0 },
-    msgids: createMsgidSource({ institutionCode: PHARMACY.code, terminalDigit: 1 }),
-    // The book's signer always signs with the key the platform has: cainfo follows the rotation.
-    signer: book.signer,
-  });
+  // The book's signer always signs with the key the platform has: cainfo follows the rotation.
+  return tillClient({ baseUrl: server.url, clock, signer: book.signer });
 }
 
 const line = (amountFen: number) => ({

@@ -8,8 +8,6 @@ import {
   analysisRequest,
   compilePack,
   createMemoryStorage,
-  createMsgidSource,
-  createPlatformClient,
   installRulePack,
   loadRulePack,
   platformFindings,
@@ -20,9 +18,9 @@ import {
   type Storage,
   type TerminalLayout,
 } from '../../src/index.js';
+import { PHARMACY, tillClient } from './till.js';
 import {
   createSimulator,
-  DEMO_PHARMACIES,
   KEY_DRUG_MAX_PACKAGES,
   SIMULATOR_PLATFORM_KEY_ID,
   SIMULATOR_PLATFORM_PUBLIC_KEY,
@@ -33,7 +31,6 @@ import {
 import { signRulePack } from '../../adapters/simulator/keys.js';
 import { boxes, buyerOf, cardOf, expectClean, findingsOf, NOW, P, prescriptionFor, reviewChecked, sale } from '../unit/rules/helpers.js';
 
-const PHARMACY = DEMO_PHARMACIES.active;
 const TRUSTED = [{ keyId: SIMULATOR_PLATFORM_KEY_ID, publicKey: SIMULATOR_PLATFORM_PUBLIC_KEY }];
 const clock = { now: () => NOW };
 
@@ -43,17 +40,7 @@ let storage: Storage<TerminalLayout>;
 
 async function start(rulePackVersion = 1) {
   server = await startSimulator({ port: 0, simulator: createSimulator({ clock, rulePackVersion }) });
-  platform = createPlatformClient({
-    baseUrl: server.url,
-    institution: { code: PHARMACY.code, name: PHARMACY.name },
-    area: PHARMACY.admdvs,
-    operator: { id: 'OP7', name: '李药师' },
-    device: { no: 'T01', mac: '00-16-3E-00-00-01', ip: '127.0.0.1' },
-    clock,
-    timeoutMs: 2000,
-    retry: { limit: 0 },
-    msgids: createMsgidSource({ institutionCode: PHARMACY.code, terminalDigit: 1 }),
-  });
+  platform = tillClient({ baseUrl: server.url, clock });
 }
 
 beforeEach(() => {

@@ -5,7 +5,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   createMemoryStorage,
-  createMsgidSource,
   createTerminal,
   createPlatformClient,
   isYibaoGuardError,
@@ -18,10 +17,10 @@ import {
   type VoucherAuditEvent,
   type VoucherPolicy,
 } from '../../src/index.js';
-import { createSimulator, DEMO_CATALOG, DEMO_PEOPLE, DEMO_PHARMACIES, startSimulator, type RunningSimulator, type Simulator, type DemoPersonKey } from '../../adapters/simulator/index.js';
+import { PHARMACY, tillClient } from './till.js';
+import { createSimulator, DEMO_CATALOG, DEMO_PEOPLE, startSimulator, type RunningSimulator, type Simulator, type DemoPersonKey } from '../../adapters/simulator/index.js';
 
 const T0 = Date.UTC(2026, 10, 23, 2, 0);
-const PHARMACY = DEMO_PHARMACIES.active;
 const PROXY = { residentId: '220102198503150031', name: '李小四', phone: '13812345678', relation: '子女' };
 
 let now = T0;
@@ -48,17 +47,8 @@ beforeEach(() => clients.clear());
 function options(overrides: { terminalId?: string; policy?: VoucherPolicy; timeoutMs?: number } = {}) {
   const terminalId = overrides.terminalId ?? 'T01';
   const key = `${terminalId}:${overrides.timeoutMs ?? 2000}:${server.url}`;
-  const platform = clients.get(key) ?? createPlatformClient({
-    baseUrl: server.url,
-    institution: { code: PHARMACY.code, name: PHARMACY.name },
-    area: PHARMACY.admdvs,
-    operator: { id: 'OP7', name: '李药师' },
-    device: { no: terminalId, mac: '00-16-3E-00-00-01', ip: '127.0.0.1' },
-    clock,
-    timeoutMs: overrides.timeoutMs ?? 2000,
-    retry: { limit: 0 },
-    msgids: createMsgidSource({ institutionCode: PHARMACY.code, terminalDigit: Number(terminalId.slice(-1)) }),
-  });
+  const platform =
+    clients.get(key) ?? tillClient({ baseUrl: server.url, clock, terminalId, terminalDigit: Number(terminalId.slice(-1)), timeoutMs: overrides.timeoutMs ?? 2000 });
   clients.set(key, platform);
   return { platform, storage, clock, terminal: { id: terminalId, operatorId: 'OP7', area: PHARMACY.admdvs }, ...(overrides.policy ? { policy: overrides.policy } : {}) };
 }

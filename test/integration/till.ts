@@ -1,0 +1,35 @@
+/**
+ * The platform client of a test till at the simulator's active demo pharmacy: one place for the wiring the
+ * integration tests share (institution, area, operator, device), each test choosing its terminal, msgid digit,
+ * timeout and signer.
+ */
+import { createMsgidSource, createPlatformClient, type MsgidSource, type PlatformClient, type Signer } from '../../src/index.js';
+import { DEMO_PHARMACIES } from '../../adapters/simulator/index.js';
+
+export const PHARMACY = DEMO_PHARMACIES.active;
+
+export function tillClient(options: {
+  readonly baseUrl: string;
+  readonly clock: { now(): number };
+  /** The terminal's id (`dev_no`). @default 'T01' */
+  readonly terminalId?: string;
+  /** The msgid source; by default a fresh one with the terminal's digit. */
+  readonly msgids?: MsgidSource;
+  readonly terminalDigit?: number;
+  readonly timeoutMs?: number;
+  readonly signer?: Signer;
+}): PlatformClient {
+  const terminalId = options.terminalId ?? 'T01';
+  return createPlatformClient({
+    baseUrl: options.baseUrl,
+    institution: { code: PHARMACY.code, name: PHARMACY.name },
+    area: PHARMACY.admdvs,
+    operator: { id: 'OP7', name: '李药师' },
+    device: { no: terminalId, mac: '00-16-3E-00-00-01', ip: '127.0.0.1' },
+    clock: options.clock,
+    timeoutMs: options.timeoutMs ?? 2000,
+    retry: { limit: 0 },
+    msgids: options.msgids ?? createMsgidSource({ institutionCode: PHARMACY.code, terminalDigit: options.terminalDigit ?? 1 }),
+    ...(options.signer ? { signer: options.signer } : {}),
+  });
+}
