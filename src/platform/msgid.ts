@@ -25,7 +25,8 @@ export interface MsgidSource {
  * How a {@link createMsgidSource} numbers its msgids.
  *
  * @example
- * const options: MsgidSourceOptions = { institutionCode: 'P22010100001', terminalDigit: 2, after: await outbox.lastMsgid() }
+ * // A terminal with storage should use resumeMsgids (it reserves a start no earlier process used):
+ * const options: MsgidSourceOptions = { institutionCode: 'P22010100001', terminalDigit: 2, after: lastIssued }
  */
 export interface MsgidSourceOptions {
   /** The pharmacy's `fixmedins_code`: the msgid's first part (1–12 letters and digits). */
