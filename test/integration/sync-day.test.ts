@@ -8,16 +8,14 @@ import {
   createInventory,
   createMemoryStorage,
   createOutbox,
-  createPlatformClient,
   createSyncWorker,
   resumeMsgids,
   TERMINAL_NAMES,
-  type StockMovement,
 } from '../../src/index.js';
-import { createSimulator, DEMO_CATALOG, DEMO_PHARMACIES, DEMO_STOCK, startSimulator, type RunningSimulator } from '../../adapters/simulator/index.js';
+import { boxSale, PHARMACY, tillClient } from './till.js';
+import { createSimulator, DEMO_CATALOG, startSimulator, type RunningSimulator } from '../../adapters/simulator/index.js';
 
 const SALES = 10_000;
-const PHARMACY = DEMO_PHARMACIES.active;
 let server: RunningSimulator | undefined;
 afterEach(async () => {
   await server?.close();
@@ -30,43 +28,15 @@ it(`delivers a day's ${SALES} sales written offline exactly once and in order wh
   const storage = createMemoryStorage({ names: TERMINAL_NAMES });
   const client = (baseUrl: string) =>
     resumeMsgids({ storage, clock, institutionCode: PHARMACY.code, terminalDigit: 2 }).then((msgids) =>
-      createPlatformClient({
-        baseUrl,
-        institution: { code: PHARMACY.code, name: PHARMACY.name },
-        area: PHARMACY.admdvs,
-        operator: { id: 'OP7', name: '李药师' },
-        device: { no: 'T02', mac: '00-16-3E-00-00-02', ip: '127.0.0.1' },
-        clock,
-        timeoutMs: 300,
-        retry: { limit: 0 },
-        msgids,
-      }),
+      tillClient({ baseUrl, clock, terminalId: 'T02', timeoutMs: 300, msgids }),
     );
   // The platform is down all day: nothing listens on this port.
   const offline = await client('http://127.0.0.1:9');
   const outbox = createOutbox({ storage, platform: offline, clock });
   const inventory = await createInventory({ storage, outbox, catalog: createCatalog(DEMO_CATALOG), clock });
-  const opening = DEMO_STOCK[0]!;
   for (let i = 1; i <= SALES; i++) {
     now += 5_000;
-    const sale: StockMovement = {
-      kind: 'sale',
-      movementId: `SM-${i}`,
-      at: now,
-      productId: opening.productId,
-      ...(opening.medListCode ? { medListCode: opening.medListCode } : {}),
-      productName: opening.productName,
-      batchNo: opening.batchNo,
-      traceCodes: [`${opening.traceCodes[0]!.slice(0, 7)}${String(700_000 + i).padStart(13, '0')}`],
-      operatorId: 'OP7',
-      quantity: 1,
-      split: false,
-      saleId: `S-${i}`,
-      lineId: 'L1',
-      unitPriceFen: 2870,
-      payMode: 'self-pay',
-    };
-    await inventory.record(sale, { operatorName: '李药师' });
+    await inventory.record(boxSale(i, now, 700_000), { operatorName: '李药师' });
   }
   const down = createSyncWorker({ storage, platform: offline, clock, owner: 'tab', sleep: async () => undefined });
   expect((await down.drain()).stoppedBy).toBe('transient-failure');

@@ -3,35 +3,16 @@
  * offline/online), and the stock ledger reconciled with the platform's view after delivery.
  */
 import { afterEach, expect, it } from 'vitest';
-import { createCatalog, createInventory, createMemoryStorage, createOutbox, createSyncWorker, resumeMsgids, TERMINAL_NAMES, type StockMovement, type SyncEvent } from '../../src/index.js';
+import { createCatalog, createInventory, createMemoryStorage, createOutbox, createSyncWorker, resumeMsgids, TERMINAL_NAMES, type SyncEvent } from '../../src/index.js';
 import { createSimulator, DEMO_CATALOG, DEMO_STOCK, startSimulator, type RunningSimulator } from '../../adapters/simulator/index.js';
-import { PHARMACY, tillClient } from './till.js';
+import { boxSale, PHARMACY, tillClient } from './till.js';
 
 let server: RunningSimulator | undefined;
 afterEach(async () => {
   await server?.close();
 });
 
-function sale(i: number, at: number): StockMovement {
-  const opening = DEMO_STOCK[0]!;
-  return {
-    kind: 'sale',
-    movementId: `SM-${i}`,
-    at,
-    productId: opening.productId,
-    ...(opening.medListCode ? { medListCode: opening.medListCode } : {}),
-    productName: opening.productName,
-    batchNo: opening.batchNo,
-    traceCodes: [`${opening.traceCodes[0]!.slice(0, 7)}${String(4_000_000 + i).padStart(13, '0')}`],
-    operatorId: 'OP7',
-    quantity: 1,
-    split: false,
-    saleId: `S-${i}`,
-    lineId: 'L1',
-    unitPriceFen: 2870,
-    payMode: 'self-pay',
-  };
-}
+const sale = (i: number, at: number) => boxSale(i, at, 4_000_000);
 
 it('reports pending, oldest pending, last success and dead letters, and says offline then online', async () => {
   let now = Date.UTC(2026, 10, 23, 2, 0);

@@ -10,7 +10,6 @@ import {
   createMemoryStorage,
   createMsgidSource,
   createOutbox,
-  createPlatformClient,
   createSyncWorker,
   resubmitDeadLetter,
   resumeMsgids,
@@ -18,10 +17,10 @@ import {
   type StockMovement,
   type SyncEvent,
 } from '../../src/index.js';
-import { createSimulator, DEMO_CATALOG, DEMO_PHARMACIES, DEMO_STOCK, startSimulator, type RunningSimulator, type Simulator } from '../../adapters/simulator/index.js';
+import { boxSale, PHARMACY, tillClient } from './till.js';
+import { createSimulator, DEMO_CATALOG, DEMO_STOCK, startSimulator, type RunningSimulator, type Simulator } from '../../adapters/simulator/index.js';
 
 const T0 = Date.UTC(2026, 10, 23, 2, 0);
-const PHARMACY = DEMO_PHARMACIES.active;
 const catalog = createCatalog(DEMO_CATALOG);
 let now = T0;
 const clock = { now: () => now };
@@ -40,17 +39,8 @@ afterEach(async () => {
 
 async function till(options: { backing?: ReturnType<typeof createMemoryBacking>; after?: string } = {}) {
   const storage = createMemoryStorage({ names: TERMINAL_NAMES, ...(options.backing ? { backing: options.backing } : {}) });
-  const platform = createPlatformClient({
-    baseUrl: server.url,
-    institution: { code: PHARMACY.code, name: PHARMACY.name },
-    area: PHARMACY.admdvs,
-    operator: { id: 'OP7', name: '李药师' },
-    device: { no: 'T01', mac: '00-16-3E-00-00-01', ip: '127.0.0.1' },
-    clock,
-    timeoutMs: 500,
-    retry: { limit: 0 },
-    msgids: createMsgidSource({ institutionCode: PHARMACY.code, terminalDigit: 1, ...(options.after ? { after: options.after } : {}) }),
-  });
+  const msgids = createMsgidSource({ institutionCode: PHARMACY.code, terminalDigit: 1, ...(options.after ? { after: options.after } : {}) });
+  const platform = tillClient({ baseUrl: server.url, clock, timeoutMs: 500, msgids });
   const outbox = createOutbox({ storage, platform, clock });
   const inventory = await createInventory({ storage, outbox, catalog, clock });
   const events: SyncEvent[] = [];
@@ -58,27 +48,9 @@ async function till(options: { backing?: ReturnType<typeof createMemoryBacking>;
   return { storage, platform, outbox, inventory, worker, events };
 }
 
-/** Sales of single boxes of the opening stock's first product, one movement each. */
+/** Sales of single boxes, each a box of its own. */
 function sales(count: number, from = 1): StockMovement[] {
-  const opening = DEMO_STOCK[0]!;
-  return Array.from({ length: count }, (_, i) => ({
-    kind: 'sale',
-    movementId: `SM-${from + i}`,
-    at: T0 + (from + i) * 1000,
-    productId: opening.productId,
-    ...(opening.medListCode ? { medListCode: opening.medListCode } : {}),
-    productName: opening.productName,
-    batchNo: opening.batchNo,
-    // A box of its own each: the product's trace prefix and a serial no other sale uses.
-    traceCodes: [`${opening.traceCodes[0]!.slice(0, 7)}${String(500_000 + from + i).padStart(13, '0')}`],
-    operatorId: 'OP7',
-    quantity: 1,
-    split: false,
-    saleId: `S-${from + i}`,
-    lineId: 'L1',
-    unitPriceFen: 2870,
-    payMode: 'self-pay',
-  }));
+  return Array.from({ length: count }, (_, i) => boxSale(from + i, T0 + (from + i) * 1000, 500_000));
 }
 
 function committed35() {
@@ -203,17 +175,7 @@ describe('outbox and sync worker', () => {
 });
 
 async function tillOver(storage: Parameters<typeof createOutbox>[0]['storage']) {
-  const platform = createPlatformClient({
-    baseUrl: server.url,
-    institution: { code: PHARMACY.code, name: PHARMACY.name },
-    area: PHARMACY.admdvs,
-    operator: { id: 'OP7', name: '李药师' },
-    device: { no: 'T01', mac: '00-16-3E-00-00-01', ip: '127.0.0.1' },
-    clock,
-    timeoutMs: 500,
-    retry: { limit: 0 },
-    msgids: await resumeMsgids({ storage, clock, institutionCode: PHARMACY.code, terminalDigit: 1 }),
-  });
+  const platform = tillClient({ baseUrl: server.url, clock, timeoutMs: 500, msgids: await resumeMsgids({ storage, clock, institutionCode: PHARMACY.code, terminalDigit: 1 }) });
   const worker = createSyncWorker({ storage, platform, clock, owner: 'tab-1', sleep: noSleep });
   return { platform, worker };
 }

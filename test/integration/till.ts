@@ -3,8 +3,8 @@
  * integration tests share (institution, area, operator, device), each test choosing its terminal, msgid digit,
  * timeout and signer.
  */
-import { createMsgidSource, createPlatformClient, type MsgidSource, type PlatformClient, type Signer } from '../../src/index.js';
-import { DEMO_PHARMACIES } from '../../adapters/simulator/index.js';
+import { createMsgidSource, createPlatformClient, type MsgidSource, type PlatformClient, type Signer, type StockMovement } from '../../src/index.js';
+import { DEMO_PHARMACIES, DEMO_STOCK } from '../../adapters/simulator/index.js';
 
 export const PHARMACY = DEMO_PHARMACIES.active;
 
@@ -32,4 +32,30 @@ export function tillClient(options: {
     msgids: options.msgids ?? createMsgidSource({ institutionCode: PHARMACY.code, terminalDigit: options.terminalDigit ?? 1 }),
     ...(options.signer ? { signer: options.signer } : {}),
   });
+}
+
+/**
+ * A self-pay sale of one box of the opening stock's first product: movement `SM-<i>`, sale `S-<i>`, and a box of
+ * its own (the product's trace prefix and serial `serialBase + i`, so tests pick ranges no other test and no
+ * seeded code — like the simulator's resold box — uses).
+ */
+export function boxSale(i: number, at: number, serialBase: number): StockMovement {
+  const opening = DEMO_STOCK[0]!;
+  return {
+    kind: 'sale',
+    movementId: `SM-${i}`,
+    at,
+    productId: opening.productId,
+    ...(opening.medListCode ? { medListCode: opening.medListCode } : {}),
+    productName: opening.productName,
+    batchNo: opening.batchNo,
+    traceCodes: [`${opening.traceCodes[0]!.slice(0, 7)}${String(serialBase + i).padStart(13, '0')}`],
+    operatorId: 'OP7',
+    quantity: 1,
+    split: false,
+    saleId: `S-${i}`,
+    lineId: 'L1',
+    unitPriceFen: 2870,
+    payMode: 'self-pay',
+  };
 }
