@@ -1,5 +1,5 @@
 import { maskPersonalData } from '../codes/index.js';
-import { isYibaoGuardError, PlatformRejectedError, StorageError, VoucherError, type VoucherErrorCode } from '../errors/index.js';
+import { ERROR_CATALOG, isYibaoGuardError, PlatformRejectedError, StorageError, VoucherError, type VoucherErrorCode } from '../errors/index.js';
 import type { TerminalLayout } from '../layout.js';
 import type { TransactionInput, TransactionOutput } from '../platform/transactions.js';
 import { parseInput } from '../schemas/parse.js';
@@ -109,15 +109,11 @@ async function queryPerson(options: VoucherVerifierOptions, read: ReadVoucher): 
       const match = (options.refusalPatterns ?? DEFAULT_REFUSAL_PATTERNS).find((p) => p.pattern.test(message));
       if (match) {
         const shown = maskPersonalData(message);
-        throw new VoucherError(match.code, { cause: error, messageZh: `${shownZh(match.code)}（医保平台：${shown}）` });
+        throw new VoucherError(match.code, { cause: error, messageZh: `${ERROR_CATALOG[match.code].zh}（医保平台：${shown}）` });
       }
     }
     throw error;
   }
-}
-
-function shownZh(code: VoucherErrorCode): string {
-  return new VoucherError(code).messageZh;
 }
 
 /** Counts the verification for velocity and writes it with its audit event in one atomic batch. */
