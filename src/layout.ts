@@ -1,5 +1,6 @@
 import type { AuditEvent } from './schemas/audit.js';
 import type { InvoiceChainHead, InvoiceUploadMark } from './invoice/records.js';
+import type { PendingSettlement, SaleRecord } from './sale/record.js';
 import type { SignedInvoice, WrappedTerminalKey } from './schemas/invoice.js';
 import type { StockMovement } from './schemas/stock.js';
 import type { StockLevel } from './sync/ledger.js';
@@ -41,6 +42,10 @@ export interface TerminalLayout {
     invoiceKeys: WrappedTerminalKey;
     /** How far each invoice chain has been uploaded (YG01). */
     invoiceUploads: InvoiceUploadMark;
+    /** Settled sales by sale id (refunds, the self-audit and the sale list read them). No unmasked personal data. */
+    sales: SaleRecord;
+    /** Settlements (2102) sent whose sale is not recorded yet, by sale id: resolved or reversed at start-up. */
+    settlements: PendingSettlement;
   };
   journals: {
     /** The audit trail: verifications, findings, overrides. No unmasked personal data. */
@@ -52,6 +57,6 @@ export interface TerminalLayout {
 
 /** The names to open a storage with for a terminal. */
 export const TERMINAL_NAMES: StorageNames<TerminalLayout> = {
-  stores: ['meta', 'voucherUse', 'rulePacks', 'outboxPii', 'deadLetters', 'movements', 'stock', 'invoices', 'invoiceChain', 'invoiceKeys', 'invoiceUploads'],
+  stores: ['meta', 'voucherUse', 'rulePacks', 'outboxPii', 'deadLetters', 'movements', 'stock', 'invoices', 'invoiceChain', 'invoiceKeys', 'invoiceUploads', 'sales', 'settlements'],
   journals: ['audit', 'outbox'],
 };
