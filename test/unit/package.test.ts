@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { isYibaoGuardError } from '../../src/index.js';
-import { createHisHandler } from '../../adapters/his/index.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
 
@@ -41,20 +39,5 @@ describe('package.json', () => {
 
   it('ships idb as the one dependency of yibao-guard/idb', () => {
     expect(pkg.dependencies.idb).toBeTruthy();
-  });
-});
-
-describe('entries not built yet', () => {
-  it.each([
-    ['his', () => createHisHandler()],
-  ])('yibao-guard/%s throws a clear NOT_BUILT_YET error', (entry, call) => {
-    let thrown: unknown;
-    try {
-      call();
-    } catch (error) {
-      thrown = error;
-    }
-    expect(isYibaoGuardError(thrown, 'NOT_BUILT_YET')).toBe(true);
-    expect((thrown as Error).message).toContain(`yibao-guard/${entry}`);
   });
 });

@@ -1,0 +1,200 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isYibaoGuardError, maskPersonalData } from '../../src/index.js';
+import { createJwtVerifier, type HisAuthOptions, type JwtVerifier } from './auth.js';
+import type { Language } from './cards.js';
+import { HisError } from './errors.js';
+import { HIS_SERVICES, type HisService } from './service.js';
+
+/*
+ * The service over HTTP, as a plain node:http handler: `http.createServer(handler)` on its own, or mounted in
+ * Express, Fastify or Koa (which need nothing from us but the raw request and response). Paths:
+ *
+ *   GET  /cds-services                 discovery
+ *   POST /cds-services/{id}            a hook call: cards
+ *   POST /cds-services/{id}/feedback   what the user did with the cards
+ *
+ * Every answer is JSON. Errors are `{ error: { code, message, messageZh, field?, issues?, reason?, missing? } }`:
+ * 400 malformed input, 401 not authenticated, 404 unknown service or card, 405 wrong method, 412 data missing,
+ * 413 body too large, 500 a storage failure (its STORAGE_* code) or a bug (logged, details withheld, no code).
+ */
+
+/** Options of {@link createHisHandler}. */
+export interface HisHandlerOptions {
+  readonly service: HisService;
+  /** How calls are authenticated (every hook and feedback call; discovery is open, as CDS clients expect). */
+  readonly auth: HisAuthOptions | JwtVerifier;
+  /** A prefix the handler is served under when not mounted by a framework that strips it (`/his`). @default '' */
+  readonly basePath?: string;
+  /** Largest request body accepted, in bytes. @default 1 MiB */
+  readonly bodyLimit?: number;
+  /** One line per call (method, path, status, time, card count), never patient data. */
+  readonly log?: (line: string) => void;
+}
+
+/** A node:http request handler; `next` (Express, Koa-style) is called for paths that are not the service's. */
+export interface HisHandler {
+  (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): Promise<void>;
+  readonly service: HisService;
+}
+
+const PREFIX = '/cds-services';
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      req.resume();
+      reject(new BodyTooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** The body as JSON: already parsed by a framework (`req.body`), or read from the stream. */
+async function jsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  const parsed = (req as IncomingMessage & { body?: unknown }).body;
+  if (parsed !== undefined && typeof parsed !== 'string' && !(parsed instanceof Uint8Array)) return parsed;
+  const text = parsed === undefined ? await readBody(req, limit) : typeof parsed === 'string' ? parsed : Buffer.from(parsed).toString('utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    // JSON.parse's own message quotes the input: never passed on.
+    throw new HisBadJson();
+  }
+}
+
+class HisBadJson extends Error {}
+
+function send(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), 'cache-control': 'no-store', ...headers });
+  res.end(body);
+}
+
+const STATUS: Readonly<Record<string, number>> = {
+  HIS_UNAUTHORIZED: 401,
+  HIS_SERVICE_UNKNOWN: 404,
+  FINDING_NOT_FOUND: 404,
+  HIS_METHOD_NOT_ALLOWED: 405,
+  HIS_DATA_MISSING: 412,
+};
+
+function errorBody(error: { toJSON(): object; issues?: readonly unknown[] }): { error: object } {
+  const json = error.toJSON() as Record<string, unknown>;
+  const { name: _name, ...rest } = json;
+  return { error: { ...rest, ...(error.issues && error.issues.length > 0 ? { issues: error.issues } : {}) } };
+}
+
+function languageOf(req: IncomingMessage): Language {
+  return /^\s*en\b/i.test(req.headers['accept-language'] ?? '') ? 'en' : 'zh';
+}
+
+/**
+ * Creates the node:http handler of the HIS hook service.
+ *
+ * @example
+ * const service = createHisService({ catalog, rules: compilePack(pack) })
+ * const handler = createHisHandler({ service, auth: { audience: 'https://clinic.example/his', issuers } })
+ * http.createServer(handler).listen(8788)          // on its own
+ * app.use('/his', handler)                         // Express (mounted: Express strips /his)
+ * fastify.all('/cds-services*', (q, r) => { r.hijack(); handler(Object.assign(q.raw, { body: q.body }), r.raw) })
+ * app.use((ctx, next) => ctx.path.startsWith('/cds-services') ? ((ctx.respond = false), handler(ctx.req, ctx.res)) : next()) // Koa
+ */
+export function createHisHandler(options: HisHandlerOptions): HisHandler {
+  const { service } = options;
+  const verifier: JwtVerifier = 'verify' in options.auth ? options.auth : createJwtVerifier(options.auth);
+  const base = (options.basePath ?? '').replace(/\/+$/, '');
+  const limit = options.bodyLimit ?? 1024 * 1024;
+  const log = options.log;
+
+  const handler = async (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): Promise<void> => {
+    const started = performance.now();
+    const method = req.method ?? 'GET';
+    let path: string;
+    try {
+      path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+    } catch {
+      path = '';
+    }
+    if (base && (path === base || path.startsWith(`${base}/`))) path = path.slice(base.length) || '/';
+    else if (base) path = '';
+    if (path !== PREFIX && !path.startsWith(`${PREFIX}/`)) {
+      if (next) {
+        next();
+        return;
+      }
+    }
+    const segments = path.slice(PREFIX.length).split('/').filter(Boolean);
+    let status = 500;
+    let note = '';
+    try {
+      const routeOk = path === PREFIX || path === `${PREFIX}/` || (path.startsWith(`${PREFIX}/`) && (segments.length === 1 || (segments.length === 2 && segments[1] === 'feedback')));
+      if (!routeOk) throw new HisError('HIS_SERVICE_UNKNOWN');
+      if (segments.length === 0) {
+        if (method !== 'GET' && method !== 'HEAD') throw notAllowed('GET');
+        status = 200;
+        send(res, 200, { services: service.services });
+        return;
+      }
+      if (method !== 'POST') throw notAllowed('POST');
+      const serviceId = segments[0]!;
+      if (!HIS_SERVICES.some((s) => s.id === serviceId)) throw new HisError('HIS_SERVICE_UNKNOWN', { message: 'No such CDS service', messageZh: '没有该预警服务', field: 'id' });
+      const claims = await verifier.verify(req.headers.authorization, `${PREFIX}/${serviceId}`);
+      note = ` iss=${maskPersonalData(claims.iss).slice(0, 80)}`;
+      const body = await jsonBody(req, limit);
+      if (segments[1] === 'feedback') {
+        const result = await service.feedback(serviceId, body);
+        status = 200;
+        note += ` feedback=${result.results.map((r) => r.status).join(',')}`;
+        send(res, 200, result);
+      } else {
+        const result = await service.call(serviceId, body, { language: languageOf(req) });
+        status = 200;
+        note += ` cards=${result.cards.length}`;
+        send(res, 200, result);
+      }
+    } catch (error) {
+      if (error instanceof BodyTooLarge) {
+        status = 413;
+        send(res, 413, { error: { code: 'INVALID_INPUT', message: `The body is larger than ${limit} bytes`, messageZh: `请求内容超过 ${limit} 字节`, field: '(body)' } }, { connection: 'close' });
+      } else if (error instanceof HisBadJson) {
+        status = 400;
+        send(res, 400, { error: { code: 'INVALID_INPUT', message: 'The body is not JSON', messageZh: '请求内容不是 JSON', field: '(body)' } });
+      } else if (isYibaoGuardError(error) && typeof (error as { toJSON?: unknown }).toJSON === 'function') {
+        status = STATUS[error.code] ?? (error.code.startsWith('STORAGE_') ? 500 : 400);
+        note += ` ${error.code}`;
+        const headers: Record<string, string> =
+          error.code === 'HIS_UNAUTHORIZED' ? { 'www-authenticate': 'Bearer error="invalid_token"' } : error.code === 'HIS_METHOD_NOT_ALLOWED' ? { allow: (error as HisError & { allow?: string }).allow ?? 'POST' } : {};
+        send(res, status, errorBody(error as unknown as { toJSON(): object; issues?: readonly unknown[] }), headers);
+      } else {
+        status = 500;
+        // A bug: the details go to the log (masked), never to the caller.
+        note += ` ${maskPersonalData(String(error instanceof Error ? `${error.name}: ${error.message}` : error)).slice(0, 300)}`;
+        send(res, 500, { error: { message: 'Internal error', messageZh: '服务内部错误' } });
+      }
+    } finally {
+      log?.(`${method} ${maskPersonalData(path || '(outside)').slice(0, 200)} → ${status} ${(performance.now() - started).toFixed(1)} ms${note}`);
+    }
+  };
+  return Object.assign(handler, { service });
+}
+
+function notAllowed(allow: string): HisError {
+  return Object.assign(new HisError('HIS_METHOD_NOT_ALLOWED'), { allow });
+}
