@@ -355,7 +355,38 @@ export interface PlatformClient {
    * const { result } = await platform.traceStatus({ data: { drug_trac_codg: [code] } })
    */
   traceStatus(input: TransactionInput<'YG05'>, options?: CallOptions): Promise<TransactionOutput<'YG05'>>;
+
+  /**
+   * YG07 (provincial extension): several prepared 3501–3507 reports in one request, each with its own msgid,
+   * answered one by one in order: the output, or the error the record alone would have ended with
+   * (`PLATFORM_REJECTED` with the platform's reason; `PLATFORM_OUTCOME_UNKNOWN` for infcode -1 or a missing
+   * answer). A failure of the request itself is thrown as for `send` (nothing in it is known to be done:
+   * send the same records again, the platform answers a repeated msgid with its first answer).
+   *
+   * @example
+   * const answers = await platform.sendReports(preparedReports)
+   * for (const a of answers) if ('error' in a) console.log(a.msgid, a.error.code)
+   */
+  sendReports(prepared: readonly PreparedCall[]): Promise<readonly ReportAnswer[]>;
+
+  /**
+   * YG08 (provincial extension): a page of this pharmacy's stock per product and batch as the platform holds it.
+   *
+   * @example
+   * const { result, total } = await platform.queryStock({ data: { page_num: 1, page_size: 500 } })
+   */
+  queryStock(input: TransactionInput<'YG08'>, options?: CallOptions): Promise<TransactionOutput<'YG08'>>;
 }
+
+/**
+ * One record's answer in a YG07 batch: its output, or how it ended.
+ *
+ * @example
+ * const ok = answers.filter((a): a is Extract<ReportAnswer, { output: unknown }> => 'output' in a)
+ */
+export type ReportAnswer =
+  | { readonly msgid: string; readonly output: TransactionOutput<ReportInfno> }
+  | { readonly msgid: string; readonly error: PlatformRejectedError | PlatformUnavailableError };
 
 const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
 const nodeName = z.optional(z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]{0,49}$/, 'Expected a JSON node name')));
@@ -382,6 +413,7 @@ const OptionsSchema = z.looseObject({
 });
 
 const WRITES: ReadonlySet<TransactionKind> = new Set(['settle', 'report']);
+const REPORT_INFNO = /^350[1-7]$/;
 
 function isInfno(infno: unknown): infno is Infno {
   return typeof infno === 'string' && Object.hasOwn(TRANSACTIONS, infno);
@@ -526,8 +558,8 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     checkEnvelope(prepared);
   }
 
-  async function send<N extends Infno>(prepared: PreparedCall<N>): Promise<TransactionOutput<N>> {
-    checkPrepared(prepared);
+  async function send<N extends Infno>(prepared: PreparedCall<N>, checked = false): Promise<TransactionOutput<N>> {
+    if (!checked) checkPrepared(prepared);
     const call: PlatformCallInfo = { infno: prepared.infno, msgid: prepared.msgid };
     const started = clock.now();
     const progress: { attempts: number; infcode?: number } = { attempts: 0 };
@@ -640,6 +672,38 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     return send(prepared);
   }
 
+  async function sendReports(records: readonly PreparedCall[]): Promise<readonly ReportAnswer[]> {
+    for (const record of records) {
+      if (!REPORT_INFNO.test(record?.infno)) throw new InputError('INVALID_INPUT', { message: 'A YG07 batch carries 3501–3507 only', messageZh: 'YG07 批量上传仅可包含 3501–3507 交易', field: 'infno' });
+      // As checkPrepared, but the envelope is the batch's: its schema checks each msgid and inf_time.
+      parseInput(TRANSACTIONS[record.infno].input, record.input, { en: `Prepared input of ${record.infno}`, zh: `${record.infno} 预备交易的输入` });
+    }
+    const msgs = records.map((r) => ({ infno: r.infno as ReportInfno, msgid: r.msgid, inf_time: r.infTime, input: r.input as Record<string, unknown> }));
+    // Just prepared (encoded and checked) here: no need to check it again before sending.
+    const { result } = await send(prepare('YG07', { msgs }), true);
+    return records.map((record, i): ReportAnswer => {
+      const call = { infno: record.infno, msgid: record.msgid };
+      const answer = result[i];
+      const unknown = (why: string, whyZh: string) => ({
+        msgid: record.msgid,
+        error: new PlatformUnavailableError(call, {
+          outcomeUnknown: true,
+          message: `The outcome of ${call.infno} (msgid ${call.msgid}) in a YG07 batch is unknown: ${why}. Send it again with the same msgid.`,
+          messageZh: `YG07 批量上传中 ${call.infno} 交易（msgid ${call.msgid}）结果未知：${whyZh}。请以同一 msgid 重新发送。`,
+        }),
+      });
+      if (answer?.msgid !== record.msgid) return unknown('the batch answer has no answer for it', '批量应答中没有该报文的应答');
+      const infcode = Number(answer.infcode);
+      if (infcode === 0) {
+        const output = z.safeDecode(TRANSACTIONS[record.infno].output as z.ZodMiniType, answer.output ?? null);
+        return output.success ? { msgid: record.msgid, output: output.data as TransactionOutput<ReportInfno> } : unknown('its output cannot be read', '应答 output 无法读取');
+      }
+      const message = redact(answer.err_msg ?? '', personalStrings(record.input));
+      if (infcode === -1 || !Number.isInteger(infcode)) return unknown(`infcode ${answer.infcode}: ${message}`, `infcode ${answer.infcode}：${message}`);
+      return { msgid: record.msgid, error: new PlatformRejectedError(call, infcode, message) };
+    });
+  }
+
   const call = <N extends Infno>(infno: N, input: TransactionInput<N>, callOptions?: CallOptions): Promise<TransactionOutput<N>> => {
     try {
       return send(prepare(infno, input, callOptions));
@@ -653,7 +717,7 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
       return session.current;
     },
     prepare,
-    send,
+    send: (prepared) => send(prepared),
     call,
     resolve,
     async signIn() {
@@ -687,6 +751,8 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     downloadRulePack: (input, callOptions) => call('YG03', input, callOptions),
     registerKey: (input, callOptions) => call('YG04', input, callOptions),
     traceStatus: (input, callOptions) => call('YG05', input, callOptions),
+    sendReports,
+    queryStock: (input, callOptions) => call('YG08', input, callOptions),
   };
 }
 

@@ -1,7 +1,8 @@
 import { isYibaoGuardError, PlatformRejectedError, type YibaoGuardError } from '../errors/index.js';
 import type { TerminalLayout } from '../layout.js';
 import type { PlatformClient, PreparedCall } from '../platform/client.js';
-import type { Storage } from '../storage.js';
+import type { Storage, WriteOp } from '../storage.js';
+import { REPORT_BATCH_MAX } from '../platform/transactions.js';
 import { realSleep, type Sleep } from '../timers.js';
 import type { DeadLetter, OutboxRecord, SyncEvent, SyncStatus } from './types.js';
 
@@ -11,7 +12,8 @@ const LEASE = 'outbox.lease';
 /** How delivery behaves under failure. Every option has a default that suits a pharmacy's link. */
 export interface SyncWorkerOptions {
   readonly storage: Storage<TerminalLayout>;
-  readonly platform: Pick<PlatformClient, 'send'>;
+  /** With `sendReports` (YG07), consecutive 进销存 reports go in batches; without it, one request per record. */
+  readonly platform: Pick<PlatformClient, 'send'> & Partial<Pick<PlatformClient, 'sendReports'>>;
   readonly clock: { now(): number };
   /** Who drains (a tab or process id): only the lease holder sends. */
   readonly owner: string;
@@ -21,8 +23,13 @@ export interface SyncWorkerOptions {
   readonly backoff?: { readonly baseMs?: number; readonly maxMs?: number };
   /** After `threshold` failures in a row the circuit opens for `cooldownMs` (doubling, at most `maxCooldownMs`). */
   readonly breaker?: { readonly threshold?: number; readonly cooldownMs?: number; readonly maxCooldownMs?: number };
-  /** Records read from storage per step. @default 100 */
+  /** Records read from storage per step. @default `batch`, at least 100 */
   readonly readAhead?: number;
+  /**
+   * Consecutive 进销存 reports (3501–3507) sent in one YG07 request, at most (up to 500); 1 sends each alone.
+   * 200 typical sale reports make a request of about 200 KB. @default 200
+   */
+  readonly batch?: number;
   readonly sleep?: Sleep;
   /** Randomness for jitter, in [0, 1). @default Math.random */
   readonly random?: () => number;
@@ -44,7 +51,10 @@ export interface DrainResult {
  * counts it once; the cursor moves only after an answer. A refused record (infcode -2) goes to the dead letters
  * with the platform's reason, and delivery goes on; a transient failure (unreachable, 5xx, timeout, unknown
  * outcome, gateway auth) stops the drain, backs off with jitter, honours Retry-After, and after repeated
- * failures opens a circuit instead of hammering a dead platform. Only the lease holder drains.
+ * failures opens a circuit instead of hammering a dead platform. Only the lease holder drains. Consecutive
+ * 进销存 reports go `batch` at a time in one YG07 request (each still its own message with its own msgid and
+ * answer; the cursor moves after the answer, past the records answered for good); other records, and every
+ * record when the platform refuses YG07 as a whole, go one request each.
  *
  * @example
  * const worker = createSyncWorker({ storage, platform, clock, owner: tabId, onEvent: updateBadge })
@@ -75,7 +85,8 @@ export function createSyncWorker(options: SyncWorkerOptions): SyncWorker {
   const threshold = options.breaker?.threshold ?? 5;
   const cooldownMs = options.breaker?.cooldownMs ?? 30_000;
   const maxCooldownMs = options.breaker?.maxCooldownMs ?? 5 * 60_000;
-  const readAhead = options.readAhead ?? 100;
+  const batch = Math.max(1, Math.min(options.batch ?? 200, REPORT_BATCH_MAX));
+  const readAhead = options.readAhead ?? Math.max(100, batch);
   const sleep = options.sleep ?? realSleep;
   const random = options.random ?? Math.random;
   const emit = (event: SyncEvent) => options.onEvent?.(event);
@@ -151,59 +162,87 @@ export function createSyncWorker(options: SyncWorkerOptions): SyncWorker {
     return error instanceof PlatformRejectedError || (isYibaoGuardError(error, 'PLATFORM_REJECTED') && !isYibaoGuardError(error, 'PLATFORM_OUTCOME_UNKNOWN')) || isYibaoGuardError(error, 'INVALID_INPUT');
   }
 
+  /** A 进销存 report that may go in a YG07 batch. */
+  const batchable = (record: OutboxRecord) => batch > 1 && platform.sendReports !== undefined && record.kind === 'report' && /^350[1-7]$/.test(record.prepared.infno);
+
   async function drainOnce(): Promise<DrainResult> {
     let delivered = 0;
     let deadLettered = 0;
     state = 'draining';
+    const stop = (stoppedBy: DrainResult['stoppedBy'], error?: unknown): DrainResult => {
+      if (stoppedBy === 'transient-failure') lastError = isYibaoGuardError(error) ? error.code : 'UNEXPECTED';
+      return { delivered, deadLettered, stoppedBy, ...(isYibaoGuardError(error) ? { error } : {}) };
+    };
     for (;;) {
-      if (stopping) return { delivered, deadLettered, stoppedBy: 'stopped' };
+      if (stopping) return stop('stopped');
       if (!(await holdLease())) {
         state = 'not-leader';
-        return { delivered, deadLettered, stoppedBy: 'not-leader' };
+        return stop('not-leader');
       }
       const start = await cursor();
-      const batch = await storage.read('outbox', { after: start.seq, limit: readAhead });
-      if (batch.length === 0) {
+      const window = await storage.read('outbox', { after: start.seq, limit: readAhead });
+      if (window.length === 0) {
         state = 'idle';
         await progress(delivered);
-        return { delivered, deadLettered, stoppedBy: 'empty' };
+        return stop('empty');
       }
       let rev = start.rev;
-      for (const entry of batch) {
-        if (stopping) return { delivered, deadLettered, stoppedBy: 'stopped' };
-        let refusal: unknown;
+      // Records before `alone` go one request each.
+      let alone = 0;
+      for (let i = 0; i < window.length; ) {
+        if (stopping) return stop('stopped');
+        let n = 1;
+        const batched = i >= alone && batchable(window[i]!.value);
+        if (batched) while (n < batch && i + n < window.length && batchable(window[i + n]!.value)) n++;
+        const group = window.slice(i, i + n);
+        // Each record's end: undefined when accepted, else the error (a refusal is final, anything else is not).
+        let ends: unknown[];
         try {
-          await platform.send(await withPii(entry.value));
-        } catch (error) {
-          if (!isRefusal(error)) {
-            lastError = isYibaoGuardError(error) ? error.code : 'UNEXPECTED';
-            return { delivered, deadLettered, stoppedBy: 'transient-failure', ...(isYibaoGuardError(error) ? { error } : {}) };
+          if (batched) {
+            const answers = await platform.sendReports!(await Promise.all(group.map((e) => withPii(e.value))));
+            ends = answers.map((a) => ('error' in a ? a.error : undefined));
+          } else {
+            await platform.send(await withPii(group[0]!.value));
+            ends = [undefined];
           }
-          refusal = error;
+        } catch (error) {
+          // A batch refused whole (no YG07 in this province, a bad record, too large a request: HTTP 4xx): alone.
+          if (batched && (isRefusal(error) || isYibaoGuardError(error, 'PLATFORM_PROTOCOL'))) {
+            alone = i + n;
+            continue;
+          }
+          if (!isRefusal(error)) return stop('transient-failure', error);
+          ends = [error];
         }
-        const now = clock.now();
-        const ack = [
-          { op: 'put' as const, store: 'meta' as const, key: CURSOR, value: { seq: entry.seq }, expect: rev },
-          ...(entry.value.pii ? [{ op: 'delete' as const, store: 'outboxPii' as const, key: entry.value.prepared.msgid }] : []),
-        ];
-        if (refusal === undefined) {
-          const [receipt] = await storage.write(ack);
+        // The cursor moves past the answered records up to the first whose outcome is not final.
+        let done = ends.findIndex((e) => e !== undefined && !isRefusal(e));
+        if (done < 0) done = ends.length;
+        if (done > 0) {
+          const now = clock.now();
+          const before = delivered + deadLettered;
+          const ops: WriteOp<TerminalLayout>[] = [{ op: 'put', store: 'meta', key: CURSOR, value: { seq: group[done - 1]!.seq }, expect: rev }];
+          const letters: DeadLetter[] = [];
+          for (const [k, entry] of group.slice(0, done).entries()) {
+            if (entry.value.pii) ops.push({ op: 'delete', store: 'outboxPii', key: entry.value.prepared.msgid });
+            const error = ends[k] as (YibaoGuardError & { infcode?: number }) | undefined;
+            if (error === undefined) continue;
+            const reason = { code: error.code, ...(typeof error.infcode === 'number' ? { infcode: error.infcode } : {}), message: error.message, messageZh: error.messageZh };
+            letters.push({ seq: entry.seq, record: entry.value, at: now, reason, notes: [] });
+            ops.push({ op: 'put', store: 'deadLetters', key: deadKey(entry.seq), value: letters.at(-1)! });
+          }
+          const [receipt] = await storage.write(ops);
           rev = receipt?.op === 'put' ? receipt.rev : rev;
-          delivered++;
-          lastSuccessAt = now;
-        } else {
-          const error = refusal as YibaoGuardError & { infcode?: number };
-          const reason = { code: error.code, ...(typeof error.infcode === 'number' ? { infcode: error.infcode } : {}), message: error.message, messageZh: error.messageZh };
-          const letter: DeadLetter = { seq: entry.seq, record: entry.value, at: now, reason, notes: [] };
-          const [receipt] = await storage.write([...ack, { op: 'put', store: 'deadLetters', key: deadKey(entry.seq), value: letter }]);
-          rev = receipt?.op === 'put' ? receipt.rev : rev;
-          deadLettered++;
-          emit({ type: 'sync:dead-letter', seq: entry.seq, reason });
+          deadLettered += letters.length;
+          delivered += done - letters.length;
+          if (done > letters.length) lastSuccessAt = now;
+          for (const letter of letters) emit({ type: 'sync:dead-letter', seq: letter.seq, reason: letter.reason });
+          failures = 0;
+          openings = 0;
+          lastError = undefined;
+          if (options.onEvent && Math.floor((delivered + deadLettered) / 50) > Math.floor(before / 50)) await progress(delivered);
         }
-        failures = 0;
-        openings = 0;
-        lastError = undefined;
-        if (options.onEvent && (delivered + deadLettered) % 50 === 0) await progress(delivered);
+        if (done < group.length) return stop('transient-failure', ends[done]);
+        i += n;
       }
     }
   }
@@ -225,6 +264,8 @@ export function createSyncWorker(options: SyncWorkerOptions): SyncWorker {
 
   async function runLoop(): Promise<void> {
     while (!stopping) {
+      // A delivery resets the breaker inside the drain: remember whether it was open, to announce the way back.
+      const wasOpen = openings > 0;
       const result = await drain();
       if (stopping) break;
       if (result.stoppedBy === 'transient-failure') {
@@ -247,7 +288,7 @@ export function createSyncWorker(options: SyncWorkerOptions): SyncWorker {
         nextAttemptAt = undefined;
         continue;
       }
-      if (result.delivered > 0 && openings > 0) emit({ type: 'online', status: await status() });
+      if (result.delivered > 0 && wasOpen) emit({ type: 'online', status: await status() });
       // Idle (or another tab leads): sleep until notified, re-checking now and then.
       await pause(result.stoppedBy === 'not-leader' ? leaseMs / 2 : 5_000);
     }

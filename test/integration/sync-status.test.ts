@@ -54,7 +54,7 @@ it('reports pending, oldest pending, last success and dead letters, and says off
   expect(events.some((e) => e.type === 'sync:dead-letter' && e.seq === 4)).toBe(true);
 });
 
-it('reconciles the stock ledger with the platform’s view and names every difference', async () => {
+it('reconciles the stock ledger with the platform’s view over HTTP (YG08, page by page) and names every difference', async () => {
   const clock = { now: () => Date.UTC(2026, 10, 23, 2, 0) };
   const simulator = createSimulator({ clock });
   server = await startSimulator({ port: 0, simulator });
@@ -62,17 +62,30 @@ it('reconciles the stock ledger with the platform’s view and names every diffe
   const platform = tillClient({ baseUrl: server.url, clock, msgids: await resumeMsgids({ storage, clock, institutionCode: PHARMACY.code, terminalDigit: 6 }) });
   const outbox = createOutbox({ storage, platform, clock });
   const inventory = await createInventory({ storage, outbox, catalog: createCatalog(DEMO_CATALOG), clock });
-  const opening = DEMO_STOCK[0]!;
-  // The platform already holds the opening stock; the till's ledger starts from a count (3501) of the shelf.
-  const { quantity: counted, supplierName: _s, unitCostFen: _c, kind: _k, ...core } = opening as Extract<typeof opening, { kind: 'purchase' }>;
-  await inventory.record({ ...core, kind: 'stock-count', movementId: 'C-1', countedQuantity: counted }, { operatorName: '李药师' });
+  // The platform already holds the opening stock; the till's ledger starts from a count (3501) of each batch on the
+  // shelf that has a 医保 code (a count without one cannot be reported), the others stay unknown to the ledger.
+  const counted = DEMO_STOCK.filter((line) => line.medListCode !== undefined);
+  const uncounted = DEMO_STOCK.filter((line) => line.medListCode === undefined);
+  for (const [i, line] of counted.entries()) {
+    const { quantity, supplierName: _s, unitCostFen: _c, kind: _k, ...core } = line;
+    await inventory.record({ ...core, kind: 'stock-count', movementId: `C-${i}`, countedQuantity: quantity }, { operatorName: '李药师' });
+  }
   for (let i = 1; i <= 2; i++) await inventory.record(sale(i, clock.now()), { operatorName: '李药师' });
   await createSyncWorker({ storage, platform, clock, owner: 'tab' }).drain();
-  const platformView = simulator.stock(PHARMACY.code).filter((l) => l.batchNo === opening.batchNo).map((l) => ({ productId: l.productId, batchNo: l.batchNo, quantity: l.quantity }));
-  expect(inventory.view.onHand(opening.productId)).toBe(opening.quantity - 2);
-  expect(inventory.reconcile(platformView)).toEqual([]);
+  const opening = DEMO_STOCK[0]!;
+  expect(inventory.levels().find((l) => l.batchNo === opening.batchNo)?.onHand).toBe(opening.quantity - 2);
+  const expectedUncounted = uncounted.map((l) => ({ productId: l.productId, batchNo: l.batchNo, ledger: 0, platform: l.quantity }));
+  // Pages of 4 lines: the platform holds more than that, so reconciliation asks page after page.
+  expect(await inventory.reconcileWithPlatform(platform, { pageSize: 4 })).toEqual(expectedUncounted);
+  expect(DEMO_STOCK.length).toBeGreaterThan(4);
   // A sale rung up at the till but never reported shows up as a difference of one box.
   const local = await inventory.record(sale(3, clock.now()), { operatorName: '李药师' });
   expect(local.records).toHaveLength(1);
-  expect(inventory.reconcile(platformView)).toEqual([{ productId: opening.productId, batchNo: opening.batchNo, ledger: opening.quantity - 3, platform: opening.quantity - 2 }]);
+  expect(await inventory.reconcileWithPlatform(platform)).toEqual([
+    { productId: opening.productId, batchNo: opening.batchNo, ledger: opening.quantity - 3, platform: opening.quantity - 2 },
+    ...expectedUncounted,
+  ]);
+  const queries = simulator.received().filter((r) => r.infno === 'YG08');
+  expect(queries.length).toBeGreaterThan(2);
+  expect(queries.every((q) => q.outcome === 0)).toBe(true);
 });
