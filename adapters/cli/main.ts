@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { runDemo } from './demo.js';
 import { runCli, type CliIo } from './run.js';
+import { runSelfAudit } from './self-audit.js';
 import { runSim } from './sim.js';
 import { runVerify } from './verify.js';
 
@@ -19,8 +21,21 @@ if (command === 'sim') {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   }
+} else if (command === 'demo') {
+  // Long-running too: the demo page and the simulator on one origin until Ctrl-C.
+  const { code, demo } = await runDemo(rest, io);
+  process.exitCode = code;
+  if (demo) {
+    const stop = () => {
+      void demo.close().then(() => io.out('演示已停止 / demo stopped'));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  }
 } else if (command === 'verify') {
   process.exitCode = await runVerify(rest, io);
+} else if (command === 'self-audit') {
+  process.exitCode = await runSelfAudit(rest, io);
 } else {
   process.exitCode = runCli(process.argv.slice(2), io, version);
 }

@@ -1,4 +1,3 @@
-import { residentIdCheckChar } from '../../src/index.js';
 import { checkCode } from './check.js';
 
 /** Where the CLI writes; injected so tests read what a user would see. */
@@ -7,16 +6,16 @@ export interface CliIo {
   err(line: string): void;
 }
 
-/** The example number of GB 11643-1999 itself (no one's), completed with its check character. */
-const SAMPLE_RESIDENT_ID = `11010519491231002${residentIdCheckChar('11010519491231002')}`;
-
 const HELP = `yibao-guard — 医保基金合规收银 SDK
 
 用法 / usage:
-  yibao-guard demo              演示收银终端 / the demo terminal (npm start)
+  yibao-guard demo [--port 8787] 演示收银终端与模拟器 / the demo terminal with the simulator on 127.0.0.1 (npm start)
   yibao-guard sim [--port 8787] 启动医保平台模拟器 / start the platform simulator on 127.0.0.1 (--port 0: any free port)
   yibao-guard check <code>...   校验身份证、追溯码、条码、区划、医保编码 / validate IDs, trace codes, barcodes, area and item codes
   yibao-guard verify <export.jsonl | QR text> [--key PUBKEY]   核验票据链或票据二维码 / verify an invoice chain export or a receipt QR
+  yibao-guard self-audit --db <till.sqlite> --from <YYYY-MM-DD> --to <YYYY-MM-DD> [--out report.html|.csv] [--catalog products.json]
+                                自查自纠：按规则复核期间内全部销售，生成问题台账与图表报告（--to 不含当日；self-audit --help 查看全部选项）
+                                self-audit: replay the period's sales through the rules, write the problem ledger and charts (--to excluded; see self-audit --help)
   yibao-guard help              本帮助 / this help
 `;
 
@@ -41,19 +40,9 @@ export function runCli(args: readonly string[], io: CliIo, version: string): num
       io.out(version);
       return 0;
     case 'demo':
-      io.out(
-        [
-          `yibao-guard ${version}`,
-          '演示收银终端尚未完成：它随平台模拟器与收银终端一起到来（issue [2/10]、[7/10]）。',
-          'The demo terminal is not built yet: it arrives with the platform simulator and the terminal (issues [2/10], [7/10]).',
-          '',
-          '现在可用 / available now:',
-          '  npx yibao-guard sim            医保平台模拟器 / the platform simulator on 127.0.0.1:8787',
-          '  npx yibao-guard check <code>   校验一个编码 / validate a code, e.g.',
-          ...[SAMPLE_RESIDENT_ID, '6901234567892', '81234560000000000017'].map((code) => `    ${checkCode(code).text}`),
-        ].join('\n'),
-      );
-      return 0;
+      // Long-running like sim: main.ts runs it (runDemo in demo.ts), serving the page and the simulator on one origin.
+      io.err('demo 由 yibao-guard 命令启动 / `demo` runs from the yibao-guard command (or call runDemo() from demo.ts)');
+      return 2;
     case 'sim':
       // Long-running and asynchronous: main.ts runs it (runSim in sim.ts); this synchronous entry only says so.
       io.err('sim 由 yibao-guard 命令启动 / `sim` runs from the yibao-guard command (or call runSim() from sim.ts)');
@@ -61,6 +50,10 @@ export function runCli(args: readonly string[], io: CliIo, version: string): num
     case 'verify':
       // Asynchronous like sim: main.ts runs it (runVerify in verify.ts).
       io.err('verify 由 yibao-guard 命令运行 / `verify` runs from the yibao-guard command (or call runVerify() from verify.ts)');
+      return 2;
+    case 'self-audit':
+      // Asynchronous like verify: main.ts runs it (runSelfAudit in self-audit.ts).
+      io.err('self-audit 由 yibao-guard 命令运行 / `self-audit` runs from the yibao-guard command (or call runSelfAudit() from self-audit.ts)');
       return 2;
     case 'check': {
       if (rest.length === 0) {

@@ -42,10 +42,10 @@ describe('yibao-guard CLI', () => {
     expect(run('--version').out).toBe('9.9.9');
   });
 
-  it('demo says honestly what npm start does today', () => {
+  it('leaves demo, a long-running command, to main.ts (runDemo), as it does sim', () => {
     const result = run('demo');
-    expect(result.code).toBe(0);
-    expect(result.out).toContain('not built yet');
-    expect(result.out).toContain('1101**********002X');
+    expect(result.code).toBe(2);
+    expect(result.err).toContain('runDemo');
+    expect(run('help').out).toContain('yibao-guard demo');
   });
 });

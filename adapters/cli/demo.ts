@@ -1,0 +1,299 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { maskName } from '../../src/index.js';
+import {
+  createSimulator,
+  DEMO_CATALOG,
+  DEMO_PEOPLE,
+  DEMO_PHARMACIES,
+  DEMO_PRESCRIPTIONS,
+  DEMO_STOCK,
+  DEMO_TRACE_CODES,
+  SIMULATOR_PLATFORM_KEY_ID,
+  startSimulator,
+  type RunningSimulator,
+  type Simulator,
+} from '../simulator/index.js';
+import type { CliIo } from './run.js';
+
+/*
+ * `yibao-guard demo`: the platform simulator and the demo terminal page on one loopback origin. The page calls the
+ * platform at `/platform` (the simulator's business path appended, as a till calls its province), the simulator's
+ * control API at `/__sim/`, and reads the demo's fictional data (operators, catalog, opening stock, e-prescriptions,
+ * vouchers) from `/demo/`. `/demo/platform` takes the platform down and brings it back, for a presenter and the
+ * end-to-end test: "down" is the simulator's own fault injection (HTTP 503 on every business call until cleared).
+ */
+
+/** Where the page calls the platform: the simulator's business path is appended to it. */
+export const DEMO_PLATFORM_PATH = '/platform';
+
+/** The demo's operators (fictional; the 执业药师 has a certificate number). */
+export const DEMO_OPERATORS = [
+  { id: 'OP7', name: '李药师', certNo: 'ZY22010100007', role: { zh: '执业药师', en: 'Licensed pharmacist' } },
+  { id: 'OP8', name: '赵收银', role: { zh: '收银员', en: 'Cashier' } },
+] as const;
+
+/** Options of {@link startDemo}. */
+export interface StartDemoOptions {
+  /** TCP port on 127.0.0.1; 0 picks a free one. @default 8787 */
+  readonly port?: number;
+  /** The built page (index.html, app.js, styles.css). @default dist/demo-terminal next to the CLI */
+  readonly root?: string;
+  /** The simulator to serve; a fresh one by default. */
+  readonly simulator?: Simulator;
+  /** One line per platform request (no personal data). */
+  readonly log?: (line: string) => void;
+}
+
+/** A running demo: the page and the simulator on one origin. */
+export interface RunningDemo {
+  /** `http://127.0.0.1:<port>`: open it in a browser. */
+  readonly url: string;
+  readonly port: number;
+  readonly simulator: Simulator;
+  /** Whether the platform answers (false while the demo has taken it down). */
+  readonly platformOnline: boolean;
+  setPlatformOnline(online: boolean): void;
+  close(): Promise<void>;
+}
+
+const TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
+};
+
+/** Where the built page is: dist/demo-terminal, seen from the built CLI (dist/adapters/cli) or from the source. */
+export function defaultDemoRoot(): string | undefined {
+  const candidates = ['../../demo-terminal/', '../../dist/demo-terminal/'].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
+  return candidates.find((dir) => existsSync(join(dir, 'index.html')));
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  res.end(body);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > 16 * 1024) throw new SyntaxError('body too large');
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  return text === '' ? {} : (JSON.parse(text) as unknown);
+}
+
+/** The demo data the page reads: fictional, and personal data masked except where the till needs it to work. */
+function demoData(simulator: Simulator): Record<string, () => unknown> {
+  const pharmacy = DEMO_PHARMACIES.active;
+  return {
+    'config.json': () => ({
+      pharmacy: { code: pharmacy.code, name: pharmacy.name, admdvs: pharmacy.admdvs },
+      terminal: { id: 'T01', mac: '00-16-3E-00-00-01', ip: '127.0.0.1' },
+      operators: DEMO_OPERATORS,
+      platformPath: DEMO_PLATFORM_PATH,
+      // The platform key rule packs are signed with: handed over to the pharmacy out of band, served here for the demo.
+      trustedKeys: [{ keyId: SIMULATOR_PLATFORM_KEY_ID, publicKey: simulator.platformPublicKey }],
+    }),
+    'people.json': () => Object.values(DEMO_PEOPLE).map((p) => ({ key: p.key, displayName: maskName(p.name), about: p.about })),
+    'catalog.json': () => DEMO_CATALOG,
+    'stock.json': () => DEMO_STOCK,
+    'trace-codes.json': () => ({ resold: DEMO_TRACE_CODES.resold }),
+    // The e-prescriptions, re-dated to today (the seed's dates are fixed) and without the patient's 身份证: the till
+    // matches the patient by person number.
+    'prescriptions.json': () => {
+      const now = simulator.now();
+      return Object.entries(DEMO_PRESCRIPTIONS).map(([key, rx], i) => ({
+        key,
+        prescription: { ...rx, issuedAt: rx.status === 'valid' ? now - (2 + i) * 3_600_000 : rx.issuedAt, patient: rx.patient.psnNo ? { psnNo: rx.patient.psnNo } : {} },
+      }));
+    },
+  };
+}
+
+/**
+ * Starts the simulator and serves the demo terminal with it on one origin (127.0.0.1). Routes: the page's files;
+ * `POST /platform/fsi/api/rsfComIfsService/callService` (the simulator); `/__sim/*` (its control API); `GET
+ * /demo/{config,people,catalog,stock,trace-codes,prescriptions}.json`; `GET|POST /demo/platform` (`{"online":false}`
+ * takes the platform down: every business call answers HTTP 503 until it is brought back).
+ *
+ * @example
+ * const demo = await startDemo({ port: 0, root: 'dist/demo-terminal' })
+ * demo.setPlatformOnline(false)
+ */
+export async function startDemo(options: StartDemoOptions = {}): Promise<RunningDemo> {
+  const root = options.root ?? defaultDemoRoot();
+  if (root === undefined || !existsSync(join(root, 'index.html'))) {
+    throw Object.assign(new Error('the demo page is not built: run `npm run build:demo` (or `npm start`)'), { code: 'DEMO_NOT_BUILT' });
+  }
+  const simulator = options.simulator ?? createSimulator(options.log ? { log: options.log } : {});
+  // The simulator's own server, on another loopback port: the demo origin forwards platform and control calls to it,
+  // so every fault behaves exactly as the simulator serves it (held timeouts, dropped connections).
+  const upstream: RunningSimulator = await startSimulator({ port: 0, simulator });
+  let offlineFault: number | undefined;
+  const data = demoData(simulator);
+  const sockets = new Set<Socket>();
+
+  const setPlatformOnline = (online: boolean) => {
+    if (online && offlineFault !== undefined) {
+      simulator.faults.clear(offlineFault);
+      offlineFault = undefined;
+    } else if (!online && offlineFault === undefined) {
+      offlineFault = simulator.faults.add({ kind: 'http-error', status: 503, body: 'platform offline (demo)', times: Infinity });
+    }
+  };
+  // A fault list cleared from elsewhere (DELETE /__sim/faults) brings the platform back too.
+  const platformOnline = () => offlineFault === undefined || !simulator.faults.list().some((f) => f.id === offlineFault);
+
+  const forward = (req: IncomingMessage, res: ServerResponse, path: string) => {
+    const out = httpRequest(`${upstream.url}${path}`, { method: req.method ?? 'GET', headers: { ...req.headers, host: `127.0.0.1:${upstream.port}` } }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    // The simulator dropped the connection (lose-response): drop ours too, as the platform would.
+    out.on('error', () => req.socket.destroy());
+    req.pipe(out);
+  };
+
+  const serveFile = async (res: ServerResponse, pathname: string) => {
+    const rel = pathname === '/' ? 'index.html' : decodeURIComponent(pathname.slice(1));
+    const file = normalize(join(root, rel));
+    if (!file.startsWith(normalize(root + sep)) && file !== normalize(root)) return sendJson(res, 404, { error: 'not found' });
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': body.length, 'cache-control': 'no-cache' });
+      res.end(body);
+    } catch {
+      sendJson(res, 404, { error: 'not found' });
+    }
+  };
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const { pathname } = url;
+    void (async () => {
+      try {
+        if (pathname.startsWith(`${DEMO_PLATFORM_PATH}/`)) return forward(req, res, pathname.slice(DEMO_PLATFORM_PATH.length) + url.search);
+        if (pathname.startsWith('/__sim/')) return forward(req, res, pathname + url.search);
+        if (pathname === '/demo/platform') {
+          if (req.method === 'POST') {
+            const body = (await readJson(req)) as { online?: unknown };
+            if (typeof body.online !== 'boolean') return sendJson(res, 400, { error: 'online must be true or false' });
+            setPlatformOnline(body.online);
+            options.log?.(body.online ? '演示：平台恢复 / demo: platform back online' : '演示：平台断开 / demo: platform taken offline');
+          }
+          return sendJson(res, 200, { online: platformOnline() });
+        }
+        if (pathname.startsWith('/demo/')) {
+          const make = data[pathname.slice('/demo/'.length)];
+          return make ? sendJson(res, 200, make()) : sendJson(res, 404, { error: 'not found' });
+        }
+        if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method not allowed' });
+        return await serveFile(res, pathname);
+      } catch (error) {
+        if (!res.headersSent) sendJson(res, error instanceof SyntaxError ? 400 : 500, { error: error instanceof Error ? error.message : String(error) });
+      }
+    })();
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 8787, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await upstream.close();
+    throw error;
+  }
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    simulator,
+    get platformOnline() {
+      return platformOnline();
+    },
+    setPlatformOnline,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      });
+      await upstream.close();
+    },
+  };
+}
+
+/** Reads `--port N` / `--port=N` and `--quiet`. */
+function parseArgs(args: readonly string[]): { port: number; quiet: boolean } | string {
+  let port = 8787;
+  let quiet = false;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--quiet' || arg === '-q') quiet = true;
+    else if (arg === '--port' || arg.startsWith('--port=')) {
+      const value = arg === '--port' ? args[++i] : arg.slice('--port='.length);
+      if (value === undefined || !/^\d{1,5}$/.test(value) || Number(value) > 65_535) return '端口须为 0–65535 的整数 / --port takes an integer 0–65535';
+      port = Number(value);
+    } else return `未知参数 / unknown option: ${arg}`;
+  }
+  return { port, quiet };
+}
+
+/**
+ * `yibao-guard demo [--port 8787] [--quiet]`: serves the demo terminal and the simulator on 127.0.0.1 and prints the
+ * URL. Resolves once it listens, with the running demo (the caller stops it on Ctrl-C), or with an exit code.
+ *
+ * @example
+ * const { demo } = await runDemo(['--port', '0'], io)
+ */
+export async function runDemo(args: readonly string[], io: CliIo): Promise<{ code: number; demo?: RunningDemo }> {
+  const parsed = parseArgs(args);
+  if (typeof parsed === 'string') {
+    io.err(`${parsed}\n用法 / usage: yibao-guard demo [--port 8787] [--quiet]`);
+    return { code: 2 };
+  }
+  let demo: RunningDemo;
+  try {
+    demo = await startDemo({ port: parsed.port, ...(parsed.quiet ? {} : { log: (line: string) => io.out(line) }) });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    io.err(
+      code === 'EADDRINUSE'
+        ? `端口 ${parsed.port} 已被占用 / port ${parsed.port} is in use: try --port 0`
+        : code === 'DEMO_NOT_BUILT'
+          ? '演示页面尚未构建：请先运行 npm run build:demo（或 npm start）/ the demo page is not built: run `npm run build:demo` (or `npm start`)'
+          : `演示终端未能启动 / the demo did not start: ${String(error)}`,
+    );
+    return { code: 1 };
+  }
+  io.out(
+    [
+      'yibao-guard 演示收银终端 / demo terminal',
+      `  打开 / open:              ${demo.url}/`,
+      `  医保平台模拟器 / platform: ${demo.url}${DEMO_PLATFORM_PATH} (控制接口 / control API ${demo.url}/__sim/state)`,
+      `  平台断网演示 / take the platform down: curl -s -X POST ${demo.url}/demo/platform -d '{"online":false}'`,
+      '  所有人员与数据均为虚构 / everyone and everything in it is fictional',
+      '',
+      `演示运行中 / listening on ${demo.url} — 按 Ctrl-C 停止 / Ctrl-C to stop`,
+    ].join('\n'),
+  );
+  return { code: 0, demo };
+}
