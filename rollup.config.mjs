@@ -12,6 +12,7 @@ const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 
 /** Library entries: the exports map's subpaths. */
 export const entries = {
   index: 'src/index.ts',
+  engine: 'src/engine.ts',
   idb: 'adapters/idb/index.ts',
   sqlite: 'adapters/sqlite/index.ts',
   simulator: 'adapters/simulator/index.ts',

@@ -30,6 +30,19 @@ export * from './voucher/index.js';
 export * from './rules/index.js';
 export * from './sale/index.js';
 export { TERMINAL_NAMES, type TerminalLayout, type VoucherUseRecord } from './layout.js';
-export { createTerminal, type Terminal, type TerminalOptions, type TerminalIdentity } from './terminal.js';
+export {
+  createTerminal,
+  type Terminal,
+  type TerminalOptions,
+  type TerminalIdentity,
+  type TerminalEvent,
+  type TerminalSale,
+  type TerminalSync,
+  type Receipt,
+  type RefundReceipt,
+  type SettleOptions,
+} from './terminal.js';
+export type { SaleRecord, SaleRecordPrescription, PendingSettlement } from './sale/record.js';
 export * from './sync/index.js';
 export * from './invoice/index.js';
+export * from './audit/index.js';

@@ -1,9 +1,21 @@
+import type { Signer } from './crypto/index.js';
+import { randomBytes } from './crypto/index.js';
+import { InputError } from './errors/index.js';
+import { openInvoiceBook } from './invoice/index.js';
+import { UNENROLLED } from './invoice/records.js';
 import type { TerminalLayout } from './layout.js';
-import type { PlatformClient } from './platform/client.js';
+import { createPlatformClient, type PlatformClient, type PlatformClientOptions } from './platform/client.js';
+import type { TrustedKey } from './rules/pack.js';
 import { DEFAULT_VOUCHER_POLICY, type RulePack, type VoucherPolicy } from './schemas/rule-pack.js';
+import type { Product } from './schemas/product.js';
 import type { Storage } from './storage.js';
+import { resumeMsgids } from './sync/msgids.js';
+import type { SyncWorkerOptions } from './sync/worker.js';
+import type { TerminalEvent, Till } from './terminal/till.js';
 import type { VerifiedBuyer } from './voucher/buyer.js';
 import { verifyVoucher, type RefusalPattern, type VerifyVoucherRequest } from './voucher/verify.js';
+
+export type { TerminalEvent, TerminalSale, Receipt, RefundReceipt, SettleOptions, TerminalSync } from './terminal/till.js';
 
 /** Who works the till and where. */
 export interface TerminalIdentity {
@@ -15,22 +27,46 @@ export interface TerminalIdentity {
 
 /** What {@link createTerminal} wires together. */
 export interface TerminalOptions {
-  /** The platform client (see `createPlatformClient`). */
-  readonly platform: PlatformClient;
+  /**
+   * The platform: a client (see `createPlatformClient`), or the options to make one. Given options, the terminal
+   * resumes the msgid sequence from its storage (so a restart never reuses one) and signs requests with its
+   * invoice key.
+   */
+  readonly platform: PlatformClient | PlatformClientOptions;
   /** The terminal's storage, opened with `TERMINAL_NAMES`. */
   readonly storage: Storage<TerminalLayout>;
   readonly terminal: TerminalIdentity;
-  /** The operator signed in at the till. */
-  readonly operator: { readonly id: string; readonly name: string };
-  /** The rule pack in force; its voucher policy applies to verification. */
+  /** The pharmacy: `fixmedins_code`, and its 定点 agreement when the till knows it is suspended or ended. */
+  readonly pharmacy: { readonly code: string; readonly agreement?: 'active' | 'suspended' | 'ended' };
+  /** The operator signed in at the till (a 执业药师's certificate number, when they are one). */
+  readonly operator: { readonly id: string; readonly name: string; readonly certNo?: string };
+  /** The pharmacy's product master (目录): what scans match and the rules read. */
+  readonly catalog?: Iterable<Product>;
+  /** The rule pack to start with; a verified stored pack that is newer takes precedence. */
   readonly rulePack?: RulePack;
+  /** The platform keys rule packs must be signed with (YG03 updates, stored packs). */
+  readonly trustedKeys?: readonly TrustedKey[];
+  /** Signs invoices (an HSM, an OS keystore). Or give `deviceSecret` to keep a key wrapped in storage. */
+  readonly signer?: Signer;
+  /** ≥ 16 random bytes from the device keystore: a terminal key is made, wrapped under it and stored on first use. */
+  readonly deviceSecret?: Uint8Array;
   readonly clock?: { now(): number };
+  readonly random?: (n: number) => Uint8Array;
   /** How this province words voucher refusals, when it differs from the national usage. */
   readonly refusalPatterns?: readonly RefusalPattern[];
+  /** Ask the platform's own 3101 analysis at each review when online. @default true */
+  readonly platformChecks?: boolean;
+  /** Delivery: the worker's options, its owner id (one per tab or process), and whether it starts now (default). */
+  readonly sync?: Omit<SyncWorkerOptions, 'storage' | 'platform' | 'clock' | 'onEvent' | 'owner'> & { readonly owner?: string; readonly autoStart?: boolean };
 }
 
-/** The till: one object for everything a sale needs. (Sales, settlement and sync are added by later releases.) */
-export interface Terminal {
+/**
+ * The till: one object for a whole sale — voucher, scans, review, settlement, receipt — and for refunds, stock
+ * movements, rule-pack updates and delivery to the platform.
+ */
+export interface Terminal extends Till {
+  readonly platform: PlatformClient;
+  readonly storage: Storage<TerminalLayout>;
   /**
    * Real-name verification of the buyer (实名购药): see `verifyVoucher`.
    *
@@ -42,30 +78,122 @@ export interface Terminal {
   readonly voucherPolicy: VoucherPolicy;
   /** Signs in to the platform (9001) now rather than on the first business call. */
   signIn(): Promise<void>;
+  /**
+   * Listens to the till's events: `sync:progress`, `sync:dead-letter`, `offline`, `online`, `finding`,
+   * `sale:settled`, `sale:refunded`, `settlement:unknown`, `settlement:reversed`, `rule-pack`. Returns the unsubscribe.
+   */
+  on<T extends TerminalEvent['type']>(type: T, listener: (event: Extract<TerminalEvent, { type: T }>) => void): () => void;
 }
 
 /**
- * Creates the till facade over a platform client and a storage.
+ * Opens the till over a platform and a storage: loads the rule pack in force, the stock ledger and the invoice
+ * book (making and wrapping the terminal key on first use when given a device secret), reverses settlements a
+ * crash left without an answer, and starts delivering the outbox.
  *
  * @example
- * const terminal = createTerminal({ platform, storage, terminal: { id: 'T01', area: '220100' }, operator: { id: 'OP7', name: '李药师' } })
- * const buyer = await terminal.verifyVoucher({ voucher: { kind: 'ec-qr', qr: scan } })
+ * const terminal = await createTerminal({ platform, storage, terminal: { id: 'T01', area: '220100' }, pharmacy: { code: 'P22010100001' }, operator: { id: 'OP7', name: '李药师' }, catalog, deviceSecret })
+ * const sale = terminal.startSale(await terminal.verifyVoucher({ voucher: { kind: 'ec-qr', qr: scan } }))
+ * sale.scan('81234560000000000017')
+ * if ((await sale.review()).canSettle) printReceipt(await sale.settle())
  */
-export function createTerminal(options: TerminalOptions): Terminal {
-  const policy = options.rulePack?.voucherPolicy ?? DEFAULT_VOUCHER_POLICY;
-  return {
-    voucherPolicy: policy,
-    verifyVoucher: (request) =>
-      verifyVoucher(request, {
-        platform: options.platform,
-        storage: options.storage,
-        terminal: { id: options.terminal.id, operatorId: options.operator.id, area: options.terminal.area },
-        policy,
-        ...(options.clock ? { clock: options.clock } : {}),
-        ...(options.refusalPatterns ? { refusalPatterns: options.refusalPatterns } : {}),
-      }),
-    signIn: async () => {
-      await options.platform.signIn();
-    },
+export async function createTerminal(options: TerminalOptions): Promise<Terminal> {
+  if (typeof options !== 'object' || options === null || !options.storage || !options.platform || !options.terminal || !options.pharmacy || !options.operator) {
+    throw new InputError('INVALID_INPUT', { message: 'createTerminal needs platform, storage, terminal, pharmacy and operator', messageZh: '创建终端须提供 platform、storage、terminal、pharmacy 和 operator', field: 'options' });
+  }
+  const { storage } = options;
+  const clock = options.clock ?? { now: () => Date.now() };
+  const random = options.random ?? randomBytes;
+  const listeners = new Map<string, Set<(event: TerminalEvent) => void>>();
+  const emit = (event: TerminalEvent) => {
+    for (const listener of listeners.get(event.type) ?? []) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's failure is the UI's; the till goes on.
+      }
+    }
   };
+
+  const book = await openInvoiceBook({
+    storage,
+    pharmacyCode: options.pharmacy.code,
+    terminalId: options.terminal.id,
+    clock,
+    random,
+    ...(options.deviceSecret ? { deviceSecret: options.deviceSecret } : {}),
+    ...(options.signer ? { signer: options.signer } : {}),
+  });
+  const head = await book.head();
+  if (options.deviceSecret && !options.signer && (!head || head.keyId === UNENROLLED)) await book.enrolKey({ keyId: `${options.terminal.id}-K1` });
+
+  const given = options.platform;
+  const platform: PlatformClient =
+    typeof (given as PlatformClient).send === 'function'
+      ? (given as PlatformClient)
+      : createPlatformClient({
+          ...(given as PlatformClientOptions),
+          msgids: await resumeMsgids({ storage, clock, institutionCode: (given as PlatformClientOptions).institution.code, terminalDigit: terminalDigitOf(options.terminal.id) }),
+          signer: book.signer,
+        });
+
+
+  const { openTill } = await import('./terminal/till.js');
+  const till = await openTill({
+    platform,
+    storage,
+    terminalId: options.terminal.id,
+    area: options.terminal.area,
+    pharmacy: { code: options.pharmacy.code, agreement: options.pharmacy.agreement ?? 'active' },
+    operator: options.operator,
+    products: options.catalog ?? [],
+    clock,
+    random,
+    book,
+    rulePack: options.rulePack,
+    trustedKeys: options.trustedKeys ?? [],
+    platformChecks: options.platformChecks ?? true,
+    sync: options.sync ?? {},
+    emit,
+  });
+
+  const terminal: Terminal = Object.create(till, {
+    platform: { value: platform, enumerable: true },
+    storage: { value: storage },
+    voucherPolicy: { get: () => till.rulePack?.voucherPolicy ?? options.rulePack?.voucherPolicy ?? DEFAULT_VOUCHER_POLICY },
+    verifyVoucher: {
+      value: (request: VerifyVoucherRequest) =>
+        verifyVoucher(request, {
+          platform,
+          storage,
+          terminal: { id: options.terminal.id, operatorId: options.operator.id, area: options.terminal.area },
+          policy: terminal.voucherPolicy,
+          clock,
+          ...(options.refusalPatterns ? { refusalPatterns: options.refusalPatterns } : {}),
+        }),
+    },
+    signIn: {
+      value: async () => {
+        await platform.signIn();
+        // Register the invoice key with the platform once it can be reached (YG04); a failure is retried next time.
+        if (options.deviceSecret || options.signer) await book.registerKey(platform).catch(() => undefined);
+      },
+    },
+    on: {
+      value: (type: string, listener: (event: TerminalEvent) => void) => {
+        let set = listeners.get(type);
+        if (!set) listeners.set(type, (set = new Set()));
+        set.add(listener);
+        return () => set.delete(listener);
+      },
+    },
+  });
+  // Settlements a crash left without an answer: reverse them now if the platform can be reached (else later).
+  await till.recoverSettlements().catch(() => undefined);
+  return terminal;
+}
+
+/** The msgid digit of a terminal: the last digit of its id, so two terminals of a pharmacy differ when their ids do. */
+function terminalDigitOf(id: string): number {
+  const digit = /(\d)\D*$/.exec(id)?.[1];
+  return digit === undefined ? 0 : Number(digit);
 }

@@ -97,7 +97,7 @@ export function parseFaultSpec(value: unknown): FaultSpec {
  * @example
  * const faults = createFaults(); faults.add({ kind: 'rate-limit' }); faults.take('9001') // [{ kind: 'rate-limit' }]
  */
-export function createFaults(): Faults & { take(infno: string | undefined): FaultSpec[] } {
+export function createFaults(): Faults & { take(infno: string | undefined, exact?: boolean): FaultSpec[] } {
   let nextId = 1;
   let active: ActiveFault[] = [];
   return {
@@ -111,12 +111,15 @@ export function createFaults(): Faults & { take(infno: string | undefined): Faul
       active = id === undefined ? [] : active.filter((f) => f.id !== id);
     },
     list: () => active.map((f) => ({ ...f })),
-    /** The faults that fire for this request, used up as they fire: every modifier, and the first fault that replaces the answer. */
-    take(infno) {
+    /**
+     * The faults that fire for this request, used up as they fire: every modifier, and the first fault that replaces
+     * the answer. `exact`: only faults aimed at this infno (a message inside a YG07 batch).
+     */
+    take(infno, exact = false) {
       const fired: FaultSpec[] = [];
       let replaced = false;
       for (const fault of active) {
-        if (fault.spec.infno !== undefined && fault.spec.infno !== infno) continue;
+        if (fault.spec.infno === undefined ? exact : fault.spec.infno !== infno) continue;
         const modifier = fault.spec.kind === 'latency' || fault.spec.kind === 'sign-in-expiry';
         if (!modifier && replaced) continue;
         replaced ||= !modifier;

@@ -2,8 +2,8 @@
  * `yibao-guard/simulator`: the provincial medical-insurance platform (医保信息平台), simulated closely enough to
  * develop a till against it: the national envelope, sign-in, designated pharmacies, e-vouchers, person statuses,
  * settlement with a payment split, reversal, 进销存 with platform-wide trace codes, rule prompts (3101), the
- * provincial extensions YG01–YG05, gateway signatures, and fault injection. Node: `startSimulator` serves it over
- * HTTP; msw handlers live in `yibao-guard/simulator/msw`.
+ * provincial extensions YG01–YG05, YG07 (进销存 batch upload) and YG08 (stock query), gateway signatures, and
+ * fault injection. Node: `startSimulator` serves it over HTTP; msw handlers live in `yibao-guard/simulator/msw`.
  *
  * @packageDocumentation
  */
@@ -21,7 +21,7 @@ export {
 export { startSimulator, type RunningSimulator, type StartSimulatorOptions } from './http.js';
 export type { FaultSpec, FaultKind, Faults, ActiveFault } from './faults.js';
 export type { VoucherTicket } from './identity.js';
-export type { SimSettlement, SoldTraceCode, SimInvoice, RegisteredKey, StockLine } from './world.js';
+export type { SimSettlement, SoldTraceCode, SimInvoice, SimAudit, RegisteredKey, StockLine } from './world.js';
 export { SETTLEMENT_PLANS, computeSplit, type InsurancePlan, type SplitResult, type LineSplit, type SelfPayReason } from './settlement-rules.js';
 export { SIMULATOR_PLATFORM_KEY_ID, SIMULATOR_PLATFORM_PUBLIC_KEY, keyHandoverText, simulatorRulePack, KEY_DRUG_MAX_PACKAGES } from './keys.js';
 export { ANALYSIS_RULES } from './analysis.js';

@@ -180,3 +180,26 @@ export function traceStatus(ctx: TxContext, input: TransactionInput<'YG05'>): Tx
   });
   return { output: { result }, committed: false };
 }
+
+/**
+ * YG08 (yibao-guard): a page of the asking pharmacy's stock per product and batch, as its 35xx reports left it, in a
+ * stable order (product, then batch), with the number of lines in all.
+ *
+ * @example
+ * stockQuery(ctx, { data: { page_num: 1, page_size: 100 } }).output // { result: [{ fixmedins_hilist_id, fixmedins_bchno, med_list_codg, inv_cnt }], total }
+ */
+export function stockQuery(ctx: TxContext, input: TransactionInput<'YG08'>): TxResult {
+  const { page_num, page_size, fixmedins_hilist_id } = input.data;
+  const lines = (ctx.world.stock.get(ctx.envelope.fixmedins_code) ?? [])
+    .filter((l) => fixmedins_hilist_id === undefined || l.productId === fixmedins_hilist_id)
+    .sort((a, b) => (a.productId === b.productId ? cmp(a.batchNo, b.batchNo) : cmp(a.productId, b.productId)));
+  const result = lines.slice((page_num - 1) * page_size, page_num * page_size).map((l) => ({
+    fixmedins_hilist_id: l.productId,
+    fixmedins_bchno: l.batchNo,
+    med_list_codg: l.medListCode ?? null,
+    inv_cnt: l.quantity,
+  }));
+  return { output: { result, total: lines.length }, committed: false };
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -1,6 +1,6 @@
 import { canonicalJson, formatCstTime, sha256Hex, type TransactionInput } from '../../src/index.js';
 import { refuse } from './wire.js';
-import type { SimInvoice, TxContext, TxResult } from './world.js';
+import type { SimAudit, SimInvoice, TxContext, TxResult } from './world.js';
 
 /*
  * Signed invoices (YG01 upload, YG02 verification): the platform keeps each invoice under its pharmacy, terminal
@@ -43,4 +43,28 @@ export function verifyInvoice(ctx: TxContext, input: TransactionInput<'YG02'>): 
   const found = ctx.world.invoices.get(invoiceKey(fixmedins_code, terminal_id, seq));
   const result = !found ? '0' : found.hash === hash ? '1' : '2';
   return { output: { result, upload_time: found ? formatCstTime(found.uploadedAt) : null }, committed: false };
+}
+
+/**
+ * YG06: keeps a sale's audit trail under (pharmacy, terminal, sale) once; the same msgid again is answered by the
+ * state machine's msgid memory, a second trail for the same sale is appended to it (a refund's).
+ *
+ * @example
+ * uploadAudit(ctx, { data: { terminal_id: 'T01', sale_id: 'S1', events } })
+ */
+export function uploadAudit(ctx: TxContext, input: TransactionInput<'YG06'>): TxResult {
+  const { terminal_id, sale_id, setl_id, events } = input.data;
+  const key = `${ctx.envelope.fixmedins_code}|${terminal_id}|${sale_id}`;
+  const before = ctx.world.audits.get(key);
+  const audit: SimAudit = {
+    fixmedinsCode: ctx.envelope.fixmedins_code,
+    terminalId: terminal_id,
+    saleId: sale_id,
+    ...(setl_id ? { setlId: setl_id } : before?.setlId ? { setlId: before.setlId } : {}),
+    events: [...(before?.events ?? []), ...events],
+    uploadedAt: ctx.now,
+    msgid: ctx.msgid,
+  };
+  ctx.world.audits.set(key, audit);
+  return { output: { accepted: '1', count: audit.events.length }, committed: true };
 }

@@ -12,18 +12,20 @@ import {
   tifSignature,
   TRANSACTIONS,
   type Infno,
+  type RequestEnvelope,
   type TransactionInput,
 } from '../../src/index.js';
 import { analyse } from './analysis.js';
 import { createFaults, type FaultKind, type Faults, type FaultSpec } from './faults.js';
 import { issueVoucher, personQuery, requireSession, signIn, signOut, type VoucherTicket } from './identity.js';
-import { deleteRecord, purchase, sale, saleReturn, stockChange, stockCount, traceStatus } from './inventory.js';
-import { uploadInvoice, verifyInvoice } from './invoices.js';
+import { deleteRecord, purchase, sale, saleReturn, stockChange, stockCount, stockQuery, traceStatus } from './inventory.js';
+import { batchFaults, runBatch, stopsBefore, type BatchPart } from './batch.js';
+import { uploadAudit, uploadInvoice, verifyInvoice } from './invoices.js';
 import { registerKey, requireSignature, rulePackDownload, SIMULATOR_PLATFORM_PUBLIC_KEY } from './keys.js';
 import type { DemoPersonKey } from './seed/people.js';
 import { cancelSettlement, preSettle, reverse, settle } from './settlement.js';
 import { isRecord, SimRefusal, SIMULATOR_CALL_PATH } from './wire.js';
-import { World, type RegisteredKey, type SimInvoice, type SimSettlement, type SoldTraceCode, type StockLine, type TxContext, type TxResult } from './world.js';
+import { World, type RegisteredKey, type SimAudit, type SimInvoice, type SimSettlement, type SoldTraceCode, type StockLine, type TxContext, type TxResult } from './world.js';
 
 /*
  * The simulator's one state machine, transport-agnostic: a request (path, headers, body text) in, an HTTP answer or
@@ -69,6 +71,8 @@ export interface ReceivedEntry {
   readonly status: number;
   /** The injected fault that shaped the answer, if any. */
   readonly fault?: FaultKind;
+  /** For a message carried in a YG07 batch: the batch's msgid (the batch itself is logged just before it). */
+  readonly batch?: string;
 }
 
 /** A business record the platform committed: the decoded input (分, epoch ms; personal data masked) and its msgid. */
@@ -143,6 +147,8 @@ export interface Simulator {
   /** Every 追溯码 the platform holds as sold, with where and when. */
   soldTraceCodes(): readonly SoldTraceCode[];
   invoices(): readonly SimInvoice[];
+  /** Sales' audit trails uploaded by YG06. */
+  audits(): readonly SimAudit[];
   terminalKeys(): readonly RegisteredKey[];
   /** A pharmacy's stock by product and batch as its 35xx reports left it (the demo pharmacy starts with DEMO_STOCK). */
   stock(fixmedinsCode: string): readonly StockLine[];
@@ -161,7 +167,10 @@ export interface Simulator {
 
 type Handler<N extends Infno> = (ctx: TxContext, input: TransactionInput<N>) => TxResult | Promise<TxResult>;
 
-const HANDLERS: { readonly [N in Infno]: Handler<N> } = {
+/** Every transaction but YG07, which the state machine runs itself (batch.ts): its messages go through the same door one by one. */
+type HandledInfno = Exclude<Infno, 'YG07'>;
+
+const HANDLERS: { readonly [N in HandledInfno]: Handler<N> } = {
   '9001': signIn,
   '9002': signOut,
   '1101': personQuery,
@@ -182,6 +191,9 @@ const HANDLERS: { readonly [N in Infno]: Handler<N> } = {
   YG03: rulePackDownload,
   YG04: registerKey,
   YG05: traceStatus,
+  YG06: uploadAudit,
+  // YG08 (yibao-guard): the platform's stock view, for reconciliation.
+  YG08: stockQuery,
 };
 
 /** Transactions that need no sign-in: sign-in itself, invoice verification (auditors ask too) and the rule pack (read at start-up). */
@@ -222,13 +234,21 @@ interface Answer {
   readonly body: string;
   readonly outcome: number;
   readonly duplicate: boolean;
+  /** The answer's `err_msg` and `output`, as a YG07 batch repeats them per message. */
+  readonly errMsg: string | null;
+  readonly output: unknown;
+  /** For a YG07 batch: what each contained message got. */
+  readonly parts?: readonly BatchPart[];
 }
 
 interface Cached {
   readonly infno: string;
   readonly inputText: string;
-  readonly body: string;
+  /** The first answer as a call alone gets it; for a message first seen in a YG07 batch, made when first asked alone. */
+  body: string | undefined;
   readonly outcome: number;
+  readonly errMsg: string | null;
+  readonly output: unknown;
 }
 
 /**
@@ -301,85 +321,108 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     return undefined;
   }
 
-  /** Everything after the HTTP layer: the national envelope in, the national envelope out. */
-  async function answer(body: string, receivedAt: number): Promise<Answer> {
-    const refusal = (infcode: -1 | -2, zh: string, en: string, area?: string): Answer => ({ body: envelopeBody(infcode, errMsg(zh, en), null, receivedAt, area), outcome: infcode, duplicate: false });
+  /** Everything after the HTTP layer: the national envelope in, the national envelope out. `limit`: of a YG07 batch, run only the first `limit` messages. */
+  async function answer(body: string, receivedAt: number, limit?: number): Promise<Answer> {
     let wire: unknown;
     try {
       wire = JSON.parse(body);
     } catch {
-      return refusal(-1, '报文不是合法的 JSON', 'the request body is not valid JSON');
+      return refusal(-1, '报文不是合法的 JSON', 'the request body is not valid JSON', receivedAt);
     }
-    if (!isRecord(wire)) return refusal(-1, '报文必须是 JSON 对象', 'the request body must be a JSON object');
+    if (!isRecord(wire)) return refusal(-1, '报文必须是 JSON 对象', 'the request body must be a JSON object', receivedAt);
     const parsed = RequestEnvelopeSchema.safeParse(wire);
-    if (!parsed.success) return refusal(-2, `报文信封校验失败：${issuesText(parsed.error)}`, `invalid request envelope: ${issuesText(parsed.error)}`);
-    const envelope = parsed.data;
+    if (!parsed.success) return refusal(-2, `报文信封校验失败：${issuesText(parsed.error)}`, `invalid request envelope: ${issuesText(parsed.error)}`, receivedAt);
+    return message(parsed.data, wire, wire['input'], receivedAt, { limit });
+  }
+
+  function refusal(infcode: -1 | -2, zh: string, en: string, receivedAt: number, area?: string): Answer {
+    const err = errMsg(zh, en);
+    return { body: envelopeBody(infcode, err, null, receivedAt, area), outcome: infcode, duplicate: false, errMsg: err, output: null };
+  }
+
+  /**
+   * One message, from the msgid on: a request's own, or one carried in a YG07 batch (`contained`: the batch's
+   * request already passed the signature and sign-in, and its answer repeats this one's infcode, err_msg, output).
+   */
+  async function message(envelope: RequestEnvelope, wire: Record<string, unknown>, inputWire: unknown, receivedAt: number, how: { contained?: boolean; limit?: number | undefined }): Promise<Answer> {
     const area = envelope.mdtrtarea_admvs;
     const code = envelope.fixmedins_code;
     const prefix = envelope.msgid.slice(0, -18);
     if (prefix !== code && prefix !== code.padStart(12, '0')) {
-      return refusal(-2, 'msgid 须以定点医药机构编码开头（其后为 yyyyMMddHHmmss 与 4 位序号）', 'msgid must start with fixmedins_code, then yyyyMMddHHmmss and a 4-digit sequence', area);
+      return refusal(-2, 'msgid 须以定点医药机构编码开头（其后为 yyyyMMddHHmmss 与 4 位序号）', 'msgid must start with fixmedins_code, then yyyyMMddHHmmss and a 4-digit sequence', receivedAt, area);
     }
 
     const { msgid, infno } = envelope;
-    const inputText = canonicalJson(wire['input'] ?? null);
+    // A YG07 batch is never remembered under its msgid (its messages are), so it needs no fingerprint.
+    const inputText = infno === 'YG07' && !how.contained ? '' : canonicalJson(inputWire ?? null);
     // A copy of a message still being handled waits for the first answer rather than running twice.
     for (let wait = busy.get(msgid); wait; wait = busy.get(msgid)) await wait;
     const cached = cache.get(msgid);
     if (cached) {
       if (cached.infno !== infno || cached.inputText !== inputText) {
-        return refusal(-2, 'msgid 已用于另一笔不同的报文', 'this msgid was already used for a different message', area);
+        return refusal(-2, 'msgid 已用于另一笔不同的报文', 'this msgid was already used for a different message', receivedAt, area);
       }
-      return { body: cached.body, outcome: cached.outcome, duplicate: true };
+      if (!how.contained) cached.body ??= envelopeBody(cached.outcome, cached.errMsg, cached.output, receivedAt, area);
+      return { body: cached.body ?? '', outcome: cached.outcome, duplicate: true, errMsg: cached.errMsg, output: cached.output };
     }
     let release!: () => void;
     busy.set(msgid, new Promise<void>((resolve) => (release = resolve)));
     const worldAtStart = world;
     try {
       const pharmacy = world.pharmacies.get(code);
-      if (!pharmacy && !WITHOUT_PHARMACY.has(infno)) return refusal(-2, '非定点医药机构，或定点医药机构编码不存在', 'fixmedins_code is not a designated institution', area);
+      if (!pharmacy && !WITHOUT_PHARMACY.has(infno)) return refusal(-2, '非定点医药机构，或定点医药机构编码不存在', 'fixmedins_code is not a designated institution', receivedAt, area);
       // The 统筹区 is the city: a county code inside it (220102 for 220100) is the same place, another city is not.
       if (pharmacy && envelope.mdtrtarea_admvs.slice(0, 4) !== pharmacy.admdvs.slice(0, 4)) {
-        return refusal(-2, '就医地医保区划 mdtrtarea_admvs 与定点机构所在统筹区不符', "mdtrtarea_admvs is not the pharmacy's insurance area", area);
+        return refusal(-2, '就医地医保区划 mdtrtarea_admvs 与定点机构所在统筹区不符', "mdtrtarea_admvs is not the pharmacy's insurance area", receivedAt, area);
       }
       const terminal = `${code}/${envelope.dev_no ?? ''}`;
       const t = now();
-      if (envelope.dev_no) await requireSignature(world, terminal, wire);
-      if (!WITHOUT_SIGN_IN.has(infno)) requireSession(world, envelope.sign_no, code, t);
-      if (!Object.hasOwn(TRANSACTIONS, infno)) return refusal(-2, `不支持的交易编号 ${infno}`, `unknown transaction number ${infno}`, area);
+      if (!how.contained) {
+        if (envelope.dev_no) await requireSignature(world, terminal, wire);
+        if (!WITHOUT_SIGN_IN.has(infno)) requireSession(world, envelope.sign_no, code, t);
+      }
+      if (!Object.hasOwn(TRANSACTIONS, infno)) return refusal(-2, `不支持的交易编号 ${infno}`, `unknown transaction number ${infno}`, receivedAt, area);
       const n = infno as Infno;
-      const input = z.safeDecode(TRANSACTIONS[n].input as z.ZodMiniType, wire['input']);
+      const input = z.safeDecode(TRANSACTIONS[n].input as z.ZodMiniType, inputWire);
       if (!input.success) {
         const sumIssue = input.error.issues.some((i) => i.path.join('.') === 'druginfo.medfee_sumamt' && i.code === 'custom');
         return sumIssue
-          ? refusal(-2, '费用总额 medfee_sumamt 与明细金额 det_item_fee_sumamt 之和不符', 'medfee_sumamt does not equal the sum of det_item_fee_sumamt', area)
-          : refusal(-2, `入参校验失败：${issuesText(input.error)}`, `invalid input: ${issuesText(input.error)}`, area);
+          ? refusal(-2, '费用总额 medfee_sumamt 与明细金额 det_item_fee_sumamt 之和不符', 'medfee_sumamt does not equal the sum of det_item_fee_sumamt', receivedAt, area)
+          : refusal(-2, `入参校验失败：${issuesText(input.error)}`, `invalid input: ${issuesText(input.error)}`, receivedAt, area);
       }
 
-      // Past the door: from here every answer, refusal or not, is this msgid's answer for good.
       const ctx: TxContext = { world, now: t, infno: n, msgid, envelope, pharmacy, terminal };
+      if (n === 'YG07') {
+        if (how.contained) return refusal(-2, 'YG07 批量报文不能嵌套', 'a YG07 batch cannot carry another batch', receivedAt, area);
+        // A batch is a carrier, not a message of its own: each message in it is remembered under its own msgid.
+        const parts = await runBatch(ctx, input.data as TransactionInput<'YG07'>, how.limit, (env, messageInput) => message(env, wire, messageInput, receivedAt, { contained: true }));
+        const output = { result: parts.map((p) => ({ msgid: p.msgid, infcode: p.outcome, err_msg: p.errMsg, output: p.output })) };
+        return { body: envelopeBody(0, null, output, receivedAt, area), outcome: 0, duplicate: false, errMsg: null, output, parts };
+      }
+      // Past the door: from here every answer, refusal or not, is this msgid's answer for good.
       let result: TxResult;
       try {
-        result = await (HANDLERS[n] as Handler<Infno>)(ctx, input.data as TransactionInput<Infno>);
+        result = await (HANDLERS[n as HandledInfno] as Handler<HandledInfno>)(ctx, input.data as TransactionInput<HandledInfno>);
       } catch (error) {
         if (!(error instanceof SimRefusal) || error.infcode !== -2) throw error;
         const outcome = -2;
-        const refusedBody = envelopeBody(outcome, errMsg(error.zh, error.en), null, receivedAt, area);
-        if (world === worldAtStart) cache.set(msgid, { infno, inputText, body: refusedBody, outcome });
-        return { body: refusedBody, outcome, duplicate: false };
+        const err = errMsg(error.zh, error.en);
+        const refusedBody = how.contained ? '' : envelopeBody(outcome, err, null, receivedAt, area);
+        if (world === worldAtStart) cache.set(msgid, { infno, inputText, body: refusedBody || undefined, outcome, errMsg: err, output: null });
+        return { body: refusedBody, outcome, duplicate: false, errMsg: err, output: null };
       }
-      const okBody = envelopeBody(0, null, result.output, receivedAt, area);
+      const okBody = how.contained ? '' : envelopeBody(0, null, result.output, receivedAt, area);
       if (world === worldAtStart) {
-        cache.set(msgid, { infno, inputText, body: okBody, outcome: 0 });
+        cache.set(msgid, { infno, inputText, body: okBody || undefined, outcome: 0, errMsg: null, output: result.output });
         if (result.committed) {
           committed.push({ seq: committed.length + 1, at: t, infno: n, msgid, fixmedinsCode: code, terminal: envelope.dev_no ?? null, input: maskRecord(input.data) });
         }
       }
-      return { body: okBody, outcome: 0, duplicate: false };
+      return { body: okBody, outcome: 0, duplicate: false, errMsg: null, output: result.output };
     } catch (error) {
-      if (error instanceof SimRefusal) return refusal(error.infcode, error.zh, error.en, area);
+      if (error instanceof SimRefusal) return refusal(error.infcode, error.zh, error.en, receivedAt, area);
       // A bug of the simulator is a system failure of the platform: the caller must treat a write as unknown.
-      return refusal(-1, '医保平台系统内部错误', `internal error of the simulator: ${error instanceof Error ? error.message : String(error)}`, area);
+      return refusal(-1, '医保平台系统内部错误', `internal error of the simulator: ${error instanceof Error ? error.message : String(error)}`, receivedAt, area);
     } finally {
       busy.delete(msgid);
       release();
@@ -399,9 +442,13 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     }
     const text = (value: unknown, max: number) => (typeof value === 'string' ? value.slice(0, max) : null);
     const ids = { infno: text(peek['infno'], 8), msgid: text(peek['msgid'], 40), terminal: text(peek['dev_no'], 100) };
-    const record = (response: SimResponse, outcome: number | null, duplicate: boolean, fault?: FaultKind): SimResponse => {
+    const record = (response: SimResponse, outcome: number | null, duplicate: boolean, fault?: FaultKind, parts?: readonly BatchPart[]): SimResponse => {
       const status = 'status' in response ? response.status : 0;
       received.push({ at: receivedAt, ...ids, outcome, duplicate, status, ...(fault === undefined ? {} : { fault }) });
+      // A YG07 batch's messages, each as it would have been logged alone, naming the batch that carried it.
+      for (const p of parts ?? []) {
+        received.push({ at: receivedAt, infno: p.infno, msgid: p.msgid, terminal: ids.terminal, outcome: outcome === null || outcome === -1 ? null : p.outcome, duplicate: p.duplicate, status, ...(fault === undefined ? {} : { fault }), batch: ids.msgid ?? '' });
+      }
       options.log?.(
         `${formatCstTime(receivedAt)} ${ids.infno ?? '----'} ${ids.msgid ?? '-'} dev=${ids.terminal ?? '-'} → ` +
           (outcome === null ? `HTTP ${status || 'no answer'}` : `infcode ${outcome}`) +
@@ -418,25 +465,31 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     }
 
     const fired = faults.take(ids.infno ?? undefined);
+    const isReplacing = (f: FaultSpec): f is Exclude<FaultSpec, { kind: 'latency' | 'sign-in-expiry' }> => f.kind !== 'latency' && f.kind !== 'sign-in-expiry';
+    // YG07: faults aimed at the messages it carries fire as they would for each alone (batch.ts).
+    const inner = ids.infno === 'YG07' && !fired.some(isReplacing) ? batchFaults(peek, (infno) => faults.take(infno, true)) : undefined;
+    if (inner) fired.push(...inner.fired);
     for (const fault of fired) if (fault.kind === 'latency') await sleep(fault.ms);
-    const replacing = fired.find((f): f is Exclude<FaultSpec, { kind: 'latency' | 'sign-in-expiry' }> => f.kind !== 'latency' && f.kind !== 'sign-in-expiry');
+    const replacing = fired.find(isReplacing);
     const latency = fired.some((f) => f.kind === 'latency') ? ('latency' as const) : undefined;
+    // A batch stopped at a message by a fault that answers before it runs: the messages before it ran.
+    const ranBefore = inner && replacing && inner.at > 0 && stopsBefore(replacing) && !(await gatewayRefusal(headers)) ? (await answer(request.body, receivedAt, inner.at)).parts : undefined;
     switch (replacing?.kind) {
       case 'http-error': {
         const status = replacing.status ?? 502;
         const body = replacing.body ?? `<html><head><title>${status}</title></head><body><h1>${status} Bad Gateway</h1><p>provincial gateway</p></body></html>`;
-        return record({ status, headers: { 'content-type': 'text/html;charset=utf-8' }, body }, null, false, 'http-error');
+        return record({ status, headers: { 'content-type': 'text/html;charset=utf-8' }, body }, null, false, 'http-error', ranBefore);
       }
       case 'rate-limit': {
         const seconds = replacing.retryAfterSeconds ?? 1;
-        return record(httpJson(429, '请求过于频繁，请稍后重试', 'too many requests: retry later', { 'retry-after': String(seconds) }), null, false, 'rate-limit');
+        return record(httpJson(429, '请求过于频繁，请稍后重试', 'too many requests: retry later', { 'retry-after': String(seconds) }), null, false, 'rate-limit', ranBefore);
       }
       case 'timeout':
-        if (!replacing.commit) return record({ fault: 'timeout' }, null, false, 'timeout');
+        if (!replacing.commit) return record({ fault: 'timeout' }, null, false, 'timeout', ranBefore);
         break;
       case 'system-error':
         if (!replacing.commit) {
-          return record({ status: 200, headers: JSON_HEADERS, body: envelopeBody(-1, errMsg('医保平台系统异常，请稍后重试', 'platform system error: try again later'), null, receivedAt, undefined) }, -1, false, 'system-error');
+          return record({ status: 200, headers: JSON_HEADERS, body: envelopeBody(-1, errMsg('医保平台系统异常，请稍后重试', 'platform system error: try again later'), null, receivedAt, undefined) }, -1, false, 'system-error', ranBefore);
         }
         break;
       default:
@@ -453,20 +506,20 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     const kind = replacing?.kind ?? (fired.some((f) => f.kind === 'sign-in-expiry') ? 'sign-in-expiry' : latency);
     switch (replacing?.kind) {
       case 'timeout':
-        return record({ fault: 'timeout' }, null, result.duplicate, kind);
+        return record({ fault: 'timeout' }, null, result.duplicate, kind, result.parts);
       case 'lose-response':
-        return record({ fault: 'drop' }, null, result.duplicate, kind);
+        return record({ fault: 'drop' }, null, result.duplicate, kind, result.parts);
       case 'system-error':
-        return record({ status: 200, headers: JSON_HEADERS, body: envelopeBody(-1, errMsg('医保平台系统异常，交易结果未知', 'platform system error after the transaction ran'), null, receivedAt, undefined) }, -1, result.duplicate, kind);
+        return record({ status: 200, headers: JSON_HEADERS, body: envelopeBody(-1, errMsg('医保平台系统异常，交易结果未知', 'platform system error after the transaction ran'), null, receivedAt, undefined) }, -1, result.duplicate, kind, result.parts);
       case 'malformed': {
         const spoiled =
           replacing.variant === 'schema'
             ? JSON.stringify({ ...(JSON.parse(result.body) as Record<string, unknown>), output: ['malformed by the simulator'] })
             : `${result.body.slice(0, Math.max(1, Math.floor(result.body.length / 2)))}`;
-        return record({ status: 200, headers: JSON_HEADERS, body: spoiled }, null, result.duplicate, kind);
+        return record({ status: 200, headers: JSON_HEADERS, body: spoiled }, null, result.duplicate, kind, result.parts);
       }
       default:
-        return record({ status: 200, headers: JSON_HEADERS, body: result.body }, result.outcome, result.duplicate, kind);
+        return record({ status: 200, headers: JSON_HEADERS, body: result.body }, result.outcome, result.duplicate, kind, result.parts);
     }
   }
 
@@ -486,6 +539,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     settlements: () => structuredClone(world.settlements),
     soldTraceCodes: () => [...world.sold.values()].map((s) => ({ ...s })),
     invoices: () => structuredClone([...world.invoices.values()]),
+    audits: () => structuredClone([...world.audits.values()]),
     terminalKeys: () => structuredClone([...world.keys.values()]),
     stock: (code) => structuredClone(world.stock.get(code) ?? []),
     summary: () => ({

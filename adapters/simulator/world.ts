@@ -76,6 +76,17 @@ export interface SimInvoice {
   readonly msgid: string;
 }
 
+/** A sale's audit trail uploaded by YG06, readable through `simulator.audits()`. */
+export interface SimAudit {
+  readonly fixmedinsCode: string;
+  readonly terminalId: string;
+  readonly saleId: string;
+  readonly setlId?: string;
+  readonly events: readonly Readonly<Record<string, unknown>>[];
+  readonly uploadedAt: number;
+  readonly msgid: string;
+}
+
 /** A terminal's registered public key (YG04), readable through `simulator.terminalKeys()`. */
 export interface RegisteredKey {
   readonly fixmedinsCode: string;
@@ -167,6 +178,8 @@ export class World {
   /** The last accepted 3501–3507 msgid of each terminal. */
   readonly lastInventoryMsgid = new Map<string, string>();
   readonly invoices = new Map<string, SimInvoice>();
+  /** YG06 audit trails by `pharmacy|terminal|sale`. */
+  readonly audits = new Map<string, SimAudit>();
   readonly keys = new Map<string, RegisteredKey>();
   private serial = 0;
 

@@ -122,10 +122,11 @@ export async function createSqliteStorage<L extends StorageLayout>(options: Sqli
   const statements = {
     get: db.prepare<[string, string], { json: unknown; rev: unknown }>('SELECT json, rev FROM records WHERE store = ? AND key = ?'),
     rev: db.prepare<[string, string], { rev: unknown }>('SELECT rev FROM records WHERE store = ? AND key = ?'),
-    // `key >= prefix` and `key > after` start the scan where both hold; the prefix end is checked in JS.
-    list: db.prepare<[string, string, string], { key: string; json: unknown; rev: unknown }>(
-      'SELECT key, json, rev FROM records WHERE store = ? AND key >= ? AND key > ? ORDER BY key',
-    ),
+    // One lower bound per query (`key >= prefix`, or `key > after` when that is further on): with both, SQLite may
+    // seek on the first and scan the rest, so paging deep into a store got slower page by page. The prefix end is
+    // checked in JS.
+    listFrom: db.prepare<[string, string], { key: string; json: unknown; rev: unknown }>('SELECT key, json, rev FROM records WHERE store = ? AND key >= ? ORDER BY key'),
+    listAfter: db.prepare<[string, string], { key: string; json: unknown; rev: unknown }>('SELECT key, json, rev FROM records WHERE store = ? AND key > ? ORDER BY key'),
     count: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM records WHERE store = ?'),
     read: db.prepare<[string, number, number], { seq: unknown; json: unknown }>('SELECT seq, json FROM journals WHERE journal = ? AND seq > ? ORDER BY seq LIMIT ?'),
     lastSeq: db.prepare<[string], { seq: unknown }>('SELECT max(seq) AS seq FROM journals WHERE journal = ?'),
@@ -209,7 +210,9 @@ export async function createSqliteStorage<L extends StorageLayout>(options: Sqli
         const { prefix, after, limit } = checkListOptions(listOptions, LABEL);
         const out: StoredRecord<never>[] = [];
         if (limit === 0) return out;
-        for (const row of statements.list.iterate(store, prefix ?? '', after ?? '')) {
+        const from = prefix ?? '';
+        const rows = after !== undefined && after >= from ? statements.listAfter.iterate(store, after) : statements.listFrom.iterate(store, from);
+        for (const row of rows) {
           // Keys with the prefix are contiguous in key order: the first one without it ends the list.
           if (prefix !== undefined && !row.key.startsWith(prefix)) break;
           out.push(toRecord(store, row.key, row));

@@ -104,6 +104,15 @@ export const ERROR_CATALOG = {
     zh: '存在未确认的警告类提示，须处理或填写原因后才能结算',
     en: 'Settlement refused: a warning is neither resolved nor overridden with a reason',
   },
+  SALE_EMPTY: { area: 'sale', zh: '该笔销售没有商品明细', en: 'The sale has no lines' },
+  SALE_NOT_FOUND: { area: 'sale', zh: '本终端没有该笔已结算的销售', en: 'No such settled sale on this terminal' },
+  REFUND_INVALID: { area: 'sale', zh: '退货数量或方式不符合原销售', en: 'The refund does not match what the sale can give back' },
+  SETTLEMENT_OUTCOME_UNKNOWN: {
+    area: 'sale',
+    zh: '结算结果未知且无法连接医保平台：请勿收费，平台恢复后将查询或冲正',
+    en: 'The settlement outcome is unknown and the platform cannot be reached: take no money; it is asked or reversed when the platform is back',
+  },
+  SETTLEMENT_REVERSED: { area: 'sale', zh: '结算应答丢失，已冲正，未扣费，请重新结算', en: "The settlement's answer was lost and it was reversed: nothing was charged; settle again" },
   RULE_PACK_INVALID_SIGNATURE: { area: 'sale', zh: '规则包签名校验失败，继续使用原规则包', en: "The rule pack's signature does not verify; the previous pack stays in force" },
   RULE_PACK_STALE: { area: 'sale', zh: '规则包版本不高于当前版本，继续使用原规则包', en: 'The rule pack is not newer than the one in force; it stays in force' },
   RULE_PACK_EXPIRED: { area: 'sale', zh: '规则包已过期或尚未生效，继续使用原规则包', en: 'The rule pack is outside its validity dates; the previous pack stays in force' },
@@ -117,6 +126,21 @@ export const ERROR_CATALOG = {
   INVOICE_UNREADABLE: { area: 'invoice', zh: '无法识别该票据、票据二维码或票据链导出文件', en: 'Not a readable invoice, receipt QR code or chain export' },
   // Outbox and sync (进销存 delivery).
   DEAD_LETTER_NOT_FOUND: { area: 'sync', zh: '没有待处理的该条失败记录', en: 'No open dead letter with that number' },
+  // The pre-warning hook service for clinic HIS (yibao-guard/his).
+  HIS_UNAUTHORIZED: {
+    area: 'his',
+    zh: '调用未通过认证：令牌缺失、签名无效、已过期、已使用过，或签发方不在允许名单中',
+    en: 'The call is not authenticated: the token is missing, badly signed, expired, replayed or from an issuer not allowed',
+  },
+  HIS_SERVICE_UNKNOWN: { area: 'his', zh: '没有该预警服务或地址', en: 'No such CDS service or path' },
+  HIS_METHOD_NOT_ALLOWED: { area: 'his', zh: '该地址不支持此请求方法', en: 'This method is not allowed on this path' },
+  HIS_DATA_MISSING: {
+    area: 'his',
+    zh: '缺少审核所需的数据（如参保信息、处方或价格），请补充后重新调用',
+    en: 'Data the rules need is missing (such as the insurance facts, a prescription or a price); send it and call again',
+  },
+  // The self-audit (自查自纠).
+  AUDIT_CANCELLED: { area: 'audit', zh: '自查在完成前已取消，未生成报告', en: 'The self-audit was cancelled before it finished; no report was made' },
   // Package entries that a later release fills.
   NOT_BUILT_YET: { area: 'package', zh: '该功能尚未实现', en: 'This entry point is not built yet' },
   ENVIRONMENT_UNSUPPORTED: {

@@ -112,8 +112,15 @@ export interface InvoiceBook {
    * cannot sign: a rotation must be vouched for by the key it replaces.
    */
   rotateKey(options: { readonly keyId: string; readonly platform?: PlatformClient; readonly signer?: Signer }): Promise<IssuedInvoice>;
-  /** Issues an invoice: signed, or unsigned when the key cannot sign (never a refusal because of the key). */
-  issue(draft: InvoiceDraft): Promise<IssuedInvoice>;
+  /**
+   * Issues an invoice: signed, or unsigned when the key cannot sign (never a refusal because of the key).
+   *
+   * `commit` writes the invoice's batch instead of the book: it receives the ops (record, chain head, any
+   * catch-up record) and the invoice they issue, and must write them atomically, together with whatever belongs
+   * with the invoice (the sale, its outbox records). When it fails with `STORAGE_CONFLICT` (another writer took
+   * the head), the invoice is built again on the new head and `commit` is called again.
+   */
+  issue(draft: InvoiceDraft, options?: { readonly commit?: (ops: WriteOp<TerminalLayout>[], issued: IssuedInvoice) => Promise<unknown> }): Promise<IssuedInvoice>;
   /** Issues the catch-up record for unsigned receipts now, if there are any (else resolves undefined). */
   catchUp(): Promise<IssuedInvoice | undefined>;
   /** Makes a key usable again (the device secret, or a signer) and issues the catch-up record if one is due. */
@@ -286,11 +293,11 @@ export async function openInvoiceBook(options: InvoiceBookOptions): Promise<Invo
   });
 
   /** Runs `attempt` until its batch commits; a conflict (another writer took the head) starts it over. */
-  async function committing<T>(attempt: () => Promise<{ ops: WriteOp<TerminalLayout>[]; result: T }>): Promise<T> {
+  async function committing<T>(attempt: () => Promise<{ ops: WriteOp<TerminalLayout>[]; result: T }>, commit?: (ops: WriteOp<TerminalLayout>[], result: T) => Promise<unknown>): Promise<T> {
     for (let i = 1; ; i++) {
       const { ops, result } = await attempt();
       try {
-        await storage.write(ops);
+        await (commit ? commit(ops, result) : storage.write(ops));
         return result;
       } catch (error) {
         if (!isConflict(error) || i >= MAX_ATTEMPTS) throw error;
@@ -412,7 +419,7 @@ export async function openInvoiceBook(options: InvoiceBookOptions): Promise<Invo
         return result;
       }),
 
-    issue: (draft) =>
+    issue: (draft, issueOptions) =>
       serial(() =>
         committing(async () => {
           const fields = await draftFields(draft);
@@ -431,7 +438,7 @@ export async function openInvoiceBook(options: InvoiceBookOptions): Promise<Invo
           const unsignedError = sealed.record.sig === null && !sealed.error ? unavailable(head.keyId, { zh: '尚未登记终端密钥', en: 'no key is enrolled yet' }) : sealed.error;
           ops.push(putRecord(sealed), putHead(after(head, sealed), current?.rev));
           return { ops, result: issued({ ...sealed, ...(unsignedError ? { error: unsignedError } : {}) }, catchUp && !catchUp.error ? catchUp : undefined) };
-        }),
+        }, issueOptions?.commit),
       ),
 
     catchUp: () => serial(catchUpNow),

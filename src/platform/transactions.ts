@@ -346,6 +346,76 @@ export const TraceStatusOutputSchema = z.looseObject({
   ),
 });
 
+// ——— YG06 provincial extension (yibao-guard): the audit trail of a sale ———
+
+/**
+ * YG06 审核留痕上传: the audit trail of one sale (its reviews, the cards shown, overrides with reasons, actions),
+ * uploaded with the sale. The events are already free of unmasked personal data (see the audit schemas).
+ */
+export const AuditUploadInputSchema = z.object({
+  data: z.object({
+    terminal_id: IdSchema,
+    sale_id: IdSchema,
+    setl_id: opt(str(30)),
+    events: z.array(z.record(z.string(), z.unknown())).check(z.maxLength(1000)),
+  }),
+});
+export const AuditUploadOutputSchema = z.looseObject({ accepted: WireCodeCodec, count: opt(z.number()) });
+
+// ——— YG07–YG08 provincial extensions (yibao-guard): 进销存 batch upload, platform stock query ———
+// Not in the national list (see spec/platform.md). A province without them answers "unknown infno" (-2):
+// the sync worker then sends the same records one by one (3501–3507), and reconciliation is not available.
+
+/** The 进销存 reports a YG07 batch may carry. */
+export const ReportInfnoSchema = z.enum(['3501', '3502', '3503', '3504', '3505', '3506', '3507']);
+/** The largest YG07 batch. */
+export const REPORT_BATCH_MAX = 500;
+
+/** A contained message's wire input, passed through as is: it is checked as the message's own infno's input, alone. */
+const ReportBatchMessageInput = z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'Expected the input object');
+
+/**
+ * YG07 进销存批量上传: up to {@link REPORT_BATCH_MAX} 3501–3507 messages in one request, each exactly the message
+ * it would be alone (its own `msgid`, `inf_time` and wire `input`). The platform applies them in order as if
+ * each had come alone: msgid order per terminal, a repeated msgid answered with its first answer, a refusal
+ * (-2) for that record only. The batch's own msgid only identifies the request.
+ */
+export const ReportBatchInputSchema = z.object({
+  msgs: z
+    .array(z.object({ infno: ReportInfnoSchema, msgid: MsgidSchema, inf_time: CstTimeCodec, input: ReportBatchMessageInput }))
+    .check(z.minLength(1), z.maxLength(REPORT_BATCH_MAX)),
+});
+/** One answer per message, in the order sent: what the message alone would have answered. */
+export const ReportBatchOutputSchema = z.looseObject({
+  result: z.array(
+    z.looseObject({ msgid: WireCodeCodec, infcode: WireCodeCodec, err_msg: opt(z.nullable(z.string())), output: opt(z.unknown()) }),
+  ),
+});
+
+/** YG08 库存查询: this pharmacy's stock per product and batch as the platform holds it (from its 35xx), a page at a time. */
+export const StockQueryInputSchema = z.object({
+  data: z.object({
+    /** From 1. */
+    page_num: z.int().check(z.gte(1)),
+    page_size: z.int().check(z.gte(1), z.lte(1000)),
+    /** Only this product (`fixmedins_hilist_id`). */
+    fixmedins_hilist_id: opt(str(30)),
+  }),
+});
+export const StockQueryOutputSchema = z.looseObject({
+  /** Lines in a stable order (product, then batch). */
+  result: z.array(
+    z.looseObject({
+      fixmedins_hilist_id: WireCodeCodec,
+      fixmedins_bchno: WireCodeCodec,
+      med_list_codg: outCode,
+      inv_cnt: CountCodec,
+    }),
+  ),
+  /** How many lines there are in all. */
+  total: z.union([z.number(), z.string()]),
+});
+
 // ——— the catalog ———
 
 /**
@@ -392,6 +462,10 @@ export const TRANSACTIONS = {
   YG03: spec('规则包下载 rule-pack download', 'query', false, RulePackDownloadInputSchema, RulePackDownloadOutputSchema),
   YG04: spec('终端密钥登记 terminal key registration', 'report', false, KeyRegistrationInputSchema, KeyRegistrationOutputSchema),
   YG05: spec('追溯码状态查询 trace-code status', 'query', false, TraceStatusInputSchema, TraceStatusOutputSchema),
+  YG06: spec('审核留痕上传 audit trail upload', 'report', false, AuditUploadInputSchema, AuditUploadOutputSchema),
+  // YG07–YG08 (yibao-guard provincial extensions): 进销存 batch upload, platform stock query.
+  YG07: spec('进销存批量上传 inventory batch upload', 'report', false, ReportBatchInputSchema, ReportBatchOutputSchema),
+  YG08: spec('库存查询 platform stock query', 'query', false, StockQueryInputSchema, StockQueryOutputSchema),
 } as const;
 
 export type Infno = keyof typeof TRANSACTIONS;

@@ -1,6 +1,7 @@
 import type { BuyerFacts } from '../rules/context.js';
 import type { Severity } from '../schemas/finding.js';
 import type { RuleId } from '../schemas/rule-pack.js';
+import type { Prescription } from '../schemas/prescription.js';
 import type { PaymentSplit, SaleLine } from '../schemas/sale.js';
 import type { PreparedCall } from '../platform/client.js';
 
@@ -57,21 +58,7 @@ export interface SaleRecord {
 }
 
 /** A prescription as a sale record keeps it: the patient only by person number. */
-export interface SaleRecordPrescription {
-  readonly rxNo: string;
-  readonly circulating: boolean;
-  readonly issuedAt: number;
-  readonly validDays?: number;
-  readonly hospitalCode: string;
-  readonly hospitalName: string;
-  readonly doctorCode: string;
-  readonly doctorName: string;
-  readonly patient: { readonly psnNo?: string };
-  readonly diagnoses: readonly { readonly code: string; readonly name: string }[];
-  readonly items: readonly { readonly medListCode: string; readonly genericName?: string; readonly quantity: number; readonly doseText?: string; readonly frequencyText?: string; readonly days?: number }[];
-  readonly status: 'valid' | 'dispensed' | 'revoked';
-  readonly dispensedOn?: string;
-}
+export type SaleRecordPrescription = Omit<Prescription, 'patient'> & { readonly patient: { readonly psnNo?: string } };
 
 /**
  * A settlement (2102) sent or about to be sent whose sale is not yet recorded (store `settlements`, key `saleId`):

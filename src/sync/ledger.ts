@@ -4,7 +4,8 @@ import type { Catalog } from '../rules/catalog.js';
 import type { StockView } from '../rules/context.js';
 import type { StockMovement } from '../schemas/stock.js';
 import type { Storage, WriteOp } from '../storage.js';
-import type { Outbox, OutboxWriteResult } from './outbox.js';
+import type { PlatformClient } from '../platform/client.js';
+import type { Outbox, OutboxEntry, OutboxWriteResult } from './outbox.js';
 import { movementReport, type SaleReportContext } from './report.js';
 
 /** Stock of one product in one batch, as the ledger holds it. */
@@ -56,12 +57,21 @@ export interface Inventory {
   /** Writes the movement, its ledger change and its outbox report together. */
   record(movement: StockMovement, context: SaleReportContext, facts?: readonly WriteOp<TerminalLayout>[]): Promise<OutboxWriteResult>;
   /** Several movements (a sale's lines) as one atomic batch with `facts`. */
-  recordAll(movements: readonly StockMovement[], context: SaleReportContext, facts?: readonly WriteOp<TerminalLayout>[]): Promise<OutboxWriteResult>;
+  recordAll(movements: readonly StockMovement[], context: SaleReportContext, facts?: readonly WriteOp<TerminalLayout>[], entries?: readonly OutboxEntry[]): Promise<OutboxWriteResult>;
   /** On-hand stock per product (all batches), for the rules. Synchronous: kept in memory, loaded at start. */
   readonly view: StockView;
   levels(): readonly StockLevel[];
   /** Compares the ledger with the platform's view (product, batch, quantity) and lists every difference. */
   reconcile(platform: Iterable<{ readonly productId: string; readonly batchNo: string; readonly quantity: number }>): StockDifference[];
+  /**
+   * Asks the platform for its view of this pharmacy's stock (YG08, page by page) and lists every difference with
+   * the ledger. Deliver the outbox first: a record not yet delivered shows up as a difference.
+   *
+   * @example
+   * await worker.drain()
+   * const differences = await inventory.reconcileWithPlatform(platform) // [] when the two agree
+   */
+  reconcileWithPlatform(platform: Pick<PlatformClient, 'queryStock'>, options?: { readonly pageSize?: number }): Promise<StockDifference[]>;
 }
 
 export async function createInventory(options: {
@@ -74,7 +84,7 @@ export async function createInventory(options: {
   const levels = new Map<string, { level: StockLevel; rev: number }>();
   for (const record of await storage.list('stock')) levels.set(record.key, { level: record.value, rev: record.rev });
 
-  async function recordAll(movements: readonly StockMovement[], context: SaleReportContext, facts: readonly WriteOp<TerminalLayout>[] = []) {
+  async function recordAll(movements: readonly StockMovement[], context: SaleReportContext, facts: readonly WriteOp<TerminalLayout>[] = [], more: readonly OutboxEntry[] = []) {
     for (let attempt = 0; ; attempt++) {
       const now = clock.now();
       const next = new Map<string, { level: StockLevel; expect: number | null }>();
@@ -94,7 +104,7 @@ export async function createInventory(options: {
       const ledgerOps: WriteOp<TerminalLayout>[] = [...next].map(([k, v]) => ({ op: 'put', store: 'stock', key: k, value: v.level, expect: v.expect }));
       const movementOps: WriteOp<TerminalLayout>[] = movements.map((m) => ({ op: 'put', store: 'movements', key: m.movementId, value: m, expect: null }));
       try {
-        const result = await outbox.write(entries, [...facts, ...movementOps, ...ledgerOps]);
+        const result = await outbox.write([...entries, ...more], [...facts, ...movementOps, ...ledgerOps]);
         // Receipts follow the ops: facts, movements, then ledger puts, then the outbox's own.
         let index = facts.length + movementOps.length;
         for (const [k, v] of next) {
@@ -125,20 +135,31 @@ export async function createInventory(options: {
       },
     },
     levels: () => [...levels.values()].map((v) => v.level),
-    reconcile(platform) {
-      const theirs = new Map<string, number>();
-      for (const p of platform) theirs.set(key(p.productId, p.batchNo), round((theirs.get(key(p.productId, p.batchNo)) ?? 0) + p.quantity));
-      const differences: StockDifference[] = [];
-      for (const [k, { level }] of levels) {
-        const other = theirs.get(k) ?? 0;
-        if (other !== level.onHand) differences.push({ productId: level.productId, batchNo: level.batchNo, ledger: level.onHand, platform: other });
-        theirs.delete(k);
+    async reconcileWithPlatform(platform, opts) {
+      const size = opts?.pageSize ?? 500;
+      const theirs: { productId: string; batchNo: string; quantity: number }[] = [];
+      for (let page = 1; ; page++) {
+        const { result, total } = await platform.queryStock({ data: { page_num: page, page_size: size } });
+        for (const l of result) theirs.push({ productId: l.fixmedins_hilist_id, batchNo: l.fixmedins_bchno, quantity: l.inv_cnt });
+        if (result.length < size || theirs.length >= Number(total)) return reconcile(theirs);
       }
-      for (const [k, quantity] of theirs) {
-        const [productId = '', batchNo = ''] = k.split('|');
-        if (quantity !== 0) differences.push({ productId, batchNo, ledger: 0, platform: quantity });
-      }
-      return differences;
     },
+    reconcile,
   };
+
+  function reconcile(platform: Iterable<{ readonly productId: string; readonly batchNo: string; readonly quantity: number }>): StockDifference[] {
+    const theirs = new Map<string, number>();
+    for (const p of platform) theirs.set(key(p.productId, p.batchNo), round((theirs.get(key(p.productId, p.batchNo)) ?? 0) + p.quantity));
+    const differences: StockDifference[] = [];
+    for (const [k, { level }] of levels) {
+      const other = theirs.get(k) ?? 0;
+      if (other !== level.onHand) differences.push({ productId: level.productId, batchNo: level.batchNo, ledger: level.onHand, platform: other });
+      theirs.delete(k);
+    }
+    for (const [k, quantity] of theirs) {
+      const [productId = '', batchNo = ''] = k.split('|');
+      if (quantity !== 0) differences.push({ productId, batchNo, ledger: 0, platform: quantity });
+    }
+    return differences;
+  }
 }

@@ -26,7 +26,8 @@ const MICROS_PER_FEN = 10_000;
  */
 export function movementReport(movement: StockMovement, product: Product, context: SaleReportContext): OutboxEntry {
   const core = {
-    med_list_codg: movement.medListCode ?? product.medListCode ?? '',
+    // Goods outside the 医保 list (保健品, 日用品) have no item code: they are reported under the pharmacy's own code.
+    med_list_codg: movement.medListCode ?? product.medListCode ?? product.productId,
     fixmedins_hilist_id: product.productId,
     fixmedins_hilist_name: product.genericName,
     rx_flag: product.rx ? ('1' as const) : ('0' as const),

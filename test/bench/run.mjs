@@ -35,3 +35,5 @@ measure('parse sale line (schema)', () => parseInput(SaleLineSchema, line, { en:
 await (await import('./review.mjs')).reviewBench(); // issue [4/10]: review() vs json-rules-engine, same checks, same run
 await (await import('./invoice.mjs')).invoiceBench(); // issue [6/10]: a 100 000-invoice chain, fast path vs tweetnacl alone
 await (await import('./outbox.mjs')).outboxBench(); // issue [6/10]: outbox drained to the simulator over loopback
+await (await import('./self-audit.mjs')).selfAuditBench(); // issue [9/10]: a year of a busy pharmacy (100k lines) replayed from SQLite
+await (await import('./his.mjs')).hisBench(); // issue [8/10]: an HIS hook call over loopback HTTP, JWT to cards

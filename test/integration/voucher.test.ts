@@ -242,7 +242,7 @@ describe('terminal.verifyVoucher', () => {
       keyDrugs: [],
       voucherPolicy: { residentIdAlone: true, velocityWindowMinutes: 10, maxVerificationsPerWindow: 1, maxTerminalsPerWindow: 1 },
     };
-    const terminal = createTerminal({ platform: base.platform, storage, terminal: { id: 'T05', area: PHARMACY.admdvs }, operator: { id: 'OP9', name: '王药师' }, rulePack, clock });
+    const terminal = await createTerminal({ platform: base.platform, storage, terminal: { id: 'T05', area: PHARMACY.admdvs }, pharmacy: { code: PHARMACY.code }, operator: { id: 'OP9', name: '王药师' }, rulePack, clock, sync: { autoStart: false } });
     expect(terminal.voucherPolicy.residentIdAlone).toBe(true);
     await terminal.signIn();
     const first = await terminal.verifyVoucher({ voucher: { kind: 'id-card', residentId: DEMO_PEOPLE.active.residentId } });
