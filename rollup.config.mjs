@@ -13,6 +13,7 @@ const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 
 export const entries = {
   index: 'src/index.ts',
   engine: 'src/engine.ts',
+  codes: 'src/codes/index.ts',
   idb: 'adapters/idb/index.ts',
   sqlite: 'adapters/sqlite/index.ts',
   simulator: 'adapters/simulator/index.ts',

@@ -27,8 +27,11 @@ export { canonicalJson } from './canonical-json.js';
 export * from './crypto/index.js';
 export * from './platform/index.js';
 export * from './voucher/index.js';
-export * from './rules/index.js';
-export * from './sale/index.js';
+// The rule engine, the sale session and the outbox are in `yibao-guard/engine` (createTerminal loads them while it
+// opens, so a browser till's first load stays small); their types are here for UIs that show what they return.
+export type { Catalog, BuyerFacts, PurchaseRecord, HistoryIndex, TraceCodeView, StockView, TrustedKey, CompiledPack } from './rules/index.js';
+export type { SaleSession, Review, ReviewedFinding, AddLineInput } from './sale/index.js';
+export type { OutboxRecord, OutboxKind, DeadLetter, SyncStatus, SyncEvent, DrainResult, StockLevel, StockDifference, Inventory, Outbox, SyncWorker } from './sync/index.js';
 export { TERMINAL_NAMES, type TerminalLayout, type VoucherUseRecord } from './layout.js';
 export {
   createTerminal,
@@ -43,6 +46,5 @@ export {
   type SettleOptions,
 } from './terminal.js';
 export type { SaleRecord, SaleRecordPrescription, PendingSettlement } from './sale/record.js';
-export * from './sync/index.js';
 export * from './invoice/index.js';
 export * from './audit/index.js';

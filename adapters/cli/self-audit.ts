@@ -19,7 +19,7 @@ import {
   type SelfAuditProgress,
   type Storage,
   type TerminalLayout,
-} from '../../src/index.js';
+} from '../../src/engine.js';
 import { createSqliteStorage } from '../sqlite/index.js';
 import type { CliIo } from './run.js';
 

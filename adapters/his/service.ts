@@ -27,7 +27,7 @@ import {
   type Storage,
   type TerminalLayout,
   type TraceCodeView,
-} from '../../src/index.js';
+} from '../../src/engine.js';
 import { EXTENSION_KEY, reasonCodings, toCard, type CdsCard, type CdsCoding, type IssuedCard, type Language, type StopLevel } from './cards.js';
 import { HisError } from './errors.js';
 import { FeedbackRequestSchema, HisContextSchema, HookRequestSchema, type FeedbackItem, type HisContext, type HisHook } from './schemas.js';

@@ -1,3 +1,4 @@
+import { createCatalog } from '../rules/catalog.js';
 import type { TerminalLayout } from '../layout.js';
 import type { Catalog } from '../rules/catalog.js';
 import type { Product } from '../schemas/product.js';
@@ -50,5 +51,5 @@ export async function catalogFromSales(storage: Storage<TerminalLayout>, options
     for (const [prefix, n] of prefixes) if (best === undefined || n > (prefixes.get(best) ?? 0)) best = prefix;
     products.push(best !== undefined ? { ...product, traceCodePrefix: best } : product);
   }
-  return core.createCatalog(products);
+  return createCatalog(products);
 }

@@ -7,9 +7,6 @@ import { maskPersonalData } from '../codes/index.js';
 import { InputError } from '../errors/areas.js';
 import { YibaoGuardError } from '../errors/base.js';
 import { formatCstDate } from '../platform/time.js';
-import { createCatalog } from '../rules/catalog.js';
-import { verifyRulePack } from '../rules/pack.js';
-import { compilePack, reviewSale } from '../rules/review.js';
 import { SignedRulePackSchema } from '../schemas/rule-pack.js';
 
 /** The core values the self-audit modules use. */
@@ -18,10 +15,6 @@ export const core = {
   InputError,
   YibaoGuardError,
   formatCstDate,
-  createCatalog,
-  verifyRulePack,
-  compilePack,
-  reviewSale,
   SignedRulePackSchema,
 } as const;
 

@@ -1,3 +1,6 @@
+// The rule engine is not part of the root entry's static graph (see src/engine.ts): import it directly.
+import { verifyRulePack } from '../rules/pack.js';
+import { compilePack, reviewSale } from '../rules/review.js';
 import type { CompiledPack } from '../rules/compile.js';
 import type { BuyerFacts } from '../rules/context.js';
 import type { SaleRecord, SaleRecordPrescription } from '../sale/record.js';
@@ -70,17 +73,17 @@ export async function selfAudit(options: SelfAuditOptions): Promise<SelfAuditRep
 
   // The packs: one given for all, or every version the sales may name.
   const given: PackEntry | undefined = options.rulePack
-    ? { compiled: core.compilePack(options.rulePack), use: { version: options.rulePack.version, packId: options.rulePack.packId, source: 'given', verified: false, sales: 0 } }
+    ? { compiled: compilePack(options.rulePack), use: { version: options.rulePack.version, packId: options.rulePack.packId, source: 'given', verified: false, sales: 0 } }
     : undefined;
   const versions = new Map<number, PackEntry>();
   if (!given) {
     if (options.packs) {
-      for (const pack of options.packs) versions.set(pack.version, { compiled: core.compilePack(pack), use: { version: pack.version, packId: pack.packId, source: 'given', verified: false, sales: 0 } });
+      for (const pack of options.packs) versions.set(pack.version, { compiled: compilePack(pack), use: { version: pack.version, packId: pack.packId, source: 'given', verified: false, sales: 0 } });
     } else {
       await loadStoredPacks(options, versions, note, checkAbort);
     }
   }
-  const defaults: PackEntry = { compiled: core.compilePack(), use: { version: null, source: 'defaults', verified: false, sales: 0 } };
+  const defaults: PackEntry = { compiled: compilePack(), use: { version: null, source: 'defaults', verified: false, sales: 0 } };
   // The reasons a pharmacist chose from were those of the pack in force then, whatever pack the replay uses.
   const reasonsOf = (record: SaleRecord) => (record.review.packVersion !== undefined ? versions.get(record.review.packVersion) : undefined)?.compiled ?? given?.compiled ?? defaults.compiled;
   const packFor = (record: SaleRecord): PackEntry => {
@@ -290,7 +293,7 @@ async function loadStoredPacks(
       if (options.trusted) {
         try {
           // The signature only: a pack that was in force then may have expired since.
-          await core.verifyRulePack(value, options.trusted, parsed.data.pack.validFrom);
+          await verifyRulePack(value, options.trusted, parsed.data.pack.validFrom);
           verified = true;
         } catch {
           note('pack-unverified', '本机保存的部分规则包签名校验失败，未使用', 'Some stored rule packs do not verify against the trusted keys and were not used');
@@ -299,7 +302,7 @@ async function loadStoredPacks(
       }
       let compiled: CompiledPack;
       try {
-        compiled = core.compilePack(parsed.data.pack);
+        compiled = compilePack(parsed.data.pack);
       } catch {
         note('pack-invalid', '本机保存的部分规则包无法编译，未使用', 'Some stored rule packs cannot be compiled and were not used');
         continue;
@@ -339,7 +342,7 @@ function replaySale(
 ): LedgerEntry[] {
   const buyer: BuyerFacts | undefined = record.buyer ? { ...record.buyer.facts } : undefined;
   const stock = options.stockAt?.(record);
-  const findings: Finding[] = core.reviewSale(pack.compiled, options.catalog, {
+  const findings: Finding[] = reviewSale(pack.compiled, options.catalog, {
     lines: record.lines,
     prescriptions: prescriptionsOf(record, buyer?.psnNo),
     ...(buyer ? { buyer, history: history.of(buyer.psnNo) } : {}),

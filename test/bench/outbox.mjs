@@ -18,7 +18,7 @@ import {
   createSyncWorker,
   resumeMsgids,
   TERMINAL_NAMES,
-} from '../../dist/index.js';
+} from '../../dist/engine.js';
 import { DEMO_CATALOG, DEMO_PHARMACIES, DEMO_STOCK } from '../../dist/simulator.js';
 
 const MB = 1024 * 1024;

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { availableParallelism, loadavg } from 'node:os';
 import { Engine } from 'json-rules-engine';
-import { createCatalog, compilePack, reviewSale, indexHistory, gtinCheckDigit, lineAmountFen, formatCstDate, FUND_ELIGIBLE_CATEGORIES } from '../../dist/index.js';
+import { createCatalog, compilePack, reviewSale, indexHistory, gtinCheckDigit, lineAmountFen, formatCstDate, FUND_ELIGIBLE_CATEGORIES } from '../../dist/engine.js';
 import { simulatorRulePack } from '../../dist/simulator.js';
 
 const DAY = 86_400_000;

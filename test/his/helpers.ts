@@ -15,7 +15,7 @@ import {
   TERMINAL_NAMES,
   type Signer,
   type TerminalLayout,
-} from '../../src/index.js';
+} from '../../src/engine.js';
 
 /** 2026-11-23 10:00 CST. */
 export const NOW = Date.UTC(2026, 10, 23, 2, 0);

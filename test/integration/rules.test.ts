@@ -17,7 +17,7 @@ import {
   type RulePack,
   type Storage,
   type TerminalLayout,
-} from '../../src/index.js';
+} from '../../src/engine.js';
 import { PHARMACY, tillClient } from './till.js';
 import {
   createSimulator,

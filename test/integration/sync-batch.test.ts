@@ -18,7 +18,7 @@ import {
   TERMINAL_NAMES,
   type PlatformClient,
   type StockMovement,
-} from '../../src/index.js';
+} from '../../src/engine.js';
 import { boxSale, PHARMACY, tillClient } from './till.js';
 import { createSimulator, DEMO_CATALOG, startSimulator, type RunningSimulator, type Simulator } from '../../adapters/simulator/index.js';
 

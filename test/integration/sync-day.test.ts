@@ -11,7 +11,7 @@ import {
   createSyncWorker,
   resumeMsgids,
   TERMINAL_NAMES,
-} from '../../src/index.js';
+} from '../../src/engine.js';
 import { boxSale, PHARMACY, tillClient } from './till.js';
 import { createSimulator, DEMO_CATALOG, startSimulator, type RunningSimulator } from '../../adapters/simulator/index.js';
 

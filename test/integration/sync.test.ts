@@ -16,7 +16,7 @@ import {
   TERMINAL_NAMES,
   type StockMovement,
   type SyncEvent,
-} from '../../src/index.js';
+} from '../../src/engine.js';
 import { boxSale, PHARMACY, tillClient } from './till.js';
 import { createSimulator, DEMO_CATALOG, DEMO_STOCK, startSimulator, type RunningSimulator, type Simulator } from '../../adapters/simulator/index.js';
 

@@ -29,7 +29,7 @@ import {
   type TerminalLayout,
   type TerminalSale,
   type VerifiedBuyer,
-} from '../../../src/index.js';
+} from '../../../src/engine.js';
 import { TEXT, type Lang, type TextKey } from './i18n.js';
 import { qrSvg } from './qr.js';
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEMO_CATALOG } from '../../../adapters/simulator/index.js';
-import { createCatalog } from '../../../src/index.js';
+import { createCatalog } from '../../../src/engine.js';
 import { barePack, box, boxes, buyerOf, cardOf, expectClean, findingsOf, P, prescriptionFor, reviewChecked, sale } from './helpers.js';
 
 const MOBILITY = 'XD14'; // a 特殊人员身份 code the pack counts as 行动不便

@@ -32,7 +32,7 @@ import {
   type SignedRulePack,
   type SuggestedAction,
   type TrustedKey,
-} from '../../../src/index.js';
+} from '../../../src/engine.js';
 
 /** 2026-11-23 10:00 CST: the demo prescriptions (issued 2026-11-22) are valid. */
 export const NOW = Date.UTC(2026, 10, 23, 2, 0);

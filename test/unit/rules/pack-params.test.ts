@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEMO_CATALOG, simulatorRulePack } from '../../../adapters/simulator/index.js';
-import { compilePack, RULE_IDS, RULE_PARAMS, type Product, type RulePack } from '../../../src/index.js';
+import { compilePack, RULE_IDS, RULE_PARAMS, type Product, type RulePack } from '../../../src/engine.js';
 import { barePack, box, boxes, buyerOf, cardOf, cst, expectClean, expectCode, findingsOf, P, product, reviewChecked, rx, sale } from './helpers.js';
 
 describe('rule pack parameters and severities', () => {

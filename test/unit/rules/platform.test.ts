@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEMO_PEOPLE, simulatorRulePack } from '../../../adapters/simulator/index.js';
-import { analysisRequest, mergeFindings, PlatformUnavailableError, platformFindings, type Finding, type TransactionOutput } from '../../../src/index.js';
+import { analysisRequest, mergeFindings, PlatformUnavailableError, platformFindings, type Finding, type TransactionOutput } from '../../../src/engine.js';
 import { boxes, buyerOf, cardOf, expectCard, P, product, reviewChecked, sale } from './helpers.js';
 
 type Result = TransactionOutput<'3101'>['result'][number];

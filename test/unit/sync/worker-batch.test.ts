@@ -13,7 +13,7 @@ import {
   type PlatformClient,
   type PreparedCall,
   type ReportAnswer,
-} from '../../../src/index.js';
+} from '../../../src/engine.js';
 
 const clock = { now: () => Date.UTC(2026, 10, 23, 2, 0) };
 
