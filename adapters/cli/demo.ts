@@ -19,6 +19,7 @@ import {
   type Simulator,
 } from '../simulator/index.js';
 import type { CliIo } from './run.js';
+import { parseServeArgs } from './sim.js';
 
 /*
  * `yibao-guard demo`: the platform simulator and the demo terminal page on one loopback origin. The page calls the
@@ -241,21 +242,6 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
   };
 }
 
-/** Reads `--port N` / `--port=N` and `--quiet`. */
-function parseArgs(args: readonly string[]): { port: number; quiet: boolean } | string {
-  let port = 8787;
-  let quiet = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    if (arg === '--quiet' || arg === '-q') quiet = true;
-    else if (arg === '--port' || arg.startsWith('--port=')) {
-      const value = arg === '--port' ? args[++i] : arg.slice('--port='.length);
-      if (value === undefined || !/^\d{1,5}$/.test(value) || Number(value) > 65_535) return '端口须为 0–65535 的整数 / --port takes an integer 0–65535';
-      port = Number(value);
-    } else return `未知参数 / unknown option: ${arg}`;
-  }
-  return { port, quiet };
-}
 
 /**
  * `yibao-guard demo [--port 8787] [--quiet]`: serves the demo terminal and the simulator on 127.0.0.1 and prints the
@@ -265,7 +251,7 @@ function parseArgs(args: readonly string[]): { port: number; quiet: boolean } | 
  * const { demo } = await runDemo(['--port', '0'], io)
  */
 export async function runDemo(args: readonly string[], io: CliIo): Promise<{ code: number; demo?: RunningDemo }> {
-  const parsed = parseArgs(args);
+  const parsed = parseServeArgs(args);
   if (typeof parsed === 'string') {
     io.err(`${parsed}\n用法 / usage: yibao-guard demo [--port 8787] [--quiet]`);
     return { code: 2 };

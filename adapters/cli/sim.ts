@@ -5,8 +5,8 @@ import type { CliIo } from './run.js';
 /** The people whose voucher QR `sim` prints at start: one who can settle, one with 慢特病, one the till must stop. */
 const SHOWN: readonly DemoPersonKey[] = ['active', 'chronic', 'deceased'];
 
-/** Reads `--port N` / `--port=N` (0 = any free port) and `--quiet`; a message for anything else. */
-function parseArgs(args: readonly string[]): { port: number; quiet: boolean } | string {
+/** Reads `--port N` / `--port=N` (0 = any free port) and `--quiet`; a message for anything else. `sim` and `demo` share it. */
+export function parseServeArgs(args: readonly string[]): { port: number; quiet: boolean } | string {
   let port = 8787;
   let quiet = false;
   for (let i = 0; i < args.length; i++) {
@@ -51,7 +51,7 @@ function curlExample(url: string, now: number): string {
  * const { server } = await runSim(['--port', '0'], io)
  */
 export async function runSim(args: readonly string[], io: CliIo): Promise<{ code: number; server?: RunningSimulator }> {
-  const parsed = parseArgs(args);
+  const parsed = parseServeArgs(args);
   if (typeof parsed === 'string') {
     io.err(`${parsed}\n用法 / usage: yibao-guard sim [--port 8787] [--quiet]`);
     return { code: 2 };

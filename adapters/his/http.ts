@@ -4,6 +4,7 @@ import { createJwtVerifier, type HisAuthOptions, type JwtVerifier } from './auth
 import type { Language } from './cards.js';
 import { HisError } from './errors.js';
 import { HIS_SERVICES, type HisService } from './service.js';
+import { BodyTooLarge, readBody } from '../node/body.js';
 
 /*
  * The service over HTTP, as a plain node:http handler: `http.createServer(handler)` on its own, or mounted in
@@ -39,32 +40,6 @@ export interface HisHandler {
 
 const PREFIX = '/cds-services';
 
-class BodyTooLarge extends Error {}
-
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) {
-      req.resume();
-      reject(new BodyTooLarge());
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new BodyTooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 /** The body as JSON: already parsed by a framework (`req.body`), or read from the stream. */
 async function jsonBody(req: IncomingMessage, limit: number): Promise<unknown> {

@@ -4,6 +4,7 @@ import { parseFaultSpec } from './faults.js';
 import type { DemoPersonKey } from './seed/people.js';
 import { DEMO_PEOPLE } from './seed/people.js';
 import { createSimulator, type Simulator } from './state.js';
+import { BodyTooLarge, readBody } from '../node/body.js';
 
 /*
  * The simulator over real HTTP (node:http), on the loopback interface only: a till in another process, a browser
@@ -34,29 +35,6 @@ export interface StartSimulatorOptions {
 const CONTROL_PREFIX = '/__sim/';
 const CONTROL_BODY_LIMIT = 64 * 1024;
 
-class BodyTooLarge extends Error {}
-
-/** Reads a body up to `limit` bytes; refuses more without buffering it. */
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) return reject(new BodyTooLarge());
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new BodyTooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value);
