@@ -4,6 +4,7 @@ import type { Infno, TransactionInput } from '../platform/transactions.js';
 import type { Storage } from '../storage.js';
 import type { Outbox } from './outbox.js';
 import { deadKey } from './worker.js';
+import { noteText } from './worker.js';
 
 /**
  * Resubmits a refused record after the operator corrected it: a NEW outbox record (a new msgid, since the
@@ -34,7 +35,7 @@ export async function resubmitDeadLetter<N extends Infno>(
         op: 'put',
         store: 'deadLetters',
         key: deadKey(seq),
-        value: { ...letter, notes: [...letter.notes, { at: now, by: fix.by, text: (fix.note ?? 'resubmitted').slice(0, 500) }], resolved: { at: now, by: fix.by, how: 'resubmitted' } },
+        value: { ...letter, notes: [...letter.notes, { at: now, by: fix.by, text: fix.note === undefined ? 'resubmitted' : noteText(fix.note) }], resolved: { at: now, by: fix.by, how: 'resubmitted' } },
         expect: current.rev,
       },
     ],

@@ -1,3 +1,4 @@
+import { maskPersonalData } from '../codes/index.js';
 import { isYibaoGuardError, PlatformRejectedError, type YibaoGuardError } from '../errors/index.js';
 import type { TerminalLayout } from '../layout.js';
 import type { PlatformClient, PreparedCall } from '../platform/client.js';
@@ -332,12 +333,12 @@ export function createSyncWorker(options: SyncWorkerOptions): SyncWorker {
       return opts?.includeResolved ? all : all.filter((d) => !d.resolved);
     },
     async annotate(seq, note) {
-      await updateLetter(seq, (d) => ({ ...d, notes: [...d.notes, { at: clock.now(), by: note.by, text: note.text.slice(0, 500) }] }));
+      await updateLetter(seq, (d) => ({ ...d, notes: [...d.notes, { at: clock.now(), by: note.by, text: noteText(note.text) }] }));
     },
     async close(seq, note) {
       await updateLetter(seq, (d) => ({
         ...d,
-        notes: [...d.notes, { at: clock.now(), by: note.by, text: note.text.slice(0, 500) }],
+        notes: [...d.notes, { at: clock.now(), by: note.by, text: noteText(note.text) }],
         resolved: { at: clock.now(), by: note.by, how: 'closed' },
       }));
     },
@@ -353,4 +354,9 @@ export function createSyncWorker(options: SyncWorkerOptions): SyncWorker {
 /** Dead letters are keyed by their outbox seq, zero-padded so that key order is delivery order. */
 export function deadKey(seq: number): string {
   return String(seq).padStart(12, '0');
+}
+
+/** An operator's note as stored: any 身份证 or mobile number masked (staff type what the buyer says), at most 500 characters. */
+export function noteText(text: string): string {
+  return maskPersonalData(String(text)).slice(0, 500);
 }

@@ -3,7 +3,6 @@
  * rule-pack updates and delivery to the platform. Loaded by terminal.ts with import() while the terminal opens,
  * so a page that only verifies vouchers does not pay for the rule engine, the outbox or the invoice book up front.
  */
-import { maskPersonalData } from '../codes/index.js';
 import { selfAudit, type SelfAuditOptions, type SelfAuditReport } from '../audit/index.js';
 import { isYibaoGuardError, SaleError } from '../errors/index.js';
 import { openInvoiceBook, type InvoiceBook, type IssuedInvoice } from '../invoice/index.js';
@@ -586,7 +585,7 @@ export async function openTill(ctx: TillContext): Promise<Till> {
     start: () => worker.start(),
     stop: () => worker.stop(),
     resubmit: async (seq, fix) => {
-      const result = await resubmitDeadLetter({ storage, outbox, clock }, seq, { input: fix.input as never, by: ctx.operator.id, ...(fix.note ? { note: maskPersonalData(fix.note) } : {}) });
+      const result = await resubmitDeadLetter({ storage, outbox, clock }, seq, { input: fix.input as never, by: ctx.operator.id, ...(fix.note ? { note: fix.note } : {}) });
       worker.notify();
       return result;
     },
