@@ -112,6 +112,7 @@ export const ERROR_CATALOG = {
     zh: '结算结果未知且无法连接医保平台：请勿收费，平台恢复后将查询或冲正',
     en: 'The settlement outcome is unknown and the platform cannot be reached: take no money; it is asked or reversed when the platform is back',
   },
+  REFUND_OUTCOME_UNKNOWN: { area: 'sale', zh: '结算撤销结果未知：暂勿退款，请稍后再次退货以查询结果', en: 'The outcome of the settlement cancellation is unknown: pay nothing back yet; refund again to ask' },
   SETTLEMENT_REVERSED: { area: 'sale', zh: '结算应答丢失，已冲正，未扣费，请重新结算', en: "The settlement's answer was lost and it was reversed: nothing was charged; settle again" },
   RULE_PACK_INVALID_SIGNATURE: { area: 'sale', zh: '规则包签名校验失败，继续使用原规则包', en: "The rule pack's signature does not verify; the previous pack stays in force" },
   RULE_PACK_STALE: { area: 'sale', zh: '规则包版本不高于当前版本，继续使用原规则包', en: 'The rule pack is not newer than the one in force; it stays in force' },

@@ -7,7 +7,7 @@ import { selfAudit, type SelfAuditOptions, type SelfAuditReport } from '../audit
 import { isYibaoGuardError, SaleError } from '../errors/index.js';
 import { openInvoiceBook, type InvoiceBook, type IssuedInvoice } from '../invoice/index.js';
 import type { TerminalLayout } from '../layout.js';
-import type { PlatformClient } from '../platform/client.js';
+import type { PlatformClient, PreparedCall } from '../platform/client.js';
 import type { TransactionInput } from '../platform/transactions.js';
 import { createCatalog, type Catalog } from '../rules/catalog.js';
 import type { CompiledPack } from '../rules/compile.js';
@@ -154,7 +154,7 @@ const sum = (values: Iterable<number>) => {
   return total;
 };
 
-function saleError(code: 'SETTLEMENT_OUTCOME_UNKNOWN' | 'SETTLEMENT_REVERSED' | 'SALE_EMPTY' | 'SALE_NOT_FOUND' | 'REFUND_INVALID', en: string, zh: string, cause?: unknown): SaleError {
+function saleError(code: 'SETTLEMENT_OUTCOME_UNKNOWN' | 'SETTLEMENT_REVERSED' | 'REFUND_OUTCOME_UNKNOWN' | 'SALE_EMPTY' | 'SALE_NOT_FOUND' | 'REFUND_INVALID', en: string, zh: string, cause?: unknown): SaleError {
   return new SaleError(code, { message: en, messageZh: zh, ...(cause === undefined ? {} : { cause }) });
 }
 
@@ -522,9 +522,8 @@ export async function openTill(ctx: TillContext): Promise<Till> {
       return { line, quantity, amountFen: quantity === line.quantity ? line.amountFen : Math.round((line.amountFen * quantity) / line.quantity) };
     });
     if (lines.length === 0) throw saleError('REFUND_INVALID', 'Nothing to refund', '没有可退的商品');
-    if (sale.settlement && sale.buyer) {
-      await platform.cancelSettlement({ setl_id: sale.settlement.setlId, mdtrt_id: sale.settlement.mdtrtId, psn_no: sale.buyer.psnNo }, { insuplcAdmdvs: sale.buyer.insuplcAdmdvs });
-    }
+    const pendingKey = `refund.pending/${saleId}`;
+    if (sale.settlement && sale.buyer) await cancelWithPlatform(sale, pendingKey);
     const totalFen = sum(lines.map((l) => l.amountFen));
     const split: PaymentSplit = sale.settlement ? sale.split : { totalFen, fundFen: 0, accountFen: 0, cashFen: totalFen };
     const at = clock.now();
@@ -562,7 +561,7 @@ export async function openTill(ctx: TillContext): Promise<Till> {
           await inventory.recordAll(
             movements,
             { operatorName: ctx.operator.name, ...(sale.buyer ? { buyer: { psnNo: sale.buyer.psnNo } } : {}) },
-            [...ops, { op: 'put', store: 'sales', key: saleId, value: final, expect: stored.rev }],
+            [...ops, { op: 'put', store: 'sales', key: saleId, value: final, expect: stored.rev }, ...(sale.settlement ? [{ op: 'delete' as const, store: 'meta' as const, key: pendingKey }] : [])],
             invoiceEntries(invoice),
           );
         },
@@ -573,6 +572,44 @@ export async function openTill(ctx: TillContext): Promise<Till> {
     const receipt: RefundReceipt = { saleId, refundId, invoice: issued, split, sale: final };
     ctx.emit({ type: 'sale:refunded', refund: receipt });
     return receipt;
+  }
+
+  /**
+   * 2103 for a whole fund settlement, with its prepared call stored before it leaves (meta `refund.pending/{saleId}`,
+   * deleted in the batch that records the refund). A lost answer is asked again with the same msgid, now or on the
+   * next `refund()` of the sale (or at start-up), so a settlement the platform cancelled is always recorded here.
+   */
+  async function cancelWithPlatform(sale: SaleRecord, key: string): Promise<void> {
+    const remembered = (await storage.get('meta', key))?.value as { prepared: PreparedCall<'2103'> } | undefined;
+    let prepared = remembered?.prepared;
+    if (!prepared) {
+      prepared = platform.prepare('2103', { data: { setl_id: sale.settlement!.setlId, mdtrt_id: sale.settlement!.mdtrtId, psn_no: sale.buyer!.psnNo } }, { insuplcAdmdvs: sale.buyer!.insuplcAdmdvs });
+      await storage.write([{ op: 'put', store: 'meta', key, value: { prepared }, expect: null }]);
+    }
+    const sent = prepared;
+    try {
+      await (remembered ? platform.resolve(sent) : platform.send(sent));
+    } catch (error) {
+      if (isYibaoGuardError(error, 'PLATFORM_OUTCOME_UNKNOWN')) {
+        try {
+          await platform.resolve(sent);
+          return;
+        } catch (again) {
+          if (isYibaoGuardError(again, 'PLATFORM_OUTCOME_UNKNOWN') || isYibaoGuardError(again, 'PLATFORM_UNAVAILABLE')) {
+            throw saleError(
+              'REFUND_OUTCOME_UNKNOWN',
+              `The outcome of the cancellation of sale ${sale.saleId} (2103, msgid ${sent.msgid}) is unknown: pay nothing back yet; refund again to ask`,
+              `销售 ${sale.saleId} 的结算撤销（2103，msgid ${sent.msgid}）结果未知：暂勿退款；请稍后再次退货以查询结果`,
+              again,
+            );
+          }
+          error = again;
+        }
+      }
+      // Refused, or never reached the platform: nothing was cancelled, and the next refund starts afresh.
+      await storage.write([{ op: 'delete', store: 'meta', key }]);
+      throw error;
+    }
   }
 
   const sync: TerminalSync = {
@@ -630,6 +667,15 @@ export async function openTill(ctx: TillContext): Promise<Till> {
       for (const { value } of await storage.list('settlements')) {
         if (await reverse(value)) reversed.push(value.saleId);
         else pending.push(value.saleId);
+      }
+      // Cancellations (2103) a crash or a lost answer left unrecorded: ask again and record the refund.
+      for (const { key } of await storage.list('meta', { prefix: 'refund.pending/' })) {
+        const saleId = key.slice('refund.pending/'.length);
+        try {
+          await refund(saleId);
+        } catch {
+          pending.push(saleId);
+        }
       }
       return { reversed, pending };
     },

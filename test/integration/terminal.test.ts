@@ -271,6 +271,33 @@ describe('refunds, purchases and rule packs', () => {
     expect((await again.review()).findings.filter((f) => f.ruleId === 'trace-code-duplicate')).toEqual([]);
   });
 
+  it('records a refund whose 2103 answer was lost: asked again with the same msgid, now or after a restart', async () => {
+    await stock(terminal, { [P.ibuprofen]: 10 });
+    const sales = [];
+    for (const serial of [1301, 1302]) {
+      const sale = terminal.startSale(await terminal.verifyVoucher(voucher('active')));
+      sale.scan(boxes(P.ibuprofen, 1, serial)[0]!);
+      await sale.review();
+      sales.push(await sale.settle());
+    }
+    // Lost twice: the cancellation stands on the platform, the till cannot say yet.
+    simulator.faults.add({ infno: '2103', kind: 'lose-response', times: 2 });
+    await expect(terminal.refund(sales[0]!.saleId)).rejects.toMatchObject({ code: 'REFUND_OUTCOME_UNKNOWN' });
+    expect(simulator.settlements().filter((s) => s.cancelled)).toHaveLength(1);
+    // Asking again (same msgid) records it: refund invoice, 3506, status.
+    const refund = await terminal.refund(sales[0]!.saleId);
+    expect(refund.sale.status).toBe('refunded');
+    expect(simulator.committed('2103')).toHaveLength(1);
+    // A malformed answer, then a crash: the restarted terminal finishes the refund by itself.
+    simulator.faults.add({ infno: '2103', kind: 'malformed', times: 2 });
+    await expect(terminal.refund(sales[1]!.saleId)).rejects.toMatchObject({ code: 'REFUND_OUTCOME_UNKNOWN' });
+    await terminal.close();
+    terminal = await open();
+    expect((await terminal.sale(sales[1]!.saleId))?.status).toBe('refunded');
+    expect(simulator.committed('2103')).toHaveLength(2);
+    expect(await storage.list('meta', { prefix: 'refund.pending/' })).toEqual([]);
+  });
+
   it('refunds part of a self-pay sale', async () => {
     await stock(terminal, { [P.proteinPowder]: 5 });
     const sale = terminal.startSale();
