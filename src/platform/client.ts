@@ -3,6 +3,7 @@ import { randomBytes, toBase64Url, type Signer } from '../crypto/index.js';
 import {
   InputError,
   PlatformError,
+  PlatformProtocolError,
   PlatformRejectedError,
   PlatformUnavailableError,
   isYibaoGuardError,
@@ -18,6 +19,7 @@ import { createMsgidSource, type MsgidSource } from './msgid.js';
 import { personalStrings, redact } from './redact.js';
 import { createSignInSession } from './sign-in.js';
 import { formatCstTime } from './time.js';
+import { yuanToFen } from '../money.js';
 import { TRANSACTIONS, type Infno, type TransactionInput, type TransactionKind, type TransactionOutput, type WireInput } from './transactions.js';
 import { postEnvelope, type PlatformFetch, type TransportConfig } from './transport.js';
 
@@ -633,7 +635,9 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
       try {
         // The schema is TRANSACTIONS[N]'s own output schema; TypeScript cannot follow the index through a generic.
         const schema = TRANSACTIONS[prepared.infno].output as z.ZodMiniType;
-        return (await decodeOutput(call, schema, answer.output, (output) => decode(output, prepared.infno))) as TransactionOutput<N>;
+        const output = (await decodeOutput(call, schema, answer.output, (output) => decode(output, prepared.infno))) as TransactionOutput<N>;
+        answerFitsRequest(prepared, output, call);
+        return output;
       } catch (error) {
         throw unreadable(call, error, true);
       }
@@ -776,5 +780,24 @@ function encodeInput(infno: Infno, schema: z.ZodMiniType, input: unknown): unkno
     messageZh: `${subject.zh}数据不正确：${shown}`,
     issues,
     ...(issues[0] === undefined ? {} : { field: issues[0].path }),
+  });
+}
+
+/**
+ * The national envelope does not sign an answer nor echo the request's msgid, but a settlement's answer names its
+ * person and total: a 2101/2102 answer for another person or another total (a replayed or misrouted answer) is not
+ * this sale's. For 2102 that makes the outcome unknown (resolve or reverse it); for 2101 it is a protocol error.
+ */
+function answerFitsRequest(prepared: PreparedCall, output: unknown, call: PlatformCallInfo): void {
+  if (prepared.infno !== '2101' && prepared.infno !== '2102') return;
+  const asked = (prepared.input as WireInput<'2101'>).druginfo;
+  const got = (output as TransactionOutput<'2101'>).setlinfo;
+  const wrong: string[] = [];
+  if (got.psn_no !== asked.psn_no) wrong.push('psn_no');
+  if (got.medfee_sumamt !== yuanToFen(asked.medfee_sumamt, 'medfee_sumamt')) wrong.push('medfee_sumamt');
+  if (wrong.length === 0) return;
+  throw new PlatformProtocolError(call, {
+    message: `The ${call.infno} answer does not belong to this request (setlinfo.${wrong.join(', setlinfo.')} differ from the request)`,
+    messageZh: `${call.infno} 交易的应答与本次请求不符（setlinfo.${wrong.join('、setlinfo.')} 与请求不一致）`,
   });
 }

@@ -101,13 +101,16 @@ export async function postEnvelope(
             afterStatusCodes: RETRY_AFTER_STATUS,
             retryOnTimeout: true,
             backoffLimit: config.backoffLimitMs,
+            maxRetryAfter: config.maxRetryAfterMs,
             // Full jitter, from the injected randomness, so tills that lost the platform together do not return together.
             jitter: (delay: number) => delay * fraction(config.random),
             // A Retry-After longer than a customer can wait at the counter ends the call now, with retryAfterMs set.
             shouldRetry: ({ error }) => {
               if (!ky.isHTTPError(error) || !RETRY_AFTER_STATUS.includes(error.response.status)) return undefined;
-              const wait = retryAfterMs(error.response.headers, config.now());
-              return wait !== undefined && wait > config.maxRetryAfterMs ? false : undefined;
+              // ky waits out any hint it finds (Retry-After, RateLimit-Reset, X-RateLimit-Reset, …), even one it cannot
+              // read: a hint that is unreadable or too long ends the call now instead.
+              const hint = retryHint(error.response.headers, config.now());
+              return hint === 'unreadable' || (hint !== undefined && hint > config.maxRetryAfterMs) ? false : undefined;
             },
           }
         : { limit: 0 },
@@ -147,14 +150,26 @@ function fraction(random: (n: number) => Uint8Array): number {
   return n / 2 ** 32;
 }
 
-/** Retry-After as ms from now: delta seconds, or an HTTP date. */
-function retryAfterMs(headers: Headers, nowMs: number): number | undefined {
-  const text = headers.get('retry-after')?.trim();
+/** The headers a server may give its retry hint in, in the order ky reads them. */
+const RETRY_HINT_HEADERS = ['retry-after', 'ratelimit-reset', 'x-ratelimit-retry-after', 'x-ratelimit-reset', 'x-rate-limit-reset'];
+/** From here on a number is a point in time (epoch seconds), not a delay, as ky reads it. */
+const EPOCH_SECONDS_FROM = Date.parse('2024-01-01') / 1000;
+
+/** The server's retry hint as ms from now (delta seconds, epoch seconds or an HTTP date), `unreadable`, or none. */
+function retryHint(headers: Headers, nowMs: number): number | 'unreadable' | undefined {
+  const name = RETRY_HINT_HEADERS.find((h) => headers.has(h));
+  const text = name === undefined ? undefined : headers.get(name)?.trim();
   if (!text) return undefined;
   const seconds = Number(text);
-  if (Number.isFinite(seconds)) return Math.max(0, Math.round(seconds * 1000));
+  if (Number.isFinite(seconds)) return Math.max(0, Math.round(seconds >= EPOCH_SECONDS_FROM ? seconds * 1000 - nowMs : seconds * 1000));
   const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+  return Number.isNaN(at) ? 'unreadable' : Math.max(0, at - nowMs);
+}
+
+/** The retry hint, when it can be read. */
+function retryAfterMs(headers: Headers, nowMs: number): number | undefined {
+  const hint = retryHint(headers, nowMs);
+  return hint === 'unreadable' ? undefined : hint;
 }
 
 /** A 4xx other than 408 is a refusal in front of the business: the request was not acted on. */
