@@ -397,5 +397,38 @@ if (chromiumFound.path === undefined) {
       await screenshot('dead-letter-resubmitted');
       expect(pageErrors).toEqual([]);
     });
+
+    it('runs the self-audit over what it settled: the warnings overridden at the counter are in the problem ledger', async () => {
+      // A sale settled with overridden warnings (6 boxes of 复方丹参片, a key drug: days of supply, volume).
+      await tid('tab-sale').click();
+      await startNewSale();
+      await presentVoucher('active');
+      await tid('manual-open').click();
+      await tid('manual-product').selectOption(DANSHEN.productId);
+      await tid('manual-quantity').fill('6');
+      await tid('manual-add').click();
+      expect(await reviewed()).toBe('warnings');
+      const warnings = page.locator('[data-testid="finding"][data-severity="warning"][data-outcome="open"]');
+      while ((await warnings.count()) > 0) {
+        await warnings.first().locator('[data-testid="finding-override"]').click();
+        await tid('override-reason').selectOption('doctor-confirmed');
+        await tid('override-confirm').click();
+        await tid('override-dialog').waitFor({ state: 'detached' });
+        await reviewed();
+      }
+      await tid('settle').click();
+      await tid('receipt').waitFor({ timeout: 30_000 });
+      await tid('tab-audit').click();
+      await tid('audit-run').click();
+      const totals = tid('audit-totals');
+      await totals.waitFor();
+      expect(Number(await totals.getAttribute('data-sales'))).toBeGreaterThanOrEqual(3);
+      expect(Number(await totals.getAttribute('data-findings'))).toBeGreaterThanOrEqual(1);
+      const report = page.frameLocator('[data-testid="audit-report"]');
+      await report.locator('svg').first().waitFor();
+      expect(await report.locator('body').innerText()).toContain('复方丹参片');
+      await screenshot('self-audit');
+      expect(pageErrors).toEqual([]);
+    });
   });
 }

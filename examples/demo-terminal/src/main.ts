@@ -10,6 +10,8 @@
 import { createIdbStorage } from '../../../adapters/idb/index.js';
 import {
   createTerminal,
+  renderAuditCsv,
+  renderAuditHtml,
   isYibaoGuardError,
   movementReport,
   TERMINAL_NAMES,
@@ -135,7 +137,7 @@ const app = {
   terminal: undefined as Terminal | undefined,
   storage: undefined as Storage<TerminalLayout> | undefined,
   operator: undefined as Operator | undefined,
-  view: 'sale' as 'sale' | 'sales' | 'stock' | 'sync',
+  view: 'sale' as 'sale' | 'sales' | 'stock' | 'sync' | 'audit',
   current: undefined as SaleState | undefined,
   receipt: undefined as Receipt | undefined,
   refusal: undefined as unknown,
@@ -306,6 +308,7 @@ function render(): void {
   if (app.view === 'sale') renderSale();
   else if (app.view === 'sales') void renderSales();
   else if (app.view === 'stock') renderStock();
+  else if (app.view === 'audit') renderAudit();
   else void renderSync();
 }
 
@@ -349,7 +352,7 @@ function renderHeader(): void {
       h(
         'nav',
         {},
-        ...(['sale', 'sales', 'stock', 'sync'] as const).map((v) =>
+        ...(['sale', 'sales', 'stock', 'sync', 'audit'] as const).map((v) =>
           h(
             'button',
             {
@@ -360,7 +363,7 @@ function renderHeader(): void {
                 render();
               },
             },
-            t(v === 'sale' ? 'tabSale' : v === 'sales' ? 'tabSales' : v === 'stock' ? 'tabStock' : 'tabSync'),
+            t(v === 'sale' ? 'tabSale' : v === 'sales' ? 'tabSales' : v === 'stock' ? 'tabStock' : v === 'audit' ? 'tabAudit' : 'tabSync'),
           ),
         ),
       ),
@@ -620,16 +623,26 @@ async function review(): Promise<void> {
   }
   current.reviewing = true;
   render();
+  // Reviews can overlap (a scan's review still running when a prescription is attached): only the latest one's
+  // verdict is shown, and the basket stays "reviewing" until it is in.
+  const generation = ++reviewGeneration;
+  let result: Review | undefined;
+  let failure: unknown;
   try {
-    current.review = await current.sale.review();
-    if (current.review.platform === 'unavailable') app.tillOffline = true;
-    else if (current.review.platform === 'checked') app.tillOffline = false;
+    result = await current.sale.review();
   } catch (error) {
-    current.error = error;
+    failure = error;
   }
+  if (generation !== reviewGeneration || app.current !== current) return;
+  if (result) {
+    current.review = result;
+    if (result.platform === 'unavailable') app.tillOffline = true;
+    else if (result.platform === 'checked') app.tillOffline = false;
+  } else current.error = failure;
   current.reviewing = false;
   render();
 }
+let reviewGeneration = 0;
 
 function renderLines(): HTMLElement {
   const data = app.data!;
@@ -1027,6 +1040,62 @@ function renderReceipt(receipt: Receipt | { sale: SaleRecord; qr: string; seq: n
 
 let shownReceipt: { sale: SaleRecord; qr: string; seq: number; signed: boolean; hash: string; keyId: string } | undefined;
 let refundState: { saleId: string; confirming: boolean; error?: unknown; done?: number } | undefined;
+
+/** The self-audit page (自查自纠): every sale of this till since the start of the year, replayed through the rules. */
+let auditState: { running: boolean; done?: number; report?: Awaited<ReturnType<Terminal['selfAudit']>>; html?: string; error?: unknown } = { running: false };
+
+function renderAudit(): void {
+  const v = view();
+  const run = async () => {
+    auditState = { running: true };
+    renderAudit();
+    try {
+      const now = new Date();
+      const report = await app.terminal!.selfAudit({
+        from: Date.UTC(now.getUTCFullYear(), 0, 1) - 8 * 3_600_000,
+        to: Date.now() + 86_400_000,
+        onProgress: (p) => {
+          auditState.done = p.salesDone;
+        },
+      });
+      auditState = { running: false, report, html: await renderAuditHtml(report, { title: t('auditTitle') }) };
+    } catch (error) {
+      auditState = { running: false, error };
+    }
+    if (app.view === 'audit') renderAudit();
+  };
+  const report = auditState.report;
+  v.replaceChildren(
+    h('h2', {}, t('auditTitle')),
+    h('p', { class: 'muted' }, t('auditHint')),
+    h('div', { class: 'row' }, h('button', { testid: 'audit-run', disabled: auditState.running, onclick: () => void run() }, auditState.running ? `${t('auditRunning')} ${auditState.done ?? 0}` : t('auditRun'))),
+    auditState.error ? errorBox(auditState.error, 'audit-error') : '',
+    report
+      ? h(
+          'div',
+          { testid: 'audit-result' },
+          h(
+            'p',
+            { testid: 'audit-totals', 'data-findings': report.totals.findings, 'data-sales': report.totals.sales },
+            `${t('auditSales')} ${report.totals.sales} · ${t('auditFindings')} ${report.totals.findings} · ${t('auditAtStake')} ${yuan(report.totals.atStakeFen)}`,
+          ),
+          h(
+            'button',
+            {
+              testid: 'audit-csv',
+              onclick: async () => {
+                const csv = await renderAuditCsv(report);
+                const a = h('a', { href: URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' })), download: '问题台账.csv' });
+                a.click();
+              },
+            },
+            t('auditCsv'),
+          ),
+          h('iframe', { testid: 'audit-report', class: 'audit-report', srcdoc: auditState.html ?? '', title: t('auditTitle') }),
+        )
+      : '',
+  );
+}
 
 async function renderSales(): Promise<void> {
   const terminal = app.terminal!;
