@@ -135,6 +135,7 @@ if (chromiumFound.path === undefined) {
       await tid('voucher-input').waitFor({ timeout: 30_000 });
       expect(await tid('operator-name').textContent()).toContain('李药师');
       // The opening count (3501 per batch) goes out through the outbox.
+      await expect.poll(() => demo.simulator.committed('3501').length, { timeout: 30_000 }).toBe(DEMO_STOCK.length);
       await waitForOutboxEmpty();
       expect(demo.simulator.committed('3501').length).toBe(DEMO_STOCK.length);
       // The terminal key was registered with the platform (YG04) at sign-in.
@@ -177,6 +178,7 @@ if (chromiumFound.path === undefined) {
       expect(qrReport.qr?.totalFen).toBe(total);
 
       // The invoice itself reaches the platform (YG01) and verifies there too.
+      await expect.poll(() => demo.simulator.invoices().some((i) => i.terminalId === 'T01' && i.seq === qrReport.qr!.seq), { timeout: 30_000 }).toBe(true);
       await waitForOutboxEmpty();
       const uploaded = demo.simulator.invoices().find((i) => i.terminalId === 'T01' && i.seq === qrReport.qr!.seq);
       expect(uploaded).toBeDefined();
@@ -347,6 +349,8 @@ if (chromiumFound.path === undefined) {
       await page.locator(`[data-testid="sale-row"][data-sale="${saleId}"] [data-testid="sale-refund-confirm"]`).click();
       await tid('refund-done').waitFor();
       expect(await page.locator(`[data-testid="sale-row"][data-sale="${saleId}"]`).getAttribute('data-status')).toBe('refunded');
+      // The badge may still show the count from before the refund was written: wait for the platform itself.
+      await expect.poll(() => demo.simulator.committed('3506').length, { timeout: 30_000 }).toBe(1);
       await waitForOutboxEmpty();
       expect(demo.simulator.committed('3506').length).toBe(1);
       await screenshot('refunded');
