@@ -7,7 +7,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   createMemoryStorage,
-  createTerminal,
   isYibaoGuardError,
   TERMINAL_NAMES,
   verifyChain,
@@ -21,16 +20,13 @@ import {
   createSimulator,
   DEMO_CATALOG,
   DEMO_PEOPLE,
-  SIMULATOR_PLATFORM_KEY_ID,
-  SIMULATOR_PLATFORM_PUBLIC_KEY,
   startSimulator,
   type RunningSimulator,
   type Simulator,
 } from '../../adapters/simulator/index.js';
 import { boxes, NOW, P, prescriptionFor } from '../unit/rules/helpers.js';
-import { PHARMACY } from './till.js';
+import { openTestTerminal } from './till.js';
 
-const TRUSTED = [{ keyId: SIMULATOR_PLATFORM_KEY_ID, publicKey: SIMULATOR_PLATFORM_PUBLIC_KEY }];
 let now = NOW;
 const clock = { now: () => now };
 
@@ -41,27 +37,7 @@ let terminal: Terminal;
 let events: TerminalEvent[];
 
 async function open(options: { storage?: Storage<TerminalLayout>; timeoutMs?: number } = {}) {
-  const t = await createTerminal({
-    platform: {
-      baseUrl: server.url,
-      institution: { code: PHARMACY.code, name: PHARMACY.name },
-      area: PHARMACY.admdvs,
-      operator: { id: 'OP7', name: '李药师' },
-      device: { no: 'T01', mac: '00-16-3E-00-00-01', ip: '127.0.0.1' },
-      clock,
-      timeoutMs: options.timeoutMs ?? 2000,
-      retry: { limit: 0 },
-    },
-    storage: options.storage ?? storage,
-    terminal: { id: 'T01', area: PHARMACY.admdvs },
-    pharmacy: { code: PHARMACY.code },
-    operator: { id: 'OP7', name: '李药师' },
-    catalog: DEMO_CATALOG,
-    trustedKeys: TRUSTED,
-    deviceSecret: new Uint8Array(32).fill(7),
-    clock,
-    sync: { autoStart: false, backoff: { baseMs: 1, maxMs: 2 }, breaker: { threshold: 2, cooldownMs: 20, maxCooldownMs: 40 } },
-  });
+  const t = await openTestTerminal({ baseUrl: server.url, storage: options.storage ?? storage, clock, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}), breaker: { threshold: 2, cooldownMs: 20, maxCooldownMs: 40 } });
   for (const type of ['sale:settled', 'sale:refunded', 'finding', 'settlement:reversed', 'settlement:unknown', 'rule-pack'] as const) t.on(type, (e) => events.push(e));
   return t;
 }

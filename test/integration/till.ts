@@ -3,8 +3,8 @@
  * integration tests share (institution, area, operator, device), each test choosing its terminal, msgid digit,
  * timeout and signer.
  */
-import { createMsgidSource, createPlatformClient, type MsgidSource, type PlatformClient, type Signer, type StockMovement } from '../../src/index.js';
-import { DEMO_PHARMACIES, DEMO_STOCK } from '../../adapters/simulator/index.js';
+import { createMsgidSource, createPlatformClient, createTerminal, type MsgidSource, type PlatformClient, type Signer, type StockMovement, type Storage, type Terminal, type TerminalLayout } from '../../src/index.js';
+import { DEMO_CATALOG, DEMO_PHARMACIES, DEMO_STOCK, SIMULATOR_PLATFORM_KEY_ID, SIMULATOR_PLATFORM_PUBLIC_KEY } from '../../adapters/simulator/index.js';
 
 export const PHARMACY = DEMO_PHARMACIES.active;
 
@@ -58,4 +58,44 @@ export function boxSale(i: number, at: number, serialBase: number): StockMovemen
     unitPriceFen: 2870,
     payMode: 'self-pay',
   };
+}
+
+/** The platform keys the simulator signs rule packs with, as a till trusts them. */
+export const SIMULATOR_TRUST = [{ keyId: SIMULATOR_PLATFORM_KEY_ID, publicKey: SIMULATOR_PLATFORM_PUBLIC_KEY }];
+
+/**
+ * A whole till (`createTerminal`) at the active demo pharmacy against a running simulator: terminal T01, operator
+ * OP7, the demo catalog, the simulator's rule-pack key, a fixed device secret, sync started by hand. Tests choose
+ * the client's timeout and retries and the worker's backoff and breaker.
+ */
+export function openTestTerminal(options: {
+  readonly baseUrl: string;
+  readonly storage: Storage<TerminalLayout>;
+  readonly clock: { now(): number };
+  readonly timeoutMs?: number;
+  readonly retryLimit?: number;
+  readonly breaker?: { readonly threshold?: number; readonly cooldownMs?: number; readonly maxCooldownMs?: number };
+}): Promise<Terminal> {
+  const { clock } = options;
+  return createTerminal({
+    platform: {
+      baseUrl: options.baseUrl,
+      institution: { code: PHARMACY.code, name: PHARMACY.name },
+      area: PHARMACY.admdvs,
+      operator: { id: 'OP7', name: '李药师' },
+      device: { no: 'T01', mac: '00-16-3E-00-00-01', ip: '127.0.0.1' },
+      clock,
+      timeoutMs: options.timeoutMs ?? 2000,
+      retry: { limit: options.retryLimit ?? 0 },
+    },
+    storage: options.storage,
+    terminal: { id: 'T01', area: PHARMACY.admdvs },
+    pharmacy: { code: PHARMACY.code },
+    operator: { id: 'OP7', name: '李药师' },
+    catalog: DEMO_CATALOG,
+    trustedKeys: SIMULATOR_TRUST,
+    deviceSecret: new Uint8Array(32).fill(7),
+    clock,
+    sync: { autoStart: false, backoff: { baseMs: 1, maxMs: 2 }, ...(options.breaker ? { breaker: options.breaker } : {}) },
+  });
 }

@@ -17,7 +17,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   createMemoryStorage,
-  createTerminal,
   isYibaoGuardError,
   TERMINAL_NAMES,
   type Storage,
@@ -27,16 +26,13 @@ import {
 import {
   createSimulator,
   DEMO_CATALOG,
-  SIMULATOR_PLATFORM_KEY_ID,
-  SIMULATOR_PLATFORM_PUBLIC_KEY,
   startSimulator,
   type FaultSpec,
   type RunningSimulator,
 } from '../../adapters/simulator/index.js';
 import { boxes, NOW, P } from '../unit/rules/helpers.js';
-import { PHARMACY } from '../integration/till.js';
+import { openTestTerminal } from '../integration/till.js';
 
-const TRUSTED = [{ keyId: SIMULATOR_PLATFORM_KEY_ID, publicKey: SIMULATOR_PLATFORM_PUBLIC_KEY }];
 /** Transactions the outbox delivers: every committed one of these must be an outbox record. */
 const OUTBOX_INFNOS = new Set(['3501', '3502', '3503', '3504', '3505', '3506', '3507', 'YG01', 'YG06']);
 
@@ -66,28 +62,8 @@ interface Cell {
 let now = NOW;
 const clock = { now: () => now };
 
-async function open(server: RunningSimulator, storage: Storage<TerminalLayout>): Promise<Terminal> {
-  return createTerminal({
-    platform: {
-      baseUrl: server.url,
-      institution: { code: PHARMACY.code, name: PHARMACY.name },
-      area: PHARMACY.admdvs,
-      operator: { id: 'OP7', name: '李药师' },
-      device: { no: 'T01', mac: '00-16-3E-00-00-01', ip: '127.0.0.1' },
-      clock,
-      timeoutMs: 300,
-      retry: { limit: 1 },
-    },
-    storage,
-    terminal: { id: 'T01', area: PHARMACY.admdvs },
-    pharmacy: { code: PHARMACY.code },
-    operator: { id: 'OP7', name: '李药师' },
-    catalog: DEMO_CATALOG,
-    trustedKeys: TRUSTED,
-    deviceSecret: new Uint8Array(32).fill(7),
-    clock,
-    sync: { autoStart: false, backoff: { baseMs: 1, maxMs: 2 }, breaker: { threshold: 1000, cooldownMs: 1, maxCooldownMs: 2 } },
-  });
+function open(server: RunningSimulator, storage: Storage<TerminalLayout>): Promise<Terminal> {
+  return openTestTerminal({ baseUrl: server.url, storage, clock, timeoutMs: 300, retryLimit: 1, breaker: { threshold: 1000, cooldownMs: 1, maxCooldownMs: 2 } });
 }
 
 async function setUp(serialBase: number): Promise<Cell> {

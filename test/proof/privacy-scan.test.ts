@@ -21,7 +21,6 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { format } from 'node:util';
 import {
   createMemoryStorage,
-  createTerminal,
   maskName,
   maskPersonalData,
   maskResidentId,
@@ -35,8 +34,6 @@ import {
   createSimulator,
   DEMO_CATALOG,
   DEMO_PEOPLE,
-  SIMULATOR_PLATFORM_KEY_ID,
-  SIMULATOR_PLATFORM_PUBLIC_KEY,
   startSimulator,
   type DemoPersonKey,
   type RunningSimulator,
@@ -44,9 +41,8 @@ import {
   type Simulator,
 } from '../../adapters/simulator/index.js';
 import { boxes, NOW, P, prescriptionFor } from '../unit/rules/helpers.js';
-import { boxSale, PHARMACY } from '../integration/till.js';
+import { boxSale, openTestTerminal } from '../integration/till.js';
 
-const TRUSTED = [{ keyId: SIMULATOR_PLATFORM_KEY_ID, publicKey: SIMULATOR_PLATFORM_PUBLIC_KEY }];
 let now = NOW;
 const clock = { now: () => now };
 
@@ -158,27 +154,7 @@ function recording(base: Simulator): Simulator {
 }
 
 async function open() {
-  const t = await createTerminal({
-    platform: {
-      baseUrl: server.url,
-      institution: { code: PHARMACY.code, name: PHARMACY.name },
-      area: PHARMACY.admdvs,
-      operator: { id: 'OP7', name: '李药师' },
-      device: { no: 'T01', mac: '00-16-3E-00-00-01', ip: '127.0.0.1' },
-      clock,
-      timeoutMs: 2000,
-      retry: { limit: 0 },
-    },
-    storage,
-    terminal: { id: 'T01', area: PHARMACY.admdvs },
-    pharmacy: { code: PHARMACY.code },
-    operator: { id: 'OP7', name: '李药师' },
-    catalog: DEMO_CATALOG,
-    trustedKeys: TRUSTED,
-    deviceSecret: new Uint8Array(32).fill(7),
-    clock,
-    sync: { autoStart: false, backoff: { baseMs: 1, maxMs: 2 }, breaker: { threshold: 2, cooldownMs: 20, maxCooldownMs: 40 } },
-  });
+  const t = await openTestTerminal({ baseUrl: server.url, storage, clock, breaker: { threshold: 2, cooldownMs: 20, maxCooldownMs: 40 } });
   for (const type of ['sale:settled', 'sale:refunded', 'finding', 'settlement:reversed', 'settlement:unknown', 'rule-pack', 'sync:progress', 'sync:dead-letter', 'offline', 'online'] as const) {
     t.on(type, (e) => events.push(JSON.stringify(e)));
   }
