@@ -1,7 +1,7 @@
 import type { Catalog } from '../rules/catalog.js';
 import type { HistoryIndex, PurchaseRecord, TraceCodeView } from '../rules/context.js';
 import type { SaleRecord } from '../sale/record.js';
-import type { SaleLine } from '../schemas/sale.js';
+import { linePurchase } from '../sale/purchases.js';
 import { core } from './slot.js';
 
 /** A purchase as the replay keeps it: changed in place when a refund returns part of it. */
@@ -23,34 +23,6 @@ interface Kept {
   readonly fundFen: number;
   readonly quantity: number;
   returned: number;
-}
-
-/**
- * The purchases a settled sale adds to its buyer's history: its fund lines (what the fund was billed for; 自费
- * purchases are the buyer's own business), with days of supply from the catalog's daily dose or, failing that,
- * the prescription's days.
- *
- * @example
- * for (const p of purchasesOfSale(record, catalog)) history.push(p)
- */
-export function purchasesOfSale(record: SaleRecord, catalog: Catalog): PurchaseRecord[] {
-  return record.lines.filter((l) => l.payMode === 'fund').map((line) => purchaseOf(record, line, catalog));
-}
-
-function purchaseOf(record: SaleRecord, line: SaleLine, catalog: Catalog): Purchase {
-  const product = catalog.byId(line.productId);
-  let daysSupply: number | undefined;
-  if (product?.dailyDoseUnits) daysSupply = (line.quantity * product.packageSize) / product.dailyDoseUnits;
-  else if (line.rxNo) daysSupply = record.prescriptions.find((rx) => rx.rxNo === line.rxNo)?.items.find((i) => i.medListCode === line.medListCode)?.days;
-  return {
-    at: record.settledAt,
-    productId: line.productId,
-    genericName: product?.genericName ?? line.name,
-    packages: line.quantity,
-    ...(daysSupply !== undefined ? { daysSupply } : {}),
-    fundFen: line.amountFen,
-    keyDrug: product?.keyDrug ?? false,
-  };
 }
 
 /** One buyer's history, grown in time order as the replay goes. */
@@ -142,7 +114,7 @@ export class ReplayHistory {
     for (const line of record.lines) {
       for (const code of line.traceCodes) this.sold.add(code);
       if (history && line.payMode === 'fund') {
-        const purchase = purchaseOf(record, line, this.catalog);
+        const purchase: Purchase = { ...linePurchase(record, line, this.catalog) };
         history.add(purchase, this.keepMs);
         if (record.refunds.length > 0) byLine.set(line.lineId, { purchase, packages: purchase.packages, daysSupply: purchase.daysSupply, fundFen: purchase.fundFen, quantity: line.quantity, returned: 0 });
       }

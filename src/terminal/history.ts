@@ -5,6 +5,7 @@
  */
 import type { Catalog } from '../rules/catalog.js';
 import type { PurchaseRecord, TraceCodeView } from '../rules/context.js';
+import { purchasesOfSale } from '../sale/purchases.js';
 import type { SaleRecord } from '../sale/record.js';
 
 export interface SalesMemory {
@@ -13,32 +14,6 @@ export interface SalesMemory {
   add(record: SaleRecord): void;
   /** A sale refunded (wholly or in part): its returned boxes may be sold again; its purchases are recomputed. */
   replace(record: SaleRecord): void;
-}
-
-/** The purchases a sale record stands for: its fund lines, less what was refunded. */
-export function purchasesOfSale(record: SaleRecord, catalog: Catalog): PurchaseRecord[] {
-  const refunded = new Map<string, number>();
-  for (const refund of record.refunds) for (const line of refund.lines) refunded.set(line.lineId, (refunded.get(line.lineId) ?? 0) + line.quantity);
-  const fundTotal = record.lines.filter((l) => l.payMode === 'fund').reduce((sum, l) => sum + l.amountFen, 0);
-  const paidByFund = record.split.fundFen + record.split.accountFen;
-  const out: PurchaseRecord[] = [];
-  for (const line of record.lines) {
-    const packages = line.quantity - (refunded.get(line.lineId) ?? 0);
-    if (packages <= 0) continue;
-    const product = catalog.byId(line.productId);
-    const item = record.prescriptions.find((rx) => rx.rxNo === line.rxNo)?.items.find((i) => i.medListCode === line.medListCode);
-    const share = line.payMode === 'fund' && fundTotal > 0 ? Math.round((paidByFund * line.amountFen) / fundTotal) : 0;
-    out.push({
-      at: record.settledAt,
-      productId: line.productId,
-      genericName: product?.genericName ?? line.name,
-      packages,
-      ...(item?.days !== undefined ? { daysSupply: item.days } : {}),
-      fundFen: Math.round((share * packages) / line.quantity),
-      keyDrug: product?.keyDrug ?? false,
-    });
-  }
-  return out;
 }
 
 export function createSalesMemory(catalog: Catalog): SalesMemory {

@@ -250,8 +250,8 @@ describe('refunds, purchases and rule packs', () => {
   it('records a refund whose 2103 answer was lost: asked again with the same msgid, now or after a restart', async () => {
     await stock(terminal, { [P.ibuprofen]: 10 });
     const sales = [];
-    for (const serial of [1301, 1302]) {
-      const sale = terminal.startSale(await terminal.verifyVoucher(voucher('active')));
+    for (const [serial, person] of [[1301, 'active'], [1302, 'resident']] as const) {
+      const sale = terminal.startSale(await terminal.verifyVoucher(voucher(person)));
       sale.scan(boxes(P.ibuprofen, 1, serial)[0]!);
       await sale.review();
       sales.push(await sale.settle());
@@ -272,6 +272,23 @@ describe('refunds, purchases and rule packs', () => {
     expect((await terminal.sale(sales[1]!.saleId))?.status).toBe('refunded');
     expect(simulator.committed('2103')).toHaveLength(2);
     expect(await storage.list('meta', { prefix: 'refund.pending/' })).toEqual([]);
+  });
+
+  it('remembers what each buyer bought: the same drug again before the supply runs out is a refill too soon, until it is refunded', async () => {
+    await stock(terminal, { [P.ibuprofen]: 10 });
+    const first = terminal.startSale(await terminal.verifyVoucher(voucher('active')));
+    first.scan(boxes(P.ibuprofen, 1, 1401)[0]!);
+    await first.review();
+    const receipt = await first.settle();
+    // 20 capsules at 2 a day (the catalog's daily dose): 10 days of supply, bought today.
+    const again = terminal.startSale(await terminal.verifyVoucher(voucher('active')));
+    again.scan(boxes(P.ibuprofen, 1, 1402)[0]!);
+    const card = (await again.review()).findings.find((f) => f.ruleId === 'repeat-purchase');
+    expect(card).toMatchObject({ severity: 'warning', evidence: { daysSupply: 10 } });
+    await terminal.refund(receipt.saleId);
+    const afterRefund = terminal.startSale(await terminal.verifyVoucher(voucher('active')));
+    afterRefund.scan(boxes(P.ibuprofen, 1, 1403)[0]!);
+    expect((await afterRefund.review()).findings.filter((f) => f.ruleId === 'repeat-purchase')).toEqual([]);
   });
 
   it('refunds part of a self-pay sale', async () => {
