@@ -240,17 +240,31 @@ export async function openTill(ctx: TillContext): Promise<Till> {
       input: { invoice: { terminal_id: terminalId, seq: i.seq, hash: i.hash, record: i.record as unknown as Record<string, unknown> } },
     }));
 
-  /** Reverses a settlement whose outcome is unknown (2601). True when the platform confirms nothing stands. */
+  /**
+   * Undoes a settlement whose outcome is unknown. A 2601 refused because nothing stands under the msgid proves
+   * nothing while the 2102 may still be on its way (held in a queue, a slow gateway): it could commit after the
+   * refusal. So the msgid's outcome is pinned first, by asking again with it (the platform answers its first answer,
+   * or settles it now; either way nothing can commit under it later): refused for good means nothing was charged;
+   * settled means 2601 reverses it. True when the platform confirms nothing stands.
+   */
   async function reverse(pending: PendingSettlement): Promise<boolean> {
+    const done = async () => {
+      await storage.write([{ op: 'delete', store: 'settlements', key: pending.saleId }]);
+      ctx.emit({ type: 'settlement:reversed', saleId: pending.saleId, msgid: pending.prepared.msgid });
+      return true;
+    };
+    try {
+      await platform.resolve(pending.prepared);
+    } catch (error) {
+      if (isYibaoGuardError(error, 'PLATFORM_REJECTED')) return done();
+      // Still unknown (or a platform that does not answer a repeated msgid): the reversal alone decides.
+    }
     try {
       await platform.reverse({ psn_no: pending.psnNo, omsgid: pending.prepared.msgid, oinfno: '2102' }, { insuplcAdmdvs: pending.insuplcAdmdvs });
     } catch (error) {
-      // Refused: the platform has no settlement under this msgid (it never arrived): nothing to undo either.
       if (!isYibaoGuardError(error, 'PLATFORM_REJECTED')) return false;
     }
-    await storage.write([{ op: 'delete', store: 'settlements', key: pending.saleId }]);
-    ctx.emit({ type: 'settlement:reversed', saleId: pending.saleId, msgid: pending.prepared.msgid });
-    return true;
+    return done();
   }
 
   function startSale(verified?: VerifiedBuyer): TerminalSale {
