@@ -75,6 +75,19 @@ if (chromiumFound.path === undefined) {
     return (await section.getAttribute('data-state')) as string;
   }
 
+  /** Overrides every open warning through the dialog, with `reason` (and `note`), reviewing after each. */
+  async function overrideWarnings(reason: string, note?: string): Promise<void> {
+    const warnings = page.locator('[data-testid="finding"][data-severity="warning"][data-outcome="open"]');
+    while ((await warnings.count()) > 0) {
+      await warnings.first().locator('[data-testid="finding-override"]').click();
+      await tid('override-reason').selectOption(reason);
+      if (note) await tid('override-note').fill(note);
+      await tid('override-confirm').click();
+      await tid('override-dialog').waitFor({ state: 'detached' });
+      await reviewed();
+    }
+  }
+
   /** Shows a demo person's e-voucher at the scanner (the simulator issues a fresh QR; the page verifies it). */
   async function presentVoucher(person: keyof typeof DEMO_PEOPLE): Promise<void> {
     await tid('voucher-picker').selectOption(person);
@@ -366,15 +379,7 @@ if (chromiumFound.path === undefined) {
       await tid('rx-picker').selectOption('active-statin');
       await tid('rx-attach').click();
       await reviewed();
-      const warnings = page.locator('[data-testid="finding"][data-severity="warning"][data-outcome="open"]');
-      while ((await warnings.count()) > 0) {
-        await warnings.first().locator('[data-testid="finding-override"]').click();
-        await tid('override-reason').selectOption('other');
-        await tid('override-note').fill('演示：回流药');
-        await tid('override-confirm').click();
-        await tid('override-dialog').waitFor({ state: 'detached' });
-        await reviewed();
-      }
+      await overrideWarnings('other', '演示：回流药');
       expect(await reviewed()).toBe('clear');
       await tid('settle').click();
       await tid('receipt').waitFor({ timeout: 30_000 });
@@ -412,14 +417,7 @@ if (chromiumFound.path === undefined) {
       await tid('manual-quantity').fill('6');
       await tid('manual-add').click();
       expect(await reviewed()).toBe('warnings');
-      const warnings = page.locator('[data-testid="finding"][data-severity="warning"][data-outcome="open"]');
-      while ((await warnings.count()) > 0) {
-        await warnings.first().locator('[data-testid="finding-override"]').click();
-        await tid('override-reason').selectOption('doctor-confirmed');
-        await tid('override-confirm').click();
-        await tid('override-dialog').waitFor({ state: 'detached' });
-        await reviewed();
-      }
+      await overrideWarnings('doctor-confirmed');
       await tid('settle').click();
       await tid('receipt').waitFor({ timeout: 30_000 });
       await tid('tab-audit').click();
