@@ -259,6 +259,8 @@ export function createSaleSession(options: SaleSessionOptions): SaleSession {
       return rx;
     },
     async review() {
+      // The basket this review looks at: a change while the platform is being asked makes it a review of the past.
+      const started = version;
       const at = options.clock.now();
       const compiled = options.rules();
       const local = reviewSale(compiled, options.catalog, {
@@ -286,10 +288,16 @@ export function createSaleSession(options: SaleSessionOptions): SaleSession {
         const entry = f.severity === 'warning' ? overrides.get(f.findingId) : undefined;
         return entry && entry.fingerprint === fingerprint(f) ? { ...f, outcome: 'overridden', override: entry.override } : { ...f, outcome: 'open' };
       });
+      // A review of a basket that has changed since it started (a scan or a prescription while 3101 was asked) is
+      // returned for what it is, but neither becomes the sale's last review nor lets overrides lapse: only a review of
+      // the basket as it is now can allow settlement.
+      const current = started === version;
       // An override applies to the finding it was given for: once a review no longer shows that finding (gone, or
       // changed — 12 days became 18), it lapses, and a finding that comes back must be decided again.
-      for (const [id, entry] of [...overrides]) {
-        if (!findings.some((f) => f.findingId === id && f.outcome === 'overridden' && f.override === entry.override)) overrides.delete(id);
+      if (current) {
+        for (const [id, entry] of [...overrides]) {
+          if (!findings.some((f) => f.findingId === id && f.outcome === 'overridden' && f.override === entry.override)) overrides.delete(id);
+        }
       }
       const blocked = findings.some((f) => f.severity === 'block');
       const review: Review = {
@@ -299,7 +307,7 @@ export function createSaleSession(options: SaleSessionOptions): SaleSession {
         reviewedAt: at,
         platform: platformState,
       };
-      reviewed = { version, review };
+      if (current) reviewed = { version, review };
       await audit({
         kind: 'sale-review',
         at,

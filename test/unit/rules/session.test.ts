@@ -130,6 +130,32 @@ describe('assertSettleable', () => {
     await expectCode(() => session.assertSettleable(), 'SALE_NOT_REVIEWED');
   });
 
+  it('a review that started before a change (the platform still being asked) never stands for the changed basket', async () => {
+    let answer: () => void = () => undefined;
+    const platformAsked = new Promise<void>((resolve) => (answer = resolve));
+    let calls = 0;
+    const { session } = sale({
+      buyer: buyerOf('active'),
+      pack,
+      // The first review waits for the platform; later ones are answered at once.
+      platformFindings: async () => {
+        if (calls++ === 0) await platformAsked;
+        return [];
+      },
+    });
+    session.addLine({ productId: P.ibuprofen, quantity: 1, traceCodes: boxes(P.ibuprofen, 1) });
+    const early = session.review();
+    // While 3101 is asked about the clean basket, an Rx drug without a prescription is scanned.
+    session.addLine({ productId: P.atorvastatin, quantity: 1, traceCodes: boxes(P.atorvastatin, 1) });
+    const now = await session.review();
+    expect(now.blocked).toBe(true);
+    answer();
+    expect((await early).canSettle).toBe(true);
+    // The clean, older review came in last: the sale still answers to the review of its current basket.
+    expect(session.lastReview).toBe(now);
+    await expectCode(() => session.assertSettleable(), 'RULE_BLOCKED');
+  });
+
   it('passes with info cards only', async () => {
     const { session } = sale({ buyer: buyerOf('active') });
     session.addLine({ productId: P.astragalus, quantity: 6 });
