@@ -380,7 +380,8 @@ if (chromiumFound.path === undefined) {
       await tid('rx-attach').click();
       await reviewed();
       await overrideWarnings('other', '演示：回流药');
-      expect(await reviewed()).toBe('clear');
+      const blocking = await page.locator('[data-testid="finding"][data-severity="block"]').evaluateAll((cards) => cards.map((c) => `${c.getAttribute('data-rule')}: ${c.textContent}`));
+      expect(await reviewed(), blocking.join('\n')).toBe('clear');
       await tid('settle').click();
       await tid('receipt').waitFor({ timeout: 30_000 });
       await tid('dead-badge').waitFor({ timeout: 30_000 });

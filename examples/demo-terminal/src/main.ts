@@ -511,7 +511,7 @@ function renderBuyer(): HTMLElement {
       if (text) void verify(text);
     },
   });
-  const picker = h('select', { testid: 'voucher-picker' }, ...data.people.map((p) => h('option', { value: p.key }, `${p.displayName} — ${p.about}`)));
+  const picker = remembered(h('select', { testid: 'voucher-picker' }, ...data.people.map((p) => h('option', { value: p.key }, `${p.displayName} — ${p.about}`))));
   section.append(
     h('label', {}, t('voucherLabel'), input),
     h(
@@ -666,7 +666,7 @@ function renderLines(): HTMLElement {
   const sellable = data.catalog.filter((p) => p.retailPriceFen !== undefined);
   const ordered = [...sellable.filter((p) => shelf.has(p.productId)), ...sellable.filter((p) => !shelf.has(p.productId))];
   const productLabel = (p: Product) => `${p.genericName} ${p.specification} · ${p.rx ? t('rx') : t('otc')} · ${yuan(p.retailPriceFen ?? 0)}${shelf.has(p.productId) ? '' : ' ·'}`;
-  const productPicker = h('select', { testid: 'product-picker' }, ...ordered.map((p) => h('option', { value: p.productId }, productLabel(p))));
+  const productPicker = remembered(h('select', { testid: 'product-picker' }, ...ordered.map((p) => h('option', { value: p.productId }, productLabel(p)))));
   const scanBox = () => {
     const product = productOf(productPicker.value);
     if (!product) return;
@@ -675,7 +675,7 @@ function renderLines(): HTMLElement {
     void change((s) => (code ? s.scan(code) : s.addLine({ productId: product.productId, quantity: 1 })));
   };
 
-  const manualProduct = h('select', { testid: 'manual-product' }, ...sellable.map((p) => h('option', { value: p.productId }, `${p.genericName} ${p.specification}`)));
+  const manualProduct = remembered(h('select', { testid: 'manual-product' }, ...sellable.map((p) => h('option', { value: p.productId }, `${p.genericName} ${p.specification}`))));
   const billAs = h(
     'select',
     { testid: 'manual-billed-code' },
@@ -755,17 +755,30 @@ function renderLines(): HTMLElement {
   );
 }
 
+/**
+ * What the operator picked in a select, kept across renders: the page re-renders whole sections when a review or a
+ * scan ends, and a choice made just before must not silently go back to the first option.
+ */
+const picks = new Map<string, string>();
+function remembered<E extends HTMLSelectElement>(select: E): E {
+  const key = select.getAttribute('data-testid') ?? '';
+  const kept = picks.get(key);
+  if (kept !== undefined && Array.from(select.options).some((o) => o.value === kept)) select.value = kept;
+  select.addEventListener('change', () => picks.set(key, select.value));
+  return select;
+}
+
 function renderPrescriptions(): HTMLElement {
   const data = app.data!;
   const { sale } = app.current!;
   const statusText = (rx: Prescription) => (rx.status === 'valid' ? t('rxValid') : rx.status === 'dispensed' ? t('rxDispensed') : t('rxRevoked'));
-  const picker = h(
+  const picker = remembered(h(
     'select',
     { testid: 'rx-picker' },
     ...data.prescriptions.map(({ key, prescription: rx }) =>
       h('option', { value: key }, `${rx.rxNo} · ${rx.hospitalName} · ${rx.diagnoses.map((d) => d.name).join('、')} · ${rx.items.map((i) => `${i.genericName}×${i.quantity}`).join('、')} · ${statusText(rx)}`),
     ),
-  );
+  ));
   return h(
     'section',
     { class: 'card', testid: 'rx-section' },
