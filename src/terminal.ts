@@ -80,7 +80,7 @@ export interface Terminal extends Till {
   signIn(): Promise<void>;
   /**
    * Listens to the till's events: `sync:progress`, `sync:dead-letter`, `offline`, `online`, `finding`,
-   * `sale:settled`, `sale:refunded`, `settlement:unknown`, `settlement:reversed`, `rule-pack`. Returns the unsubscribe.
+   * `sale:settled`, `sale:refunded`, `settlement:unknown`, `settlement:reversed`, `rule-pack`, `clock:behind`. Returns the unsubscribe.
    */
   on<T extends TerminalEvent['type']>(type: T, listener: (event: Extract<TerminalEvent, { type: T }>) => void): () => void;
 }

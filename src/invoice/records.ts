@@ -20,6 +20,13 @@ export interface InvoiceChainHead {
   readonly registeredKeyId?: string;
   /** First seq of the run of unsigned receipts that a catch-up record has not closed yet. */
   readonly unsignedFrom?: number;
+  /**
+   * The book's time (epoch ms): the latest issue time of its records and creation time of its keys. The next
+   * invoice is issued at `max(device clock, time)`, so issue times never go backwards and a key is never dated
+   * after a record it signs. Absent in heads written before it was kept: then the last record's `issuedAt` and the
+   * current key's `createdAt` stand for it.
+   */
+  readonly time?: number;
 }
 
 /** How far a chain has been uploaded (store `invoiceUploads`, key `{pharmacyCode}/{terminalId}`). */

@@ -147,6 +147,12 @@ export interface InvoiceBook {
 }
 
 const ZERO_SPLIT = { totalFen: 0, fundFen: 0, accountFen: 0, cashFen: 0 };
+
+/** When a record is issued, on the book's time line, and by how much the device clock was behind it (when it was). */
+interface Stamp {
+  readonly at: number;
+  readonly behindMs?: number;
+}
 const MAX_ATTEMPTS = 16;
 
 const isConflict = (error: unknown) => error instanceof core.StorageError && error.code === 'STORAGE_CONFLICT';
@@ -266,19 +272,51 @@ export async function openInvoiceBook(options: InvoiceBookOptions): Promise<Invo
     return { record, hash, qrSig, ...(signed && 'error' in signed ? { error: signed.error } : {}) };
   }
 
-  const baseBody = (head: InvoiceChainHead, now: number) => ({ v: 1 as const, seq: head.seq + 1, issuedAt: now, pharmacyCode, terminalId, prevHash: head.hash, keyId: head.keyId });
+  /**
+   * The book's time: the latest issue time of its records and creation time of its keys (see
+   * `InvoiceChainHead.time`; a head written before it was kept is read from its last record and current key).
+   */
+  async function bookTime(head: InvoiceChainHead | undefined): Promise<number> {
+    if (!head) return 0;
+    if (head.time !== undefined) return head.time;
+    let time = head.seq > 0 ? ((await storage.get('invoices', recordKey(chain, head.seq)))?.value.body.issuedAt ?? 0) : 0;
+    if (head.keyId !== UNENROLLED) time = Math.max(time, (await storage.get('invoiceKeys', keyKey(head.keyId)))?.value.createdAt ?? 0);
+    return time;
+  }
+
+  /**
+   * When something is issued on `head`: the device clock, or the book's time when the clock is behind it (issue
+   * times never go backwards along the chain, so the key validity times, which are on the same time line, hold);
+   * then by how much the clock was behind.
+   */
+  async function stampOf(head: InvoiceChainHead | undefined): Promise<Stamp> {
+    const device = clock.now();
+    const time = await bookTime(head);
+    return device < time ? { at: time, behindMs: time - device } : { at: device };
+  }
+
+  const baseBody = (head: InvoiceChainHead, stamp: Stamp) => ({
+    v: 1 as const,
+    seq: head.seq + 1,
+    issuedAt: stamp.at,
+    ...(stamp.behindMs === undefined ? {} : { clockBehindMs: stamp.behindMs }),
+    pharmacyCode,
+    terminalId,
+    prevHash: head.hash,
+    keyId: head.keyId,
+  });
   const after = (head: InvoiceChainHead, sealed: Sealed): InvoiceChainHead => {
     const { unsignedFrom: _, ...rest } = head;
     const unsignedFrom = sealed.record.sig === null ? (head.unsignedFrom ?? sealed.record.body.seq) : undefined;
-    return { ...rest, seq: sealed.record.body.seq, hash: sealed.hash, ...(unsignedFrom === undefined ? {} : { unsignedFrom }) };
+    return { ...rest, seq: sealed.record.body.seq, hash: sealed.hash, time: sealed.record.body.issuedAt, ...(unsignedFrom === undefined ? {} : { unsignedFrom }) };
   };
   const putRecord = (sealed: Sealed): WriteOp<TerminalLayout> => ({ op: 'put', store: 'invoices', key: recordKey(chain, sealed.record.body.seq), value: sealed.record, expect: null });
   const putHead = (head: InvoiceChainHead, rev: number | undefined): WriteOp<TerminalLayout> => ({ op: 'put', store: 'invoiceChain', key: chain, value: head, expect: rev ?? null });
 
   /** The catch-up record due on `head`, signed, or undefined when none is due or signing still fails. */
-  async function dueCatchUp(head: InvoiceChainHead, now: number): Promise<Sealed | undefined> {
+  async function dueCatchUp(head: InvoiceChainHead, stamp: Stamp): Promise<Sealed | undefined> {
     if (head.unsignedFrom === undefined || head.keyId === UNENROLLED) return undefined;
-    const body = parseBody({ ...baseBody(head, now), kind: 'catch-up', lines: [], split: ZERO_SPLIT, covers: { from: head.unsignedFrom, to: head.seq } });
+    const body = parseBody({ ...baseBody(head, stamp), kind: 'catch-up', lines: [], split: ZERO_SPLIT, covers: { from: head.unsignedFrom, to: head.seq } });
     return seal(body, true);
   }
 
@@ -368,8 +406,10 @@ export async function openInvoiceBook(options: InvoiceBookOptions): Promise<Invo
         const { wrapped, signer } = await generateTerminalKey({ keyId, deviceSecret, now: clock.now(), ...(options.random ? { random: options.random } : {}) });
         await committing(async () => {
           const current = await readHead();
-          const head: InvoiceChainHead = { ...(current?.value ?? fresh()), keyId };
-          return { ops: [{ op: 'put', store: 'invoiceKeys', key: keyKey(keyId), value: wrapped, expect: null }, putHead(head, current?.rev)], result: undefined };
+          // The key is dated on the book's time line: it signs from then on, and no record after it is dated earlier.
+          const { at } = await stampOf(current?.value);
+          const head: InvoiceChainHead = { ...(current?.value ?? fresh()), keyId, time: at };
+          return { ops: [{ op: 'put', store: 'invoiceKeys', key: keyKey(keyId), value: { ...wrapped, createdAt: at }, expect: null }, putHead(head, current?.rev)], result: undefined };
         });
         signers.set(keyId, signer);
         await refreshPlatformKey((await readHead())?.value);
@@ -396,14 +436,15 @@ export async function openInvoiceBook(options: InvoiceBookOptions): Promise<Invo
         const result = await committing(async () => {
           const current = await readHead();
           let head = current?.value ?? start;
-          const now = clock.now();
+          const stamp = await stampOf(head);
+          const now = stamp.at;
           const ops: WriteOp<TerminalLayout>[] = [];
-          const catchUp = await dueCatchUp(head, now);
+          const catchUp = await dueCatchUp(head, stamp);
           if (catchUp && !catchUp.error) {
             ops.push(putRecord(catchUp));
             head = after(head, catchUp);
           }
-          const body = parseBody({ ...baseBody(head, now), kind: 'key-rotation', lines: [], split: ZERO_SPLIT, newKey: { keyId, publicKey: core.toBase64Url(nextSigner.publicKey) } });
+          const body = parseBody({ ...baseBody(head, stamp), kind: 'key-rotation', lines: [], split: ZERO_SPLIT, newKey: { keyId, publicKey: core.toBase64Url(nextSigner.publicKey) } });
           const sealed = await seal(body, true);
           if (sealed.error) throw sealed.error;
           ops.push(putRecord(sealed));
@@ -425,14 +466,14 @@ export async function openInvoiceBook(options: InvoiceBookOptions): Promise<Invo
           const fields = await draftFields(draft);
           const current = await readHead();
           let head = current?.value ?? fresh();
-          const now = clock.now();
+          const stamp = await stampOf(current?.value);
           const ops: WriteOp<TerminalLayout>[] = [];
-          const catchUp = await dueCatchUp(head, now);
+          const catchUp = await dueCatchUp(head, stamp);
           if (catchUp && !catchUp.error) {
             ops.push(putRecord(catchUp));
             head = after(head, catchUp);
           }
-          const body = parseBody({ ...baseBody(head, now), ...fields });
+          const body = parseBody({ ...baseBody(head, stamp), ...fields });
           // When the catch-up could not be signed, the key is down: do not wait for it a second time.
           const sealed = catchUp?.error ? { ...(await seal(body, false)), error: catchUp.error } : await seal(body, head.keyId !== UNENROLLED);
           const unsignedError = sealed.record.sig === null && !sealed.error ? unavailable(head.keyId, { zh: '尚未登记终端密钥', en: 'no key is enrolled yet' }) : sealed.error;
@@ -506,7 +547,7 @@ export async function openInvoiceBook(options: InvoiceBookOptions): Promise<Invo
     return committing(async () => {
       const current = await readHead();
       const head = current?.value;
-      const sealed = head ? await dueCatchUp(head, clock.now()) : undefined;
+      const sealed = head ? await dueCatchUp(head, await stampOf(head)) : undefined;
       if (!head || !sealed) return { ops: [], result: undefined };
       if (sealed.error) throw sealed.error;
       return { ops: [putRecord(sealed), putHead(after(head, sealed), current?.rev)], result: issued(sealed) };
@@ -519,7 +560,7 @@ export async function openInvoiceBook(options: InvoiceBookOptions): Promise<Invo
     const key = await signerFor(head.keyId);
     const previous = head.registeredKeyId === undefined ? undefined : await signerFor(head.registeredKeyId);
     const stored = await storage.get('invoiceKeys', keyKey(head.keyId));
-    await registerTerminalKey(platform, { terminalId, key, ...(previous ? { previous } : {}), begntime: stored?.value.createdAt ?? clock.now() });
+    await registerTerminalKey(platform, { terminalId, key, ...(previous ? { previous } : {}), begntime: stored?.value.createdAt ?? (await stampOf(head)).at });
     await committing(async () => {
       const current = await readHead();
       const value = current?.value ?? head;

@@ -71,11 +71,30 @@ export const ActionAuditEventSchema = z.object({
   action: SuggestedActionSchema,
 });
 
+/**
+ * An invoice issued while the device clock was behind the book's last time (a clock set back): the invoice is dated
+ * at the book's time (`at`, issue times never go backwards) and says so itself (`clockBehindMs`); here is the
+ * device's own time.
+ */
+export const ClockAuditEventSchema = z.object({
+  kind: z.literal('clock-behind'),
+  /** The invoice's issue time (the book's time line). */
+  at: EpochMsSchema,
+  terminalId: IdSchema,
+  /** The sale (or refunded sale) the invoice belongs to, when it belongs to one. */
+  saleId: z.optional(IdSchema),
+  invoiceSeq: z.int().check(z.gte(1)),
+  /** What the device clock said. */
+  deviceTime: EpochMsSchema,
+  behindMs: z.int().check(z.gte(1)),
+});
+
 /** Any event of the audit trail. */
-export const AuditEventSchema = z.discriminatedUnion('kind', [VoucherAuditEventSchema, ReviewAuditEventSchema, OverrideAuditEventSchema, ActionAuditEventSchema]);
+export const AuditEventSchema = z.discriminatedUnion('kind', [VoucherAuditEventSchema, ReviewAuditEventSchema, OverrideAuditEventSchema, ActionAuditEventSchema, ClockAuditEventSchema]);
 
 export type VoucherAuditEvent = z.infer<typeof VoucherAuditEventSchema>;
 export type ReviewAuditEvent = z.infer<typeof ReviewAuditEventSchema>;
 export type OverrideAuditEvent = z.infer<typeof OverrideAuditEventSchema>;
 export type ActionAuditEvent = z.infer<typeof ActionAuditEventSchema>;
+export type ClockAuditEvent = z.infer<typeof ClockAuditEventSchema>;
 export type AuditEvent = z.infer<typeof AuditEventSchema>;

@@ -47,7 +47,16 @@ export const InvoiceBodySchema = z
     v: z.literal(1),
     kind: z.enum(['sale', 'refund', 'void', 'key-rotation', 'catch-up']),
     seq: Seq,
+    /**
+     * When it was issued (epoch ms), on the book's time line: the device clock, or the book's last time when the
+     * clock is behind it, so issue times never go backwards along a chain.
+     */
     issuedAt: EpochMsSchema,
+    /**
+     * Present only when the device clock was behind the book's last time at issue: by how many ms (so the device's
+     * own time was `issuedAt - clockBehindMs`). A clock set back is suspicious in itself; the receipt says so.
+     */
+    clockBehindMs: z.optional(z.int().check(z.gte(1))),
     pharmacyCode: InstitutionCodeSchema,
     terminalId: IdSchema,
     lines: z.array(InvoiceLineSchema).check(z.maxLength(200)),

@@ -18,7 +18,7 @@ import { analysisRequest, platformFindings } from '../rules/platform.js';
 import { compilePack } from '../rules/review.js';
 import type { PendingSettlement, SaleRecord, SaleRecordPrescription } from '../sale/record.js';
 import { createSaleSession, type ReviewedFinding, type SaleSession } from '../sale/session.js';
-import type { AuditEvent } from '../schemas/audit.js';
+import type { AuditEvent, ClockAuditEvent } from '../schemas/audit.js';
 import type { Prescription } from '../schemas/prescription.js';
 import type { Product } from '../schemas/product.js';
 import type { RulePack } from '../schemas/rule-pack.js';
@@ -61,7 +61,13 @@ export type TerminalEvent =
   | { readonly type: 'sale:refunded'; readonly refund: RefundReceipt }
   | { readonly type: 'settlement:unknown'; readonly saleId: string; readonly msgid: string }
   | { readonly type: 'settlement:reversed'; readonly saleId: string; readonly msgid: string }
-  | { readonly type: 'rule-pack'; readonly version: number };
+  | { readonly type: 'rule-pack'; readonly version: number }
+  /**
+   * An invoice was issued while the device clock was behind the book's last time (a clock set back): it is dated
+   * `issuedAt` (the book's time: issue times never go backwards) and says so itself (`clockBehindMs`); the clock
+   * said `deviceTime`. Suspicious in itself: have the clock checked. Also in the audit trail (`clock-behind`).
+   */
+  | { readonly type: 'clock:behind'; readonly seq: number; readonly issuedAt: number; readonly deviceTime: number; readonly behindMs: number };
 
 /** What a settled sale hands back: the receipt to print and the record kept. */
 export interface Receipt {
@@ -232,6 +238,16 @@ export async function openTill(ctx: TillContext): Promise<Till> {
     ref: saleId,
     input: { data: { terminal_id: terminalId, sale_id: saleId, ...(setlId ? { setl_id: setlId } : {}), events: events.map((e) => ({ ...e }) as Record<string, unknown>) } },
   });
+  /** The audit events of an issue's records dated ahead of the device clock (a clock set back), in chain order. */
+  const clockEvents = (issued: IssuedInvoice, saleId: string): ClockAuditEvent[] =>
+    [...(issued.catchUp ? [issued.catchUp] : []), issued].flatMap(({ record: { body } }) =>
+      body.clockBehindMs === undefined
+        ? []
+        : [{ kind: 'clock-behind' as const, at: body.issuedAt, terminalId, saleId, invoiceSeq: body.seq, deviceTime: body.issuedAt - body.clockBehindMs, behindMs: body.clockBehindMs }],
+    );
+  const emitClock = (events: readonly ClockAuditEvent[]) => {
+    for (const e of events) ctx.emit({ type: 'clock:behind', seq: e.invoiceSeq, issuedAt: e.at, deviceTime: e.deviceTime, behindMs: e.behindMs });
+  };
   const invoiceEntries = (issued: IssuedInvoice): OutboxEntry<'YG01'>[] =>
     [...(issued.catchUp ? [issued.catchUp] : []), issued].map((i) => ({
       infno: 'YG01',
@@ -418,13 +434,15 @@ export async function openTill(ctx: TillContext): Promise<Till> {
         {
           commit: async (ops, invoice) => {
             final = { ...record, invoice: { seq: invoice.seq, hash: invoice.hash, signed: invoice.signed } };
-            const facts: WriteOp<TerminalLayout>[] = [...ops, { op: 'put', store: 'sales', key: saleId, value: final, expect: null }];
+            const behind = clockEvents(invoice, saleId);
+            const facts: WriteOp<TerminalLayout>[] = [...ops, ...auditOps(behind), { op: 'put', store: 'sales', key: saleId, value: final, expect: null }];
             if (settlement) facts.push({ op: 'delete', store: 'settlements', key: saleId });
-            await inventory.recordAll(movements, reportContext, facts, [...invoiceEntries(invoice), auditEntry(saleId, events, settlement?.setlId)]);
+            await inventory.recordAll(movements, reportContext, facts, [...invoiceEntries(invoice), auditEntry(saleId, [...events, ...behind], settlement?.setlId)]);
           },
         },
       );
       session.close();
+      emitClock(clockEvents(issued, saleId));
       memory.add(final);
       worker.notify();
       const receipt: Receipt = { saleId, invoice: issued, split, lines, ...(settlement ? { setlId: settlement.setlId } : {}), sale: final };
@@ -572,17 +590,19 @@ export async function openTill(ctx: TillContext): Promise<Till> {
           const refunds = [...sale.refunds, { refundId, at, invoiceSeq: invoice.seq, lines: lines.map(({ line, quantity, amountFen }) => ({ lineId: line.lineId, quantity, amountFen })), split }];
           const all = sale.lines.every((l) => sum(refunds.flatMap((r) => r.lines.filter((x) => x.lineId === l.lineId).map((x) => x.quantity))) >= l.quantity);
           final = { ...sale, refunds, status: all ? 'refunded' : 'partly-refunded' };
+          const behind = clockEvents(invoice, saleId);
           await inventory.recordAll(
             movements,
             { operatorName: ctx.operator.name, ...(sale.buyer ? { buyer: { psnNo: sale.buyer.psnNo } } : {}) },
-            [...ops, { op: 'put', store: 'sales', key: saleId, value: final, expect: stored.rev }, ...(sale.settlement ? [{ op: 'delete' as const, store: 'meta' as const, key: pendingKey }] : [])],
-            invoiceEntries(invoice),
+            [...ops, ...auditOps(behind), { op: 'put', store: 'sales', key: saleId, value: final, expect: stored.rev }, ...(sale.settlement ? [{ op: 'delete' as const, store: 'meta' as const, key: pendingKey }] : [])],
+            [...invoiceEntries(invoice), ...(behind.length > 0 ? [auditEntry(saleId, behind, sale.settlement?.setlId)] : [])],
           );
         },
       },
     );
     memory.replace(final);
     worker.notify();
+    emitClock(clockEvents(issued, saleId));
     const receipt: RefundReceipt = { saleId, refundId, invoice: issued, split, sale: final };
     ctx.emit({ type: 'sale:refunded', refund: receipt });
     return receipt;
