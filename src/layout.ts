@@ -26,7 +26,10 @@ export interface TerminalLayout {
     voucherUse: VoucherUseRecord;
     /** Signed rule packs: `current` (in force) and every installed version (`v00000003`), as published. */
     rulePacks: unknown;
-    /** Personal fields of outbox records by msgid, until the platform acknowledges them. */
+    /**
+     * Personal fields of outbox records by msgid (3505/3506 `selinfo`: the buyer's `certno` 身份证 number and
+     * `psn_name`), until the platform acknowledges them (plus `sync.personalRetentionMs`). Marked personal.
+     */
     outboxPii: Readonly<Record<string, unknown>>;
     /** Records the platform refused, by outbox seq (zero-padded), kept until the operator resolves them. */
     deadLetters: DeadLetter;
@@ -44,8 +47,18 @@ export interface TerminalLayout {
     invoiceUploads: InvoiceUploadMark;
     /** Settled sales by sale id (refunds, the self-audit and the sale list read them). No unmasked personal data. */
     sales: SaleRecord;
-    /** Settlements (2102) sent whose sale is not recorded yet, by sale id: resolved or reversed at start-up. */
+    /**
+     * Settlements (2102) sent whose sale is not recorded yet, by sale id: resolved or reversed at start-up. The
+     * prepared 2102 carries the buyer's certificate (`mdtrt_cert_no`: the 身份证 number for a 身份证 voucher), so
+     * the store is marked personal; a record lives from just before the 2102 until the sale is recorded.
+     */
     settlements: PendingSettlement;
+    /** HIS hook service (`yibao-guard/his`): cards shown, by card uuid, with the token identities that got them; kept for feedback until their retention time. */
+    hisCards: unknown;
+    /** HIS hook service: token ids (`jti`) already used, by a hash of issuer and jti, until their token expires. */
+    hisJtis: unknown;
+    /** HIS hook service: when each record of `hisCards` and `hisJtis` may go (`{store}|{until, ms, zero-padded}|{key}`). */
+    hisExpiry: unknown;
   };
   journals: {
     /** The audit trail: verifications, findings, overrides. No unmasked personal data. */
@@ -57,6 +70,8 @@ export interface TerminalLayout {
 
 /** The names to open a storage with for a terminal. */
 export const TERMINAL_NAMES: StorageNames<TerminalLayout> = {
-  stores: ['meta', 'voucherUse', 'rulePacks', 'outboxPii', 'deadLetters', 'movements', 'stock', 'invoices', 'invoiceChain', 'invoiceKeys', 'invoiceUploads', 'sales', 'settlements'],
+  stores: ['meta', 'voucherUse', 'rulePacks', 'outboxPii', 'deadLetters', 'movements', 'stock', 'invoices', 'invoiceChain', 'invoiceKeys', 'invoiceUploads', 'sales', 'settlements', 'hisCards', 'hisJtis', 'hisExpiry'],
   journals: ['audit', 'outbox'],
+  // The stores that hold personal data in clear, kept off the disk once deleted (see StorageNames.personal).
+  personal: ['outboxPii', 'settlements'],
 };

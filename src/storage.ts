@@ -48,6 +48,14 @@ export interface StorageLayout {
 export interface StorageNames<L extends StorageLayout> {
   readonly stores: readonly (keyof L['stores'] & string)[];
   readonly journals: readonly (keyof L['journals'] & string)[];
+  /**
+   * Stores whose records hold personal data in clear (a buyer's 身份证 number and name) until they are deleted.
+   * Durable adapters keep a deleted record of these off the disk: SQLite zeroes it and truncates its WAL;
+   * IndexedDB, whose freed space is out of reach, stores the value encrypted under a key of its own, deleted with
+   * the record (crypto-shredding). What comes back through the contract is the same either way.
+   * @default []
+   */
+  readonly personal?: readonly (keyof L['stores'] & string)[];
 }
 
 export type StoreName<L extends StorageLayout> = keyof L['stores'] & string;

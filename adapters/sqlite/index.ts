@@ -5,7 +5,9 @@
  * The file holds two tables: `records (store, key, json, rev)` and `journals (journal, seq, json)`, each with
  * its natural primary key, `WITHOUT ROWID` so rows live in key order. Values are JSON text.
  */
-import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, fsyncSync, linkSync, openSync, readSync, statSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { StorageError, YibaoGuardError } from '../../src/errors/index.js';
 import type { JournalEntry, Storage, StorageLayout, StorageNames, StoredRecord } from '../../src/storage.js';
@@ -49,6 +51,20 @@ export interface SqliteStorageOptions<L extends StorageLayout> {
    * @default 5000
    */
   readonly busyTimeoutMs?: number;
+  /**
+   * When a new database may be made at `file`. The adapter never starts a till over on a file it does not
+   * recognise: an existing file that is not a yibao-guard database (empty, truncated to 0 bytes, text, another
+   * program's SQLite database) is refused with `STORAGE_CORRUPT` and left byte for byte as it is, whatever this says.
+   *
+   * - `'if-missing'`: create the database when no file exists at `file` (a till's first start).
+   * - `'never'`: the database must already exist; a missing file is refused with `STORAGE_CORRUPT` too. For a
+   *   till past its first start, so a database deleted or moved away is noticed instead of replaced by an empty
+   *   one (the invoice chain and the outbox would start again from nothing).
+   *
+   * Either way a missing file whose `-wal` is still there is refused: SQLite would replay that WAL into the new file.
+   * @default 'if-missing'
+   */
+  readonly create?: 'if-missing' | 'never';
 }
 
 type Driver = typeof BetterSqlite3;
@@ -73,17 +89,27 @@ type Database = BetterSqlite3.Database;
  * promises. Keys with characters from U+E000 up may sort differently from the other adapters against keys
  * with characters beyond U+FFFF.
  *
- * Files: the database is created with mode 0600 before SQLite opens it; SQLite gives its `-wal` and `-shm`
- * files the same mode, and any found left over with wider permissions are narrowed to it. An existing database
- * file keeps the mode it has. The file is marked with an application id
- * and a schema version, and a file of another program or a newer release is refused.
+ * Files: a new database is made whole under a temporary name (mode 0600, tables, application id and schema
+ * version written and synced) and then linked into place, so `file` is either absent or a marked yibao-guard
+ * database, even after a crash at the first start. SQLite gives its `-wal` and `-shm` files the database's mode,
+ * and any found left over with wider permissions are narrowed to it. An existing database file keeps the mode it
+ * has. A file is opened only when it is ours: anything else (empty, truncated, not SQLite, another program's
+ * database, a missing database with its `-wal` left) is refused with `STORAGE_CORRUPT` before anything is written
+ * to it, and a newer release's schema with `STORAGE_FAILED`; see {@link SqliteStorageOptions.create}.
+ *
+ * Personal data: `secure_delete` is on, so SQLite overwrites deleted rows and freed pages with zeros, and after a
+ * batch that deletes or replaces a record of a store the layout marks `personal`, the WAL is checkpointed and
+ * truncated (`wal_checkpoint(TRUNCATE)`), so the deleted personal fields are in neither the database file nor the
+ * WAL once `write` resolves. (A read transaction held open by another process at that moment defers the truncation
+ * to the next such batch.)
  *
  * Errors: a full disk rejects with `STORAGE_QUOTA`; a damaged file with `STORAGE_CORRUPT`; a write lock held
  * longer than `busyTimeoutMs`, and other SQLite failures, with `STORAGE_FAILED`.
  *
  * @throws {YibaoGuardError} `ENVIRONMENT_UNSUPPORTED` when better-sqlite3 is not installed or not built for
- *   this Node; {@link StorageError} `STORAGE_FAILED` for a bad file name or layout, a file that is not ours,
- *   or a file system without WAL support; `STORAGE_CORRUPT` for a file that is not a database.
+ *   this Node; {@link StorageError} `STORAGE_FAILED` for a bad file name or layout, a schema of a newer release,
+ *   or a file system without WAL support; `STORAGE_CORRUPT` for a file that is not a yibao-guard database (left
+ *   untouched), or a missing one under `create: 'never'`.
  *
  * @example
  * import { TERMINAL_NAMES } from 'yibao-guard';
@@ -103,8 +129,21 @@ export async function createSqliteStorage<L extends StorageLayout>(options: Sqli
     });
   }
   const names = new DeclaredNames(options.names, LABEL);
+  const personal = names.personal;
   const Driver = await loadDriver();
-  createPrivateFile(file);
+  const create = options.create ?? 'if-missing';
+  if (create !== 'if-missing' && create !== 'never') {
+    throw new StorageError('STORAGE_FAILED', {
+      message: `${LABEL.en}: create must be 'if-missing' or 'never'`,
+      messageZh: `${LABEL.zh}：create 必须是 'if-missing' 或 'never'`,
+      field: 'create',
+    });
+  }
+  try {
+    if (!checkExisting(Driver, file)) createDatabase(Driver, file, create);
+  } catch (error) {
+    throw driverError(error) ?? asStorageError(error, 'open');
+  }
   let db: Database;
   try {
     db = new Driver(file, { fileMustExist: true, timeout: options.busyTimeoutMs ?? 5000 });
@@ -143,8 +182,12 @@ export async function createSqliteStorage<L extends StorageLayout>(options: Sqli
     return seq === null ? 0 : checkStoredSeq(seq, `journal "${journal}", seq ${String(seq)}`, LABEL);
   };
 
+  /** Whether the last batch applied deleted or replaced a record of a personal store. */
+  let purged = false;
+
   /** Plans and applies a checked batch; run as BEGIN IMMEDIATE … COMMIT, rolled back on any throw. */
   const applyBatch = db.transaction((checked: readonly CheckedOp[]) => {
+    purged = false;
     const plan = planBatch(
       checked,
       {
@@ -158,6 +201,8 @@ export async function createSqliteStorage<L extends StorageLayout>(options: Sqli
     );
     for (const [store, changes] of plan.records) {
       for (const [key, record] of changes) {
+        // A delete, or a put over an earlier revision: personal data that was stored is gone from the live rows.
+        if (personal.has(store) && (record === null || record.rev > 1)) purged = true;
         if (record === null) statements.delete.run(store, key);
         else statements.put.run(store, key, record.json, record.rev);
       }
@@ -242,7 +287,19 @@ export async function createSqliteStorage<L extends StorageLayout>(options: Sqli
     write(ops) {
       return call('write', () => {
         const checked = checkBatch(ops, names, LABEL);
-        return checked.length === 0 ? [] : applyBatch.immediate(checked);
+        if (checked.length === 0) return [];
+        const receipts = applyBatch.immediate(checked);
+        // The batch is committed: the rows it deleted are zeroed in their pages (secure_delete), but the WAL still
+        // holds the pages as they were. Copy the WAL into the file and cut it to 0 bytes; busy (another process
+        // reading) leaves it for the next purge, and the write stands either way.
+        if (purged) {
+          try {
+            db.pragma('wal_checkpoint(TRUNCATE)');
+          } catch {
+            // Not a failure of the write, which is committed: the next purge checkpoints again.
+          }
+        }
+        return receipts;
       });
     },
 
@@ -281,22 +338,163 @@ function driverError(error: unknown): YibaoGuardError | undefined {
   });
 }
 
-/**
- * Creates the file with mode 0600 if it does not exist, before SQLite opens it: SQLite would create it with
- * the process umask (often world-readable), and it holds sales. O_EXCL makes the check and the creation one
- * step, so a file that appears meanwhile is left as it is.
- */
-function createPrivateFile(file: string): void {
+const SQLITE_MAGIC = 'SQLite format 3\u0000';
+
+const SCHEMA = `
+  CREATE TABLE records (
+    store TEXT NOT NULL, key TEXT NOT NULL, json TEXT NOT NULL, rev INTEGER NOT NULL,
+    PRIMARY KEY (store, key)
+  ) WITHOUT ROWID;
+  CREATE TABLE journals (
+    journal TEXT NOT NULL, seq INTEGER NOT NULL, json TEXT NOT NULL,
+    PRIMARY KEY (journal, seq)
+  ) WITHOUT ROWID;
+  PRAGMA application_id = ${APPLICATION_ID};
+  PRAGMA user_version = ${SCHEMA_VERSION};
+`;
+
+/** STORAGE_CORRUPT for a file that is not a yibao-guard database: refused, and left as it is. */
+function notOurs(why: string, whyZh: string): StorageError {
+  return new StorageError('STORAGE_CORRUPT', {
+    message: `${LABEL.en}: ${why}; it was not opened and is left as it is (restore the till's database, or move this file away to start a new one)`,
+    messageZh: `${LABEL.zh}：${whyZh}；未打开该文件，文件保持原样（请恢复本终端的数据库，或将该文件移走后新建）`,
+    field: 'file',
+  });
+}
+
+/** The size of a path, or undefined when nothing is there. */
+function sizeOf(path: string): number | undefined {
   try {
-    closeSync(openSync(file, 'wx', 0o600));
+    return statSync(path).size;
   } catch (error) {
-    if ((error as { code?: unknown }).code === 'EEXIST') return;
+    if ((error as { code?: unknown }).code === 'ENOENT') return undefined;
     throw new StorageError('STORAGE_FAILED', {
+      message: `${LABEL.en}: cannot read the database file (${String((error as { code?: unknown }).code ?? 'error')})`,
+      messageZh: `${LABEL.zh}：无法读取数据库文件（${String((error as { code?: unknown }).code ?? 'error')}）`,
+      field: 'file',
+      cause: error,
+    });
+  }
+}
+
+/** The first 100 bytes of the file (SQLite's database header), or fewer when the file is shorter. */
+function readHeader(file: string): Buffer {
+  const header = Buffer.alloc(100);
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    return header.subarray(0, readSync(fd, header, 0, 100, 0));
+  } catch (error) {
+    throw new StorageError('STORAGE_FAILED', {
+      message: `${LABEL.en}: cannot read the database file (${String((error as { code?: unknown }).code ?? 'error')})`,
+      messageZh: `${LABEL.zh}：无法读取数据库文件（${String((error as { code?: unknown }).code ?? 'error')}）`,
+      field: 'file',
+      cause: error,
+    });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Whether `file` exists; when it does, it must be a yibao-guard database, checked without writing a byte to it:
+ * the SQLite header first (size, magic, application id), then, for a WAL-mode file whose header is not marked
+ * (the previous release wrote the marks in the WAL, where they stay until a checkpoint), the marks as SQLite reads
+ * them through the WAL on a read-only connection. A missing file with a WAL left beside it is refused.
+ */
+function checkExisting(Driver: Driver, file: string): boolean {
+  const size = sizeOf(file);
+  if (size === undefined) {
+    if ((sizeOf(`${file}-wal`) ?? 0) > 0) {
+      throw notOurs('the database file is missing but its write-ahead log (-wal) is still there: it was deleted or moved while in use', '数据库文件不存在，但其预写日志（-wal）仍在：数据库文件在使用中被删除或移走');
+    }
+    return false;
+  }
+  if (size === 0) throw notOurs('the file is empty (0 bytes): a database that was truncated or never written', '文件为空（0 字节）：数据库已被截断或从未写入');
+  const header = readHeader(file);
+  if (header.length < 100 || header.subarray(0, 16).toString('latin1') !== SQLITE_MAGIC) {
+    throw notOurs('the file is not a SQLite database (or is cut short inside its header)', '该文件不是 SQLite 数据库（或在文件头处被截断）');
+  }
+  const foreign = () => notOurs('the file is a SQLite database of another program (no yibao-guard mark); refusing to write into it', '该文件是其他程序的 SQLite 数据库（没有 yibao-guard 标记），拒绝写入');
+  const applicationId = header.readUInt32BE(68);
+  if (applicationId === APPLICATION_ID) return true;
+  // Bytes 18–19 are 2 in WAL mode: the marks may be in the WAL. In rollback mode the header is the whole truth.
+  if (applicationId !== 0 || header[18] !== 2) throw foreign();
+  let marks: { applicationId: number; version: number };
+  const check = new Driver(file, { readonly: true, fileMustExist: true });
+  try {
+    marks = {
+      applicationId: Number(check.prepare('PRAGMA application_id').pluck().get()),
+      version: Number(check.prepare('PRAGMA user_version').pluck().get()),
+    };
+  } finally {
+    check.close();
+  }
+  if (marks.applicationId !== APPLICATION_ID) throw foreign();
+  return true;
+}
+
+/**
+ * Makes a new database at `file`: built whole under a temporary name beside it (mode 0600 from the start: SQLite
+ * would use the umask, often world-readable, and the file holds sales), synced, then hard-linked into place, which
+ * fails rather than replace a file that appeared meanwhile (another process's new database, kept). A crash at any
+ * point leaves either no `file` or a complete one; at most a `*.creating` file to remove by hand.
+ */
+function createDatabase(Driver: Driver, file: string, create: 'if-missing' | 'never'): void {
+  if (create === 'never') throw notOurs(`there is no database file at this path, and create is 'never'`, `该路径下没有数据库文件，且 create 为 'never'`);
+  const temp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.creating`);
+  const failed = (error: unknown): StorageError =>
+    new StorageError('STORAGE_FAILED', {
       message: `${LABEL.en}: cannot create the database file (${String((error as { code?: unknown }).code ?? 'error')})`,
       messageZh: `${LABEL.zh}：无法创建数据库文件（${String((error as { code?: unknown }).code ?? 'error')}）`,
       field: 'file',
       cause: error,
     });
+  try {
+    closeSync(openSync(temp, 'wx', 0o600));
+  } catch (error) {
+    throw failed(error);
+  }
+  try {
+    const db = new Driver(temp, { fileMustExist: true });
+    try {
+      // Rollback journal while it is built: nothing is left beside it once it is closed.
+      db.exec(`PRAGMA synchronous = FULL; BEGIN IMMEDIATE; ${SCHEMA} COMMIT;`);
+    } finally {
+      db.close();
+    }
+    const fd = openSync(temp, 'r+');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    try {
+      linkSync(temp, file);
+    } catch (error) {
+      // Another process made the database meanwhile: use theirs (it is checked when opened).
+      if ((error as { code?: unknown }).code !== 'EEXIST') throw failed(error);
+    }
+    syncDirectory(dirname(file));
+  } finally {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // Already gone, or the directory became unwritable: a leftover *.creating file holds no data.
+    }
+  }
+}
+
+/** Makes a new directory entry durable; where a directory cannot be opened or synced (some file systems), skips it. */
+function syncDirectory(path: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Best effort: the link is on disk at the latest when the file system next syncs its metadata.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -313,8 +511,22 @@ function keepCompanionsPrivate(file: string): void {
   }
 }
 
-/** Sets the connection up (WAL, FULL sync) and creates or checks the tables. */
+/** Sets the connection up (WAL, FULL sync, secure delete) and checks the marks and the tables. */
 function prepareFile(db: Database): void {
+  const applicationId = Number(db.pragma('application_id', { simple: true }));
+  const version = Number(db.pragma('user_version', { simple: true }));
+  // checkExisting saw the marks; a file changed since then by someone else is still not written into.
+  if (applicationId !== APPLICATION_ID) throw notOurs('the file is a SQLite database of another program (no yibao-guard mark); refusing to write into it', '该文件是其他程序的 SQLite 数据库（没有 yibao-guard 标记），拒绝写入');
+  if (version > SCHEMA_VERSION) {
+    throw new StorageError('STORAGE_FAILED', {
+      message: `${LABEL.en}: the file was written by a newer yibao-guard (schema ${version}, this release knows ${SCHEMA_VERSION})`,
+      messageZh: `${LABEL.zh}：该文件由更新版本的 yibao-guard 写入（结构版本 ${version}，当前版本支持 ${SCHEMA_VERSION}）`,
+    });
+  }
+  const tables = db.prepare<[], string>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('records', 'journals')").pluck().all();
+  if (version !== SCHEMA_VERSION || tables.length !== 2) {
+    throw notOurs('the file is marked as a yibao-guard database but its tables are missing', '该文件标记为 yibao-guard 数据库，但缺少数据表');
+  }
   const mode = db.pragma('journal_mode = WAL', { simple: true });
   if (String(mode).toLowerCase() !== 'wal') {
     throw new StorageError('STORAGE_FAILED', {
@@ -323,35 +535,7 @@ function prepareFile(db: Database): void {
     });
   }
   db.pragma('synchronous = FULL');
-  db.transaction(() => {
-    const applicationId = Number(db.pragma('application_id', { simple: true }));
-    const version = Number(db.pragma('user_version', { simple: true }));
-    if (applicationId !== APPLICATION_ID && (applicationId !== 0 || version !== 0)) {
-      throw new StorageError('STORAGE_FAILED', {
-        message: `${LABEL.en}: the file is a SQLite database of another program; refusing to write into it`,
-        messageZh: `${LABEL.zh}：该文件是其他程序的 SQLite 数据库，拒绝写入`,
-      });
-    }
-    if (version > SCHEMA_VERSION) {
-      throw new StorageError('STORAGE_FAILED', {
-        message: `${LABEL.en}: the file was written by a newer yibao-guard (schema ${version}, this release knows ${SCHEMA_VERSION})`,
-        messageZh: `${LABEL.zh}：该文件由更新版本的 yibao-guard 写入（结构版本 ${version}，当前版本支持 ${SCHEMA_VERSION}）`,
-      });
-    }
-    if (version === SCHEMA_VERSION) return;
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS records (
-        store TEXT NOT NULL, key TEXT NOT NULL, json TEXT NOT NULL, rev INTEGER NOT NULL,
-        PRIMARY KEY (store, key)
-      ) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS journals (
-        journal TEXT NOT NULL, seq INTEGER NOT NULL, json TEXT NOT NULL,
-        PRIMARY KEY (journal, seq)
-      ) WITHOUT ROWID;
-    `);
-    db.pragma(`application_id = ${APPLICATION_ID}`);
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  }).immediate();
+  db.pragma('secure_delete = ON');
 }
 
 /**

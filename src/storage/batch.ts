@@ -41,10 +41,12 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 export class DeclaredNames {
   readonly stores: ReadonlySet<string>;
   readonly journals: ReadonlySet<string>;
+  /** The stores marked as holding personal data (`names.personal`), all of them declared stores. */
+  readonly personal: ReadonlySet<string>;
   readonly #label: AdapterLabel;
 
-  /** @throws {StorageError} `STORAGE_FAILED` for an empty, non-string, duplicate or shared name. */
-  constructor(names: { readonly stores: readonly string[]; readonly journals: readonly string[] }, label: AdapterLabel) {
+  /** @throws {StorageError} `STORAGE_FAILED` for an empty, non-string, duplicate or shared name, or a personal mark on no declared store. */
+  constructor(names: { readonly stores: readonly string[]; readonly journals: readonly string[]; readonly personal?: readonly string[] }, label: AdapterLabel) {
     this.#label = label;
     const stores = new Set<string>();
     const journals = new Set<string>();
@@ -80,6 +82,15 @@ export class DeclaredNames {
     }
     this.stores = stores;
     this.journals = journals;
+    const personal = names.personal ?? [];
+    if (!Array.isArray(personal) || personal.some((name) => !stores.has(name as string))) {
+      throw new StorageError('STORAGE_FAILED', {
+        message: `${label.en}: names.personal must list declared stores only`,
+        messageZh: `${label.zh}：names.personal 只能列出已声明的数据表`,
+        field: 'names.personal',
+      });
+    }
+    this.personal = new Set(personal);
   }
 
   /** `name` as a declared store, or STORAGE_UNKNOWN_NAME (also for `__proto__` and the like: a Set, not an object). */

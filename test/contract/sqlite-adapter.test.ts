@@ -5,7 +5,8 @@
  * documented key order, and several processes sharing one file without interleaving or sharing numbers.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,16 +99,19 @@ describe('SQLite adapter: the file', () => {
     other.close();
   });
 
-  it('opens the terminal layout, and keeps an existing file as it is', async () => {
-    writeFileSync(file, '');
+  it('opens the terminal layout, and keeps the mode an existing database file has', async () => {
     const storage = await createSqliteStorage<TerminalLayout>({ file, names: TERMINAL_NAMES });
     expect([storage.kind, storage.durable]).toEqual(['sqlite', true]);
     expect(await storage.write([{ op: 'put', store: 'meta', key: 'terminal', value: { id: 'T01' }, expect: null }])).toEqual([{ op: 'put', rev: 1 }]);
     await storage.close();
-    expect(modeOf(file)).toBe(0o644 & ~process.umask());
+    chmodSync(file, 0o640);
+    const reopened = await createSqliteStorage<TerminalLayout>({ file, names: TERMINAL_NAMES });
+    expect((await reopened.get('meta', 'terminal'))?.value).toEqual({ id: 'T01' });
+    await reopened.close();
+    expect(modeOf(file).toString(8)).toBe('640');
   });
 
-  it('refuses a file that is not a database (STORAGE_CORRUPT), another program\'s database and a newer schema (STORAGE_FAILED)', async () => {
+  it('refuses a file that is not a database and another program\'s database (STORAGE_CORRUPT), and a newer schema (STORAGE_FAILED)', async () => {
     const text = join(dir, 'notes.txt');
     writeFileSync(text, 'this is not a database, just some text that is long enough to have a header'.repeat(20));
     await expectCode(createSqliteStorage({ file: text, names: CONTRACT_NAMES }), 'STORAGE_CORRUPT');
@@ -117,7 +121,7 @@ describe('SQLite adapter: the file', () => {
     db.exec('CREATE TABLE stock (sku TEXT)');
     db.pragma('user_version = 7');
     db.close();
-    expect((await expectCode(createSqliteStorage({ file: foreign, names: CONTRACT_NAMES }), 'STORAGE_FAILED')).message).toContain('another program');
+    expect((await expectCode(createSqliteStorage({ file: foreign, names: CONTRACT_NAMES }), 'STORAGE_CORRUPT')).message).toContain('another program');
 
     const storage = await open();
     await storage.close();
@@ -132,6 +136,137 @@ describe('SQLite adapter: the file', () => {
     await expectCode(createSqliteStorage({ file: '', names: CONTRACT_NAMES }), 'STORAGE_FAILED');
     await expectCode(createSqliteStorage({ file: ':memory:', names: CONTRACT_NAMES }), 'STORAGE_FAILED');
     await expectCode(createSqliteStorage({ file, names: { stores: ['a'], journals: ['a'] } }), 'STORAGE_FAILED');
+  });
+});
+
+/** A file's bytes as SHA-256, or "absent". */
+const digest = (path: string): string => (existsSync(path) ? createHash('sha256').update(readFileSync(path)).digest('hex') : 'absent');
+/** What a directory holds besides what the test put there: sidecars SQLite made, a half-created database. */
+const listing = (): string[] => readdirSync(dir).sort();
+
+describe('SQLite adapter: never starts over on a file that is not a yibao-guard database', () => {
+  /**
+   * Opening `path` must be refused with STORAGE_CORRUPT (bilingual, saying `why`), and leave it, its -wal and
+   * (unless `shmMayChange`, for a file another program has open) its -shm byte for byte as they were, with no
+   * file added next to them.
+   */
+  async function refusedUntouched(path: string, why: RegExp, options: { create?: 'if-missing' | 'never'; shmMayChange?: boolean } = {}) {
+    const watched = [path, `${path}-wal`, ...(options.shmMayChange ? [] : [`${path}-shm`])];
+    const before = watched.map(digest);
+    const files = listing();
+    const error = await expectCode(createSqliteStorage({ file: path, names: CONTRACT_NAMES, ...(options.create ? { create: options.create } : {}) } as Parameters<typeof createSqliteStorage>[0]), 'STORAGE_CORRUPT');
+    expect(error.message).toMatch(why);
+    expect(error.messageZh).toMatch(/[\u4e00-\u9fff]/);
+    expect(watched.map(digest), 'the file and its sidecars are unchanged').toEqual(before);
+    expect(listing(), 'no file was added').toEqual(files);
+    return error;
+  }
+
+  it('a database truncated to 0 bytes is refused and stays at 0 bytes: the chain and outbox do not restart empty', async () => {
+    const storage = await open();
+    await storage.write([{ op: 'put', store: 'sales', key: 'S-1', value: { total: 2870 } }, { op: 'append', journal: 'audit', value: 'sale' }]);
+    await storage.close();
+    truncateSync(file, 0);
+    await refusedUntouched(file, /empty \(0 bytes\)/);
+    expect(statSync(file).size).toBe(0);
+    // An empty file put there by hand is no different: only a missing file is created.
+    writeFileSync(join(dir, 'blank.sqlite'), '');
+    await refusedUntouched(join(dir, 'blank.sqlite'), /empty \(0 bytes\)/);
+  });
+
+  it('a text file, and a file cut inside the SQLite header, are refused untouched', async () => {
+    const text = join(dir, 'notes.txt');
+    writeFileSync(text, 'this is not a database, just some text that is long enough to have a header'.repeat(20));
+    await refusedUntouched(text, /not a SQLite database/);
+    const cut = join(dir, 'cut.sqlite');
+    writeFileSync(cut, Buffer.from('SQLite format 3\u0000\u0010\u0000'));
+    await refusedUntouched(cut, /not a SQLite database/);
+  });
+
+  it("another program's SQLite database without any mark (application_id 0, user_version 0) is refused, not written into", async () => {
+    const foreign = join(dir, 'pos.sqlite');
+    const db = new Database(foreign);
+    db.exec("CREATE TABLE stock (sku TEXT); INSERT INTO stock VALUES ('6901234567892')");
+    db.close();
+    await refusedUntouched(foreign, /another program/);
+    const check = new Database(foreign, { readonly: true });
+    expect(check.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all()).toEqual(['stock']);
+    check.close();
+  });
+
+  it("another program's WAL-mode database, open in that program with its latest rows in the WAL, is refused untouched", async () => {
+    const foreign = join(dir, 'erp.sqlite');
+    const db = new Database(foreign);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.exec("CREATE TABLE orders (id TEXT); INSERT INTO orders VALUES ('O-1')");
+      expect(statSync(`${foreign}-wal`).size).toBeGreaterThan(0);
+      await refusedUntouched(foreign, /another program/, { shmMayChange: true });
+      expect(db.prepare('SELECT count(*) FROM orders').pluck().get()).toBe(1);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('a missing database whose -wal is still there is refused, and no database is created over that WAL', async () => {
+    const storage = await open();
+    await storage.write([{ op: 'put', store: 'sales', key: 'S-1', value: { total: 2870 } }]);
+    // The -wal as a crash leaves it, then the database file deleted (or moved) by hand.
+    copyFileSync(`${file}-wal`, join(dir, 'kept-wal'));
+    await storage.close();
+    unlinkSync(file);
+    copyFileSync(join(dir, 'kept-wal'), `${file}-wal`);
+    unlinkSync(join(dir, 'kept-wal'));
+    await refusedUntouched(file, /-wal/);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it("create: 'never' refuses a missing file instead of creating one; 'if-missing' (the default) creates it", async () => {
+    await refusedUntouched(file, /no database file/, { create: 'never' });
+    expect(existsSync(file)).toBe(false);
+    const created = await createSqliteStorage({ file, names: CONTRACT_NAMES, create: 'if-missing' });
+    await created.write([{ op: 'append', journal: 'audit', value: 1 }]);
+    await created.close();
+    const reopened = await createSqliteStorage({ file, names: CONTRACT_NAMES, create: 'never' });
+    expect(await reopened.lastSeq('audit')).toBe(1);
+    await reopened.close();
+  });
+
+  it('a new database appears whole: marked as ours in the file itself, with no half-made file left beside it', async () => {
+    const storage = await open();
+    await storage.write([{ op: 'append', journal: 'audit', value: 1 }]);
+    // Read while the connection is open, as a crash would leave it: the marks are in the database file, not only
+    // in its WAL, so the file is recognised whatever happens next.
+    const header = readFileSync(file).subarray(0, 100);
+    expect(header.subarray(0, 16).toString('latin1')).toBe('SQLite format 3\u0000');
+    expect(header.readUInt32BE(68).toString(16)).toBe((0x59475351).toString(16));
+    expect(header.readUInt32BE(60)).toBe(1);
+    expect(listing().filter((name) => !name.startsWith('till.sqlite'))).toEqual([]);
+    expect(listing()).toEqual(['till.sqlite', 'till.sqlite-shm', 'till.sqlite-wal']);
+  });
+
+  it("a database of the previous release, killed before any checkpoint (its marks only in the WAL), opens with its data", async () => {
+    // Made as the previous release made it: an empty file, WAL mode, then the tables and marks in one transaction.
+    const live = join(dir, 'live.sqlite');
+    writeFileSync(live, '', { mode: 0o600 });
+    const old = new Database(live, { fileMustExist: true });
+    old.pragma('journal_mode = WAL');
+    old.exec(`
+      CREATE TABLE records (store TEXT NOT NULL, key TEXT NOT NULL, json TEXT NOT NULL, rev INTEGER NOT NULL, PRIMARY KEY (store, key)) WITHOUT ROWID;
+      CREATE TABLE journals (journal TEXT NOT NULL, seq INTEGER NOT NULL, json TEXT NOT NULL, PRIMARY KEY (journal, seq)) WITHOUT ROWID;
+      PRAGMA application_id = ${0x59475351};
+      PRAGMA user_version = 1;
+      INSERT INTO records VALUES ('sales', 'S-1', '{"total":2870}', 1);
+      INSERT INTO journals VALUES ('audit', 1, '"sale"');
+    `);
+    // The files as a crash leaves them (the connection never closed, so never checkpointed).
+    copyFileSync(live, file);
+    copyFileSync(`${live}-wal`, `${file}-wal`);
+    old.close();
+    expect(readFileSync(file).readUInt32BE(68)).toBe(0);
+    const storage = await open();
+    expect(await storage.get('sales', 'S-1')).toEqual({ key: 'S-1', value: { total: 2870 }, rev: 1 });
+    expect(await storage.read('audit')).toEqual([{ seq: 1, value: 'sale' }]);
   });
 });
 
