@@ -1,10 +1,27 @@
-import { fromBase64Url, InputError, randomBytes, toBase64Url, verifyEd25519, type Signer } from '../../src/index.js';
+import {
+  createMemoryStorage,
+  fromBase64Url,
+  InputError,
+  isYibaoGuardError,
+  maskPersonalData,
+  randomBytes,
+  sha256Hex,
+  TERMINAL_NAMES,
+  toBase64Url,
+  verifyEd25519,
+  type Signer,
+  type Storage,
+  type TerminalLayout,
+} from '../../src/index.js';
 import { HisError, type HisAuthFailure } from './errors.js';
+import { dropExpired, expiryOps, untilOf } from './retention.js';
 
 /*
  * CDS Hooks authenticates each call with a JWT the client signs. We take EdDSA (Ed25519) only, from issuers on an
  * allow-list, each with its own public keys (never a key named by the token itself: `jku` is not fetched), and
- * check the audience, the times against the injected clock, and that the token's jti was never seen before.
+ * check the audience, the times against the injected clock, and that the token's jti was never seen before: seen jtis
+ * are kept in the storage (`hisJtis`) until their token expires, so a token used on one instance of the service is
+ * refused by every other instance over the same storage, and after a restart.
  */
 
 /** An HIS allowed to call, with the Ed25519 public keys it signs with (32 bytes, or base64url). */
@@ -25,6 +42,11 @@ export interface HisAuthOptions {
   readonly maxLifetimeSeconds?: number;
   /** @default the service's clock */
   readonly clock?: { now(): number };
+  /**
+   * Where the jtis seen are kept (`hisJtis`, `hisExpiry`): the service's storage, so that every instance over it
+   * refuses a replayed token. `createHisHandler` passes its service's storage. @default a new memory storage
+   */
+  readonly storage?: Storage<TerminalLayout>;
 }
 
 /** The claims of an accepted token. */
@@ -38,7 +60,54 @@ export interface HisJwtClaims {
   readonly [claim: string]: unknown;
 }
 
-/** Verifies the bearer token of one call; remembers every accepted jti until its token expires. */
+/**
+ * Who called, as the token proves it: the issuer and its `sub` and `client_id` claims. Cards are bound to it, and it
+ * is the operator the audit trail names for feedback.
+ */
+export interface HisCaller {
+  /** Stable key of the identity (a hash of iss, sub and client_id): cards name their holders by it. */
+  readonly key: string;
+  /**
+   * The identity as an audit operator id: the issuer's host, a short hash of the whole `iss` (two issuers on one host
+   * stay apart), then the `sub` (or `client_id`), e.g. `his.clinic.example-3fa2b1:emr-a`.
+   */
+  readonly operatorId: string;
+}
+
+const OPERATOR_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+
+/** A CDS Hooks user reference (`Practitioner/D001`) as an audit operator id (`Practitioner:D001`). */
+export function operatorIdOf(userId: string): string {
+  return userId.replace(/\//g, ':');
+}
+
+/**
+ * The identity a verified token proves.
+ *
+ * @example
+ * await hisCallerOf({ iss: 'https://his.clinic.example', sub: 'emr-a' }) // { key: '…', operatorId: 'his.clinic.example-…:emr-a' }
+ */
+export async function hisCallerOf(claims: { readonly iss: string; readonly sub?: unknown; readonly client_id?: unknown }): Promise<HisCaller> {
+  const sub = typeof claims.sub === 'string' && claims.sub !== '' ? claims.sub : undefined;
+  const clientId = typeof claims.client_id === 'string' && claims.client_id !== '' ? claims.client_id : undefined;
+  const key = (await sha256Hex(JSON.stringify([claims.iss, sub ?? null, clientId ?? null]))).slice(0, 32);
+  let host = '';
+  try {
+    host = new URL(claims.iss).host.toLowerCase();
+  } catch {
+    // An iss that is not a URL is named by its hash alone.
+  }
+  host = host.replace(/[^A-Za-z0-9._:-]/g, '-').slice(0, 32);
+  const label = `${OPERATOR_ID.test(host) ? host : 'his'}-${(await sha256Hex(claims.iss)).slice(0, 6)}`;
+  const subject = sub ?? clientId;
+  if (subject === undefined) return { key, operatorId: label };
+  const named = `${label}:${operatorIdOf(subject)}`;
+  // A subject that does not fit an operator id, or looks like personal data, is named by its hash.
+  const fits = named.length <= 64 && OPERATOR_ID.test(named) && maskPersonalData(subject) === subject;
+  return { key, operatorId: fits ? named : `${label}:sub-${(await sha256Hex(subject)).slice(0, 12)}` };
+}
+
+/** Verifies the bearer token of one call; remembers every accepted jti in the storage until its token expires. */
 export interface JwtVerifier {
   /** Resolves with the claims, or rejects with `HIS_UNAUTHORIZED` (its `reason` says why). `serviceUrl` is the path called, e.g. `/cds-services/yibao-presettle`. */
   verify(authorization: string | undefined, servicePath: string): Promise<HisJwtClaims>;
@@ -97,8 +166,26 @@ export function createJwtVerifier(options: HisAuthOptions): JwtVerifier {
   const maxLifetime = options.maxLifetimeSeconds ?? 300;
   const audiences = (typeof options.audience === 'string' ? [options.audience] : [...options.audience]).map((a) => a.replace(/\/+$/, ''));
   const issuers = new Map(options.issuers.map((i) => [i.iss, i.keys.map((k) => ({ kid: k.kid, publicKey: keyBytes(k.publicKey) }))]));
-  /** Accepted jti (per issuer) → until when it is remembered, in seconds; in order of arrival. */
-  const seen = new Map<string, number>();
+  const storage = options.storage ?? createMemoryStorage<TerminalLayout>({ names: TERMINAL_NAMES });
+
+  /** Records a jti (per issuer) as used until `until` (ms); refuses it when it is in use already, on any instance. */
+  async function claim(iss: string, jti: string, until: number): Promise<void> {
+    const now = clock.now();
+    await dropExpired(storage, 'hisJtis', now, { limit: 64 });
+    const key = await sha256Hex(`${iss}\u0000${jti}`);
+    const existing = await storage.get('hisJtis', key);
+    if (existing && untilOf(existing.value) > now) throw refuse('replayed');
+    try {
+      await storage.write([
+        // Conditional on what was read: of two calls with one jti (on one instance or two), one wins.
+        { op: 'put', store: 'hisJtis', key, value: { until }, expect: existing ? existing.rev : null },
+        ...expiryOps('hisJtis', key, until, existing ? untilOf(existing.value) : undefined),
+      ]);
+    } catch (error) {
+      if (isYibaoGuardError(error, 'STORAGE_CONFLICT')) throw refuse('replayed');
+      throw error;
+    }
+  }
 
   return {
     async verify(authorization, servicePath) {
@@ -139,15 +226,7 @@ export function createJwtVerifier(options: HisAuthOptions): JwtVerifier {
       if (exp <= now - skew) throw refuse('expired');
       if (iat > now + skew || (typeof nbf === 'number' && nbf > now + skew)) throw refuse('not-yet-valid');
       if (exp - iat > maxLifetime) throw refuse('lifetime');
-      for (const [key, until] of seen) {
-        if (until > now) break;
-        seen.delete(key);
-      }
-      const key = `${iss}\u0000${jti}`;
-      const until = seen.get(key);
-      if (until !== undefined && until > now) throw refuse('replayed');
-      seen.delete(key);
-      seen.set(key, exp + skew);
+      await claim(iss, jti, Math.ceil((exp + skew) * 1000));
       return claims as HisJwtClaims;
     },
   };

@@ -8,8 +8,9 @@ export type HisAuthFailure = 'missing' | 'malformed' | 'algorithm' | 'issuer' | 
 
 /**
  * A call to the HIS hook service was refused: not authenticated (`HIS_UNAUTHORIZED`, with the `reason`), an unknown
- * service or path, a method the path does not take, or data the rules need is missing (`HIS_DATA_MISSING`, with the
- * `missing` paths). Messages name fields, never their values.
+ * service or path, a method the path does not take, feedback on a card shown to another token identity
+ * (`HIS_FEEDBACK_FORBIDDEN`), or data the rules need is missing (`HIS_DATA_MISSING`, with the `missing` paths).
+ * Messages name fields, never their values.
  */
 export class HisError extends YibaoGuardError {
   declare readonly code: HisErrorCode;

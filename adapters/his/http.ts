@@ -15,7 +15,7 @@ import { BodyTooLarge, readBody } from '../node/body.js';
  *   POST /cds-services/{id}/feedback   what the user did with the cards
  *
  * Every answer is JSON. Errors are `{ error: { code, message, messageZh, field?, issues?, reason?, missing? } }`:
- * 400 malformed input, 401 not authenticated, 404 unknown service or card, 405 wrong method, 412 data missing,
+ * 400 malformed input, 401 not authenticated, 403 feedback on a card shown to another caller, 404 unknown service or card, 405 wrong method, 412 data missing,
  * 413 body too large, 500 a storage failure (its STORAGE_* code) or a bug (logged, details withheld, no code).
  */
 
@@ -64,6 +64,7 @@ function send(res: ServerResponse, status: number, value: unknown, headers: Reco
 
 const STATUS: Readonly<Record<string, number>> = {
   HIS_UNAUTHORIZED: 401,
+  HIS_FEEDBACK_FORBIDDEN: 403,
   HIS_SERVICE_UNKNOWN: 404,
   FINDING_NOT_FOUND: 404,
   HIS_METHOD_NOT_ALLOWED: 405,
@@ -93,7 +94,8 @@ function languageOf(req: IncomingMessage): Language {
  */
 export function createHisHandler(options: HisHandlerOptions): HisHandler {
   const { service } = options;
-  const verifier: JwtVerifier = 'verify' in options.auth ? options.auth : createJwtVerifier(options.auth);
+  // Seen jtis go in the service's storage: every instance over it refuses a replayed token.
+  const verifier: JwtVerifier = 'verify' in options.auth ? options.auth : createJwtVerifier({ storage: service.storage, ...options.auth });
   const base = (options.basePath ?? '').replace(/\/+$/, '');
   const limit = options.bodyLimit ?? 1024 * 1024;
   const log = options.log;
@@ -134,12 +136,12 @@ export function createHisHandler(options: HisHandlerOptions): HisHandler {
       note = ` iss=${maskPersonalData(claims.iss).slice(0, 80)}`;
       const body = await jsonBody(req, limit);
       if (segments[1] === 'feedback') {
-        const result = await service.feedback(serviceId, body);
+        const result = await service.feedback(serviceId, body, { claims });
         status = 200;
         note += ` feedback=${result.results.map((r) => r.status).join(',')}`;
         send(res, 200, result);
       } else {
-        const result = await service.call(serviceId, body, { language: languageOf(req) });
+        const result = await service.call(serviceId, body, { language: languageOf(req), claims });
         status = 200;
         note += ` cards=${result.cards.length}`;
         send(res, 200, result);

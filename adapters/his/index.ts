@@ -3,14 +3,26 @@
  * an HIS when a doctor picks or signs orders (`order-select`, `order-sign`) and before the cashier settles
  * (`yibao-presettle`) with cards: CDS Hooks cards plus what CDS Hooks lacks — the rule, the order line, a stop level
  * (`none`, `soft`, `reason-required`, `hard`) — and takes the feedback on them into the same audit trail as the
- * till's overrides. Calls are authenticated with an EdDSA-signed JWT each. Node: `createHisHandler` is a node:http
+ * till's overrides. Calls are authenticated with an EdDSA-signed JWT each; a card is bound to the token identity it
+ * was shown to, and only that identity's feedback on it is taken. Node: `createHisHandler` is a node:http
  * handler; `createHisService` is the same without HTTP, for an HIS written in JavaScript (`evaluateOrders`).
  *
  * @packageDocumentation
  */
-export { createHisService, HIS_SERVICES, operatorIdOf, type HisService, type HisServiceOptions, type EvaluateOptions, type HookResponse, type FeedbackResult, type CdsServiceDescriptor } from './service.js';
+export {
+  createHisService,
+  HIS_SERVICES,
+  operatorIdOf,
+  type HisService,
+  type HisServiceOptions,
+  type EvaluateOptions,
+  type CallerOptions,
+  type HookResponse,
+  type FeedbackResult,
+  type CdsServiceDescriptor,
+} from './service.js';
 export { createHisHandler, type HisHandler, type HisHandlerOptions } from './http.js';
-export { createJwtVerifier, signHisJwt, type HisAuthOptions, type HisIssuer, type HisJwtClaims, type JwtVerifier, type SignHisJwtOptions } from './auth.js';
+export { createJwtVerifier, hisCallerOf, signHisJwt, type HisAuthOptions, type HisCaller, type HisIssuer, type HisJwtClaims, type JwtVerifier, type SignHisJwtOptions } from './auth.js';
 export {
   EXTENSION_KEY,
   RULE_NAMES,
@@ -35,6 +47,8 @@ export {
   HookRequestSchema,
   FeedbackRequestSchema,
   FeedbackItemSchema,
+  HisCardRecordSchema,
+  type HisCardRecord,
   type HisHook,
   type HisContext,
   type HisOrder,

@@ -7,11 +7,13 @@ import {
   InstitutionCodeSchema,
   MedListCodeSchema,
   NameSchema,
+  OverrideAuditEventSchema,
   PayModeSchema,
   PrescriptionSchema,
   QuantitySchema,
   ReasonCodeSchema,
   ResidentIdSchema,
+  SuggestedActionSchema,
   TraceCodeSchema,
 } from '../../src/index.js';
 
@@ -147,7 +149,11 @@ export const FeedbackItemSchema = z
       }),
     ),
     outcomeTimestamp: z.string().check(z.refine((t) => /^\d{4}-\d{2}-\d{2}T/.test(t) && !Number.isNaN(Date.parse(t)), 'Expected an ISO 8601 date-time')),
-    /** Who decided, when not the user of the hook call that showed the card (an extension of ours). */
+    /**
+     * Who decided, when not the user of the hook call that showed the card (an extension of ours). Over HTTP the HIS
+     * states it and nothing proves it: the audit names the token's identity as the operator and keeps this only as
+     * a display note (`by.name`, marked as stated by the HIS).
+     */
     userId: z.optional(HisUserIdSchema),
   })
   .check(
@@ -161,3 +167,26 @@ export const FeedbackRequestSchema = z.object({
   feedback: z.array(FeedbackItemSchema).check(z.minLength(1), z.maxLength(100)),
 });
 export type FeedbackRequest = z.infer<typeof FeedbackRequestSchema>;
+
+/**
+ * A card as the service keeps it for feedback (store `hisCards`, by card uuid): what the feedback on it is judged by,
+ * which token identities it was shown to, and which decisions were recorded. No personal data: the finding is
+ * referenced by id, rule, line and severity; the user ids are the HIS's staff references.
+ */
+export const HisCardRecordSchema = z.object({
+  serviceId: IdSchema,
+  saleId: IdSchema,
+  finding: OverrideAuditEventSchema.shape.finding,
+  stopLevel: z.enum(['none', 'soft', 'reason-required', 'hard']),
+  selectionBehavior: z.optional(z.enum(['at-most-one', 'any'])),
+  suggestions: z.array(z.object({ uuid: UuidSchema, action: SuggestedActionSchema })).check(z.maxLength(100)),
+  /** Override reason codes of the pack the card was shown under. */
+  reasons: z.array(ReasonCodeSchema).check(z.maxLength(100)),
+  /** The identities (`HisCaller.key`, or `in-process`) the card was shown to, with the user of that hook call; latest last. */
+  holders: z.array(z.object({ identity: z.string().check(z.minLength(1), z.maxLength(64)), userId: HisUserIdSchema })).check(z.minLength(1), z.maxLength(16)),
+  /** Decisions recorded (`override`, `accept:{suggestion uuid}`). */
+  decided: z.array(z.string().check(z.maxLength(100))).check(z.maxLength(200)),
+  /** Feedback is taken until then (epoch ms): the card's retention after it was last shown. */
+  until: z.number(),
+});
+export type HisCardRecord = z.infer<typeof HisCardRecordSchema>;

@@ -13,13 +13,13 @@ import {
   residentIdInfo,
   reviewSale,
   SaleError,
+  StorageError,
   TERMINAL_NAMES,
   type AuditEvent,
   type BuyerFacts,
   type Catalog,
   type CompiledPack,
   type Finding,
-  type OverrideReason,
   type Prescription,
   type RuleId,
   type SaleLine,
@@ -27,10 +27,24 @@ import {
   type Storage,
   type TerminalLayout,
   type TraceCodeView,
+  type WriteOp,
 } from '../../src/engine.js';
+import { hisCallerOf, operatorIdOf, type HisCaller, type HisJwtClaims } from './auth.js';
 import { EXTENSION_KEY, reasonCodings, toCard, type CdsCard, type CdsCoding, type IssuedCard, type Language, type StopLevel } from './cards.js';
 import { HisError } from './errors.js';
-import { FeedbackRequestSchema, HisContextSchema, HookRequestSchema, type FeedbackItem, type HisContext, type HisHook } from './schemas.js';
+import { dropExpired, expiryOps, retryOnConflict } from './retention.js';
+import {
+  FeedbackRequestSchema,
+  HisCardRecordSchema,
+  HisContextSchema,
+  HookRequestSchema,
+  type FeedbackItem,
+  type HisCardRecord,
+  type HisContext,
+  type HisHook,
+} from './schemas.js';
+
+export { operatorIdOf } from './auth.js';
 
 /** A service as discovery lists it. */
 export interface CdsServiceDescriptor {
@@ -110,15 +124,17 @@ export interface HisServiceOptions {
   /** @default Date */
   readonly clock?: { now(): number };
   /**
-   * Where the audit trail goes: the `audit` journal of a terminal-layout storage (the till's own, or one of its own).
+   * Where the audit trail goes (the `audit` journal of a terminal-layout storage: the till's own, or one of its own),
+   * and where the cards shown (`hisCards`) and the tokens used (`hisJtis`) are kept: every instance of the service over
+   * one storage takes feedback on the cards any of them showed, and refuses a token any of them accepted.
    * @default a new memory storage (`service.storage`)
    */
   readonly storage?: Storage<TerminalLayout>;
   /** Write a `sale-review` event (the cards shown) for each hook call, as the till does for each review. @default true */
   readonly auditReviews?: boolean;
-  /** How long feedback on a card is accepted after the card was last shown. @default 24 h */
+  /** How long feedback on a card is accepted after the card was last shown; then it leaves the storage. @default 24 h */
   readonly cardTtlMs?: number;
-  /** Cards remembered for feedback at most; the oldest go first. @default 100 000 */
+  /** Cards kept for feedback at most; the oldest go first. @default 100 000 */
   readonly maxCards?: number;
   /** Boxes sold before (回流药), for `trace-code-duplicate` at pre-settlement. */
   readonly soldTraceCodes?: TraceCodeView;
@@ -136,6 +152,15 @@ export interface EvaluateOptions {
   readonly language?: Language;
 }
 
+/**
+ * Who makes a call: the claims of its verified token (`createHisHandler` passes them). Cards are bound to the
+ * token's identity (iss, sub, client_id), and feedback on them is taken from that identity only. Without claims the
+ * call is the application's own, in-process (`evaluateOrders`): its cards take in-process feedback only.
+ */
+export interface CallerOptions {
+  readonly claims?: Pick<HisJwtClaims, 'iss' | 'sub'> & { readonly client_id?: unknown };
+}
+
 /** The HIS hook service, without HTTP: discovery, hooks, feedback. */
 export interface HisService {
   /** The services discovery lists. */
@@ -148,21 +173,18 @@ export interface HisService {
    */
   evaluateOrders(context: unknown, options?: EvaluateOptions): Promise<HookResponse>;
   /** A CDS Hooks service call (`POST /cds-services/{id}`): the request body as received. */
-  call(serviceId: string, request: unknown, options?: { readonly language?: Language }): Promise<HookResponse>;
-  /** A feedback call (`POST /cds-services/{id}/feedback`): validated whole, then written in one batch. */
-  feedback(serviceId: string, body: unknown): Promise<FeedbackResult>;
+  call(serviceId: string, request: unknown, options?: CallerOptions & { readonly language?: Language }): Promise<HookResponse>;
+  /**
+   * A feedback call (`POST /cds-services/{id}/feedback`): validated whole, then written in one batch. A card shown to
+   * another identity is refused with `HIS_FEEDBACK_FORBIDDEN`. The audit names the token's identity as the operator.
+   */
+  feedback(serviceId: string, body: unknown, options?: CallerOptions): Promise<FeedbackResult>;
 }
 
-interface Entry {
-  readonly issued: IssuedCard;
-  readonly serviceId: string;
-  readonly saleId: string;
-  readonly operatorId: string;
-  readonly reasons: ReadonlyMap<string, OverrideReason>;
-  expiresAt: number;
-  /** Decisions already recorded for the card (`override`, `accept:<suggestion>`). */
-  readonly decided: Set<string>;
-}
+/** The caller of in-process calls (no token): the application itself. */
+const IN_PROCESS = 'in-process';
+/** Token identities remembered per card. */
+const MAX_HOLDERS = 16;
 
 /** Rules that judge dispensing, not prescribing: at order hooks the draft orders are the prescription, and no box is in hand yet. */
 const DISPENSING_RULES: ReadonlySet<RuleId> = new Set(['rx-required', 'trace-code-missing', 'trace-code-mismatch', 'trace-code-duplicate']);
@@ -197,7 +219,20 @@ export function createHisService(options: HisServiceOptions): HisService {
     }
     return derived;
   };
-  const cards = new Map<string, Entry>();
+
+  async function callerOf(options: CallerOptions): Promise<HisCaller | undefined> {
+    return options.claims ? hisCallerOf(options.claims) : undefined;
+  }
+
+  async function readCard(uuid: string): Promise<{ rev: number; value: HisCardRecord } | undefined> {
+    const stored = await storage.get('hisCards', uuid);
+    if (!stored) return undefined;
+    const parsed = HisCardRecordSchema.safeParse(stored.value);
+    if (!parsed.success) {
+      throw new StorageError('STORAGE_CORRUPT', { message: `HIS card ${uuid}: the stored record is not a card`, messageZh: `提示卡片 ${uuid}：存储的记录不是卡片`, field: 'hisCards' });
+    }
+    return { rev: stored.rev, value: parsed.data };
+  }
 
   const descriptors = (): CdsServiceDescriptor[] => {
     const reasons = [...rulesNow().overrideReasons.values()];
@@ -220,22 +255,7 @@ export function createHisService(options: HisServiceOptions): HisService {
     }));
   };
 
-  function remember(entry: Entry): void {
-    const now = clock.now();
-    const previous = cards.get(entry.issued.card.uuid);
-    if (previous) {
-      for (const d of previous.decided) entry.decided.add(d);
-      cards.delete(entry.issued.card.uuid);
-    }
-    cards.set(entry.issued.card.uuid, entry);
-    // Entries are kept in the order they were last shown, so the expired and the oldest are at the front.
-    for (const [uuid, e] of cards) {
-      if (e.expiresAt > now && cards.size <= maxCards) break;
-      cards.delete(uuid);
-    }
-  }
-
-  async function run(hook: HisHook, serviceId: string, context: HisContext, hookInstance: string, language: Language): Promise<HookResponse> {
+  async function run(hook: HisHook, serviceId: string, context: HisContext, hookInstance: string, language: Language, caller: HisCaller | undefined): Promise<HookResponse> {
     const now = clock.now();
     const compiled = rulesFor(hook);
     const buyer = buyerOf(context, now);
@@ -259,25 +279,36 @@ export function createHisService(options: HisServiceOptions): HisService {
     const orderNames = new Map(lines.map((l) => [l.lineId, l.name]));
     const issued = await Promise.all(findings.map((finding) => toCard(finding, { hook, saleId, language, reasons, orderNames })));
     const operatorId = operatorIdOf(context.userId);
-    for (const card of issued) {
-      remember({ issued: card, serviceId, saleId, operatorId, reasons: compiled.overrideReasons, expiresAt: now + ttl, decided: new Set() });
-    }
-    if (options.auditReviews !== false) {
-      await storage.write([
-        {
-          op: 'append',
-          journal: 'audit',
-          value: {
-            kind: 'sale-review',
-            at: now,
-            saleId,
-            operatorId,
-            ...(compiled.pack ? { packVersion: compiled.pack.version } : {}),
-            findings: findings.map(findingRef),
-          },
-        },
-      ]);
-    }
+    const holder = { identity: caller?.key ?? IN_PROCESS, userId: context.userId };
+    const until = now + ttl;
+    const review: WriteOp<TerminalLayout>[] =
+      options.auditReviews === false
+        ? []
+        : [
+            {
+              op: 'append',
+              journal: 'audit',
+              value: { kind: 'sale-review', at: now, saleId, operatorId, ...(compiled.pack ? { packVersion: compiled.pack.version } : {}), findings: findings.map(findingRef) },
+            },
+          ];
+    // The cards, bound to the identity they are shown to, and the review: one batch, conditional on the cards as
+    // read (another call or instance showing or deciding one meanwhile makes it read again).
+    await retryOnConflict(async () => {
+      const ops: WriteOp<TerminalLayout>[] = [];
+      const stored = await Promise.all(issued.map((card) => storage.get('hisCards', card.card.uuid)));
+      for (const [i, card] of issued.entries()) {
+        const uuid = card.card.uuid;
+        const existing = stored[i];
+        // A record that is no card (damaged) is replaced by the card shown now.
+        const parsed = existing ? HisCardRecordSchema.safeParse(existing.value) : undefined;
+        const live = parsed?.success && parsed.data.until > now ? parsed.data : undefined;
+        const holders = [...(live?.holders ?? []).filter((h) => h.identity !== holder.identity), holder].slice(-MAX_HOLDERS);
+        const value = cardRecord(card, serviceId, saleId, [...compiled.overrideReasons.keys()], holders, live?.decided ?? [], until);
+        ops.push({ op: 'put', store: 'hisCards', key: uuid, value, expect: existing ? existing.rev : null }, ...expiryOps('hisCards', uuid, until, parsed?.success ? parsed.data.until : undefined));
+      }
+      if (ops.length + review.length > 0) await storage.write([...ops, ...review]);
+    });
+    await dropExpired(storage, 'hisCards', now, { limit: 64 + issued.length, keep: maxCards });
     return { cards: issued.map((c) => c.card) };
   }
 
@@ -384,7 +415,7 @@ export function createHisService(options: HisServiceOptions): HisService {
       const hook = evaluate.hook ?? 'order-sign';
       const context = parseInput(HisContextSchema, raw, { en: 'Hook context', zh: '调用上下文' });
       const service = HIS_SERVICES.find((s) => s.hook === hook)!;
-      return run(hook, service.id, context, evaluate.hookInstance ?? randomUuid(), evaluate.language ?? 'zh');
+      return run(hook, service.id, context, evaluate.hookInstance ?? randomUuid(), evaluate.language ?? 'zh', undefined);
     },
     async call(serviceId, raw, call = {}) {
       const service = serviceOf(serviceId);
@@ -396,60 +427,73 @@ export function createHisService(options: HisServiceOptions): HisService {
           field: 'hook',
         });
       }
-      return run(service.hook, service.id, request.context, request.hookInstance, call.language ?? 'zh');
+      return run(service.hook, service.id, request.context, request.hookInstance, call.language ?? 'zh', await callerOf(call));
     },
-    async feedback(serviceId, raw) {
+    async feedback(serviceId, raw, call = {}) {
       serviceOf(serviceId);
       const { feedback } = parseInput(FeedbackRequestSchema, raw, { en: 'Feedback', zh: '反馈' });
-      const now = clock.now();
-      const planned: { item: FeedbackItem; keys: string[]; events: AuditEvent[]; entry: Entry }[] = [];
-      for (const [i, item] of feedback.entries()) {
-        const entry = cards.get(item.card);
-        if (!entry || entry.serviceId !== serviceId || entry.expiresAt <= now) {
-          throw new SaleError('FINDING_NOT_FOUND', {
-            message: `Feedback ${i}: no card ${item.card} of this service (unknown, or shown more than the retention time ago)`,
-            messageZh: `反馈 ${i}：本服务没有该提示卡片（未知或已超过保留时间）`,
-            field: `feedback.${i}.card`,
-          });
+      const caller = await callerOf(call);
+      const identity = caller?.key ?? IN_PROCESS;
+      // Read, judged and written as one conditional batch: a decision recorded meanwhile (by this instance or another
+      // over the same storage) makes it read again, and then it is a duplicate.
+      return retryOnConflict(async () => {
+        const now = clock.now();
+        const cards = new Map<string, { rev: number; value: HisCardRecord; decided: Set<string> }>();
+        const planned: { item: FeedbackItem; keys: string[]; events: AuditEvent[] }[] = [];
+        for (const [i, item] of feedback.entries()) {
+          let card = cards.get(item.card);
+          if (!card) {
+            const stored = await readCard(item.card);
+            if (stored) cards.set(item.card, (card = { ...stored, decided: new Set(stored.value.decided) }));
+          }
+          if (!card || card.value.until <= now) throw notFound(i, item.card);
+          const holder = card.value.holders.find((h) => h.identity === identity);
+          if (!holder) {
+            throw new HisError('HIS_FEEDBACK_FORBIDDEN', {
+              message: `Feedback ${i}: card ${item.card} was not shown to this caller (another issuer or token identity)`,
+              messageZh: `反馈 ${i}：该提示卡片不是发给本调用方的（签发方或令牌身份不同），不能对其反馈`,
+              field: `feedback.${i}.card`,
+            });
+          }
+          if (card.value.serviceId !== serviceId) throw notFound(i, item.card);
+          planned.push({ item, ...plan(item, i, card.value, decider(caller, item.userId ?? holder.userId), now) });
         }
-        planned.push({ item, entry, ...plan(item, i, entry, now) });
-      }
-      // Repeated feedback (in this request, or recorded before) is answered as such and written once.
-      const fresh = new Set<string>();
-      const results: FeedbackResult['results'][number][] = [];
-      const events: AuditEvent[] = [];
-      const marks: { entry: Entry; key: string }[] = [];
-      for (const p of planned) {
-        const keys = p.keys.filter((k) => !p.entry.decided.has(k) && !fresh.has(`${p.item.card}|${k}`));
-        const chosen = p.events.filter((_, index) => keys.includes(p.keys[index]!));
-        for (const k of keys) {
-          fresh.add(`${p.item.card}|${k}`);
-          marks.push({ entry: p.entry, key: k });
+        // Repeated feedback (in this request, or recorded before) is answered as such and written once.
+        const results: FeedbackResult['results'][number][] = [];
+        const events: AuditEvent[] = [];
+        const changed = new Set<string>();
+        for (const p of planned) {
+          const card = cards.get(p.item.card)!;
+          const keys = p.keys.filter((k) => !card.decided.has(k));
+          const chosen = p.events.filter((_, index) => keys.includes(p.keys[index]!));
+          for (const k of keys) card.decided.add(k);
+          if (keys.length > 0) changed.add(p.item.card);
+          events.push(...chosen);
+          results.push({ card: p.item.card, outcome: p.item.outcome, status: p.keys.length === 0 ? 'noted' : chosen.length === 0 ? 'duplicate' : 'recorded', events: chosen.length });
         }
-        events.push(...chosen);
-        results.push({ card: p.item.card, outcome: p.item.outcome, status: p.keys.length === 0 ? 'noted' : chosen.length === 0 ? 'duplicate' : 'recorded', events: chosen.length });
-      }
-      // Marked before the write, so that a repeat arriving meanwhile is a duplicate; unmarked if the write fails.
-      for (const m of marks) m.entry.decided.add(m.key);
-      try {
-        if (events.length > 0) await storage.write(events.map((value) => ({ op: 'append' as const, journal: 'audit' as const, value })));
-      } catch (error) {
-        for (const m of marks) m.entry.decided.delete(m.key);
-        throw error;
-      }
-      return { results };
+        if (events.length > 0) {
+          await storage.write([
+            ...[...changed].map((uuid) => {
+              const card = cards.get(uuid)!;
+              return { op: 'put' as const, store: 'hisCards' as const, key: uuid, value: { ...card.value, decided: [...card.decided] }, expect: card.rev };
+            }),
+            ...events.map((value) => ({ op: 'append' as const, journal: 'audit' as const, value })),
+          ]);
+        }
+        return { results };
+      });
     },
   };
 
   /** The audit events one feedback entry stands for, each with its dedup key; throws for feedback the card does not allow. */
-  function plan(item: FeedbackItem, i: number, entry: Entry, now: number): { keys: string[]; events: AuditEvent[] } {
-    const { issued } = entry;
-    const operatorId = item.userId ? operatorIdOf(item.userId) : entry.operatorId;
-    const ref = findingRef(issued.finding);
+  function plan(item: FeedbackItem, i: number, card: HisCardRecord, by: { operatorId: string; name?: string }, now: number): { keys: string[]; events: AuditEvent[] } {
+    const { operatorId } = by;
+    const ref = card.finding;
+    const suggestions = new Map(card.suggestions.map((s) => [s.uuid, s.action]));
     if (item.outcome === 'accepted') {
       const accepted = item.acceptedSuggestions ?? [];
       if (accepted.length === 0) {
-        if (issued.suggestions.size > 0) {
+        if (suggestions.size > 0) {
           throw new InputError('INVALID_INPUT', {
             message: `Feedback ${i}: name the suggestion taken (acceptedSuggestions)`,
             messageZh: `反馈 ${i}：须写明采纳了哪一条建议（acceptedSuggestions）`,
@@ -458,23 +502,23 @@ export function createHisService(options: HisServiceOptions): HisService {
         }
         return { keys: [], events: [] };
       }
-      if (issued.card.selectionBehavior === 'at-most-one' && new Set(accepted.map((a) => a.id)).size > 1) {
+      if (card.selectionBehavior === 'at-most-one' && new Set(accepted.map((a) => a.id)).size > 1) {
         throw new InputError('INVALID_INPUT', { message: `Feedback ${i}: this card's suggestions are alternatives; accept one`, messageZh: `反馈 ${i}：该卡片的建议只能采纳一条`, field: `feedback.${i}.acceptedSuggestions` });
       }
       const keys: string[] = [];
       const events: AuditEvent[] = [];
       for (const [j, { id }] of accepted.entries()) {
-        const action = issued.suggestions.get(id);
+        const action = suggestions.get(id);
         if (!action) {
           throw new InputError('INVALID_INPUT', { message: `Feedback ${i}: suggestion ${id} is not on card ${item.card}`, messageZh: `反馈 ${i}：卡片中没有建议 ${id}`, field: `feedback.${i}.acceptedSuggestions.${j}.id` });
         }
         if (keys.includes(`accept:${id}`)) continue;
         keys.push(`accept:${id}`);
-        events.push({ kind: 'finding-action', at: now, saleId: entry.saleId, operatorId, findingId: ref.findingId, action });
+        events.push({ kind: 'finding-action', at: now, saleId: card.saleId, operatorId, findingId: ref.findingId, action });
       }
       return { keys, events };
     }
-    if (issued.stopLevel === 'hard') {
+    if (card.stopLevel === 'hard') {
       throw new SaleError('FINDING_NOT_OVERRIDABLE', {
         message: `Feedback ${i}: card ${item.card} is a hard stop and cannot be overridden; take a suggestion or change the order`,
         messageZh: `反馈 ${i}：该卡片为禁止类（hard），不能忽略：须采纳建议或修改医嘱`,
@@ -483,19 +527,19 @@ export function createHisService(options: HisServiceOptions): HisService {
     }
     const code = item.overrideReason?.reason?.code;
     const note = maskPersonalData((item.overrideReason?.userComment ?? '').trim()).slice(0, 500);
-    if (code === undefined && issued.stopLevel === 'reason-required') {
+    if (code === undefined && card.stopLevel === 'reason-required') {
       throw new SaleError('OVERRIDE_REASON_UNKNOWN', {
         message: `Feedback ${i}: this card may be overridden only with one of its overrideReasons`,
         messageZh: `反馈 ${i}：忽略该卡片须选择其列出的原因之一（overrideReasons）`,
         field: `feedback.${i}.overrideReason.reason`,
       });
     }
-    if (code !== undefined && !entry.reasons.has(code)) throw new SaleError('OVERRIDE_REASON_UNKNOWN', { field: `feedback.${i}.overrideReason.reason.code` });
+    if (code !== undefined && !card.reasons.includes(code)) throw new SaleError('OVERRIDE_REASON_UNKNOWN', { field: `feedback.${i}.overrideReason.reason.code` });
     if (code === 'other' && note === '') throw new SaleError('OVERRIDE_NOTE_REQUIRED', { field: `feedback.${i}.overrideReason.userComment` });
     return {
       keys: ['override'],
       // A card that asks for no reason (information, a warning still being picked) is dismissed: recorded as such.
-      events: [{ kind: 'finding-override', at: now, saleId: entry.saleId, finding: ref, reasonCode: code ?? 'dismissed', note, by: { operatorId } }],
+      events: [{ kind: 'finding-override', at: now, saleId: card.saleId, finding: ref, reasonCode: code ?? 'dismissed', note, by }],
     };
   }
 }
@@ -504,9 +548,38 @@ function findingRef(f: Finding) {
   return { findingId: f.findingId, ruleId: f.ruleId, ...(f.lineId ? { lineId: f.lineId } : {}), severity: f.severity, source: f.source };
 }
 
-/** A CDS Hooks user reference (`Practitioner/D001`) as an audit operator id (`Practitioner:D001`). */
-export function operatorIdOf(userId: string): string {
-  return userId.replace(/\//g, ':');
+/** A card as kept for feedback. */
+function cardRecord(issued: IssuedCard, serviceId: string, saleId: string, reasons: string[], holders: HisCardRecord['holders'], decided: readonly string[], until: number): HisCardRecord {
+  return {
+    serviceId,
+    saleId,
+    finding: findingRef(issued.finding),
+    stopLevel: issued.stopLevel,
+    ...(issued.card.selectionBehavior ? { selectionBehavior: issued.card.selectionBehavior } : {}),
+    suggestions: [...issued.suggestions].map(([uuid, action]) => ({ uuid, action })),
+    reasons,
+    holders,
+    decided: [...decided],
+    until,
+  };
+}
+
+/**
+ * Who the audit says decided. A token's caller is its identity; the user the HIS names (the feedback's `userId`, or
+ * the user of the hook call that showed the card) is only what the HIS states, kept as a marked display name. An
+ * in-process call is the application's own: the user it names is the operator.
+ */
+function decider(caller: HisCaller | undefined, statedUserId: string): { operatorId: string; name?: string } {
+  if (!caller) return { operatorId: operatorIdOf(statedUserId) };
+  return { operatorId: caller.operatorId, name: `${maskPersonalData(statedUserId)}（HIS 所报用户，未经认证 / user stated by the HIS, not authenticated）` };
+}
+
+function notFound(i: number, card: string): SaleError {
+  return new SaleError('FINDING_NOT_FOUND', {
+    message: `Feedback ${i}: no card ${card} of this service (unknown, or shown more than the retention time ago)`,
+    messageZh: `反馈 ${i}：本服务没有该提示卡片（未知或已超过保留时间）`,
+    field: `feedback.${i}.card`,
+  });
 }
 
 /** The buyer facts the rules need, from the patient as the HIS holds them; none without insurance facts. */

@@ -135,6 +135,11 @@ export const ERROR_CATALOG = {
   },
   HIS_SERVICE_UNKNOWN: { area: 'his', zh: '没有该预警服务或地址', en: 'No such CDS service or path' },
   HIS_METHOD_NOT_ALLOWED: { area: 'his', zh: '该地址不支持此请求方法', en: 'This method is not allowed on this path' },
+  HIS_FEEDBACK_FORBIDDEN: {
+    area: 'his',
+    zh: '该提示卡片不是发给本调用方的（签发方或令牌身份不同），不能对其反馈',
+    en: 'The card was not shown to this caller (another issuer or token identity); its feedback is refused',
+  },
   HIS_DATA_MISSING: {
     area: 'his',
     zh: '缺少审核所需的数据（如参保信息、处方或价格），请补充后重新调用',

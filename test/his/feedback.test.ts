@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CdsCard } from '../../adapters/his/index.js';
+import { hisCallerOf, type CdsCard } from '../../adapters/his/index.js';
 import { AuditEventSchema } from '../../src/index.js';
-import { hookRequest, NOW, startClinic, visit, type Clinic } from './helpers.js';
+import { hookRequest, ISSUER, NOW, startClinic, visit, type Clinic } from './helpers.js';
 
 let clinic: Clinic;
 beforeAll(async () => {
@@ -12,6 +12,9 @@ afterAll(() => clinic.close());
 const SIGN = '/cds-services/yibao-order-sign';
 const FEEDBACK = `${SIGN}/feedback`;
 const at = '2026-11-23T02:00:05Z';
+/** The clinic's tokens carry no sub: the operator the audit names is the issuer. */
+const operator = async () => (await hisCallerOf({ iss: ISSUER })).operatorId;
+const stated = (userId: string) => `${userId}（HIS 所报用户，未经认证 / user stated by the HIS, not authenticated）`;
 
 async function cardsFor(encounterId: string, path = SIGN, hook = 'order-sign') {
   const res = await clinic.post(path, hookRequest(hook, visit({ encounterId })));
@@ -40,8 +43,9 @@ describe('feedback', () => {
       { card: block.uuid, outcome: 'accepted', status: 'recorded', events: 1 },
       { card: warning.uuid, outcome: 'overridden', status: 'recorded', events: 1 },
     ]);
+    expect(await operator()).toMatch(/^his\.clinic\.example-[0-9a-f]{6}$/);
     expect(await auditSince(before)).toEqual([
-      { kind: 'finding-action', at: NOW, saleId: 'ENC-FB-1', operatorId: 'Practitioner:D001', findingId: 'substitution:O2:category', action: { kind: 'switch-to-self-pay', lineId: 'O2' } },
+      { kind: 'finding-action', at: NOW, saleId: 'ENC-FB-1', operatorId: await operator(), findingId: 'substitution:O2:category', action: { kind: 'switch-to-self-pay', lineId: 'O2' } },
       {
         kind: 'finding-override',
         at: NOW,
@@ -49,7 +53,7 @@ describe('feedback', () => {
         finding: { findingId: 'days-supply:O1', ruleId: 'days-supply', lineId: 'O1', severity: 'warning', source: 'local' },
         reasonCode: 'doctor-confirmed',
         note: '患者长期服用',
-        by: { operatorId: 'Practitioner:D001' },
+        by: { operatorId: await operator(), name: stated('Practitioner/D001') },
       },
     ]);
   });
@@ -121,8 +125,8 @@ describe('feedback', () => {
     expect(res.json.results.map((r: { status: string }) => r.status)).toEqual(['recorded', 'recorded']);
     const events = await auditSince(before);
     expect(events).toMatchObject([
-      { kind: 'finding-override', reasonCode: 'dismissed', note: '', by: { operatorId: 'Practitioner:D002' }, finding: { findingId: 'payment-scope:O3:unmet' } },
-      { kind: 'finding-override', reasonCode: 'dismissed', note: '患者 1101**********002X 已知晓', finding: { severity: 'info' } },
+      { kind: 'finding-override', reasonCode: 'dismissed', note: '', by: { operatorId: await operator(), name: stated('Practitioner/D002') }, finding: { findingId: 'payment-scope:O3:unmet' } },
+      { kind: 'finding-override', reasonCode: 'dismissed', note: '患者 1101**********002X 已知晓', by: { name: stated('Practitioner/D001') }, finding: { severity: 'info' } },
     ]);
   });
 

@@ -14,6 +14,7 @@ import {
   ed25519KeyPairFromSeed,
   TERMINAL_NAMES,
   type Signer,
+  type Storage,
   type TerminalLayout,
 } from '../../src/engine.js';
 
@@ -23,6 +24,8 @@ export const catalog = createCatalog(DEMO_CATALOG);
 export const pack = simulatorRulePack('220100', 1);
 export const AUDIENCE = 'https://clinic.example/his';
 export const ISSUER = 'https://his.clinic.example';
+/** A second HIS of the clinic (its EMR), also allowed to call. */
+export const ISSUER_B = 'https://emr.clinic.example';
 
 export function productOf(productId: string) {
   const p = catalog.byId(productId);
@@ -50,35 +53,48 @@ export async function hisSigner(kid = 'his-k1', n = 1): Promise<Signer> {
 export interface Clinic {
   readonly service: HisService;
   readonly handler: HisHandler;
-  readonly storage: ReturnType<typeof createMemoryStorage<TerminalLayout>>;
+  readonly storage: Storage<TerminalLayout>;
   readonly signer: Signer;
   readonly clock: { now(): number; set(ms: number): void };
   readonly url: string;
   readonly logs: string[];
   /** Signs a token for one call to a service path (`/cds-services/yibao-presettle`). */
-  token(path: string, overrides?: { jti?: string; aud?: string; signer?: Signer; iss?: string; lifetimeSeconds?: number }): Promise<string>;
+  token(path: string, overrides?: { jti?: string; aud?: string; signer?: Signer; iss?: string; sub?: string; lifetimeSeconds?: number }): Promise<string>;
   post(path: string, body: unknown, options?: { token?: string | null; language?: string; raw?: string }): Promise<{ status: number; text: string; json: any; headers: Headers }>;
   close(): Promise<void>;
 }
 
-export async function startClinic(options: Partial<HisServiceOptions> & { auth?: Partial<HisAuthOptions> } = {}): Promise<Clinic> {
+/**
+ * Starts a clinic. `storage` shares one storage between clinics (two instances of the service, or one started again);
+ * `issuers` adds HIS allowed besides {@link ISSUER}.
+ */
+export async function startClinic(
+  options: Partial<HisServiceOptions> & { auth?: Partial<HisAuthOptions>; issuers?: HisAuthOptions['issuers'] } = {},
+): Promise<Clinic> {
   let now = NOW;
   const clock = { now: () => now, set: (ms: number) => void (now = ms) };
-  const storage = createMemoryStorage<TerminalLayout>({ names: TERMINAL_NAMES });
   const signer = await hisSigner();
-  const { auth, ...serviceOptions } = options;
+  const { auth, issuers = [], storage = createMemoryStorage<TerminalLayout>({ names: TERMINAL_NAMES }), ...serviceOptions } = options;
   const service = createHisService({ catalog, rules: compilePack(pack), clock, storage, ...serviceOptions });
   const logs: string[] = [];
   const handler = createHisHandler({
     service,
-    auth: { audience: AUDIENCE, issuers: [{ iss: ISSUER, keys: [{ kid: signer.keyId, publicKey: signer.publicKey }] }], clock, ...auth },
+    auth: { audience: AUDIENCE, issuers: [{ iss: ISSUER, keys: [{ kid: signer.keyId, publicKey: signer.publicKey }] }, ...issuers], clock, ...auth },
     log: (line) => logs.push(line),
   });
   const server: Server = createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const token: Clinic['token'] = (path, o = {}) =>
-    signHisJwt({ signer: o.signer ?? signer, iss: o.iss ?? ISSUER, aud: o.aud ?? `${AUDIENCE}${path.replace(/\/feedback$/, '')}`, clock, ...(o.jti ? { jti: o.jti } : {}), ...(o.lifetimeSeconds ? { lifetimeSeconds: o.lifetimeSeconds } : {}) });
+    signHisJwt({
+      signer: o.signer ?? signer,
+      iss: o.iss ?? ISSUER,
+      aud: o.aud ?? `${AUDIENCE}${path.replace(/\/feedback$/, '')}`,
+      clock,
+      ...(o.sub ? { sub: o.sub } : {}),
+      ...(o.jti ? { jti: o.jti } : {}),
+      ...(o.lifetimeSeconds ? { lifetimeSeconds: o.lifetimeSeconds } : {}),
+    });
   return {
     service,
     handler,
