@@ -28,7 +28,9 @@
  *   or reversing more than the sale's total.
  * - `key-not-valid`: signed by a key that is not known (not given, not introduced by a verified rotation record),
  *   used outside its place in the chain (after the rotation that retired it, or before the one that introduced
- *   it), or outside the validity times given for it.
+ *   it), or outside the validity times given for it. Those are judged on the chain's time line: a record was
+ *   signed no earlier than the records it is built on, so its time is the latest `issuedAt` among them and itself
+ *   (a till whose clock was set back dated it earlier; the report lists such records in `clockBehind`).
  * - `unsigned`: issued while the key was unavailable and not closed by a signed catch-up record built on it.
  *
  * Breaks that an alteration already explains are not reported twice: a record whose signature fails, or a
@@ -128,6 +130,12 @@ export interface ChainReport {
   readonly unsignedCovered: number;
   /** The keys the chain was checked with: given, or introduced by a verified rotation record. */
   readonly keys: readonly { readonly keyId: string; readonly publicKey: string; readonly source: 'given' | 'rotation' }[];
+  /**
+   * Records issued while the device clock was behind the chain's time (a clock set back: suspicious in itself, not
+   * an issue of the chain): by the record's own account (`clockBehindMs`), or dated before a record it is built on
+   * (a till that did not keep issue times monotonic). `behindMs`: how far the device clock was behind.
+   */
+  readonly clockBehind: readonly { readonly index: number; readonly seq: number; readonly behindMs: number }[];
   readonly backend: Ed25519Backend;
 }
 
@@ -378,16 +386,19 @@ export async function verifyEntries(entries: readonly ChainEntry[], keys: readon
     if (registered && registered.publicKey !== newKey.publicKey) issue('key-not-valid', r.index, r.seq, texts.rotationMismatch(newKey.keyId));
     else if (!trusted.has(newKey.keyId)) trusted.set(newKey.keyId, { publicKey: newKey.publicKey, source: 'rotation' });
   }
+  // Validity times are judged on the chain's time line: a record was signed no earlier than the records it is built
+  // on (its signature covers their hashes), so its time is the latest issue time among them and itself.
+  const timeOf = chainTimes(nodes, (n) => n.sig === 'unsigned' || (n.sig === 'ok' && trusted.has(n.record.body.keyId)));
   const keyFaults = new Set<Node>();
   for (const n of nodes) {
     if (n.sig === 'unsigned') continue;
-    const { keyId, issuedAt } = n.record.body;
+    const { keyId } = n.record.body;
     const key = given.get(keyId);
     const problem = !trusted.has(keyId)
       ? introduced.has(keyId)
         ? texts.untrustedRotation(keyId, (introduced.get(keyId) as { seq: number }).seq)
         : texts.unknownKey(keyId)
-      : (positionProblem(n) ?? (key ? outsideValidity(key, issuedAt) : undefined));
+      : (positionProblem(n) ?? (key ? outsideValidity(key, timeOf.get(n) as number) : undefined));
     if (problem) {
       keyFaults.add(n);
       issue('key-not-valid', n.index, n.seq, problem);
@@ -433,6 +444,10 @@ export async function verifyEntries(entries: readonly ChainEntry[], keys: readon
     unsigned: nodes.filter((n) => n.sig === 'unsigned').length,
     unsignedCovered: covered.size,
     keys: [...trusted].map(([keyId, key]) => ({ keyId, ...key })),
+    clockBehind: nodes.flatMap((n) => {
+      const behindMs = (n.record.body.clockBehindMs ?? 0) + (timeOf.get(n) as number) - n.record.body.issuedAt;
+      return behindMs > 0 && !n.removed ? [{ index: n.index, seq: n.seq, behindMs }] : [];
+    }),
     backend: verifier.backend,
   };
 
@@ -591,6 +606,33 @@ export async function verifyEntries(entries: readonly ChainEntry[], keys: readon
     }
     return chain;
   }
+}
+
+/**
+ * The chain time of every record: the latest issue time of the record and of those it is built on (by hash),
+ * following only predecessors that `vouched` (a valid signature, or unsigned) so that a forged record lends no time.
+ */
+function chainTimes(nodes: readonly Node[], vouched: (n: Node) => boolean): Map<Node, number> {
+  const byHash = new Map<string, Node>();
+  for (const n of nodes) if (!byHash.has(n.hash)) byHash.set(n.hash, n);
+  const time = new Map<Node, number>();
+  for (const n of nodes) {
+    const path: Node[] = [];
+    let x: Node | undefined = n;
+    // (A walk longer than the records would be a cycle of hashes, which SHA-256 rules out; bounded all the same.)
+    while (x !== undefined && !time.has(x) && path.length <= nodes.length) {
+      path.push(x);
+      const p = byHash.get(x.prevHash);
+      x = p !== undefined && vouched(p) ? p : undefined;
+    }
+    let t = x === undefined ? -Infinity : (time.get(x) ?? -Infinity);
+    for (let i = path.length - 1; i >= 0; i--) {
+      const node = path[i] as Node;
+      t = Math.max(t, node.record.body.issuedAt);
+      time.set(node, t);
+    }
+  }
+  return time;
 }
 
 /** The longest subsequence with non-decreasing seq (patience sorting, O(n log n)). */
