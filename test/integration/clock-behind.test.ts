@@ -118,4 +118,21 @@ describe('a clock set back a day between sales, across a restart', () => {
     expect(new Set(msgids).size).toBe(msgids.length);
     expect(simulator.received().filter((r) => r.duplicate)).toEqual([]);
   });
+
+  it('dates a refund issued behind the clock on the book time line, and adds the clock to the sale audit trail', async () => {
+    const sale = terminal.startSale();
+    sale.addLine({ productId: P.proteinPowder, quantity: 1 });
+    await sale.review();
+    const receipt = await sale.settle();
+    now = EVENING - DAY;
+    const refund = await terminal.refund(receipt.saleId);
+    expect(refund.invoice.record.body).toMatchObject({ kind: 'refund', seq: 2, issuedAt: EVENING, clockBehindMs: DAY });
+    expect(events).toEqual([{ type: 'clock:behind', seq: 2, issuedAt: EVENING, deviceTime: EVENING - DAY, behindMs: DAY }]);
+    const journal = (await storage.read('audit')).map((e) => e.value).filter((e) => e.kind === 'clock-behind');
+    expect(journal).toEqual([{ kind: 'clock-behind', at: EVENING, terminalId: 'T01', saleId: receipt.saleId, invoiceSeq: 2, deviceTime: EVENING - DAY, behindMs: DAY }]);
+    await terminal.sync.flush();
+    const trail = simulator.audits().find((a) => a.saleId === receipt.saleId)!;
+    expect(trail.events.filter((e) => e['kind'] === 'clock-behind').map((e) => e['invoiceSeq'])).toEqual([2]);
+    expect((await verifyChain(await terminal.invoices.records(), await terminal.invoices.keys())).issues).toEqual([]);
+  });
 });
