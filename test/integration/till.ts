@@ -3,7 +3,7 @@
  * integration tests share (institution, area, operator, device), each test choosing its terminal, msgid digit,
  * timeout and signer.
  */
-import { createMsgidSource, createPlatformClient, createTerminal, type MsgidSource, type PlatformClient, type Signer, type StockMovement, type Storage, type Terminal, type TerminalLayout } from '../../src/index.js';
+import { createMsgidSource, createPlatformClient, createTerminal, type MsgidSource, type PlatformClient, type PlatformFetch, type Signer, type StockMovement, type Storage, type Terminal, type TerminalLayout } from '../../src/index.js';
 import { DEMO_CATALOG, DEMO_PHARMACIES, DEMO_STOCK, SIMULATOR_PLATFORM_KEY_ID, SIMULATOR_PLATFORM_PUBLIC_KEY } from '../../adapters/simulator/index.js';
 
 export const PHARMACY = DEMO_PHARMACIES.active;
@@ -74,6 +74,8 @@ export function openTestTerminal(options: {
   readonly clock: { now(): number };
   readonly timeoutMs?: number;
   readonly retryLimit?: number;
+  /** The platform client's fetch (e.g. heldEndsAtDeadline(simulator), held-fetch.ts). @default the global fetch */
+  readonly fetch?: PlatformFetch;
   readonly breaker?: { readonly threshold?: number; readonly cooldownMs?: number; readonly maxCooldownMs?: number };
 }): Promise<Terminal> {
   const { clock } = options;
@@ -87,6 +89,7 @@ export function openTestTerminal(options: {
       clock,
       timeoutMs: options.timeoutMs ?? 2000,
       retry: { limit: options.retryLimit ?? 0 },
+      ...(options.fetch ? { fetch: options.fetch } : {}),
     },
     storage: options.storage,
     terminal: { id: 'T01', area: PHARMACY.admdvs },

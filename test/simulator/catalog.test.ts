@@ -49,9 +49,11 @@ describe('demo data', () => {
   });
 
   it('transcribes seed 003 attachment 1 exactly', () => {
-    const source = new URL('../../../shared/data/key-drugs.json', import.meta.url);
-    // The shared folder sits beside the repository in development and in CI (.ci/run runs with it there).
-    expect(existsSync(source), 'shared/data/key-drugs.json beside the repository').toBe(true);
+    // test/fixtures/key-drugs.json is a byte-for-byte copy of the design folder's data/key-drugs.json (seed 003,
+    // 漳医保〔2023〕39号, attachment 1, as structured data; sha256 686c50e6…a315d3c8), kept in the repository so that
+    // a clone tests on its own: nothing here reads a folder beside the repository.
+    const source = new URL('../fixtures/key-drugs.json', import.meta.url);
+    expect(existsSync(source), 'test/fixtures/key-drugs.json').toBe(true);
     const json = JSON.parse(readFileSync(source, 'utf8')) as Record<string, unknown>;
     expect(KEY_DRUG_LIST).toEqual({ western: json['western'], patent: json['patent'], herbalPieces: json['herbalPieces'], consumables: json['consumables'] });
   });

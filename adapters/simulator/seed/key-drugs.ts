@@ -1,7 +1,8 @@
 /**
  * Seed 003 (漳医保〔2023〕39号), attachment 1: the key drugs and consumables whose fund use is monitored, transcribed
- * from shared/data/key-drugs.json as listed (ranks and repeats kept). A module rather than a JSON file so that the
- * package reads no file at run time; test/simulator/catalog.test.ts checks it against the JSON.
+ * from the design folder's data/key-drugs.json as listed (ranks and repeats kept). A module rather than a JSON file
+ * so that the package reads no file at run time; test/simulator/catalog.test.ts checks it against the JSON's copy in
+ * the repository, test/fixtures/key-drugs.json.
  *
  * @example
  * KEY_DRUG_LIST.western[1] // { rank: 2, name: '阿托伐他汀', dosageForm: '口服常释剂型' }
