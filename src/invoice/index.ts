@@ -77,7 +77,8 @@ export const verifyChain = /* #__PURE__ */ lazy<typeof Inspect, 'verifyChain'>(i
 export const verifyInvoiceQr = /* #__PURE__ */ lazy<typeof Inspect, 'verifyInvoiceQr'>(inspect, 'verifyInvoiceQr');
 
 /**
- * Reads a receipt's QR text into its fields; `InvoiceError` `INVOICE_UNREADABLE` for anything else.
+ * Reads a receipt's QR text (`YG1*{pharmacyCode}*{terminalId}*{seq}*{kind letter}*{issuedAt}*{totalFen}*{hash, base32}*{sig, base32}*{keyId}`,
+ * docs/RECEIPT-FORMAT.md §5) into its fields; `InvoiceError` `INVOICE_UNREADABLE` for anything else.
  *
  * @example
  * const { seq, totalFen, hash } = await parseInvoiceQr(scanned)
@@ -86,7 +87,7 @@ export const parseInvoiceQr = /* #__PURE__ */ lazy<typeof Inspect, 'parseInvoice
 
 /**
  * The receipt QR text of a record, signed by `signer` (the terminal key it names) so that it verifies on its own;
- * unsigned without one. Ed25519 is deterministic: a reprint gives the same QR.
+ * unsigned without one. Ed25519 is deterministic: a reprint gives the same QR. Layout: docs/RECEIPT-FORMAT.md §5.
  *
  * @example
  * printer.qr(await invoiceQrText(record, signer))
@@ -94,7 +95,8 @@ export const parseInvoiceQr = /* #__PURE__ */ lazy<typeof Inspect, 'parseInvoice
 export const invoiceQrText = /* #__PURE__ */ lazy<typeof Till, 'invoiceQrText'>(till, 'invoiceQrText');
 
 /**
- * The record hash: SHA-256 (hex) of the canonical JSON of the whole signed record, as `prevHash`, YG01 and YG02 name it.
+ * The record hash: SHA-256 (hex) of the canonical JSON of the whole signed record, as `prevHash`, YG01 and YG02 name it
+ * (docs/RECEIPT-FORMAT.md §3.1).
  *
  * @example
  * const hash = await invoiceHash(record)
@@ -111,7 +113,7 @@ export const invoiceHash = /* #__PURE__ */ lazy<typeof Till, 'invoiceHash'>(till
 export const invoiceQrSigningText = /* #__PURE__ */ lazy<typeof Till, 'invoiceQrSigningText'>(till, 'invoiceQrSigningText');
 
 /**
- * Writes a chain export (JSON Lines: a signed header, then one canonical record per line).
+ * Writes a chain export (JSON Lines: a signed header, then one canonical record per line; docs/RECEIPT-FORMAT.md §6).
  *
  * @example
  * const text = await exportInvoiceChain({ pharmacyCode, terminalId, records, keys, exportedAt: Date.now(), signer })

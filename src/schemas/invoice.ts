@@ -92,9 +92,11 @@ export const InvoiceBodySchema = z
   );
 
 /**
- * An invoice as stored, chained and exported: the body and its Ed25519 signature (base64url) over
- * `YG1|{pharmacyCode}|{terminalId}|{seq}|{kind}|{issuedAt}|{totalFen}|{bodyHash}` (see `invoiceSigningText`), or `null` for a receipt issued while the terminal key was
- * unavailable. An unsigned receipt is closed later by a signed `catch-up` record.
+ * An invoice as stored, chained and exported: the body and its Ed25519 signature (base64url) over the UTF-8 of the
+ * RFC 8785 canonical JSON of `body`, or `null` for a receipt issued while the terminal key was unavailable (closed
+ * later by a signed `catch-up` record). The record hash is the SHA-256 of the canonical JSON of the whole record.
+ * The receipt QR carries a signature of its own (see `invoiceQrSigningText`). The format, with test vectors, is
+ * written down for inspectors in docs/RECEIPT-FORMAT.md (shipped in the package).
  */
 export const SignedInvoiceSchema = z
   .strictObject({

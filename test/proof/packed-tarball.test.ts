@@ -64,11 +64,13 @@ beforeAll(async () => {
   const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
   if (!info) throw new Error(`npm pack said nothing: ${packed.stdout}`);
   tarball = join(work, info.filename);
-  // What the tarball carries: dist and the README, no sources, tests or examples.
+  // What the tarball carries: dist, the README and the documents written for people outside (the receipt format with
+  // its vectors, the privacy statement); no sources, tests or examples.
   const paths = info.files.map((f) => f.path);
   expect(paths).toContain('package.json');
   expect(paths).toContain('README.md');
-  expect(paths.filter((p) => !p.startsWith('dist/') && p !== 'package.json' && p !== 'README.md' && p !== 'LICENSE')).toEqual([]);
+  expect(paths).toEqual(expect.arrayContaining(['docs/RECEIPT-FORMAT.md', 'docs/yibao-receipt-format-v1.json']));
+  expect(paths.filter((p) => !p.startsWith('dist/') && !/^docs\/[A-Z-]+\.md$|^docs\/[a-z0-9-]+\.json$/.test(p) && p !== 'package.json' && p !== 'README.md' && p !== 'LICENSE')).toEqual([]);
 
   app = join(work, 'app');
   mkdirSync(app);
