@@ -46,6 +46,20 @@ export interface TerminalOptions {
   readonly rulePack?: RulePack;
   /** The platform keys rule packs must be signed with (YG03 updates, stored packs). */
   readonly trustedKeys?: readonly TrustedKey[];
+  /**
+   * The rule-pack series (`packId`) this till follows. A pack applies only where it was issued — this terminal's
+   * area, this pharmacy when the pack names pharmacies, this series — and any other is refused
+   * (`RULE_PACK_WRONG_SCOPE`). @default the series of the pack the till has
+   */
+  readonly rulePackId?: string;
+  /**
+   * While no current rule pack is in force (the one the till has is past its `validUntil` and YG03 has no newer one
+   * yet), every review carries a `rule-pack-expired` card; with fund lines it is a `block` (insured settlement waits;
+   * self-pay goes) or, with `warn`, a warning a pharmacist may override with a reason. @default 'block'
+   */
+  readonly rulePackExpired?: 'block' | 'warn';
+  /** How long, by the clock, a till with an expired pack waits between two YG03 requests made by reviews. @default 5 minutes */
+  readonly rulePackRetryMs?: number;
   /** Signs invoices (an HSM, an OS keystore). Or give `deviceSecret` to keep a key wrapped in storage. */
   readonly signer?: Signer;
   /** ≥ 16 random bytes from the device keystore: a terminal key is made, wrapped under it and stored on first use. */
@@ -100,6 +114,12 @@ export async function createTerminal(options: TerminalOptions): Promise<Terminal
   if (typeof options !== 'object' || options === null || !options.storage || !options.platform || !options.terminal || !options.pharmacy || !options.operator) {
     throw new InputError('INVALID_INPUT', { message: 'createTerminal needs platform, storage, terminal, pharmacy and operator', messageZh: '创建终端须提供 platform、storage、terminal、pharmacy 和 operator', field: 'options' });
   }
+  if (options.rulePackExpired !== undefined && options.rulePackExpired !== 'block' && options.rulePackExpired !== 'warn') {
+    throw new InputError('INVALID_INPUT', { message: "rulePackExpired is 'block' or 'warn'", messageZh: "rulePackExpired 须为 'block' 或 'warn'", field: 'rulePackExpired' });
+  }
+  if (options.rulePackRetryMs !== undefined && !(Number.isFinite(options.rulePackRetryMs) && options.rulePackRetryMs >= 0)) {
+    throw new InputError('INVALID_INPUT', { message: 'rulePackRetryMs is a number of milliseconds, 0 or more', messageZh: 'rulePackRetryMs 须为不小于 0 的毫秒数', field: 'rulePackRetryMs' });
+  }
   const { storage } = options;
   const clock = options.clock ?? { now: () => Date.now() };
   const random = options.random ?? randomBytes;
@@ -151,6 +171,9 @@ export async function createTerminal(options: TerminalOptions): Promise<Terminal
     book,
     rulePack: options.rulePack,
     trustedKeys: options.trustedKeys ?? [],
+    ...(options.rulePackId === undefined ? {} : { rulePackId: options.rulePackId }),
+    rulePackExpired: options.rulePackExpired ?? 'block',
+    rulePackRetryMs: options.rulePackRetryMs ?? 5 * 60_000,
     platformChecks: options.platformChecks ?? true,
     sync: options.sync ?? {},
     emit,

@@ -101,6 +101,7 @@ export const RULE_NAMES: Readonly<Record<RuleId, Text>> = {
   'out-of-area-key-drug': { zh: '异地重点药品', en: 'Out-of-area key drug' },
   'key-drug-volume': { zh: '重点药品用量', en: 'Key-drug volume' },
   'platform-analysis': { zh: '平台事前分析', en: 'Platform analysis' },
+  'rule-pack-expired': { zh: '规则包已过期', en: 'Rule pack expired' },
 };
 
 const SOURCE_LABEL: Text = { zh: '医保基金监管规则（yibao-guard）', en: 'Medical insurance fund rules (yibao-guard)' };

@@ -21,7 +21,7 @@ export {
 export { startSimulator, type RunningSimulator, type StartSimulatorOptions } from './http.js';
 export type { FaultSpec, FaultKind, Faults, ActiveFault } from './faults.js';
 export type { VoucherTicket } from './identity.js';
-export type { SimSettlement, SoldTraceCode, SimInvoice, SimAudit, RegisteredKey, StockLine } from './world.js';
+export type { SimSettlement, SoldTraceCode, SimInvoice, SimAudit, RegisteredKey, StockLine, PublishedRulePack } from './world.js';
 export { SETTLEMENT_PLANS, computeSplit, type InsurancePlan, type SplitResult, type LineSplit, type SelfPayReason } from './settlement-rules.js';
 export { SIMULATOR_PLATFORM_KEY_ID, SIMULATOR_PLATFORM_PUBLIC_KEY, keyHandoverText, simulatorRulePack, KEY_DRUG_MAX_PACKAGES } from './keys.js';
 export { ANALYSIS_RULES } from './analysis.js';

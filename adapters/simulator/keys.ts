@@ -15,7 +15,7 @@ import {
 } from '../../src/index.js';
 import { keyDrugsOfList } from './seed/catalog.js';
 import { refuse } from './wire.js';
-import type { RegisteredKey, TxContext, TxResult, World } from './world.js';
+import type { PublishedRulePack, RegisteredKey, TxContext, TxResult, World } from './world.js';
 
 /*
  * Keys on both sides: the platform's key that signs rule packs (YG03), and terminals' keys (YG04) that sign their
@@ -64,12 +64,13 @@ const cstMidnight = (y: number, m: number, d: number) => Date.UTC(y, m - 1, d) -
  * The rule pack the simulator publishes for an area: a setting for every rule (parameter names as the engine's
  * `RULE_PARAMS`, so `compilePack` accepts it), the override reasons, the key-drug list of seed 003 attachment 1, and
  * `platformRules` mapping its 3101 rule ids onto the engine's. Fixed dates keep it byte-identical, so its signature
- * is too.
+ * is too; `issue` gives it other dates, or addresses it to some pharmacies of the area only (`pharmacies`).
  *
  * @example
  * simulatorRulePack('220100', 1).keyDrugs.length
+ * simulatorRulePack('220100', 2, { validUntil: Date.UTC(2026, 11, 1) - 8 * 3600_000, pharmacies: ['P22010100001'] })
  */
-export function simulatorRulePack(area: string, version: number): RulePack {
+export function simulatorRulePack(area: string, version: number, issue: Omit<PublishedRulePack, 'version'> = {}): RulePack {
   // Parameter names are the engine's (src/rules/params.ts): compilePack refuses any other.
   const rules: Partial<Record<RuleId, RuleSetting>> = {
     substitution: setting('block'),
@@ -93,9 +94,10 @@ export function simulatorRulePack(area: string, version: number): RulePack {
     version,
     issuer: '医保信息平台模拟器 / yibao-guard simulator',
     area,
-    issuedAt: cstMidnight(2026, 1, 1),
-    validFrom: cstMidnight(2026, 1, 1),
-    validUntil: cstMidnight(2028, 1, 1),
+    ...(issue.pharmacies ? { pharmacies: [...issue.pharmacies] } : {}),
+    issuedAt: issue.validFrom ?? cstMidnight(2026, 1, 1),
+    validFrom: issue.validFrom ?? cstMidnight(2026, 1, 1),
+    validUntil: issue.validUntil ?? cstMidnight(2028, 1, 1),
     rules,
     overrideReasons: [
       { code: 'chronic-long-rx', label: { zh: '慢性病长期处方', en: 'Long-term prescription for a chronic disease' } },
@@ -129,15 +131,17 @@ export async function signRulePack(pack: RulePack): Promise<SignedRulePack> {
 }
 
 /**
- * YG03: the signed pack for the area, or `{ pack: null }` when the terminal's `cur_ver` is current.
+ * YG03: the signed pack published for the area, or `{ pack: null }` when the terminal's `cur_ver` is current or the
+ * published pack is addressed to other pharmacies than the requesting one.
  *
  * @example
  * (await rulePackDownload(ctx, { data: { admdvs: '220100', cur_ver: 0 } })).output.pack.sig
  */
 export async function rulePackDownload(ctx: TxContext, input: TransactionInput<'YG03'>): Promise<TxResult> {
-  const version = ctx.world.config.rulePackVersion;
+  const { version, ...issue } = ctx.world.rulePack;
   if (input.data.cur_ver >= version) return { output: { pack: null }, committed: false };
-  return { output: { pack: await signRulePack(simulatorRulePack(input.data.admdvs, version)) }, committed: false };
+  if (issue.pharmacies && !issue.pharmacies.includes(ctx.envelope.fixmedins_code)) return { output: { pack: null }, committed: false };
+  return { output: { pack: await signRulePack(simulatorRulePack(input.data.admdvs, version, issue)) }, committed: false };
 }
 
 /**

@@ -25,7 +25,7 @@ import { registerKey, requireSignature, rulePackDownload, SIMULATOR_PLATFORM_PUB
 import type { DemoPersonKey } from './seed/people.js';
 import { cancelSettlement, preSettle, reverse, settle } from './settlement.js';
 import { isRecord, SimRefusal, SIMULATOR_CALL_PATH } from './wire.js';
-import { World, type RegisteredKey, type SimAudit, type SimInvoice, type SimSettlement, type SoldTraceCode, type StockLine, type TxContext, type TxResult } from './world.js';
+import { World, type PublishedRulePack, type RegisteredKey, type SimAudit, type SimInvoice, type SimSettlement, type SoldTraceCode, type StockLine, type TxContext, type TxResult } from './world.js';
 
 /*
  * The simulator's one state machine, transport-agnostic: a request (path, headers, body text) in, an HTTP answer or
@@ -159,6 +159,11 @@ export interface Simulator {
   advance(ms: number): void;
   /** Back to the seeded state: balances, sessions, vouchers, settlements, codes, invoices, keys, logs, faults, time offset. */
   reset(): void;
+  /**
+   * Publishes a rule pack: what YG03 serves from now on (a new version, other validity dates, addressed to some
+   * pharmacies only). `reset()` goes back to the `rulePackVersion` option.
+   */
+  publishRulePack(pack: PublishedRulePack): void;
   /** The platform key that signs rule packs (Ed25519, base64url). */
   readonly platformPublicKey: string;
   /** The largest body `handle` accepts, for transports that stop reading early. */
@@ -576,6 +581,10 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       cache = new Map();
       busy = new Map();
       faults.clear();
+    },
+    publishRulePack(pack) {
+      if (!Number.isInteger(pack.version) || pack.version < 1) throw new RangeError('publishRulePack: version must be an integer of 1 or more');
+      world.rulePack = { ...pack, ...(pack.pharmacies ? { pharmacies: [...pack.pharmacies] } : {}) };
     },
     platformPublicKey: SIMULATOR_PLATFORM_PUBLIC_KEY,
     maxBodyBytes,

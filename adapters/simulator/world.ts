@@ -147,6 +147,17 @@ export interface TxResult {
   readonly committed: boolean;
 }
 
+/**
+ * The rule pack YG03 publishes: its version, and optionally its validity dates (default: the simulator's fixed
+ * 2026-01-01 to 2028-01-01, CST) and the pharmacies it is addressed to (default: every pharmacy of the area).
+ */
+export interface PublishedRulePack {
+  readonly version: number;
+  readonly validFrom?: number;
+  readonly validUntil?: number;
+  readonly pharmacies?: readonly string[];
+}
+
 /** The simulator's settings that transactions read. */
 export interface WorldConfig {
   readonly tokenTtlMs: number;
@@ -181,6 +192,8 @@ export class World {
   /** YG06 audit trails by `pharmacy|terminal|sale`. */
   readonly audits = new Map<string, SimAudit>();
   readonly keys = new Map<string, RegisteredKey>();
+  /** What YG03 serves now (`publishRulePack` changes it; `reset()` goes back to `rulePackVersion`). */
+  rulePack: PublishedRulePack;
   private serial = 0;
 
   constructor(
@@ -188,6 +201,7 @@ export class World {
     readonly config: WorldConfig,
   ) {
     this.rng = createRng(seed);
+    this.rulePack = { version: config.rulePackVersion };
     for (const person of Object.values(DEMO_PEOPLE)) {
       const state: PersonState = { person, balanceFen: person.openingBalanceFen, deductibleMet: new Map() };
       this.people.set(person.psnNo, state);

@@ -24,4 +24,5 @@ export const RULE_TITLES: Readonly<Record<RuleId, Text>> = {
   'out-of-area-key-drug': { zh: '异地凭证购买重点药品', en: 'Out-of-area voucher buying key drugs' },
   'key-drug-volume': { zh: '重点药品用量异常', en: 'Unusual key-drug volume' },
   'platform-analysis': { zh: '医保平台事前分析提示', en: 'Platform pre-settlement analysis' },
+  'rule-pack-expired': { zh: '规则包过期期间医保结算', en: 'Fund settlement while the rule pack was expired' },
 };

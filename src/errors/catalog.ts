@@ -117,6 +117,11 @@ export const ERROR_CATALOG = {
   RULE_PACK_INVALID_SIGNATURE: { area: 'sale', zh: '规则包签名校验失败，继续使用原规则包', en: "The rule pack's signature does not verify; the previous pack stays in force" },
   RULE_PACK_STALE: { area: 'sale', zh: '规则包版本不高于当前版本，继续使用原规则包', en: 'The rule pack is not newer than the one in force; it stays in force' },
   RULE_PACK_EXPIRED: { area: 'sale', zh: '规则包已过期或尚未生效，继续使用原规则包', en: 'The rule pack is outside its validity dates; the previous pack stays in force' },
+  RULE_PACK_WRONG_SCOPE: {
+    area: 'sale',
+    zh: '规则包不是发给本药店的（统筹区、药店或规则包编号不符），继续使用原规则包',
+    en: 'The rule pack was issued for another area, pharmacy or pack series; the previous pack stays in force',
+  },
   // Invoices: signing, the hash chain, receipt QR codes and chain exports.
   INVOICE_KEY_UNAVAILABLE: {
     area: 'invoice',

@@ -81,6 +81,8 @@ export const RULE_PARAMS = {
     }),
   },
   'platform-analysis': { severity: 'warning', params: z.strictObject({}) },
+  /** The till's card while no current rule pack is in force (rules/expiry.ts); `warning` when configured to warn. */
+  'rule-pack-expired': { severity: 'block', params: z.strictObject({}) },
 } as const satisfies Record<RuleId, { severity: Severity; params: z.ZodMiniType }>;
 
 export type RuleParams<R extends RuleId> = z.output<(typeof RULE_PARAMS)[R]['params']>;

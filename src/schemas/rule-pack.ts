@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { AreaCodeSchema, Ed25519SignatureSchema, EpochMsSchema, ReasonCodeSchema, IdSchema, NameSchema, TextSchema } from './primitives.js';
+import { AreaCodeSchema, Ed25519SignatureSchema, EpochMsSchema, InstitutionCodeSchema, ReasonCodeSchema, IdSchema, NameSchema, TextSchema } from './primitives.js';
 
 /** The stable ids of the pharmacy rules. A rule pack parameterises them; findings name them. */
 export const RULE_IDS = [
@@ -19,6 +19,11 @@ export const RULE_IDS = [
   'key-drug-volume',
   /** A finding of the platform's own 3101 analysis that no local rule corresponds to. */
   'platform-analysis',
+  /**
+   * The till's own card when the rule pack it had is past its `validUntil` (or not yet valid) and no current one is
+   * in force: insured settlement waits for a current pack (or, configured to warn, for a pharmacist's reason).
+   */
+  'rule-pack-expired',
 ] as const;
 export const RuleIdSchema = z.enum(RULE_IDS);
 export type RuleId = z.infer<typeof RuleIdSchema>;
@@ -76,7 +81,8 @@ export const DEFAULT_VOUCHER_POLICY: VoucherPolicy = {
 
 /**
  * A rule pack: data, not code. Published and signed by the platform, verified before use, swapped without a
- * release. A newer `version` replaces an older one; a pack outside its validity window is not used.
+ * release. It applies only where it was issued (its `area`, its `pharmacies` when it names them, the till's pack
+ * series `packId`); a newer `version` of the series replaces an older one; a pack leaves force at `validUntil`.
  */
 export const RulePackSchema = z
   .object({
@@ -84,8 +90,14 @@ export const RulePackSchema = z
     packId: IdSchema,
     version: z.int().check(z.gte(1)),
     issuer: NameSchema,
-    /** The 医保区划 whose policy it carries. */
+    /** The 医保区划 whose policy it carries: a till of another area refuses it (`RULE_PACK_WRONG_SCOPE`). */
     area: AreaCodeSchema,
+    /**
+     * The 定点药店 (`fixmedins_code`) it is issued to, when the platform addresses a pack to some pharmacies of the
+     * area only (a pharmacy under special supervision); absent, it is for every pharmacy of the area. A till whose
+     * pharmacy is not listed refuses it (`RULE_PACK_WRONG_SCOPE`).
+     */
+    pharmacies: z.optional(z.array(InstitutionCodeSchema).check(z.minLength(1), z.maxLength(10_000))),
     issuedAt: EpochMsSchema,
     validFrom: EpochMsSchema,
     validUntil: EpochMsSchema,

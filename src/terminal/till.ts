@@ -13,7 +13,8 @@ import { createCatalog, type Catalog } from '../rules/catalog.js';
 import type { CompiledPack } from '../rules/compile.js';
 import { buyerFacts } from '../rules/context.js';
 import { indexHistory } from '../rules/history.js';
-import { installRulePack, loadRulePack, type TrustedKey } from '../rules/pack.js';
+import { compileLapsedPack, type RulePackExpiredPolicy } from '../rules/expiry.js';
+import { installRulePack, rulePackInForce, storedRulePack, type RulePackScope, type TrustedKey } from '../rules/pack.js';
 import { analysisRequest, platformFindings } from '../rules/platform.js';
 import { compilePack } from '../rules/review.js';
 import type { PendingSettlement, SaleRecord, SaleRecordPrescription } from '../sale/record.js';
@@ -47,6 +48,12 @@ export interface TillContext {
   readonly rulePack: RulePack | undefined;
   readonly trustedKeys: readonly TrustedKey[];
   readonly area: string;
+  /** The pack series the till follows (see `RulePackScope.packId`); by default the one of the pack it has. */
+  readonly rulePackId?: string;
+  /** What an insured sale meets while no current pack is in force. */
+  readonly rulePackExpired: RulePackExpiredPolicy;
+  /** How long, by `clock`, a till with an expired pack waits between two YG03 requests made by reviews. */
+  readonly rulePackRetryMs: number;
   /** Ask the platform's 3101 at each review when online. */
   readonly platformChecks: boolean;
   readonly sync: Omit<SyncWorkerOptions, 'storage' | 'platform' | 'clock' | 'onEvent' | 'owner'> & { readonly owner?: string; readonly autoStart?: boolean };
@@ -183,10 +190,42 @@ export async function openTill(ctx: TillContext): Promise<Till> {
     after = page[page.length - 1]!.key;
   }
 
+  // A pack applies only where it was issued: this area, this pharmacy, the till's series.
+  const scope: RulePackScope = { area: ctx.area, pharmacy: ctx.pharmacy.code, ...(ctx.rulePackId === undefined ? {} : { packId: ctx.rulePackId }) };
+  /**
+   * The pack the till has: the one it was given or the last one installed here (genuine and issued for this till),
+   * preferring one in force, then the newer. It may have lapsed: then it is not in force (`rulesNow`), and reviews say so.
+   */
   let pack = ctx.rulePack;
-  const stored = ctx.trustedKeys.length > 0 ? await loadRulePack(storage, { trusted: ctx.trustedKeys, now: clock.now() }) : undefined;
-  if (stored && (!pack || stored.version > pack.version)) pack = stored;
+  const stored = ctx.trustedKeys.length > 0 ? await storedRulePack(storage, { trusted: ctx.trustedKeys, scope }) : undefined;
+  if (stored && (!pack || rank(stored) > rank(pack))) pack = stored;
+  function rank(p: RulePack): number {
+    return (rulePackInForce(p, clock.now()) ? 2 ** 40 : 0) + p.version;
+  }
   let compiled: CompiledPack = compilePack(pack);
+  let lapsed: { readonly pack: RulePack; readonly compiled: CompiledPack } | undefined;
+  /** The pack in force now, by the clock: a pack leaves force at its `validUntil`, to the millisecond. */
+  const packInForce = (): RulePack | undefined => (pack && rulePackInForce(pack, clock.now()) ? pack : undefined);
+  /** The rules a review runs now: the pack's, or, once it has lapsed, the defaults with the expired card. */
+  const rulesNow = (): CompiledPack => {
+    if (!pack || rulePackInForce(pack, clock.now())) return compiled;
+    if (lapsed?.pack !== pack) lapsed = { pack, compiled: compileLapsedPack(pack, ctx.rulePackExpired) };
+    return lapsed.compiled;
+  };
+  /** When a review last asked YG03 for a current pack because the one here had lapsed. */
+  let askedAt: number | undefined;
+  /** A lapsed pack: ask the platform for the current one, at most once per `rulePackRetryMs`; a failure leaves the card up. */
+  async function refreshLapsedPack(): Promise<void> {
+    const at = clock.now();
+    if (!pack || rulePackInForce(pack, at) || ctx.trustedKeys.length === 0) return;
+    if (askedAt !== undefined && at >= askedAt && at - askedAt < ctx.rulePackRetryMs) return;
+    askedAt = at;
+    try {
+      await till.updateRulePack();
+    } catch {
+      // Offline, refused, or the platform's pack is no better: the review shows the expired card.
+    }
+  }
 
   const worker = createSyncWorker({
     ...ctx.sync,
@@ -293,7 +332,7 @@ export async function openTill(ctx: TillContext): Promise<Till> {
     const session = createSaleSession({
       saleId,
       catalog,
-      rules: () => compiled,
+      rules: rulesNow,
       ...(facts ? { buyer: facts, history: indexHistory(memory.purchasesOf(facts.psnNo)) } : {}),
       pharmacy: { agreement: ctx.pharmacy.agreement },
       operator: { id: ctx.operator.id, name: ctx.operator.name },
@@ -310,7 +349,7 @@ export async function openTill(ctx: TillContext): Promise<Till> {
               if (!s.lines.some((l) => l.payMode === 'fund')) return [];
               const request = analysisRequest({ lines: s.lines, buyer: facts, pharmacyCode: ctx.pharmacy.code, saleId });
               const { result } = await platform.analyze(request, { insuplcAdmdvs: (buyer ?? verified!).insurance.insuplcAdmdvs });
-              return platformFindings(result, pack);
+              return platformFindings(result, packInForce());
             },
           }
         : {}),
@@ -329,6 +368,7 @@ export async function openTill(ctx: TillContext): Promise<Till> {
       },
       review: {
         value: async () => {
+          await refreshLapsedPack();
           const result = await review();
           for (const finding of result.findings) if (finding.outcome === 'open') ctx.emit({ type: 'finding', saleId, finding });
           return result;
@@ -350,6 +390,13 @@ export async function openTill(ctx: TillContext): Promise<Till> {
       const lines = session.lines;
       if (lines.length === 0) throw saleError('SALE_EMPTY', 'The sale has no lines', '该笔销售没有商品明细');
       const fundLines = lines.filter((l) => l.payMode === 'fund');
+      // The pack left force after the review: that review no longer allows a fund settlement.
+      if (fundLines.length > 0 && pack && !packInForce() && !session.lastReview!.findings.some((f) => f.ruleId === 'rule-pack-expired')) {
+        throw new SaleError('SALE_NOT_REVIEWED', {
+          message: `The rule pack ${pack.packId} v${pack.version} left force after the review: review the sale again`,
+          messageZh: `审核后规则包 ${pack.packId} 第 ${pack.version} 版已过有效期：请重新审核`,
+        });
+      }
       const selfPayFen = sum(lines.filter((l) => l.payMode !== 'fund').map((l) => l.amountFen));
       let settlement: { setlId: string; mdtrtId: string; msgid: string } | undefined;
       let split: PaymentSplit = { totalFen: selfPayFen, fundFen: 0, accountFen: 0, cashFen: selfPayFen };
@@ -386,7 +433,7 @@ export async function openTill(ctx: TillContext): Promise<Till> {
         split,
         invoice: { seq: 0, hash: '', signed: false },
         review: {
-          ...(compiled.pack ? { packVersion: compiled.pack.version } : {}),
+          ...(packInForce() ? { packVersion: packInForce()!.version } : {}),
           findings: last.findings.map((f) => ({
             findingId: f.findingId,
             ruleId: f.ruleId,
@@ -663,7 +710,7 @@ export async function openTill(ctx: TillContext): Promise<Till> {
   };
 
   const install = async (signed: unknown): Promise<RulePack> => {
-    const installed = await installRulePack(storage, signed, { trusted: ctx.trustedKeys, now: clock.now() });
+    const installed = await installRulePack(storage, signed, { trusted: ctx.trustedKeys, now: clock.now(), scope });
     pack = installed;
     compiled = compilePack(installed);
     ctx.emit({ type: 'rule-pack', version: installed.version });
@@ -686,8 +733,9 @@ export async function openTill(ctx: TillContext): Promise<Till> {
     sale: async (saleId) => (await storage.get('sales', saleId))?.value,
     sales: async (options = {}) => (await storage.list('sales', { ...(options.after ? { after: options.after } : {}), ...(options.limit ? { limit: options.limit } : {}) })).map((r) => r.value),
     sync,
+    /** The pack in force now: undefined once it is past its `validUntil` (reviews then carry the expired card). */
     get rulePack() {
-      return pack;
+      return packInForce();
     },
     async updateRulePack() {
       const { pack: published } = await platform.downloadRulePack({ data: { admdvs: ctx.area, cur_ver: pack?.version ?? 0 } });

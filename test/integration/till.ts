@@ -3,7 +3,7 @@
  * integration tests share (institution, area, operator, device), each test choosing its terminal, msgid digit,
  * timeout and signer.
  */
-import { createMsgidSource, createPlatformClient, createTerminal, type MsgidSource, type PlatformClient, type PlatformFetch, type Signer, type StockMovement, type Storage, type Terminal, type TerminalLayout } from '../../src/index.js';
+import { createMsgidSource, createPlatformClient, createTerminal, type MsgidSource, type PlatformClient, type PlatformFetch, type Signer, type StockMovement, type Storage, type Terminal, type TerminalLayout, type TerminalOptions } from '../../src/index.js';
 import { DEMO_CATALOG, DEMO_PHARMACIES, DEMO_STOCK, SIMULATOR_PLATFORM_KEY_ID, SIMULATOR_PLATFORM_PUBLIC_KEY } from '../../adapters/simulator/index.js';
 
 export const PHARMACY = DEMO_PHARMACIES.active;
@@ -77,6 +77,8 @@ export function openTestTerminal(options: {
   /** The platform client's fetch (e.g. heldEndsAtDeadline(simulator), held-fetch.ts). @default the global fetch */
   readonly fetch?: PlatformFetch;
   readonly breaker?: { readonly threshold?: number; readonly cooldownMs?: number; readonly maxCooldownMs?: number };
+  /** The terminal's rule-pack options. */
+  readonly rulePacks?: Pick<TerminalOptions, 'rulePackId' | 'rulePackExpired' | 'rulePackRetryMs'>;
 }): Promise<Terminal> {
   const { clock } = options;
   return createTerminal({
@@ -100,5 +102,6 @@ export function openTestTerminal(options: {
     deviceSecret: new Uint8Array(32).fill(7),
     clock,
     sync: { autoStart: false, backoff: { baseMs: 1, maxMs: 2 }, ...(options.breaker ? { breaker: options.breaker } : {}) },
+    ...options.rulePacks,
   });
 }

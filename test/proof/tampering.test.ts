@@ -166,11 +166,13 @@ describe('tampering: rule packs', () => {
     expect(await version()).toBe(2);
   });
 
-  it('an older pack replayed, the same version again: RULE_PACK_STALE; expired or not yet valid: RULE_PACK_EXPIRED; v2 stays', async () => {
+  it('an older pack replayed, the same version with other content: RULE_PACK_STALE; expired or not yet valid: RULE_PACK_EXPIRED; v2 stays', async () => {
     const { storage, v2, version } = await inForce();
     const cases: [string, unknown, string][] = [
       ['v1 replayed over v2', await signRulePack(simulatorRulePack('220100', 1)), 'RULE_PACK_STALE'],
-      ['v2 replayed over itself', v2, 'RULE_PACK_STALE'],
+      // The pack in force offered again (a restart) is accepted and changes nothing.
+      ['v2 replayed over itself', v2, 'ACCEPTED'],
+      ['v2 with other content (other dates)', await signRulePack(simulatorRulePack('220100', 2, { validUntil: NOW + 86_400_000 })), 'RULE_PACK_STALE'],
       ['v3 genuinely signed but expired (validUntil before now)', await signRulePack({ ...simulatorRulePack('220100', 3), validUntil: NOW - 1 }), 'RULE_PACK_EXPIRED'],
       ['v3 genuinely signed, not yet valid (validFrom after now)', await signRulePack({ ...simulatorRulePack('220100', 3), validFrom: NOW + 86_400_000 }), 'RULE_PACK_EXPIRED'],
     ];

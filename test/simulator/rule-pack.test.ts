@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { canonicalJson, ed25519KeyPairFromSeed, fromBase64Url, SignedRulePackSchema, toBase64Url, verifyEd25519 } from '../../src/index.js';
-import { SIMULATOR_PLATFORM_KEY_ID, SIMULATOR_PLATFORM_PUBLIC_KEY } from '../../adapters/simulator/index.js';
+import { DEMO_PHARMACIES, SIMULATOR_PLATFORM_KEY_ID, SIMULATOR_PLATFORM_PUBLIC_KEY } from '../../adapters/simulator/index.js';
 import { PLATFORM_KEY_SEED } from '../../adapters/simulator/keys.js';
 import { infcode, startTestSimulator, Till } from './helpers.js';
 
@@ -27,6 +27,26 @@ describe('YG03 rule-pack download', () => {
     const till = new Till(url, simulator);
     expect((await till.call('YG03', { data: { admdvs: '220100', cur_ver: 3 } })).output).toEqual({ pack: null });
     expect((await till.call('YG03', { data: { admdvs: '220100', cur_ver: 9 } })).output).toEqual({ pack: null });
+  });
+
+  it('serves what was published: a new version with its own dates, addressed to some pharmacies only; reset goes back', async () => {
+    const { simulator, url } = await startTestSimulator({ rulePackVersion: 1 });
+    const active = new Till(url, simulator);
+    const suspended = new Till(url, simulator, { pharmacy: DEMO_PHARMACIES.suspended });
+    const validFrom = Date.UTC(2028, 0, 1) - 8 * 3600_000;
+    const validUntil = Date.UTC(2029, 0, 1) - 8 * 3600_000;
+    simulator.publishRulePack({ version: 2, validFrom, validUntil, pharmacies: [DEMO_PHARMACIES.active.code] });
+    const res = await active.call('YG03', { data: { admdvs: '220100', cur_ver: 1 } });
+    const signed = z.parse(SignedRulePackSchema, res.output.pack);
+    expect(signed.pack).toMatchObject({ version: 2, area: '220100', validFrom, validUntil, pharmacies: [DEMO_PHARMACIES.active.code] });
+    // Signed over the fields as served, the scope among them.
+    expect(await verifyEd25519(new TextEncoder().encode(canonicalJson(res.output.pack.pack)), fromBase64Url(signed.sig), fromBase64Url(SIMULATOR_PLATFORM_PUBLIC_KEY))).toBe(true);
+    // A pharmacy the pack is not addressed to is not served it.
+    expect((await suspended.call('YG03', { data: { admdvs: '220100', cur_ver: 1 } })).output).toEqual({ pack: null });
+    expect(() => simulator.publishRulePack({ version: 0 })).toThrow(RangeError);
+    simulator.reset();
+    expect(z.parse(SignedRulePackSchema, (await active.call('YG03', { data: { admdvs: '220100', cur_ver: 0 } })).output.pack).pack).not.toHaveProperty('pharmacies');
+    expect((await active.call('YG03', { data: { admdvs: '220100', cur_ver: 1 } })).output).toEqual({ pack: null });
   });
 
   it('exports the public key of its fixed seed', async () => {

@@ -3,7 +3,7 @@
  * genuine, newer, current one; on any refusal the pack in force stays in force.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMemoryStorage, installRulePack, loadRulePack, TERMINAL_NAMES, verifyRulePack, type RulePack, type SignedRulePack, type Storage, type TerminalLayout, type TrustedKey } from '../../../src/engine.js';
+import { createMemoryStorage, installRulePack, loadRulePack, storedRulePack, TERMINAL_NAMES, verifyRulePack, type RulePack, type SignedRulePack, type Storage, type TerminalLayout, type TrustedKey } from '../../../src/engine.js';
 import { barePack, cst, expectCode, NOW, signPack, testTrusted } from './helpers.js';
 
 const pack = (version: number, extra: Partial<RulePack> = {}): RulePack => barePack({ 'days-supply': { enabled: true, params: { ordinaryDays: 7 } } }, { packId: 'TEST-220100', version, ...extra });
@@ -69,10 +69,10 @@ describe('verifyRulePack / installRulePack / loadRulePack', () => {
     await expectV1InForce();
   });
 
-  it('an older or equal version → RULE_PACK_STALE; the previous pack stays in force', async () => {
+  it('an older version, or an equal one with other content → RULE_PACK_STALE; the previous pack stays in force', async () => {
     await withV1();
     await install(await signPack(pack(3)));
-    await expectCode(install(await signPack(pack(3))), 'RULE_PACK_STALE');
+    await expectCode(install(await signPack(pack(3, { issuedAt: cst(2026, 2, 1) }))), 'RULE_PACK_STALE');
     await expectCode(install(await signPack(pack(2))), 'RULE_PACK_STALE');
     expect((await load())?.version).toBe(3);
   });
@@ -119,5 +119,98 @@ describe('verifyRulePack / installRulePack / loadRulePack', () => {
     expect(await load()).toBeUndefined();
     await withV1();
     expect(await load(cst(2028, 1, 1))).toBeUndefined();
+  });
+});
+
+/*
+ * Issue 15 item 2: a pack applies only where it was issued (area, pharmacy, pack series), a refused pack never moves
+ * the version floor, a pack leaves force at its `validUntil` to the millisecond, and the pack a till already has can
+ * be installed again (a restart over the same storage).
+ */
+describe('scope, the version floor and re-installation', () => {
+  const HERE = { area: '220100', pharmacy: 'P22010100001' } as const;
+  const scoped = (signed: unknown, now = NOW, scope: { area: string; pharmacy: string; packId?: string } = HERE) => installRulePack(storage, signed, { trusted, now, scope });
+  const loadHere = (now = NOW) => loadRulePack(storage, { trusted, now, scope: HERE });
+
+  async function v1Here(): Promise<SignedRulePack> {
+    const v1 = await signPack(pack(1));
+    await scoped(v1);
+    return v1;
+  }
+
+  it('a genuine pack for another area → RULE_PACK_WRONG_SCOPE naming both areas; nothing stored, and the real v2 still installs', async () => {
+    await v1Here();
+    const foreign = await signPack(pack(99, { packId: 'TEST-310100', area: '310100' }));
+    // Genuine: it verifies on its own.
+    expect((await verifyRulePack(foreign, trusted, NOW)).pack.area).toBe('310100');
+    const error = await expectCode(scoped(foreign), 'RULE_PACK_WRONG_SCOPE');
+    expect(error.message).toContain('310100');
+    expect(error.message).toContain('220100');
+    expect(error.messageZh).toContain('310100');
+    expect(error.messageZh).toContain('继续使用原规则包');
+    await expectV1InForce();
+    // The floor did not move: the real next version is accepted.
+    expect((await scoped(await signPack(pack(2)))).version).toBe(2);
+    expect((await loadHere())?.version).toBe(2);
+  });
+
+  it('the same area but another pack series → RULE_PACK_WRONG_SCOPE naming the pack ids; the floor stays', async () => {
+    await v1Here();
+    const otherSeries = await signPack(pack(50, { packId: 'TEST-220100-PILOT' }));
+    const error = await expectCode(scoped(otherSeries), 'RULE_PACK_WRONG_SCOPE');
+    expect(error.message).toContain('TEST-220100-PILOT');
+    expect(error.message).toContain('TEST-220100');
+    await expectV1InForce();
+    // A till configured for a series refuses another one even with nothing installed.
+    await storage.close();
+    storage = createMemoryStorage({ names: TERMINAL_NAMES });
+    await expectCode(scoped(otherSeries, NOW, { ...HERE, packId: 'TEST-220100' }), 'RULE_PACK_WRONG_SCOPE');
+    expect(await storage.list('rulePacks')).toEqual([]);
+  });
+
+  it('a pack addressed to other pharmacies → RULE_PACK_WRONG_SCOPE naming the pharmacy; one that names this pharmacy installs', async () => {
+    await v1Here();
+    const elsewhere = await signPack(pack(7, { pharmacies: ['P22010100009', 'P22010100010'] }));
+    const error = await expectCode(scoped(elsewhere), 'RULE_PACK_WRONG_SCOPE');
+    expect(error.message).toContain('P22010100001');
+    expect(error.messageZh).toContain('P22010100001');
+    await expectV1InForce();
+    const addressed = await signPack(pack(2, { pharmacies: ['P22010100009', 'P22010100001'] }));
+    expect((await scoped(addressed)).pharmacies).toEqual(['P22010100009', 'P22010100001']);
+  });
+
+  it('a foreign pack stored before scopes were checked neither loads nor holds the floor', async () => {
+    const foreign = await signPack(pack(99, { packId: 'TEST-310100', area: '310100' }));
+    // What an earlier version of the till left: the foreign pack stored as current.
+    await storage.write([
+      { op: 'put', store: 'rulePacks', key: 'v00000099', value: foreign },
+      { op: 'put', store: 'rulePacks', key: 'current', value: foreign, expect: null },
+    ]);
+    expect(await loadHere()).toBeUndefined();
+    expect((await scoped(await signPack(pack(1)))).version).toBe(1);
+    expect((await loadHere())?.version).toBe(1);
+  });
+
+  it('the pack in force installed again (a restart over the same storage) is accepted and changes nothing; an equal version with other content is RULE_PACK_STALE', async () => {
+    const v1 = await v1Here();
+    const before = await storage.list('rulePacks');
+    // The same signed pack, as a fresh till over this storage would install it again.
+    const again = await scoped(structuredClone(v1), NOW + 3_600_000);
+    expect(again).toEqual(v1.pack);
+    expect(await storage.list('rulePacks')).toEqual(before);
+    const altered = await signPack(pack(1, { rules: { 'days-supply': { enabled: true, params: { ordinaryDays: 9 } } } }));
+    const error = await expectCode(scoped(altered), 'RULE_PACK_STALE');
+    expect(error.message).toContain('v1');
+    await expectV1InForce();
+  });
+
+  it('a pack is in force up to the millisecond before validUntil and not at validUntil', async () => {
+    const until = cst(2026, 12, 1);
+    await scoped(await signPack(pack(1, { validUntil: until })));
+    expect((await loadHere(until - 1))?.version).toBe(1);
+    expect(await loadHere(until)).toBeUndefined();
+    // Still the genuine pack of this till: it is kept (the floor and the record of what was in force), not in force.
+    expect((await storedRulePack(storage, { trusted, scope: HERE }))?.version).toBe(1);
+    await expectCode(scoped(await signPack(pack(1, { validUntil: until })), until), 'RULE_PACK_EXPIRED');
   });
 });

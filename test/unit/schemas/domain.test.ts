@@ -189,8 +189,9 @@ describe('rule pack, finding, override', () => {
   });
 
   it('knows exactly the rule ids the till reports', () => {
-    expect(RULE_IDS).toHaveLength(15);
+    expect(RULE_IDS).toHaveLength(16);
     expect(RULE_IDS).toContain('platform-analysis');
+    expect(RULE_IDS).toContain('rule-pack-expired');
     const pack = fx.rulePack();
     expect(issuePaths(RulePackSchema, { ...pack, rules: { 'no-such-rule': { enabled: true, params: {} } } })).not.toEqual([]);
   });
