@@ -11,6 +11,7 @@ const HELP = `yibao-guard — 医保基金合规收银 SDK
 用法 / usage:
   yibao-guard demo [--port 8787] 演示收银终端与模拟器 / the demo terminal with the simulator on 127.0.0.1 (npm start)
   yibao-guard sim [--port 8787] 启动医保平台模拟器 / start the platform simulator on 127.0.0.1 (--port 0: any free port)
+                                [--now "yyyy-MM-dd HH:mm:ss"] 时钟停在该北京时间 / the clock stands at that CST time (POST /__sim/advance moves it)
   yibao-guard check <code>...   校验身份证、追溯码、条码、区划、医保编码 / validate IDs, trace codes, barcodes, area and item codes
   yibao-guard verify <export.jsonl | QR text> [--key PUBKEY]   核验票据链或票据二维码 / verify an invoice chain export or a receipt QR
   yibao-guard self-audit --db <till.sqlite> --from <YYYY-MM-DD> --to <YYYY-MM-DD> [--out report.html|.csv] [--catalog products.json]

@@ -1,4 +1,4 @@
-import { buildMsgid, formatCstTime, maskName } from '../../src/index.js';
+import { buildMsgid, formatCstTime, maskName, parseCstTime } from '../../src/index.js';
 import { createSimulator, DEMO_PEOPLE, DEMO_PHARMACIES, SIMULATOR_CALL_PATH, startSimulator, type DemoPersonKey, type RunningSimulator } from '../simulator/index.js';
 import type { CliIo } from './run.js';
 
@@ -19,6 +19,29 @@ export function parseServeArgs(args: readonly string[]): { port: number; quiet: 
     } else return `未知参数 / unknown option: ${arg}`;
   }
   return { port, quiet };
+}
+
+const SIM_USAGE = '用法 / usage: yibao-guard sim [--port 8787] [--quiet] [--now "yyyy-MM-dd HH:mm:ss"]';
+
+/**
+ * Takes `--now T` / `--now=T` out of `sim`'s arguments: a CST wall time (`yyyy-MM-dd HH:mm:ss`) at which the
+ * simulator's clock stands still, moved only by POST /__sim/advance, so that a session (a script, a test, a
+ * support case replayed) sees the same times on every run. The other arguments are returned for parseServeArgs.
+ */
+function takeNow(args: readonly string[]): { now?: number; rest: string[] } | string {
+  const rest: string[] = [];
+  let now: number | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg !== '--now' && !arg.startsWith('--now=')) {
+      rest.push(arg);
+      continue;
+    }
+    const value = arg === '--now' ? args[++i] : arg.slice('--now='.length);
+    now = value === undefined ? undefined : parseCstTime(value);
+    if (now === undefined) return '--now 须为北京时间 "yyyy-MM-dd HH:mm:ss" / --now takes a CST time "yyyy-MM-dd HH:mm:ss"';
+  }
+  return now === undefined ? { rest } : { now, rest };
 }
 
 /** A sign-in envelope written out by hand, as a vendor would first try the endpoint with curl. */
@@ -43,20 +66,27 @@ function curlExample(url: string, now: number): string {
 }
 
 /**
- * `yibao-guard sim [--port 8787] [--quiet]`: starts the platform simulator on 127.0.0.1 and prints how to use it (the
- * URL, demo voucher QRs with masked names, a curl sign-in). Resolves once it listens, with the running server (the
- * caller stops it on Ctrl-C), or with an exit code for a usage error.
+ * `yibao-guard sim [--port 8787] [--quiet] [--now "yyyy-MM-dd HH:mm:ss"]`: starts the platform simulator on 127.0.0.1
+ * and prints how to use it (the URL, demo voucher QRs with masked names, a curl sign-in). `--now` stands the
+ * simulator's clock still at that CST time (POST /__sim/advance moves it); without it the clock is the wall clock.
+ * Resolves once it listens, with the running server (the caller stops it on Ctrl-C), or with an exit code for a
+ * usage error.
  *
  * @example
  * const { server } = await runSim(['--port', '0'], io)
  */
 export async function runSim(args: readonly string[], io: CliIo): Promise<{ code: number; server?: RunningSimulator }> {
-  const parsed = parseServeArgs(args);
-  if (typeof parsed === 'string') {
-    io.err(`${parsed}\n用法 / usage: yibao-guard sim [--port 8787] [--quiet]`);
+  const clockArgs = takeNow(args);
+  const parsed = typeof clockArgs === 'string' ? clockArgs : parseServeArgs(clockArgs.rest);
+  if (typeof parsed === 'string' || typeof clockArgs === 'string') {
+    io.err(`${typeof parsed === 'string' ? parsed : clockArgs}\n${SIM_USAGE}`);
     return { code: 2 };
   }
-  const simulator = createSimulator(parsed.quiet ? {} : { log: (line) => io.out(line) });
+  const frozenAt = clockArgs.now;
+  const simulator = createSimulator({
+    ...(parsed.quiet ? {} : { log: (line: string) => io.out(line) }),
+    ...(frozenAt === undefined ? {} : { clock: { now: () => frozenAt } }),
+  });
   let server: RunningSimulator;
   try {
     server = await startSimulator({ port: parsed.port, simulator });
@@ -76,7 +106,7 @@ export async function runSim(args: readonly string[], io: CliIo): Promise<{ code
       .map((p) => `${p.code} ${p.name}（${p.agreement === 'active' ? '协议正常 active' : '协议暂停 suspended'}）`)
       .join('；')}`,
     '',
-    `演示医保码 / demo voucher QRs (有效至 valid until ${formatCstTime(now + 5 * 60_000).slice(11)}; 新码 / a new one: curl -s -X POST ${url}/__sim/issue-voucher -d '{"person":"active"}'):`,
+    `演示医保码 / demo voucher QRs (有效至 valid until ${formatCstTime(now + 5 * 60_000).slice(11)}; 新码 / a new one: curl -s -X POST ${url}/__sim/issue-voucher -d '{"person":"active"}' -H 'Content-Type: application/json'):`,
     ...SHOWN.map((key) => {
       const person = DEMO_PEOPLE[key];
       return `  ${key.padEnd(9)} ${maskName(person.name)}  ${person.about}\n            ${simulator.issueVoucher(key).qr}`;

@@ -9,6 +9,12 @@ import { buildPackage } from '../build-package.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const CALL_PATH = '/fsi/api/rsfComIfsService/callService';
+/**
+ * The simulator's time, China Standard Time, as a shell user writes it: `yyyy-MM-dd HH:mm:ss` and `yyyyMMddHHmmss`.
+ * `sim --now` stands its clock still there, so the answers' times are known to the second (with the wall clock, a
+ * second could tick between writing the envelope and the simulator reading it).
+ */
+const T0 = { time: '2026-11-23 10:00:00', compact: '20261123100000' };
 
 let child: ChildProcess | undefined;
 let exited: Promise<number | null> | undefined;
@@ -17,7 +23,7 @@ let url = '';
 
 beforeAll(async () => {
   await buildPackage();
-  const sim = spawn(process.execPath, ['dist/cli.js', 'sim', '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const sim = spawn(process.execPath, ['dist/cli.js', 'sim', '--port', '0', '--now', T0.time], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   child = sim;
   exited = new Promise((resolve) => sim.on('exit', (code) => resolve(code)));
   url = await new Promise<string>((resolve, reject) => {
@@ -41,12 +47,6 @@ afterAll(async () => {
   await exited;
 });
 
-/** Now in China Standard Time, as a shell user would write it: `yyyy-MM-dd HH:mm:ss` and `yyyyMMddHHmmss`. */
-function cstNow(): { time: string; compact: string } {
-  const iso = new Date(Date.now() + 8 * 3600_000).toISOString();
-  const time = `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
-  return { time, compact: time.replace(/[-: ]/g, '') };
-}
 
 /** What `curl -s -X POST $URL -H 'Content-Type: application/json;charset=utf-8' -d "$BODY"` does. */
 async function curl(path: string, body: string): Promise<{ status: number; json: any }> {
@@ -61,13 +61,20 @@ describe('npx yibao-guard sim', () => {
     expect(stdout).toContain(`POST ${url}${CALL_PATH}`);
   });
 
+  it('keeps the time --now gave it: the clock stands still until POST /__sim/advance', async () => {
+    expect(stdout).toContain('valid until 10:05:00');
+    const state = async () => ((await (await fetch(`${url}/__sim/state`)).json()) as { now: string }).now;
+    expect(await state()).toBe(T0.time);
+    expect(await state()).toBe(T0.time);
+  });
+
   it('answers a hand-written 9001 sign-in, then a 1101 person query by e-voucher token', async () => {
     const voucher = await curl('/__sim/issue-voucher', '{"person":"active"}');
     expect(voucher.status).toBe(200);
     const ecToken = voucher.json.ecToken as string;
     expect(ecToken).toMatch(/^220100[0-9A-Za-z]{32}$/);
 
-    const { time, compact } = cstNow();
+    const { time, compact } = T0;
     const signIn = await curl(
       CALL_PATH,
       `{"infno":"9001","msgid":"P22010100001${compact}0001","mdtrtarea_admvs":"220100","recer_sys_code":"YBXT","dev_no":"CURL1",` +
@@ -77,7 +84,7 @@ describe('npx yibao-guard sim', () => {
     expect(signIn.status).toBe(200);
     expect(signIn.json).toMatchObject({ infcode: 0, err_msg: null, output: { signinoutb: { sign_time: time } } });
     expect(signIn.json.inf_refmsgid).toMatch(/^220100\d{24}$/);
-    expect(signIn.json.respond_time).toMatch(/^\d{17}$/);
+    expect(signIn.json.respond_time).toMatch(/^20261123100000\d{3}$/);
     const signNo = signIn.json.output.signinoutb.sign_no as string;
     expect(signNo).toMatch(/^\d+$/);
 

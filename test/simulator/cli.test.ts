@@ -38,6 +38,26 @@ describe('yibao-guard sim', () => {
     }
   });
 
+  it('--now stands the clock still at a CST time, moved only by POST /__sim/advance; a time that does not exist is refused', async () => {
+    const out: string[] = [];
+    const { code, server } = await runSim(['--port', '0', '--now', '2026-12-31 23:59:30', '--quiet'], { out: (l) => out.push(l), err: (l) => out.push(l) });
+    try {
+      expect(code).toBe(0);
+      expect(out.join('\n')).toContain('"inf_time":"2026-12-31 23:59:30"');
+      expect(server?.simulator.now()).toBe(Date.UTC(2026, 11, 31, 15, 59, 30));
+      const advanced = await fetch(`${server?.url}/__sim/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"ms":60000}' });
+      expect(advanced.status).toBe(200);
+      expect(server?.simulator.now()).toBe(Date.UTC(2026, 11, 31, 16, 0, 30));
+    } finally {
+      await server?.close();
+    }
+    for (const bad of [['--now', '2026-02-30 10:00:00'], ['--now', '20261123100000'], ['--now']]) {
+      const err: string[] = [];
+      expect((await runSim(['--port', '0', ...bad], { out: () => {}, err: (l) => err.push(l) })).code, bad.join(' ')).toBe(2);
+      expect(err.join('\n')).toMatch(/--now/);
+    }
+  });
+
   it('refuses a bad port with exit code 2', async () => {
     const err: string[] = [];
     expect((await runSim(['--port', 'eighty'], { out: () => {}, err: (l) => err.push(l) })).code).toBe(2);
