@@ -67,16 +67,29 @@ export function createEd25519Signer(keyId: string, keys: Ed25519KeyPair): Signer
 }
 
 /**
- * Verifies an Ed25519 signature; false (never a throw) for a malformed key or signature.
+ * The group equation of Ed25519 on another backend (the invoice verifier passes WebCrypto's): true when the
+ * signature verifies. Only asked once the encodings passed RFC 8032's checks.
+ */
+export type Ed25519Equation = (message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array) => Promise<boolean>;
+
+type Strict = typeof import('./ed25519-strict.js');
+let strictPromise: Promise<Strict> | undefined;
+
+/**
+ * Verifies an Ed25519 signature as RFC 8032 §5.1.7 does: the one verify of yibao-guard (rule packs, invoices, HIS
+ * tokens, request signatures). Refuses S ≥ L, an R or a public key that does not decode, and a public key of small
+ * order, then checks the equation with tweetnacl, or with `equation` (a faster backend) when given. False, never a
+ * throw, for a malformed key or signature.
  *
  * @example
  * await verifyEd25519(message, signature, signer.publicKey) // true
  */
-export async function verifyEd25519(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): Promise<boolean> {
-  if (signature.length !== 64 || publicKey.length !== 32) return false;
-  const { sign } = await nacl();
+export async function verifyEd25519(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array, equation?: Ed25519Equation): Promise<boolean> {
   try {
-    return sign.detached.verify(message, signature, publicKey);
+    strictPromise ??= import('./ed25519-strict.js');
+    if (!(await strictPromise).ed25519Strict(signature, publicKey)) return false;
+    if (equation) return (await equation(message, signature, publicKey)) === true;
+    return (await nacl()).sign.detached.verify(message, signature, publicKey);
   } catch {
     return false;
   }
