@@ -56,6 +56,10 @@ import {
   type Simulator,
   type SimulatorOptions,
 } from '../../adapters/simulator/index.js';
+import { heldEndsAtDeadline } from '../integration/held-fetch.js';
+
+/** The clients' deadline for a call (ms). */
+const CALL_TIMEOUT_MS = 10_000;
 
 /** 2026-11-23 10:00:00 CST: the shared clock starts here. */
 export const CONTRACT_T0 = Date.UTC(2026, 10, 23, 2, 0);
@@ -132,7 +136,10 @@ export function platformHarness(serve: ServeSimulator): HarnessFactory {
           gateway: { scheme: 'tif', paasid: GATEWAY.paasid, secret: GATEWAY.secret },
           signer: terminalKey,
           clock,
-          timeoutMs: 2_000,
+          // A deadline no loopback answer comes near on a loaded machine; a `timeout` fault does not wait for it: the
+          // request the simulator holds ends as at the deadline as soon as it is held (held-fetch.ts).
+          timeoutMs: CALL_TIMEOUT_MS,
+          fetch: heldEndsAtDeadline(simulator),
           retry: { limit: 2, backoffLimitMs: 20 },
           // Each client its own terminal digit: the clock stands still, so two clients would otherwise repeat msgids.
           msgids: createMsgidSource({ institutionCode: PHARMACY.code, terminalDigit: clients++ % 10 }),
@@ -821,14 +828,14 @@ export function platformContract(name: string, harness: HarnessFactory): void {
 
       it('timeout on a query: PLATFORM_UNAVAILABLE after the retries, nothing done; the next call gets through', async () => {
         const { h, simulator } = await ready();
-        const platform = h.client({ timeoutMs: 150 });
+        const platform = h.client();
         const from = simulator.received().length;
         await platform.signIn();
         simulator.faults.add({ infno: 'YG05', kind: 'timeout', times: 3 });
         const error = await rejection(platform.traceStatus({ data: { drug_trac_codg: [FRESH_A] } }));
         expect(error).toBeInstanceOf(PlatformUnavailableError);
         expect(error).toMatchObject({ code: 'PLATFORM_UNAVAILABLE', infno: 'YG05' });
-        expect(error.message).toMatch(/after 3 attempt\(s\): no answer within 150 ms/);
+        expect(error.message).toMatch(new RegExp(`after 3 attempt\\(s\\): no answer within ${CALL_TIMEOUT_MS} ms`));
         const msgid = msgidOf(simulator, 'YG05', from);
         expect(entriesOf(simulator, msgid).map((r) => [r.status, r.fault])).toEqual([
           [0, 'timeout'],
@@ -854,7 +861,7 @@ export function platformContract(name: string, harness: HarnessFactory): void {
 
       it('timeout after commit on 2102 (idempotent msgid): the retry gets the first answer; paid once', async () => {
         const { h, simulator, clock } = await ready();
-        const platform = h.client({ timeoutMs: 300 });
+        const platform = h.client();
         const { prepared } = await sell(platform, simulator, clock);
         simulator.faults.add({ infno: '2102', kind: 'timeout', commit: true });
         const settled = await platform.send(prepared);
@@ -911,7 +918,7 @@ export function platformContract(name: string, harness: HarnessFactory): void {
 
       it('2102 timed out before the platform ran it, without idempotent msgids: OUTCOME_UNKNOWN, and 2601 finds nothing to reverse', async () => {
         const { h, simulator, clock } = await ready();
-        const platform = h.client({ idempotentMsgid: false, timeoutMs: 150 });
+        const platform = h.client({ idempotentMsgid: false });
         const { prepared, insuplcAdmdvs, person } = await sell(platform, simulator, clock);
         simulator.faults.add({ infno: '2102', kind: 'timeout' });
         expect(await rejection(platform.send(prepared))).toMatchObject({ code: 'PLATFORM_OUTCOME_UNKNOWN' });

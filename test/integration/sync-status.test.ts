@@ -30,9 +30,10 @@ it('reports pending, oldest pending, last success and dead letters, and says off
   }
   const events: SyncEvent[] = [];
   // Real (short) waits: the background loop backs off between attempts and opens its circuit after 2 failures.
+  // The test waits for that to happen (not a fixed 300 ms, which a loaded machine can spend before the second try).
   const offline = createSyncWorker({ storage, platform: down, clock, owner: 'tab', backoff: { baseMs: 5, maxMs: 10 }, breaker: { threshold: 2, cooldownMs: 50 }, onEvent: (e) => events.push(e) });
   offline.start();
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await expect.poll(() => events.some((e) => e.type === 'offline'), { interval: 5, timeout: 30_000 }).toBe(true);
   await offline.stop();
   expect(events.some((e) => e.type === 'offline')).toBe(true);
   const badge = await offline.status();

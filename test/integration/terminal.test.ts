@@ -50,7 +50,8 @@ async function stock(t: Terminal, items: Record<string, number>) {
   }
 }
 
-async function until(condition: () => boolean | Promise<boolean>, ms = 5000) {
+/** Waits for `condition`; `ms` only bounds a wait for something that will not happen (generous: the machine may be loaded). */
+async function until(condition: () => boolean | Promise<boolean>, ms = 30_000) {
   for (const start = Date.now(); !(await condition()); ) {
     if (Date.now() - start > ms) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 5));

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { TraceStatusOutputSchema } from '../../src/index.js';
 import { DEMO_TRACE_CODES, SIGN_IN_EXPIRED_MESSAGE } from '../../adapters/simulator/index.js';
+import { heldEndsAtDeadline } from '../integration/held-fetch.js';
 import { infcode, saleRecord, signedInTill } from './helpers.js';
 
 const [A, B] = DEMO_TRACE_CODES.fresh as [string, string];
@@ -32,12 +33,14 @@ describe('fault injection', () => {
     const { till, simulator, url } = await signedInTill();
     simulator.faults.add({ infno: '3505', kind: 'timeout' });
     const env = await till.sign(till.envelope('3505', saleRecord('阿托伐他汀钙片', [A])));
+    // The client gives up once the simulator holds the request (not after a wall-clock wait a loaded machine can
+    // outlast before the request even arrives): heldEndsAtDeadline rejects as a deadline would.
     const post = (body: unknown) =>
-      fetch(`${url}/fsi/api/rsfComIfsService/callService`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(200) });
-    await expect(post(env)).rejects.toThrow(/timeout|aborted/i);
+      heldEndsAtDeadline(simulator)(`${url}/fsi/api/rsfComIfsService/callService`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    await expect(post(env)).rejects.toThrow(/timed out/i);
     expect(simulator.committed('3505')).toHaveLength(0);
     simulator.faults.add({ infno: '3505', kind: 'timeout', commit: true });
-    await expect(post(env)).rejects.toThrow(/timeout|aborted/i);
+    await expect(post(env)).rejects.toThrow(/timed out/i);
     expect(simulator.committed('3505')).toHaveLength(1);
     expect(simulator.received().filter((r) => r.fault === 'timeout')).toHaveLength(2);
   });
