@@ -39,23 +39,70 @@ interface EntryRow {
   readonly v: string;
 }
 
+/**
+ * A record of a store marked personal, as IndexedDB holds it: the value's JSON text encrypted (AES-256-GCM, 12-byte
+ * IV, the store and key as additional data) under a key of its own, kept in the store's `k:` object store under
+ * the same key and deleted with the record. A record written before the store was marked personal still has `v`.
+ */
+interface SealedRow {
+  readonly c: Uint8Array;
+  readonly i: Uint8Array;
+  readonly r: number;
+}
+
 type RecordStore = `s:${string}`;
 type JournalStore = `j:${string}`;
+/** The per-record keys of a personal store. */
+type KeyStore = `k:${string}`;
 
 /**
  * The database's typed schema. Store names are only known at open, so they are typed by pattern: a prefix
  * keeps a store and a journal of the same name apart and leaves room for stores of our own later.
  */
 interface GuardSchema extends DBSchema {
-  [store: RecordStore]: { key: string; value: RecordRow };
+  [store: RecordStore]: { key: string; value: RecordRow | SealedRow };
   [journal: JournalStore]: { key: number; value: EntryRow };
+  [keys: KeyStore]: { key: string; value: Uint8Array };
 }
 
 type Database = IDBPDatabase<GuardSchema>;
-type Transaction<Mode extends IDBTransactionMode = 'readonly'> = IDBPTransaction<GuardSchema, (RecordStore | JournalStore)[], Mode>;
+type Transaction<Mode extends IDBTransactionMode = 'readonly'> = IDBPTransaction<GuardSchema, (RecordStore | JournalStore | KeyStore)[], Mode>;
 
 const recordStore = (store: string): RecordStore => `s:${store}`;
 const journalStore = (journal: string): JournalStore => `j:${journal}`;
+const keyStore = (store: string): KeyStore => `k:${store}`;
+
+/** A value sealed for one record: the row to store and its key. */
+interface Sealed {
+  readonly json: string;
+  readonly c: Uint8Array;
+  readonly i: Uint8Array;
+  readonly key: Uint8Array;
+}
+
+/** What a sealed record's ciphertext is bound to: its store and key, so a row moved elsewhere does not open. */
+const boundTo = (store: string, key: string): Uint8Array<ArrayBuffer> => new TextEncoder().encode(`yibao-guard/idb\u0000${store}\u0000${key}`);
+
+/** Encrypts `json` for (store, key) under a fresh random key. */
+async function seal(subtle: SubtleCrypto, store: string, key: string, json: string): Promise<Sealed> {
+  const raw = crypto.getRandomValues(new Uint8Array(32));
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const cryptoKey = await subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt']);
+  const c = new Uint8Array(await subtle.encrypt({ name: 'AES-GCM', iv, additionalData: boundTo(store, key) }, cryptoKey, new TextEncoder().encode(json)));
+  return { json, c, i: iv, key: raw };
+}
+
+/** The JSON text of a sealed row, or undefined when it does not open (no key, a wrong key, changed bytes). */
+async function unseal(subtle: SubtleCrypto, store: string, key: string, row: Partial<SealedRow>, raw: unknown): Promise<string | undefined> {
+  if (!(raw instanceof Uint8Array) || !(row.c instanceof Uint8Array) || !(row.i instanceof Uint8Array)) return undefined;
+  try {
+    const cryptoKey = await subtle.importKey('raw', new Uint8Array(raw), 'AES-GCM', false, ['decrypt']);
+    const plain = await subtle.decrypt({ name: 'AES-GCM', iv: new Uint8Array(row.i), additionalData: boundTo(store, key) }, cryptoKey, new Uint8Array(row.c));
+    return new TextDecoder('utf-8', { fatal: true }).decode(plain);
+  } catch {
+    return undefined;
+  }
+}
 
 /** How long an upgrade waits for another tab to let go of an older version before giving up. */
 const DEFAULT_BLOCKED_TIMEOUT_MS = 10_000;
@@ -82,7 +129,8 @@ export async function openIdbStorage<L extends StorageLayout>(options: IdbStorag
     });
   }
   const names = new DeclaredNames(options.names, LABEL);
-  const required = [...[...names.stores].map(recordStore), ...[...names.journals].map(journalStore)];
+  const personal = names.personal;
+  const required = [...[...names.stores].map(recordStore), ...[...names.journals].map(journalStore), ...[...personal].map(keyStore)];
   const blockedTimeoutMs = options.blockedTimeoutMs ?? DEFAULT_BLOCKED_TIMEOUT_MS;
   const scope = globalThis as { indexedDB?: IDBFactory; IDBKeyRange?: typeof IDBKeyRange; IDBRequest?: unknown };
   const given = options.indexedDB ?? scope.indexedDB;
@@ -96,6 +144,14 @@ export async function openIdbStorage<L extends StorageLayout>(options: IdbStorag
   }
   const factory: IDBFactory = given;
   const KeyRange = scope.IDBKeyRange;
+  // Personal stores are encrypted: WebCrypto is there in every browser, but only in a secure context (https, localhost).
+  const subtle = (globalThis as { crypto?: { subtle?: SubtleCrypto } }).crypto?.subtle;
+  if (personal.size > 0 && subtle === undefined) {
+    throw new YibaoGuardError('ENVIRONMENT_UNSUPPORTED', {
+      message: `${LABEL.en}: the layout has stores of personal data, kept encrypted, and this page has no WebCrypto (crypto.subtle): serve the till over https or from localhost`,
+      messageZh: `${LABEL.zh}：该布局含有需加密保存的个人信息数据表，而当前页面没有 WebCrypto（crypto.subtle）：请通过 https 或 localhost 提供收银页面`,
+    });
+  }
   if (options.persist !== false) requestPersistence();
 
   /** The open connection; undefined when closed for another tab's upgrade (the next call reopens). */
@@ -223,17 +279,29 @@ export async function openIdbStorage<L extends StorageLayout>(options: IdbStorag
   }
 
   /** A read-only transaction whose own failure, if any, surfaces through its requests. */
-  function reading(database: Database, stores: RecordStore | JournalStore): Transaction {
-    const tx = database.transaction([stores], 'readonly');
+  function reading(database: Database, ...stores: (RecordStore | JournalStore | KeyStore)[]): Transaction {
+    const tx = database.transaction(stores, 'readonly');
     tx.done.catch(noop);
     return tx;
   }
 
-  function toRecord(store: string, key: unknown, row: unknown): StoredRecord<never> {
+  /** A store's object stores for a read: its records, and its keys when it is personal. */
+  const readStores = (store: string): (RecordStore | KeyStore)[] => (personal.has(store) ? [recordStore(store), keyStore(store)] : [recordStore(store)]);
+
+  /**
+   * A stored row as a record. A row of a personal store is opened with its key (`sealedKey`, from the `k:` store);
+   * one that has no key or does not open is reported as corrupt, never handed on.
+   */
+  async function toRecord(store: string, key: unknown, row: unknown, sealedKey?: unknown): Promise<StoredRecord<never>> {
     const where = `store "${store}", key "${String(key)}"`;
     if (typeof key !== 'string' || row === null || typeof row !== 'object') throw corrupt(where, LABEL, 'it is not a record', '不是记录');
     const { v, r } = row as Partial<RecordRow>;
-    return { key, value: parseStored(v, where, LABEL) as never, rev: checkStoredRev(r, where, LABEL) };
+    let json: unknown = v;
+    if (v === undefined && personal.has(store)) {
+      json = await unseal(subtle!, store, key, row as Partial<SealedRow>, sealedKey);
+      if (json === undefined) throw corrupt(where, LABEL, 'its encrypted value does not open with its key', '其加密内容无法用其密钥解开');
+    }
+    return { key, value: parseStored(json, where, LABEL) as never, rev: checkStoredRev(r, where, LABEL) };
   }
 
   function toEntry(journal: string, seq: unknown, row: unknown): JournalEntry<never> {
@@ -261,8 +329,9 @@ export async function openIdbStorage<L extends StorageLayout>(options: IdbStorag
       return enqueue(`get from store "${String(storeName)}"`, async (database) => {
         const store = names.store(storeName, 'store');
         checkKey(key, 'key', `store "${store}"`, LABEL);
-        const row = await reading(database, recordStore(store)).objectStore(recordStore(store)).get(key);
-        return row === undefined ? undefined : toRecord(store, key, row);
+        const tx = reading(database, ...readStores(store));
+        const [row, sealedKey] = await Promise.all([tx.objectStore(recordStore(store)).get(key), personal.has(store) ? tx.objectStore(keyStore(store)).get(key) : undefined]);
+        return row === undefined ? undefined : toRecord(store, key, row, sealedKey);
       });
     },
 
@@ -273,9 +342,13 @@ export async function openIdbStorage<L extends StorageLayout>(options: IdbStorag
         const range = listRange(prefix, after);
         // IndexedDB reads a count of 0 as "no limit".
         if (range === null || limit === 0) return [];
-        const objectStore = reading(database, recordStore(store)).objectStore(recordStore(store));
+        const tx = reading(database, ...readStores(store));
+        const objectStore = tx.objectStore(recordStore(store));
         const [keys, rows] = await Promise.all([objectStore.getAllKeys(range, limit), objectStore.getAll(range, limit)]);
-        return keys.map((key, index) => toRecord(store, key, rows[index]));
+        if (!personal.has(store)) return Promise.all(keys.map((key, index) => toRecord(store, key, rows[index])));
+        // The keys of exactly these records, in the same transaction (a store's keys are only ever written with it).
+        const sealedKeys = await Promise.all(keys.map((key) => tx.objectStore(keyStore(store)).get(key as string)));
+        return Promise.all(keys.map((key, index) => toRecord(store, key, rows[index], sealedKeys[index])));
       });
     },
 
@@ -311,7 +384,13 @@ export async function openIdbStorage<L extends StorageLayout>(options: IdbStorag
         const checked = checkBatch(ops, names, LABEL);
         if (checked.length === 0) return [];
         const { records, journals } = touched(checked);
-        const stores = [...[...records.keys()].map(recordStore), ...[...journals].map(journalStore)];
+        // Values of personal stores are encrypted before the transaction starts: awaiting WebCrypto inside it
+        // would let it commit half-way. By store and key, the last put wins, as in the plan.
+        const sealed = new Map<string, Sealed>();
+        for (const op of checked) {
+          if (op.op === 'put' && personal.has(op.store)) sealed.set(`${op.store}\u0000${op.key}`, await seal(subtle!, op.store, op.key, op.json));
+        }
+        const stores = [...[...records.keys()].flatMap((store) => (personal.has(store) ? [recordStore(store), keyStore(store)] : [recordStore(store)])), ...[...journals].map(journalStore)];
         // 'strict': the browser flushes to disk before reporting success, so an acknowledged sale survives a
         // power cut (Chromium's default is 'relaxed').
         const tx: Transaction<'readwrite'> = database.transaction(stores, 'readwrite', { durability: 'strict' });
@@ -360,7 +439,23 @@ export async function openIdbStorage<L extends StorageLayout>(options: IdbStorag
           const writes: Promise<unknown>[] = [];
           for (const [store, changes] of plan.records) {
             const objectStore = tx.objectStore(recordStore(store));
-            for (const [key, record] of changes) track(writes, record === null ? objectStore.delete(key) : objectStore.put({ v: record.json, r: record.rev }, key));
+            if (!personal.has(store)) {
+              for (const [key, record] of changes) track(writes, record === null ? objectStore.delete(key) : objectStore.put({ v: record.json, r: record.rev }, key));
+              continue;
+            }
+            // Personal: the ciphertext and its key go in and out together; deleting the key shreds the value.
+            const keys = tx.objectStore(keyStore(store));
+            for (const [key, record] of changes) {
+              if (record === null) {
+                track(writes, objectStore.delete(key));
+                track(writes, keys.delete(key));
+                continue;
+              }
+              const box = sealed.get(`${store}\u0000${key}`);
+              if (box?.json !== record.json) throw new Error('internal: a personal record was planned without its sealed value');
+              track(writes, objectStore.put({ c: box.c, i: box.i, r: record.rev }, key));
+              track(writes, keys.put(box.key, key));
+            }
           }
           for (const [journal, entries] of plan.appends) {
             const objectStore = tx.objectStore(journalStore(journal));

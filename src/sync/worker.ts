@@ -1,5 +1,5 @@
 import { maskPersonalData } from '../codes/index.js';
-import { isYibaoGuardError, PlatformRejectedError, type YibaoGuardError } from '../errors/index.js';
+import { isYibaoGuardError, PlatformRejectedError, YibaoGuardError } from '../errors/index.js';
 import type { TerminalLayout } from '../layout.js';
 import type { PlatformClient, PreparedCall } from '../platform/client.js';
 import type { Storage, WriteOp } from '../storage.js';
@@ -9,6 +9,8 @@ import type { DeadLetter, OutboxRecord, SyncEvent, SyncStatus } from './types.js
 
 const CURSOR = 'outbox.cursor';
 const LEASE = 'outbox.lease';
+/** Meta keys `pii.purge/{due, 15 digits}/{msgid}`: personal fields kept past the answer, in the order they fall due. */
+const PURGE = 'pii.purge/';
 
 /** How delivery behaves under failure. Every option has a default that suits a pharmacy's link. */
 export interface SyncWorkerOptions {
@@ -32,6 +34,14 @@ export interface SyncWorkerOptions {
    */
   readonly batch?: number;
   readonly sleep?: Sleep;
+  /**
+   * How long (ms) the personal fields of a record (3505/3506 `certno`, `psn_name`, kept apart in `outboxPii`) stay
+   * after the platform's final answer (accepted, or refused into the dead letters), e.g. for a dispute over the
+   * sale; then the next drain deletes them. 0 deletes them in the same batch that records the answer. See
+   * docs/PRIVACY.md.
+   * @default 0
+   */
+  readonly personalRetentionMs?: number;
   /** Randomness for jitter, in [0, 1). @default Math.random */
   readonly random?: () => number;
   readonly onEvent?: (event: SyncEvent) => void;
@@ -91,6 +101,14 @@ export function createSyncWorker(options: SyncWorkerOptions): SyncWorker {
   const sleep = options.sleep ?? realSleep;
   const random = options.random ?? Math.random;
   const emit = (event: SyncEvent) => options.onEvent?.(event);
+  const retentionMs = options.personalRetentionMs ?? 0;
+  if (typeof retentionMs !== 'number' || !Number.isFinite(retentionMs) || retentionMs < 0) {
+    throw new YibaoGuardError('INVALID_INPUT', {
+      message: 'sync.personalRetentionMs must be a number of milliseconds from 0',
+      messageZh: 'sync.personalRetentionMs 必须是不小于 0 的毫秒数',
+      field: 'personalRetentionMs',
+    });
+  }
 
   let state: SyncStatus['state'] = 'idle';
   let failures = 0;
@@ -131,6 +149,19 @@ export function createSyncWorker(options: SyncWorkerOptions): SyncWorker {
     if (!pii) return record.prepared;
     const input = record.prepared.input as Record<string, Record<string, unknown>>;
     return { ...record.prepared, input: { ...input, [record.pii.node]: { ...input[record.pii.node], ...pii.value } } } as PreparedCall;
+  }
+
+  /** Deletes the personal fields whose retention has run out (with their `pii.purge/` marks), oldest first. */
+  async function purgeDue(): Promise<void> {
+    const due = String(clock.now()).padStart(15, '0');
+    for (;;) {
+      const marks = (await storage.list('meta', { prefix: PURGE, limit: 200 })).filter((r) => r.key.slice(PURGE.length, PURGE.length + 15) <= due);
+      if (marks.length === 0) return;
+      await storage.write(marks.flatMap((r) => [
+        { op: 'delete' as const, store: 'meta' as const, key: r.key },
+        { op: 'delete' as const, store: 'outboxPii' as const, key: r.key.slice(PURGE.length + 16) },
+      ]));
+    }
   }
 
   async function pendingCount(): Promise<{ pending: number; oldest?: number; dead: number }> {
@@ -174,6 +205,7 @@ export function createSyncWorker(options: SyncWorkerOptions): SyncWorker {
       if (stoppedBy === 'transient-failure') lastError = isYibaoGuardError(error) ? error.code : 'UNEXPECTED';
       return { delivered, deadLettered, stoppedBy, ...(isYibaoGuardError(error) ? { error } : {}) };
     };
+    if (retentionMs > 0) await purgeDue();
     for (;;) {
       if (stopping) return stop('stopped');
       if (!(await holdLease())) {
@@ -224,7 +256,9 @@ export function createSyncWorker(options: SyncWorkerOptions): SyncWorker {
           const ops: WriteOp<TerminalLayout>[] = [{ op: 'put', store: 'meta', key: CURSOR, value: { seq: group[done - 1]!.seq }, expect: rev }];
           const letters: DeadLetter[] = [];
           for (const [k, entry] of group.slice(0, done).entries()) {
-            if (entry.value.pii) ops.push({ op: 'delete', store: 'outboxPii', key: entry.value.prepared.msgid });
+            // Answered for good: the personal fields go now, or are marked to go when their retention runs out.
+            const msgid = entry.value.prepared.msgid;
+            if (entry.value.pii) ops.push(retentionMs > 0 ? { op: 'put', store: 'meta', key: `${PURGE}${String(now + retentionMs).padStart(15, '0')}/${msgid}`, value: {} } : { op: 'delete', store: 'outboxPii', key: msgid });
             const error = ends[k] as (YibaoGuardError & { infcode?: number }) | undefined;
             if (error === undefined) continue;
             const reason = { code: error.code, ...(typeof error.infcode === 'number' ? { infcode: error.infcode } : {}), message: error.message, messageZh: error.messageZh };

@@ -63,6 +63,106 @@ async function rawPut(factory: IDBFactory, store: string, value: unknown, key: I
   db.close();
 }
 
+/** Every value of a raw object store, by key. */
+async function rawAll(factory: IDBFactory, store: string): Promise<Map<IDBValidKey, unknown>> {
+  const db = await rawOpen(factory);
+  const out = new Map<IDBValidKey, unknown>();
+  await new Promise<void>((resolve, reject) => {
+    const tx = db.transaction([store], 'readonly');
+    const request = tx.objectStore(store).openCursor();
+    request.onsuccess = () => {
+      const cursor = request.result;
+      if (cursor === null) return resolve();
+      out.set(cursor.key, cursor.value);
+      cursor.continue();
+    };
+    tx.onerror = () => reject(tx.error);
+  });
+  db.close();
+  return out;
+}
+
+describe('IndexedDB adapter: stores marked personal (crypto-shredding)', () => {
+  const buyer = { certno: '220102197804121539', psn_name: '李明华' };
+
+  it('keeps the value encrypted under a key of its own, reads it back in clear, and deletes the key with the record', async () => {
+    const factory = new IDBFactory();
+    const storage = await open(factory);
+    await storage.write([{ op: 'put', store: 'sales', key: 'M-1', value: buyer }, { op: 'put', store: 'meta', key: 'plain', value: buyer }]);
+    expect(await storage.get('sales', 'M-1')).toEqual({ key: 'M-1', value: buyer, rev: 1 });
+    expect(await storage.list('sales')).toEqual([{ key: 'M-1', value: buyer, rev: 1 }]);
+
+    const row = (await rawAll(factory, 's:sales')).get('M-1') as Record<string, unknown>;
+    expect(Object.keys(row).sort()).toEqual(['c', 'i', 'r']);
+    const bytes = Buffer.from(row['c'] as Uint8Array);
+    for (const text of [buyer.certno, buyer.psn_name]) {
+      for (const encoding of ['utf8', 'utf16le'] as const) expect(bytes.includes(Buffer.from(text, encoding))).toBe(false);
+    }
+    const key = (await rawAll(factory, 'k:sales')).get('M-1');
+    expect(key instanceof Uint8Array && key.length).toBe(32);
+    // A store not marked personal is kept as JSON text, as before.
+    expect((await rawAll(factory, 's:meta')).get('plain')).toEqual({ v: JSON.stringify(buyer), r: 1 });
+
+    await storage.write([{ op: 'delete', store: 'sales', key: 'M-1' }]);
+    expect((await rawAll(factory, 's:sales')).size).toBe(0);
+    expect((await rawAll(factory, 'k:sales')).size).toBe(0);
+  });
+
+  it('reports a record whose key is gone or whose bytes were changed or moved as STORAGE_CORRUPT, never hands it on', async () => {
+    const factory = new IDBFactory();
+    const storage = await open(factory);
+    await storage.write([{ op: 'put', store: 'sales', key: 'M-1', value: buyer }, { op: 'put', store: 'sales', key: 'M-2', value: buyer }, { op: 'put', store: 'outbox', key: 'O-1', value: 1 }]);
+    await storage.close();
+    const rows = await rawAll(factory, 's:sales');
+    const moved = rows.get('M-1') as { c: Uint8Array; i: Uint8Array; r: number };
+    // M-2 gets M-1's ciphertext (its own key stays): bound to its store and key, it does not open there.
+    await rawPut(factory, 's:sales', moved, 'M-2');
+    // O-1 loses its key.
+    const db = await rawOpen(factory);
+    await new Promise<void>((resolve) => {
+      const tx = db.transaction(['k:outbox'], 'readwrite');
+      tx.objectStore('k:outbox').delete('O-1');
+      tx.oncomplete = () => resolve();
+    });
+    db.close();
+
+    const reopened = await open(factory);
+    expect(await reopened.get('sales', 'M-1')).toEqual({ key: 'M-1', value: buyer, rev: 1 });
+    expect((await expectCode(reopened.get('sales', 'M-2'), 'STORAGE_CORRUPT')).message).toContain('store "sales", key "M-2"');
+    await expectCode(reopened.list('sales'), 'STORAGE_CORRUPT');
+    expect((await expectCode(reopened.get('outbox', 'O-1'), 'STORAGE_CORRUPT')).message).toContain('does not open');
+  });
+
+  it('reads a record written in clear before its store was marked personal, and encrypts it when it is next written', async () => {
+    const factory = new IDBFactory();
+    const before = await open(factory, { stores: ['sales'], journals: [] });
+    await before.write([{ op: 'put', store: 'sales', key: 'M-1', value: buyer }]);
+    await before.close();
+    const storage = await open(factory);
+    expect(await storage.get('sales', 'M-1')).toEqual({ key: 'M-1', value: buyer, rev: 1 });
+    await storage.write([{ op: 'put', store: 'sales', key: 'M-1', value: { ...buyer, n: 2 }, expect: 1 }]);
+    expect(Object.keys((await rawAll(factory, 's:sales')).get('M-1') as object).sort()).toEqual(['c', 'i', 'r']);
+    expect(await storage.get('sales', 'M-1')).toEqual({ key: 'M-1', value: { ...buyer, n: 2 }, rev: 2 });
+  });
+
+  it('refuses to open a layout with personal stores where there is no WebCrypto (an insecure page), with ENVIRONMENT_UNSUPPORTED', async () => {
+    vi.stubGlobal('crypto', {});
+    try {
+      const error = await expectCode(createIdbStorage<Layout>({ name: 'till', names: CONTRACT_NAMES, indexedDB: new IDBFactory(), persist: false }), 'ENVIRONMENT_UNSUPPORTED');
+      expect(error.message).toContain('crypto.subtle');
+      // Without personal stores nothing needs it.
+      const plain = await open(new IDBFactory(), { stores: ['meta'], journals: [] });
+      expect(await plain.write([{ op: 'put', store: 'meta', key: 'k', value: 1 }])).toEqual([{ op: 'put', rev: 1 }]);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
+  it('refuses a personal mark on a name that is not a declared store, with STORAGE_FAILED', async () => {
+    await expectCode(createIdbStorage({ name: 'till', names: { stores: ['sales'], journals: ['audit'], personal: ['audit'] } as never, indexedDB: new IDBFactory(), persist: false }), 'STORAGE_FAILED');
+  });
+});
+
 describe('IndexedDB adapter: versioned upgrades', () => {
   it('opens the terminal layout', async () => {
     const storage = await createIdbStorage<TerminalLayout>({ name: 'terminal', names: TERMINAL_NAMES, indexedDB: new IDBFactory(), persist: false });
@@ -90,14 +190,15 @@ describe('IndexedDB adapter: versioned upgrades', () => {
     await full.close();
     const after = await rawOpen(factory);
     expect(after.version).toBe(2);
-    expect(Array.from(after.objectStoreNames)).toEqual(['j:audit', 'j:events', 's:meta', 's:outbox', 's:sales']);
+    // The personal stores' keys (k:) come with them.
+    expect(Array.from(after.objectStoreNames)).toEqual(['j:audit', 'j:events', 'k:outbox', 'k:sales', 's:meta', 's:outbox', 's:sales']);
     after.close();
 
     // A layout that declares fewer stores opens without an upgrade and removes nothing.
     const fewer = await open(factory, { stores: ['outbox'], journals: [] });
     await fewer.close();
     const last = await rawOpen(factory);
-    expect([last.version, last.objectStoreNames.length]).toEqual([2, 5]);
+    expect([last.version, last.objectStoreNames.length]).toEqual([2, 7]);
     last.close();
   });
 

@@ -29,10 +29,15 @@ export type ContractLayout = {
   journals: { audit: JsonValue; events: JsonValue };
 };
 
-/** The names an adapter must open for the suite. */
+/**
+ * The names an adapter must open for the suite. `sales` and `outbox` are marked personal, so every rule of the
+ * contract holds as well for stores the durable adapters keep off the disk once deleted (IndexedDB encrypts
+ * them, SQLite checkpoints after deleting from them); `meta` is not.
+ */
 export const CONTRACT_NAMES: StorageNames<ContractLayout> = {
   stores: ['sales', 'outbox', 'meta'],
   journals: ['audit', 'events'],
+  personal: ['sales', 'outbox'],
 };
 
 /**
