@@ -42,6 +42,27 @@ export function findChromium(): { path: string } | { path: undefined; problem?: 
 }
 
 /**
+ * Registers the one test a suite has when there is no Chromium: loud, and failing instead when the browser suites
+ * are required (`YG_REQUIRE_BROWSER=1`, or a `CHROME_PATH` that does not exist).
+ *
+ * @example
+ * const found = findChromium();
+ * if (found.path === undefined) noChromium(found, 'idb-privacy', it);
+ */
+export function noChromium(found: { path: undefined; problem?: string }, suite: string, it: (name: string, test: () => void) => void): void {
+  const reason = found.problem ?? NO_CHROMIUM;
+  if (found.problem !== undefined || process.env.YG_REQUIRE_BROWSER === '1') {
+    it(`runs the ${suite} suite (${reason})`, () => {
+      throw new Error(`${reason}; the browser suites are required here (YG_REQUIRE_BROWSER=1 or CHROME_PATH set)`);
+    });
+    return;
+  }
+  const banner = `\n${'!'.repeat(96)}\n!!! ${NO_CHROMIUM} (${suite})\n${'!'.repeat(96)}\n`;
+  console.warn(banner);
+  it(`${NO_CHROMIUM} (${suite})`, () => console.warn(banner));
+}
+
+/**
  * Flags for a headless Chromium on a closed machine: without the background-networking ones it keeps
  * trying to reach Google's hosts. `--no-sandbox` because CI runs as root.
  */

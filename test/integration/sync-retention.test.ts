@@ -6,6 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCatalog, createInventory, createMemoryStorage, createOutbox, createSyncWorker, isYibaoGuardError, TERMINAL_NAMES } from '../../src/engine.js';
+import type { SaleMovement } from '../../src/schemas/stock.js';
 import { boxSale, tillClient } from './till.js';
 import { createSimulator, DEMO_CATALOG, DEMO_PEOPLE, DEMO_STOCK, startSimulator, type RunningSimulator, type Simulator } from '../../adapters/simulator/index.js';
 
@@ -34,7 +35,7 @@ async function tillWithSale(personalRetentionMs?: number) {
   const inventory = await createInventory({ storage, outbox, catalog: createCatalog(DEMO_CATALOG), clock });
   const worker = createSyncWorker({ storage, platform, clock, owner: 'tab-1', sleep: async () => undefined, ...(personalRetentionMs !== undefined ? { personalRetentionMs } : {}) });
   await inventory.record(DEMO_STOCK[0]!, { operatorName: '李药师' });
-  await inventory.record({ ...boxSale(1, T0, 800_000), payMode: 'fund' }, { operatorName: '李药师', buyer: { psnNo: '22000000000000000001', residentId: buyer.residentId, name: buyer.name } });
+  await inventory.record({ ...(boxSale(1, T0, 800_000) as SaleMovement), payMode: 'fund' }, { operatorName: '李药师', buyer: { psnNo: '22000000000000000001', residentId: buyer.residentId, name: buyer.name } });
   expect(await storage.count('outboxPii')).toBe(1);
   return { storage, worker };
 }

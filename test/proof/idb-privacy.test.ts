@@ -22,7 +22,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DEMO_PEOPLE, type DemoPersonKey } from '../../adapters/simulator/index.js';
 import { residentIdCheckChar } from '../../src/index.js';
-import { findChromium, NO_CHROMIUM } from '../browser/harness.js';
+import { findChromium, noChromium } from '../browser/harness.js';
 import type { PrivacyHelpers, PrivacyRun } from './idb-privacy-page.js';
 import { needleHits, personNeedles } from './needles.js';
 
@@ -57,16 +57,7 @@ async function serve(): Promise<{ server: Server; origin: string }> {
 const found = findChromium();
 
 if (found.path === undefined) {
-  const reason = found.problem ?? NO_CHROMIUM;
-  if (found.problem !== undefined || process.env.YG_REQUIRE_BROWSER === '1') {
-    it(`runs the IndexedDB privacy proof (${reason})`, () => {
-      throw new Error(`${reason}; the browser suites are required here (YG_REQUIRE_BROWSER=1 or CHROME_PATH set)`);
-    });
-  } else {
-    const banner = `\n${'!'.repeat(96)}\n!!! ${NO_CHROMIUM} (idb-privacy)\n${'!'.repeat(96)}\n`;
-    console.warn(banner);
-    it(`${NO_CHROMIUM} (idb-privacy)`, () => console.warn(banner));
-  }
+  noChromium(found, 'idb-privacy', it);
 } else {
   const executablePath = found.path;
   let server: Server | undefined;
