@@ -145,6 +145,10 @@ function printExport(path: string, report: InvoiceExportReport, io: CliIo): void
   if (report.keysFrom === 'export') {
     io.out('  ⚠ 公钥取自导出文件本身：只能证明文件完整自洽；请用 --key 给出医保平台登记的公钥 / keys taken from the export itself: this proves the file intact and self-consistent only; pass the platform-registered key with --key');
   }
+  // Not a fault of the chain (it verifies), but worth a question to the pharmacy: the till's clock was set back.
+  for (const c of report.clockBehind ?? []) {
+    io.out(`  ⚠ 第 ${c.seq} 号开具时终端时钟比票据链慢 ${Math.round(c.behindMs / 60_000)} 分钟（时钟被调回）/ seq ${c.seq} was issued with the till's clock ${Math.round(c.behindMs / 60_000)} min behind the chain (clock set back)`);
+  }
   io.out(verdict(report.ok, report.issues.length));
   for (const issue of report.issues) io.out(issueLine(issue, true));
 }

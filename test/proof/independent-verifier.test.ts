@@ -53,7 +53,7 @@ interface Vectors {
 }
 
 const vectors = JSON.parse(
-  readFileSync(new URL('../vectors/yibao-receipt-format-v1.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../docs/yibao-receipt-format-v1.json', import.meta.url), 'utf8'),
 ) as Vectors;
 
 const headerKeys = (): KeyInfo[] => {

@@ -118,7 +118,13 @@ export async function buildReceiptFormatVectors(): Promise<ReceiptFormatVectors>
   // A restart without the device secret: the key cannot sign, the sale goes on with an unsigned receipt.
   now += 60_000;
   book = await open(false);
-  keep(await book.issue({ lines: [line('维生素C片', 1200, ['81234560000000000031'])], split: { totalFen: 1200, fundFen: 0, accountFen: 0, cashFen: 1200 } }));
+  // 拆零: one and a half boxes, sold from an opened box (one trace code).
+  keep(
+    await book.issue({
+      lines: [{ name: '维生素C片', specification: '100mg*100片', quantity: 1.5, unitPriceFen: 800, amountFen: 1200, traceCodes: ['81234560000000000031'] }],
+      split: { totalFen: 1200, fundFen: 0, accountFen: 0, cashFen: 1200 },
+    }),
+  );
   // The key is back: the next invoice (a partial refund of the first sale) is preceded by the catch-up record.
   now += 60_000;
   book = await open(true);
@@ -154,7 +160,7 @@ export async function buildReceiptFormatVectors(): Promise<ReceiptFormatVectors>
     recordVectors.push({
       note:
         record.sig === null
-          ? 'a sale issued while the key was unavailable: unsigned (sig null), its QR unsigned'
+          ? 'a self-pay sale of 1.5 boxes (拆零), issued while the key was unavailable: unsigned (sig null), its QR unsigned'
           : body.clockBehindMs !== undefined
             ? `a sale signed by the new key, issued while the device clock was ${body.clockBehindMs} ms behind the book: dated at the book's time`
             : (notes[body.kind] ?? body.kind),
@@ -162,7 +168,7 @@ export async function buildReceiptFormatVectors(): Promise<ReceiptFormatVectors>
       bodyJson: canonicalJson(body),
       recordJson: canonicalJson(record),
       hash,
-      qrSigningText: invoiceQrSigningText({ pharmacyCode: body.pharmacyCode, terminalId: body.terminalId, seq: body.seq, kind: body.kind, issuedAt: body.issuedAt, totalFen: body.split.totalFen, hash }),
+      qrSigningText: await invoiceQrSigningText({ pharmacyCode: body.pharmacyCode, terminalId: body.terminalId, seq: body.seq, kind: body.kind, issuedAt: body.issuedAt, totalFen: body.split.totalFen, hash }),
       qr,
       upload: { terminal_id: body.terminalId, seq: body.seq, hash, record },
     });

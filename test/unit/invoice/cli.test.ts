@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -105,6 +105,16 @@ describe('yibao-guard verify', () => {
     const help = await cli('--help');
     expect(help.code).toBe(0);
     expect(help.out).toContain('yibao-guard verify <export.jsonl>');
+  });
+
+  it('passes the receipt-format vectors and says where the till\'s clock was set back', async () => {
+    const vectors = JSON.parse(readFileSync(join(root, 'docs/yibao-receipt-format-v1.json'), 'utf8')) as { export: { text: string }; keys: { keyId: string; publicKey: string }[] };
+    const file = join(dir, 'vectors.jsonl');
+    writeFileSync(file, vectors.export.text);
+    const result = await cli(file, ...vectors.keys.flatMap((k) => ['--key', `${k.keyId}=${k.publicKey}`]));
+    expect(result.code).toBe(0);
+    expect(result.out).toContain('seq 6 was issued with the till\'s clock 60 min behind the chain');
+    expect(result.out).toContain('第 6 号开具时终端时钟比票据链慢 60 分钟');
   });
 
   it('prints the report as JSON for tools', async () => {

@@ -39,6 +39,16 @@ describe('receipt format vectors', () => {
     expect(own.head).toEqual({ seq: vectors.records.length, hash: vectors.records.at(-1)?.hash });
   });
 
+  it('each record\'s texts are the ones the document defines', () => {
+    for (const r of vectors.records) {
+      const { body } = r.record;
+      expect(r.qrSigningText).toBe(['YG1', body.pharmacyCode, body.terminalId, body.seq, body.kind, body.issuedAt, body.split.totalFen, r.hash].join('|'));
+      expect(r.recordJson).toBe(`{"body":${r.bodyJson},"sig":${JSON.stringify(r.record.sig)}}`);
+      expect(r.qr.split('*').slice(0, 7).join('*')).toBe(['YG1', body.pharmacyCode, body.terminalId, body.seq, body.kind[0]?.toUpperCase(), body.issuedAt, body.split.totalFen].join('*'));
+      expect(r.upload).toEqual({ terminal_id: body.terminalId, seq: body.seq, hash: r.hash, record: r.record });
+    }
+  });
+
   it('every signed receipt QR verifies; the unsigned one says so', async () => {
     const keys = vectors.keys.map(({ keyId, publicKey }) => ({ keyId, publicKey }));
     for (const r of vectors.records) {
