@@ -8,7 +8,7 @@ declare class TextEncoder {
 }
 declare class TextDecoder {
   constructor(label?: string, options?: { fatal?: boolean });
-  decode(input?: Uint8Array): string;
+  decode(input?: Uint8Array, options?: { stream?: boolean }): string;
 }
 
 /*
@@ -63,7 +63,7 @@ interface URLSearchParams {
 }
 interface ReadableStream<R = any> {
   cancel(reason?: unknown): Promise<void>;
-  getReader(): { read(): Promise<{ done: boolean; value?: R }>; releaseLock(): void };
+  getReader(): { read(): Promise<{ done: boolean; value?: R }>; cancel(reason?: unknown): Promise<void>; releaseLock(): void };
 }
 interface Blob {
   readonly size: number;

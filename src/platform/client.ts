@@ -75,8 +75,18 @@ export interface PlatformClientOptions {
   readonly random?: (n: number) => Uint8Array;
   /** The `fetch` to send with. @default the global `fetch`, read when a call is made */
   readonly fetch?: PlatformFetch;
-  /** How long one attempt waits for an answer, in ms (each retry waits as long again). @default 10000 */
+  /**
+   * How long one attempt waits for its whole answer, headers and body, in ms (each retry waits as long again).
+   * A body still arriving when it is up is cut off: `PLATFORM_UNAVAILABLE`, or for a write
+   * `PLATFORM_OUTCOME_UNKNOWN`. @default 10000
+   */
   readonly timeoutMs?: number;
+  /**
+   * The largest answer body read, in bytes (as decoded, after any gzip). A larger one is refused as soon as it
+   * passes the cap, or before it is read when its Content-Length says so: `PLATFORM_PROTOCOL`, or for a write
+   * `PLATFORM_OUTCOME_UNKNOWN`. @default 8388608 (8 MiB)
+   */
+  readonly maxResponseBytes?: number;
   /**
    * Retries of the calls that may be retried (see {@link PlatformClient}): `limit` retries after the first
    * attempt (default 2), exponential backoff with full jitter capped at `backoffLimitMs` (default 3000); a
@@ -403,6 +413,7 @@ const OptionsSchema = z.looseObject({
   recerSysCode: z.optional(text(1, 10)),
   infver: z.optional(text(1, 6)),
   timeoutMs: z.optional(z.int().check(z.gte(1), z.lte(2_147_483_647))),
+  maxResponseBytes: z.optional(z.int().check(z.gte(1))),
   retry: z.optional(
     z.looseObject({
       limit: z.optional(z.int().check(z.gte(0), z.lte(10))),
@@ -460,6 +471,7 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     random,
     fetch: options.fetch,
     timeoutMs: options.timeoutMs ?? 10_000,
+    maxResponseBytes: options.maxResponseBytes ?? 8 * 1024 * 1024,
     retryLimit: options.retry?.limit ?? 2,
     backoffLimitMs: options.retry?.backoffLimitMs ?? 3_000,
     maxRetryAfterMs: options.retry?.maxRetryAfterMs ?? 10_000,

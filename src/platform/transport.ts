@@ -1,13 +1,14 @@
-import { PlatformError, PlatformProtocolError, PlatformUnavailableError, type PlatformCallInfo } from '../errors/index.js';
-import { toHex } from '../crypto/index.js';
 import type { PlatformEvent } from './events.js';
-import { gatewayHeaders, type GatewayAuth } from './gateway.js';
+import type { GatewayAuth } from './gateway.js';
 
 /*
  * One POST to the platform, through ky: timeout, retries where they are safe, fresh gateway headers on every
  * attempt, and every way it can fail turned into a platform error. What "safe" means is the caller's decision
  * (see the client); this file only carries it out, and remembers whether any attempt may have reached the
  * platform, because for a write that decides between "nothing happened" and "outcome unknown".
+ *
+ * The work is in ./post.ts, loaded (with ky) on the first call: a page that never talks to the platform does
+ * not pay for it.
  */
 
 /**
@@ -23,7 +24,7 @@ export type PlatformFetch = (input: string | URL | Request, init?: RequestInit) 
  * What every POST of one client shares.
  *
  * @example
- * { endpoint: `${baseUrl}/fsi/api/rsfComIfsService/callService`, gateway, now: clock.now, random, fetch: undefined, timeoutMs: 10_000, retryLimit: 2, backoffLimitMs: 3000, maxRetryAfterMs: 10_000, emit }
+ * { endpoint: `${baseUrl}/fsi/api/rsfComIfsService/callService`, gateway, now: clock.now, random, fetch: undefined, timeoutMs: 10_000, retryLimit: 2, backoffLimitMs: 3000, maxRetryAfterMs: 10_000, maxResponseBytes: 8 * 1024 * 1024, emit }
  */
 export interface TransportConfig {
   readonly endpoint: string;
@@ -32,6 +33,8 @@ export interface TransportConfig {
   readonly random: (n: number) => Uint8Array;
   readonly fetch: PlatformFetch | undefined;
   readonly timeoutMs: number;
+  /** The largest answer body read, in bytes (after content decoding). */
+  readonly maxResponseBytes: number;
   readonly retryLimit: number;
   readonly backoffLimitMs: number;
   readonly maxRetryAfterMs: number;
@@ -51,175 +54,24 @@ export interface PostPolicy {
   readonly write: boolean;
 }
 
-type Ky = typeof import('ky');
-
-// ky is loaded on first use, like tweetnacl: its module probes the runtime's Request streams when it is
-// evaluated, and a page that never talks to the platform should not pay for it.
-let kyPromise: Promise<Ky> | undefined;
-function loadKy(): Promise<Ky> {
-  kyPromise ??= import('ky');
-  return kyPromise;
-}
-
-const CONTENT_TYPE = 'application/json;charset=utf-8';
-/** Transient answers. 413 (ky's default too) is left out: a body too large stays too large. */
-const RETRY_STATUS = [408, 429, 500, 502, 503, 504];
-/** Answers whose Retry-After is honoured. */
-const RETRY_AFTER_STATUS = [429, 503];
+let postModule: Promise<typeof import('./post.js')> | undefined;
 
 /**
  * Sends `body` and returns the answer's text, or throws: `PlatformUnavailableError` (network, timeout, 408,
  * 429, 5xx; `PLATFORM_OUTCOME_UNKNOWN` for a write that may have reached the platform), `PlatformError`
- * `PLATFORM_AUTH_FAILED` (401/403), `PlatformProtocolError` (any other 4xx).
+ * `PLATFORM_AUTH_FAILED` (401/403), `PlatformProtocolError` (any other 4xx, or an answer larger than
+ * `maxResponseBytes`).
+ *
+ * `timeoutMs` bounds each attempt as a whole, head and body: ky's timeout ends at the response's headers, so
+ * the body of the attempt that answered is read against the same clock, started as that attempt was sent. A
+ * body that does not arrive in full by then is a timeout (it is not retried: the platform did answer, and
+ * a lost body is not retried either); one past the cap is refused as soon as it passes it, or before a byte
+ * is read when its Content-Length says so. Either way the stream is cancelled, which releases the connection.
  *
  * @example
  * const text = await postEnvelope(config, { infno: '2102', msgid }, JSON.stringify(envelope), { retry: true, write: true }, { attempts: 0 })
  */
-export async function postEnvelope(
-  config: TransportConfig,
-  call: PlatformCallInfo,
-  body: string,
-  policy: PostPolicy,
-  counter: { attempts: number },
-): Promise<string> {
-  const ky = await loadKy();
-  const failures: unknown[] = [];
-  let response: Response;
-  try {
-    response = await ky.default(config.endpoint, {
-      method: 'post',
-      body,
-      headers: { 'content-type': CONTENT_TYPE },
-      timeout: config.timeoutMs,
-      throwHttpErrors: true,
-      ...(config.fetch === undefined ? {} : { fetch: config.fetch }),
-      retry: policy.retry
-        ? {
-            limit: config.retryLimit,
-            methods: ['post'],
-            statusCodes: RETRY_STATUS,
-            afterStatusCodes: RETRY_AFTER_STATUS,
-            retryOnTimeout: true,
-            backoffLimit: config.backoffLimitMs,
-            maxRetryAfter: config.maxRetryAfterMs,
-            // Full jitter, from the injected randomness, so tills that lost the platform together do not return together.
-            jitter: (delay: number) => delay * fraction(config.random),
-            // A Retry-After longer than a customer can wait at the counter ends the call now, with retryAfterMs set.
-            shouldRetry: ({ error }) => {
-              if (!ky.isHTTPError(error) || !RETRY_AFTER_STATUS.includes(error.response.status)) return undefined;
-              // ky waits out any hint it finds (Retry-After, RateLimit-Reset, X-RateLimit-Reset, …), even one it cannot
-              // read: a hint that is unreadable or too long ends the call now instead.
-              const hint = retryHint(error.response.headers, config.now());
-              return hint === 'unreadable' || (hint !== undefined && hint > config.maxRetryAfterMs) ? false : undefined;
-            },
-          }
-        : { limit: 0 },
-      hooks: {
-        beforeRequest: [
-          // Per attempt, not per call: a gateway refuses a reused nonce or a stale timestamp.
-          async (request) => {
-            counter.attempts += 1;
-            config.emit({ type: 'attempt', infno: call.infno, msgid: call.msgid, attempt: counter.attempts });
-            const headers = await gatewayHeaders(config.gateway, config.now(), toHex(config.random(16)));
-            for (const [name, value] of Object.entries(headers)) request.headers.set(name, value);
-          },
-        ],
-        beforeRetry: [
-          ({ error }) => {
-            failures.push(error);
-          },
-        ],
-      },
-    });
-  } catch (error) {
-    failures.push(error);
-    throw transportFailure(ky, config, call, policy, error, failures);
-  }
-  try {
-    return await response.text();
-  } catch (error) {
-    // The platform answered and the body was lost on the way: for a write, it may have committed.
-    throw transportFailure(ky, config, call, policy, error, [...failures, error]);
-  }
-}
-
-/** A number in [0, 1) from the injected randomness. */
-function fraction(random: (n: number) => Uint8Array): number {
-  const bytes = random(4);
-  const n = (((bytes[0] ?? 0) << 24) | ((bytes[1] ?? 0) << 16) | ((bytes[2] ?? 0) << 8) | (bytes[3] ?? 0)) >>> 0;
-  return n / 2 ** 32;
-}
-
-/** The headers a server may give its retry hint in, in the order ky reads them. */
-const RETRY_HINT_HEADERS = ['retry-after', 'ratelimit-reset', 'x-ratelimit-retry-after', 'x-ratelimit-reset', 'x-rate-limit-reset'];
-/** From here on a number is a point in time (epoch seconds), not a delay, as ky reads it. */
-const EPOCH_SECONDS_FROM = Date.parse('2024-01-01') / 1000;
-
-/** The server's retry hint as ms from now (delta seconds, epoch seconds or an HTTP date), `unreadable`, or none. */
-function retryHint(headers: Headers, nowMs: number): number | 'unreadable' | undefined {
-  const name = RETRY_HINT_HEADERS.find((h) => headers.has(h));
-  const text = name === undefined ? undefined : headers.get(name)?.trim();
-  if (!text) return undefined;
-  const seconds = Number(text);
-  if (Number.isFinite(seconds)) return Math.max(0, Math.round(seconds >= EPOCH_SECONDS_FROM ? seconds * 1000 - nowMs : seconds * 1000));
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? 'unreadable' : Math.max(0, at - nowMs);
-}
-
-/** The retry hint, when it can be read. */
-function retryAfterMs(headers: Headers, nowMs: number): number | undefined {
-  const hint = retryHint(headers, nowMs);
-  return hint === 'unreadable' ? undefined : hint;
-}
-
-/** A 4xx other than 408 is a refusal in front of the business: the request was not acted on. */
-function refused(ky: Ky, error: unknown): boolean {
-  if (!ky.isHTTPError(error)) return false;
-  const { status } = error.response;
-  return status >= 400 && status < 500 && status !== 408;
-}
-
-function transportFailure(ky: Ky, config: TransportConfig, call: PlatformCallInfo, policy: PostPolicy, error: unknown, failures: readonly unknown[]): PlatformError {
-  const http = ky.isHTTPError(error) ? error.response : undefined;
-  const status = http?.status;
-  const wait = http === undefined ? undefined : retryAfterMs(http.headers, config.now());
-  const what = ky.isTimeoutError(error)
-    ? { en: `no answer within ${config.timeoutMs} ms`, zh: `${config.timeoutMs} 毫秒内无应答` }
-    : status !== undefined
-      ? { en: `HTTP ${status}`, zh: `HTTP ${status}` }
-      : { en: 'network error', zh: '网络错误' };
-  const attempts = failures.length;
-  const extra = { ...(status === undefined ? {} : { status }), ...(wait === undefined ? {} : { retryAfterMs: wait }), cause: error };
-
-  if (policy.write && !failures.every((failure) => refused(ky, failure))) {
-    return new PlatformUnavailableError(call, {
-      ...extra,
-      outcomeUnknown: true,
-      message:
-        `The outcome of ${call.infno} (msgid ${call.msgid}) is unknown after ${attempts} attempt(s) (${what.en}): the platform may have committed it. ` +
-        `Call resolve() with the same prepared call, or reverse it with 2601 (omsgid ${call.msgid}); never send it again with a new msgid.`,
-      messageZh:
-        `${call.infno} 交易（msgid ${call.msgid}）经 ${attempts} 次尝试后结果未知（${what.zh}），平台可能已处理。` +
-        `请用同一预备交易调用 resolve()，或以 2601 冲正（omsgid ${call.msgid}）；切勿换新 msgid 重发。`,
-    });
-  }
-  if (status === 401 || status === 403) {
-    return new PlatformError('PLATFORM_AUTH_FAILED', call, {
-      cause: error,
-      message: `The platform gateway refused ${call.infno} with HTTP ${status}: check the gateway access id and secret, and the terminal's clock`,
-      messageZh: `医保网关以 HTTP ${status} 拒绝了 ${call.infno} 交易：请检查网关接入编号、密钥和终端时钟`,
-    });
-  }
-  if (status !== undefined && (status < 500 || status > 599) && status !== 408 && status !== 429) {
-    return new PlatformProtocolError(call, {
-      cause: error,
-      message: `The platform gateway refused ${call.infno} with HTTP ${status}: the request does not have the form it expects`,
-      messageZh: `医保网关以 HTTP ${status} 拒绝了 ${call.infno} 交易：请求格式不符合接口要求`,
-    });
-  }
-  return new PlatformUnavailableError(call, {
-    ...extra,
-    message: `The platform did not answer ${call.infno} (msgid ${call.msgid}) after ${attempts} attempt(s): ${what.en}`,
-    messageZh: `医保平台未能应答 ${call.infno} 交易（msgid ${call.msgid}，尝试 ${attempts} 次）：${what.zh}`,
-  });
+export async function postEnvelope(...args: Parameters<typeof import('./post.js').post>): Promise<string> {
+  postModule ??= import('./post.js');
+  return (await postModule).post(...args);
 }
