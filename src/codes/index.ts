@@ -3,7 +3,7 @@
  * drug traceability codes, 医保区划 codes and 医保目录编码, plus the masks that keep personal data out of
  * logs, errors and screens.
  */
-export { isValidResidentId, checkResidentId, residentIdCheckChar, residentIdInfo } from './resident-id.js';
+export { isValidResidentId, checkResidentId, residentIdCheckChar, residentIdInfo, type ResidentIdOptions } from './resident-id.js';
 export { isValidGtin, gtinCheckDigit, checkGtin } from './gtin.js';
 export { parseTraceCode, isValidTraceCode, type TraceCode } from './trace-code.js';
 export { isValidAreaCode, checkAreaCode, AREA_PROVINCES } from './area-code.js';

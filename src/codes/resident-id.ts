@@ -19,11 +19,35 @@ function checkCharOf(first17: string): string {
   return CHECK_CHARS.charAt(sum % 11);
 }
 
+/** Options of the resident ID checks. */
+export interface ResidentIdOptions {
+  /** The time (epoch ms) whose year, in China Standard Time, is the latest birth year accepted. @default Date.now() */
+  readonly now?: number;
+}
+
+/** The first birth year accepted: the GB 11643-1999 example 440524188001010014 was born in 1880. */
+const FIRST_YEAR = 1800;
+const HOUR = 3_600_000;
+
+/** The CST year last computed and the epoch-ms span it covers, so that a scan loop reads no calendar. */
+let known = { year: 0, from: 0, until: -1 };
+
+/** The year in China Standard Time (UTC+8, no daylight saving) at `options.now`, or at the system clock. */
+function currentYear(options: unknown): number {
+  const given = typeof options === 'object' && options !== null ? (options as ResidentIdOptions).now : undefined;
+  const now = typeof given === 'number' && Number.isFinite(given) ? given : Date.now();
+  if (now < known.from || now >= known.until) {
+    const year = new Date(now + 8 * HOUR).getUTCFullYear();
+    known = { year, from: Date.UTC(year, 0, 1) - 8 * HOUR, until: Date.UTC(year + 1, 0, 1) - 8 * HOUR };
+  }
+  return known.year;
+}
+
 /**
  * The one place that decides whether an ID number is valid; every export below asks it. The reasons
  * name the part at fault but never quote it: a birth date or region is personal data too.
  */
-function residentIdFailure(id: unknown): Failure | undefined {
+function residentIdFailure(id: unknown, options: unknown): Failure | undefined {
   if (typeof id !== 'string') {
     return failure(LABEL, { en: `must be a string, got ${kindOf(id)}`, zh: `必须是字符串，实际为 ${kindOf(id)}` });
   }
@@ -51,11 +75,13 @@ function residentIdFailure(id: unknown): Failure | undefined {
   const year = Number(id.slice(6, 10));
   const month = Number(id.slice(10, 12));
   const day = Number(id.slice(12, 14));
-  // 1900–2099 rather than "up to today" keeps validation deterministic: no clock, same answer everywhere.
-  if (year < 1900 || year > 2099) {
+  // Up to the current year only: no one alive was born later. By year, not day, so that a till clock a few days
+  // behind does not refuse a newborn's number; the clock is the caller's (`now`) where it has one.
+  const latest = currentYear(options);
+  if (year < FIRST_YEAR || year > latest) {
     return failure(LABEL, {
-      en: 'the birth year (digits 7–10) is not between 1900 and 2099',
-      zh: '出生年份（第 7–10 位）不在 1900–2099 之间',
+      en: `the birth year (digits 7–10) is not between ${FIRST_YEAR} and ${latest}`,
+      zh: `出生年份（第 7–10 位）不在 ${FIRST_YEAR}–${latest} 年之间`,
     });
   }
   if (month < 1 || month > 12) {
@@ -85,15 +111,17 @@ function residentIdError(reason: Failure): InputError {
 
 /**
  * Whether `id` is a valid 18-character resident ID number (GB 11643-1999): a province-level region
- * code, a real birth date from 1900 to 2099, a sequence number and a matching ISO 7064 MOD 11-2 check
- * character (`X` in either case). Nothing is trimmed: a stray space means the field was filled wrongly.
+ * code, a real birth date from 1800 to the current year (China Standard Time, by `options.now` or the
+ * system clock), a sequence number and a matching ISO 7064 MOD 11-2 check character (`X` in either
+ * case). Nothing is trimmed: a stray space means the field was filled wrongly.
  *
  * @example
  * isValidResidentId(scanned) // true for a number whose region, date and check character hold
  * isValidResidentId(mistyped) // false when one digit was mistyped (the check character no longer matches)
+ * isValidResidentId(scanned, { now: clock.now() }) // the birth year judged by the till's clock
  */
-export function isValidResidentId(id: unknown): boolean {
-  return residentIdFailure(id) === undefined;
+export function isValidResidentId(id: unknown, options?: ResidentIdOptions): boolean {
+  return residentIdFailure(id, options) === undefined;
 }
 
 /**
@@ -104,8 +132,8 @@ export function isValidResidentId(id: unknown): boolean {
  * @example
  * checkResidentId(input.residentId) // throws: "Resident ID number: the birth month (digits 11–12) is not 01–12"
  */
-export function checkResidentId(id: unknown): asserts id is string {
-  const reason = residentIdFailure(id);
+export function checkResidentId(id: unknown, options?: ResidentIdOptions): asserts id is string {
+  const reason = residentIdFailure(id, options);
   if (reason !== undefined) throw residentIdError(reason);
 }
 
@@ -135,8 +163,8 @@ export function residentIdCheckChar(first17: string): string {
  * @example
  * residentIdInfo(residentId) // e.g. { birthDate: '1949-12-31', sex: 'female', regionCode: '110105' }
  */
-export function residentIdInfo(id: string): { birthDate: string; sex: 'male' | 'female'; regionCode: string } {
-  checkResidentId(id);
+export function residentIdInfo(id: string, options?: ResidentIdOptions): { birthDate: string; sex: 'male' | 'female'; regionCode: string } {
+  checkResidentId(id, options);
   return {
     birthDate: `${id.slice(6, 10)}-${id.slice(10, 12)}-${id.slice(12, 14)}`,
     sex: (id.charCodeAt(16) - 48) % 2 === 1 ? 'male' : 'female',

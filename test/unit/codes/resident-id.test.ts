@@ -1,4 +1,4 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, vi } from 'vitest';
 import fc from 'fast-check';
 import {
   checkResidentId,
@@ -15,9 +15,9 @@ function idWith(region: string, date: string, sequence = '001'): string {
 }
 
 /** Expects `id` to be refused with an error whose messages mention `en` / `zh` and never the ID. */
-function expectRefused(id: unknown, en: RegExp, zh: RegExp): void {
-  expect(isValidResidentId(id)).toBe(false);
-  const error = expectInputError(() => checkResidentId(id), 'INVALID_RESIDENT_ID');
+function expectRefused(id: unknown, en: RegExp, zh: RegExp, options?: { now: number }): void {
+  expect(isValidResidentId(id, options)).toBe(false);
+  const error = expectInputError(() => checkResidentId(id, options), 'INVALID_RESIDENT_ID');
   expect(error.message).toMatch(en);
   expect(error.messageZh).toMatch(zh);
   expect(error.field).toBe('residentId');
@@ -25,7 +25,7 @@ function expectRefused(id: unknown, en: RegExp, zh: RegExp): void {
     expect(error.message).not.toContain(id);
     expect(error.messageZh).not.toContain(id);
   }
-  const viaInfo = expectInputError(() => residentIdInfo(id as string), 'INVALID_RESIDENT_ID');
+  const viaInfo = expectInputError(() => residentIdInfo(id as string, options), 'INVALID_RESIDENT_ID');
   expect(viaInfo.message).toBe(error.message);
   expect(viaInfo.messageZh).toBe(error.messageZh);
 }
@@ -77,15 +77,57 @@ describe('isValidResidentId: birth date', () => {
     expectRefused(idWith('220102', '19900431'), /birth day/, /出生日/);
   });
 
-  it('accepts birth years 1900 to 2099 and rejects 1899 and 2100', () => {
-    expect(isValidResidentId(idWith('110105', '19000101'))).toBe(true);
-    expect(isValidResidentId(idWith('110105', '20991231'))).toBe(true);
-    expectRefused(idWith('110105', '18991231'), /birth year/, /出生年份/);
-    expectRefused(idWith('110105', '21000101'), /birth year/, /出生年份/);
+  /** Epoch ms of a CST wall-clock time. */
+  const cst = (y: number, m: number, d: number, h = 0, min = 0) => Date.UTC(y, m - 1, d, h - 8, min);
+  const IN_2026 = { now: cst(2026, 11, 23, 10) };
+
+  it('accepts birth years 1800 to the current year and rejects 1799 and next year', () => {
+    expect(isValidResidentId(idWith('110105', '18000101'), IN_2026)).toBe(true);
+    expect(isValidResidentId(idWith('110105', '20261231'), IN_2026)).toBe(true);
+    expectRefused(idWith('110105', '17991231'), /birth year \(digits 7–10\) is not between 1800 and 2026/, /出生年份（第 7–10 位）不在 1800–2026 年之间/, IN_2026);
+    expectRefused(idWith('110105', '20270101'), /birth year/, /出生年份/, IN_2026);
+    expectRefused(idWith('110105', '20991231'), /birth year/, /出生年份/, IN_2026);
   });
 
-  it('rejects a well-known example born in 1880 as outside the accepted years', () => {
-    expectRefused('440524188001010014', /birth year/, /出生年份/);
+  it('accepts the GB 11643-1999 example 440524188001010014, born in 1880', () => {
+    expect(isValidResidentId('440524188001010014')).toBe(true);
+    expect(residentIdInfo('440524188001010014')).toEqual({ birthDate: '1880-01-01', sex: 'male', regionCode: '440524' });
+    // The Gregorian rule holds back to 1800: 1880 was a leap year, 1800 (a century) was not.
+    expect(isValidResidentId(idWith('440524', '18800229'))).toBe(true);
+    expectRefused(idWith('440524', '18000229'), /birth day/, /出生日/);
+  });
+
+  it('takes the current year in China Standard Time: the new year begins at 16:00 UTC', () => {
+    const born2027 = idWith('110105', '20270101');
+    expect(isValidResidentId(born2027, { now: cst(2026, 12, 31, 23, 59) })).toBe(false);
+    expect(isValidResidentId(born2027, { now: cst(2027, 1, 1, 0, 0) })).toBe(true);
+    expect(isValidResidentId(born2027, { now: Date.UTC(2026, 11, 31, 16, 0) })).toBe(true);
+    expect(isValidResidentId(born2027, { now: Date.UTC(2026, 11, 31, 15, 59) })).toBe(false);
+  });
+
+  it('checkResidentId and residentIdInfo judge by the same clock', () => {
+    const born2030 = idWith('110105', '20300615');
+    expect(() => checkResidentId(born2030, { now: cst(2030, 6, 1) })).not.toThrow();
+    expect(residentIdInfo(born2030, { now: cst(2030, 6, 1) }).birthDate).toBe('2030-06-15');
+    expectRefused(born2030, /birth year/, /出生年份/, { now: cst(2029, 12, 31) });
+  });
+
+  it('without a clock, uses the system clock', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(cst(2031, 3, 1));
+      expect(isValidResidentId(idWith('110105', '20310101'))).toBe(true);
+      expect(isValidResidentId(idWith('110105', '20320101'))).toBe(false);
+      vi.setSystemTime(cst(2026, 3, 1));
+      expect(isValidResidentId(idWith('110105', '20310101'))).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('ignores a second argument that is not options (as Array.prototype.filter passes an index)', () => {
+    expect([idWith('110105', '19491231'), 'x'].filter(isValidResidentId as (id: unknown, index: number) => boolean)).toHaveLength(1);
+    expect(isValidResidentId(idWith('110105', '18000101'), { now: Number.NaN })).toBe(true);
   });
 });
 
