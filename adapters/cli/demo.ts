@@ -18,6 +18,18 @@ import {
   type RunningSimulator,
   type Simulator,
 } from '../simulator/index.js';
+import { BodyAborted } from '../node/body.js';
+import {
+  answerClientErrors,
+  createRequestGuard,
+  DEFAULT_DEADLINES,
+  HttpRequestError,
+  readRequestBody,
+  sendHttpError,
+  serverOptions,
+  type RequestDeadlineOptions,
+  type RequestGuardOptions,
+} from '../node/guard.js';
 import type { CliIo } from './run.js';
 import { parseServeArgs } from './sim.js';
 
@@ -38,8 +50,11 @@ export const DEMO_OPERATORS = [
   { id: 'OP8', name: '赵收银', role: { zh: '收银员', en: 'Cashier' } },
 ] as const;
 
-/** Options of {@link startDemo}. */
-export interface StartDemoOptions {
+/**
+ * Options of {@link startDemo}. Who may call is as for the simulator: loopback Host names (or `allowedHosts`),
+ * state-changing calls from the page's own origin (or `allowedOrigins`) with a JSON body, and the same deadlines.
+ */
+export interface StartDemoOptions extends RequestGuardOptions, RequestDeadlineOptions {
   /** TCP port on 127.0.0.1; 0 picks a free one. @default 8787 */
   readonly port?: number;
   /** The built page (index.html, app.js, styles.css). @default dist/demo-terminal next to the CLI */
@@ -83,17 +98,13 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
   res.end(body);
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > 16 * 1024) throw new SyntaxError('body too large');
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
+async function readJson(req: IncomingMessage, timeoutMs: number): Promise<unknown> {
+  const text = (await readRequestBody(req, { limit: 16 * 1024, timeoutMs })).trim();
   return text === '' ? {} : (JSON.parse(text) as unknown);
 }
+
+/** Headers a browser sets about the page that made a request: checked here, not passed on to the simulator's own port. */
+const PAGE_HEADERS: ReadonlySet<string> = new Set(['origin', 'referer', 'sec-fetch-site', 'sec-fetch-mode', 'sec-fetch-dest', 'sec-fetch-user']);
 
 /** The demo data the page reads: fictional, and personal data masked except where the till needs it to work. */
 function demoData(simulator: Simulator): Record<string, () => unknown> {
@@ -127,7 +138,8 @@ function demoData(simulator: Simulator): Record<string, () => unknown> {
  * Starts the simulator and serves the demo terminal with it on one origin (127.0.0.1). Routes: the page's files;
  * `POST /platform/fsi/api/rsfComIfsService/callService` (the simulator); `/__sim/*` (its control API); `GET
  * /demo/{config,people,catalog,stock,trace-codes,prescriptions}.json`; `GET|POST /demo/platform` (`{"online":false}`
- * takes the platform down: every business call answers HTTP 503 until it is brought back).
+ * takes the platform down: every business call answers HTTP 503 until it is brought back). Requests are checked at
+ * the door as the simulator's are (Host, origin, JSON body, deadlines); what the page sends from its own origin passes.
  *
  * @example
  * const demo = await startDemo({ port: 0, root: 'dist/demo-terminal' })
@@ -141,7 +153,14 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
   const simulator = options.simulator ?? createSimulator(options.log ? { log: options.log } : {});
   // The simulator's own server, on another loopback port: the demo origin forwards platform and control calls to it,
   // so every fault behaves exactly as the simulator serves it (held timeouts, dropped connections).
-  const upstream: RunningSimulator = await startSimulator({ port: 0, simulator });
+  const deadlines: RequestDeadlineOptions = {
+    ...(options.headersTimeoutMs === undefined ? {} : { headersTimeoutMs: options.headersTimeoutMs }),
+    ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+    ...(options.bodyTimeoutMs === undefined ? {} : { bodyTimeoutMs: options.bodyTimeoutMs }),
+  };
+  const upstream: RunningSimulator = await startSimulator({ port: 0, simulator, ...deadlines });
+  const guard = createRequestGuard(options);
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_DEADLINES.bodyTimeoutMs;
   let offlineFault: number | undefined;
   const data = demoData(simulator);
   const sockets = new Set<Socket>();
@@ -158,7 +177,9 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
   const platformOnline = () => offlineFault === undefined || !simulator.faults.list().some((f) => f.id === offlineFault);
 
   const forward = (req: IncomingMessage, res: ServerResponse, path: string) => {
-    const out = httpRequest(`${upstream.url}${path}`, { method: req.method ?? 'GET', headers: { ...req.headers, host: `127.0.0.1:${upstream.port}` } }, (answer) => {
+    // The page was checked at this origin's door; the simulator's own port sees a local client.
+    const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !PAGE_HEADERS.has(name)));
+    const out = httpRequest(`${upstream.url}${path}`, { method: req.method ?? 'GET', headers: { ...headers, host: `127.0.0.1:${upstream.port}` } }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
     });
@@ -180,8 +201,10 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
     }
   };
 
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const server = createServer(serverOptions(options), (req, res) => {
+    const admitted = guard.admit(req, res);
+    if (!admitted) return;
+    const { url } = admitted;
     const { pathname } = url;
     void (async () => {
       try {
@@ -189,7 +212,7 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
         if (pathname.startsWith('/__sim/')) return forward(req, res, pathname + url.search);
         if (pathname === '/demo/platform') {
           if (req.method === 'POST') {
-            const body = (await readJson(req)) as { online?: unknown };
+            const body = (await readJson(req, bodyTimeoutMs)) as { online?: unknown };
             if (typeof body.online !== 'boolean') return sendJson(res, 400, { error: 'online must be true or false' });
             setPlatformOnline(body.online);
             options.log?.(body.online ? '演示：平台恢复 / demo: platform back online' : '演示：平台断开 / demo: platform taken offline');
@@ -203,10 +226,14 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
         if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method not allowed' });
         return await serveFile(res, pathname);
       } catch (error) {
-        if (!res.headersSent) sendJson(res, error instanceof SyntaxError ? 400 : 500, { error: error instanceof Error ? error.message : String(error) });
+        if (error instanceof BodyAborted) return void req.socket.destroy();
+        if (res.headersSent) return;
+        if (error instanceof HttpRequestError) return sendHttpError(res, error);
+        sendJson(res, error instanceof SyntaxError ? 400 : 500, { error: error instanceof Error ? error.message : String(error) });
       }
     })();
   });
+  answerClientErrors(server);
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -275,7 +302,7 @@ export async function runDemo(args: readonly string[], io: CliIo): Promise<{ cod
       'yibao-guard 演示收银终端 / demo terminal',
       `  打开 / open:              ${demo.url}/`,
       `  医保平台模拟器 / platform: ${demo.url}${DEMO_PLATFORM_PATH} (控制接口 / control API ${demo.url}/__sim/state)`,
-      `  平台断网演示 / take the platform down: curl -s -X POST ${demo.url}/demo/platform -d '{"online":false}'`,
+      `  平台断网演示 / take the platform down: curl -s -X POST ${demo.url}/demo/platform -H 'Content-Type: application/json' -d '{"online":false}'`,
       '  所有人员与数据均为虚构 / everyone and everything in it is fictional',
       '',
       `演示运行中 / listening on ${demo.url} — 按 Ctrl-C 停止 / Ctrl-C to stop`,

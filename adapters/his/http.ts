@@ -4,7 +4,8 @@ import { createJwtVerifier, type HisAuthOptions, type JwtVerifier } from './auth
 import type { Language } from './cards.js';
 import { HisError } from './errors.js';
 import { HIS_SERVICES, type HisService } from './service.js';
-import { BodyTooLarge, readBody } from '../node/body.js';
+import { BodyAborted } from '../node/body.js';
+import { createRequestGuard, DEFAULT_DEADLINES, errorJson, HttpRequestError, readRequestBody, type RequestGuardOptions } from '../node/guard.js';
 
 /*
  * The service over HTTP, as a plain node:http handler: `http.createServer(handler)` on its own, or mounted in
@@ -17,10 +18,19 @@ import { BodyTooLarge, readBody } from '../node/body.js';
  * Every answer is JSON. Errors are `{ error: { code, message, messageZh, field?, issues?, reason?, missing? } }`:
  * 400 malformed input, 401 not authenticated, 403 feedback on a card shown to another caller, 404 unknown service or card, 405 wrong method, 412 data missing,
  * 413 body too large, 500 a storage failure (its STORAGE_* code) or a bug (logged, details withheld, no code).
+ * At the door, before authentication (adapters/node/guard.ts): 400 a malformed path, 421 a Host that is neither
+ * loopback with the server's port, the audience's host nor in `allowedHosts` (DNS rebinding), 403 a state-changing
+ * call from a browser page of an origin not in `allowedOrigins`, 415 a body that is not JSON, 408 a body not sent
+ * within `bodyTimeoutMs`. The origins in `allowedOrigins` (an EHR's web app, a SMART app) get CORS answers and
+ * preflights. Header and whole-request deadlines belong to the app's server:
+ * `http.createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, handler)`.
  */
 
-/** Options of {@link createHisHandler}. */
-export interface HisHandlerOptions {
+/**
+ * Options of {@link createHisHandler}. `allowedHosts` adds Host names to loopback and the audience's host;
+ * `allowedOrigins` lists the browser origins whose pages may call the service (CORS).
+ */
+export interface HisHandlerOptions extends RequestGuardOptions {
   readonly service: HisService;
   /** How calls are authenticated (every hook and feedback call; discovery is open, as CDS clients expect). */
   readonly auth: HisAuthOptions | JwtVerifier;
@@ -28,6 +38,8 @@ export interface HisHandlerOptions {
   readonly basePath?: string;
   /** Largest request body accepted, in bytes. @default 1 MiB */
   readonly bodyLimit?: number;
+  /** How long a request body may take to arrive, in ms; past it the call is answered 408. @default 10000 */
+  readonly bodyTimeoutMs?: number;
   /** One line per call (method, path, status, time, card count), never patient data. */
   readonly log?: (line: string) => void;
 }
@@ -42,10 +54,10 @@ const PREFIX = '/cds-services';
 
 
 /** The body as JSON: already parsed by a framework (`req.body`), or read from the stream. */
-async function jsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+async function jsonBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<unknown> {
   const parsed = (req as IncomingMessage & { body?: unknown }).body;
   if (parsed !== undefined && typeof parsed !== 'string' && !(parsed instanceof Uint8Array)) return parsed;
-  const text = parsed === undefined ? await readBody(req, limit) : typeof parsed === 'string' ? parsed : Buffer.from(parsed).toString('utf8');
+  const text = parsed === undefined ? await readRequestBody(req, { limit, timeoutMs }) : typeof parsed === 'string' ? parsed : Buffer.from(parsed).toString('utf8');
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -98,7 +110,19 @@ export function createHisHandler(options: HisHandlerOptions): HisHandler {
   const verifier: JwtVerifier = 'verify' in options.auth ? options.auth : createJwtVerifier({ storage: service.storage, ...options.auth });
   const base = (options.basePath ?? '').replace(/\/+$/, '');
   const limit = options.bodyLimit ?? 1024 * 1024;
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_DEADLINES.bodyTimeoutMs;
   const log = options.log;
+  // The service answers to the host its tokens are made for (the audience) as well as to loopback.
+  const audiences = 'verify' in options.auth ? [] : typeof options.auth.audience === 'string' ? [options.auth.audience] : [...options.auth.audience];
+  const audienceHosts = audiences.flatMap((audience) => {
+    try {
+      const { host } = new URL(audience);
+      return host ? [host] : [];
+    } catch {
+      return [];
+    }
+  });
+  const guard = createRequestGuard({ allowedHosts: [...(options.allowedHosts ?? []), ...audienceHosts], ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}) });
 
   const handler = async (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): Promise<void> => {
     const started = performance.now();
@@ -121,6 +145,14 @@ export function createHisHandler(options: HisHandlerOptions): HisHandler {
     let status = 500;
     let note = '';
     try {
+      const admitted = guard.check(req);
+      for (const [name, value] of Object.entries(admitted.cors)) res.setHeader(name, value);
+      if (admitted.preflight) {
+        status = 204;
+        res.writeHead(204, admitted.preflight);
+        res.end();
+        return;
+      }
       const routeOk = path === PREFIX || path === `${PREFIX}/` || (path.startsWith(`${PREFIX}/`) && (segments.length === 1 || (segments.length === 2 && segments[1] === 'feedback')));
       if (!routeOk) throw new HisError('HIS_SERVICE_UNKNOWN');
       if (segments.length === 0) {
@@ -132,9 +164,10 @@ export function createHisHandler(options: HisHandlerOptions): HisHandler {
       if (method !== 'POST') throw notAllowed('POST');
       const serviceId = segments[0]!;
       if (!HIS_SERVICES.some((s) => s.id === serviceId)) throw new HisError('HIS_SERVICE_UNKNOWN', { message: 'No such CDS service', messageZh: '没有该预警服务', field: 'id' });
+      guard.requireJson(req);
       const claims = await verifier.verify(req.headers.authorization, `${PREFIX}/${serviceId}`);
       note = ` iss=${maskPersonalData(claims.iss).slice(0, 80)}`;
-      const body = await jsonBody(req, limit);
+      const body = await jsonBody(req, limit, bodyTimeoutMs);
       if (segments[1] === 'feedback') {
         const result = await service.feedback(serviceId, body, { claims });
         status = 200;
@@ -147,9 +180,15 @@ export function createHisHandler(options: HisHandlerOptions): HisHandler {
         send(res, 200, result);
       }
     } catch (error) {
-      if (error instanceof BodyTooLarge) {
-        status = 413;
-        send(res, 413, { error: { code: 'INVALID_INPUT', message: `The body is larger than ${limit} bytes`, messageZh: `请求内容超过 ${limit} 字节`, field: '(body)' } }, { connection: 'close' });
+      if (error instanceof BodyAborted) {
+        // The client went away mid-body: nobody to answer (logged as nginx does, 499).
+        status = 499;
+        note += ' aborted';
+        req.socket.destroy();
+      } else if (error instanceof HttpRequestError) {
+        status = error.status;
+        note += ` ${error.code}`;
+        send(res, status, errorJson(error), status === 408 || status === 413 ? { connection: 'close' } : {});
       } else if (error instanceof HisBadJson) {
         status = 400;
         send(res, 400, { error: { code: 'INVALID_INPUT', message: 'The body is not JSON', messageZh: '请求内容不是 JSON', field: '(body)' } });

@@ -4,7 +4,18 @@ import { parseFaultSpec } from './faults.js';
 import type { DemoPersonKey } from './seed/people.js';
 import { DEMO_PEOPLE } from './seed/people.js';
 import { createSimulator, type Simulator } from './state.js';
-import { BodyTooLarge, readBody } from '../node/body.js';
+import { BodyAborted } from '../node/body.js';
+import {
+  answerClientErrors,
+  createRequestGuard,
+  DEFAULT_DEADLINES,
+  HttpRequestError,
+  readRequestBody,
+  sendHttpError,
+  serverOptions,
+  type RequestDeadlineOptions,
+  type RequestGuardOptions,
+} from '../node/guard.js';
 
 /*
  * The simulator over real HTTP (node:http), on the loopback interface only: a till in another process, a browser
@@ -22,8 +33,12 @@ export interface RunningSimulator {
   close(): Promise<void>;
 }
 
-/** Where and what to serve. */
-export interface StartSimulatorOptions {
+/**
+ * Where and what to serve, and who may call: loopback Host names (or `allowedHosts`) only, state-changing calls from
+ * a browser page only from the server's own origin (or `allowedOrigins`) and with a JSON body, and clients cut after
+ * the header, request and body deadlines.
+ */
+export interface StartSimulatorOptions extends RequestGuardOptions, RequestDeadlineOptions {
   /** TCP port; 0 picks a free one. @default 8787 */
   readonly port?: number;
   /** The simulator only ever listens on the loopback interface. @default '127.0.0.1' */
@@ -48,10 +63,10 @@ function flatHeaders(req: IncomingMessage): Record<string, string> {
   return headers;
 }
 
-async function control(simulator: Simulator, req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
+async function control(simulator: Simulator, req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, bodyTimeoutMs: number): Promise<void> {
   const route = `${req.method ?? 'GET'} ${path.slice(CONTROL_PREFIX.length)}`;
   const json = async (): Promise<unknown> => {
-    const text = await readBody(req, CONTROL_BODY_LIMIT);
+    const text = await readRequestBody(req, { limit: CONTROL_BODY_LIMIT, timeoutMs: bodyTimeoutMs });
     return text.trim() === '' ? {} : (JSON.parse(text) as unknown);
   };
   switch (route) {
@@ -106,7 +121,10 @@ async function control(simulator: Simulator, req: IncomingMessage, res: ServerRe
  * `committed?infno=`, `settlements`, `trace-codes`, `faults`; POST `faults` with a fault or a list, DELETE `faults`;
  * POST `issue-voucher` `{ "person": "active" }`; POST `advance` `{ "ms": 300000 }`; POST `reset`). A `timeout` fault
  * holds the connection until the client gives up or the server closes; `lose-response` destroys the socket after the
- * transaction committed.
+ * transaction committed. Every request is checked first: a Host that is not loopback with this port (or in
+ * `allowedHosts`) gets 421, a malformed target 400, a state-changing call from another site's page 403 (unless its
+ * origin is in `allowedOrigins`) and one whose body is not JSON 415; a client too slow with its headers, its request
+ * or its body gets 408 and a closed connection.
  *
  * @example
  * const sim = await startSimulator({ port: 0 })
@@ -118,18 +136,22 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
   const host = '127.0.0.1';
   if (options.host !== undefined && options.host !== host) throw new RangeError('The simulator listens on 127.0.0.1 only');
   const sockets = new Set<Socket>();
+  const guard = createRequestGuard(options);
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_DEADLINES.bodyTimeoutMs;
 
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', `http://${host}`);
+  const server = createServer(serverOptions(options), (req, res) => {
+    const admitted = guard.admit(req, res);
+    if (!admitted) return;
+    const { url } = admitted;
     void (async () => {
       try {
-        if (url.pathname.startsWith(CONTROL_PREFIX)) return await control(simulator, req, res, url.pathname, url.searchParams);
+        if (url.pathname.startsWith(CONTROL_PREFIX)) return await control(simulator, req, res, url.pathname, url.searchParams, bodyTimeoutMs);
         if (req.method !== 'POST') return sendJson(res, 405, { status: 405, err_msg: '只接受 POST / only POST is accepted' });
         let body: string;
         try {
-          body = await readBody(req, simulator.maxBodyBytes);
+          body = await readRequestBody(req, { limit: simulator.maxBodyBytes, timeoutMs: bodyTimeoutMs });
         } catch (error) {
-          if (!(error instanceof BodyTooLarge)) throw error;
+          if (!(error instanceof HttpRequestError && error.status === 413)) throw error;
           res.setHeader('connection', 'close');
           return sendJson(res, 413, { status: 413, err_msg: `报文超过 ${simulator.maxBodyBytes} 字节 / request body larger than ${simulator.maxBodyBytes} bytes` });
         }
@@ -142,11 +164,16 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
         res.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
         res.end(answer.body);
       } catch (error) {
+        // The client went away mid-body: nobody to answer.
+        if (error instanceof BodyAborted) return void req.socket.destroy();
+        if (res.headersSent) return;
+        if (error instanceof HttpRequestError) return sendHttpError(res, error);
         if (error instanceof SyntaxError || error instanceof TypeError) return sendJson(res, 400, { error: error.message });
-        if (!res.headersSent) sendJson(res, 500, { error: error instanceof Error ? error.message : String(error) });
+        sendJson(res, 500, { error: error instanceof Error ? error.message : String(error) });
       }
     })();
   });
+  answerClientErrors(server);
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));

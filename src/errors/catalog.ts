@@ -150,6 +150,19 @@ export const ERROR_CATALOG = {
     zh: '缺少审核所需的数据（如参保信息、处方或价格），请补充后重新调用',
     en: 'Data the rules need is missing (such as the insurance facts, a prescription or a price); send it and call again',
   },
+  // The local HTTP servers (simulator, demo terminal, HIS hook service): requests refused at the door.
+  HTTP_CROSS_SITE_REFUSED: {
+    area: 'http',
+    zh: '拒绝来自其他网站页面的请求；如需允许，请将该来源加入 allowedOrigins',
+    en: 'A request from a page of another site was refused; add its origin to allowedOrigins to allow it',
+  },
+  HTTP_HOST_NOT_ALLOWED: {
+    area: 'http',
+    zh: '请求的主机名不是本服务的地址（防 DNS 重绑定）；如需使用该主机名，请将其加入 allowedHosts',
+    en: 'The Host named is not one this server answers to (DNS rebinding protection); add it to allowedHosts to use it',
+  },
+  HTTP_UNSUPPORTED_MEDIA_TYPE: { area: 'http', zh: '请求内容须为 JSON（Content-Type: application/json）', en: 'The request body must be JSON (Content-Type: application/json)' },
+  HTTP_REQUEST_TIMEOUT: { area: 'http', zh: '请求未在时限内发送完毕，连接已关闭', en: 'The request was not received in time; the connection is closed' },
   // The self-audit (自查自纠).
   AUDIT_CANCELLED: { area: 'audit', zh: '自查在完成前已取消，未生成报告', en: 'The self-audit was cancelled before it finished; no report was made' },
   // Package entries that a later release fills.

@@ -105,14 +105,14 @@ describe('fault injection', () => {
 
   it('takes faults through the control API of the HTTP server', async () => {
     const { till, simulator, url } = await signedInTill();
-    const add = await fetch(`${url}/__sim/faults`, { method: 'POST', body: JSON.stringify([{ infno: 'YG05', kind: 'http-error', status: 502, times: null }]) });
+    const add = await fetch(`${url}/__sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([{ infno: 'YG05', kind: 'http-error', status: 502, times: null }]) });
     expect(await add.json()).toEqual({ ids: [1] });
     expect(simulator.faults.list()).toMatchObject([{ spec: { kind: 'http-error', times: Infinity } }]);
     expect((await till.post(till.envelope('YG05', query))).status).toBe(502);
     expect((await till.post(till.envelope('YG05', query))).status).toBe(502);
     expect((await fetch(`${url}/__sim/faults`, { method: 'DELETE' })).status).toBe(200);
     expect((await till.post(till.envelope('YG05', query))).status).toBe(200);
-    const bad = await fetch(`${url}/__sim/faults`, { method: 'POST', body: JSON.stringify({ kind: 'meteor' }) });
+    const bad = await fetch(`${url}/__sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'meteor' }) });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: string }).error).toMatch(/unknown fault kind/);
   });

@@ -71,11 +71,11 @@ describe('received() and committed()', () => {
 
   it('issues vouchers and moves time through the control API', async () => {
     const { simulator, url } = await signedInTill();
-    const ticket = (await (await fetch(`${url}/__sim/issue-voucher`, { method: 'POST', body: JSON.stringify({ person: 'chronic' }) })).json()) as { qr: string };
+    const ticket = (await (await fetch(`${url}/__sim/issue-voucher`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ person: 'chronic' }) })).json()) as { qr: string };
     expect(ticket.qr).toMatch(/^ecqr:220100[0-9A-Za-z]{32}$/);
-    expect((await fetch(`${url}/__sim/issue-voucher`, { method: 'POST', body: '{"person":"nobody"}' })).status).toBe(400);
+    expect((await fetch(`${url}/__sim/issue-voucher`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"person":"nobody"}' })).status).toBe(400);
     const before = simulator.now();
-    await fetch(`${url}/__sim/advance`, { method: 'POST', body: '{"ms":60000}' });
+    await fetch(`${url}/__sim/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"ms":60000}' });
     expect(simulator.now()).toBe(before + 60_000);
     const received = (await (await fetch(`${url}/__sim/received`)).json()) as unknown[];
     expect(received).toHaveLength(1);
