@@ -43,7 +43,7 @@ async function till(options: { backing?: ReturnType<typeof createMemoryBacking>;
   const storage = createMemoryStorage({ names: TERMINAL_NAMES, ...(options.backing ? { backing: options.backing } : {}) });
   const digit = options.digit ?? 7;
   const msgids = createMsgidSource({ institutionCode: PHARMACY.code, terminalDigit: digit, ...(options.after ? { after: options.after } : {}) });
-  const platform = tillClient({ baseUrl: server.url, clock, timeoutMs: 500, msgids, terminalId: `T0${digit}` });
+  const platform = tillClient({ baseUrl: server.url, clock, msgids, terminalId: `T0${digit}` });
   const outbox = createOutbox({ storage, platform, clock });
   const inventory = await createInventory({ storage, outbox, catalog, clock });
   const worker = createSyncWorker({

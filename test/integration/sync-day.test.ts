@@ -28,7 +28,7 @@ it(`delivers a day's ${SALES} sales written offline exactly once and in order wh
   const storage = createMemoryStorage({ names: TERMINAL_NAMES });
   const client = (baseUrl: string) =>
     resumeMsgids({ storage, clock, institutionCode: PHARMACY.code, terminalDigit: 2 }).then((msgids) =>
-      tillClient({ baseUrl, clock, terminalId: 'T02', timeoutMs: 300, msgids }),
+      tillClient({ baseUrl, clock, terminalId: 'T02', msgids }),
     );
   // The platform is down all day: nothing listens on this port.
   const offline = await client('http://127.0.0.1:9');

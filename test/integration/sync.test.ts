@@ -40,7 +40,7 @@ afterEach(async () => {
 async function till(options: { backing?: ReturnType<typeof createMemoryBacking>; after?: string } = {}) {
   const storage = createMemoryStorage({ names: TERMINAL_NAMES, ...(options.backing ? { backing: options.backing } : {}) });
   const msgids = createMsgidSource({ institutionCode: PHARMACY.code, terminalDigit: 1, ...(options.after ? { after: options.after } : {}) });
-  const platform = tillClient({ baseUrl: server.url, clock, timeoutMs: 500, msgids });
+  const platform = tillClient({ baseUrl: server.url, clock, msgids });
   const outbox = createOutbox({ storage, platform, clock });
   const inventory = await createInventory({ storage, outbox, catalog, clock });
   const events: SyncEvent[] = [];
@@ -175,7 +175,7 @@ describe('outbox and sync worker', () => {
 });
 
 async function tillOver(storage: Parameters<typeof createOutbox>[0]['storage']) {
-  const platform = tillClient({ baseUrl: server.url, clock, timeoutMs: 500, msgids: await resumeMsgids({ storage, clock, institutionCode: PHARMACY.code, terminalDigit: 1 }) });
+  const platform = tillClient({ baseUrl: server.url, clock, msgids: await resumeMsgids({ storage, clock, institutionCode: PHARMACY.code, terminalDigit: 1 }) });
   const worker = createSyncWorker({ storage, platform, clock, owner: 'tab-1', sleep: noSleep });
   return { platform, worker };
 }

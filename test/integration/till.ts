@@ -8,6 +8,13 @@ import { DEMO_CATALOG, DEMO_PHARMACIES, DEMO_STOCK, SIMULATOR_PLATFORM_KEY_ID, S
 
 export const PHARMACY = DEMO_PHARMACIES.active;
 
+/**
+ * The test clients' call deadline: the SDK's default. No test waits for it (a `timeout` fault ends at the deadline
+ * as soon as the simulator holds the request, held-fetch.ts); a short one would only fail calls that a loaded machine
+ * answers slowly.
+ */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
 export function tillClient(options: {
   readonly baseUrl: string;
   readonly clock: { now(): number };
@@ -16,6 +23,7 @@ export function tillClient(options: {
   /** The msgid source; by default a fresh one with the terminal's digit. */
   readonly msgids?: MsgidSource;
   readonly terminalDigit?: number;
+  /** The call deadline. @default DEFAULT_TIMEOUT_MS */
   readonly timeoutMs?: number;
   readonly signer?: Signer;
 }): PlatformClient {
@@ -27,7 +35,7 @@ export function tillClient(options: {
     operator: { id: 'OP7', name: '李药师' },
     device: { no: terminalId, mac: '00-16-3E-00-00-01', ip: '127.0.0.1' },
     clock: options.clock,
-    timeoutMs: options.timeoutMs ?? 2000,
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     retry: { limit: 0 },
     msgids: options.msgids ?? createMsgidSource({ institutionCode: PHARMACY.code, terminalDigit: options.terminalDigit ?? 1 }),
     ...(options.signer ? { signer: options.signer } : {}),
@@ -89,7 +97,7 @@ export function openTestTerminal(options: {
       operator: { id: 'OP7', name: '李药师' },
       device: { no: 'T01', mac: '00-16-3E-00-00-01', ip: '127.0.0.1' },
       clock,
-      timeoutMs: options.timeoutMs ?? 2000,
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       retry: { limit: options.retryLimit ?? 0 },
       ...(options.fetch ? { fetch: options.fetch } : {}),
     },

@@ -17,7 +17,7 @@ import {
   type VoucherAuditEvent,
   type VoucherPolicy,
 } from '../../src/index.js';
-import { PHARMACY, tillClient } from './till.js';
+import { DEFAULT_TIMEOUT_MS, PHARMACY, tillClient } from './till.js';
 import { createSimulator, DEMO_CATALOG, DEMO_PEOPLE, startSimulator, type RunningSimulator, type Simulator, type DemoPersonKey } from '../../adapters/simulator/index.js';
 
 const T0 = Date.UTC(2026, 10, 23, 2, 0);
@@ -46,9 +46,9 @@ beforeEach(() => clients.clear());
 
 function options(overrides: { terminalId?: string; policy?: VoucherPolicy; timeoutMs?: number } = {}) {
   const terminalId = overrides.terminalId ?? 'T01';
-  const key = `${terminalId}:${overrides.timeoutMs ?? 2000}:${server.url}`;
-  const platform =
-    clients.get(key) ?? tillClient({ baseUrl: server.url, clock, terminalId, terminalDigit: Number(terminalId.slice(-1)), timeoutMs: overrides.timeoutMs ?? 2000 });
+  const timeoutMs = overrides.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const key = `${terminalId}:${timeoutMs}:${server.url}`;
+  const platform = clients.get(key) ?? tillClient({ baseUrl: server.url, clock, terminalId, terminalDigit: Number(terminalId.slice(-1)), timeoutMs });
   clients.set(key, platform);
   return { platform, storage, clock, terminal: { id: terminalId, operatorId: 'OP7', area: PHARMACY.admdvs }, ...(overrides.policy ? { policy: overrides.policy } : {}) };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HttpResponse, delay } from 'msw';
 import { PlatformProtocolError, PlatformUnavailableError, isYibaoGuardError } from '../../../src/index.js';
+import { heldEndsAtDeadline } from '../../integration/held-fetch.js';
 import { client, ok, personQueryInput, rejection, saleReportInput, settlementInput, settlementOutput, useFakePlatform } from './helpers.js';
 
 const fakePlatform = useFakePlatform();
@@ -83,14 +84,19 @@ describe('retries where they are safe', () => {
   });
 
   it('times out a silent platform with PlatformUnavailableError', async () => {
-    const platform = fakePlatform(async () => {
-      await delay(1_000);
+    // The platform holds every query unanswered; each attempt ends at the deadline once it is held (heldEndsAtDeadline),
+    // so a normal deadline is kept and no attempt (nor the sign-in before them) races a 30 ms timer on a loaded machine.
+    const held: { msgid: string; fault: 'timeout' }[] = [];
+    const platform = fakePlatform(async (envelope) => {
+      held.push({ msgid: envelope.msgid, fault: 'timeout' });
+      await delay('infinite');
       return ok(PERSON_OUTPUT);
     });
-    const error = await rejection(client({ timeoutMs: 30, retry: { limit: 1, backoffLimitMs: 1 } }).queryPerson(personQueryInput()));
+    const silent = client({ timeoutMs: 10_000, retry: { limit: 1, backoffLimitMs: 1 }, fetch: heldEndsAtDeadline({ received: () => held }) });
+    const error = await rejection(silent.queryPerson(personQueryInput()));
     expect(error).toBeInstanceOf(PlatformUnavailableError);
     expect(error['code']).toBe('PLATFORM_UNAVAILABLE');
-    expect(error.message).toContain('30 ms');
+    expect(error.message).toContain('no answer within 10000 ms');
     expect(platform.business()).toHaveLength(2);
   });
 
