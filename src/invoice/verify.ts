@@ -334,6 +334,10 @@ export async function verifyEntries(entries: readonly ChainEntry[], keys: readon
     let sig: Uint8Array | null;
     try {
       bodyJson = core.canonicalJson(raw.body);
+    } catch (error) {
+      return bad(texts.notAnInvoice(`body: no canonical JSON (${error instanceof core.InputError ? (error.field ?? '') : ''})`));
+    }
+    try {
       sig = raw.sig === null ? null : core.fromBase64Url(raw.sig);
     } catch {
       return bad(texts.notAnInvoice('sig: not base64url'));

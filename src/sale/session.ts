@@ -1,6 +1,6 @@
 import { canonicalJson } from '../canonical-json.js';
 import { maskPersonalData, parseTraceCode, isValidGtin } from '../codes/index.js';
-import { ERROR_CATALOG, isYibaoGuardError, SaleError } from '../errors/index.js';
+import { ERROR_CATALOG, InputError, isYibaoGuardError, SaleError } from '../errors/index.js';
 import { lineAmountFen } from '../money.js';
 import type { Catalog } from '../rules/catalog.js';
 import type { CompiledPack } from '../rules/compile.js';
@@ -167,6 +167,18 @@ export function createSaleSession(options: SaleSessionOptions): SaleSession {
     if (!product) throw new SaleError('SCAN_UNKNOWN_PRODUCT', { message: `Product ${input.productId} is not in the catalog`, messageZh: `商品 ${input.productId} 不在本店目录中`, field: 'productId' });
     const unitPriceFen = input.unitPriceFen ?? priceOf(product);
     const medListCode = input.medListCode ?? product.medListCode;
+    // What the receipt will print: refused now, at the counter, if it cannot be signed (a lone UTF-16 surrogate in the
+    // catalog's text), rather than after the platform has settled the sale and the invoice cannot be issued.
+    try {
+      canonicalJson([product.genericName, product.tradeName, product.specification]);
+    } catch (cause) {
+      throw new InputError('INVALID_INPUT', {
+        message: `Product ${product.productId}: its name or specification is not well-formed text (a lone UTF-16 surrogate); correct the catalog`,
+        messageZh: `商品 ${product.productId} 的名称或规格含无效字符，无法打印票据：请更正商品目录`,
+        field: 'productId',
+        cause,
+      });
+    }
     const line: SaleLine = {
       lineId: `L${nextLine++}`,
       productId: product.productId,

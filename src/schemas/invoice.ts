@@ -8,6 +8,7 @@ import {
   InstitutionCodeSchema,
   MedListCodeSchema,
   NameSchema,
+  SpecificationSchema,
   QuantitySchema,
   Sha256HexSchema,
   TraceCodeSchema,
@@ -25,7 +26,7 @@ const PublicKey = b64(43);
 export const InvoiceLineSchema = z.strictObject({
   medListCode: z.optional(MedListCodeSchema),
   name: NameSchema,
-  specification: z.optional(z.string().check(z.maxLength(200))),
+  specification: z.optional(SpecificationSchema),
   quantity: QuantitySchema,
   unitPriceFen: FenSchema,
   amountFen: FenSchema,

@@ -5,6 +5,7 @@ import {
   IdSchema,
   MedListCodeSchema,
   NameSchema,
+  SpecificationSchema,
   QuantitySchema,
   TraceCodePrefixSchema,
 } from './primitives.js';
@@ -78,7 +79,7 @@ export const ProductSchema = z
     /** 商品名. */
     tradeName: z.optional(NameSchema),
     /** 规格, e.g. `10mg*28片`. */
-    specification: z.string().check(z.maxLength(200)),
+    specification: SpecificationSchema,
     /** 剂型, e.g. 片剂, 注射剂 (matches the key-drug list's dosage forms). */
     dosageForm: z.optional(z.string().check(z.minLength(1), z.maxLength(50))),
     category: ProductCategorySchema,

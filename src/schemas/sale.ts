@@ -11,6 +11,7 @@ import {
   InstitutionCodeSchema,
   MedListCodeSchema,
   NameSchema,
+  SpecificationSchema,
   QuantitySchema,
   ResidentIdSchema,
   TraceCodeSchema,
@@ -26,7 +27,7 @@ export const SaleLineSchema = z
     productId: IdSchema,
     medListCode: z.optional(MedListCodeSchema),
     name: NameSchema,
-    specification: z.optional(z.string().check(z.maxLength(200))),
+    specification: z.optional(SpecificationSchema),
     /** Packages sold; fractional when sold loose (拆零, `split`). */
     quantity: QuantitySchema,
     split: z.boolean(),

@@ -226,6 +226,19 @@ describe('verifyChain: tampering, one kind at a time', () => {
     ]);
     expect(report.issues[0]!.detail.en).toMatch(/body/);
   });
+
+  it('malformed: text that has no canonical JSON (a lone surrogate) is named as such, not as a bad signature encoding', async () => {
+    const { records, keys } = await chainOf(2);
+    const lone = clone(records);
+    (lone[1]!.body.split as unknown as Record<string, unknown>)['\ud800'] = 1;
+    const report = await verifyChain(lone, keys);
+    expect(kinds(report)).toEqual([['malformed', 1, 2]]);
+    expect(report.issues[0]!.detail.en).toContain('no canonical JSON');
+    expect(report.issues[0]!.detail.en).not.toContain('base64url');
+    const name = clone(records);
+    name[1]!.body.lines[0]!.name = '阿托伐他汀\udc00';
+    expect(kinds(await verifyChain(name, keys))).toEqual([['malformed', 1, 2]]);
+  });
 });
 
 describe('verifyInvoice', () => {

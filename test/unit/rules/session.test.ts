@@ -4,8 +4,10 @@
  * in one call, and settlement refused until the review is clean.
  */
 import { describe, expect, it } from 'vitest';
-import { DEMO_PEOPLE, DEMO_TRACE_CODES, simulatorRulePack } from '../../../adapters/simulator/index.js';
+import { DEMO_CATALOG, DEMO_PEOPLE, DEMO_TRACE_CODES, simulatorRulePack } from '../../../adapters/simulator/index.js';
 import type { AuditEvent } from '../../../src/engine.js';
+import { createCatalog } from '../../../src/rules/catalog.js';
+import { ProductSchema } from '../../../src/schemas/product.js';
 import { box, boxes, buyerOf, cardOf, expectAuditClean, expectClean, expectCode, findingsOf, P, prescriptionFor, product, reviewChecked, rx, sale } from './helpers.js';
 
 const pack = simulatorRulePack('220100', 1);
@@ -251,5 +253,21 @@ describe('the audit trail', () => {
     expect(note).toContain('138****5678');
     expectAuditClean(audit);
     expect(session.lastReview!.findings[0]!.override!.note).toBe(note);
+  });
+});
+
+describe('text a receipt could not carry', () => {
+  it('a catalog product whose name holds a lone surrogate is refused at the scan, before any settlement; the schema refuses it at the edge', async () => {
+    const good = product(P.loratadine);
+    const bad = { ...good, productId: 'BAD-TEXT', genericName: `氯雷他定\ud800片`, gtins: [], traceCodePrefix: undefined };
+    const { session } = sale({ buyer: buyerOf('active'), pack, catalog: createCatalog([...DEMO_CATALOG, bad]) });
+    await expectCode(() => session.addLine({ productId: 'BAD-TEXT', quantity: 1 }), 'INVALID_INPUT');
+    expect(session.lines).toHaveLength(0);
+    // The same product with its name well-formed (a pair, not half of one) is sold.
+    const { session: ok } = sale({ buyer: buyerOf('active'), pack, catalog: createCatalog([...DEMO_CATALOG, { ...bad, genericName: '氯雷他定𠀀片' }]) });
+    expect(ok.addLine({ productId: 'BAD-TEXT', quantity: 1 }).name).toBe('氯雷他定𠀀片');
+    expect(ProductSchema.safeParse({ ...good, genericName: `氯雷他定\ud800片` }).success).toBe(false);
+    expect(ProductSchema.safeParse({ ...good, specification: `10mg\udc00` }).success).toBe(false);
+    expect(ProductSchema.safeParse(good).success).toBe(true);
   });
 });
