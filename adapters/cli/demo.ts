@@ -30,8 +30,7 @@ import {
   type RequestDeadlineOptions,
   type RequestGuardOptions,
 } from '../node/guard.js';
-import type { CliIo } from './run.js';
-import { parseServeArgs } from './sim.js';
+import { parseCommand, parsePort, PORT_MESSAGE, SERVE_OPTIONS, SERVE_USAGE, usageError, type CliIo } from './args.js';
 
 /*
  * `yibao-guard demo`: the platform simulator and the demo terminal page on one loopback origin. The page calls the
@@ -269,6 +268,9 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
   };
 }
 
+export const DEMO_USAGE = `用法 / usage: yibao-guard demo [--port 8787] [--quiet]
+选项 / options:
+${SERVE_USAGE}`;
 
 /**
  * `yibao-guard demo [--port 8787] [--quiet]`: serves the demo terminal and the simulator on 127.0.0.1 and prints the
@@ -278,19 +280,18 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
  * const { demo } = await runDemo(['--port', '0'], io)
  */
 export async function runDemo(args: readonly string[], io: CliIo): Promise<{ code: number; demo?: RunningDemo }> {
-  const parsed = parseServeArgs(args);
-  if (typeof parsed === 'string') {
-    io.err(`${parsed}\n用法 / usage: yibao-guard demo [--port 8787] [--quiet]`);
-    return { code: 2 };
-  }
+  const parsed = parseCommand(args, io, { usage: DEMO_USAGE, options: SERVE_OPTIONS });
+  if ('code' in parsed) return parsed;
+  const port = parsePort(parsed.values.port);
+  if (port === undefined) return usageError(io, DEMO_USAGE, PORT_MESSAGE);
   let demo: RunningDemo;
   try {
-    demo = await startDemo({ port: parsed.port, ...(parsed.quiet ? {} : { log: (line: string) => io.out(line) }) });
+    demo = await startDemo({ port, ...(parsed.values.quiet ? {} : { log: (line: string) => io.out(line) }) });
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     io.err(
       code === 'EADDRINUSE'
-        ? `端口 ${parsed.port} 已被占用 / port ${parsed.port} is in use: try --port 0`
+        ? `端口 ${port} 已被占用 / port ${port} is in use: try --port 0`
         : code === 'DEMO_NOT_BUILT'
           ? '演示页面尚未构建：请先运行 npm run build:demo（或 npm start）/ the demo page is not built: run `npm run build:demo` (or `npm start`)'
           : `演示终端未能启动 / the demo did not start: ${String(error)}`,

@@ -1,10 +1,11 @@
+import { parseCommand, usageError, type CliIo } from './args.js';
 import { checkCode } from './check.js';
+import { runDemo } from './demo.js';
+import { runSelfAudit } from './self-audit.js';
+import { runSim } from './sim.js';
+import { runVerify } from './verify.js';
 
-/** Where the CLI writes; injected so tests read what a user would see. */
-export interface CliIo {
-  out(line: string): void;
-  err(line: string): void;
-}
+export type { CliIo } from './args.js';
 
 const HELP = `yibao-guard — 医保基金合规收银 SDK
 
@@ -17,60 +18,71 @@ const HELP = `yibao-guard — 医保基金合规收银 SDK
   yibao-guard self-audit --db <till.sqlite> --from <YYYY-MM-DD> --to <YYYY-MM-DD> [--out report.html|.csv] [--catalog products.json]
                                 自查自纠：按规则复核期间内全部销售，生成问题台账与图表报告（--to 不含当日；self-audit --help 查看全部选项）
                                 self-audit: replay the period's sales through the rules, write the problem ledger and charts (--to excluded; see self-audit --help)
-  yibao-guard help              本帮助 / this help
+  yibao-guard help              本帮助 / this help（每个命令都有 --help / every command takes --help）
 `;
 
+export const CHECK_USAGE = `用法 / usage: yibao-guard check <code>...
+  校验身份证、追溯码、条码、区划、医保编码（按形状识别种类；身份证只显示脱敏形式）
+  validate resident IDs, trace codes, barcodes, area and item codes (the kind is told by the shape; IDs print masked)`;
+
+/** `yibao-guard check <code>...`: exit 0 when every code is valid, 1 when one is not, 2 for a usage error. */
+function runCheck(args: readonly string[], io: CliIo): number {
+  const parsed = parseCommand(args, io, { usage: CHECK_USAGE, options: {}, positionals: true });
+  if ('code' in parsed) return parsed.code;
+  if (parsed.positionals.length === 0) return usageError(io, CHECK_USAGE, '请给出要校验的编码 / give at least one code to check').code;
+  let ok = true;
+  for (const code of parsed.positionals) {
+    const report = checkCode(code);
+    ok &&= report.ok;
+    (report.ok ? io.out : io.err)(report.text);
+  }
+  return ok ? 0 : 1;
+}
+
+/** What a command ended with: its exit code and, for a long-running one (`sim`, `demo`), how to stop it. */
+export interface CliResult {
+  readonly code: number;
+  /** Closes what the command left running and says so; `main.ts` calls it on Ctrl-C (SIGINT) or SIGTERM. */
+  readonly stop?: () => Promise<void>;
+}
+
 /**
- * Runs the `yibao-guard` command with its arguments and returns the exit code. Pure apart from `io`, so the
- * tests drive it directly and `main.ts` only wires it to the process. `sim`, the one long-running command, is
- * asynchronous and lives in `sim.ts`; `main.ts` dispatches it there.
+ * Runs the `yibao-guard` command with its arguments and resolves with the exit code (0 ok, 1 findings or failure, 2
+ * usage error), and for `sim` and `demo` the running server's `stop`. Pure apart from `io` and what the command
+ * serves, so the tests drive it directly and `main.ts` only wires it to the process.
  *
  * @example
- * runCli(['check', '81234560000000000017'], { out: console.log, err: console.error }, '0.1.0') // 0
+ * await runCli(['check', '81234560000000000017'], { out: console.log, err: console.error }, '0.1.0') // { code: 0 }
  */
-export function runCli(args: readonly string[], io: CliIo, version: string): number {
+export async function runCli(args: readonly string[], io: CliIo, version: string): Promise<CliResult> {
   const [command = 'help', ...rest] = args;
   switch (command) {
     case 'help':
     case '--help':
     case '-h':
       io.out(HELP);
-      return 0;
+      return { code: 0 };
     case 'version':
     case '--version':
       io.out(version);
-      return 0;
-    case 'demo':
-      // Long-running like sim: main.ts runs it (runDemo in demo.ts), serving the page and the simulator on one origin.
-      io.err('demo 由 yibao-guard 命令启动 / `demo` runs from the yibao-guard command (or call runDemo() from demo.ts)');
-      return 2;
-    case 'sim':
-      // Long-running and asynchronous: main.ts runs it (runSim in sim.ts); this synchronous entry only says so.
-      io.err('sim 由 yibao-guard 命令启动 / `sim` runs from the yibao-guard command (or call runSim() from sim.ts)');
-      return 2;
+      return { code: 0 };
+    case 'check':
+      return { code: runCheck(rest, io) };
     case 'verify':
-      // Asynchronous like sim: main.ts runs it (runVerify in verify.ts).
-      io.err('verify 由 yibao-guard 命令运行 / `verify` runs from the yibao-guard command (or call runVerify() from verify.ts)');
-      return 2;
+      return { code: await runVerify(rest, io) };
     case 'self-audit':
-      // Asynchronous like verify: main.ts runs it (runSelfAudit in self-audit.ts).
-      io.err('self-audit 由 yibao-guard 命令运行 / `self-audit` runs from the yibao-guard command (or call runSelfAudit() from self-audit.ts)');
-      return 2;
-    case 'check': {
-      if (rest.length === 0) {
-        io.err('请给出要校验的编码 / give at least one code to check');
-        return 2;
-      }
-      let ok = true;
-      for (const code of rest) {
-        const report = checkCode(code);
-        ok &&= report.ok;
-        (report.ok ? io.out : io.err)(report.text);
-      }
-      return ok ? 0 : 1;
+      return { code: await runSelfAudit(rest, io) };
+    case 'sim': {
+      const { code, server } = await runSim(rest, io);
+      if (!server) return { code };
+      return { code, stop: () => server.close().then(() => io.out('模拟器已停止 / simulator stopped')) };
+    }
+    case 'demo': {
+      const { code, demo } = await runDemo(rest, io);
+      if (!demo) return { code };
+      return { code, stop: () => demo.close().then(() => io.out('演示已停止 / demo stopped')) };
     }
     default:
-      io.err(`未知命令 / unknown command: ${command}\n\n${HELP}`);
-      return 2;
+      return usageError(io, HELP, `未知命令 / unknown command: ${command}`);
   }
 }

@@ -21,7 +21,7 @@ import {
   type TerminalLayout,
 } from '../../src/engine.js';
 import { createSqliteStorage } from '../sqlite/index.js';
-import type { CliIo } from './run.js';
+import { parseCommand, usageError, type CliIo } from './args.js';
 
 /*
  * `yibao-guard self-audit`: 自查自纠 over a till's SQLite database. Replays the period's sales, prints the totals and
@@ -65,27 +65,23 @@ interface Options {
 
 const TABLES = ['ledger', 'rules', 'months', 'products', 'operators'] as const;
 
-function parseArgs(args: readonly string[]): Options | string {
-  const values: Record<string, string> = {};
-  let info = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    if (arg === '--info') {
-      info = true;
-      continue;
-    }
-    const match = /^--(db|from|to|out|catalog|pack|table|title)(?:=(.*))?$/.exec(arg);
-    if (!match) return `未知参数 / unknown argument: ${arg}`;
-    const value = match[2] ?? args[++i];
-    if (value === undefined || value === '') return `--${match[1]} 须给出值 / --${match[1]} needs a value`;
-    values[match[1] as string] = value;
-  }
-  const { db, from, to, out, catalog, pack, table, title } = values;
-  if (!db) return '请用 --db 给出数据库文件 / give the database with --db';
-  if (!from || !to) return '请用 --from 和 --to 给出自查期间 / give the period with --from and --to';
-  for (const day of [from, to]) if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return `日期须为 YYYY-MM-DD / dates are YYYY-MM-DD: ${day}`;
-  if (out && !['.html', '.htm', '.csv', '.json'].includes(extname(out).toLowerCase())) return '--out 须以 .html、.csv 或 .json 结尾 / --out must end in .html, .csv or .json';
-  if (table && !(TABLES as readonly string[]).includes(table)) return `--table 须为 ${TABLES.join('、')} 之一 / --table is one of ${TABLES.join(', ')}`;
+/** The options, or a usage error already printed (`--help`: the usage, exit 0). */
+function parseOptions(args: readonly string[], io: CliIo): Options | { code: 0 | 2 } {
+  const text = { type: 'string' } as const;
+  const parsed = parseCommand(args, io, {
+    usage: SELF_AUDIT_USAGE,
+    options: { db: text, from: text, to: text, out: text, catalog: text, pack: text, table: text, title: text, info: { type: 'boolean', default: false } },
+  });
+  if ('code' in parsed) return parsed;
+  const { info, ...given } = parsed.values;
+  const refuse = (message: string) => usageError(io, SELF_AUDIT_USAGE, message);
+  for (const [name, value] of Object.entries(given)) if (value === '') return refuse(`--${name} 须给出值 / --${name} needs a value`);
+  const { db, from, to, out, catalog, pack, table, title } = given;
+  if (!db) return refuse('请用 --db 给出数据库文件 / give the database with --db');
+  if (!from || !to) return refuse('请用 --from 和 --to 给出自查期间 / give the period with --from and --to');
+  for (const day of [from, to]) if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return refuse(`日期须为 YYYY-MM-DD / dates are YYYY-MM-DD: ${day}`);
+  if (out && !['.html', '.htm', '.csv', '.json'].includes(extname(out).toLowerCase())) return refuse('--out 须以 .html、.csv 或 .json 结尾 / --out must end in .html, .csv or .json');
+  if (table && !(TABLES as readonly string[]).includes(table)) return refuse(`--table 须为 ${TABLES.join('、')} 之一 / --table is one of ${TABLES.join(', ')}`);
   return {
     db,
     from,
@@ -119,15 +115,8 @@ function loadPack(file: string): RulePack {
  * await runSelfAudit(['--db', 'till.sqlite', '--from', '2026-01-01', '--to', '2027-01-01', '--out', 'report.html'], io) // 0
  */
 export async function runSelfAudit(args: readonly string[], io: CliIo): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    io.out(SELF_AUDIT_USAGE);
-    return 0;
-  }
-  const options = parseArgs(args);
-  if (typeof options === 'string') {
-    io.err(`${options}\n\n${SELF_AUDIT_USAGE}`);
-    return 2;
-  }
+  const options = parseOptions(args, io);
+  if ('code' in options) return options.code;
   if (!existsSync(options.db)) {
     io.err(`数据库文件不存在 / no such database file: ${options.db}`);
     return 1;

@@ -1,48 +1,16 @@
 import { buildMsgid, formatCstTime, maskName, parseCstTime } from '../../src/index.js';
 import { createSimulator, DEMO_PEOPLE, DEMO_PHARMACIES, SIMULATOR_CALL_PATH, startSimulator, type DemoPersonKey, type RunningSimulator } from '../simulator/index.js';
-import type { CliIo } from './run.js';
+import { parseCommand, parsePort, PORT_MESSAGE, SERVE_OPTIONS, SERVE_USAGE, usageError, type CliIo } from './args.js';
 
 /** The people whose voucher QR `sim` prints at start: one who can settle, one with 慢特病, one the till must stop. */
 const SHOWN: readonly DemoPersonKey[] = ['active', 'chronic', 'deceased'];
 
-/** Reads `--port N` / `--port=N` (0 = any free port) and `--quiet`; a message for anything else. `sim` and `demo` share it. */
-export function parseServeArgs(args: readonly string[]): { port: number; quiet: boolean } | string {
-  let port = 8787;
-  let quiet = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    if (arg === '--quiet' || arg === '-q') quiet = true;
-    else if (arg === '--port' || arg.startsWith('--port=')) {
-      const value = arg === '--port' ? args[++i] : arg.slice('--port='.length);
-      if (value === undefined || !/^\d{1,5}$/.test(value) || Number(value) > 65_535) return '端口须为 0–65535 的整数 / --port takes an integer 0–65535';
-      port = Number(value);
-    } else return `未知参数 / unknown option: ${arg}`;
-  }
-  return { port, quiet };
-}
+export const SIM_USAGE = `用法 / usage: yibao-guard sim [--port 8787] [--quiet] [--now "yyyy-MM-dd HH:mm:ss"]
+选项 / options:
+${SERVE_USAGE}
+  --now       时钟停在该北京时间（POST /__sim/advance 推进）/ the clock stands at that CST time (POST /__sim/advance moves it)`;
 
-const SIM_USAGE = '用法 / usage: yibao-guard sim [--port 8787] [--quiet] [--now "yyyy-MM-dd HH:mm:ss"]';
-
-/**
- * Takes `--now T` / `--now=T` out of `sim`'s arguments: a CST wall time (`yyyy-MM-dd HH:mm:ss`) at which the
- * simulator's clock stands still, moved only by POST /__sim/advance, so that a session (a script, a test, a
- * support case replayed) sees the same times on every run. The other arguments are returned for parseServeArgs.
- */
-function takeNow(args: readonly string[]): { now?: number; rest: string[] } | string {
-  const rest: string[] = [];
-  let now: number | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    if (arg !== '--now' && !arg.startsWith('--now=')) {
-      rest.push(arg);
-      continue;
-    }
-    const value = arg === '--now' ? args[++i] : arg.slice('--now='.length);
-    now = value === undefined ? undefined : parseCstTime(value);
-    if (now === undefined) return '--now 须为北京时间 "yyyy-MM-dd HH:mm:ss" / --now takes a CST time "yyyy-MM-dd HH:mm:ss"';
-  }
-  return now === undefined ? { rest } : { now, rest };
-}
+const NOW_MESSAGE = '--now 须为北京时间 "yyyy-MM-dd HH:mm:ss" / --now takes a CST time "yyyy-MM-dd HH:mm:ss"';
 
 /** A sign-in envelope written out by hand, as a vendor would first try the endpoint with curl. */
 function curlExample(url: string, now: number): string {
@@ -76,23 +44,25 @@ function curlExample(url: string, now: number): string {
  * const { server } = await runSim(['--port', '0'], io)
  */
 export async function runSim(args: readonly string[], io: CliIo): Promise<{ code: number; server?: RunningSimulator }> {
-  const clockArgs = takeNow(args);
-  const parsed = typeof clockArgs === 'string' ? clockArgs : parseServeArgs(clockArgs.rest);
-  if (typeof parsed === 'string' || typeof clockArgs === 'string') {
-    io.err(`${typeof parsed === 'string' ? parsed : clockArgs}\n${SIM_USAGE}`);
-    return { code: 2 };
-  }
-  const frozenAt = clockArgs.now;
+  const parsed = parseCommand(args, io, { usage: SIM_USAGE, options: { ...SERVE_OPTIONS, now: { type: 'string' } } });
+  if ('code' in parsed) return parsed;
+  const port = parsePort(parsed.values.port);
+  if (port === undefined) return usageError(io, SIM_USAGE, PORT_MESSAGE);
+  // --now stands the clock still at a CST wall time, so that a session (a script, a test, a support case replayed)
+  // sees the same times on every run.
+  const frozenAt = parsed.values.now === undefined ? undefined : parseCstTime(parsed.values.now);
+  if (parsed.values.now !== undefined && frozenAt === undefined) return usageError(io, SIM_USAGE, NOW_MESSAGE);
+  const quiet = parsed.values.quiet;
   const simulator = createSimulator({
-    ...(parsed.quiet ? {} : { log: (line: string) => io.out(line) }),
+    ...(quiet ? {} : { log: (line: string) => io.out(line) }),
     ...(frozenAt === undefined ? {} : { clock: { now: () => frozenAt } }),
   });
   let server: RunningSimulator;
   try {
-    server = await startSimulator({ port: parsed.port, simulator });
+    server = await startSimulator({ port, simulator });
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    io.err(code === 'EADDRINUSE' ? `端口 ${parsed.port} 已被占用 / port ${parsed.port} is in use: try --port 0` : `模拟器未能启动 / the simulator did not start: ${String(error)}`);
+    io.err(code === 'EADDRINUSE' ? `端口 ${port} 已被占用 / port ${port} is in use: try --port 0` : `模拟器未能启动 / the simulator did not start: ${String(error)}`);
     return { code: 1 };
   }
   const { url } = server;

@@ -11,7 +11,7 @@ import {
   type InvoiceKey,
   type InvoiceQr,
 } from '../../src/index.js';
-import type { CliIo } from './run.js';
+import { parseCommand, usageError, type CliIo } from './args.js';
 
 /*
  * `yibao-guard verify`: the inspector's command. Reads a chain export (JSONL) or a receipt's QR text, verifies it,
@@ -36,29 +36,28 @@ interface Options {
   readonly json: boolean;
 }
 
-function parseArgs(args: readonly string[]): Options | string {
-  let target: string | undefined;
-  let exportPath: string | undefined;
-  let json = false;
+const KEY_MESSAGE = '--key 须为 base64url 公钥（43 个字符），可加“密钥编号=”前缀 / --key takes a base64url public key (43 characters), optionally KEYID=';
+
+/** The options, or a usage error already printed (`--help`: the usage, exit 0). */
+function parseOptions(args: readonly string[], io: CliIo): Options | { code: 0 | 2 } {
+  const parsed = parseCommand(args, io, {
+    usage: VERIFY_USAGE,
+    options: { key: { type: 'string', multiple: true, default: [] }, export: { type: 'string' }, json: { type: 'boolean', default: false } },
+    positionals: true,
+  });
+  if ('code' in parsed) return parsed;
+  const { values, positionals } = parsed;
   const keys: { keyId?: string; publicKey: string }[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    const value = (name: string) => (arg.startsWith(`${name}=`) ? arg.slice(name.length + 1) : args[++i]);
-    if (arg === '--json') json = true;
-    else if (arg === '--key' || arg.startsWith('--key=')) {
-      const text = value('--key');
-      const match = text === undefined ? null : /^(?:([A-Za-z0-9][A-Za-z0-9._:-]{0,63})=)?([\w-]{43})$/.exec(text);
-      if (!match) return '--key 须为 base64url 公钥（43 个字符），可加“密钥编号=”前缀 / --key takes a base64url public key (43 characters), optionally KEYID=';
-      keys.push({ ...(match[1] ? { keyId: match[1] } : {}), publicKey: match[2] as string });
-    } else if (arg === '--export' || arg.startsWith('--export=')) {
-      exportPath = value('--export');
-      if (!exportPath) return '--export 须给出文件 / --export takes a file';
-    } else if (arg.startsWith('--')) return `未知选项 / unknown option: ${arg}`;
-    else if (target === undefined) target = arg;
-    else return '只能核验一个文件或一个二维码 / verify one file or one QR text at a time';
+  for (const text of values.key) {
+    const match = /^(?:([A-Za-z0-9][A-Za-z0-9._:-]{0,63})=)?([\w-]{43})$/.exec(text);
+    if (!match) return usageError(io, VERIFY_USAGE, KEY_MESSAGE);
+    keys.push({ ...(match[1] ? { keyId: match[1] } : {}), publicKey: match[2] as string });
   }
-  if (target === undefined) return '请给出导出文件或二维码内容 / give an export file or a QR text';
-  return { target, keys, json, ...(exportPath === undefined ? {} : { exportPath }) };
+  if (values.export === '') return usageError(io, VERIFY_USAGE, '--export 须给出文件 / --export takes a file');
+  const [target, ...more] = positionals;
+  if (target === undefined) return usageError(io, VERIFY_USAGE, '请给出导出文件或二维码内容 / give an export file or a QR text');
+  if (more.length > 0) return usageError(io, VERIFY_USAGE, '只能核验一个文件或一个二维码 / verify one file or one QR text at a time');
+  return { target, keys, json: values.json, ...(values.export === undefined ? {} : { exportPath: values.export }) };
 }
 
 /** Keys given as `--key`: a bare public key takes the key id the export or QR gives it. */
@@ -89,15 +88,8 @@ function readText(path: string): string {
  * process.exitCode = await runVerify(['T01.jsonl', '--key', pubkey], io)
  */
 export async function runVerify(args: readonly string[], io: CliIo): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    io.out(VERIFY_USAGE);
-    return 0;
-  }
-  const options = parseArgs(args);
-  if (typeof options === 'string') {
-    io.err(`${options}\n${VERIFY_USAGE}`);
-    return 2;
-  }
+  const options = parseOptions(args, io);
+  if ('code' in options) return options.code;
   const looksLikeQr = options.target.trim().startsWith('YG1*');
   if (!looksLikeQr && !existsSync(options.target)) {
     io.err(`找不到文件，也不是票据二维码 / no such file, and not a receipt QR text: ${options.target}`);

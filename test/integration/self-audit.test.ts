@@ -100,9 +100,9 @@ describe('yibao-guard self-audit on a SQLite file', () => {
     expect((await cli('--help')).out).toBe(SELF_AUDIT_USAGE);
   });
 
-  it('is listed in the CLI help', () => {
+  it('is listed in the CLI help', async () => {
     const out: string[] = [];
-    expect(runCli(['help'], { out: (l) => out.push(l), err: () => {} }, '0.0.0')).toBe(0);
+    expect((await runCli(['help'], { out: (l) => out.push(l), err: () => {} }, '0.0.0')).code).toBe(0);
     expect(out.join('\n')).toContain('yibao-guard self-audit --db');
   });
 });
