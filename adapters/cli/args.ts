@@ -66,8 +66,8 @@ export const PORT_MESSAGE = '端口须为 0–65535 的整数 / --port takes an 
  */
 function refusal(args: string[], options: CommandOptions, positionals: boolean): string | undefined {
   const { tokens } = parseArgs({ args, options, strict: false, allowPositionals: true, tokens: true });
-  const declared = (arg: string) =>
-    arg.startsWith('--') ? Object.hasOwn(options, arg.slice(2).split('=')[0] as string) : Object.values(options).some((o) => o.short !== undefined && arg === `-${o.short}`);
+  const shorts = new Set(Object.values(options).flatMap((o) => (o.short === undefined ? [] : [`-${o.short}`])));
+  const declared = (arg: string) => (arg.startsWith('--') ? Object.hasOwn(options, arg.slice(2).split('=')[0] as string) : shorts.has(arg));
   for (const token of tokens) {
     if (token.kind === 'positional') {
       if (!positionals) return `多余的参数 / unexpected argument: ${token.value}`;
@@ -84,7 +84,8 @@ function refusal(args: string[], options: CommandOptions, positionals: boolean):
       return `${token.rawName} 须给出值 / ${token.rawName} needs a value`;
     }
     if (!token.inlineValue && token.value.length > 1 && token.value.startsWith('-')) {
-      return `${token.rawName} 的值以“-”开头：请写成 ${token.rawName}=<值> / ${token.rawName}'s value starts with '-': write it as ${token.rawName}=<value>`;
+      const name = token.rawName;
+      return `${name} 的值以“-”开头：请写成 ${name}=<值> / ${name}'s value starts with '-': write it as ${name}=<value>`;
     }
   }
   return undefined;
