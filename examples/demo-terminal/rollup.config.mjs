@@ -2,7 +2,7 @@
 // own modules and its dependencies inlined, next to index.html and styles.css, in dist/demo-terminal/ (served by
 // `yibao-guard demo`). Separate from the package build (rollup.config.mjs), which it leaves unchanged.
 //
-// No resolve/commonjs plugins are installed, so two small ones live here: bare imports (idb, ky, zod/mini,
+// No resolve/commonjs plugins are installed, so two small ones live here: bare imports (idb, ky, zod/mini, uqr,
 // tweetnacl) are resolved the way Node resolves them, and tweetnacl, the one CommonJS dependency (a UMD file that
 // needs nothing from Node in a browser), is wrapped as an ES module.
 import { readFileSync } from 'node:fs';

@@ -16,6 +16,7 @@ import { startDemo, type RunningDemo } from '../../adapters/cli/demo.js';
 import { DEMO_CATALOG, DEMO_PEOPLE, DEMO_STOCK, DEMO_TRACE_CODES } from '../../adapters/simulator/index.js';
 import { verifyInvoice, verifyInvoiceQr } from '../../src/index.js';
 import { findChromium, NO_CHROMIUM } from '../browser/harness.js';
+import { decodeQrPixels } from '../fixtures/qr-image.js';
 // @ts-expect-error: a plain .mjs rollup config, without type declarations
 import { demoConfig } from '../../examples/demo-terminal/rollup.config.mjs';
 
@@ -99,6 +100,22 @@ if (chromiumFound.path === undefined) {
   async function scan(code: string): Promise<void> {
     await tid('scan-input').fill(code);
     await tid('scan-input').press('Enter');
+  }
+
+  /**
+   * The receipt's QR image as Chromium shows it: a screenshot of the SVG on the page, turned back into RGBA pixels
+   * by the page's own image decoder, for jsQR to read in Node.
+   */
+  async function receiptQrPixels(): Promise<{ rgba: Uint8ClampedArray; width: number; height: number }> {
+    const png = (await tid('receipt-qr').locator('svg').screenshot()).toString('base64');
+    const { data, width, height } = await page.evaluate(async (base64) => {
+      const bitmap = await createImageBitmap(await (await fetch(`data:image/png;base64,${base64}`)).blob());
+      const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+      const context = canvas.getContext('2d')!;
+      context.drawImage(bitmap, 0, 0);
+      return { data: Array.from(context.getImageData(0, 0, bitmap.width, bitmap.height).data), width: bitmap.width, height: bitmap.height };
+    }, png);
+    return { rgba: Uint8ClampedArray.from(data), width, height };
   }
 
   async function startNewSale(): Promise<void> {
@@ -189,6 +206,13 @@ if (chromiumFound.path === undefined) {
       expect(qrReport.issues).toEqual([]);
       expect(qrReport.ok).toBe(true);
       expect(qrReport.qr?.totalFen).toBe(total);
+
+      // The QR image, as the page shows it, scans as exactly that text, packed in alphanumeric mode.
+      const { rgba, width, height } = await receiptQrPixels();
+      expect(width).toBeGreaterThanOrEqual(200);
+      const scanned = decodeQrPixels(rgba, width, height);
+      expect(scanned?.text).toBe(qr);
+      expect(scanned?.modes).toEqual(['alphanumeric']);
 
       // The invoice itself reaches the platform (YG01) and verifies there too.
       await expect.poll(() => demo.simulator.invoices().some((i) => i.terminalId === 'T01' && i.seq === qrReport.qr!.seq), { timeout: 30_000 }).toBe(true);

@@ -33,7 +33,7 @@ import {
   type VerifiedBuyer,
 } from '../../../src/engine.js';
 import { TEXT, type Lang, type TextKey } from './i18n.js';
-import { qrSvg } from './qr.js';
+import { receiptQrSvg } from './receipt-qr.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Demo data served by `yibao-guard demo` (fictional people, the simulator's catalog and opening stock)
@@ -974,7 +974,7 @@ function renderReceipt(receipt: Receipt | { sale: SaleRecord; qr: string; seq: n
   const split = sale.split;
   const pharmacy = app.data!.config.pharmacy;
   const qrBox = h('div', { class: 'qr', testid: 'receipt-qr' });
-  qrBox.innerHTML = qrSvg(qr, 200);
+  qrBox.innerHTML = receiptQrSvg(qr);
   return h(
     'section',
     { class: 'card receipt', testid: 'receipt', 'data-seq': seq, 'data-sale': sale.saleId },
