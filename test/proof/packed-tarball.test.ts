@@ -60,15 +60,17 @@ beforeAll(async () => {
   await buildPackage();
   const built = Date.now();
   work = mkdtempSync(join(tmpdir(), 'yg-pack-'));
-  const packed = await npm(['pack', root, '--json', '--pack-destination', work], work);
+  // Without scripts: prepack would build dist/ again, outside buildPackage's lock, under the other test files using it.
+  const packed = await npm(['pack', root, '--json', '--ignore-scripts', '--pack-destination', work], work);
   const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
   if (!info) throw new Error(`npm pack said nothing: ${packed.stdout}`);
   tarball = join(work, info.filename);
-  // What the tarball carries: dist, the README and the documents written for people outside (the receipt format with
+  // What the tarball carries: dist, the README, the LICENSE and the documents written for people outside (the receipt format with
   // its vectors, the privacy statement); no sources, tests or examples.
   const paths = info.files.map((f) => f.path);
   expect(paths).toContain('package.json');
   expect(paths).toContain('README.md');
+  expect(paths).toContain('LICENSE');
   expect(paths).toEqual(expect.arrayContaining(['docs/RECEIPT-FORMAT.md', 'docs/yibao-receipt-format-v1.json']));
   expect(paths.filter((p) => !p.startsWith('dist/') && !/^docs\/[A-Z-]+\.md$|^docs\/[a-z0-9-]+\.json$/.test(p) && p !== 'package.json' && p !== 'README.md' && p !== 'LICENSE')).toEqual([]);
 
