@@ -7,7 +7,7 @@
 type SetTimeout = (callback: () => void, ms: number) => unknown;
 type ClearTimeout = (handle: unknown) => void;
 
-/** Waits `ms`, or less when `signal` fires first. Resolves either way; never rejects. */
+/** Waits `ms`, or less when `signal` fires first. Resolves either way; never rejects. @inline */
 export type Sleep = (ms: number, signal?: { readonly aborted: boolean; addEventListener(type: 'abort', listener: () => void): void }) => Promise<void>;
 
 /**

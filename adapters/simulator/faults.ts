@@ -4,6 +4,7 @@
  * handling; the other kinds replace or spoil the answer, the first matching one winning.
  */
 
+/** What every fault has. @inline */
 interface FaultBase {
   /** Only requests of this transaction; every request when absent. */
   readonly infno?: string;

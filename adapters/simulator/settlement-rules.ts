@@ -36,7 +36,7 @@ export interface InsurancePlan {
   readonly fundPayTypeName: string;
 }
 
-/** A line as the split needs it. */
+/** A line as the split needs it. @inline */
 export interface SplitLineInput {
   readonly feedetlSn: string;
   readonly medListCode: string;
@@ -45,7 +45,7 @@ export interface SplitLineInput {
   readonly countTenThousandths: number;
 }
 
-/** Who is buying, as the restrictions need it. */
+/** Who is buying, as the restrictions need it. @inline */
 export interface SplitBuyer {
   readonly age: number;
   readonly sex: 'male' | 'female';

@@ -427,6 +427,7 @@ export const StockQueryOutputSchema = z.looseObject({
  */
 export type TransactionKind = 'session' | 'query' | 'report' | 'settle';
 
+/** A transaction's name, retry kind and schemas. @inline */
 interface TransactionSpec<I extends z.ZodMiniType, O extends z.ZodMiniType> {
   readonly name: string;
   readonly kind: TransactionKind;
