@@ -46,5 +46,8 @@ export default {
   excludeInternal: true,
   // A helper the error-code unions are written with; the docs show it as `CodesOf<'input'>` beside the union's meaning.
   intentionallyNotExported: ['CodesOf'],
+  // No source links: the package is read where it is installed, and a clone's git remote (a local path in CI, none
+  // in a fresh worktree) makes TypeDoc warn that links would be broken.
+  disableSources: true,
   treatWarningsAsErrors: true,
 };
