@@ -143,7 +143,15 @@ describe('tampering: rule packs', () => {
         } catch {
           return; // not JSON any more: nothing a platform would send
         }
-        fc.pre(canonicalJson(pack) !== text); // e.g. white space the canonical form drops
+        // Unchanged in canonical form (e.g. white space it drops) is no tampering; a number that overflowed to
+        // Infinity (a digit turned into `e`) has no canonical form at all and must be refused like any other change.
+        let unchanged = false;
+        try {
+          unchanged = canonicalJson(pack) === text;
+        } catch {
+          unchanged = false;
+        }
+        fc.pre(!unchanged);
         const outcome = await install(storage, { ...v3, pack });
         seen.set(outcome, (seen.get(outcome) ?? 0) + 1);
         expect(['RULE_PACK_INVALID_SIGNATURE', 'INVALID_INPUT']).toContain(outcome);
