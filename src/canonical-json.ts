@@ -21,6 +21,18 @@ export function canonicalJson(value: unknown): string {
 /** A UTF-16 code unit of a surrogate pair standing alone (the `u` flag reads a well-formed pair as one code point). */
 const LONE_SURROGATE = /\p{Cs}/u;
 
+/**
+ * Whether `text` is well-formed UTF-16: no lone surrogate, so it has a UTF-8 form and can be signed (RFC 8785 takes
+ * I-JSON only). The one check behind canonical JSON, the schemas' text fields and storage keys.
+ *
+ * @example
+ * isWellFormedText('阿托伐他汀𠀀') // true
+ * isWellFormedText('\ud800') // false
+ */
+export function isWellFormedText(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}
+
 function refuse(path: string, what: string, whatZh = what): never {
   // The path holds member names: written with \uXXXX for any lone surrogate, so the error text is well-formed.
   const where = path.replace(/\p{Cs}/gu, (unit) => `\\u${unit.charCodeAt(0).toString(16)}`);
@@ -37,7 +49,7 @@ const LONE_ZH = '含孤立代理项（UTF-16 代理对只有一半，不符合 R
 function write(value: unknown, path: string): string {
   switch (typeof value) {
     case 'string':
-      if (LONE_SURROGATE.test(value)) refuse(path, `a string ${LONE_EN}`, `${LONE_ZH}的字符串`);
+      if (!isWellFormedText(value)) refuse(path, `a string ${LONE_EN}`, `${LONE_ZH}的字符串`);
       return JSON.stringify(value);
     case 'boolean':
       return JSON.stringify(value);
@@ -53,7 +65,7 @@ function write(value: unknown, path: string): string {
       return `{${keys
         .map((key) => {
           const at = path ? `${path}.${key}` : key;
-          if (LONE_SURROGATE.test(key)) refuse(at, `a member name ${LONE_EN}`, `${LONE_ZH}的成员名`);
+          if (!isWellFormedText(key)) refuse(at, `a member name ${LONE_EN}`, `${LONE_ZH}的成员名`);
           return `${JSON.stringify(key)}:${write(record[key], at)}`;
         })
         .join(',')}}`;

@@ -1,4 +1,4 @@
-import { canonicalJson } from '../canonical-json.js';
+import { canonicalJson, isWellFormedText } from '../canonical-json.js';
 import { maskPersonalData, parseTraceCode, isValidGtin } from '../codes/index.js';
 import { ERROR_CATALOG, InputError, isYibaoGuardError, SaleError } from '../errors/index.js';
 import { lineAmountFen } from '../money.js';
@@ -169,14 +169,11 @@ export function createSaleSession(options: SaleSessionOptions): SaleSession {
     const medListCode = input.medListCode ?? product.medListCode;
     // What the receipt will print: refused now, at the counter, if it cannot be signed (a lone UTF-16 surrogate in the
     // catalog's text), rather than after the platform has settled the sale and the invoice cannot be issued.
-    try {
-      canonicalJson([product.genericName, product.tradeName, product.specification]);
-    } catch (cause) {
+    if (![product.genericName, product.tradeName ?? '', product.specification].every(isWellFormedText)) {
       throw new InputError('INVALID_INPUT', {
         message: `Product ${product.productId}: its name or specification is not well-formed text (a lone UTF-16 surrogate); correct the catalog`,
         messageZh: `商品 ${product.productId} 的名称或规格含无效字符，无法打印票据：请更正商品目录`,
         field: 'productId',
-        cause,
       });
     }
     const line: SaleLine = {

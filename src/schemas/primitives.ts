@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { isWellFormedText } from '../canonical-json.js';
 import {
   isValidAreaCode,
   isValidGtin,
@@ -67,14 +68,12 @@ export const TextSchema = z.object({
 });
 export type Text = z.infer<typeof TextSchema>;
 
-/** Well-formed text: no lone UTF-16 surrogate (it has no UTF-8 form, so nothing holding it can be signed; RFC 8785). */
-const wellFormed = (text: string) => !/\p{Cs}/u.test(text);
 
 /** A short, non-empty name or label (product names, doctor names, units): well-formed text. */
-export const NameSchema = z.string().check(z.minLength(1), z.maxLength(200), z.refine(wellFormed, 'Expected well-formed text (no lone UTF-16 surrogate)'));
+export const NameSchema = z.string().check(z.minLength(1), z.maxLength(200), z.refine(isWellFormedText, 'Expected well-formed text (no lone UTF-16 surrogate)'));
 
 /** A product's specification (规格), as printed on the receipt: well-formed text, up to 200 UTF-16 code units. */
-export const SpecificationSchema = z.string().check(z.maxLength(200), z.refine(wellFormed, 'Expected well-formed text (no lone UTF-16 surrogate)'));
+export const SpecificationSchema = z.string().check(z.maxLength(200), z.refine(isWellFormedText, 'Expected well-formed text (no lone UTF-16 surrogate)'));
 
 /** Lowercase hex SHA-256. */
 export const Sha256HexSchema = z.string().check(z.regex(/^[0-9a-f]{64}$/, 'Expected a lowercase hex SHA-256'));

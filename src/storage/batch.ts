@@ -6,6 +6,7 @@
  * the contract suite (`test/contract/storage.ts`) holds all three adapters to them. Internal: not exported from
  * the package root.
  */
+import { isWellFormedText } from '../canonical-json.js';
 import { StorageError } from '../errors/index.js';
 import type { StorageLayout, WriteOp, WriteReceipt } from '../storage.js';
 
@@ -27,8 +28,6 @@ export interface AdapterLabel {
  * 'x'.repeat(MAX_KEY_LENGTH + 1); // refused with STORAGE_INVALID_VALUE
  */
 export const MAX_KEY_LENGTH = 512;
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * The declared names of one storage, checked once at open; looks names up for every call.
@@ -137,7 +136,7 @@ export function checkKey(key: unknown, field: string, where: string, label: Adap
   } else if (key.length > MAX_KEY_LENGTH) {
     problem = `is ${key.length} characters long (at most ${MAX_KEY_LENGTH})`;
     problemZh = `长度为 ${key.length} 个字符（最多 ${MAX_KEY_LENGTH} 个）`;
-  } else if (LONE_SURROGATE.test(key)) {
+  } else if (!isWellFormedText(key)) {
     problem = 'contains a lone surrogate (not well-formed Unicode)';
     problemZh = '含有不成对的代理项（不是有效的 Unicode 文本）';
   }
