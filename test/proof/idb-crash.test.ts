@@ -82,7 +82,12 @@ function sigkill(proc: ChildProcess): Promise<void> {
 }
 
 async function openPage(browser: Browser, origin: string, onAck: (i: number) => void): Promise<Page> {
-  const context = browser.contexts()[0] ?? (await browser.newContext());
+  // The profile's own (persistent) context, never a new one: a new context is incognito, with an empty IndexedDB of
+  // its own, and a reader opened there right after a relaunch saw "0 batches committed" (a loss that was not one).
+  // Just after connectOverCDP the default context may not be announced yet: wait for it.
+  let context = browser.contexts()[0];
+  for (const start = Date.now(); context === undefined && Date.now() - start < 20_000; context = browser.contexts()[0]) await new Promise((r) => setTimeout(r, 20));
+  if (context === undefined) throw new Error('Chromium never announced its default (on-disk) browser context');
   const page = await context.newPage();
   await page.exposeFunction('ygAck', (i: number) => onAck(i));
   await page.goto(`${origin}/`);
