@@ -27,8 +27,8 @@ export { canonicalJson } from './canonical-json.js';
 export * from './crypto/index.js';
 export * from './platform/index.js';
 export * from './voucher/index.js';
-// The rule engine, the sale session and the outbox are in `yibao-guard/engine` (createTerminal loads them while it
-// opens, so a browser till's first load stays small); their types are here for UIs that show what they return.
+// The rule engine, the sale session and the outbox are in `yibao-guard/rules`, `yibao-guard/sync` and
+// `yibao-guard/engine`; their types are here for UIs that show what they return.
 export type { Catalog, BuyerFacts, PurchaseRecord, HistoryIndex, TraceCodeView, StockView, TrustedKey, CompiledPack } from './rules/index.js';
 export type { SaleSession, Review, ReviewedFinding, AddLineInput } from './sale/index.js';
 export type { OutboxRecord, OutboxKind, DeadLetter, SyncStatus, SyncEvent, DrainResult, StockLevel, StockDifference, Inventory, Outbox, SyncWorker } from './sync/index.js';

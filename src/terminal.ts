@@ -1,3 +1,4 @@
+import type { SelfAuditOptions, SelfAuditReport } from './audit/index.js';
 import type { Signer } from './crypto/index.js';
 import { randomBytes } from './crypto/index.js';
 import { InputError } from './errors/index.js';
@@ -11,7 +12,7 @@ import type { Product } from './schemas/product.js';
 import type { Storage } from './storage.js';
 import { resumeMsgids } from './sync/msgids.js';
 import type { SyncWorkerOptions } from './sync/worker.js';
-import type { TerminalEvent, Till } from './terminal/till.js';
+import { openTill, type TerminalEvent, type Till } from './terminal/till.js';
 import type { VerifiedBuyer } from './voucher/buyer.js';
 import { verifyVoucher, type RefusalPattern, type VerifyVoucherRequest } from './voucher/verify.js';
 
@@ -71,6 +72,15 @@ export interface TerminalOptions {
   /** Ask the platform's own 3101 analysis at each review when online. @default true */
   readonly platformChecks?: boolean;
   /** Delivery: the worker's options, its owner id (one per tab or process), and whether it starts now (default). */
+  /**
+   * The self-audit `terminal.selfAudit` runs: `selfAudit` from `yibao-guard/audit`. Given here rather than bundled with
+   * every till, since a sale never needs it.
+   *
+   * @example
+   * import { selfAudit } from 'yibao-guard/audit'
+   * const terminal = await createTerminal({ ...options, selfAudit })
+   */
+  readonly selfAudit?: (options: SelfAuditOptions) => Promise<SelfAuditReport>;
   readonly sync?: Omit<SyncWorkerOptions, 'storage' | 'platform' | 'clock' | 'onEvent' | 'owner'> & { readonly owner?: string; readonly autoStart?: boolean };
 }
 
@@ -156,8 +166,6 @@ export async function createTerminal(options: TerminalOptions): Promise<Terminal
           signer: book.signer,
         });
 
-
-  const { openTill } = await import('./terminal/till.js');
   const till = await openTill({
     platform,
     storage,
@@ -177,6 +185,7 @@ export async function createTerminal(options: TerminalOptions): Promise<Terminal
     platformChecks: options.platformChecks ?? true,
     sync: options.sync ?? {},
     emit,
+    ...(options.selfAudit ? { selfAudit: options.selfAudit } : {}),
   });
 
   const terminal: Terminal = Object.create(till, {

@@ -1,10 +1,10 @@
 /// <reference lib="dom" />
 /**
  * `yibao-guard/idb`: the storage contract (`Storage` from `yibao-guard`) over the browser's IndexedDB, through
- * `idb`. Importing this module touches no browser global; the adapter itself (and `idb`) is loaded by
- * {@link createIdbStorage} on first use, so a till's first page load pays only for this entry point.
+ * `idb`. Importing this module touches no browser global.
  */
 import type { Storage, StorageLayout, StorageNames } from '../../src/storage.js';
+import { openIdbStorage } from './storage.js';
 
 /**
  * Options of {@link createIdbStorage}.
@@ -70,8 +70,5 @@ export interface IdbStorageOptions<L extends StorageLayout> {
  * await storage.write([{ op: 'append', journal: 'audit', value: event }]); // [{ op: 'append', seq: 1 }]
  */
 export async function createIdbStorage<L extends StorageLayout>(options: IdbStorageOptions<L>): Promise<Storage<L>> {
-  // Loaded here rather than imported above: an app's bundler puts the adapter and idb in a chunk of their
-  // own, fetched when the storage is opened instead of with the page.
-  const { openIdbStorage } = await import('./storage.js');
   return openIdbStorage(options);
 }

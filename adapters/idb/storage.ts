@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 /**
- * The IndexedDB storage itself, loaded by `createIdbStorage()` on first use (see `index.ts`). One database
+ * The IndexedDB storage itself, opened by `createIdbStorage()` (see `index.ts`). One database
  * per storage name; one object store per declared store (`s:<name>`, key = record key, value = the record's
  * JSON text and revision) and per journal (`j:<name>`, key = sequence number, value = the entry's JSON text).
  * Values are kept as JSON text, never as structured clones, so what comes back is what JSON would give and a
@@ -112,11 +112,9 @@ const OPEN_ATTEMPTS = 5;
 const noop = (): void => {};
 
 /**
- * Opens the storage: what `createIdbStorage()` (in `index.ts`, which documents the behaviour) loads and calls
- * on first use.
+ * Opens the storage: what `createIdbStorage()` (in `index.ts`, which documents the behaviour) calls.
  *
  * @example
- * const { openIdbStorage } = await import('./storage.js');
  * const storage = await openIdbStorage({ name: 'yibao-guard:till-01', names: TERMINAL_NAMES });
  */
 export async function openIdbStorage<L extends StorageLayout>(options: IdbStorageOptions<L>): Promise<Storage<L>> {

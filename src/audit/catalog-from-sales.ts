@@ -4,7 +4,6 @@ import type { Catalog } from '../rules/catalog.js';
 import type { Product } from '../schemas/product.js';
 import type { Storage } from '../storage.js';
 import { isSaleRecord } from './record-shape.js';
-import { core } from './slot.js';
 
 /** A stand-in catalog from the sales' lines (see `catalogFromSales` in index.ts). A product billed under two codes keeps the first, so the other shows as 串换. */
 export async function catalogFromSales(storage: Storage<TerminalLayout>, options: { readonly pageSize?: number } = {}): Promise<Catalog> {

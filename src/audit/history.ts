@@ -2,7 +2,7 @@ import type { Catalog } from '../rules/catalog.js';
 import type { HistoryIndex, PurchaseRecord, TraceCodeView } from '../rules/context.js';
 import type { SaleRecord } from '../sale/record.js';
 import { linePurchase } from '../sale/purchases.js';
-import { core } from './slot.js';
+import { formatCstDate } from '../platform/time.js';
 
 /** A purchase as the replay keeps it: changed in place when a refund returns part of it. */
 interface Purchase {
@@ -42,7 +42,7 @@ class BuyerHistory implements HistoryIndex {
       // Purchases older than every rule's window are never looked at again: drop them so memory stays bounded.
       while (list.length > 1 && (list[0] as Purchase).at < p.at - keepMs) list.shift();
     } else this.generic.set(p.genericName, [p]);
-    const day = core.formatCstDate(p.at);
+    const day = formatCstDate(p.at);
     this.bump(day, p.fundFen);
     // Only the current day and year are ever asked for (the replay goes forward in time): keep nothing older.
     if (this.days.size > 2) for (const d of this.days.keys()) if (d < day) this.days.delete(d);
@@ -55,7 +55,7 @@ class BuyerHistory implements HistoryIndex {
     kept.returned = Math.min(kept.quantity, kept.returned + quantity);
     const left = kept.quantity > 0 ? 1 - kept.returned / kept.quantity : 0;
     const fundFen = Math.round(kept.fundFen * left);
-    this.bump(core.formatCstDate(p.at), fundFen - p.fundFen);
+    this.bump(formatCstDate(p.at), fundFen - p.fundFen);
     p.fundFen = fundFen;
     p.packages = kept.packages * left;
     if (kept.daysSupply !== undefined) p.daysSupply = kept.daysSupply * left;

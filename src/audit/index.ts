@@ -1,18 +1,17 @@
 /*
- * 自查自纠: the self-audit over past sales and its problem ledger (问题台账). Every function here loads its module on
- * first call (`import()`): a till's page load pays for none of it, and a self-audit that is only shown on screen never
- * loads the CSV and HTML renderers. The replay gets the rest of the core from core.ts through `install` (core.ts
- * says why); the renderers need nothing from it.
+ * 自查自纠: the self-audit over past sales and its problem ledger (问题台账). Plain modules, imported statically: a
+ * self-audit that is only shown on screen never references the CSV and HTML renderers, and an app's bundler leaves
+ * them out (or in a chunk of its own, where the app splits at its own `import()`).
  */
 import type * as Csv from './report-csv.js';
-import type * as Html from './report-html.js';
-import type * as Replay from './self-audit.js';
+import { renderAuditCsvNow } from './report-csv.js';
+import { renderAuditHtmlNow } from './report-html.js';
+import { catalogFromSales as catalogOf } from './catalog-from-sales.js';
+import { selfAudit as replay } from './self-audit.js';
 import type { SelfAuditOptions, SelfAuditReport } from './types.js';
 import type { TerminalLayout } from '../layout.js';
 import type { Catalog } from '../rules/catalog.js';
 import type { Storage } from '../storage.js';
-import { YibaoGuardError } from '../errors/base.js';
-import { core } from './core.js';
 
 export type { AuditCsvTable } from './report-csv.js';
 export type {
@@ -27,29 +26,6 @@ export type {
   AuditNote,
   TillOutcome,
 } from './types.js';
-
-/**
- * A module loaded once, on first use; one that cannot be loaded (a browser offline with the app's chunks not cached)
- * is `ENVIRONMENT_UNSUPPORTED`, and is tried again on the next call.
- */
-function once<M>(load: () => Promise<M>, setUp: (module: M) => void = () => {}): () => Promise<M> {
-  let loading: Promise<M> | undefined;
-  return () =>
-    (loading ??= load().then(
-      (module) => (setUp(module), module),
-      (cause: unknown) => {
-        loading = undefined;
-        throw new YibaoGuardError('ENVIRONMENT_UNSUPPORTED', { message: 'The self-audit code could not be loaded', messageZh: '自查模块无法加载，请稍后重试', cause });
-      },
-    ));
-}
-
-const replay = /* #__PURE__ */ once(
-  () => import('./self-audit.js'),
-  (module: typeof Replay) => module.install(core),
-);
-const csv = /* #__PURE__ */ once(() => import('./report-csv.js'));
-const html = /* #__PURE__ */ once(() => import('./report-html.js'));
 
 /**
  * 自查自纠: replays every sale settled in `[from, to)` through the rule engine and returns the problem ledger
@@ -77,7 +53,7 @@ const html = /* #__PURE__ */ once(() => import('./report-html.js'));
  * const page = await renderAuditHtml(report)
  */
 export async function selfAudit(options: SelfAuditOptions): Promise<SelfAuditReport> {
-  return (await replay()).selfAudit(options);
+  return replay(options);
 }
 
 /**
@@ -90,7 +66,7 @@ export async function selfAudit(options: SelfAuditOptions): Promise<SelfAuditRep
  * const report = await selfAudit({ storage, catalog: await catalogFromSales(storage), from, to })
  */
 export async function catalogFromSales(storage: Storage<TerminalLayout>, options: { readonly pageSize?: number } = {}): Promise<Catalog> {
-  return (await replay()).catalogFromSales(storage, options);
+  return catalogOf(storage, options);
 }
 
 /**
@@ -102,7 +78,7 @@ export async function catalogFromSales(storage: Storage<TerminalLayout>, options
  * new Blob([await renderAuditCsv(report, { table: 'rules' })], { type: 'text/csv' }) // browser download
  */
 export async function renderAuditCsv(report: SelfAuditReport, options: { readonly table?: Csv.AuditCsvTable } = {}): Promise<string> {
-  return (await csv()).renderAuditCsvNow(report, options);
+  return renderAuditCsvNow(report, options);
 }
 
 /**
@@ -114,5 +90,5 @@ export async function renderAuditCsv(report: SelfAuditReport, options: { readonl
  * await writeFile('self-audit.html', await renderAuditHtml(report, { title: '示范大药房 2026 年度自查' }))
  */
 export async function renderAuditHtml(report: SelfAuditReport, options: { readonly title?: string; readonly generatedAt?: string } = {}): Promise<string> {
-  return (await html()).renderAuditHtmlNow(report, options);
+  return renderAuditHtmlNow(report, options);
 }

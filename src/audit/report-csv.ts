@@ -1,7 +1,7 @@
 /*
  * The problem ledger as CSV for Excel and WPS: UTF-8 with a byte-order mark (without it Excel on a Chinese Windows
  * reads the file as GBK and shows mojibake), CRLF line ends, RFC 4180 quoting, Chinese headers with the English in
- * brackets. Loaded on first use (see index.ts); imports nothing from the core at run time.
+ * brackets. Imports nothing from the core at run time.
  */
 import { OUTCOME_TEXT, SEVERITY_TEXT, yuan } from './format.js';
 import type { LedgerEntry, LedgerSummaryRow, SelfAuditReport } from './types.js';

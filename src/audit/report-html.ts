@@ -1,8 +1,8 @@
 /*
  * The self-audit as one self-contained HTML page for the pharmacy and the inspectors: inline CSS, inline SVG charts
  * (fund at stake by rule, monthly trend), the summaries and the full ledger; no script, no external file, every
- * text escaped. Prints on A4 landscape with table headers repeated on each page. Loaded on first use (see
- * index.ts); imports nothing from the core at run time.
+ * text escaped. Prints on A4 landscape with table headers repeated on each page. Imports nothing from the core at
+ * run time.
  */
 import { OUTCOME_TEXT, SEVERITY_TEXT, overrideText, yuanGrouped } from './format.js';
 import type { LedgerSummaryRow, SelfAuditReport } from './types.js';

@@ -14,10 +14,12 @@ import { isSaleRecord } from './record-shape.js';
 import { lineStakes } from './stake.js';
 import { LedgerSummaries, type LineFacts } from './summary.js';
 
-export { install } from './slot.js';
-export { catalogFromSales } from './catalog-from-sales.js';
-import { core } from './slot.js';
 import type { AuditNote, AuditPackUse, LedgerEntry, LedgerOverride, SelfAuditOptions, SelfAuditProgress, SelfAuditReport, TillOutcome } from './types.js';
+import { formatCstDate } from '../platform/time.js';
+import { InputError } from '../errors/areas.js';
+import { YibaoGuardError } from '../errors/base.js';
+import { SignedRulePackSchema } from '../schemas/rule-pack.js';
+import { maskPersonalData } from '../codes/index.js';
 
 const DAY = 86_400_000;
 const CST_OFFSET = 8 * 3_600_000;
@@ -29,13 +31,13 @@ function cstDayStart(day: string): number | undefined {
   if (!match) return undefined;
   const [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
   const at = Date.UTC(y, m - 1, d) - CST_OFFSET;
-  return core.formatCstDate(at) === day ? at : undefined;
+  return formatCstDate(at) === day ? at : undefined;
 }
 
 function instant(value: number | string, field: 'from' | 'to'): number {
   const at = typeof value === 'number' ? (Number.isFinite(value) ? value : undefined) : cstDayStart(value);
   if (at === undefined) {
-    throw new core.InputError('INVALID_INPUT', {
+    throw new InputError('INVALID_INPUT', {
       message: `Self-audit: ${field} must be epoch milliseconds or a day as YYYY-MM-DD`,
       messageZh: `自查期间的${field === 'from' ? '开始' : '截止'}日期须为 YYYY-MM-DD 格式的日期`,
       field,
@@ -50,15 +52,15 @@ interface PackEntry {
   readonly use: { version: number | null; packId?: string; source: AuditPackUse['source']; verified: boolean; sales: number };
 }
 
-const cancelled = () => new core.YibaoGuardError('AUDIT_CANCELLED');
+const cancelled = () => new YibaoGuardError('AUDIT_CANCELLED');
 
-/** The self-audit (see `selfAudit` in index.ts, the public entry that loads this module). */
+/** The self-audit (see `selfAudit` in index.ts, the public entry). */
 export async function selfAudit(options: SelfAuditOptions): Promise<SelfAuditReport> {
   const { storage, catalog } = options;
   const from = instant(options.from, 'from');
   const to = instant(options.to, 'to');
   if (to <= from) {
-    throw new core.InputError('INVALID_INPUT', { message: 'Self-audit: the period must end after it starts', messageZh: '自查期间的截止日期须晚于开始日期', field: 'to' });
+    throw new InputError('INVALID_INPUT', { message: 'Self-audit: the period must end after it starts', messageZh: '自查期间的截止日期须晚于开始日期', field: 'to' });
   }
   const pageSize = Math.max(1, Math.floor(options.pageSize ?? 2000));
   const includeInfo = options.includeInfo ?? false;
@@ -102,7 +104,7 @@ export async function selfAudit(options: SelfAuditOptions): Promise<SelfAuditRep
   // History reaches back to the start of the year (yearly ceilings) or the longest window of any rule in use.
   const packsInUse = [given, ...versions.values(), defaults].filter((p): p is PackEntry => p !== undefined);
   const windowDays = Math.max(1, ...packsInUse.flatMap((p) => p.compiled.rules.map((r) => Number((r.params as { windowDays?: unknown }).windowDays ?? 0))));
-  const yearStart = cstDayStart(`${core.formatCstDate(from).slice(0, 4)}-01-01`) as number;
+  const yearStart = cstDayStart(`${formatCstDate(from).slice(0, 4)}-01-01`) as number;
   const historyFrom = Math.min(from, options.historyFrom ?? Math.min(yearStart, from - windowDays * DAY));
 
   // Pass 1: which sales there are, in key order, a page at a time: key and time only.
@@ -241,7 +243,7 @@ export async function selfAudit(options: SelfAuditOptions): Promise<SelfAuditRep
   const all = summaries.all.row();
   const result: SelfAuditReport = {
     format: 'yibao-guard.self-audit/1',
-    period: { from, to, fromDate: core.formatCstDate(from), lastDate: core.formatCstDate(to - 1) },
+    period: { from, to, fromDate: formatCstDate(from), lastDate: formatCstDate(to - 1) },
     mode: given ? 'given' : 'in-force',
     pharmacyCodes: [...pharmacies].sort(),
     terminalIds: [...terminals].sort(),
@@ -284,7 +286,7 @@ async function loadStoredPacks(
     checkAbort();
     const page = await options.storage.list('rulePacks', { prefix: 'v', ...(after !== undefined ? { after } : {}), limit: 50 });
     for (const { value } of page) {
-      const parsed = core.SignedRulePackSchema.safeParse(value);
+      const parsed = SignedRulePackSchema.safeParse(value);
       if (!parsed.success) {
         note('pack-invalid', '本机保存的部分规则包格式不正确，未使用', 'Some stored rule packs are malformed and were not used');
         continue;
@@ -369,7 +371,7 @@ function replaySale(
       source: 'platform',
     });
   }
-  const date = core.formatCstDate(record.settledAt);
+  const date = formatCstDate(record.settledAt);
   const fundLines = record.lines.filter((l) => l.payMode === 'fund').map((l) => l.lineId);
   const entries: LedgerEntry[] = [];
   for (const finding of findings) {
@@ -393,7 +395,7 @@ function replaySale(
       ? {
           reasonCode: given.reasonCode,
           ...(reasons.overrideReasons.get(given.reasonCode) ? { reasonLabel: reasons.overrideReasons.get(given.reasonCode)!.label } : {}),
-          note: core.maskPersonalData(given.note),
+          note: maskPersonalData(given.note),
           operatorId: given.by,
         }
       : undefined;

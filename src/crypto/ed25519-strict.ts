@@ -4,7 +4,6 @@
  * y < p) nor WebCrypto (OpenSSL: no y < p) does all of them, so `verifyEd25519` does them first and both backends give
  * the same answer for every input. It also refuses the eight public keys of small order: under them a signature
  * that anyone can make (R the neutral element, S = 0) verifies for one message in eight, on both backends.
- * Loaded with the first verify, never at import: a till's first download does not carry it.
  */
 
 const bytes = (hex: string) => Uint8Array.from(hex.match(/../g) ?? [], (byte) => parseInt(byte, 16));

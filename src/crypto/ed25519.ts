@@ -1,16 +1,118 @@
-import { InputError } from '../errors/index.js';
+import { InputError, YibaoGuardError } from '../errors/index.js';
+import { fromBase64Url } from './base64url.js';
+import { ed25519Strict } from './ed25519-strict.js';
 
 /*
- * Ed25519 through tweetnacl, loaded on first use: a till that only verifies vouchers never downloads it, and
- * the browser bundle's first chunk stays small. (WebCrypto's own Ed25519, where present, is the fast path
- * that invoice verification adds.)
+ * Ed25519 on the runtime's WebCrypto (every current browser, Node ≥ 20), with tweetnacl as the fallback where
+ * WebCrypto has no Ed25519: tweetnacl is imported (import()) only there, once a probe found WebCrypto wanting.
+ * Either way every verify passes RFC 8032's strict checks first (ed25519-strict.ts), so both give the same answer.
  */
 
 type Nacl = typeof import('tweetnacl');
 let naclPromise: Promise<Nacl> | undefined;
+/** tweetnacl, for a runtime whose WebCrypto has no Ed25519. */
 function nacl(): Promise<Nacl> {
   naclPromise ??= import('tweetnacl').then((module) => ((module as { default?: Nacl }).default ?? module) as Nacl);
   return naclPromise;
+}
+
+/** A WebCrypto key, opaque to us. */
+export interface CryptoKeyLike {
+  readonly type: string;
+}
+
+type Algorithm = string | { readonly name: string; readonly [member: string]: unknown };
+
+/** The members of `SubtleCrypto` that yibao-guard uses (declared here: the core is compiled without the DOM library). */
+export interface SubtleLike {
+  importKey(format: 'raw' | 'pkcs8', data: Uint8Array, algorithm: Algorithm, extractable: boolean, usages: string[]): Promise<CryptoKeyLike>;
+  exportKey(format: 'jwk', key: CryptoKeyLike): Promise<{ readonly x?: string }>;
+  sign(algorithm: Algorithm, key: CryptoKeyLike, data: Uint8Array): Promise<ArrayBuffer>;
+  verify(algorithm: Algorithm, key: CryptoKeyLike, signature: Uint8Array, data: Uint8Array): Promise<boolean>;
+  deriveKey(algorithm: Algorithm, base: CryptoKeyLike, derived: Algorithm, extractable: boolean, usages: string[]): Promise<CryptoKeyLike>;
+  encrypt(algorithm: Algorithm, key: CryptoKeyLike, data: Uint8Array): Promise<ArrayBuffer>;
+  decrypt(algorithm: Algorithm, key: CryptoKeyLike, data: Uint8Array): Promise<ArrayBuffer>;
+  unwrapKey(format: 'pkcs8', wrapped: Uint8Array, key: CryptoKeyLike, algorithm: Algorithm, keyAlgorithm: Algorithm, extractable: boolean, usages: string[]): Promise<CryptoKeyLike>;
+}
+
+/**
+ * `globalThis.crypto.subtle`, or `ENVIRONMENT_UNSUPPORTED` where there is none (an http:// page that is not
+ * localhost, a very old runtime). Read when needed, never at import.
+ */
+export function subtle(): SubtleLike {
+  const found = (globalThis as { crypto?: { subtle?: SubtleLike } }).crypto?.subtle;
+  if (!found) {
+    throw new YibaoGuardError('ENVIRONMENT_UNSUPPORTED', {
+      message: 'WebCrypto (globalThis.crypto.subtle) is not available: invoices need it; use a secure context (https or localhost) or Node ≥ 20',
+      messageZh: '当前环境没有 WebCrypto（globalThis.crypto.subtle），无法处理票据：请在 https 或 localhost 页面、或 Node 20 以上运行',
+    });
+  }
+  return found;
+}
+
+/** WebCrypto's name of the algorithm. */
+export const ED25519 = { name: 'Ed25519' } as const;
+const hex = (text: string) => Uint8Array.from(text.match(/../g) ?? [], (byte) => parseInt(byte, 16));
+/** RFC 8032 §7.1 test 1 (empty message): the probe that WebCrypto's Ed25519 works, and agrees with the RFC. */
+const PROBE_KEY = hex('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a');
+const PROBE_SIG = hex('e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b');
+
+let probe: Promise<boolean> | undefined;
+
+/**
+ * Whether `crypto.subtle` does Ed25519 here, found out once (importing the RFC 8032 test key and verifying its
+ * signature) and remembered.
+ *
+ * @example
+ * if (!(await webCryptoEd25519())) console.warn('Ed25519 runs on tweetnacl here')
+ */
+export function webCryptoEd25519(): Promise<boolean> {
+  probe ??= (async () => {
+    try {
+      const s = subtle();
+      const key = await s.importKey('raw', PROBE_KEY, ED25519, false, ['verify']);
+      return (await s.verify(ED25519, key, PROBE_SIG, new Uint8Array(0))) === true;
+    } catch {
+      return false;
+    }
+  })();
+  return probe;
+}
+
+/** Forgets what {@link webCryptoEd25519} found: for tests that take WebCrypto's Ed25519 away. */
+export function resetWebCryptoProbe(): void {
+  probe = undefined;
+}
+
+/** PKCS #8 wrapping of an Ed25519 seed (RFC 8410): the form WebCrypto imports private keys in. */
+const PKCS8_PREFIX = hex('302e020100300506032b657004220420');
+
+/** The PKCS #8 bytes of a 32-byte seed. */
+export function pkcs8OfSeed(seed: Uint8Array): Uint8Array {
+  const out = new Uint8Array(48);
+  out.set(PKCS8_PREFIX);
+  out.set(seed, 16);
+  return out;
+}
+
+/** The seed inside PKCS #8 bytes made by {@link pkcs8OfSeed}, or undefined for anything else. */
+export function seedOfPkcs8(pkcs8: Uint8Array): Uint8Array | undefined {
+  if (pkcs8.length !== 48 || PKCS8_PREFIX.some((byte, i) => pkcs8[i] !== byte)) return undefined;
+  return pkcs8.slice(16);
+}
+
+/** The public key of a seed, by WebCrypto: the seed imported (extractable, this once) and its JWK `x` read. */
+async function webCryptoPublicKey(seed: Uint8Array): Promise<Uint8Array | undefined> {
+  const pkcs8 = pkcs8OfSeed(seed);
+  try {
+    const s = subtle();
+    const { x } = await s.exportKey('jwk', await s.importKey('pkcs8', pkcs8, ED25519, true, ['sign']));
+    return typeof x === 'string' ? fromBase64Url(x) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    pkcs8.fill(0);
+  }
 }
 
 /**
@@ -44,6 +146,15 @@ export async function ed25519KeyPairFromSeed(seed: Uint8Array): Promise<Ed25519K
   if (!(seed instanceof Uint8Array) || seed.length !== 32) {
     throw new InputError('INVALID_INPUT', { message: 'An Ed25519 seed is 32 bytes', messageZh: 'Ed25519 私钥种子必须为 32 字节', field: 'seed' });
   }
+  if (await webCryptoEd25519()) {
+    const publicKey = await webCryptoPublicKey(seed);
+    if (publicKey?.length === 32) {
+      const secretKey = new Uint8Array(64);
+      secretKey.set(seed);
+      secretKey.set(publicKey, 32);
+      return { publicKey, secretKey };
+    }
+  }
   return (await nacl()).sign.keyPair.fromSeed(seed);
 }
 
@@ -58,11 +169,29 @@ export async function ed25519KeyPairFromSeed(seed: Uint8Array): Promise<Ed25519K
 export function createEd25519Signer(keyId: string, keys: Ed25519KeyPair): Signer {
   const secretKey = keys.secretKey.slice();
   const publicKey = keys.publicKey.slice();
+  /** The WebCrypto key of the seed (non-extractable), imported on the first signature; undefined on tweetnacl. */
+  let imported: Promise<CryptoKeyLike | undefined> | undefined;
+  const webCryptoKey = () =>
+    (imported ??= (async () => {
+      if (!(await webCryptoEd25519())) return undefined;
+      const pkcs8 = pkcs8OfSeed(secretKey.subarray(0, 32));
+      try {
+        return await subtle().importKey('pkcs8', pkcs8, ED25519, false, ['sign']);
+      } catch {
+        return undefined;
+      } finally {
+        pkcs8.fill(0);
+      }
+    })());
   return {
     keyId,
     algorithm: 'ED25519',
     publicKey,
-    sign: async (message) => (await nacl()).sign.detached(message, secretKey),
+    sign: async (message) => {
+      const key = await webCryptoKey();
+      if (key !== undefined) return new Uint8Array(await subtle().sign(ED25519, key, message));
+      return (await nacl()).sign.detached(message, secretKey);
+    },
   };
 }
 
@@ -72,23 +201,24 @@ export function createEd25519Signer(keyId: string, keys: Ed25519KeyPair): Signer
  */
 export type Ed25519Equation = (message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array) => Promise<boolean>;
 
-type Strict = typeof import('./ed25519-strict.js');
-let strictPromise: Promise<Strict> | undefined;
-
 /**
  * Verifies an Ed25519 signature as RFC 8032 §5.1.7 does: the one verify of yibao-guard (rule packs, invoices, HIS
  * tokens, request signatures). Refuses S ≥ L, an R or a public key that does not decode, and a public key of small
- * order, then checks the equation with tweetnacl, or with `equation` (a faster backend) when given. False, never a
- * throw, for a malformed key or signature.
+ * order, then checks the equation with `equation` when given (the invoice verifier passes one over a key it imported
+ * once), else with WebCrypto, or tweetnacl where WebCrypto has no Ed25519 (or when `equation` is `'tweetnacl'`). False, never a throw, for a malformed key
+ * or signature.
  *
  * @example
  * await verifyEd25519(message, signature, signer.publicKey) // true
  */
-export async function verifyEd25519(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array, equation?: Ed25519Equation): Promise<boolean> {
+export async function verifyEd25519(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array, equation?: Ed25519Equation | 'tweetnacl'): Promise<boolean> {
   try {
-    strictPromise ??= import('./ed25519-strict.js');
-    if (!(await strictPromise).ed25519Strict(signature, publicKey)) return false;
-    if (equation) return (await equation(message, signature, publicKey)) === true;
+    if (!ed25519Strict(signature, publicKey)) return false;
+    if (typeof equation === 'function') return (await equation(message, signature, publicKey)) === true;
+    if (equation !== 'tweetnacl' && (await webCryptoEd25519())) {
+      const s = subtle();
+      return (await s.verify(ED25519, await s.importKey('raw', publicKey, ED25519, false, ['verify']), signature, message)) === true;
+    }
     return (await nacl()).sign.detached.verify(message, signature, publicKey);
   } catch {
     return false;

@@ -15,13 +15,14 @@
  */
 import type { Signer } from '../crypto/index.js';
 import type { InvoiceExportHeader, SignedInvoice } from '../schemas/invoice.js';
-import { core } from './slot.js';
 import type { InvoiceKey } from './verify.js';
+import { canonicalJson } from '../canonical-json.js';
+import { GENESIS_HASH, INVOICE_EXPORT_FORMAT } from '../schemas/invoice.js';
+import { sha256Hex, toBase64Url } from '../crypto/index.js';
 
-export { install } from './slot.js';
 
 /** The text a chain export's header signature covers. */
-export const headerSigningText = (header: Omit<InvoiceExportHeader, 'sig'>) => `YG1-EXPORT|${core.canonicalJson(header)}`;
+export const headerSigningText = (header: Omit<InvoiceExportHeader, 'sig'>) => `YG1-EXPORT|${canonicalJson(header)}`;
 
 /** What {@link exportInvoiceChain} writes. */
 export interface ExportInvoiceChainOptions {
@@ -43,16 +44,16 @@ export interface ExportInvoiceChainOptions {
  * const text = await exportInvoiceChain({ pharmacyCode, terminalId, records, keys, exportedAt: Date.now(), signer })
  */
 export async function exportInvoiceChain(options: ExportInvoiceChainOptions): Promise<string> {
-  const lines = options.records.map((record) => core.canonicalJson(record));
+  const lines = options.records.map((record) => canonicalJson(record));
   const first = options.records[0];
   const last = options.records[options.records.length - 1];
   const header: Omit<InvoiceExportHeader, 'sig'> = {
-    format: core.INVOICE_EXPORT_FORMAT,
+    format: INVOICE_EXPORT_FORMAT,
     pharmacyCode: options.pharmacyCode,
     terminalId: options.terminalId,
     exportedAt: options.exportedAt,
-    from: first ? { seq: first.body.seq, prevHash: first.body.prevHash } : { seq: 1, prevHash: core.GENESIS_HASH },
-    head: last ? { seq: last.body.seq, hash: await core.sha256Hex(lines[lines.length - 1] as string) } : null,
+    from: first ? { seq: first.body.seq, prevHash: first.body.prevHash } : { seq: 1, prevHash: GENESIS_HASH },
+    head: last ? { seq: last.body.seq, hash: await sha256Hex(lines[lines.length - 1] as string) } : null,
     count: lines.length,
     keys: options.keys.map((key) => ({ ...key })),
     keyId: options.signer?.keyId ?? null,
@@ -60,11 +61,11 @@ export async function exportInvoiceChain(options: ExportInvoiceChainOptions): Pr
   let sig: string | null = null;
   if (options.signer) {
     try {
-      sig = core.toBase64Url(await options.signer.sign(new TextEncoder().encode(headerSigningText(header))));
+      sig = toBase64Url(await options.signer.sign(new TextEncoder().encode(headerSigningText(header))));
     } catch {
       sig = null;
     }
   }
   const signed = { ...header, keyId: sig === null ? null : header.keyId, sig };
-  return [core.canonicalJson(signed), ...lines].map((line) => `${line}\n`).join('');
+  return [canonicalJson(signed), ...lines].map((line) => `${line}\n`).join('');
 }

@@ -12,9 +12,9 @@
  * a chain export's header with `YG1-EXPORT|`.
  */
 import type { InvoiceBody, InvoiceKind, SignedInvoice } from '../schemas/invoice.js';
-import { core } from './slot.js';
+import { sha256Hex } from '../crypto/index.js';
+import { canonicalJson } from '../canonical-json.js';
 
-export { install } from './slot.js';
 
 /** What a receipt QR code states, and its signature covers. */
 export interface QrFields {
@@ -60,5 +60,5 @@ export function recordCanonical(bodyJson: string, sig: string | null): string {
  * const hash = await invoiceHash(record) // '9f2c…' (64 hex digits)
  */
 export function invoiceHash(record: SignedInvoice): Promise<string> {
-  return core.sha256Hex(core.canonicalJson(record));
+  return sha256Hex(canonicalJson(record));
 }

@@ -11,17 +11,22 @@
 import type { Signer } from '../crypto/index.js';
 import type { PlatformClient } from '../platform/client.js';
 import type { WrappedTerminalKey } from '../schemas/invoice.js';
-import { core } from './slot.js';
 import { pkcs8OfSeed, seedOfPkcs8, signerFromSeed, subtle, webCryptoEd25519, webCryptoSigner, type CryptoKeyLike } from './webcrypto.js';
+import { InputError, InvoiceError } from '../errors/areas.js';
+import { YibaoGuardError } from '../errors/base.js';
+import { parseInput } from '../schemas/parse.js';
+import { IdSchema } from '../schemas/primitives.js';
+import { fromBase64Url, randomBytes, toBase64Url } from '../crypto/index.js';
+import { WrappedTerminalKeySchema } from '../schemas/invoice.js';
+import { canonicalJson } from '../canonical-json.js';
 
-export { install } from './slot.js';
 
 const INFO = new TextEncoder().encode('yibao-guard terminal key wrap v1');
 const aad = (keyId: string, publicKey: string) => new TextEncoder().encode(`yibao-guard terminal key|${keyId}|${publicKey}`);
 
 async function wrappingKey(deviceSecret: Uint8Array, salt: Uint8Array): Promise<CryptoKeyLike> {
   if (!(deviceSecret instanceof Uint8Array) || deviceSecret.length < 16) {
-    throw new core.InputError('INVALID_INPUT', {
+    throw new InputError('INVALID_INPUT', {
       message: 'The device secret must be at least 16 random bytes (from the device keystore)',
       messageZh: '设备密钥至少须为 16 字节随机数（取自设备密钥库）',
       field: 'deviceSecret',
@@ -32,7 +37,7 @@ async function wrappingKey(deviceSecret: Uint8Array, salt: Uint8Array): Promise<
     const base = await s.importKey('raw', deviceSecret, 'HKDF', false, ['deriveKey']);
     return await s.deriveKey({ name: 'HKDF', hash: 'SHA-256', salt, info: INFO }, base, { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt', 'unwrapKey']);
   } catch (cause) {
-    throw new core.YibaoGuardError('ENVIRONMENT_UNSUPPORTED', {
+    throw new YibaoGuardError('ENVIRONMENT_UNSUPPORTED', {
       message: 'WebCrypto cannot derive the key-wrapping key (HKDF-SHA-256, AES-GCM) here',
       messageZh: '当前环境的 WebCrypto 无法派生密钥加密密钥（HKDF-SHA-256、AES-GCM）',
       cause,
@@ -61,15 +66,15 @@ export interface GenerateTerminalKeyOptions {
  * await storage.write([{ op: 'put', store: 'invoiceKeys', key: wrapped.keyId, value: wrapped, expect: null }])
  */
 export async function generateTerminalKey(options: GenerateTerminalKeyOptions): Promise<{ wrapped: WrappedTerminalKey; signer: Signer }> {
-  core.parseInput(core.IdSchema, options.keyId, { en: 'Key id', zh: '密钥编号' });
-  const random = options.random ?? core.randomBytes;
+  parseInput(IdSchema, options.keyId, { en: 'Key id', zh: '密钥编号' });
+  const random = options.random ?? randomBytes;
   const seed = random(32).slice();
   const salt = random(16).slice();
   const iv = random(12).slice();
   const pkcs8 = pkcs8OfSeed(seed);
   try {
     const signer = await signerFromSeed(options.keyId, seed);
-    const publicKey = core.toBase64Url(signer.publicKey);
+    const publicKey = toBase64Url(signer.publicKey);
     const key = await wrappingKey(options.deviceSecret, salt);
     const data = new Uint8Array(await subtle().encrypt({ name: 'AES-GCM', iv, additionalData: aad(options.keyId, publicKey) }, key, pkcs8));
     const wrapped: WrappedTerminalKey = {
@@ -77,9 +82,9 @@ export async function generateTerminalKey(options: GenerateTerminalKeyOptions): 
       keyId: options.keyId,
       publicKey,
       alg: 'HKDF-SHA256/A256GCM',
-      salt: core.toBase64Url(salt),
-      iv: core.toBase64Url(iv),
-      data: core.toBase64Url(data),
+      salt: toBase64Url(salt),
+      iv: toBase64Url(iv),
+      data: toBase64Url(data),
       createdAt: options.now ?? Date.now(),
     };
     return { wrapped, signer };
@@ -97,19 +102,19 @@ export async function generateTerminalKey(options: GenerateTerminalKeyOptions): 
  * const signer = await unwrapTerminalKey((await storage.get('invoiceKeys', 'T01-K1'))!.value, deviceSecret)
  */
 export async function unwrapTerminalKey(wrapped: WrappedTerminalKey, deviceSecret: Uint8Array): Promise<Signer> {
-  const key = core.parseInput(core.WrappedTerminalKeySchema, wrapped, { en: 'Wrapped terminal key', zh: '加密存储的终端密钥' });
+  const key = parseInput(WrappedTerminalKeySchema, wrapped, { en: 'Wrapped terminal key', zh: '加密存储的终端密钥' });
   const unavailable = (cause?: unknown) =>
-    new core.InvoiceError('INVOICE_KEY_UNAVAILABLE', {
+    new InvoiceError('INVOICE_KEY_UNAVAILABLE', {
       message: `Terminal key ${key.keyId} cannot be unwrapped: wrong device secret, or the stored key is damaged`,
       messageZh: `终端密钥 ${key.keyId} 无法解密：设备密钥不符，或存储的密钥已损坏`,
       ...(cause === undefined ? {} : { cause }),
     });
-  const wrapping = await wrappingKey(deviceSecret, core.fromBase64Url(key.salt));
-  const params = { name: 'AES-GCM', iv: core.fromBase64Url(key.iv), additionalData: aad(key.keyId, key.publicKey) };
-  const publicKey = core.fromBase64Url(key.publicKey);
+  const wrapping = await wrappingKey(deviceSecret, fromBase64Url(key.salt));
+  const params = { name: 'AES-GCM', iv: fromBase64Url(key.iv), additionalData: aad(key.keyId, key.publicKey) };
+  const publicKey = fromBase64Url(key.publicKey);
   if (await webCryptoEd25519()) {
     try {
-      const privateKey = await subtle().unwrapKey('pkcs8', core.fromBase64Url(key.data), wrapping, params, { name: 'Ed25519' }, false, ['sign']);
+      const privateKey = await subtle().unwrapKey('pkcs8', fromBase64Url(key.data), wrapping, params, { name: 'Ed25519' }, false, ['sign']);
       return webCryptoSigner(key.keyId, privateKey, publicKey);
     } catch (error) {
       throw unavailable(error);
@@ -117,7 +122,7 @@ export async function unwrapTerminalKey(wrapped: WrappedTerminalKey, deviceSecre
   }
   let pkcs8: Uint8Array;
   try {
-    pkcs8 = new Uint8Array(await subtle().decrypt(params, wrapping, core.fromBase64Url(key.data)));
+    pkcs8 = new Uint8Array(await subtle().decrypt(params, wrapping, fromBase64Url(key.data)));
   } catch (error) {
     throw unavailable(error);
   }
@@ -126,7 +131,7 @@ export async function unwrapTerminalKey(wrapped: WrappedTerminalKey, deviceSecre
   if (!seed) throw unavailable();
   const signer = await signerFromSeed(key.keyId, seed);
   seed.fill(0);
-  if (core.toBase64Url(signer.publicKey) !== key.publicKey) throw unavailable();
+  if (toBase64Url(signer.publicKey) !== key.publicKey) throw unavailable();
   return signer;
 }
 
@@ -138,7 +143,7 @@ export async function unwrapTerminalKey(wrapped: WrappedTerminalKey, deviceSecre
  * keyHandoverText('T01-K2', pubkey) // '{"key_id":"T01-K2","pubkey":"…"}'
  */
 export function keyHandoverText(keyId: string, publicKey: string): string {
-  return core.canonicalJson({ key_id: keyId, pubkey: publicKey });
+  return canonicalJson({ key_id: keyId, pubkey: publicKey });
 }
 
 /** Options of {@link registerTerminalKey}. */
@@ -162,13 +167,13 @@ export interface RegisterTerminalKeyOptions {
  * await registerTerminalKey(platform, { terminalId: 'T01', key: newSigner, previous: oldSigner, begntime: Date.now() })
  */
 export async function registerTerminalKey(platform: PlatformClient, options: RegisterTerminalKeyOptions): Promise<void> {
-  const pubkey = core.toBase64Url(options.key.publicKey);
+  const pubkey = toBase64Url(options.key.publicKey);
   let handover: string | undefined;
   if (options.previous) {
     try {
-      handover = core.toBase64Url(await options.previous.sign(new TextEncoder().encode(keyHandoverText(options.key.keyId, pubkey))));
+      handover = toBase64Url(await options.previous.sign(new TextEncoder().encode(keyHandoverText(options.key.keyId, pubkey))));
     } catch (cause) {
-      throw new core.InvoiceError('INVOICE_KEY_UNAVAILABLE', {
+      throw new InvoiceError('INVOICE_KEY_UNAVAILABLE', {
         message: `The registered key ${options.previous.keyId} cannot sign the hand-over to ${options.key.keyId}`,
         messageZh: `已登记的密钥 ${options.previous.keyId} 无法签署向 ${options.key.keyId} 的交接`,
         cause,

@@ -17,9 +17,9 @@
 import type { Signer } from '../crypto/index.js';
 import type { InvoiceKind, SignedInvoice } from '../schemas/invoice.js';
 import { invoiceHash, invoiceQrSigningText, qrFields } from './hash.js';
-import { core } from './slot.js';
+import { fromBase64Url, toBase64Url, toHex } from '../crypto/index.js';
+import { InvoiceError } from '../errors/areas.js';
 
-export { install } from './slot.js';
 
 /** What a receipt's QR code says. */
 export interface InvoiceQr {
@@ -95,7 +95,7 @@ export function qrText(record: SignedInvoice, hash: string, sig: string | null):
     body.issuedAt,
     body.split.totalFen,
     toBase32(fromHex(hash)),
-    sig === null ? '' : toBase32(core.fromBase64Url(sig)),
+    sig === null ? '' : toBase32(fromBase64Url(sig)),
     body.keyId,
   ].join('*');
 }
@@ -108,7 +108,7 @@ export async function signQr(record: SignedInvoice, hash: string, signer: Signer
   if (!signer) return null;
   try {
     const sig = await signer.sign(new TextEncoder().encode(invoiceQrSigningText(qrFields(record.body, hash))));
-    return sig.length === 64 ? core.toBase64Url(sig) : null;
+    return sig.length === 64 ? toBase64Url(sig) : null;
   } catch {
     return null;
   }
@@ -140,7 +140,7 @@ export function parseInvoiceQr(text: string): InvoiceQr {
   const parts = typeof text === 'string' ? text.trim().split('*') : [];
   const [tag, pharmacyCode = '', terminalId = '', seq = '', kind = '', issuedAt = '', totalFen = '', hash = '', sig = '', keyId = ''] = parts;
   const fail = (field: string): never => {
-    throw new core.InvoiceError('INVOICE_UNREADABLE', {
+    throw new InvoiceError('INVOICE_UNREADABLE', {
       message: `Not a yibao-guard receipt QR code: ${field} is missing or malformed`,
       messageZh: `不是 yibao-guard 票据二维码：${field} 缺失或格式不正确`,
       field,
@@ -163,8 +163,8 @@ export function parseInvoiceQr(text: string): InvoiceQr {
     kind: kindName,
     issuedAt: Number(issuedAt),
     totalFen: Number(totalFen),
-    hash: core.toHex(hashBytes),
-    sig: sigBytes === null ? null : core.toBase64Url(sigBytes),
+    hash: toHex(hashBytes),
+    sig: sigBytes === null ? null : toBase64Url(sigBytes),
     keyId,
   };
 }

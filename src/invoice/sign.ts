@@ -12,7 +12,6 @@
  * the Austrian RKSV's Sammelbeleg does).
  */
 import type { Signer } from '../crypto/index.js';
-import type { InvoiceError } from '../errors/areas.js';
 import type { TerminalLayout } from '../layout.js';
 import type { PlatformClient } from '../platform/client.js';
 import type { InvoiceBody, InvoiceLine, SignedInvoice, WrappedTerminalKey } from '../schemas/invoice.js';
@@ -23,10 +22,15 @@ import { invoiceHash } from './hash.js';
 import { generateTerminalKey, registerTerminalKey, unwrapTerminalKey } from './keys.js';
 import { qrText, signQr } from './qr.js';
 import { UNENROLLED, chainKey, recordKey, type InvoiceChainHead } from './records.js';
-import { core } from './slot.js';
 import type { InvoiceKey } from './verify.js';
+import { InputError, InvoiceError, StorageError } from '../errors/areas.js';
+import { parseInput } from '../schemas/parse.js';
+import { IdSchema, InstitutionCodeSchema } from '../schemas/primitives.js';
+import { GENESIS_HASH, InvoiceBodySchema } from '../schemas/invoice.js';
+import { canonicalJson } from '../canonical-json.js';
+import { toBase64Url } from '../crypto/index.js';
+import { lineAmountFen } from '../money.js';
 
-export { install } from './slot.js';
 
 /** Options of {@link openInvoiceBook}. */
 export interface InvoiceBookOptions {
@@ -155,10 +159,10 @@ interface Stamp {
 }
 const MAX_ATTEMPTS = 16;
 
-const isConflict = (error: unknown) => error instanceof core.StorageError && error.code === 'STORAGE_CONFLICT';
+const isConflict = (error: unknown) => error instanceof StorageError && error.code === 'STORAGE_CONFLICT';
 
 function unavailable(keyId: string, why: { zh: string; en: string }, cause?: unknown): InvoiceError {
-  return new core.InvoiceError('INVOICE_KEY_UNAVAILABLE', {
+  return new InvoiceError('INVOICE_KEY_UNAVAILABLE', {
     message: `Terminal key ${keyId} cannot sign: ${why.en}`,
     messageZh: `终端密钥 ${keyId} 无法签名：${why.zh}`,
     ...(cause === undefined ? {} : { cause }),
@@ -166,7 +170,7 @@ function unavailable(keyId: string, why: { zh: string; en: string }, cause?: unk
 }
 
 function reversalError(en: string, zh: string): InvoiceError {
-  return new core.InvoiceError('INVOICE_REVERSAL_INVALID', { message: en, messageZh: zh, field: 'reverses' });
+  return new InvoiceError('INVOICE_REVERSAL_INVALID', { message: en, messageZh: zh, field: 'reverses' });
 }
 
 /**
@@ -183,8 +187,8 @@ function reversalError(en: string, zh: string): InvoiceError {
  * printer.print(receipt.signed ? receipt.qr : `未签名 / UNSIGNED\n${receipt.qr}`)
  */
 export async function openInvoiceBook(options: InvoiceBookOptions): Promise<InvoiceBook> {
-  const pharmacyCode = core.parseInput(core.InstitutionCodeSchema, options.pharmacyCode, { en: 'Pharmacy code', zh: '定点药店编码' });
-  const terminalId = core.parseInput(core.IdSchema, options.terminalId, { en: 'Terminal id', zh: '终端编号' });
+  const pharmacyCode = parseInput(InstitutionCodeSchema, options.pharmacyCode, { en: 'Pharmacy code', zh: '定点药店编码' });
+  const terminalId = parseInput(IdSchema, options.terminalId, { en: 'Terminal id', zh: '终端编号' });
   const { storage } = options;
   const clock = options.clock ?? { now: () => Date.now() };
   const timeoutMs = options.signTimeoutMs ?? 3000;
@@ -208,7 +212,7 @@ export async function openInvoiceBook(options: InvoiceBookOptions): Promise<Invo
   const uploads = queue();
 
   const readHead = async () => storage.get('invoiceChain', chain);
-  const fresh = (keyId = options.signer?.keyId ?? UNENROLLED): InvoiceChainHead => ({ seq: 0, hash: core.GENESIS_HASH, keyId });
+  const fresh = (keyId = options.signer?.keyId ?? UNENROLLED): InvoiceChainHead => ({ seq: 0, hash: GENESIS_HASH, keyId });
 
   async function signerFor(keyId: string): Promise<Signer> {
     const known = signers.get(keyId);
@@ -236,20 +240,20 @@ export async function openInvoiceBook(options: InvoiceBookOptions): Promise<Invo
     try {
       signer = await signerFor(body.keyId);
     } catch (error) {
-      return { error: error instanceof core.InvoiceError ? error : unavailable(body.keyId, { zh: '无法取得密钥', en: 'the key cannot be loaded' }, error) };
+      return { error: error instanceof InvoiceError ? error : unavailable(body.keyId, { zh: '无法取得密钥', en: 'the key cannot be loaded' }, error) };
     }
     const timers = globalThis as { setTimeout?: (f: () => void, ms: number) => unknown; clearTimeout?: (id: unknown) => void };
     let timer: unknown;
     try {
-      const signing = signer.sign(new TextEncoder().encode(core.canonicalJson(body)));
+      const signing = signer.sign(new TextEncoder().encode(canonicalJson(body)));
       const timeout = new Promise<never>((_, reject) => {
         timer = timers.setTimeout?.(() => reject(unavailable(body.keyId, { zh: `签名超过 ${timeoutMs} 毫秒未完成`, en: `signing took longer than ${timeoutMs} ms` })), timeoutMs);
       });
       const sig = await Promise.race([signing, timeout]);
       if (!(sig instanceof Uint8Array) || sig.length !== 64) throw unavailable(body.keyId, { zh: '签名器返回的不是 64 字节签名', en: 'the signer did not return a 64-byte signature' });
-      return { sig: core.toBase64Url(sig), signer };
+      return { sig: toBase64Url(sig), signer };
     } catch (error) {
-      return { error: error instanceof core.InvoiceError ? error : unavailable(body.keyId, { zh: '签名器出错', en: 'the signer failed' }, error) };
+      return { error: error instanceof InvoiceError ? error : unavailable(body.keyId, { zh: '签名器出错', en: 'the signer failed' }, error) };
     } finally {
       timers.clearTimeout?.(timer);
     }
@@ -344,11 +348,11 @@ export async function openInvoiceBook(options: InvoiceBookOptions): Promise<Invo
   }
 
   async function draftFields(draft: InvoiceDraft): Promise<Omit<InvoiceBody, 'v' | 'seq' | 'issuedAt' | 'pharmacyCode' | 'terminalId' | 'prevHash' | 'keyId'>> {
-    if (typeof draft !== 'object' || draft === null) throw new core.InputError('INVALID_INPUT', { message: 'An invoice draft is an object', messageZh: '开票内容应为对象', field: 'draft' });
+    if (typeof draft !== 'object' || draft === null) throw new InputError('INVALID_INPUT', { message: 'An invoice draft is an object', messageZh: '开票内容应为对象', field: 'draft' });
     const kind = draft.kind ?? 'sale';
-    if (kind !== 'sale' && kind !== 'refund' && kind !== 'void') throw new core.InputError('INVALID_INPUT', { message: 'An invoice draft is a sale, refund or void', messageZh: '只能开具销售、退费或作废票据', field: 'kind' });
+    if (kind !== 'sale' && kind !== 'refund' && kind !== 'void') throw new InputError('INVALID_INPUT', { message: 'An invoice draft is a sale, refund or void', messageZh: '只能开具销售、退费或作废票据', field: 'kind' });
     if (kind === 'sale') {
-      if (draft.reverses !== undefined) throw new core.InputError('INVALID_INPUT', { message: 'A sale reverses nothing', messageZh: '销售票据不能指定冲回的原票据', field: 'reverses' });
+      if (draft.reverses !== undefined) throw new InputError('INVALID_INPUT', { message: 'A sale reverses nothing', messageZh: '销售票据不能指定冲回的原票据', field: 'reverses' });
       return { kind, lines: checkLines(draft.lines), split: draft.split as PaymentSplit, ...(draft.setlId === undefined ? {} : { setlId: draft.setlId }) };
     }
     const seq = draft.reverses;
@@ -396,7 +400,7 @@ export async function openInvoiceBook(options: InvoiceBookOptions): Promise<Invo
       serial(async () => {
         const before = await readHead();
         if (before && before.value.keyId !== UNENROLLED) {
-          throw new core.InputError('INVALID_INPUT', {
+          throw new InputError('INVALID_INPUT', {
             message: `Terminal ${terminalId} already has key ${before.value.keyId}: rotate it instead`,
             messageZh: `终端 ${terminalId} 已有密钥 ${before.value.keyId}，请改用密钥更换`,
             field: 'keyId',
@@ -420,11 +424,11 @@ export async function openInvoiceBook(options: InvoiceBookOptions): Promise<Invo
 
     rotateKey: ({ keyId, platform, signer: given }) =>
       serial(async () => {
-        core.parseInput(core.IdSchema, keyId, { en: 'Key id', zh: '密钥编号' });
+        parseInput(IdSchema, keyId, { en: 'Key id', zh: '密钥编号' });
         const start = (await readHead())?.value;
         if (!start || start.keyId === UNENROLLED) throw unavailable(keyId, { zh: '尚无可更换的密钥，请先登记', en: 'there is no key to rotate: enrol one first' });
         if (start.keyId === keyId || (await storage.get('invoiceKeys', keyKey(keyId)))) {
-          throw new core.InputError('INVALID_INPUT', { message: `Key id ${keyId} was already used on this terminal`, messageZh: `密钥编号 ${keyId} 在本终端已使用过`, field: 'keyId' });
+          throw new InputError('INVALID_INPUT', { message: `Key id ${keyId} was already used on this terminal`, messageZh: `密钥编号 ${keyId} 在本终端已使用过`, field: 'keyId' });
         }
         let wrapped: WrappedTerminalKey | undefined;
         let next = given;
@@ -444,7 +448,7 @@ export async function openInvoiceBook(options: InvoiceBookOptions): Promise<Invo
             ops.push(putRecord(catchUp));
             head = after(head, catchUp);
           }
-          const body = parseBody({ ...baseBody(head, stamp), kind: 'key-rotation', lines: [], split: ZERO_SPLIT, newKey: { keyId, publicKey: core.toBase64Url(nextSigner.publicKey) } });
+          const body = parseBody({ ...baseBody(head, stamp), kind: 'key-rotation', lines: [], split: ZERO_SPLIT, newKey: { keyId, publicKey: toBase64Url(nextSigner.publicKey) } });
           const sealed = await seal(body, true);
           if (sealed.error) throw sealed.error;
           ops.push(putRecord(sealed));
@@ -513,7 +517,7 @@ export async function openInvoiceBook(options: InvoiceBookOptions): Promise<Invo
         ...(value.retiredAt === undefined ? {} : { validUntil: value.retiredAt }),
       }));
       for (const signer of signers.values()) {
-        if (!keys.some((k) => k.keyId === signer.keyId)) keys.push({ keyId: signer.keyId, publicKey: core.toBase64Url(signer.publicKey) });
+        if (!keys.some((k) => k.keyId === signer.keyId)) keys.push({ keyId: signer.keyId, publicKey: toBase64Url(signer.publicKey) });
       }
       return keys;
     },
@@ -573,7 +577,7 @@ export async function openInvoiceBook(options: InvoiceBookOptions): Promise<Invo
 }
 
 function parseBody(body: unknown): InvoiceBody {
-  return core.parseInput(core.InvoiceBodySchema, body, { en: 'Invoice', zh: '票据' });
+  return parseInput(InvoiceBodySchema, body, { en: 'Invoice', zh: '票据' });
 }
 
 /**
@@ -586,12 +590,12 @@ function checkLines(lines: readonly InvoiceLine[] | undefined): InvoiceLine[] {
     if (typeof line !== 'object' || line === null) return line;
     let expected: number | undefined;
     try {
-      expected = core.lineAmountFen(line.unitPriceFen, line.quantity);
+      expected = lineAmountFen(line.unitPriceFen, line.quantity);
     } catch {
       expected = undefined;
     }
     if (expected !== undefined && expected !== line.amountFen) {
-      throw new core.InputError('INVALID_MONEY', {
+      throw new InputError('INVALID_MONEY', {
         message: `Invoice line ${i}: amountFen ${line.amountFen} is not quantity × unit price (${expected})`,
         messageZh: `票据第 ${i + 1} 行金额与数量×单价（${expected} 分）不符`,
         field: `lines.${i}.amountFen`,

@@ -4,11 +4,13 @@
  */
 import type { InvoiceExportHeader } from '../schemas/invoice.js';
 import { headerSigningText } from './export.js';
-import { core } from './slot.js';
 import { ed25519Verifier } from './webcrypto.js';
 import { verifyEntries, type ChainEntry, type ChainReport, type InvoiceIssue, type InvoiceKey, type VerifyChainOptions } from './verify.js';
+import { InputError } from '../errors/areas.js';
+import { InvoiceExportHeaderSchema } from '../schemas/invoice.js';
+import { canonicalJson } from '../canonical-json.js';
+import { fromBase64Url } from '../crypto/index.js';
 
-export { install } from './slot.js';
 
 /** What {@link verifyInvoiceExport} found: the chain report, with the header and where the keys came from. */
 export interface InvoiceExportReport extends ChainReport {
@@ -28,7 +30,7 @@ const problem = (zh: string, en: string) => ({ zh, en });
  * const { header, entries } = readInvoiceExport(text)
  */
 export function readInvoiceExport(text: string): { header?: InvoiceExportHeader; headerProblem?: { zh: string; en: string }; entries: ChainEntry[] } {
-  if (typeof text !== 'string') throw new core.InputError('INVALID_INPUT', { message: 'An invoice export is text', messageZh: '票据链导出文件应为文本', field: 'text' });
+  if (typeof text !== 'string') throw new InputError('INVALID_INPUT', { message: 'An invoice export is text', messageZh: '票据链导出文件应为文本', field: 'text' });
   const lines = text.split('\n');
   const terminated = lines[lines.length - 1] === '';
   if (terminated) lines.pop();
@@ -46,9 +48,9 @@ export function readInvoiceExport(text: string): { header?: InvoiceExportHeader;
   let header: InvoiceExportHeader | undefined;
   let headerProblem = top.problem;
   if (!headerProblem) {
-    const parsed = core.InvoiceExportHeaderSchema.safeParse(top.value);
+    const parsed = InvoiceExportHeaderSchema.safeParse(top.value);
     if (!parsed.success) headerProblem = problem('不是 yibao-guard 票据链导出文件头', `not a yibao-guard chain export header (${parsed.error.issues[0]?.path.join('.') ?? ''})`);
-    else if (core.canonicalJson(top.value) !== first) headerProblem = problem('文件头不是规范 JSON 形式：文件被改动过', 'the header is not in canonical JSON form: the file was changed');
+    else if (canonicalJson(top.value) !== first) headerProblem = problem('文件头不是规范 JSON 形式：文件被改动过', 'the header is not in canonical JSON form: the file was changed');
     else header = parsed.data;
   }
   const entries = rest.map((line, i): ChainEntry => {
@@ -87,7 +89,7 @@ export async function verifyInvoiceExport(text: string, keys?: readonly InvoiceK
     const verifier = await ed25519Verifier(options.backend);
     let sigBytes: Uint8Array | undefined;
     try {
-      sigBytes = core.fromBase64Url(sig);
+      sigBytes = fromBase64Url(sig);
     } catch {
       sigBytes = undefined;
     }
@@ -104,7 +106,7 @@ export async function verifyInvoiceExport(text: string, keys?: readonly InvoiceK
     report = await verifyEntries(entries, trusted, chainOptions);
   } catch (error) {
     // Keys the export lists itself that contradict each other: a header problem, not the caller's.
-    if (keys || !(error instanceof core.InputError)) throw error;
+    if (keys || !(error instanceof InputError)) throw error;
     at('malformed', '导出文件头列出的公钥互相矛盾', 'the export header lists contradictory keys');
     report = await verifyEntries(entries, [], chainOptions);
   }

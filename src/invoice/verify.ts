@@ -1,6 +1,6 @@
 /*
- * Verification of one invoice, a chain of them, or a receipt's QR code, for tills, inspectors and the CLI. Loaded on
- * first use (see index.ts): a till that only issues invoices never downloads the report texts below.
+ * Verification of one invoice, a chain of them, or a receipt's QR code, for tills, inspectors and the CLI. A till
+ * that only issues invoices never references it, so its bundler leaves the report texts below out.
  *
  * How a chain is read. Every record names its predecessor by hash (`prevHash`) and carries a number (`seq`). The
  * hash links say which record really follows which, whatever the numbers or the order in the file say; the
@@ -36,14 +36,17 @@
  * Breaks that an alteration already explains are not reported twice: a record whose signature fails, or a
  * malformed line between two records, accounts for the broken link next to it.
  */
-import type { InputError } from '../errors/areas.js';
 import type { SignedInvoice } from '../schemas/invoice.js';
 import { invoiceQrSigningText, recordCanonical } from './hash.js';
 import { parseInvoiceQr, type InvoiceQr } from './qr.js';
-import { core } from './slot.js';
 import { ed25519Verifier, type Ed25519Backend } from './webcrypto.js';
+import { InputError } from '../errors/areas.js';
+import { GENESIS_HASH, SignedInvoiceSchema } from '../schemas/invoice.js';
+import { isYibaoGuardError } from '../errors/base.js';
+import { fromBase64Url, sha256Hex } from '../crypto/index.js';
+import { canonicalJson } from '../canonical-json.js';
+import { formatCstTime } from '../platform/time.js';
 
-export { install } from './slot.js';
 
 /** What can be wrong with an invoice or a chain; see the module comment for how each is told apart. */
 export type InvoiceIssueKind =
@@ -228,7 +231,7 @@ function checkKeys(keys: readonly InvoiceKey[]): Map<string, InvoiceKey> {
 }
 
 function badKey(field: string, what: string): InputError {
-  return new core.InputError('INVALID_INPUT', { message: `Verification keys: ${field} ${what}`, messageZh: `验签公钥参数 ${field} 不正确`, field });
+  return new InputError('INVALID_INPUT', { message: `Verification keys: ${field} ${what}`, messageZh: `验签公钥参数 ${field} 不正确`, field });
 }
 
 /**
@@ -244,7 +247,7 @@ function badKey(field: string, what: string): InputError {
  * if (!report.ok) for (const issue of report.issues) console.log(issue.seq, issue.kind, issue.detail.zh)
  */
 export async function verifyChain(records: readonly unknown[], keys: readonly InvoiceKey[], options: VerifyChainOptions = {}): Promise<ChainReport> {
-  if (!Array.isArray(records)) throw new core.InputError('INVALID_INPUT', { message: 'verifyChain takes an array of records', messageZh: 'verifyChain 的参数必须是票据记录数组', field: 'records' });
+  if (!Array.isArray(records)) throw new InputError('INVALID_INPUT', { message: 'verifyChain takes an array of records', messageZh: 'verifyChain 的参数必须是票据记录数组', field: 'records' });
   return verifyEntries(records.map((value) => ({ value })), keys, options);
 }
 
@@ -257,7 +260,7 @@ export async function verifyChain(records: readonly unknown[], keys: readonly In
  */
 export async function verifyInvoice(record: unknown, keys: readonly InvoiceKey[], options: Pick<VerifyChainOptions, 'backend'> = {}): Promise<InvoiceReport> {
   const report = await verifyEntries([{ value: record }], keys, { ...options, partial: true }, true);
-  const parsed = core.SignedInvoiceSchema.safeParse(record);
+  const parsed = SignedInvoiceSchema.safeParse(record);
   return {
     ok: report.ok,
     issues: report.issues,
@@ -282,7 +285,7 @@ export async function verifyInvoiceQr(text: string, keys: readonly InvoiceKey[],
   try {
     qr = parseInvoiceQr(text);
   } catch (error) {
-    if (!core.isYibaoGuardError(error)) throw error;
+    if (!isYibaoGuardError(error)) throw error;
     return { ok: false, issues: [{ kind: 'malformed', index: 0, seq: null, detail: { zh: error.messageZh, en: error.message } }], backend: verifier.backend };
   }
   const issues: InvoiceIssue[] = [];
@@ -294,7 +297,7 @@ export async function verifyInvoiceQr(text: string, keys: readonly InvoiceKey[],
     const timeProblem = outsideValidity(key, qr.issuedAt);
     if (timeProblem) at('key-not-valid', timeProblem);
     const message = utf8(invoiceQrSigningText(qr));
-    if (!(await verifier.verify(key.publicKey, core.fromBase64Url(qr.sig), message))) at('bad-signature', texts.badQrSignature(qr.keyId));
+    if (!(await verifier.verify(key.publicKey, fromBase64Url(qr.sig), message))) at('bad-signature', texts.badQrSignature(qr.keyId));
   }
   return { ok: issues.length === 0, issues, qr, backend: verifier.backend };
 }
@@ -327,18 +330,18 @@ export async function verifyEntries(entries: readonly ChainEntry[], keys: readon
       issue('malformed', index, typeof seq === 'number' && Number.isSafeInteger(seq) ? seq : null, detail);
     };
     if (entry.problem) return bad(entry.problem);
-    const parsed = core.SignedInvoiceSchema.safeParse(entry.value);
+    const parsed = SignedInvoiceSchema.safeParse(entry.value);
     if (!parsed.success) return bad(texts.notAnInvoice(parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')));
     const raw = entry.value as { body: unknown; sig: string | null };
     let bodyJson: string;
     let sig: Uint8Array | null;
     try {
-      bodyJson = core.canonicalJson(raw.body);
+      bodyJson = canonicalJson(raw.body);
     } catch (error) {
-      return bad(texts.notAnInvoice(`body: no canonical JSON (${error instanceof core.InputError ? (error.field ?? '') : ''})`));
+      return bad(texts.notAnInvoice(`body: no canonical JSON (${error instanceof InputError ? (error.field ?? '') : ''})`));
     }
     try {
-      sig = raw.sig === null ? null : core.fromBase64Url(raw.sig);
+      sig = raw.sig === null ? null : fromBase64Url(raw.sig);
     } catch {
       return bad(texts.notAnInvoice('sig: not base64url'));
     }
@@ -363,7 +366,7 @@ export async function verifyEntries(entries: readonly ChainEntry[], keys: readon
     const recordBytes = utf8(r.recordJson);
     const bodyBytes = recordBytes.subarray(8, recordBytes.length - (r.recordJson.length - 8 - r.bodyJson.length));
     const [hash, valid] = await Promise.all([
-      core.sha256Hex(recordBytes),
+      sha256Hex(recordBytes),
       r.sig === null || publicKey === undefined ? undefined : verifier.verify(publicKey, r.sig, bodyBytes),
     ]);
     return { hash, sig: (r.sig === null ? 'unsigned' : valid === undefined ? 'nokey' : valid ? 'ok' : 'bad') as SigState };
@@ -465,7 +468,7 @@ export async function verifyEntries(entries: readonly ChainEntry[], keys: readon
         issue('duplicate', n.index, n.seq, texts.sameRecord(first.seq, first.index));
       } else byHash.set(n.hash, n);
     }
-    const from = options.from ?? { seq: 1, prevHash: core.GENESIS_HASH };
+    const from = options.from ?? { seq: 1, prevHash: GENESIS_HASH };
     const start: Start | undefined = options.partial ? undefined : { start: true, index: -1, seq: from.seq - 1, hash: from.prevHash, children: [] };
     let alive = nodes.filter((n) => !n.removed);
     for (const n of alive) {
@@ -695,8 +698,8 @@ const texts = {
     en: `key ${keyId} is valid only after the key rotation at seq ${seq}`,
   }),
   outsideTimes: (key: InvoiceKey, at: number): InvoiceText => ({
-    zh: `开具时间 ${core.formatCstTime(at)} 不在密钥 ${key.keyId} 的有效期内`,
-    en: `issued at ${core.formatCstTime(at)} (CST), outside the validity of key ${key.keyId}`,
+    zh: `开具时间 ${formatCstTime(at)} 不在密钥 ${key.keyId} 的有效期内`,
+    en: `issued at ${formatCstTime(at)} (CST), outside the validity of key ${key.keyId}`,
   }),
   badQrSignature: (keyId: string): InvoiceText => ({
     zh: `二维码签名校验失败（密钥 ${keyId}）：二维码内容被改动，或并非该密钥签发`,

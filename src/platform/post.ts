@@ -2,11 +2,9 @@ import { PlatformError, PlatformProtocolError, PlatformUnavailableError, type Pl
 import { toHex } from '../crypto/index.js';
 import { gatewayHeaders } from './gateway.js';
 import type { PostPolicy, TransportConfig } from './transport.js';
-// Statically here, since this module is itself loaded on first use: ky's module probes the runtime's Request
-// streams when it is evaluated, and a page that never talks to the platform should not pay for it.
 import * as ky from 'ky';
 
-/* What ./transport.ts's postEnvelope does (its doc comment says how), loaded with ky on the first call. */
+/* What ./transport.ts's postEnvelope does (its doc comment says how). */
 
 type Ky = typeof ky;
 

@@ -1,5 +1,6 @@
 import type { PlatformEvent } from './events.js';
 import type { GatewayAuth } from './gateway.js';
+import { post } from './post.js';
 
 /*
  * One POST to the platform, through ky: timeout, retries where they are safe, fresh gateway headers on every
@@ -7,8 +8,7 @@ import type { GatewayAuth } from './gateway.js';
  * (see the client); this file only carries it out, and remembers whether any attempt may have reached the
  * platform, because for a write that decides between "nothing happened" and "outcome unknown".
  *
- * The work is in ./post.ts, loaded (with ky) on the first call: a page that never talks to the platform does
- * not pay for it.
+ * The work is in ./post.ts.
  */
 
 /**
@@ -54,8 +54,6 @@ export interface PostPolicy {
   readonly write: boolean;
 }
 
-let postModule: Promise<typeof import('./post.js')> | undefined;
-
 /**
  * Sends `body` and returns the answer's text, or throws: `PlatformUnavailableError` (network, timeout, 408,
  * 429, 5xx; `PLATFORM_OUTCOME_UNKNOWN` for a write that may have reached the platform), `PlatformError`
@@ -71,7 +69,6 @@ let postModule: Promise<typeof import('./post.js')> | undefined;
  * @example
  * const text = await postEnvelope(config, { infno: '2102', msgid }, JSON.stringify(envelope), { retry: true, write: true }, { attempts: 0 })
  */
-export async function postEnvelope(...args: Parameters<typeof import('./post.js').post>): Promise<string> {
-  postModule ??= import('./post.js');
-  return (await postModule).post(...args);
+export async function postEnvelope(...args: Parameters<typeof post>): Promise<string> {
+  return post(...args);
 }

@@ -1,10 +1,9 @@
 /*
  * The till behind `createTerminal`: sales from the first scan to the signed receipt, refunds, stock movements,
- * rule-pack updates and delivery to the platform. Loaded by terminal.ts with import() while the terminal opens,
- * so a page that only verifies vouchers does not pay for the rule engine, the outbox or the invoice book up front.
+ * rule-pack updates and delivery to the platform. terminal.ts opens it.
  */
-import { selfAudit, type SelfAuditOptions, type SelfAuditReport } from '../audit/index.js';
-import { isYibaoGuardError, SaleError } from '../errors/index.js';
+import type { SelfAuditOptions, SelfAuditReport } from '../audit/index.js';
+import { InputError, isYibaoGuardError, SaleError } from '../errors/index.js';
 import { openInvoiceBook, type InvoiceBook, type IssuedInvoice } from '../invoice/index.js';
 import type { TerminalLayout } from '../layout.js';
 import type { PlatformClient, PreparedCall } from '../platform/client.js';
@@ -58,6 +57,8 @@ export interface TillContext {
   readonly platformChecks: boolean;
   readonly sync: Omit<SyncWorkerOptions, 'storage' | 'platform' | 'clock' | 'onEvent' | 'owner'> & { readonly owner?: string; readonly autoStart?: boolean };
   readonly emit: (event: TerminalEvent) => void;
+  /** The self-audit (`selfAudit` of `yibao-guard/audit`) that `selfAudit()` runs, when the app gave it. */
+  readonly selfAudit?: (options: SelfAuditOptions) => Promise<SelfAuditReport>;
 }
 
 /** The events a till's UI listens to (`terminal.on(type, listener)`). */
@@ -145,7 +146,8 @@ export interface Till {
   /**
    * 自查自纠: replays every sale settled in `[from, to)` through the rules (the pack in force then, or `rulePack`)
    * and returns the problem ledger (问题台账) with its summaries; see `selfAudit`. The terminal's own storage, catalog
-   * and trusted keys are used unless given.
+   * and trusted keys are used unless given. Runs the `selfAudit` given to `createTerminal` (from `yibao-guard/audit`,
+   * so that a till that never audits does not bundle it); without one it rejects with `INVALID_INPUT`.
    */
   selfAudit(options: Omit<SelfAuditOptions, 'storage' | 'catalog'> & { readonly catalog?: Catalog }): Promise<SelfAuditReport>;
   close(): Promise<void>;
@@ -761,7 +763,16 @@ export async function openTill(ctx: TillContext): Promise<Till> {
       }
       return { reversed, pending };
     },
-    selfAudit: (options) => selfAudit({ ...(ctx.trustedKeys.length > 0 ? { trusted: ctx.trustedKeys } : {}), ...options, storage, catalog: options.catalog ?? catalog }),
+    selfAudit: async (options) => {
+      if (!ctx.selfAudit) {
+        throw new InputError('INVALID_INPUT', {
+          message: "terminal.selfAudit needs the self-audit: createTerminal({ ..., selfAudit }) with selfAudit from 'yibao-guard/audit'",
+          messageZh: "terminal.selfAudit 需要自查模块：请以 createTerminal({ ..., selfAudit }) 传入 'yibao-guard/audit' 的 selfAudit",
+          field: 'selfAudit',
+        });
+      }
+      return ctx.selfAudit({ ...(ctx.trustedKeys.length > 0 ? { trusted: ctx.trustedKeys } : {}), ...options, storage, catalog: options.catalog ?? catalog });
+    },
     close: () => worker.stop(),
   };
   if (ctx.sync.autoStart !== false) worker.start();

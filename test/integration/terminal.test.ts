@@ -355,6 +355,15 @@ describe('refunds, purchases and rule packs', () => {
     expect(report.totals.sales).toBe(1);
   });
 
+  it('without the self-audit given to createTerminal, terminal.selfAudit refuses with INVALID_INPUT naming the option', async () => {
+    await terminal.close();
+    terminal = await openTestTerminal({ baseUrl: server.url, storage, clock, withoutSelfAudit: true });
+    const error = await terminal.selfAudit({ from: NOW - 86_400_000, to: NOW + 86_400_000 }).catch((e: unknown) => e);
+    expect(isYibaoGuardError(error, 'INVALID_INPUT')).toBe(true);
+    expect(error).toMatchObject({ field: 'selfAudit' });
+    expect((error as Error).message).toContain("'yibao-guard/audit'");
+  });
+
   it('keeps the rule pack it downloaded, verified, across a restart', async () => {
     const version = terminal.rulePack?.version;
     expect(version).toBeGreaterThan(0);

@@ -4,6 +4,7 @@
  * timeout and signer.
  */
 import { createMsgidSource, createPlatformClient, createTerminal, type MsgidSource, type PlatformClient, type PlatformFetch, type Signer, type StockMovement, type Storage, type Terminal, type TerminalLayout, type TerminalOptions } from '../../src/index.js';
+import { selfAudit } from '../../src/audit/index.js';
 import { DEMO_CATALOG, DEMO_PHARMACIES, DEMO_STOCK, SIMULATOR_PLATFORM_KEY_ID, SIMULATOR_PLATFORM_PUBLIC_KEY } from '../../adapters/simulator/index.js';
 
 export const PHARMACY = DEMO_PHARMACIES.active;
@@ -87,6 +88,8 @@ export function openTestTerminal(options: {
   readonly breaker?: { readonly threshold?: number; readonly cooldownMs?: number; readonly maxCooldownMs?: number };
   /** The terminal's rule-pack options. */
   readonly rulePacks?: Pick<TerminalOptions, 'rulePackId' | 'rulePackExpired' | 'rulePackRetryMs'>;
+  /** Open it without the self-audit (`createTerminal`'s `selfAudit` option). @default with it */
+  readonly withoutSelfAudit?: boolean;
 }): Promise<Terminal> {
   const { clock } = options;
   return createTerminal({
@@ -107,6 +110,7 @@ export function openTestTerminal(options: {
     operator: { id: 'OP7', name: '李药师' },
     catalog: DEMO_CATALOG,
     trustedKeys: SIMULATOR_TRUST,
+    ...(options.withoutSelfAudit ? {} : { selfAudit }),
     deviceSecret: new Uint8Array(32).fill(7),
     clock,
     sync: { autoStart: false, backoff: { baseMs: 1, maxMs: 2 }, ...(options.breaker ? { breaker: options.breaker } : {}) },

@@ -14,10 +14,12 @@ describe('package.json', () => {
     for (const script of ['build', 'start', 'test', 'bench', 'typecheck']) expect(pkg.scripts[script]).toBeTruthy();
   });
 
-  it('exports every subpath with types first, then default', () => {
-    for (const subpath of ['.', './idb', './sqlite', './simulator', './simulator/msw', './his']) {
+  it('exports every subpath with types first, then default; the Node-only ones with no browser file between them', () => {
+    const nodeOnly = ['./sqlite', './simulator', './simulator/msw', './his'];
+    for (const subpath of ['.', './codes', './invoice', './audit', './platform', './rules', './sync', './engine', './idb', ...nodeOnly]) {
       const entry = pkg.exports[subpath];
-      expect(Object.keys(entry)).toEqual(['types', 'default']);
+      expect(Object.keys(entry)).toEqual(nodeOnly.includes(subpath) ? ['types', 'browser', 'default'] : ['types', 'default']);
+      if (nodeOnly.includes(subpath)) expect(entry.browser).toBeNull();
       expect(entry.types).toMatch(/^\.\/dist\/[a-z-]+\.d\.ts$/);
       expect(entry.default).toMatch(/^\.\/dist\/[a-z-]+\.js$/);
     }

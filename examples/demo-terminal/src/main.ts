@@ -12,6 +12,7 @@ import {
   createTerminal,
   renderAuditCsv,
   renderAuditHtml,
+  selfAudit,
   isYibaoGuardError,
   movementReport,
   TERMINAL_NAMES,
@@ -207,6 +208,7 @@ async function openTill(operator: Operator): Promise<void> {
     operator: { id: operator.id, name: operator.name, ...(operator.certNo ? { certNo: operator.certNo } : {}) },
     catalog: data.catalog,
     trustedKeys: config.trustedKeys,
+    selfAudit,
     deviceSecret: deviceSecret(),
     // Quick to notice the platform is back, for a demo.
     sync: { backoff: { baseMs: 300, maxMs: 3_000 }, breaker: { threshold: 3, cooldownMs: 2_000, maxCooldownMs: 6_000 } },

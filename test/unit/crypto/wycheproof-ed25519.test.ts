@@ -24,9 +24,8 @@ import {
   verifyInvoice,
   type Signer,
 } from '../../../src/index.js';
-import { core } from '../../../src/invoice/core.js';
 import { verifyRulePack } from '../../../src/rules/pack.js';
-import { ed25519Verifier, install } from '../../../src/invoice/webcrypto.js';
+import { ed25519Verifier } from '../../../src/invoice/webcrypto.js';
 import { createJwtVerifier, signHisJwt } from '../../../adapters/his/index.js';
 import { keyHandoverText, requireSignature } from '../../../adapters/simulator/keys.js';
 import { signRulePack, simulatorRulePack, SIMULATOR_PLATFORM_KEY_ID, SIMULATOR_PLATFORM_PUBLIC_KEY } from '../../../adapters/simulator/keys.js';
@@ -34,8 +33,6 @@ import type { World } from '../../../adapters/simulator/world.js';
 import { signedBodyText } from '../../../src/index.js';
 import { chainOf } from '../invoice/helpers.js';
 import { withoutWebCryptoEd25519 } from '../invoice/fallback.js';
-
-install(core);
 
 interface Vector {
   readonly tcId: number;

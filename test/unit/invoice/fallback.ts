@@ -3,10 +3,7 @@
  * path is exercised: importKey refuses the Ed25519 algorithm, everything else (HKDF, AES-GCM, SHA-256) stays.
  */
 import { vi } from 'vitest';
-import { core } from '../../../src/invoice/core.js';
-import { install, resetWebCryptoProbe, webCryptoEd25519 } from '../../../src/invoice/webcrypto.js';
-
-install(core);
+import { resetWebCryptoProbe, webCryptoEd25519 } from '../../../src/invoice/webcrypto.js';
 
 export async function withoutWebCryptoEd25519<T>(task: () => Promise<T>): Promise<T> {
   const subtle = globalThis.crypto.subtle;
