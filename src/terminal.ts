@@ -71,7 +71,6 @@ export interface TerminalOptions {
   readonly refusalPatterns?: readonly RefusalPattern[];
   /** Ask the platform's own 3101 analysis at each review when online. @default true */
   readonly platformChecks?: boolean;
-  /** Delivery: the worker's options, its owner id (one per tab or process), and whether it starts now (default). */
   /**
    * The self-audit `terminal.selfAudit` runs: `selfAudit` from `yibao-guard/audit`. Given here rather than bundled with
    * every till, since a sale never needs it.
@@ -81,6 +80,7 @@ export interface TerminalOptions {
    * const terminal = await createTerminal({ ...options, selfAudit })
    */
   readonly selfAudit?: (options: SelfAuditOptions) => Promise<SelfAuditReport>;
+  /** Delivery: the worker's options, its owner id (one per tab or process), and whether it starts now (default). */
   readonly sync?: Omit<SyncWorkerOptions, 'storage' | 'platform' | 'clock' | 'onEvent' | 'owner'> & { readonly owner?: string; readonly autoStart?: boolean };
 }
 

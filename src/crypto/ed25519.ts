@@ -205,8 +205,8 @@ export type Ed25519Equation = (message: Uint8Array, signature: Uint8Array, publi
  * Verifies an Ed25519 signature as RFC 8032 §5.1.7 does: the one verify of yibao-guard (rule packs, invoices, HIS
  * tokens, request signatures). Refuses S ≥ L, an R or a public key that does not decode, and a public key of small
  * order, then checks the equation with `equation` when given (the invoice verifier passes one over a key it imported
- * once), else with WebCrypto, or tweetnacl where WebCrypto has no Ed25519 (or when `equation` is `'tweetnacl'`). False, never a throw, for a malformed key
- * or signature.
+ * once), else with WebCrypto, or tweetnacl where WebCrypto has no Ed25519 (or when `equation` is `'tweetnacl'`).
+ * False, never a throw, for a malformed key or signature.
  *
  * @example
  * await verifyEd25519(message, signature, signer.publicKey) // true

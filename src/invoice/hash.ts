@@ -15,7 +15,6 @@ import type { InvoiceBody, InvoiceKind, SignedInvoice } from '../schemas/invoice
 import { sha256Hex } from '../crypto/index.js';
 import { canonicalJson } from '../canonical-json.js';
 
-
 /** What a receipt QR code states, and its signature covers. */
 export interface QrFields {
   readonly pharmacyCode: string;

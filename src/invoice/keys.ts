@@ -20,7 +20,6 @@ import { fromBase64Url, randomBytes, toBase64Url } from '../crypto/index.js';
 import { WrappedTerminalKeySchema } from '../schemas/invoice.js';
 import { canonicalJson } from '../canonical-json.js';
 
-
 const INFO = new TextEncoder().encode('yibao-guard terminal key wrap v1');
 const aad = (keyId: string, publicKey: string) => new TextEncoder().encode(`yibao-guard terminal key|${keyId}|${publicKey}`);
 
