@@ -19,6 +19,7 @@ export const entries = {
   platform: 'src/platform/index.ts',
   rules: 'src/rules/index.ts',
   sync: 'src/sync/index.ts',
+  'ed25519-fallback': 'src/crypto/ed25519-fallback.ts',
   idb: 'adapters/idb/index.ts',
   sqlite: 'adapters/sqlite/index.ts',
   simulator: 'adapters/simulator/index.ts',

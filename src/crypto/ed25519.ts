@@ -3,17 +3,40 @@ import { fromBase64Url } from './base64url.js';
 import { ed25519Strict } from './ed25519-strict.js';
 
 /*
- * Ed25519 on the runtime's WebCrypto (every current browser, Node ≥ 20), with tweetnacl as the fallback where
- * WebCrypto has no Ed25519: tweetnacl is imported (import()) only there, once a probe found WebCrypto wanting.
- * Either way every verify passes RFC 8032's strict checks first (ed25519-strict.ts), so both give the same answer.
+ * Ed25519 on the runtime's WebCrypto (every current browser, Node ≥ 20). Where WebCrypto has no Ed25519 the
+ * caller passes a fallback implementation (`tweetnaclEd25519` of `yibao-guard/ed25519-fallback`): nothing here
+ * imports one, so a till that does not need it does not carry it. Either way every verify passes RFC 8032's
+ * strict checks first (ed25519-strict.ts), so both give the same answer.
  */
 
-type Nacl = typeof import('tweetnacl');
-let naclPromise: Promise<Nacl> | undefined;
-/** tweetnacl, for a runtime whose WebCrypto has no Ed25519. */
-function nacl(): Promise<Nacl> {
-  naclPromise ??= import('tweetnacl').then((module) => ((module as { default?: Nacl }).default ?? module) as Nacl);
-  return naclPromise;
+/**
+ * An Ed25519 implementation in JavaScript, for a runtime whose WebCrypto has no Ed25519: `tweetnaclEd25519` of
+ * `yibao-guard/ed25519-fallback`, or a vendor's own. Used only where the probe found WebCrypto wanting (or where a
+ * caller asks for it by name, to compare).
+ */
+export interface Ed25519Fallback {
+  /** Its name, as reports give it (`backend`). */
+  readonly name: string;
+  /** The key pair of a 32-byte seed: the public key and the 64-byte secret key (seed ‖ public key). */
+  keyPairFromSeed(seed: Uint8Array): Ed25519KeyPair;
+  /** The 64-byte signature of `message` under a 64-byte secret key. */
+  sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array;
+  /** Whether the signature verifies (the group equation; RFC 8032's encoding checks are done before it is asked). */
+  verify(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean;
+}
+
+/** `ENVIRONMENT_UNSUPPORTED`: no Ed25519 in WebCrypto here and no fallback given. */
+export function noEd25519(): YibaoGuardError {
+  return new YibaoGuardError('ENVIRONMENT_UNSUPPORTED', {
+    message: "WebCrypto has no Ed25519 in this runtime: pass the ed25519Fallback option (tweetnaclEd25519 from 'yibao-guard/ed25519-fallback')",
+    messageZh: '当前运行环境的 WebCrypto 不支持 Ed25519：请传入 ed25519Fallback 选项（yibao-guard/ed25519-fallback 中的 tweetnaclEd25519）',
+  });
+}
+
+/** The fallback, or `ENVIRONMENT_UNSUPPORTED` when there is none. */
+function required(fallback: Ed25519Fallback | undefined): Ed25519Fallback {
+  if (!fallback) throw noEd25519();
+  return fallback;
 }
 
 /** A WebCrypto key, opaque to us. */
@@ -64,7 +87,7 @@ let probe: Promise<boolean> | undefined;
  * signature) and remembered.
  *
  * @example
- * if (!(await webCryptoEd25519())) console.warn('Ed25519 runs on tweetnacl here')
+ * if (!(await webCryptoEd25519())) console.warn('Ed25519 needs the fallback here')
  */
 export function webCryptoEd25519(): Promise<boolean> {
   probe ??= (async () => {
@@ -130,19 +153,20 @@ export interface Signer {
   sign(message: Uint8Array): Promise<Uint8Array>;
 }
 
-/** An Ed25519 key pair: a 32-byte public key and tweetnacl's 64-byte secret key (seed ‖ public key). */
+/** An Ed25519 key pair: a 32-byte public key and the 64-byte secret key (seed ‖ public key) of RFC 8032 libraries. */
 export interface Ed25519KeyPair {
   readonly publicKey: Uint8Array;
   readonly secretKey: Uint8Array;
 }
 
 /**
- * Derives the Ed25519 key pair of a 32-byte seed (RFC 8032 private key).
+ * Derives the Ed25519 key pair of a 32-byte seed (RFC 8032 private key), by WebCrypto, or by `fallback` where
+ * WebCrypto has no Ed25519 (`ENVIRONMENT_UNSUPPORTED` when there is none).
  *
  * @example
  * const keys = await ed25519KeyPairFromSeed(seed) // seed: 32 random bytes kept in the device keystore
  */
-export async function ed25519KeyPairFromSeed(seed: Uint8Array): Promise<Ed25519KeyPair> {
+export async function ed25519KeyPairFromSeed(seed: Uint8Array, fallback?: Ed25519Fallback): Promise<Ed25519KeyPair> {
   if (!(seed instanceof Uint8Array) || seed.length !== 32) {
     throw new InputError('INVALID_INPUT', { message: 'An Ed25519 seed is 32 bytes', messageZh: 'Ed25519 私钥种子必须为 32 字节', field: 'seed' });
   }
@@ -155,21 +179,21 @@ export async function ed25519KeyPairFromSeed(seed: Uint8Array): Promise<Ed25519K
       return { publicKey, secretKey };
     }
   }
-  return (await nacl()).sign.keyPair.fromSeed(seed);
+  return required(fallback).keyPairFromSeed(seed);
 }
 
 /**
- * A {@link Signer} over an Ed25519 key pair held in memory. For keys that must not leave a keystore,
- * implement `Signer` over the keystore instead.
+ * A {@link Signer} over an Ed25519 key pair held in memory: WebCrypto signs, or `fallback` where WebCrypto has no
+ * Ed25519. For keys that must not leave a keystore, implement `Signer` over the keystore instead.
  *
  * @example
  * const signer = createEd25519Signer('T01-K1', await ed25519KeyPairFromSeed(seed))
  * const sig = await signer.sign(new TextEncoder().encode('hello'))
  */
-export function createEd25519Signer(keyId: string, keys: Ed25519KeyPair): Signer {
+export function createEd25519Signer(keyId: string, keys: Ed25519KeyPair, fallback?: Ed25519Fallback): Signer {
   const secretKey = keys.secretKey.slice();
   const publicKey = keys.publicKey.slice();
-  /** The WebCrypto key of the seed (non-extractable), imported on the first signature; undefined on tweetnacl. */
+  /** The WebCrypto key of the seed (non-extractable), imported on the first signature; undefined on the fallback. */
   let imported: Promise<CryptoKeyLike | undefined> | undefined;
   const webCryptoKey = () =>
     (imported ??= (async () => {
@@ -190,7 +214,7 @@ export function createEd25519Signer(keyId: string, keys: Ed25519KeyPair): Signer
     sign: async (message) => {
       const key = await webCryptoKey();
       if (key !== undefined) return new Uint8Array(await subtle().sign(ED25519, key, message));
-      return (await nacl()).sign.detached(message, secretKey);
+      return required(fallback).sign(message, secretKey);
     },
   };
 }
@@ -204,22 +228,30 @@ export type Ed25519Equation = (message: Uint8Array, signature: Uint8Array, publi
 /**
  * Verifies an Ed25519 signature as RFC 8032 §5.1.7 does: the one verify of yibao-guard (rule packs, invoices, HIS
  * tokens, request signatures). Refuses S ≥ L, an R or a public key that does not decode, and a public key of small
- * order, then checks the equation with `equation` when given (the invoice verifier passes one over a key it imported
- * once), else with WebCrypto, or tweetnacl where WebCrypto has no Ed25519 (or when `equation` is `'tweetnacl'`).
- * False, never a throw, for a malformed key or signature.
+ * order, then checks the equation with `equation` when it is a function (the invoice verifier passes one over a key
+ * it imported once), else with WebCrypto, or with the fallback `equation` is where WebCrypto has no Ed25519.
+ * False, never a throw, for a malformed key or signature; `ENVIRONMENT_UNSUPPORTED` when this runtime cannot
+ * verify at all (no WebCrypto Ed25519, no fallback), so that a valid signature is never taken for a forged one.
  *
  * @example
  * await verifyEd25519(message, signature, signer.publicKey) // true
  */
-export async function verifyEd25519(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array, equation?: Ed25519Equation | 'tweetnacl'): Promise<boolean> {
+export async function verifyEd25519(
+  message: Uint8Array,
+  signature: Uint8Array,
+  publicKey: Uint8Array,
+  equation?: Ed25519Equation | Ed25519Fallback,
+): Promise<boolean> {
+  const fast = typeof equation === 'function' || (await webCryptoEd25519());
+  if (!fast && equation === undefined) throw noEd25519();
   try {
     if (!ed25519Strict(signature, publicKey)) return false;
     if (typeof equation === 'function') return (await equation(message, signature, publicKey)) === true;
-    if (equation !== 'tweetnacl' && (await webCryptoEd25519())) {
+    if (fast) {
       const s = subtle();
       return (await s.verify(ED25519, await s.importKey('raw', publicKey, ED25519, false, ['verify']), signature, message)) === true;
     }
-    return (await nacl()).sign.detached.verify(message, signature, publicKey);
+    return required(equation).verify(message, signature, publicKey) === true;
   } catch {
     return false;
   }

@@ -55,7 +55,7 @@ export type { InvoiceChainHead, InvoiceUploadMark, InvoiceStores } from './recor
 export type { GenerateTerminalKeyOptions, RegisterTerminalKeyOptions } from './keys.js';
 export type { InvoiceQr } from './qr.js';
 export type { QrFields } from './hash.js';
-export type { Ed25519Backend } from './webcrypto.js';
+export type { Ed25519Backend, Ed25519Choice } from './webcrypto.js';
 export type { ExportInvoiceChainOptions } from './export.js';
 export type { InvoiceExportReport } from './verify-export.js';
 export type { ChainReport, InvoiceIssue, InvoiceIssueKind, InvoiceKey, InvoiceQrReport, InvoiceReport, InvoiceText, VerifyChainOptions } from './verify.js';

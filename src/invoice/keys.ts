@@ -3,12 +3,12 @@
  * derived with HKDF-SHA-256 from a device secret (a secret the device's keystore holds, ≥ 16 random bytes), with
  * the key id and public key as additional data so a wrapped key cannot be passed off as another. Where WebCrypto
  * does Ed25519 the key is unwrapped straight into a non-extractable CryptoKey (`unwrapKey`): its bytes never reach
- * JavaScript. Elsewhere it is decrypted, handed to tweetnacl and the copies wiped.
+ * JavaScript. Elsewhere it is decrypted, handed to the caller's Ed25519 fallback and the copies wiped.
  *
  * Registration (YG04) tells the platform the public key; a rotation's registration carries `handover_sig`, the
  * previous key's signature over `canonicalJson({ key_id, pubkey })`, as the simulator checks.
  */
-import type { Signer } from '../crypto/index.js';
+import type { Ed25519Fallback, Signer } from '../crypto/index.js';
 import type { PlatformClient } from '../platform/client.js';
 import type { WrappedTerminalKey } from '../schemas/invoice.js';
 import { pkcs8OfSeed, seedOfPkcs8, signerFromSeed, subtle, webCryptoEd25519, webCryptoSigner, type CryptoKeyLike } from './webcrypto.js';
@@ -54,6 +54,8 @@ export interface GenerateTerminalKeyOptions {
   readonly random?: (n: number) => Uint8Array;
   /** When the key is made (epoch ms). @default Date.now() */
   readonly now?: number;
+  /** Ed25519 for a runtime whose WebCrypto has none (`tweetnaclEd25519` of `yibao-guard/ed25519-fallback`). */
+  readonly ed25519Fallback?: Ed25519Fallback;
 }
 
 /**
@@ -72,7 +74,7 @@ export async function generateTerminalKey(options: GenerateTerminalKeyOptions): 
   const iv = random(12).slice();
   const pkcs8 = pkcs8OfSeed(seed);
   try {
-    const signer = await signerFromSeed(options.keyId, seed);
+    const signer = await signerFromSeed(options.keyId, seed, options.ed25519Fallback);
     const publicKey = toBase64Url(signer.publicKey);
     const key = await wrappingKey(options.deviceSecret, salt);
     const data = new Uint8Array(await subtle().encrypt({ name: 'AES-GCM', iv, additionalData: aad(options.keyId, publicKey) }, key, pkcs8));
@@ -100,7 +102,7 @@ export async function generateTerminalKey(options: GenerateTerminalKeyOptions): 
  * @example
  * const signer = await unwrapTerminalKey((await storage.get('invoiceKeys', 'T01-K1'))!.value, deviceSecret)
  */
-export async function unwrapTerminalKey(wrapped: WrappedTerminalKey, deviceSecret: Uint8Array): Promise<Signer> {
+export async function unwrapTerminalKey(wrapped: WrappedTerminalKey, deviceSecret: Uint8Array, ed25519Fallback?: Ed25519Fallback): Promise<Signer> {
   const key = parseInput(WrappedTerminalKeySchema, wrapped, { en: 'Wrapped terminal key', zh: '加密存储的终端密钥' });
   const unavailable = (cause?: unknown) =>
     new InvoiceError('INVOICE_KEY_UNAVAILABLE', {
@@ -128,7 +130,7 @@ export async function unwrapTerminalKey(wrapped: WrappedTerminalKey, deviceSecre
   const seed = seedOfPkcs8(pkcs8);
   pkcs8.fill(0);
   if (!seed) throw unavailable();
-  const signer = await signerFromSeed(key.keyId, seed);
+  const signer = await signerFromSeed(key.keyId, seed, ed25519Fallback);
   seed.fill(0);
   if (toBase64Url(signer.publicKey) !== key.publicKey) throw unavailable();
   return signer;

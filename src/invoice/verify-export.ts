@@ -4,7 +4,7 @@
  */
 import type { InvoiceExportHeader } from '../schemas/invoice.js';
 import { headerSigningText } from './export.js';
-import { ed25519Verifier } from './webcrypto.js';
+import { ed25519Verifier, type Ed25519Choice } from './webcrypto.js';
 import { verifyEntries, type ChainEntry, type ChainReport, type InvoiceIssue, type InvoiceKey, type VerifyChainOptions } from './verify.js';
 import { InputError } from '../errors/areas.js';
 import { InvoiceExportHeaderSchema } from '../schemas/invoice.js';
@@ -70,7 +70,7 @@ export function readInvoiceExport(text: string): { header?: InvoiceExportHeader;
  * const report = await verifyInvoiceExport(readFileSync('T01.jsonl', 'utf8'), registeredKeys)
  * for (const issue of report.issues) console.log(`line ${issue.index + 2}`, issue.detail.zh)
  */
-export async function verifyInvoiceExport(text: string, keys?: readonly InvoiceKey[], options: Pick<VerifyChainOptions, 'backend'> = {}): Promise<InvoiceExportReport> {
+export async function verifyInvoiceExport(text: string, keys?: readonly InvoiceKey[], options: Ed25519Choice = {}): Promise<InvoiceExportReport> {
   const { header, headerProblem, entries } = readInvoiceExport(text);
   const keysFrom = keys ? 'given' : 'export';
   const trusted = keys ?? header?.keys ?? [];
@@ -86,7 +86,7 @@ export async function verifyInvoiceExport(text: string, keys?: readonly InvoiceK
       .find((k) => k?.keyId === header.keyId && typeof k.publicKey === 'string');
     const publicKey = trusted.find((k) => k.keyId === header.keyId)?.publicKey ?? (rotated?.publicKey as string | undefined);
     const { sig, ...unsigned } = header;
-    const verifier = await ed25519Verifier(options.backend);
+    const verifier = await ed25519Verifier(options);
     let sigBytes: Uint8Array | undefined;
     try {
       sigBytes = fromBase64Url(sig);

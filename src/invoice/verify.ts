@@ -39,7 +39,7 @@
 import type { SignedInvoice } from '../schemas/invoice.js';
 import { invoiceQrSigningText, recordCanonical } from './hash.js';
 import { parseInvoiceQr, type InvoiceQr } from './qr.js';
-import { ed25519Verifier, type Ed25519Backend } from './webcrypto.js';
+import { ed25519Verifier, type Ed25519Choice } from './webcrypto.js';
 import { InputError } from '../errors/areas.js';
 import { GENESIS_HASH, SignedInvoiceSchema } from '../schemas/invoice.js';
 import { isYibaoGuardError } from '../errors/base.js';
@@ -99,7 +99,7 @@ export interface InvoiceKey {
 }
 
 /** Options of {@link verifyChain}. */
-export interface VerifyChainOptions {
+export interface VerifyChainOptions extends Ed25519Choice {
   /**
    * Where the chain starts: its first record's seq and the hash that record names as predecessor.
    * @default { seq: 1, prevHash: GENESIS_HASH }
@@ -109,8 +109,6 @@ export interface VerifyChainOptions {
   readonly partial?: boolean;
   /** The chain's last record as known from elsewhere (a signed export header, the platform): records missing after the last one are `deleted`. */
   readonly head?: { readonly seq: number; readonly hash: string };
-  /** Ed25519 implementation: the fastest here, or tweetnacl alone (for comparison). @default 'auto' */
-  readonly backend?: 'auto' | Ed25519Backend;
 }
 
 /** What {@link verifyChain} found. */
@@ -139,7 +137,8 @@ export interface ChainReport {
    * (a till that did not keep issue times monotonic). `behindMs`: how far the device clock was behind.
    */
   readonly clockBehind: readonly { readonly index: number; readonly seq: number; readonly behindMs: number }[];
-  readonly backend: Ed25519Backend;
+  /** The Ed25519 that verified: `'webcrypto'`, or the fallback's name. */
+  readonly backend: string;
 }
 
 /** What {@link verifyInvoice} found about one record. */
@@ -150,7 +149,8 @@ export interface InvoiceReport {
   readonly hash: string | null;
   /** The record, parsed, when it could be. */
   readonly invoice?: SignedInvoice;
-  readonly backend: Ed25519Backend;
+  /** The Ed25519 that verified: `'webcrypto'`, or the fallback's name. */
+  readonly backend: string;
 }
 
 /** What {@link verifyInvoiceQr} found about a receipt's QR code. */
@@ -159,7 +159,8 @@ export interface InvoiceQrReport {
   readonly issues: readonly InvoiceIssue[];
   /** The QR's fields, when it could be read. */
   readonly qr?: InvoiceQr;
-  readonly backend: Ed25519Backend;
+  /** The Ed25519 that verified: `'webcrypto'`, or the fallback's name. */
+  readonly backend: string;
 }
 
 /**
@@ -258,7 +259,7 @@ export async function verifyChain(records: readonly unknown[], keys: readonly In
  * @example
  * const { ok, hash, issues } = await verifyInvoice(record, [{ keyId: 'T01-K1', publicKey }])
  */
-export async function verifyInvoice(record: unknown, keys: readonly InvoiceKey[], options: Pick<VerifyChainOptions, 'backend'> = {}): Promise<InvoiceReport> {
+export async function verifyInvoice(record: unknown, keys: readonly InvoiceKey[], options: Ed25519Choice = {}): Promise<InvoiceReport> {
   const report = await verifyEntries([{ value: record }], keys, { ...options, partial: true }, true);
   const parsed = SignedInvoiceSchema.safeParse(record);
   return {
@@ -278,9 +279,9 @@ export async function verifyInvoice(record: unknown, keys: readonly InvoiceKey[]
  * @example
  * const { ok, qr, issues } = await verifyInvoiceQr(scanned, [{ keyId: 'T01-K1', publicKey }])
  */
-export async function verifyInvoiceQr(text: string, keys: readonly InvoiceKey[], options: Pick<VerifyChainOptions, 'backend'> = {}): Promise<InvoiceQrReport> {
+export async function verifyInvoiceQr(text: string, keys: readonly InvoiceKey[], options: Ed25519Choice = {}): Promise<InvoiceQrReport> {
   const given = checkKeys(keys);
-  const verifier = await ed25519Verifier(options.backend);
+  const verifier = await ed25519Verifier(options);
   let qr: InvoiceQr;
   try {
     qr = parseInvoiceQr(text);
@@ -314,7 +315,7 @@ function outsideValidity(key: InvoiceKey, at: number): InvoiceText | undefined {
  */
 export async function verifyEntries(entries: readonly ChainEntry[], keys: readonly InvoiceKey[], options: VerifyChainOptions = {}, single = false): Promise<ChainReport> {
   const given = checkKeys(keys);
-  const verifier = await ed25519Verifier(options.backend);
+  const verifier = await ed25519Verifier(options);
   const issues: InvoiceIssue[] = [];
   const issue = (kind: InvoiceIssueKind, index: number, seq: number | null, detail: InvoiceText) => {
     issues.push({ kind, index, seq, detail });

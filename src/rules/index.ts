@@ -4,6 +4,6 @@ export { indexHistory, NO_HISTORY } from './history.js';
 export { RULE_PARAMS, type RuleParams } from './params.js';
 export { compileRules, DEFAULT_OVERRIDE_REASONS, type CompiledPack, type CompiledRule, type Check, type CheckContext } from './compile.js';
 export { ALL_CHECKS, compilePack, reviewSale } from './review.js';
-export { verifyRulePack, installRulePack, loadRulePack, storedRulePack, rulePackInForce, type RulePackScope, type TrustedKey } from './pack.js';
+export { verifyRulePack, installRulePack, loadRulePack, storedRulePack, rulePackInForce, type RulePackScope, type RulePackTrust, type TrustedKey } from './pack.js';
 export { compileLapsedPack, type RulePackExpiredPolicy } from './expiry.js';
 export { analysisRequest, platformFindings } from './platform.js';

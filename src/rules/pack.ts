@@ -1,6 +1,6 @@
 import { canonicalJson } from '../canonical-json.js';
 import { fromBase64Url } from '../crypto/base64url.js';
-import { verifyEd25519 } from '../crypto/ed25519.js';
+import { verifyEd25519, type Ed25519Fallback } from '../crypto/ed25519.js';
 import { isYibaoGuardError, SaleError } from '../errors/index.js';
 import type { TerminalLayout } from '../layout.js';
 import { formatCstDate } from '../platform/time.js';
@@ -32,6 +32,14 @@ export interface RulePackScope {
   readonly packId?: string;
 }
 
+/** Whom a till trusts for rule packs, where it is, and its Ed25519 where WebCrypto has none. */
+export interface RulePackTrust {
+  readonly trusted: readonly TrustedKey[];
+  readonly scope?: RulePackScope | undefined;
+  /** Ed25519 for a runtime whose WebCrypto has none (`tweetnaclEd25519` of `yibao-guard/ed25519-fallback`). */
+  readonly ed25519Fallback?: Ed25519Fallback | undefined;
+}
+
 /** Throws `RULE_PACK_WRONG_SCOPE` naming each thing that does not match, unless the pack is issued for `scope`. */
 function assertInScope(pack: RulePack, scope: RulePackScope | undefined): void {
   if (!scope) return;
@@ -59,14 +67,14 @@ function assertInScope(pack: RulePack, scope: RulePackScope | undefined): void {
 }
 
 /** The pack's shape, its signature by a trusted key and its scope (not its dates). */
-async function verifyIssued(signed: unknown, trusted: readonly TrustedKey[], scope: RulePackScope | undefined): Promise<SignedRulePack> {
+async function verifyIssued(signed: unknown, trusted: readonly TrustedKey[], scope: RulePackScope | undefined, fallback?: Ed25519Fallback): Promise<SignedRulePack> {
   const parsed = parseInput(SignedRulePackSchema, signed, { en: 'Rule pack', zh: '规则包' });
   const key = trusted.find((k) => k.keyId === parsed.keyId);
   // The signature covers the pack exactly as published: verify over what was received, not what parsing kept.
   const published = (signed as { pack: unknown }).pack;
   const ok =
     key !== undefined &&
-    (await verifyEd25519(new TextEncoder().encode(canonicalJson(published)), fromBase64Url(parsed.sig), fromBase64Url(key.publicKey)).catch(() => false));
+    (await verifyEd25519(new TextEncoder().encode(canonicalJson(published)), fromBase64Url(parsed.sig), fromBase64Url(key.publicKey), fallback));
   if (!ok) {
     throw new SaleError('RULE_PACK_INVALID_SIGNATURE', {
       message: key ? `Rule pack ${parsed.pack.packId} v${parsed.pack.version}: the signature does not verify` : `Rule pack signed by an untrusted key ${parsed.keyId}`,
@@ -92,13 +100,20 @@ export function rulePackInForce(pack: Pick<RulePack, 'validFrom' | 'validUntil'>
  * Verifies a signed rule pack as published (YG03): its shape, its Ed25519 signature over the pack's canonical
  * JSON by a trusted platform key, that it was issued for `scope` when given (area, pharmacy, pack series), and that
  * `now` is inside its validity dates. Throws `INVALID_INPUT`, `RULE_PACK_INVALID_SIGNATURE`, `RULE_PACK_WRONG_SCOPE`
- * or `RULE_PACK_EXPIRED`; returns the pack.
+ * or `RULE_PACK_EXPIRED` (and `ENVIRONMENT_UNSUPPORTED` where WebCrypto has no Ed25519 and no `ed25519Fallback` is
+ * given); returns the pack.
  *
  * @example
  * const pack = await verifyRulePack(downloaded, [{ keyId, publicKey }], Date.now(), { area: '220100', pharmacy: 'P22010100001' })
  */
-export async function verifyRulePack(signed: unknown, trusted: readonly TrustedKey[], now: number, scope?: RulePackScope): Promise<SignedRulePack> {
-  const parsed = await verifyIssued(signed, trusted, scope);
+export async function verifyRulePack(
+  signed: unknown,
+  trusted: readonly TrustedKey[],
+  now: number,
+  scope?: RulePackScope,
+  ed25519Fallback?: Ed25519Fallback,
+): Promise<SignedRulePack> {
+  const parsed = await verifyIssued(signed, trusted, scope, ed25519Fallback);
   if (!rulePackInForce(parsed.pack, now)) {
     throw new SaleError('RULE_PACK_EXPIRED', {
       message: `Rule pack ${parsed.pack.packId} v${parsed.pack.version} is valid from ${formatCstDate(parsed.pack.validFrom)} to ${formatCstDate(parsed.pack.validUntil)}`,
@@ -109,13 +124,14 @@ export async function verifyRulePack(signed: unknown, trusted: readonly TrustedK
 }
 
 /** The stored `current` pack if it is genuine and issued for `scope` (whatever its dates), with its storage record. */
-async function storedCurrent(storage: Storage<TerminalLayout>, trusted: readonly TrustedKey[], scope: RulePackScope | undefined) {
+async function storedCurrent(storage: Storage<TerminalLayout>, trust: RulePackTrust) {
   const current = await storage.get('rulePacks', 'current');
   if (!current) return { current: undefined, issued: undefined };
   try {
-    return { current, issued: await verifyIssued(current.value, trusted, scope) };
+    return { current, issued: await verifyIssued(current.value, trust.trusted, trust.scope, trust.ed25519Fallback) };
   } catch (error) {
-    if (isYibaoGuardError(error)) return { current, issued: undefined };
+    // A runtime that cannot verify at all says so; it does not take the stored pack for a forged one.
+    if (isYibaoGuardError(error) && error.code !== 'ENVIRONMENT_UNSUPPORTED') return { current, issued: undefined };
     throw error;
   }
 }
@@ -137,13 +153,14 @@ async function storedCurrent(storage: Storage<TerminalLayout>, trusted: readonly
 export async function installRulePack(
   storage: Storage<TerminalLayout>,
   signed: unknown,
-  options: { readonly trusted: readonly TrustedKey[]; readonly now: number; readonly scope?: RulePackScope },
+  options: RulePackTrust & { readonly now: number },
 ): Promise<RulePack> {
-  const verified = await verifyRulePack(signed, options.trusted, options.now, options.scope);
+  const verified = await verifyRulePack(signed, options.trusted, options.now, options.scope, options.ed25519Fallback);
   // A genuine pack the engine cannot run (a parameter out of range or unknown to it) must not replace one it can:
   // compiling throws INVALID_INPUT naming the rule, before anything is written.
   compilePack(verified.pack);
-  const { current, issued: inForce } = await storedCurrent(storage, options.trusted, options.scope && { area: options.scope.area, ...(options.scope.pharmacy === undefined ? {} : { pharmacy: options.scope.pharmacy }) });
+  const seriesFree = options.scope && { area: options.scope.area, ...(options.scope.pharmacy === undefined ? {} : { pharmacy: options.scope.pharmacy }) };
+  const { current, issued: inForce } = await storedCurrent(storage, { ...options, scope: seriesFree });
   // Versions count within one series: a pack of another series is refused rather than compared.
   if (options.scope && options.scope.packId === undefined && inForce) assertInScope(verified.pack, { ...options.scope, packId: inForce.pack.packId });
   const published = signed as SignedRulePack;
@@ -172,9 +189,9 @@ export async function installRulePack(
  */
 export async function loadRulePack(
   storage: Storage<TerminalLayout>,
-  options: { readonly trusted: readonly TrustedKey[]; readonly now: number; readonly scope?: RulePackScope },
+  options: RulePackTrust & { readonly now: number },
 ): Promise<RulePack | undefined> {
-  const { issued } = await storedCurrent(storage, options.trusted, options.scope);
+  const { issued } = await storedCurrent(storage, options);
   return issued && rulePackInForce(issued.pack, options.now) ? issued.pack : undefined;
 }
 
@@ -188,7 +205,7 @@ export async function loadRulePack(
  */
 export async function storedRulePack(
   storage: Storage<TerminalLayout>,
-  options: { readonly trusted: readonly TrustedKey[]; readonly scope?: RulePackScope },
+  options: RulePackTrust,
 ): Promise<RulePack | undefined> {
-  return (await storedCurrent(storage, options.trusted, options.scope)).issued?.pack;
+  return (await storedCurrent(storage, options)).issued?.pack;
 }

@@ -21,7 +21,8 @@ import {
   type SignedInvoice,
 } from '../../../src/index.js';
 import { ed25519Verifier, signerFromSeed } from '../../../src/invoice/webcrypto.js';
-import { withoutWebCryptoEd25519 } from './fallback.js';
+import { via, withoutWebCryptoEd25519 } from './fallback.js';
+import { tweetnaclEd25519 } from '../../../src/crypto/ed25519-fallback.js';
 
 const rfc8032 = JSON.parse(readFileSync(new URL('../../vectors/rfc8032-ed25519.json', import.meta.url), 'utf8')) as {
   vectors: { secretKey: string; publicKey: string; message: string; signature: string }[];
@@ -46,7 +47,7 @@ describe('RFC 8032 through the invoice signers and verifiers', () => {
     expect(toHex(signer.publicKey)).toBe(v.publicKey);
     expect(toHex(await signer.sign(hex(v.message)))).toBe(v.signature);
     for (const backend of ['webcrypto', 'tweetnacl'] as const) {
-      const verifier = await ed25519Verifier(backend);
+      const verifier = await ed25519Verifier(via(backend));
       expect(verifier.backend).toBe(backend);
       expect(await verifier.verify(toBase64Url(hex(v.publicKey)), hex(v.signature), hex(v.message))).toBe(true);
       const bad = hex(v.signature);
@@ -57,10 +58,12 @@ describe('RFC 8032 through the invoice signers and verifiers', () => {
 
   it.each(cases)('TEST %i: without WebCrypto Ed25519 the tweetnacl signer gives the same signature', async (_n, v) => {
     await withoutWebCryptoEd25519(async () => {
-      const signer = await signerFromSeed('K1', hex(v.secretKey));
+      await expect(signerFromSeed('K1', hex(v.secretKey))).rejects.toMatchObject({ code: 'ENVIRONMENT_UNSUPPORTED', message: expect.stringContaining('ed25519Fallback') });
+      await expect(ed25519Verifier()).rejects.toMatchObject({ code: 'ENVIRONMENT_UNSUPPORTED' });
+      const signer = await signerFromSeed('K1', hex(v.secretKey), tweetnaclEd25519);
       expect(toHex(signer.publicKey)).toBe(v.publicKey);
       expect(toHex(await signer.sign(hex(v.message)))).toBe(v.signature);
-      expect((await ed25519Verifier('auto')).backend).toBe('tweetnacl');
+      expect((await ed25519Verifier(via('auto'))).backend).toBe('tweetnacl');
     });
   });
 
@@ -74,7 +77,8 @@ describe('RFC 8032 through the invoice signers and verifiers', () => {
     const signer = await unwrapTerminalKey(wrapped, deviceSecret);
     expect(toHex(await signer.sign(hex(v.message)))).toBe(v.signature);
     await withoutWebCryptoEd25519(async () => {
-      const nacl = await unwrapTerminalKey(wrapped, deviceSecret);
+      await expect(unwrapTerminalKey(wrapped, deviceSecret)).rejects.toMatchObject({ code: 'ENVIRONMENT_UNSUPPORTED' });
+      const nacl = await unwrapTerminalKey(wrapped, deviceSecret, tweetnaclEd25519);
       expect(toHex(await nacl.sign(hex(v.message)))).toBe(v.signature);
     });
   });
@@ -91,7 +95,7 @@ describe('RFC 8032 through the invoice signers and verifiers', () => {
       carry = sum >> 8;
     }
     for (const backend of ['webcrypto', 'tweetnacl'] as const) {
-      expect(await (await ed25519Verifier(backend)).verify(toBase64Url(hex(v.publicKey)), sig, hex(v.message))).toBe(false);
+      expect(await (await ed25519Verifier(via(backend))).verify(toBase64Url(hex(v.publicKey)), sig, hex(v.message))).toBe(false);
     }
   });
 });
