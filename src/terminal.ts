@@ -1,5 +1,5 @@
 import type { SelfAuditOptions, SelfAuditReport } from './audit/index.js';
-import type { Signer } from './crypto/index.js';
+import type { Ed25519Fallback, Signer } from './crypto/index.js';
 import { randomBytes } from './crypto/index.js';
 import { InputError } from './errors/index.js';
 import { openInvoiceBook } from './invoice/index.js';
@@ -80,6 +80,15 @@ export interface TerminalOptions {
    * const terminal = await createTerminal({ ...options, selfAudit })
    */
   readonly selfAudit?: (options: SelfAuditOptions) => Promise<SelfAuditReport>;
+  /**
+   * Ed25519 where the runtime's WebCrypto has none (an older browser or WebView): `tweetnaclEd25519` from
+   * `yibao-guard/ed25519-fallback`, for the terminal's keys, its receipts' signatures and the rule packs' checks.
+   * Without it such a runtime fails with `ENVIRONMENT_UNSUPPORTED`, naming this option.
+   * @example
+   * import { tweetnaclEd25519 } from 'yibao-guard/ed25519-fallback'
+   * const terminal = await createTerminal({ ...options, ed25519Fallback: tweetnaclEd25519 })
+   */
+  readonly ed25519Fallback?: Ed25519Fallback;
   /** Delivery: the worker's options, its owner id (one per tab or process), and whether it starts now (default). */
   readonly sync?: Omit<SyncWorkerOptions, 'storage' | 'platform' | 'clock' | 'onEvent' | 'owner'> & { readonly owner?: string; readonly autoStart?: boolean };
 }
@@ -152,6 +161,7 @@ export async function createTerminal(options: TerminalOptions): Promise<Terminal
     random,
     ...(options.deviceSecret ? { deviceSecret: options.deviceSecret } : {}),
     ...(options.signer ? { signer: options.signer } : {}),
+    ...(options.ed25519Fallback ? { ed25519Fallback: options.ed25519Fallback } : {}),
   });
   const head = await book.head();
   if (options.deviceSecret && !options.signer && (!head || head.keyId === UNENROLLED)) await book.enrolKey({ keyId: `${options.terminal.id}-K1` });
@@ -186,6 +196,7 @@ export async function createTerminal(options: TerminalOptions): Promise<Terminal
     sync: options.sync ?? {},
     emit,
     ...(options.selfAudit ? { selfAudit: options.selfAudit } : {}),
+    ...(options.ed25519Fallback ? { ed25519Fallback: options.ed25519Fallback } : {}),
   });
 
   const terminal: Terminal = Object.create(till, {

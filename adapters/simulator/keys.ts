@@ -13,6 +13,7 @@ import {
   type Signer,
   type TransactionInput,
 } from '../../src/index.js';
+import { tweetnaclEd25519 } from '../../src/crypto/ed25519-fallback.js';
 import { keyDrugsOfList } from './seed/catalog.js';
 import { refuse } from './wire.js';
 import type { PublishedRulePack, RegisteredKey, TxContext, TxResult, World } from './world.js';
@@ -49,9 +50,13 @@ export const SIMULATOR_PLATFORM_PUBLIC_KEY = '0SCUwAMxqGKOl-BWmG0jnTFF3WogrUcM-9
  */
 export const PLATFORM_KEY_SEED = utf8('yibao-guard simulator platform!!');
 
+/*
+ * The simulator is the platform, not a till: it signs and verifies whatever its runtime's WebCrypto offers, with
+ * tweetnacl where it has no Ed25519, so a test may take WebCrypto's Ed25519 away from the till it serves.
+ */
 let platformSigner: Promise<Signer> | undefined;
 function platformKey(): Promise<Signer> {
-  platformSigner ??= ed25519KeyPairFromSeed(PLATFORM_KEY_SEED).then((keys) => createEd25519Signer(SIMULATOR_PLATFORM_KEY_ID, keys));
+  platformSigner ??= ed25519KeyPairFromSeed(PLATFORM_KEY_SEED, tweetnaclEd25519).then((keys) => createEd25519Signer(SIMULATOR_PLATFORM_KEY_ID, keys, tweetnaclEd25519));
   return platformSigner;
 }
 
@@ -157,7 +162,7 @@ export function keyHandoverText(keyId: string, publicKey: string): string {
 
 async function verifies(text: string, signature: string, publicKey: string): Promise<boolean> {
   try {
-    return await verifyEd25519(utf8(text), fromBase64Url(signature), fromBase64Url(publicKey));
+    return await verifyEd25519(utf8(text), fromBase64Url(signature), fromBase64Url(publicKey), tweetnaclEd25519);
   } catch {
     return false;
   }

@@ -295,9 +295,11 @@ async function loadStoredPacks(
       if (options.trusted) {
         try {
           // The signature only: a pack that was in force then may have expired since.
-          await verifyRulePack(value, options.trusted, parsed.data.pack.validFrom);
+          await verifyRulePack(value, options.trusted, parsed.data.pack.validFrom, undefined, options.ed25519Fallback);
           verified = true;
-        } catch {
+        } catch (error) {
+          // A runtime that cannot verify at all says so, rather than call every pack forged.
+          if (error instanceof YibaoGuardError && error.code === 'ENVIRONMENT_UNSUPPORTED') throw error;
           note('pack-unverified', '本机保存的部分规则包签名校验失败，未使用', 'Some stored rule packs do not verify against the trusted keys and were not used');
           continue;
         }

@@ -1,3 +1,4 @@
+import type { Ed25519Fallback } from '../crypto/ed25519.js';
 import type { TerminalLayout } from '../layout.js';
 import type { Catalog } from '../rules/catalog.js';
 import type { StockView } from '../rules/context.js';
@@ -33,6 +34,11 @@ export interface SelfAuditOptions {
    * the report says they were not verified. A stored pack that does not verify is not used (see `notes`).
    */
   readonly trusted?: readonly TrustedKey[];
+  /**
+   * Ed25519 for the packs' signatures where WebCrypto has none (`tweetnaclEd25519` of `yibao-guard/ed25519-fallback`).
+   * Without it, such a runtime rejects with `ENVIRONMENT_UNSUPPORTED` rather than call every pack forged.
+   */
+  readonly ed25519Fallback?: Ed25519Fallback;
   /** Include `info` findings in the ledger and its totals (hints such as a restriction stated only in words). @default false */
   readonly includeInfo?: boolean;
   /**

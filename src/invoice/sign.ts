@@ -11,7 +11,7 @@
  * record is issued first: built on the last unsigned receipt, it covers the whole run with one signature (what
  * the Austrian RKSV's Sammelbeleg does).
  */
-import type { Signer } from '../crypto/index.js';
+import type { Ed25519Fallback, Signer } from '../crypto/index.js';
 import type { TerminalLayout } from '../layout.js';
 import type { PlatformClient } from '../platform/client.js';
 import type { InvoiceBody, InvoiceLine, SignedInvoice, WrappedTerminalKey } from '../schemas/invoice.js';
@@ -48,6 +48,8 @@ export interface InvoiceBookOptions {
   readonly clock?: { now(): number };
   /** Randomness for new keys. @default WebCrypto's getRandomValues */
   readonly random?: (n: number) => Uint8Array;
+  /** Ed25519 where WebCrypto has none, for the book's keys: `tweetnaclEd25519` of `yibao-guard/ed25519-fallback`. */
+  readonly ed25519Fallback?: Ed25519Fallback;
   /** How long a signature may take before the receipt goes out unsigned, in ms. @default 3000 */
   readonly signTimeoutMs?: number;
 }
@@ -197,6 +199,8 @@ export async function openInvoiceBook(options: InvoiceBookOptions): Promise<Invo
   const signers = new Map<string, Signer>();
   if (options.signer) signers.set(options.signer.keyId, options.signer);
   let deviceSecret = options.deviceSecret?.slice();
+  /** What new keys are made with, besides their id, secret and date. */
+  const keyOptions = { ...(options.random ? { random: options.random } : {}), ...(options.ed25519Fallback ? { ed25519Fallback: options.ed25519Fallback } : {}) };
 
   /** A queue: calls run one at a time, in call order. */
   const queue = () => {
@@ -221,7 +225,7 @@ export async function openInvoiceBook(options: InvoiceBookOptions): Promise<Invo
     const stored = await storage.get('invoiceKeys', keyKey(keyId));
     if (!stored) throw unavailable(keyId, { zh: '本机没有该密钥', en: 'it is not stored on this terminal' });
     if (!deviceSecret) throw unavailable(keyId, { zh: '未提供设备密钥', en: 'no device secret was given' });
-    const signer = await unwrapTerminalKey(stored.value, deviceSecret);
+    const signer = await unwrapTerminalKey(stored.value, deviceSecret, options.ed25519Fallback);
     signers.set(keyId, signer);
     return signer;
   }
@@ -407,7 +411,7 @@ export async function openInvoiceBook(options: InvoiceBookOptions): Promise<Invo
           });
         }
         if (!deviceSecret) throw unavailable(keyId, { zh: '未提供设备密钥，无法加密保存新密钥', en: 'no device secret to wrap the new key with' });
-        const { wrapped, signer } = await generateTerminalKey({ keyId, deviceSecret, now: clock.now(), ...(options.random ? { random: options.random } : {}) });
+        const { wrapped, signer } = await generateTerminalKey({ keyId, deviceSecret, now: clock.now(), ...keyOptions });
         await committing(async () => {
           const current = await readHead();
           // The key is dated on the book's time line: it signs from then on, and no record after it is dated earlier.
@@ -434,7 +438,7 @@ export async function openInvoiceBook(options: InvoiceBookOptions): Promise<Invo
         let next = given;
         if (!next) {
           if (!deviceSecret) throw unavailable(keyId, { zh: '未提供设备密钥，无法加密保存新密钥', en: 'no device secret to wrap the new key with' });
-          ({ wrapped, signer: next } = await generateTerminalKey({ keyId, deviceSecret, now: clock.now(), ...(options.random ? { random: options.random } : {}) }));
+          ({ wrapped, signer: next } = await generateTerminalKey({ keyId, deviceSecret, now: clock.now(), ...keyOptions }));
         }
         const nextSigner = next;
         const result = await committing(async () => {

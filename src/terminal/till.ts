@@ -2,6 +2,7 @@
  * The till behind `createTerminal`: sales from the first scan to the signed receipt, refunds, stock movements,
  * rule-pack updates and delivery to the platform. terminal.ts opens it.
  */
+import type { Ed25519Fallback } from '../crypto/index.js';
 import type { SelfAuditOptions, SelfAuditReport } from '../audit/index.js';
 import { InputError, isYibaoGuardError, SaleError } from '../errors/index.js';
 import { openInvoiceBook, type InvoiceBook, type IssuedInvoice } from '../invoice/index.js';
@@ -46,6 +47,8 @@ export interface TillContext {
   readonly book: InvoiceBook;
   readonly rulePack: RulePack | undefined;
   readonly trustedKeys: readonly TrustedKey[];
+  /** Ed25519 where WebCrypto has none, for the rule packs' signatures (and the self-audit's). */
+  readonly ed25519Fallback?: Ed25519Fallback;
   readonly area: string;
   /** The pack series the till follows (see `RulePackScope.packId`); by default the one of the pack it has. */
   readonly rulePackId?: string;
@@ -199,7 +202,9 @@ export async function openTill(ctx: TillContext): Promise<Till> {
    * preferring one in force, then the newer. It may have lapsed: then it is not in force (`rulesNow`), and reviews say so.
    */
   let pack = ctx.rulePack;
-  const stored = ctx.trustedKeys.length > 0 ? await storedRulePack(storage, { trusted: ctx.trustedKeys, scope }) : undefined;
+  /** Ed25519 for the packs' signatures where WebCrypto has none. */
+  const fallback = ctx.ed25519Fallback ? { ed25519Fallback: ctx.ed25519Fallback } : {};
+  const stored = ctx.trustedKeys.length > 0 ? await storedRulePack(storage, { trusted: ctx.trustedKeys, scope, ...fallback }) : undefined;
   if (stored && (!pack || rank(stored) > rank(pack))) pack = stored;
   function rank(p: RulePack): number {
     return (rulePackInForce(p, clock.now()) ? 2 ** 40 : 0) + p.version;
@@ -712,7 +717,7 @@ export async function openTill(ctx: TillContext): Promise<Till> {
   };
 
   const install = async (signed: unknown): Promise<RulePack> => {
-    const installed = await installRulePack(storage, signed, { trusted: ctx.trustedKeys, now: clock.now(), scope });
+    const installed = await installRulePack(storage, signed, { trusted: ctx.trustedKeys, now: clock.now(), scope, ...fallback });
     pack = installed;
     compiled = compilePack(installed);
     ctx.emit({ type: 'rule-pack', version: installed.version });
@@ -771,7 +776,7 @@ export async function openTill(ctx: TillContext): Promise<Till> {
           field: 'selfAudit',
         });
       }
-      return ctx.selfAudit({ ...(ctx.trustedKeys.length > 0 ? { trusted: ctx.trustedKeys } : {}), ...options, storage, catalog: options.catalog ?? catalog });
+      return ctx.selfAudit({ ...(ctx.trustedKeys.length > 0 ? { trusted: ctx.trustedKeys } : {}), ...fallback, ...options, storage, catalog: options.catalog ?? catalog });
     },
     close: () => worker.stop(),
   };

@@ -90,6 +90,8 @@ export function openTestTerminal(options: {
   readonly rulePacks?: Pick<TerminalOptions, 'rulePackId' | 'rulePackExpired' | 'rulePackRetryMs'>;
   /** Open it without the self-audit (`createTerminal`'s `selfAudit` option). @default with it */
   readonly withoutSelfAudit?: boolean;
+  /** Ed25519 where WebCrypto has none (`createTerminal`'s `ed25519Fallback`). */
+  readonly ed25519Fallback?: TerminalOptions['ed25519Fallback'];
 }): Promise<Terminal> {
   const { clock } = options;
   return createTerminal({
@@ -115,5 +117,6 @@ export function openTestTerminal(options: {
     clock,
     sync: { autoStart: false, backoff: { baseMs: 1, maxMs: 2 }, ...(options.breaker ? { breaker: options.breaker } : {}) },
     ...options.rulePacks,
+    ...(options.ed25519Fallback ? { ed25519Fallback: options.ed25519Fallback } : {}),
   });
 }
