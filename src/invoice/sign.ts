@@ -118,15 +118,26 @@ export interface InvoiceBook {
    * cannot sign: a rotation must be vouched for by the key it replaces.
    */
   rotateKey(options: { readonly keyId: string; readonly platform?: PlatformClient; readonly signer?: Signer }): Promise<IssuedInvoice>;
+  /** Issues an invoice: signed, or unsigned when the key cannot sign (never a refusal because of the key). */
+  issue(draft: InvoiceDraft): Promise<IssuedInvoice>;
   /**
-   * Issues an invoice: signed, or unsigned when the key cannot sign (never a refusal because of the key).
+   * The book's part of a batch that issues an invoice, on the chain's head as it is now: the write operations (the
+   * record, any catch-up record due before it, and the head moved on, guarded by the revision of the head read) and
+   * the invoice they issue. Nothing is written: the caller writes `ops` in one atomic batch with whatever belongs
+   * with the invoice (a sale, its outbox records). When that write fails with `STORAGE_CONFLICT` (another writer
+   * took the head), nothing was issued: prepare again on the new head. Run it inside {@link InvoiceBook.exclusive},
+   * so that the book's own calls do not race the batch for the head.
    *
-   * `commit` writes the invoice's batch instead of the book: it receives the ops (record, chain head, any
-   * catch-up record) and the invoice they issue, and must write them atomically, together with whatever belongs
-   * with the invoice (the sale, its outbox records). When it fails with `STORAGE_CONFLICT` (another writer took
-   * the head), the invoice is built again on the new head and `commit` is called again.
+   * @example
+   * const receipt = await book.exclusive(async () => {
+   *   const { ops, issued } = await book.prepare({ lines, split })
+   *   await storage.write([...ops, { op: 'put', store: 'sales', key: saleId, value: { ...sale, invoiceSeq: issued.seq } }])
+   *   return issued
+   * })
    */
-  issue(draft: InvoiceDraft, options?: { readonly commit?: (ops: WriteOp<TerminalLayout>[], issued: IssuedInvoice) => Promise<unknown> }): Promise<IssuedInvoice>;
+  prepare(draft: InvoiceDraft): Promise<{ readonly ops: WriteOp<TerminalLayout>[]; readonly issued: IssuedInvoice }>;
+  /** Runs `task` with the book to itself: the book's calls (issue, rotation, catch-up) wait until it is done. */
+  exclusive<T>(task: () => Promise<T>): Promise<T>;
   /** Issues the catch-up record for unsigned receipts now, if there are any (else resolves undefined). */
   catchUp(): Promise<IssuedInvoice | undefined>;
   /** Makes a key usable again (the device secret, or a signer) and issues the catch-up record if one is due. */
@@ -338,12 +349,12 @@ export async function openInvoiceBook(options: InvoiceBookOptions): Promise<Invo
     ...(catchUp ? { catchUp: { record: catchUp.record, hash: catchUp.hash, seq: catchUp.record.body.seq } } : {}),
   });
 
-  /** Runs `attempt` until its batch commits; a conflict (another writer took the head) starts it over. */
-  async function committing<T>(attempt: () => Promise<{ ops: WriteOp<TerminalLayout>[]; result: T }>, commit?: (ops: WriteOp<TerminalLayout>[], result: T) => Promise<unknown>): Promise<T> {
+  /** Runs `attempt` until its batch commits; a conflict (another writer took the head) starts it over. The book's own writes. */
+  async function committing<T>(attempt: () => Promise<{ ops: WriteOp<TerminalLayout>[]; result: T }>): Promise<T> {
     for (let i = 1; ; i++) {
       const { ops, result } = await attempt();
       try {
-        await (commit ? commit(ops, result) : storage.write(ops));
+        await storage.write(ops);
         return result;
       } catch (error) {
         if (!isConflict(error) || i >= MAX_ATTEMPTS) throw error;
@@ -468,27 +479,17 @@ export async function openInvoiceBook(options: InvoiceBookOptions): Promise<Invo
         return result;
       }),
 
-    issue: (draft, issueOptions) =>
+    issue: (draft) =>
       serial(() =>
         committing(async () => {
-          const fields = await draftFields(draft);
-          const current = await readHead();
-          let head = current?.value ?? fresh();
-          const stamp = await stampOf(current?.value);
-          const ops: WriteOp<TerminalLayout>[] = [];
-          const catchUp = await dueCatchUp(head, stamp);
-          if (catchUp && !catchUp.error) {
-            ops.push(putRecord(catchUp));
-            head = after(head, catchUp);
-          }
-          const body = parseBody({ ...baseBody(head, stamp), ...fields });
-          // When the catch-up could not be signed, the key is down: do not wait for it a second time.
-          const sealed = catchUp?.error ? { ...(await seal(body, false)), error: catchUp.error } : await seal(body, head.keyId !== UNENROLLED);
-          const unsignedError = sealed.record.sig === null && !sealed.error ? unavailable(head.keyId, { zh: '尚未登记终端密钥', en: 'no key is enrolled yet' }) : sealed.error;
-          ops.push(putRecord(sealed), putHead(after(head, sealed), current?.rev));
-          return { ops, result: issued({ ...sealed, ...(unsignedError ? { error: unsignedError } : {}) }, catchUp && !catchUp.error ? catchUp : undefined) };
-        }, issueOptions?.commit),
+          const { ops, issued } = await prepareIssue(draft);
+          return { ops, result: issued };
+        }),
       ),
+
+    prepare: (draft) => prepareIssue(draft),
+
+    exclusive: (task) => serial(task),
 
     catchUp: () => serial(catchUpNow),
 
@@ -550,6 +551,26 @@ export async function openInvoiceBook(options: InvoiceBookOptions): Promise<Invo
       return { uploaded, through };
     }),
   };
+
+  /** The ops that issue `draft` on the head as it is now, and the invoice they issue (see `InvoiceBook.prepare`). */
+  async function prepareIssue(draft: InvoiceDraft): Promise<{ ops: WriteOp<TerminalLayout>[]; issued: IssuedInvoice }> {
+    const fields = await draftFields(draft);
+    const current = await readHead();
+    let head = current?.value ?? fresh();
+    const stamp = await stampOf(current?.value);
+    const ops: WriteOp<TerminalLayout>[] = [];
+    const catchUp = await dueCatchUp(head, stamp);
+    if (catchUp && !catchUp.error) {
+      ops.push(putRecord(catchUp));
+      head = after(head, catchUp);
+    }
+    const body = parseBody({ ...baseBody(head, stamp), ...fields });
+    // When the catch-up could not be signed, the key is down: do not wait for it a second time.
+    const sealed = catchUp?.error ? { ...(await seal(body, false)), error: catchUp.error } : await seal(body, head.keyId !== UNENROLLED);
+    const unsignedError = sealed.record.sig === null && !sealed.error ? unavailable(head.keyId, { zh: '尚未登记终端密钥', en: 'no key is enrolled yet' }) : sealed.error;
+    ops.push(putRecord(sealed), putHead(after(head, sealed), current?.rev));
+    return { ops, issued: issued({ ...sealed, ...(unsignedError ? { error: unsignedError } : {}) }, catchUp && !catchUp.error ? catchUp : undefined) };
+  }
 
   async function catchUpNow(): Promise<IssuedInvoice | undefined> {
     return committing(async () => {

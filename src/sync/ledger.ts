@@ -3,7 +3,7 @@ import type { TerminalLayout } from '../layout.js';
 import type { Catalog } from '../rules/catalog.js';
 import type { StockView } from '../rules/context.js';
 import type { StockMovement } from '../schemas/stock.js';
-import type { Storage, WriteOp } from '../storage.js';
+import type { Storage, WriteOp, WriteReceipt } from '../storage.js';
 import type { PlatformClient } from '../platform/client.js';
 import type { Outbox, OutboxEntry, OutboxWriteResult } from './outbox.js';
 import { movementReport, type SaleReportContext } from './report.js';
@@ -58,6 +58,28 @@ export interface Inventory {
   record(movement: StockMovement, context: SaleReportContext, facts?: readonly WriteOp<TerminalLayout>[]): Promise<OutboxWriteResult>;
   /** Several movements (a sale's lines) as one atomic batch with `facts`. */
   recordAll(movements: readonly StockMovement[], context: SaleReportContext, facts?: readonly WriteOp<TerminalLayout>[], entries?: readonly OutboxEntry[]): Promise<OutboxWriteResult>;
+  /**
+   * The ledger's part of a batch: the ops that record `movements` (each movement, and each batch's new stock,
+   * guarded by the revision the ledger last read), the outbox reports of the movements (to give the outbox), and
+   * what to do after the write: `committed` with the receipts of `ops` once the batch is written, or `reload` when
+   * it is refused with `STORAGE_CONFLICT` (another writer changed a batch's stock: read it again, then plan again).
+   * Nothing is written here. Throws `SCAN_UNKNOWN_PRODUCT` for a product not in the catalog.
+   *
+   * @example
+   * const stock = inventory.plan([movement], { operatorName: '李药师' })
+   * const part = outbox.prepare(stock.reports)
+   * const receipts = await storage.write([...stock.ops, ...part.ops])
+   * stock.committed(receipts.slice(0, stock.ops.length))
+   */
+  plan(
+    movements: readonly StockMovement[],
+    context: SaleReportContext,
+  ): {
+    readonly ops: readonly WriteOp<TerminalLayout>[];
+    readonly reports: readonly OutboxEntry[];
+    committed(receipts: readonly WriteReceipt[]): void;
+    reload(): Promise<void>;
+  };
   /** On-hand stock per product (all batches), for the rules. Synchronous: kept in memory, loaded at start. */
   readonly view: StockView;
   levels(): readonly StockLevel[];
@@ -84,42 +106,56 @@ export async function createInventory(options: {
   const levels = new Map<string, { level: StockLevel; rev: number }>();
   for (const record of await storage.list('stock')) levels.set(record.key, { level: record.value, rev: record.rev });
 
-  async function recordAll(movements: readonly StockMovement[], context: SaleReportContext, facts: readonly WriteOp<TerminalLayout>[] = [], more: readonly OutboxEntry[] = []) {
-    for (let attempt = 0; ; attempt++) {
-      const now = clock.now();
-      const next = new Map<string, { level: StockLevel; expect: number | null }>();
-      const entries = movements.map((movement) => {
-        const product = catalog.byId(movement.productId);
-        if (!product) {
-          throw new YibaoGuardError('SCAN_UNKNOWN_PRODUCT', { message: `Product ${movement.productId} is not in the catalog`, messageZh: `商品 ${movement.productId} 不在本店目录中`, field: 'productId' });
-        }
-        const k = key(movement.productId, movement.batchNo);
-        const before = next.get(k)?.level.onHand ?? levels.get(k)?.level.onHand ?? 0;
-        next.set(k, {
-          level: { productId: movement.productId, batchNo: movement.batchNo, onHand: applyMovement(before, movement), updatedAt: now },
-          expect: levels.get(k)?.rev ?? null,
-        });
-        return movementReport(movement, product, context);
+  function plan(movements: readonly StockMovement[], context: SaleReportContext): ReturnType<Inventory['plan']> {
+    const now = clock.now();
+    const next = new Map<string, { level: StockLevel; expect: number | null }>();
+    const reports = movements.map((movement) => {
+      const product = catalog.byId(movement.productId);
+      if (!product) {
+        throw new YibaoGuardError('SCAN_UNKNOWN_PRODUCT', { message: `Product ${movement.productId} is not in the catalog`, messageZh: `商品 ${movement.productId} 不在本店目录中`, field: 'productId' });
+      }
+      const k = key(movement.productId, movement.batchNo);
+      const before = next.get(k)?.level.onHand ?? levels.get(k)?.level.onHand ?? 0;
+      next.set(k, {
+        level: { productId: movement.productId, batchNo: movement.batchNo, onHand: applyMovement(before, movement), updatedAt: now },
+        expect: levels.get(k)?.rev ?? null,
       });
-      const ledgerOps: WriteOp<TerminalLayout>[] = [...next].map(([k, v]) => ({ op: 'put', store: 'stock', key: k, value: v.level, expect: v.expect }));
-      const movementOps: WriteOp<TerminalLayout>[] = movements.map((m) => ({ op: 'put', store: 'movements', key: m.movementId, value: m, expect: null }));
-      try {
-        const result = await outbox.write([...entries, ...more], [...facts, ...movementOps, ...ledgerOps]);
-        // Receipts follow the ops: facts, movements, then ledger puts, then the outbox's own.
-        let index = facts.length + movementOps.length;
+      return movementReport(movement, product, context);
+    });
+    const movementOps: WriteOp<TerminalLayout>[] = movements.map((m) => ({ op: 'put', store: 'movements', key: m.movementId, value: m, expect: null }));
+    const ledgerOps: WriteOp<TerminalLayout>[] = [...next].map(([k, v]) => ({ op: 'put', store: 'stock', key: k, value: v.level, expect: v.expect }));
+    return {
+      ops: [...movementOps, ...ledgerOps],
+      reports,
+      committed(receipts) {
+        // Receipts follow the ops: the movements, then the ledger puts.
+        let index = movementOps.length;
         for (const [k, v] of next) {
-          const receipt = result.receipts[index++];
+          const receipt = receipts[index++];
           levels.set(k, { level: v.level, rev: receipt?.op === 'put' ? receipt.rev : 1 });
         }
-        return result;
-      } catch (error) {
-        // Another writer changed a batch we read: reload those and compute again.
-        if (!isYibaoGuardError(error, 'STORAGE_CONFLICT') || attempt >= 5) throw error;
+      },
+      async reload() {
         for (const k of next.keys()) {
           const fresh = await storage.get('stock', k);
           if (fresh) levels.set(k, { level: fresh.value, rev: fresh.rev });
           else levels.delete(k);
         }
+      },
+    };
+  }
+
+  async function recordAll(movements: readonly StockMovement[], context: SaleReportContext, facts: readonly WriteOp<TerminalLayout>[] = [], more: readonly OutboxEntry[] = []) {
+    for (let attempt = 0; ; attempt++) {
+      const stock = plan(movements, context);
+      try {
+        const result = await outbox.write([...stock.reports, ...more], [...facts, ...stock.ops]);
+        stock.committed(result.receipts.slice(facts.length));
+        return result;
+      } catch (error) {
+        // Another writer changed a batch we read: reload those and compute again.
+        if (!isYibaoGuardError(error, 'STORAGE_CONFLICT') || attempt >= 5) throw error;
+        await stock.reload();
       }
     }
   }
@@ -127,6 +163,7 @@ export async function createInventory(options: {
   return {
     record: (movement, context, facts) => recordAll([movement], context, facts),
     recordAll,
+    plan,
     view: {
       onHand(productId) {
         let total: number | undefined;

@@ -36,6 +36,26 @@ export interface OutboxWriteResult {
  */
 export interface Outbox {
   write(entries: readonly OutboxEntry[], facts?: readonly WriteOp<TerminalLayout>[]): Promise<OutboxWriteResult>;
+  /**
+   * The outbox's part of a batch: the ops that put `entries` in the outbox (each record prepared, its msgid fixed
+   * now; bad input throws here, before any write), and, once the batch is written, the records it made. Nothing
+   * is written: the caller writes `ops` in one atomic batch with the facts they report. Prepare and write inside
+   * {@link Outbox.exclusive}, so that journal order is msgid order.
+   *
+   * @example
+   * const result = await outbox.exclusive(async () => {
+   *   const part = outbox.prepare([{ infno: '3505', input, ref: saleId }])
+   *   const receipts = await storage.write([...facts, ...part.ops])
+   *   return part.records(receipts.slice(facts.length))
+   * })
+   */
+  prepare(entries: readonly OutboxEntry[]): {
+    readonly ops: readonly WriteOp<TerminalLayout>[];
+    /** The records written, from the receipts of `ops` (in their order). */
+    records(receipts: readonly WriteReceipt[]): OutboxWriteResult['records'];
+  };
+  /** Runs `task` with the outbox to itself: no other write of this outbox prepares or writes until it is done. */
+  exclusive<T>(task: () => Promise<T>): Promise<T>;
   /** The msgid of the last record ever written (to resume the msgid source after a restart). */
   lastMsgid(): Promise<string | undefined>;
 }
@@ -47,39 +67,47 @@ export function createOutbox(options: {
 }): Outbox {
   const { storage, platform, clock } = options;
   let queue: Promise<unknown> = Promise.resolve();
-  return {
-    write(entries, facts = []) {
-      const run = async (): Promise<OutboxWriteResult> => {
-        const ops: WriteOp<TerminalLayout>[] = [...facts];
-        const msgids: string[] = [];
-        const at: number[] = [];
-        const now = clock.now();
-        for (const entry of entries) {
-          // Prepare validates and encodes the input and fixes the msgid: bad input throws here, before any write.
-          const prepared = platform.prepare(entry.infno, entry.input as never, entry.options);
-          msgids.push(prepared.msgid);
-          const record: OutboxRecord = {
-            kind: entry.kind ?? 'report',
-            prepared: prepared as PreparedCall,
-            createdAt: now,
-            ref: entry.ref,
-            ...(entry.pii ? { pii: { node: entry.pii.node } } : {}),
-          };
-          at.push(ops.length);
-          ops.push({ op: 'append', journal: 'outbox', value: record });
-          if (entry.pii) ops.push({ op: 'put', store: 'outboxPii', key: prepared.msgid, value: entry.pii.fields, expect: null });
-        }
-        const receipts = await storage.write(ops);
-        const records = at.map((index, i) => {
-          const receipt = receipts[index];
-          return { seq: receipt?.op === 'append' ? receipt.seq : 0, msgid: msgids[i]! };
-        });
-        return { records, receipts };
+  const exclusive = <T>(task: () => Promise<T>): Promise<T> => {
+    const result = queue.then(task, task);
+    queue = result.catch(() => undefined);
+    return result;
+  };
+  const prepare: Outbox['prepare'] = (entries) => {
+    const ops: WriteOp<TerminalLayout>[] = [];
+    const msgids: string[] = [];
+    const at: number[] = [];
+    const now = clock.now();
+    for (const entry of entries) {
+      // Prepare validates and encodes the input and fixes the msgid: bad input throws here, before any write.
+      const prepared = platform.prepare(entry.infno, entry.input as never, entry.options);
+      msgids.push(prepared.msgid);
+      const record: OutboxRecord = {
+        kind: entry.kind ?? 'report',
+        prepared: prepared as PreparedCall,
+        createdAt: now,
+        ref: entry.ref,
+        ...(entry.pii ? { pii: { node: entry.pii.node } } : {}),
       };
-      const result = queue.then(run, run);
-      queue = result.catch(() => undefined);
-      return result;
-    },
+      at.push(ops.length);
+      ops.push({ op: 'append', journal: 'outbox', value: record });
+      if (entry.pii) ops.push({ op: 'put', store: 'outboxPii', key: prepared.msgid, value: entry.pii.fields, expect: null });
+    }
+    const records = (receipts: readonly WriteReceipt[]) =>
+      at.map((index, i) => {
+        const receipt = receipts[index];
+        return { seq: receipt?.op === 'append' ? receipt.seq : 0, msgid: msgids[i]! };
+      });
+    return { ops, records };
+  };
+  return {
+    write: (entries, facts = []) =>
+      exclusive(async () => {
+        const part = prepare(entries);
+        const receipts = await storage.write([...facts, ...part.ops]);
+        return { records: part.records(receipts.slice(facts.length)), receipts };
+      }),
+    prepare,
+    exclusive,
     async lastMsgid() {
       const last = await storage.lastSeq('outbox');
       if (last === 0) return undefined;

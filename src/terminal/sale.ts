@@ -1,0 +1,86 @@
+/*
+ * A sale at the till: the sale session (scans, review, overrides; src/sale/session.ts) with the till's buyer, its
+ * history and stock for the rules, its audit trail in storage, the platform's 3101 findings, and settlement.
+ */
+import { SaleError } from '../errors/index.js';
+import { buyerFacts } from '../rules/context.js';
+import { indexHistory } from '../rules/history.js';
+import { analysisRequest, platformFindings } from '../rules/platform.js';
+import { createSaleSession, type SaleSession } from '../sale/session.js';
+import type { AuditEvent } from '../schemas/audit.js';
+import type { VerifiedBuyer } from '../voucher/buyer.js';
+import { withMembers, type TillParts } from './parts.js';
+import { settleSale, type OpenSale } from './settle.js';
+import { auditOps } from './trail.js';
+import type { Receipt, SettleOptions, TerminalSale } from './types.js';
+
+export function startSale(parts: TillParts, verified?: VerifiedBuyer): TerminalSale {
+  const { ctx } = parts;
+  let buyer = verified;
+  const saleId = parts.newId('S');
+  const startedAt = ctx.clock.now();
+  const facts = buyer ? buyerFacts(buyer) : undefined;
+  const events: AuditEvent[] = [];
+  const session = createSaleSession({
+    saleId,
+    catalog: parts.catalog,
+    rules: parts.packs.rulesNow,
+    ...(facts ? { buyer: facts, history: indexHistory(parts.memory.purchasesOf(facts.psnNo)) } : {}),
+    pharmacy: { agreement: ctx.pharmacy.agreement },
+    operator: { id: ctx.operator.id, name: ctx.operator.name },
+    clock: ctx.clock,
+    soldTraceCodes: parts.memory.soldHere,
+    stock: parts.boxes.stockView,
+    audit: async (batch) => {
+      events.push(...batch);
+      await ctx.storage.write(auditOps(batch));
+    },
+    ...(ctx.platformChecks && facts && buyer
+      ? {
+          platformFindings: async (s: SaleSession) => {
+            if (!s.lines.some((l) => l.payMode === 'fund')) return [];
+            const request = analysisRequest({ lines: s.lines, buyer: facts, pharmacyCode: ctx.pharmacy.code, saleId });
+            const { result } = await ctx.platform.analyze(request, { insuplcAdmdvs: (buyer ?? verified!).insurance.insuplcAdmdvs });
+            return platformFindings(result, parts.packs.inForce());
+          },
+        }
+      : {}),
+  });
+
+  const open: OpenSale = {
+    saleId,
+    startedAt,
+    session,
+    get buyer() {
+      return buyer;
+    },
+    facts,
+    events,
+  };
+  let settling: Promise<Receipt> | undefined;
+  const sale = withMembers(session, {
+    get verifiedBuyer() {
+      return buyer;
+    },
+    renewVoucher(fresh: VerifiedBuyer) {
+      if (!buyer || fresh?.psnNo !== buyer.psnNo) {
+        throw new SaleError('RULE_BLOCKED', { message: 'The new voucher is not the same person as the sale was reviewed for', messageZh: '新凭证与本笔销售审核时的参保人不一致', field: 'buyer' });
+      }
+      buyer = fresh;
+    },
+    async review() {
+      await parts.packs.refreshLapsed();
+      const result = await session.review();
+      for (const finding of result.findings) if (finding.outcome === 'open') ctx.emit({ type: 'finding', saleId, finding });
+      return result;
+    },
+    settle(options: SettleOptions = {}) {
+      // One settlement at a time per sale: a double click must not pre-settle twice.
+      settling ??= settleSale(parts, open, options).finally(() => {
+        settling = undefined;
+      });
+      return settling;
+    },
+  });
+  return sale;
+}
