@@ -12,36 +12,52 @@ import type { Product } from './schemas/product.js';
 import type { Storage } from './storage.js';
 import { resumeMsgids } from './sync/msgids.js';
 import type { SyncWorkerOptions } from './sync/worker.js';
+import { withMembers } from './terminal/parts.js';
 import { openTill, type TerminalEvent, type Till } from './terminal/till.js';
 import type { VerifiedBuyer } from './voucher/buyer.js';
 import { verifyVoucher, type RefusalPattern, type VerifyVoucherRequest } from './voucher/verify.js';
 
 export type { TerminalEvent, TerminalSale, Receipt, RefundReceipt, SettleOptions, TerminalSync } from './terminal/till.js';
 
-/** Who works the till and where. */
+/** This till: its id, and what the platform's sign-in (9001) reports of the device. */
 export interface TerminalIdentity {
-  /** This terminal's id (the envelope's `dev_no`). */
+  /** This terminal's id (the envelope's `dev_no`; its last digit is the msgid's terminal digit). */
   readonly id: string;
-  /** 就医地医保区划 of the pharmacy. */
-  readonly area: string;
+  /** The device's MAC address, sent at sign-in. */
+  readonly mac: string;
+  /** The device's IP address, sent at sign-in. */
+  readonly ip: string;
+  /** `dev_safe_info`, where the province wants it. */
+  readonly safeInfo?: string;
 }
 
-/** What {@link createTerminal} wires together. */
+/**
+ * What {@link createTerminal} wires together. Who is selling is said once: the pharmacy, this terminal and the
+ * operator here, and the terminal makes its platform client from them.
+ */
 export interface TerminalOptions {
   /**
-   * The platform: a client (see `createPlatformClient`), or the options to make one. Given options, the terminal
-   * resumes the msgid sequence from its storage (so a restart never reuses one) and signs requests with its
-   * invoice key.
+   * How to reach the provincial platform: its base URL, the gateway's credentials, timeouts, retries (the options of
+   * `createPlatformClient`, less who is calling and what the terminal supplies). The terminal makes its client
+   * (`terminal.platform`) from these and its own `pharmacy`, `terminal` and `operator`; the client resumes the msgid
+   * sequence from the terminal's storage (so a restart never reuses one), signs requests with the invoice key and
+   * keeps the terminal's clock.
    */
-  readonly platform: PlatformClient | PlatformClientOptions;
+  readonly platform: Omit<PlatformClientOptions, 'institution' | 'area' | 'operator' | 'device' | 'msgids' | 'signer' | 'clock'>;
   /** The terminal's storage, opened with `TERMINAL_NAMES`. */
   readonly storage: Storage<TerminalLayout>;
+  /**
+   * The pharmacy: `fixmedins_code` and `fixmedins_name`, the 6-digit 医保区划 where it sells (就医地, `mdtrtarea_admvs`:
+   * the area rule packs are issued for), and its 定点 agreement when the till knows it is suspended or ended.
+   */
+  readonly pharmacy: { readonly code: string; readonly name: string; readonly area: string; readonly agreement?: 'active' | 'suspended' | 'ended' };
   readonly terminal: TerminalIdentity;
-  /** The pharmacy: `fixmedins_code`, and its 定点 agreement when the till knows it is suspended or ended. */
-  readonly pharmacy: { readonly code: string; readonly agreement?: 'active' | 'suspended' | 'ended' };
-  /** The operator signed in at the till (a 执业药师's certificate number, when they are one). */
-  readonly operator: { readonly id: string; readonly name: string; readonly certNo?: string };
-  /** The pharmacy's product master (目录): what scans match and the rules read. */
+  /**
+   * The operator signed in at the till (`opter`, `opter_name`): a 执业药师's certificate number when they are one;
+   * `type` is the platform's `opter_type` (1 staff, 2 self-service kiosk, 3 mobile terminal). @default type '1'
+   */
+  readonly operator: { readonly id: string; readonly name: string; readonly certNo?: string; readonly type?: '1' | '2' | '3' };
+/** The pharmacy's product master (目录): what scans match and the rules read. */
   readonly catalog?: Iterable<Product>;
   /** The rule pack to start with; a verified stored pack that is newer takes precedence. */
   readonly rulePack?: RulePack;
@@ -120,39 +136,32 @@ export interface Terminal extends Till {
 
 /**
  * Opens the till over a platform and a storage: loads the rule pack in force, the stock ledger and the invoice
- * book (making and wrapping the terminal key on first use when given a device secret), reverses settlements a
- * crash left without an answer, and starts delivering the outbox.
+ * book (making and wrapping the terminal key on first use when given a device secret), makes the platform client,
+ * reverses settlements a crash left without an answer, and starts delivering the outbox.
+ *
+ * @throws {InputError} `INVALID_INPUT` naming the first missing piece (`pharmacy.name`, `terminal.mac`, …), or a
+ *   piece of identity given in `platform` as well (`platform.institution`: it is `pharmacy`).
  *
  * @example
- * const terminal = await createTerminal({ platform, storage, terminal: { id: 'T01', area: '220100' }, pharmacy: { code: 'P22010100001' }, operator: { id: 'OP7', name: '李药师' }, catalog, deviceSecret })
+ * const terminal = await createTerminal({
+ *   platform: { baseUrl: 'https://ybj.jl.gov.cn:8080' },
+ *   storage,
+ *   pharmacy: { code: 'P22010100001', name: '示范大药房', area: '220100' },
+ *   terminal: { id: 'T01', mac: '00-16-3E-00-00-01', ip: '10.0.0.7' },
+ *   operator: { id: 'OP7', name: '李药师' },
+ *   catalog,
+ *   deviceSecret,
+ * })
  * const sale = terminal.startSale(await terminal.verifyVoucher({ voucher: { kind: 'ec-qr', qr: scan } }))
  * sale.scan('81234560000000000017')
  * if ((await sale.review()).canSettle) printReceipt(await sale.settle())
  */
 export async function createTerminal(options: TerminalOptions): Promise<Terminal> {
-  if (typeof options !== 'object' || options === null || !options.storage || !options.platform || !options.terminal || !options.pharmacy || !options.operator) {
-    throw new InputError('INVALID_INPUT', { message: 'createTerminal needs platform, storage, terminal, pharmacy and operator', messageZh: '创建终端须提供 platform、storage、terminal、pharmacy 和 operator', field: 'options' });
-  }
-  if (options.rulePackExpired !== undefined && options.rulePackExpired !== 'block' && options.rulePackExpired !== 'warn') {
-    throw new InputError('INVALID_INPUT', { message: "rulePackExpired is 'block' or 'warn'", messageZh: "rulePackExpired 须为 'block' 或 'warn'", field: 'rulePackExpired' });
-  }
-  if (options.rulePackRetryMs !== undefined && !(Number.isFinite(options.rulePackRetryMs) && options.rulePackRetryMs >= 0)) {
-    throw new InputError('INVALID_INPUT', { message: 'rulePackRetryMs is a number of milliseconds, 0 or more', messageZh: 'rulePackRetryMs 须为不小于 0 的毫秒数', field: 'rulePackRetryMs' });
-  }
+  checkOptions(options);
   const { storage } = options;
   const clock = options.clock ?? { now: () => Date.now() };
   const random = options.random ?? randomBytes;
-  const listeners = new Map<string, Set<(event: TerminalEvent) => void>>();
-  const emit = (event: TerminalEvent) => {
-    for (const listener of listeners.get(event.type) ?? []) {
-      try {
-        listener(event);
-      } catch {
-        // A listener's failure is the UI's; the till goes on.
-      }
-    }
-  };
-
+  const events = listeners();
   const book = await openInvoiceBook({
     storage,
     pharmacyCode: options.pharmacy.code,
@@ -165,24 +174,25 @@ export async function createTerminal(options: TerminalOptions): Promise<Terminal
   });
   const head = await book.head();
   if (options.deviceSecret && !options.signer && (!head || head.keyId === UNENROLLED)) await book.enrolKey({ keyId: `${options.terminal.id}-K1` });
-
-  const given = options.platform;
-  const platform: PlatformClient =
-    typeof (given as PlatformClient).send === 'function'
-      ? (given as PlatformClient)
-      : createPlatformClient({
-          ...(given as PlatformClientOptions),
-          msgids: await resumeMsgids({ storage, clock, institutionCode: (given as PlatformClientOptions).institution.code, terminalDigit: terminalDigitOf(options.terminal.id) }),
-          signer: book.signer,
-        });
-
+  const { pharmacy, terminal: device, operator } = options;
+  const platform = createPlatformClient({
+    ...options.platform,
+    institution: { code: pharmacy.code, name: pharmacy.name },
+    area: pharmacy.area,
+    operator: { id: operator.id, name: operator.name, ...(operator.type ? { type: operator.type } : {}) },
+    device: { no: device.id, mac: device.mac, ip: device.ip, ...(device.safeInfo === undefined ? {} : { safeInfo: device.safeInfo }) },
+    clock,
+    msgids: await resumeMsgids({ storage, clock, institutionCode: pharmacy.code, terminalDigit: terminalDigitOf(device.id) }),
+    // Requests are signed once the terminal has a key (a device secret or a signer of its own).
+    ...(options.deviceSecret || options.signer ? { signer: book.signer } : {}),
+  });
   const till = await openTill({
     platform,
     storage,
-    terminalId: options.terminal.id,
-    area: options.terminal.area,
-    pharmacy: { code: options.pharmacy.code, agreement: options.pharmacy.agreement ?? 'active' },
-    operator: options.operator,
+    terminalId: device.id,
+    area: pharmacy.area,
+    pharmacy: { code: pharmacy.code, agreement: pharmacy.agreement ?? 'active' },
+    operator: { id: operator.id, name: operator.name, ...(operator.certNo === undefined ? {} : { certNo: operator.certNo }) },
     products: options.catalog ?? [],
     clock,
     random,
@@ -194,45 +204,98 @@ export async function createTerminal(options: TerminalOptions): Promise<Terminal
     rulePackRetryMs: options.rulePackRetryMs ?? 5 * 60_000,
     platformChecks: options.platformChecks ?? true,
     sync: options.sync ?? {},
-    emit,
+    emit: events.emit,
     ...(options.selfAudit ? { selfAudit: options.selfAudit } : {}),
     ...(options.ed25519Fallback ? { ed25519Fallback: options.ed25519Fallback } : {}),
   });
-
-  const terminal: Terminal = Object.create(till, {
-    platform: { value: platform, enumerable: true },
-    storage: { value: storage },
-    voucherPolicy: { get: () => till.rulePack?.voucherPolicy ?? options.rulePack?.voucherPolicy ?? DEFAULT_VOUCHER_POLICY },
-    verifyVoucher: {
-      value: (request: VerifyVoucherRequest) =>
-        verifyVoucher(request, {
-          platform,
-          storage,
-          terminal: { id: options.terminal.id, operatorId: options.operator.id, area: options.terminal.area },
-          policy: terminal.voucherPolicy,
-          clock,
-          ...(options.refusalPatterns ? { refusalPatterns: options.refusalPatterns } : {}),
-        }),
+  const voucherPolicy = () => till.rulePack?.voucherPolicy ?? options.rulePack?.voucherPolicy ?? DEFAULT_VOUCHER_POLICY;
+  const terminal: Terminal = withMembers(till, {
+    platform,
+    storage,
+    get voucherPolicy() {
+      return voucherPolicy();
     },
-    signIn: {
-      value: async () => {
-        await platform.signIn();
-        // Register the invoice key with the platform once it can be reached (YG04); a failure is retried next time.
-        if (options.deviceSecret || options.signer) await book.registerKey(platform).catch(() => undefined);
-      },
+    verifyVoucher: (request: VerifyVoucherRequest) =>
+      verifyVoucher(request, {
+        platform,
+        storage,
+        terminal: { id: device.id, operatorId: operator.id, area: pharmacy.area },
+        policy: voucherPolicy(),
+        clock,
+        ...(options.refusalPatterns ? { refusalPatterns: options.refusalPatterns } : {}),
+      }),
+    signIn: async () => {
+      await platform.signIn();
+      // Register the invoice key with the platform once it can be reached (YG04); a failure is retried next time.
+      if (options.deviceSecret || options.signer) await book.registerKey(platform).catch(() => undefined);
     },
-    on: {
-      value: (type: string, listener: (event: TerminalEvent) => void) => {
-        let set = listeners.get(type);
-        if (!set) listeners.set(type, (set = new Set()));
-        set.add(listener);
-        return () => set.delete(listener);
-      },
-    },
+    on: events.on,
   });
   // Settlements a crash left without an answer: reverse them now if the platform can be reached (else later).
   await till.recoverSettlements().catch(() => undefined);
   return terminal;
+}
+
+/** The pieces createTerminal cannot do without, by their path in the options. */
+const REQUIRED = ['platform', 'platform.baseUrl', 'storage', 'pharmacy.code', 'pharmacy.name', 'pharmacy.area', 'terminal.id', 'terminal.mac', 'terminal.ip', 'operator.id', 'operator.name'];
+
+/** What the terminal supplies its client itself, and so `platform` must not say again. */
+const SUPPLIED = ['institution', 'area', 'operator', 'device', 'msgids', 'signer', 'clock'];
+
+function checkOptions(options: TerminalOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new InputError('INVALID_INPUT', { message: 'createTerminal needs its options', messageZh: '创建终端须提供参数', field: 'options' });
+  }
+  // The identity is the terminal's own: `platform` says only how to reach the platform (a client is not taken either).
+  const platform = (options.platform ?? {}) as Record<string, unknown>;
+  const twice = typeof platform.send === 'function' ? '' : SUPPLIED.find((key) => platform[key] !== undefined);
+  if (twice !== undefined) {
+    const field = twice ? `platform.${twice}` : 'platform';
+    throw new InputError('INVALID_INPUT', {
+      message: `${field}: the terminal makes its platform client from its own pharmacy, terminal and operator; platform is only how to reach it`,
+      messageZh: `${field}：终端以自身的药店、终端与操作员信息创建平台客户端，platform 仅为连接参数`,
+      field,
+    });
+  }
+  const missing = REQUIRED.filter((path) => {
+    const value = path.split('.').reduce<unknown>((o, key) => (o as Record<string, unknown> | undefined)?.[key], options);
+    return value === undefined || value === null || value === '';
+  });
+  if (missing.length > 0) {
+    throw new InputError('INVALID_INPUT', {
+      message: `createTerminal needs ${missing.join(', ')}`,
+      messageZh: `创建终端须提供 ${missing.join('、')}`,
+      field: missing[0]!,
+    });
+  }
+  if (options.rulePackExpired !== undefined && options.rulePackExpired !== 'block' && options.rulePackExpired !== 'warn') {
+    throw new InputError('INVALID_INPUT', { message: "rulePackExpired is 'block' or 'warn'", messageZh: "rulePackExpired 须为 'block' 或 'warn'", field: 'rulePackExpired' });
+  }
+  if (options.rulePackRetryMs !== undefined && !(Number.isFinite(options.rulePackRetryMs) && options.rulePackRetryMs >= 0)) {
+    throw new InputError('INVALID_INPUT', { message: 'rulePackRetryMs is a number of milliseconds, 0 or more', messageZh: 'rulePackRetryMs 须为不小于 0 的毫秒数', field: 'rulePackRetryMs' });
+  }
+}
+
+/** The till's listeners by event type; a listener that throws is the UI's failure, and the till goes on. */
+function listeners() {
+  const byType = new Map<string, Set<(event: TerminalEvent) => void>>();
+  return {
+    emit(event: TerminalEvent): void {
+      for (const listener of byType.get(event.type) ?? []) {
+        try {
+          listener(event);
+        } catch {
+          // A listener's failure is the UI's; the till goes on.
+        }
+      }
+    },
+    on: ((type: string, listener: (event: TerminalEvent) => void) => {
+      let set = byType.get(type);
+      if (!set) byType.set(type, (set = new Set()));
+      set.add(listener);
+      return () => set.delete(listener);
+    }) as Terminal['on'],
+  };
 }
 
 /** The msgid digit of a terminal: the last digit of its id, so two terminals of a pharmacy differ when their ids do. */

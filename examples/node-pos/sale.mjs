@@ -41,15 +41,10 @@ const storage = await createSqliteStorage({ file, names: TERMINAL_NAMES });
 const terminal = await createTerminal({
   platform: {
     baseUrl: server.url,
-    institution: { code: pharmacy.code, name: pharmacy.name },
-    area: pharmacy.admdvs,
-    operator,
-    device: { no: 'T01', mac: '00-16-3E-00-00-01', ip: '127.0.0.1' },
-    clock,
   },
   storage,
-  terminal: { id: 'T01', area: pharmacy.admdvs },
-  pharmacy: { code: pharmacy.code },
+  pharmacy: { code: pharmacy.code, name: pharmacy.name, area: pharmacy.admdvs },
+  terminal: { id: 'T01', mac: '00-16-3E-00-00-01', ip: '127.0.0.1' },
   operator,
   catalog: DEMO_CATALOG,
   trustedKeys: [{ keyId: SIMULATOR_PLATFORM_KEY_ID, publicKey: SIMULATOR_PLATFORM_PUBLIC_KEY }],

@@ -69,6 +69,18 @@ export function boxSale(i: number, at: number, serialBase: number): StockMovemen
   };
 }
 
+/**
+ * Who a test till is, said once as `createTerminal` takes it: the active demo pharmacy, a terminal (T01 unless
+ * named) on loopback, and an operator (OP7 unless named).
+ */
+export function tillIdentity(terminalId = 'T01', operator: { readonly id: string; readonly name: string } = { id: 'OP7', name: '李药师' }): Pick<TerminalOptions, 'pharmacy' | 'terminal' | 'operator'> {
+  return {
+    pharmacy: { code: PHARMACY.code, name: PHARMACY.name, area: PHARMACY.admdvs },
+    terminal: { id: terminalId, mac: '00-16-3E-00-00-01', ip: '127.0.0.1' },
+    operator,
+  };
+}
+
 /** The platform keys the simulator signs rule packs with, as a till trusts them. */
 export const SIMULATOR_TRUST = [{ keyId: SIMULATOR_PLATFORM_KEY_ID, publicKey: SIMULATOR_PLATFORM_PUBLIC_KEY }];
 
@@ -97,19 +109,12 @@ export function openTestTerminal(options: {
   return createTerminal({
     platform: {
       baseUrl: options.baseUrl,
-      institution: { code: PHARMACY.code, name: PHARMACY.name },
-      area: PHARMACY.admdvs,
-      operator: { id: 'OP7', name: '李药师' },
-      device: { no: 'T01', mac: '00-16-3E-00-00-01', ip: '127.0.0.1' },
-      clock,
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       retry: { limit: options.retryLimit ?? 0 },
       ...(options.fetch ? { fetch: options.fetch } : {}),
     },
     storage: options.storage,
-    terminal: { id: 'T01', area: PHARMACY.admdvs },
-    pharmacy: { code: PHARMACY.code },
-    operator: { id: 'OP7', name: '李药师' },
+    ...tillIdentity(),
     catalog: DEMO_CATALOG,
     trustedKeys: SIMULATOR_TRUST,
     ...(options.withoutSelfAudit ? {} : { selfAudit }),

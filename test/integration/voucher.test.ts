@@ -17,7 +17,7 @@ import {
   type VoucherAuditEvent,
   type VoucherPolicy,
 } from '../../src/index.js';
-import { DEFAULT_TIMEOUT_MS, PHARMACY, tillClient } from './till.js';
+import { DEFAULT_TIMEOUT_MS, PHARMACY, tillClient, tillIdentity } from './till.js';
 import { createSimulator, DEMO_CATALOG, DEMO_PEOPLE, startSimulator, type RunningSimulator, type Simulator, type DemoPersonKey } from '../../adapters/simulator/index.js';
 
 const T0 = Date.UTC(2026, 10, 23, 2, 0);
@@ -227,7 +227,6 @@ describe('verifyVoucher against the simulator', () => {
 
 describe('terminal.verifyVoucher', () => {
   it('wraps verification with the rule pack’s voucher policy and the terminal’s identity', async () => {
-    const base = options({ terminalId: 'T05' });
     const rulePack = {
       format: 'yibao-guard.rule-pack/1' as const,
       packId: 'JL-TEST',
@@ -242,7 +241,7 @@ describe('terminal.verifyVoucher', () => {
       keyDrugs: [],
       voucherPolicy: { residentIdAlone: true, velocityWindowMinutes: 10, maxVerificationsPerWindow: 1, maxTerminalsPerWindow: 1 },
     };
-    const terminal = await createTerminal({ platform: base.platform, storage, terminal: { id: 'T05', area: PHARMACY.admdvs }, pharmacy: { code: PHARMACY.code }, operator: { id: 'OP9', name: '王药师' }, rulePack, clock, sync: { autoStart: false } });
+    const terminal = await createTerminal({ platform: { baseUrl: server.url, timeoutMs: DEFAULT_TIMEOUT_MS, retry: { limit: 0 } }, storage, ...tillIdentity('T05', { id: 'OP9', name: '王药师' }), rulePack, clock, sync: { autoStart: false } });
     expect(terminal.voucherPolicy.residentIdAlone).toBe(true);
     await terminal.signIn();
     const first = await terminal.verifyVoucher({ voucher: { kind: 'id-card', residentId: DEMO_PEOPLE.active.residentId } });

@@ -17,7 +17,8 @@ const KB = 1024;
 const ROOT_CEILING_KB = 160;
 /** The goal for a whole sale in a browser till (issue #16), and the ratchet that holds today's figure until it is met. */
 const GOAL_KB = 64;
-const WHOLE_SALE_RATCHET_KB = 83;
+// 83.2 KB: the terminal checks its identity options (each given once) since 82.9; the ratchet moves down as cuts land.
+const WHOLE_SALE_RATCHET_KB = 84;
 /** tweetnacl's own code: in a bundle only where the app imports `yibao-guard/ed25519-fallback` (a name of its lowlevel API, kept by minifiers). */
 const TWEETNACL_MARK = 'crypto_scalarmult';
 

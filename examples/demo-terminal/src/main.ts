@@ -194,17 +194,13 @@ async function openTill(operator: Operator): Promise<void> {
   const terminal = await createTerminal({
     platform: {
       baseUrl: `${location.origin}${config.platformPath}`,
-      institution: { code: config.pharmacy.code, name: config.pharmacy.name },
-      area: config.pharmacy.admdvs,
-      operator: { id: operator.id, name: operator.name },
-      device: { no: config.terminal.id, mac: config.terminal.mac, ip: config.terminal.ip },
       // A customer is waiting: fail fast when the platform is down, the sale goes on as self-pay.
       timeoutMs: 8_000,
       retry: { limit: 1, backoffLimitMs: 400 },
     },
     storage,
-    terminal: { id: config.terminal.id, area: config.pharmacy.admdvs },
-    pharmacy: { code: config.pharmacy.code },
+    pharmacy: { code: config.pharmacy.code, name: config.pharmacy.name, area: config.pharmacy.admdvs },
+    terminal: { id: config.terminal.id, mac: config.terminal.mac, ip: config.terminal.ip },
     operator: { id: operator.id, name: operator.name, ...(operator.certNo ? { certNo: operator.certNo } : {}) },
     catalog: data.catalog,
     trustedKeys: config.trustedKeys,
