@@ -1,11 +1,11 @@
-// Builds every entry of the exports map (and the CLI) to dist/ as ESM, with one .d.ts per entry.
+// Builds every entry of the exports map (and the CLI) to dist/ as ESM. The type declarations are tsc's, one .d.ts
+// per source file under dist/src/ and dist/adapters/ (tsconfig.build.json, run after this by `npm run build`).
 // Modules are preserved one file each (entries at dist/<entry>.js, the rest under dist/src/ and dist/adapters/): `yibao-guard` and `yibao-guard/idb`
 // share one copy of the core (one YibaoGuardError class), and with "sideEffects": false an app's bundler
 // drops every module it does not use, so importing a validator does not pull in every schema.
 import { builtinModules } from 'node:module';
 import { readFileSync } from 'node:fs';
 import esbuild from 'rollup-plugin-esbuild';
-import { dts } from 'rollup-plugin-dts';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 
@@ -49,11 +49,5 @@ export default [
       entryFileNames: '[name].js',
       banner: (chunk) => (chunk.isEntry && chunk.name === 'cli' ? '#!/usr/bin/env node' : ''),
     },
-  },
-  {
-    input: entries,
-    external,
-    plugins: [dts({ tsconfig: 'tsconfig.json' })],
-    output: { dir: 'dist', format: 'es', entryFileNames: '[name].d.ts', chunkFileNames: 'chunks/[name]-[hash].d.ts' },
   },
 ];

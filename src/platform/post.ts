@@ -158,7 +158,7 @@ async function readText(response: Response, maxBytes: number, deadline: Deadline
   let text = '';
   let bytes = 0;
   for (;;) {
-    let chunk: { done: boolean; value?: Uint8Array };
+    let chunk: { done: boolean; value?: Uint8Array | undefined };
     try {
       chunk = await reader.read();
     } catch (error) {

@@ -45,7 +45,7 @@ describe('the package build', () => {
       expect(existsSync(join(copy, 'dist/chunks/index-0ld0ld0l.d.ts'))).toBe(false);
       expect(paths.filter((p) => p.includes('stale') || p.includes('0ld0ld0l'))).toEqual([]);
       // prepack built it all: the entries, the CLI, the declarations, the demo page `yibao-guard demo` serves.
-      expect(paths).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/cli.js', 'dist/demo-terminal/app.js', 'dist/demo-terminal/index.html', 'LICENSE', 'README.md']));
+      expect(paths).toEqual(expect.arrayContaining(['dist/index.js', 'dist/src/index.d.ts', 'dist/cli.js', 'dist/demo-terminal/app.js', 'dist/demo-terminal/index.html', 'LICENSE', 'README.md']));
     } finally {
       rmSync(copy, { recursive: true, force: true });
     }

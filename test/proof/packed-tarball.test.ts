@@ -5,6 +5,8 @@
  *
  * - imports every subpath of the installed package.json's `exports` in a fresh Node and checks a known export of
  *   each is a function, resolved inside the scratch project's node_modules (never the repo by self-reference);
+ * - typechecks a TypeScript app importing every subpath against the installed declarations (tsc's, one per source
+ *   file), with NodeNext and with Bundler resolution;
  * - runs the `yibao-guard` bin through `npx`;
  * - bundles a browser till (the root + `/idb`, as test/size/bundle-size.test.ts does) from the installed package
  *   with esbuild and loads it in Chromium from a loopback origin: `createTerminal` is a function there, an
@@ -134,6 +136,36 @@ describe('the packed tarball, installed in a scratch project', { timeout: 90_000
       expect(r.resolved!.startsWith(installedDir), `${subpath} resolved to ${r.resolved}`).toBe(true);
     }
   });
+
+  it('typechecks an app against the installed declarations, every subpath, with NodeNext and with Bundler resolution', async () => {
+    // The app names a type and calls a function of each subpath; one call is wrong on purpose, so declarations
+    // that resolved to nothing (any) would leave its @ts-expect-error unused and fail the check.
+    const lines = Object.entries(KNOWN).map(([subpath, name], i) => {
+      const specifier = subpath === '.' ? 'yibao-guard' : `yibao-guard${subpath.slice(1)}`;
+      return `import { ${name} as known${i} } from '${specifier}';\nexport const kind${i}: ${NOT_A_FUNCTION[subpath] === undefined ? 'Function' : 'object'} = known${i};`;
+    });
+    writeFileSync(
+      join(app, 'typed.ts'),
+      `${lines.join('\n')}
+import { maskResidentId, type TerminalOptions } from 'yibao-guard';
+export const masked: string = maskResidentId('11010119900307001X');
+export const noPlatform: Partial<TerminalOptions> = {};
+// @ts-expect-error maskResidentId takes a string
+maskResidentId(42);
+`,
+    );
+    symlinkSync(join(root, 'node_modules', 'typescript'), join(app, 'node_modules', 'typescript'), 'dir');
+    symlinkSync(join(root, 'node_modules', '@types'), join(app, 'node_modules', '@types'), 'dir');
+    const tsc = join(app, 'node_modules', 'typescript', 'bin', 'tsc');
+    for (const [module, resolution] of [['NodeNext', 'NodeNext'], ['ESNext', 'Bundler']] as const) {
+      const result = await run(process.execPath, [tsc, '--noEmit', '--strict', '--skipLibCheck', 'false', '--target', 'ES2022', '--lib', 'ES2022,DOM', '--types', 'node', '--module', module, '--moduleResolution', resolution, 'typed.ts'], { cwd: app }).then(
+        () => '',
+        (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ''}${error.stderr ?? ''}`,
+      );
+      expect(result, `${module}/${resolution}`).toBe('');
+    }
+    // Two whole-program checks of the declarations (skipLibCheck off): minutes on a loaded machine, not seconds.
+  }, 300_000);
 
   it('runs the yibao-guard bin with npx', async () => {
     // A 追溯码 from the README: valid, so `check` exits 0.

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 
+/** The bundle's entries, by name, as rollup.config.mjs builds them. */
+const { entries } = (await import(new URL('../../rollup.config.mjs', import.meta.url).href)) as { entries: Record<string, string> };
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
 
 describe('package.json', () => {
@@ -16,13 +18,28 @@ describe('package.json', () => {
 
   it('exports every subpath with types first, then default; the Node-only ones with no browser file between them', () => {
     const nodeOnly = ['./sqlite', './simulator', './simulator/msw', './his'];
-    for (const subpath of ['.', './codes', './invoice', './audit', './platform', './rules', './sync', './engine', './idb', ...nodeOnly]) {
+    for (const subpath of ['.', './codes', './invoice', './audit', './platform', './rules', './sync', './engine', './ed25519-fallback', './idb', ...nodeOnly]) {
       const entry = pkg.exports[subpath];
       expect(Object.keys(entry)).toEqual(nodeOnly.includes(subpath) ? ['types', 'browser', 'default'] : ['types', 'default']);
       if (nodeOnly.includes(subpath)) expect(entry.browser).toBeNull();
-      expect(entry.types).toMatch(/^\.\/dist\/[a-z-]+\.d\.ts$/);
-      expect(entry.default).toMatch(/^\.\/dist\/[a-z-]+\.js$/);
+      const name = subpath === '.' ? 'index' : subpath.slice(2).replace('/', '-');
+      const source = entries[name];
+      expect(source, subpath).toBeDefined();
+      // The bundle's entry, and tsc's declaration of the very source file (go-to-definition lands in it).
+      expect(entry.default).toBe(`./dist/${name}.js`);
+      expect(entry.types).toBe(`./dist/${source!.replace(/\.ts$/, '.d.ts')}`);
     }
+  });
+
+  it('declares the types of exactly the bundle’s entries, with tsc, one .d.ts per source file', () => {
+    // tsconfig.build.json is JSON with comments.
+    const text = readFileSync(new URL('../../tsconfig.build.json', import.meta.url), 'utf8').replace(/^\s*\/\/.*$/gm, '');
+    const build = JSON.parse(text) as { compilerOptions: Record<string, unknown>; files: string[]; include: string[] };
+    expect([...build.files].sort()).toEqual(Object.values(entries).sort());
+    expect(build.include).toEqual([]);
+    expect(build.compilerOptions).toMatchObject({ declaration: true, emitDeclarationOnly: true, outDir: 'dist', rootDir: '.' });
+    expect(pkg.scripts.build).toMatch(/rollup -c .*&& tsc -p tsconfig\.build\.json$/);
+    expect(pkg.devDependencies['rollup-plugin-dts']).toBeUndefined();
   });
 
   it('keeps msw an optional peer dependency, needed only by yibao-guard/simulator/msw', () => {
