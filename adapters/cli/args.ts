@@ -1,9 +1,10 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { CliUsageError, missingValue } from './usage-error.js';
 
 /*
  * What every `yibao-guard` command shares about its arguments: `node:util` `parseArgs` in strict mode, `--help` / `-h`
- * printing the command's usage (exit 0), and a usage error (exit 2) that names the option in Chinese and English,
- * followed by the usage text.
+ * printing the command's usage (exit 0), and a usage error (exit 2, a {@link CliUsageError} with a stable code) that
+ * names the option in Chinese and English, followed by the usage text.
  */
 
 /** Where the CLI writes; injected so tests read what a user would see. */
@@ -36,9 +37,9 @@ export interface CommandSpec<O extends CommandOptions, P extends boolean> {
   readonly positionals?: P;
 }
 
-/** Prints a usage error, the message then the command's usage, and gives exit code 2. */
-export function usageError(io: CliIo, usage: string, message: string): { code: 2 } {
-  io.err(`${message}\n\n${usage}`);
+/** Prints a usage error, its line (code and both messages) then the command's usage, and gives exit code 2. */
+export function usageError(io: CliIo, usage: string, error: CliUsageError): { code: 2 } {
+  io.err(`${error.line}\n\n${usage}`);
   return { code: 2 };
 }
 
@@ -57,35 +58,40 @@ export function parsePort(value: string): number | undefined {
   return /^\d{1,5}$/.test(value) && Number(value) <= 65_535 ? Number(value) : undefined;
 }
 
-/** The message for a port `parsePort` refused. */
-export const PORT_MESSAGE = '端口须为 0–65535 的整数 / --port takes an integer 0–65535';
+/** The usage error for a port `parsePort` refused. */
+export function badPort(): CliUsageError {
+  return new CliUsageError('USAGE_BAD_VALUE', '端口须为 0–65535 的整数', '--port takes an integer 0–65535');
+}
 
 /**
  * Why strict parsing refuses `args`, in both languages and naming the option; undefined when it would not. Read from
  * the tokens of a lenient parse, so the message does not depend on the wording of Node's own errors.
  */
-function refusal(args: string[], options: CommandOptions, positionals: boolean): string | undefined {
+function refusal(args: string[], options: CommandOptions, positionals: boolean): CliUsageError | undefined {
   const { tokens } = parseArgs({ args, options, strict: false, allowPositionals: true, tokens: true });
   const shorts = new Set(Object.values(options).flatMap((o) => (o.short === undefined ? [] : [`-${o.short}`])));
   const declared = (arg: string) => (arg.startsWith('--') ? Object.hasOwn(options, arg.slice(2).split('=')[0] as string) : shorts.has(arg));
   for (const token of tokens) {
     if (token.kind === 'positional') {
-      if (!positionals) return `多余的参数 / unexpected argument: ${token.value}`;
+      if (!positionals) return new CliUsageError('USAGE_UNEXPECTED_ARGUMENT', '多余的参数', 'unexpected argument', token.value);
       continue;
     }
     if (token.kind !== 'option') continue;
     const option = Object.hasOwn(options, token.name) ? options[token.name] : undefined;
-    if (option === undefined) return `未知选项 / unknown option: ${token.rawName}`;
+    if (option === undefined) return new CliUsageError('USAGE_UNKNOWN_OPTION', '未知选项', 'unknown option', token.rawName);
     if (option.type === 'boolean') {
-      if (token.value !== undefined) return `${token.rawName} 不带值 / ${token.rawName} takes no value`;
+      if (token.value !== undefined) {
+        return new CliUsageError('USAGE_UNEXPECTED_VALUE', `${token.rawName} 不带值`, `${token.rawName} takes no value`);
+      }
       continue;
     }
     if (token.value === undefined || (!token.inlineValue && token.value.startsWith('-') && declared(token.value))) {
-      return `${token.rawName} 须给出值 / ${token.rawName} needs a value`;
+      return missingValue(token.rawName);
     }
     if (!token.inlineValue && token.value.length > 1 && token.value.startsWith('-')) {
       const name = token.rawName;
-      return `${name} 的值以“-”开头：请写成 ${name}=<值> / ${name}'s value starts with '-': write it as ${name}=<value>`;
+      const zh = `${name} 的值以“-”开头：请写成 ${name}=<值>`;
+      return new CliUsageError('USAGE_DASH_VALUE', zh, `${name}'s value starts with '-': write it as ${name}=<value>`);
     }
   }
   return undefined;
@@ -120,6 +126,6 @@ export function parseCommand<const O extends CommandOptions, P extends boolean =
     return parseArgs<Config<O, P>>({ args: list, options, strict: true, allowPositionals: positionals });
   } catch (error) {
     // Anything the tokens above did not foresee: Node's own message, still a usage error.
-    return usageError(io, spec.usage, `参数有误 / bad arguments: ${(error as Error).message}`);
+    return usageError(io, spec.usage, new CliUsageError('USAGE_BAD_ARGUMENTS', '参数有误', 'bad arguments', (error as Error).message));
   }
 }

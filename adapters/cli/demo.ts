@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +30,7 @@ import {
   type RequestDeadlineOptions,
   type RequestGuardOptions,
 } from '../node/guard.js';
-import { parseCommand, parsePort, PORT_MESSAGE, SERVE_OPTIONS, SERVE_USAGE, usageError, type CliIo } from './args.js';
+import { badPort, parseCommand, parsePort, SERVE_OPTIONS, SERVE_USAGE, usageError, type CliIo } from './args.js';
 
 /*
  * `yibao-guard demo`: the platform simulator and the demo terminal page on one loopback origin. The page calls the
@@ -133,6 +133,124 @@ function demoData(simulator: Simulator): Record<string, () => unknown> {
   };
 }
 
+/** The demo's platform switch: "down" is the simulator's own fault, HTTP 503 on every business call until cleared. */
+interface PlatformSwitch {
+  online(): boolean;
+  set(online: boolean): void;
+}
+
+function platformSwitch(simulator: Simulator): PlatformSwitch {
+  let offlineFault: number | undefined;
+  return {
+    // A fault list cleared from elsewhere (DELETE /__sim/faults) brings the platform back too.
+    online: () => offlineFault === undefined || !simulator.faults.list().some((f) => f.id === offlineFault),
+    set(online) {
+      if (online && offlineFault !== undefined) {
+        simulator.faults.clear(offlineFault);
+        offlineFault = undefined;
+      } else if (!online && offlineFault === undefined) {
+        offlineFault = simulator.faults.add({ kind: 'http-error', status: 503, body: 'platform offline (demo)', times: Infinity });
+      }
+    },
+  };
+}
+
+/** Passes a request on to the simulator's own server, so every fault behaves exactly as the simulator serves it. */
+function forwardTo(upstream: RunningSimulator): (req: IncomingMessage, res: ServerResponse, path: string) => void {
+  return (req, res, path) => {
+    // The page was checked at this origin's door; the simulator's own port sees a local client.
+    const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !PAGE_HEADERS.has(name)));
+    const out = httpRequest(`${upstream.url}${path}`, { method: req.method ?? 'GET', headers: { ...headers, host: `127.0.0.1:${upstream.port}` } }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    // The simulator dropped the connection (lose-response): drop ours too, as the platform would.
+    out.on('error', () => req.socket.destroy());
+    req.pipe(out);
+  };
+}
+
+/** Serves the built page's files from `root`, and nothing outside it. */
+async function serveFile(root: string, res: ServerResponse, pathname: string): Promise<void> {
+  const rel = pathname === '/' ? 'index.html' : decodeURIComponent(pathname.slice(1));
+  const file = normalize(join(root, rel));
+  if (!file.startsWith(normalize(root + sep)) && file !== normalize(root)) return sendJson(res, 404, { error: 'not found' });
+  try {
+    const body = await readFile(file);
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': body.length, 'cache-control': 'no-cache' });
+    res.end(body);
+  } catch {
+    sendJson(res, 404, { error: 'not found' });
+  }
+}
+
+/** What the demo origin's routes need. */
+interface DemoRoutes {
+  readonly root: string;
+  readonly upstream: RunningSimulator;
+  readonly platform: PlatformSwitch;
+  readonly data: Record<string, () => unknown>;
+  readonly bodyTimeoutMs: number;
+  readonly log?: ((line: string) => void) | undefined;
+}
+
+/** The demo origin's request handler, for a request the guard admitted (see {@link startDemo} for the routes). */
+function demoHandler(routes: DemoRoutes): (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> {
+  const { root, platform, data, bodyTimeoutMs, log } = routes;
+  const forward = forwardTo(routes.upstream);
+  return async (req, res, url) => {
+    const { pathname } = url;
+    try {
+      if (pathname.startsWith(`${DEMO_PLATFORM_PATH}/`)) return forward(req, res, pathname.slice(DEMO_PLATFORM_PATH.length) + url.search);
+      if (pathname.startsWith('/__sim/')) return forward(req, res, pathname + url.search);
+      if (pathname === '/demo/platform') {
+        if (req.method === 'POST') {
+          const body = (await readJson(req, bodyTimeoutMs)) as { online?: unknown };
+          if (typeof body.online !== 'boolean') return sendJson(res, 400, { error: 'online must be true or false' });
+          platform.set(body.online);
+          log?.(body.online ? '演示：平台恢复 / demo: platform back online' : '演示：平台断开 / demo: platform taken offline');
+        }
+        return sendJson(res, 200, { online: platform.online() });
+      }
+      if (pathname.startsWith('/demo/')) {
+        const make = data[pathname.slice('/demo/'.length)];
+        return make ? sendJson(res, 200, make()) : sendJson(res, 404, { error: 'not found' });
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method not allowed' });
+      return await serveFile(root, res, pathname);
+    } catch (error) {
+      if (error instanceof BodyAborted) return void req.socket.destroy();
+      if (res.headersSent) return;
+      if (error instanceof HttpRequestError) return sendHttpError(res, error);
+      sendJson(res, error instanceof SyntaxError ? 400 : 500, { error: error instanceof Error ? error.message : String(error) });
+    }
+  };
+}
+
+/** Listens on 127.0.0.1:`port` and resolves with the port taken and how to close the server and its open sockets. */
+async function listenOnLoopback(server: Server, port: number): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
+}
+
 /**
  * Starts the simulator and serves the demo terminal with it on one origin (127.0.0.1). Routes: the page's files;
  * `POST /platform/fsi/api/rsfComIfsService/callService` (the simulator); `/__sim/*` (its control API); `GET
@@ -159,110 +277,38 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
   };
   const upstream: RunningSimulator = await startSimulator({ port: 0, simulator, ...deadlines });
   const guard = createRequestGuard(options);
-  const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_DEADLINES.bodyTimeoutMs;
-  let offlineFault: number | undefined;
-  const data = demoData(simulator);
-  const sockets = new Set<Socket>();
-
-  const setPlatformOnline = (online: boolean) => {
-    if (online && offlineFault !== undefined) {
-      simulator.faults.clear(offlineFault);
-      offlineFault = undefined;
-    } else if (!online && offlineFault === undefined) {
-      offlineFault = simulator.faults.add({ kind: 'http-error', status: 503, body: 'platform offline (demo)', times: Infinity });
-    }
-  };
-  // A fault list cleared from elsewhere (DELETE /__sim/faults) brings the platform back too.
-  const platformOnline = () => offlineFault === undefined || !simulator.faults.list().some((f) => f.id === offlineFault);
-
-  const forward = (req: IncomingMessage, res: ServerResponse, path: string) => {
-    // The page was checked at this origin's door; the simulator's own port sees a local client.
-    const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !PAGE_HEADERS.has(name)));
-    const out = httpRequest(`${upstream.url}${path}`, { method: req.method ?? 'GET', headers: { ...headers, host: `127.0.0.1:${upstream.port}` } }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    // The simulator dropped the connection (lose-response): drop ours too, as the platform would.
-    out.on('error', () => req.socket.destroy());
-    req.pipe(out);
-  };
-
-  const serveFile = async (res: ServerResponse, pathname: string) => {
-    const rel = pathname === '/' ? 'index.html' : decodeURIComponent(pathname.slice(1));
-    const file = normalize(join(root, rel));
-    if (!file.startsWith(normalize(root + sep)) && file !== normalize(root)) return sendJson(res, 404, { error: 'not found' });
-    try {
-      const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': body.length, 'cache-control': 'no-cache' });
-      res.end(body);
-    } catch {
-      sendJson(res, 404, { error: 'not found' });
-    }
-  };
-
+  const platform = platformSwitch(simulator);
+  const handle = demoHandler({
+    root,
+    upstream,
+    platform,
+    data: demoData(simulator),
+    bodyTimeoutMs: options.bodyTimeoutMs ?? DEFAULT_DEADLINES.bodyTimeoutMs,
+    log: options.log,
+  });
   const server = createServer(serverOptions(options), (req, res) => {
     const admitted = guard.admit(req, res);
-    if (!admitted) return;
-    const { url } = admitted;
-    const { pathname } = url;
-    void (async () => {
-      try {
-        if (pathname.startsWith(`${DEMO_PLATFORM_PATH}/`)) return forward(req, res, pathname.slice(DEMO_PLATFORM_PATH.length) + url.search);
-        if (pathname.startsWith('/__sim/')) return forward(req, res, pathname + url.search);
-        if (pathname === '/demo/platform') {
-          if (req.method === 'POST') {
-            const body = (await readJson(req, bodyTimeoutMs)) as { online?: unknown };
-            if (typeof body.online !== 'boolean') return sendJson(res, 400, { error: 'online must be true or false' });
-            setPlatformOnline(body.online);
-            options.log?.(body.online ? '演示：平台恢复 / demo: platform back online' : '演示：平台断开 / demo: platform taken offline');
-          }
-          return sendJson(res, 200, { online: platformOnline() });
-        }
-        if (pathname.startsWith('/demo/')) {
-          const make = data[pathname.slice('/demo/'.length)];
-          return make ? sendJson(res, 200, make()) : sendJson(res, 404, { error: 'not found' });
-        }
-        if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method not allowed' });
-        return await serveFile(res, pathname);
-      } catch (error) {
-        if (error instanceof BodyAborted) return void req.socket.destroy();
-        if (res.headersSent) return;
-        if (error instanceof HttpRequestError) return sendHttpError(res, error);
-        sendJson(res, error instanceof SyntaxError ? 400 : 500, { error: error instanceof Error ? error.message : String(error) });
-      }
-    })();
+    if (admitted) void handle(req, res, admitted.url);
   });
   answerClientErrors(server);
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
+  let listening: Awaited<ReturnType<typeof listenOnLoopback>>;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 8787, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    listening = await listenOnLoopback(server, options.port ?? 8787);
   } catch (error) {
     await upstream.close();
     throw error;
   }
-  const port = (server.address() as AddressInfo).port;
+  const { port } = listening;
   return {
     url: `http://127.0.0.1:${port}`,
     port,
     simulator,
     get platformOnline() {
-      return platformOnline();
+      return platform.online();
     },
-    setPlatformOnline,
+    setPlatformOnline: (online) => platform.set(online),
     close: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      });
+      await listening.close();
       await upstream.close();
     },
   };
@@ -283,7 +329,7 @@ export async function runDemo(args: readonly string[], io: CliIo): Promise<{ cod
   const parsed = parseCommand(args, io, { usage: DEMO_USAGE, options: SERVE_OPTIONS });
   if ('code' in parsed) return parsed;
   const port = parsePort(parsed.values.port);
-  if (port === undefined) return usageError(io, DEMO_USAGE, PORT_MESSAGE);
+  if (port === undefined) return usageError(io, DEMO_USAGE, badPort());
   let demo: RunningDemo;
   try {
     demo = await startDemo({ port, ...(parsed.values.quiet ? {} : { log: (line: string) => io.out(line) }) });

@@ -3,9 +3,11 @@ import { checkCode } from './check.js';
 import { runDemo } from './demo.js';
 import { runSelfAudit } from './self-audit.js';
 import { runSim } from './sim.js';
+import { CliUsageError } from './usage-error.js';
 import { runVerify } from './verify.js';
 
 export type { CliIo } from './args.js';
+export { CliUsageError, USAGE_ERROR_CODES, type UsageErrorCode } from './usage-error.js';
 
 const HELP = `yibao-guard — 医保基金合规收银 SDK
 
@@ -29,7 +31,9 @@ export const CHECK_USAGE = `用法 / usage: yibao-guard check <code>...
 function runCheck(args: readonly string[], io: CliIo): number {
   const parsed = parseCommand(args, io, { usage: CHECK_USAGE, options: {}, positionals: true });
   if ('code' in parsed) return parsed.code;
-  if (parsed.positionals.length === 0) return usageError(io, CHECK_USAGE, '请给出要校验的编码 / give at least one code to check').code;
+  if (parsed.positionals.length === 0) {
+    return usageError(io, CHECK_USAGE, new CliUsageError('USAGE_MISSING_ARGUMENT', '请给出要校验的编码', 'give at least one code to check')).code;
+  }
   let ok = true;
   for (const code of parsed.positionals) {
     const report = checkCode(code);
@@ -83,6 +87,6 @@ export async function runCli(args: readonly string[], io: CliIo, version: string
       return { code, stop: () => demo.close().then(() => io.out('演示已停止 / demo stopped')) };
     }
     default:
-      return usageError(io, HELP, `未知命令 / unknown command: ${command}`);
+      return usageError(io, HELP, new CliUsageError('USAGE_UNKNOWN_COMMAND', '未知命令', 'unknown command', command));
   }
 }

@@ -22,6 +22,7 @@ import {
 } from '../../src/engine.js';
 import { createSqliteStorage } from '../sqlite/index.js';
 import { parseCommand, usageError, type CliIo } from './args.js';
+import { CliUsageError, missingValue } from './usage-error.js';
 
 /*
  * `yibao-guard self-audit`: 自查自纠 over a till's SQLite database. Replays the period's sales, prints the totals and
@@ -74,14 +75,20 @@ function parseOptions(args: readonly string[], io: CliIo): Options | { code: 0 |
   });
   if ('code' in parsed) return parsed;
   const { info, ...given } = parsed.values;
-  const refuse = (message: string) => usageError(io, SELF_AUDIT_USAGE, message);
-  for (const [name, value] of Object.entries(given)) if (value === '') return refuse(`--${name} 须给出值 / --${name} needs a value`);
+  const refuse = (error: CliUsageError) => usageError(io, SELF_AUDIT_USAGE, error);
+  const missing = (zh: string, en: string) => refuse(new CliUsageError('USAGE_MISSING_ARGUMENT', zh, en));
+  const bad = (zh: string, en: string, detail?: string) => refuse(new CliUsageError('USAGE_BAD_VALUE', zh, en, detail));
+  for (const [name, value] of Object.entries(given)) if (value === '') return refuse(missingValue(`--${name}`));
   const { db, from, to, out, catalog, pack, table, title } = given;
-  if (!db) return refuse('请用 --db 给出数据库文件 / give the database with --db');
-  if (!from || !to) return refuse('请用 --from 和 --to 给出自查期间 / give the period with --from and --to');
-  for (const day of [from, to]) if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return refuse(`日期须为 YYYY-MM-DD / dates are YYYY-MM-DD: ${day}`);
-  if (out && !['.html', '.htm', '.csv', '.json'].includes(extname(out).toLowerCase())) return refuse('--out 须以 .html、.csv 或 .json 结尾 / --out must end in .html, .csv or .json');
-  if (table && !(TABLES as readonly string[]).includes(table)) return refuse(`--table 须为 ${TABLES.join('、')} 之一 / --table is one of ${TABLES.join(', ')}`);
+  if (!db) return missing('请用 --db 给出数据库文件', 'give the database with --db');
+  if (!from || !to) return missing('请用 --from 和 --to 给出自查期间', 'give the period with --from and --to');
+  for (const day of [from, to]) if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return bad('日期须为 YYYY-MM-DD', 'dates are YYYY-MM-DD', day);
+  if (out && !['.html', '.htm', '.csv', '.json'].includes(extname(out).toLowerCase())) {
+    return bad('--out 须以 .html、.csv 或 .json 结尾', '--out must end in .html, .csv or .json');
+  }
+  if (table && !(TABLES as readonly string[]).includes(table)) {
+    return bad(`--table 须为 ${TABLES.join('、')} 之一`, `--table is one of ${TABLES.join(', ')}`);
+  }
   return {
     db,
     from,

@@ -1,6 +1,7 @@
 import { buildMsgid, formatCstTime, maskName, parseCstTime } from '../../src/index.js';
 import { createSimulator, DEMO_PEOPLE, DEMO_PHARMACIES, SIMULATOR_CALL_PATH, startSimulator, type DemoPersonKey, type RunningSimulator } from '../simulator/index.js';
-import { parseCommand, parsePort, PORT_MESSAGE, SERVE_OPTIONS, SERVE_USAGE, usageError, type CliIo } from './args.js';
+import { badPort, parseCommand, parsePort, SERVE_OPTIONS, SERVE_USAGE, usageError, type CliIo } from './args.js';
+import { CliUsageError } from './usage-error.js';
 
 /** The people whose voucher QR `sim` prints at start: one who can settle, one with 慢特病, one the till must stop. */
 const SHOWN: readonly DemoPersonKey[] = ['active', 'chronic', 'deceased'];
@@ -10,7 +11,10 @@ export const SIM_USAGE = `用法 / usage: yibao-guard sim [--port 8787] [--quiet
 ${SERVE_USAGE}
   --now       时钟停在该北京时间（POST /__sim/advance 推进）/ the clock stands at that CST time (POST /__sim/advance moves it)`;
 
-const NOW_MESSAGE = '--now 须为北京时间 "yyyy-MM-dd HH:mm:ss" / --now takes a CST time "yyyy-MM-dd HH:mm:ss"';
+/** The usage error for a `--now` that is no CST wall time. */
+function badNow(): CliUsageError {
+  return new CliUsageError('USAGE_BAD_VALUE', '--now 须为北京时间 "yyyy-MM-dd HH:mm:ss"', '--now takes a CST time "yyyy-MM-dd HH:mm:ss"');
+}
 
 /** A sign-in envelope written out by hand, as a vendor would first try the endpoint with curl. */
 function curlExample(url: string, now: number): string {
@@ -47,11 +51,11 @@ export async function runSim(args: readonly string[], io: CliIo): Promise<{ code
   const parsed = parseCommand(args, io, { usage: SIM_USAGE, options: { ...SERVE_OPTIONS, now: { type: 'string' } } });
   if ('code' in parsed) return parsed;
   const port = parsePort(parsed.values.port);
-  if (port === undefined) return usageError(io, SIM_USAGE, PORT_MESSAGE);
+  if (port === undefined) return usageError(io, SIM_USAGE, badPort());
   // --now stands the clock still at a CST wall time, so that a session (a script, a test, a support case replayed)
   // sees the same times on every run.
   const frozenAt = parsed.values.now === undefined ? undefined : parseCstTime(parsed.values.now);
-  if (parsed.values.now !== undefined && frozenAt === undefined) return usageError(io, SIM_USAGE, NOW_MESSAGE);
+  if (parsed.values.now !== undefined && frozenAt === undefined) return usageError(io, SIM_USAGE, badNow());
   const quiet = parsed.values.quiet;
   const simulator = createSimulator({
     ...(quiet ? {} : { log: (line: string) => io.out(line) }),

@@ -12,6 +12,7 @@ import {
   type InvoiceQr,
 } from '../../src/index.js';
 import { parseCommand, usageError, type CliIo } from './args.js';
+import { CliUsageError } from './usage-error.js';
 
 /*
  * `yibao-guard verify`: the inspector's command. Reads a chain export (JSONL) or a receipt's QR text, verifies it,
@@ -36,7 +37,11 @@ interface Options {
   readonly json: boolean;
 }
 
-const KEY_MESSAGE = '--key 须为 base64url 公钥（43 个字符），可加“密钥编号=”前缀 / --key takes a base64url public key (43 characters), optionally KEYID=';
+/** The usage error for a `--key` that is no base64url public key. */
+function badKey(): CliUsageError {
+  const zh = '--key 须为 base64url 公钥（43 个字符），可加“密钥编号=”前缀';
+  return new CliUsageError('USAGE_BAD_VALUE', zh, '--key takes a base64url public key (43 characters), optionally KEYID=');
+}
 
 /** The options, or a usage error already printed (`--help`: the usage, exit 0). */
 function parseOptions(args: readonly string[], io: CliIo): Options | { code: 0 | 2 } {
@@ -47,16 +52,19 @@ function parseOptions(args: readonly string[], io: CliIo): Options | { code: 0 |
   });
   if ('code' in parsed) return parsed;
   const { values, positionals } = parsed;
+  const refuse = (error: CliUsageError) => usageError(io, VERIFY_USAGE, error);
   const keys: { keyId?: string; publicKey: string }[] = [];
   for (const text of values.key) {
     const match = /^(?:([A-Za-z0-9][A-Za-z0-9._:-]{0,63})=)?([\w-]{43})$/.exec(text);
-    if (!match) return usageError(io, VERIFY_USAGE, KEY_MESSAGE);
+    if (!match) return refuse(badKey());
     keys.push({ ...(match[1] ? { keyId: match[1] } : {}), publicKey: match[2] as string });
   }
-  if (values.export === '') return usageError(io, VERIFY_USAGE, '--export 须给出文件 / --export takes a file');
+  if (values.export === '') return refuse(new CliUsageError('USAGE_MISSING_VALUE', '--export 须给出文件', '--export takes a file'));
   const [target, ...more] = positionals;
-  if (target === undefined) return usageError(io, VERIFY_USAGE, '请给出导出文件或二维码内容 / give an export file or a QR text');
-  if (more.length > 0) return usageError(io, VERIFY_USAGE, '只能核验一个文件或一个二维码 / verify one file or one QR text at a time');
+  if (target === undefined) return refuse(new CliUsageError('USAGE_MISSING_ARGUMENT', '请给出导出文件或二维码内容', 'give an export file or a QR text'));
+  if (more.length > 0) {
+    return refuse(new CliUsageError('USAGE_UNEXPECTED_ARGUMENT', '只能核验一个文件或一个二维码', 'verify one file or one QR text at a time'));
+  }
   return { target, keys, json: values.json, ...(values.export === undefined ? {} : { exportPath: values.export }) };
 }
 

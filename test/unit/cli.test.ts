@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../adapters/cli/run.js';
+import { CliUsageError, runCli, USAGE_ERROR_CODES, type UsageErrorCode } from '../../adapters/cli/run.js';
 import { checkCode } from '../../adapters/cli/check.js';
 
 async function run(...args: string[]) {
@@ -122,5 +122,58 @@ describe('yibao-guard CLI', () => {
       expect(result.out, args.join(' ')).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+/);
       expect(result.out.split('\n').at(-1), args.join(' ')).toBe('模拟器已停止 / simulator stopped');
     }
+  });
+
+  describe('usage errors', () => {
+    // One case per way a command line can be wrong: the arguments and the code the first line of stderr starts with.
+    const cases: readonly (readonly [UsageErrorCode, readonly string[]])[] = [
+      ['USAGE_UNKNOWN_COMMAND', ['frobnicate']],
+      ['USAGE_UNKNOWN_OPTION', ['sim', '--frobnicate']],
+      ['USAGE_UNKNOWN_OPTION', ['check', '-z', '6901234567892']],
+      ['USAGE_MISSING_VALUE', ['sim', '--now']],
+      ['USAGE_MISSING_VALUE', ['sim', '--now', '--quiet']],
+      ['USAGE_MISSING_VALUE', ['self-audit', '--db=', '--from', '2026-01-01', '--to', '2026-02-01']],
+      ['USAGE_MISSING_VALUE', ['verify', 'T01.jsonl', '--export=']],
+      ['USAGE_UNEXPECTED_VALUE', ['demo', '--quiet=yes']],
+      ['USAGE_UNEXPECTED_ARGUMENT', ['demo', '8787']],
+      ['USAGE_UNEXPECTED_ARGUMENT', ['verify', 'a.jsonl', 'b.jsonl']],
+      ['USAGE_DASH_VALUE', ['verify', 'T01.jsonl', '--key', '-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']],
+      ['USAGE_MISSING_ARGUMENT', ['check']],
+      ['USAGE_MISSING_ARGUMENT', ['verify']],
+      ['USAGE_MISSING_ARGUMENT', ['self-audit', '--db', 'till.sqlite', '--from', '2026-01-01']],
+      ['USAGE_BAD_VALUE', ['sim', '--port', '65536']],
+      ['USAGE_BAD_VALUE', ['demo', '--port=eighty']],
+      ['USAGE_BAD_VALUE', ['sim', '--port', '0', '--now', '2026-02-30 10:00:00']],
+      ['USAGE_BAD_VALUE', ['verify', 'T01.jsonl', '--key', 'short']],
+      ['USAGE_BAD_VALUE', ['self-audit', '--db', 'till.sqlite', '--from', '2026-1-1', '--to', '2026-02-01']],
+      ['USAGE_BAD_VALUE', ['self-audit', '--db', 'till.sqlite', '--from', '2026-01-01', '--to', '2026-02-01', '--table', 'x']],
+    ];
+
+    it('start with a stable code, then the message in Chinese and English, then the usage; exit code 2', async () => {
+      for (const [code, args] of cases) {
+        const result = await run(...args);
+        const [line = '', blank, ...usage] = result.err.split('\n');
+        expect(result.code, args.join(' ')).toBe(2);
+        expect(result.out, args.join(' ')).toBe('');
+        expect(line, args.join(' ')).toMatch(new RegExp(`^\\[${code}\\] .*\\p{Script=Han}.* / [^\\p{Script=Han}]+$`, 'u'));
+        expect(blank, args.join(' ')).toBe('');
+        expect(usage.join('\n'), args.join(' ')).toContain('用法 / usage:');
+      }
+    });
+
+    it('use every code of the CLI catalog but the fallback for what parseArgs alone refuses', () => {
+      const used = new Set(cases.map(([code]) => code));
+      expect([...used].sort()).toEqual(Object.keys(USAGE_ERROR_CODES).filter((code) => code !== 'USAGE_BAD_ARGUMENTS').sort());
+    });
+
+    it('are typed errors with the message in both languages and the detail after each', () => {
+      const error = new CliUsageError('USAGE_UNKNOWN_OPTION', '未知选项', 'unknown option', '--frobnicate');
+      expect(error).toBeInstanceOf(Error);
+      expect(error).toMatchObject({ name: 'CliUsageError', code: 'USAGE_UNKNOWN_OPTION', message: 'unknown option: --frobnicate', messageZh: '未知选项：--frobnicate' });
+      expect(error.line).toBe('[USAGE_UNKNOWN_OPTION] 未知选项 / unknown option: --frobnicate');
+      const bare = new CliUsageError('USAGE_UNEXPECTED_VALUE', '--quiet 不带值', '--quiet takes no value');
+      expect(bare).toMatchObject({ message: '--quiet takes no value', messageZh: '--quiet 不带值' });
+      expect(bare.line).toBe('[USAGE_UNEXPECTED_VALUE] --quiet 不带值 / --quiet takes no value');
+    });
   });
 });
