@@ -1192,17 +1192,46 @@ async function renderSales(): Promise<void> {
 // Purchases and stock counts
 
 function renderStock(): void {
-  const data = app.data!;
   const terminal = app.terminal!;
-  const v = view();
-  const levels = [...terminal.stock()].sort((a, b) => (a.productId === b.productId ? a.batchNo.localeCompare(b.batchNo) : a.productId.localeCompare(b.productId)));
-  const productOptions = () => data.catalog.map((p) => h('option', { value: p.productId }, `${p.genericName} ${p.specification}`));
   const message = h('p', { class: 'notice', testid: 'stock-message', hidden: true, role: 'status' });
-  const show = (text: string | HTMLElement) => {
-    message.hidden = false;
-    message.replaceChildren(text);
+  const record = async (movement: StockMovement) => {
+    try {
+      await terminal.recordMovement(movement);
+      render();
+      const note = document.querySelector('[data-testid="stock-message"]') as HTMLElement | null;
+      if (note) {
+        note.hidden = false;
+        note.textContent = t('recorded');
+      }
+    } catch (error) {
+      message.hidden = false;
+      message.replaceChildren(errorBox(error, 'stock-error'));
+    }
   };
+  view().append(h('div', { class: 'columns' }, purchaseCard(record), countCard(record)), message, stockTable());
+}
 
+type RecordMovement = (movement: StockMovement) => Promise<void>;
+
+/** The catalog as the options of a product picker. */
+function productOptions(): HTMLOptionElement[] {
+  return app.data!.catalog.map((p) => h('option', { value: p.productId }, `${p.genericName} ${p.specification}`));
+}
+
+/** What a purchase and a count say alike: a fresh movement id, when, the product, who. */
+function movementOf(prefix: 'P' | 'C', product: Product) {
+  return {
+    movementId: `${prefix}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`,
+    at: Date.now(),
+    productId: product.productId,
+    ...(product.medListCode ? { medListCode: product.medListCode } : {}),
+    productName: product.genericName,
+    operatorId: app.operator!.id,
+  };
+}
+
+/** The purchase (入库) form: product, batch, quantity, cost, supplier and the boxes' trace codes. */
+function purchaseCard(record: RecordMovement): HTMLElement {
   const pProduct = h('select', { testid: 'purchase-product' }, ...productOptions());
   const pBatch = h('input', { testid: 'purchase-batch', value: `B${new Date().toISOString().slice(0, 10).replaceAll('-', '')}` });
   const pQty = h('input', { testid: 'purchase-qty', type: 'number', min: '1', step: '1', value: '5', class: 'qty' });
@@ -1218,7 +1247,39 @@ function renderStock(): void {
     const base = 700_000 + Math.floor(Math.random() * 200_000) * 10;
     pCodes.value = Array.from({ length: Math.max(0, Math.floor(Number(pQty.value))) }, (_, i) => `${product.traceCodePrefix}${String(base + i).padStart(13, '0')}`).join('\n');
   };
+  const submit = () => {
+    const product = productOf(pProduct.value);
+    if (!product) return;
+    void record({
+      kind: 'purchase',
+      ...movementOf('P', product),
+      batchNo: pBatch.value.trim(),
+      traceCodes: pCodes.value.split(/\s+/).filter(Boolean),
+      quantity: Number(pQty.value),
+      supplierName: pSupplier.value.trim(),
+      unitCostFen: Math.round(Number(pCost.value) * 100),
+    });
+  };
+  return h(
+    'section',
+    { class: 'card' },
+    h('h2', {}, t('purchaseTitle')),
+    h('label', {}, t('product'), pProduct),
+    h('div', { class: 'row' }, h('label', {}, t('batch'), pBatch), h('label', {}, t('quantity'), pQty), h('label', {}, t('unitCost'), pCost)),
+    h('label', {}, t('supplier'), pSupplier),
+    h('label', {}, t('traceCodes'), pCodes),
+    h(
+      'div',
+      { class: 'row' },
+      h('button', { testid: 'purchase-gen-codes', class: 'secondary', onclick: genCodes }, t('genCodes')),
+      h('button', { class: 'primary', testid: 'purchase-submit', onclick: submit }, t('record')),
+    ),
+  );
+}
 
+/** The stock count (盘点) form: the product's batch and the quantity counted, prefilled from the ledger. */
+function countCard(record: RecordMovement): HTMLElement {
+  const terminal = app.terminal!;
   const cProduct = h('select', { testid: 'count-product' }, ...productOptions());
   const cBatch = h('input', { testid: 'count-batch', value: '' });
   const cQty = h('input', { testid: 'count-qty', type: 'number', min: '0', step: 'any', value: '0', class: 'qty' });
@@ -1227,119 +1288,49 @@ function renderStock(): void {
     cBatch.value = level?.batchNo ?? '';
     cQty.value = String(level?.onHand ?? 0);
   };
-
-  const record = async (movement: StockMovement) => {
-    try {
-      await terminal.recordMovement(movement);
-      render();
-      const note = document.querySelector('[data-testid="stock-message"]') as HTMLElement | null;
-      if (note) {
-        note.hidden = false;
-        note.textContent = t('recorded');
-      }
-    } catch (error) {
-      show(errorBox(error, 'stock-error'));
-    }
+  const submit = () => {
+    const product = productOf(cProduct.value);
+    if (!product) return;
+    void record({
+      kind: 'stock-count',
+      ...movementOf('C', product),
+      batchNo: cBatch.value.trim() || 'DEFAULT',
+      traceCodes: [],
+      countedQuantity: Number(cQty.value),
+    });
   };
+  cProduct.addEventListener('change', syncBatch);
+  syncBatch();
+  return h(
+    'section',
+    { class: 'card' },
+    h('h2', {}, t('countTitle')),
+    h('label', {}, t('product'), cProduct),
+    h('div', { class: 'row' }, h('label', {}, t('batch'), cBatch), h('label', {}, t('counted'), cQty)),
+    h('button', { class: 'primary', testid: 'count-submit', onclick: submit }, t('record')),
+  );
+}
 
-  v.append(
+/** The stock on hand, a row per product and batch. */
+function stockTable(): HTMLElement {
+  const levels = [...app.terminal!.stock()].sort((a, b) => (a.productId === b.productId ? a.batchNo.localeCompare(b.batchNo) : a.productId.localeCompare(b.productId)));
+  return h(
+    'section',
+    { class: 'card' },
+    h('h2', {}, t('stockTitle')),
     h(
-      'div',
-      { class: 'columns' },
+      'table',
+      { testid: 'stock-table' },
+      h('thead', {}, h('tr', {}, h('th', {}, t('product')), h('th', {}, t('batch')), h('th', {}, t('onHand')), h('th', {}, t('time')))),
       h(
-        'section',
-        { class: 'card' },
-        h('h2', {}, t('purchaseTitle')),
-        h('label', {}, t('product'), pProduct),
-        h('div', { class: 'row' }, h('label', {}, t('batch'), pBatch), h('label', {}, t('quantity'), pQty), h('label', {}, t('unitCost'), pCost)),
-        h('label', {}, t('supplier'), pSupplier),
-        h('label', {}, t('traceCodes'), pCodes),
-        h(
-          'div',
-          { class: 'row' },
-          h('button', { testid: 'purchase-gen-codes', class: 'secondary', onclick: genCodes }, t('genCodes')),
-          h(
-            'button',
-            {
-              class: 'primary',
-              testid: 'purchase-submit',
-              onclick: () => {
-                const product = productOf(pProduct.value);
-                if (!product) return;
-                const codes = pCodes.value.split(/\s+/).filter(Boolean);
-                void record({
-                  kind: 'purchase',
-                  movementId: `P-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`,
-                  at: Date.now(),
-                  productId: product.productId,
-                  ...(product.medListCode ? { medListCode: product.medListCode } : {}),
-                  productName: product.genericName,
-                  batchNo: pBatch.value.trim(),
-                  traceCodes: codes,
-                  operatorId: app.operator!.id,
-                  quantity: Number(pQty.value),
-                  supplierName: pSupplier.value.trim(),
-                  unitCostFen: Math.round(Number(pCost.value) * 100),
-                });
-              },
-            },
-            t('record'),
-          ),
-        ),
-      ),
-      h(
-        'section',
-        { class: 'card' },
-        h('h2', {}, t('countTitle')),
-        h('label', {}, t('product'), cProduct),
-        h('div', { class: 'row' }, h('label', {}, t('batch'), cBatch), h('label', {}, t('counted'), cQty)),
-        h(
-          'button',
-          {
-            class: 'primary',
-            testid: 'count-submit',
-            onclick: () => {
-              const product = productOf(cProduct.value);
-              if (!product) return;
-              void record({
-                kind: 'stock-count',
-                movementId: `C-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`,
-                at: Date.now(),
-                productId: product.productId,
-                ...(product.medListCode ? { medListCode: product.medListCode } : {}),
-                productName: product.genericName,
-                batchNo: cBatch.value.trim() || 'DEFAULT',
-                traceCodes: [],
-                operatorId: app.operator!.id,
-                countedQuantity: Number(cQty.value),
-              });
-            },
-          },
-          t('record'),
-        ),
-      ),
-    ),
-    message,
-    h(
-      'section',
-      { class: 'card' },
-      h('h2', {}, t('stockTitle')),
-      h(
-        'table',
-        { testid: 'stock-table' },
-        h('thead', {}, h('tr', {}, h('th', {}, t('product')), h('th', {}, t('batch')), h('th', {}, t('onHand')), h('th', {}, t('time')))),
-        h(
-          'tbody',
-          {},
-          ...levels.map((l) =>
-            h('tr', { testid: 'stock-row', 'data-product': l.productId, 'data-batch': l.batchNo, 'data-on-hand': l.onHand }, h('td', {}, productOf(l.productId)?.genericName ?? l.productId), h('td', { class: 'mono' }, l.batchNo), h('td', { class: 'num' }, l.onHand), h('td', { class: 'small' }, when(l.updatedAt))),
-          ),
+        'tbody',
+        {},
+        ...levels.map((l) =>
+          h('tr', { testid: 'stock-row', 'data-product': l.productId, 'data-batch': l.batchNo, 'data-on-hand': l.onHand }, h('td', {}, productOf(l.productId)?.genericName ?? l.productId), h('td', { class: 'mono' }, l.batchNo), h('td', { class: 'num' }, l.onHand), h('td', { class: 'small' }, when(l.updatedAt))),
         ),
       ),
     ),
   );
-  cProduct.addEventListener('change', syncBatch);
-  syncBatch();
 }
 
 // ---------------------------------------------------------------------------------------------------------------
