@@ -457,5 +457,25 @@ if (chromiumFound.path === undefined) {
       await screenshot('self-audit');
       expect(pageErrors).toEqual([]);
     });
+
+    it('records a stock count from the stock page: the table shows the counted quantity and the platform gets its 3501', async () => {
+      await tid('tab-stock').click();
+      await tid('count-product').selectOption(IBUPROFEN.productId);
+      // Choosing the product fills in its batch and what the ledger has on hand.
+      const batch = await tid('count-batch').inputValue();
+      expect(batch).not.toBe('');
+      const onHand = Number(await tid('count-qty').inputValue());
+      const row = (quantity: number) => page.locator(`[data-testid="stock-row"][data-product="${IBUPROFEN.productId}"][data-batch="${batch}"][data-on-hand="${quantity}"]`);
+      expect(await row(onHand).count()).toBe(1);
+      const reported = demo.simulator.committed('3501').length;
+      await tid('count-qty').fill(String(onHand + 2));
+      await tid('count-submit').click();
+      await row(onHand + 2).waitFor();
+      expect(await tid('stock-message').isVisible()).toBe(true);
+      await expect.poll(() => demo.simulator.committed('3501').length, { timeout: 30_000 }).toBe(reported + 1);
+      await waitForOutboxEmpty();
+      await screenshot('stock-count');
+      expect(pageErrors).toEqual([]);
+    });
   });
 }
