@@ -1,13 +1,15 @@
 /**
- * One Ed25519 verify for every path: rule packs, HIS tokens, cainfo, and invoices on either backend each go through
- * the core `verifyEd25519` (so RFC 8032's checks, wycheproof-ed25519.test.ts, hold for all of them), and nothing in
- * src/ or adapters/ verifies an Ed25519 signature any other way.
+ * One Ed25519 verify for every path: rule packs, cainfo, and invoices on either backend each go through the core
+ * `verifyEd25519` (so RFC 8032's checks, wycheproof-ed25519.test.ts, hold for all of them), and nothing in src/ or
+ * adapters/ verifies an Ed25519 signature any other way. HIS tokens are JWTs, verified by jose (on WebCrypto) for
+ * every JWS algorithm; their Ed25519 signatures get the same RFC 8032 checks first, from the same `ed25519Strict`.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createEd25519Signer, ed25519KeyPairFromSeed, signedBodyText, toBase64Url, verifyEd25519, verifyInvoice } from '../../../src/index.js';
 import { verifyRulePack } from '../../../src/rules/pack.js';
+import { ed25519Strict } from '../../../src/crypto/ed25519-strict.js';
 import { createJwtVerifier, signHisJwt } from '../../../adapters/his/index.js';
 import { requireSignature, signRulePack, simulatorRulePack, SIMULATOR_PLATFORM_KEY_ID, SIMULATOR_PLATFORM_PUBLIC_KEY } from '../../../adapters/simulator/keys.js';
 import type { World } from '../../../adapters/simulator/world.js';
@@ -19,7 +21,12 @@ vi.mock('../../../src/crypto/ed25519.js', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../../src/crypto/ed25519.js')>();
   return { ...original, verifyEd25519: vi.fn(original.verifyEd25519) };
 });
+vi.mock('../../../src/crypto/ed25519-strict.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../../src/crypto/ed25519-strict.js')>();
+  return { ...original, ed25519Strict: vi.fn(original.ed25519Strict) };
+});
 const shared = vi.mocked(verifyEd25519);
+const strict = vi.mocked(ed25519Strict);
 
 /** The calls of the shared verify since the last reset, and what each answered. */
 async function sharedVerdicts(): Promise<boolean[]> {
@@ -28,21 +35,13 @@ async function sharedVerdicts(): Promise<boolean[]> {
 
 beforeEach(() => {
   shared.mockClear();
+  strict.mockClear();
 });
 
 describe('every path verifies through the core verifyEd25519', () => {
   it('rule packs (YG03)', async () => {
     const signed = await signRulePack(simulatorRulePack('220100', 3));
     await verifyRulePack(signed, [{ keyId: SIMULATOR_PLATFORM_KEY_ID, publicKey: SIMULATOR_PLATFORM_PUBLIC_KEY }], signed.pack.validFrom + 1);
-    expect(await sharedVerdicts()).toEqual([true]);
-  });
-
-  it('HIS tokens', async () => {
-    const his = createEd25519Signer('his-k1', await ed25519KeyPairFromSeed(new Uint8Array(32).fill(4)));
-    const clock = { now: () => Date.UTC(2026, 10, 23, 2, 0) };
-    const aud = 'https://clinic.example/his';
-    const verifier = createJwtVerifier({ audience: aud, clock, issuers: [{ iss: 'https://his.example', keys: [{ kid: 'his-k1', publicKey: his.publicKey }] }] });
-    await verifier.verify(`Bearer ${await signHisJwt({ signer: his, iss: 'https://his.example', aud, clock })}`, '/cds-services/yibao-presettle');
     expect(await sharedVerdicts()).toEqual([true]);
   });
 
@@ -68,6 +67,26 @@ describe('every path verifies through the core verifyEd25519', () => {
     } finally {
       nacl.mockRestore();
     }
+  });
+});
+
+describe('HIS tokens: jose verifies, after the RFC 8032 checks of ed25519Strict', () => {
+  it('an EdDSA token: its signature and key pass ed25519Strict, and the core verify is not asked', async () => {
+    const his = createEd25519Signer('his-k1', await ed25519KeyPairFromSeed(new Uint8Array(32).fill(4)));
+    const clock = { now: () => Date.UTC(2026, 10, 23, 2, 0) };
+    const aud = 'https://clinic.example/his';
+    strict.mockClear();
+    shared.mockClear();
+    const verifier = createJwtVerifier({ audience: aud, clock, issuers: [{ iss: 'https://his.example', keys: [{ kid: 'his-k1', publicKey: his.publicKey }] }] });
+    // Making the verifier checks the key (under a signature of zeros, which passes every signature check).
+    expect(strict.mock.calls.map(([, key]) => toBase64Url(key))).toEqual([toBase64Url(his.publicKey)]);
+    expect(strict.mock.results.map((r) => r.value)).toEqual([true]);
+    strict.mockClear();
+    const token = await signHisJwt({ signer: his, iss: 'https://his.example', aud, clock });
+    await verifier.verify(`Bearer ${token}`, '/cds-services/yibao-presettle');
+    expect(strict.mock.calls.map(([sig, key]) => [toBase64Url(sig), toBase64Url(key)])).toEqual([[token.split('.')[2], toBase64Url(his.publicKey)]]);
+    expect(strict.mock.results.map((r) => r.value)).toEqual([true]);
+    expect(shared).not.toHaveBeenCalled();
   });
 });
 

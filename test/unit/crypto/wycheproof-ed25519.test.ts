@@ -4,10 +4,11 @@
  * C2SP/wycheproof testvectors_v1/ed25519_test.json (source, commit and licence: test/vectors/README.md).
  *
  * Paths that take any message (the core `verifyEd25519`; the invoice verifier on WebCrypto and on tweetnacl) run all
- * the vectors. Paths that only verify their own structured payloads (rule packs, HIS tokens, cainfo and handover
- * signatures, invoices) are shown to call the shared function (one-verify.test.ts) and get the vectors' forgeries
- * applied to a genuine signature of theirs: S + L, S + 2L, S + 4L, S + 8L (the same scalar, so a verifier that skips
- * RFC 8032's S < L check accepts them) and a public key in a non-canonical encoding.
+ * the vectors. Paths that only verify their own structured payloads (rule packs, cainfo and handover signatures,
+ * invoices) are shown to call the shared function (one-verify.test.ts) and get the vectors' forgeries applied to a
+ * genuine signature of theirs: S + L, S + 2L, S + 4L, S + 8L (the same scalar, so a verifier that skips RFC 8032's
+ * S < L check accepts them) and a public key in a non-canonical encoding. HIS tokens (JWTs, verified by jose) get the
+ * same forgeries, and refuse the keys that do not decode or are of small order when the verifier is made.
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -61,6 +62,13 @@ async function everyPath(message: Uint8Array, signature: Uint8Array, publicKey: 
 }
 const REFUSED = { core: false, invoiceWebCrypto: false, invoiceTweetnacl: false };
 
+/** Making an HIS token verifier with `key` as its issuer's Ed25519 key, raw or as a JWK. */
+const hisVerifierWith = (key: Uint8Array, as: 'raw' | 'jwks' = 'raw') => () =>
+  createJwtVerifier({
+    audience: 'https://clinic.example/his',
+    issuers: [as === 'raw' ? { iss: 'https://his.example', keys: [{ publicKey: key }] } : { iss: 'https://his.example', jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: toBase64Url(key) }] } }],
+  });
+
 /** Each vector the path got wrong: an invalid one accepted, or a valid one refused. */
 async function wrongOn(verify: (message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array) => Promise<boolean>): Promise<number[]> {
   const wrong: number[] = [];
@@ -78,7 +86,7 @@ describe('Wycheproof ed25519_test.json', () => {
     expect(vectors.filter((v) => v.result === 'invalid')).toHaveLength(63);
   });
 
-  it('core verifyEd25519 (rule packs, HIS tokens, cainfo): every vector as expected', async () => {
+  it('core verifyEd25519 (rule packs, cainfo): every vector as expected', async () => {
     expect(await wrongOn(verifyEd25519)).toEqual([]);
   });
 
@@ -149,6 +157,11 @@ describe('a public key that does not decode (RFC 8032 §5.1.3) is refused on eve
     expect(await everyPath(message, sig, key)).toEqual(REFUSED);
   });
 
+  it.each(Object.entries(NON_CANONICAL_KEYS))('the HIS token verifier is not made with %s as an issuer key', (_name, key) => {
+    expect(hisVerifierWith(key)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', field: 'issuers.keys.publicKey' }));
+    expect(hisVerifierWith(key, 'jwks')).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', field: 'issuers.jwks.keys.x' }));
+  });
+
   it('a y with no square root (x² = (y² − 1)/(dy² + 1) not a square) is refused too, never a throw', async () => {
     const d = (-121665n * inverse(121666n)) % P;
     let y = 2n;
@@ -197,6 +210,9 @@ describe('a public key of small order is refused on every path', () => {
     expect(await crypto.subtle.verify({ name: 'Ed25519' }, imported, forgery, message)).toBe(true);
     // yibao-guard's verify does not.
     expect(await everyPath(message, forgery, key)).toEqual(REFUSED);
+    // And the HIS token verifier (jose, on WebCrypto) is never given such a key.
+    expect(hisVerifierWith(key)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', field: 'issuers.keys.publicKey' }));
+    expect(hisVerifierWith(key, 'jwks')).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', field: 'issuers.jwks.keys.x' }));
   });
 });
 
