@@ -5,6 +5,8 @@
  * refusal is asserted by the service's own code and reason.
  */
 import { generateKeyPairSync } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey, type JWK } from 'jose';
 import { createJwtVerifier, HIS_JWT_ALGORITHMS, type HisAuthOptions, type HisJwtAlgorithm, type JwtVerifier } from '../../adapters/his/index.js';
@@ -253,5 +255,21 @@ describe('over HTTP', () => {
     const refused = await clinic.post(PATH, hookRequest('order-sign', visit()), { token: tampered(await sign()) });
     expect(refused.status).toBe(401);
     expect(refused.json.error).toMatchObject({ code: 'HIS_UNAUTHORIZED', reason: 'signature' });
+  });
+});
+
+describe('jose, where it belongs', () => {
+  const root = new URL('../../', import.meta.url).pathname;
+  const sources = ['src', 'adapters'].flatMap((dir) =>
+    readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })
+      .filter((file) => /\.[cm]?[jt]s$/.test(file))
+      .map((file) => join(dir, file)),
+  );
+
+  it('is a dependency of the package (dist/his.js imports it), imported only by the Node-only adapters/his', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    expect(pkg.dependencies.jose).toMatch(/^\^6\./);
+    const importers = sources.filter((file) => /from ['"]jose['"]|import\(['"]jose['"]\)/.test(readFileSync(join(root, file), 'utf8')));
+    expect(importers).toEqual(['adapters/his/auth.ts']);
   });
 });
