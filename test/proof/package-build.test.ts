@@ -19,7 +19,7 @@ const root = new URL('../../', import.meta.url).pathname;
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string>; files: string[] };
 
 /** What the build and the demo build read, and what npm packs besides dist/. */
-const COPIED = ['src', 'adapters', 'examples/demo-terminal', 'rollup.config.mjs', 'package.json', 'tsconfig.json', 'tsconfig.core.json', 'README.md', 'LICENSE', ...pkg.files.filter((f) => f !== 'dist')];
+const COPIED = ['src', 'adapters', 'examples/demo-terminal', 'rollup.config.mjs', 'package.json', 'tsconfig.json', 'tsconfig.core.json', 'tsconfig.build.json', 'README.md', 'LICENSE', ...pkg.files.filter((f) => f !== 'dist')];
 
 describe('the package build', () => {
   it('runs the build before npm packs (prepack), and the demo page with it', () => {
