@@ -1,33 +1,31 @@
 import {
-  compilePack,
   createMemoryStorage,
-  formatCstDate,
-  FUND_ELIGIBLE_CATEGORIES,
-  indexHistory,
   InputError,
   isYibaoGuardError,
-  lineAmountFen,
   maskPersonalData,
-  parseInput,
-  randomBytes,
-  residentIdInfo,
-  reviewSale,
   SaleError,
   StorageError,
   TERMINAL_NAMES,
-  type AuditEvent,
+  type Finding,
+  type Prescription,
+  type SaleLine,
+  type Storage,
+  type TerminalLayout,
+} from '../../src/index.js';
+import { lineAmountFen, residentIdInfo } from '../../src/codes/index.js';
+import { FUND_ELIGIBLE_CATEGORIES, parseInput, type AuditEvent, type RuleId } from '../../src/schemas/index.js';
+import type { WriteOp } from '../../src/storage/index.js';
+import { randomBytes } from '../../src/crypto/index.js';
+import { formatCstDate } from '../../src/platform/index.js';
+import {
+  compilePack,
+  indexHistory,
+  reviewSale,
   type BuyerFacts,
   type Catalog,
   type CompiledPack,
-  type Finding,
-  type Prescription,
-  type RuleId,
-  type SaleLine,
   type StockView,
-  type Storage,
-  type TerminalLayout,
   type TraceCodeView,
-  type WriteOp,
 } from '../../src/engine.js';
 import { hisCallerOf, operatorIdOf, type HisCaller, type HisJwtClaims } from './auth.js';
 import { EXTENSION_KEY, reasonCodings, toCard, type CdsCard, type CdsCoding, type IssuedCard, type Language, type StopLevel } from './cards.js';

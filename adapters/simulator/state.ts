@@ -1,20 +1,18 @@
 import * as z from 'zod/mini';
+import { maskPersonalData } from '../../src/index.js';
+import { isValidAreaCode, maskName, maskResidentId } from '../../src/codes/index.js';
+import { canonicalJson } from '../../src/crypto/index.js';
 import {
-  canonicalJson,
   formatCstCompact,
   formatCstStamp,
   formatCstTime,
-  isValidAreaCode,
-  maskName,
-  maskPersonalData,
-  maskResidentId,
   RequestEnvelopeSchema,
   tifSignature,
   TRANSACTIONS,
   type Infno,
   type RequestEnvelope,
   type TransactionInput,
-} from '../../src/index.js';
+} from '../../src/platform/index.js';
 import { analyse } from './analysis.js';
 import { createFaults, type FaultKind, type Faults, type FaultSpec } from './faults.js';
 import { issueVoucher, personQuery, requireSession, signIn, signOut, type VoucherTicket } from './identity.js';
