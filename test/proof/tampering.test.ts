@@ -84,7 +84,7 @@ describe('tampering: platform responses', () => {
     expect(otherRef).toBe('ACCEPTED');
   });
 
-  // FOUND GAP by this suite, closed in src/platform/client.ts (answerFitsRequest); kept as its regression test: a
+  // FOUND GAP by this suite, closed in src/platform/client-outcome.ts (answerFitsRequest); kept as its regression test: a
   // 2102 answer replayed from another sale — another person's psn_no, another total — was accepted as this sale's
   // settlement. The envelope cannot bind the answer to the request, but the output can be checked against the input
   // (setlinfo.psn_no and setlinfo.medfee_sumamt against druginfo): now PLATFORM_OUTCOME_UNKNOWN (resolve or reverse).
