@@ -74,6 +74,7 @@ export function createBookContext(options: InvoiceBookOptions): BookContext {
   };
 }
 
+/** `INVOICE_KEY_UNAVAILABLE`: the key cannot sign, and why. */
 export function unavailable(keyId: string, why: { zh: string; en: string }, cause?: unknown): InvoiceError {
   return new InvoiceError('INVOICE_KEY_UNAVAILABLE', {
     message: `Terminal key ${keyId} cannot sign: ${why.en}`,

@@ -16,6 +16,7 @@ import { lineAmountFen } from '../money.js';
 /** The fields of a body that the draft decides (the rest come from the head and the stamp). */
 type DraftFields = Omit<InvoiceBody, 'v' | 'seq' | 'issuedAt' | 'pharmacyCode' | 'terminalId' | 'prevHash' | 'keyId'>;
 
+/** A body checked against the invoice schema (`InputError` otherwise). */
 export function parseBody(body: unknown): InvoiceBody {
   return parseInput(InvoiceBodySchema, body, { en: 'Invoice', zh: '票据' });
 }
