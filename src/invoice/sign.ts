@@ -14,23 +14,18 @@
 import type { Ed25519Fallback, Signer } from '../crypto/index.js';
 import type { TerminalLayout } from '../layout.js';
 import type { PlatformClient } from '../platform/client.js';
-import type { InvoiceBody, InvoiceLine, SignedInvoice, WrappedTerminalKey } from '../schemas/invoice.js';
+import type { InvoiceLine, SignedInvoice } from '../schemas/invoice.js';
 import type { PaymentSplit } from '../schemas/sale.js';
 import type { Storage, WriteOp } from '../storage.js';
-import { exportInvoiceChain } from './export.js';
-import { invoiceHash } from './hash.js';
-import { generateTerminalKey, registerTerminalKey, unwrapTerminalKey } from './keys.js';
-import { qrText, signQr } from './qr.js';
-import { UNENROLLED, chainKey, recordKey, type InvoiceChainHead } from './records.js';
+import type { InvoiceChainHead } from './records.js';
 import type { InvoiceKey } from './verify.js';
-import { InputError, InvoiceError, StorageError } from '../errors/areas.js';
-import { parseInput } from '../schemas/parse.js';
-import { IdSchema, InstitutionCodeSchema } from '../schemas/primitives.js';
-import { GENESIS_HASH, InvoiceBodySchema } from '../schemas/invoice.js';
-import { canonicalJson } from '../canonical-json.js';
-import { toBase64Url } from '../crypto/index.js';
-import { lineAmountFen } from '../money.js';
-
+import { committing, createBookContext, queue, readHead, unavailable } from './book-context.js';
+import { catchUpNow, prepareIssue } from './book-issue.js';
+import { enrolKey, registerPending, rotateKey } from './book-keys.js';
+import { chainKeys, exportChain, getRecord, listRecords, receiptQr, uploadRecords } from './book-records.js';
+import { refreshPlatformKey } from './book-seal.js';
+import { UNENROLLED } from './records.js';
+import type { InvoiceError } from '../errors/areas.js';
 
 /** Options of {@link openInvoiceBook}. */
 export interface InvoiceBookOptions {
@@ -163,29 +158,6 @@ export interface InvoiceBook {
   upload(platform: PlatformClient): Promise<{ readonly uploaded: number; readonly through: number }>;
 }
 
-const ZERO_SPLIT = { totalFen: 0, fundFen: 0, accountFen: 0, cashFen: 0 };
-
-/** When a record is issued, on the book's time line, and by how much the device clock was behind it (when it was). */
-interface Stamp {
-  readonly at: number;
-  readonly behindMs?: number;
-}
-const MAX_ATTEMPTS = 16;
-
-const isConflict = (error: unknown) => error instanceof StorageError && error.code === 'STORAGE_CONFLICT';
-
-function unavailable(keyId: string, why: { zh: string; en: string }, cause?: unknown): InvoiceError {
-  return new InvoiceError('INVOICE_KEY_UNAVAILABLE', {
-    message: `Terminal key ${keyId} cannot sign: ${why.en}`,
-    messageZh: `终端密钥 ${keyId} 无法签名：${why.zh}`,
-    ...(cause === undefined ? {} : { cause }),
-  });
-}
-
-function reversalError(en: string, zh: string): InvoiceError {
-  return new InvoiceError('INVOICE_REVERSAL_INVALID', { message: en, messageZh: zh, field: 'reverses' });
-}
-
 /**
  * Opens the invoice book of a terminal over its storage. Nothing is written until the first call that changes
  * something.
@@ -200,432 +172,70 @@ function reversalError(en: string, zh: string): InvoiceError {
  * printer.print(receipt.signed ? receipt.qr : `未签名 / UNSIGNED\n${receipt.qr}`)
  */
 export async function openInvoiceBook(options: InvoiceBookOptions): Promise<InvoiceBook> {
-  const pharmacyCode = parseInput(InstitutionCodeSchema, options.pharmacyCode, { en: 'Pharmacy code', zh: '定点药店编码' });
-  const terminalId = parseInput(IdSchema, options.terminalId, { en: 'Terminal id', zh: '终端编号' });
-  const { storage } = options;
-  const clock = options.clock ?? { now: () => Date.now() };
-  const timeoutMs = options.signTimeoutMs ?? 3000;
-  const chain = chainKey(pharmacyCode, terminalId);
-  const keyKey = (keyId: string) => `${chain}/${keyId}`;
-  const signers = new Map<string, Signer>();
-  if (options.signer) signers.set(options.signer.keyId, options.signer);
-  let deviceSecret = options.deviceSecret?.slice();
-  /** What new keys are made with, besides their id, secret and date. */
-  const keyOptions = { ...(options.random ? { random: options.random } : {}), ...(options.ed25519Fallback ? { ed25519Fallback: options.ed25519Fallback } : {}) };
-
-  /** A queue: calls run one at a time, in call order. */
-  const queue = () => {
-    let tail: Promise<unknown> = Promise.resolve();
-    return <T>(task: () => Promise<T>): Promise<T> => {
-      const run = tail.then(task, task);
-      tail = run.catch(() => undefined);
-      return run;
-    };
-  };
+  const ctx = createBookContext(options);
   const serial = queue();
   // Uploads wait for the network: on a queue of their own, so that a sale never waits behind one.
   const uploads = queue();
-
-  const readHead = async () => storage.get('invoiceChain', chain);
-  const fresh = (keyId = options.signer?.keyId ?? UNENROLLED): InvoiceChainHead => ({ seq: 0, hash: GENESIS_HASH, keyId });
-
-  async function signerFor(keyId: string): Promise<Signer> {
-    const known = signers.get(keyId);
-    if (known) return known;
-    if (keyId === UNENROLLED) throw unavailable(keyId, { zh: '尚未登记终端密钥', en: 'no key is enrolled yet' });
-    const stored = await storage.get('invoiceKeys', keyKey(keyId));
-    if (!stored) throw unavailable(keyId, { zh: '本机没有该密钥', en: 'it is not stored on this terminal' });
-    if (!deviceSecret) throw unavailable(keyId, { zh: '未提供设备密钥', en: 'no device secret was given' });
-    const signer = await unwrapTerminalKey(stored.value, deviceSecret, options.ed25519Fallback);
-    signers.set(keyId, signer);
-    return signer;
-  }
-
-  /** The platform-facing key: the registered one, or the current one before any registration. */
-  let platformKey: Signer | undefined;
-  async function refreshPlatformKey(head: InvoiceChainHead | undefined): Promise<void> {
-    const keyId = head?.registeredKeyId ?? (head && head.keyId !== UNENROLLED ? head.keyId : options.signer?.keyId);
-    platformKey = keyId === undefined ? undefined : await signerFor(keyId).catch(() => undefined);
-  }
-  await refreshPlatformKey((await readHead())?.value);
-
-  /** Signs a body, or says why it cannot: never throws, never waits longer than the timeout. */
-  async function trySign(body: InvoiceBody): Promise<{ sig: string; signer: Signer } | { error: InvoiceError }> {
-    let signer: Signer;
-    try {
-      signer = await signerFor(body.keyId);
-    } catch (error) {
-      return { error: error instanceof InvoiceError ? error : unavailable(body.keyId, { zh: '无法取得密钥', en: 'the key cannot be loaded' }, error) };
-    }
-    const timers = globalThis as { setTimeout?: (f: () => void, ms: number) => unknown; clearTimeout?: (id: unknown) => void };
-    let timer: unknown;
-    try {
-      const signing = signer.sign(new TextEncoder().encode(canonicalJson(body)));
-      const timeout = new Promise<never>((_, reject) => {
-        timer = timers.setTimeout?.(() => reject(unavailable(body.keyId, { zh: `签名超过 ${timeoutMs} 毫秒未完成`, en: `signing took longer than ${timeoutMs} ms` })), timeoutMs);
-      });
-      const sig = await Promise.race([signing, timeout]);
-      if (!(sig instanceof Uint8Array) || sig.length !== 64) throw unavailable(body.keyId, { zh: '签名器返回的不是 64 字节签名', en: 'the signer did not return a 64-byte signature' });
-      return { sig: toBase64Url(sig), signer };
-    } catch (error) {
-      return { error: error instanceof InvoiceError ? error : unavailable(body.keyId, { zh: '签名器出错', en: 'the signer failed' }, error) };
-    } finally {
-      timers.clearTimeout?.(timer);
-    }
-  }
-
-  interface Sealed {
-    readonly record: SignedInvoice;
-    readonly hash: string;
-    /** The receipt QR's signature (null when the record could not be signed). */
-    readonly qrSig: string | null;
-    readonly error?: InvoiceError;
-  }
-
-  /** Signs (or, failing that, leaves unsigned) a body, hashes the record and signs its receipt QR. */
-  async function seal(body: InvoiceBody, sign: boolean): Promise<Sealed> {
-    const signed = sign ? await trySign(body) : undefined;
-    const record: SignedInvoice = { body, sig: signed && 'sig' in signed ? signed.sig : null };
-    const hash = await invoiceHash(record);
-    const qrSig = signed && 'signer' in signed ? await signQr(record, hash, signed.signer) : null;
-    return { record, hash, qrSig, ...(signed && 'error' in signed ? { error: signed.error } : {}) };
-  }
-
-  /**
-   * The book's time: the latest issue time of its records and creation time of its keys (see
-   * `InvoiceChainHead.time`; a head written before it was kept is read from its last record and current key).
-   */
-  async function bookTime(head: InvoiceChainHead | undefined): Promise<number> {
-    if (!head) return 0;
-    if (head.time !== undefined) return head.time;
-    let time = head.seq > 0 ? ((await storage.get('invoices', recordKey(chain, head.seq)))?.value.body.issuedAt ?? 0) : 0;
-    if (head.keyId !== UNENROLLED) time = Math.max(time, (await storage.get('invoiceKeys', keyKey(head.keyId)))?.value.createdAt ?? 0);
-    return time;
-  }
-
-  /**
-   * When something is issued on `head`: the device clock, or the book's time when the clock is behind it (issue
-   * times never go backwards along the chain, so the key validity times, which are on the same time line, hold);
-   * then by how much the clock was behind.
-   */
-  async function stampOf(head: InvoiceChainHead | undefined): Promise<Stamp> {
-    const device = clock.now();
-    const time = await bookTime(head);
-    return device < time ? { at: time, behindMs: time - device } : { at: device };
-  }
-
-  const baseBody = (head: InvoiceChainHead, stamp: Stamp) => ({
-    v: 1 as const,
-    seq: head.seq + 1,
-    issuedAt: stamp.at,
-    ...(stamp.behindMs === undefined ? {} : { clockBehindMs: stamp.behindMs }),
-    pharmacyCode,
-    terminalId,
-    prevHash: head.hash,
-    keyId: head.keyId,
-  });
-  const after = (head: InvoiceChainHead, sealed: Sealed): InvoiceChainHead => {
-    const { unsignedFrom: _, ...rest } = head;
-    const unsignedFrom = sealed.record.sig === null ? (head.unsignedFrom ?? sealed.record.body.seq) : undefined;
-    return { ...rest, seq: sealed.record.body.seq, hash: sealed.hash, time: sealed.record.body.issuedAt, ...(unsignedFrom === undefined ? {} : { unsignedFrom }) };
-  };
-  const putRecord = (sealed: Sealed): WriteOp<TerminalLayout> => ({ op: 'put', store: 'invoices', key: recordKey(chain, sealed.record.body.seq), value: sealed.record, expect: null });
-  const putHead = (head: InvoiceChainHead, rev: number | undefined): WriteOp<TerminalLayout> => ({ op: 'put', store: 'invoiceChain', key: chain, value: head, expect: rev ?? null });
-
-  /** The catch-up record due on `head`, signed, or undefined when none is due or signing still fails. */
-  async function dueCatchUp(head: InvoiceChainHead, stamp: Stamp): Promise<Sealed | undefined> {
-    if (head.unsignedFrom === undefined || head.keyId === UNENROLLED) return undefined;
-    const body = parseBody({ ...baseBody(head, stamp), kind: 'catch-up', lines: [], split: ZERO_SPLIT, covers: { from: head.unsignedFrom, to: head.seq } });
-    return seal(body, true);
-  }
-
-  const issued = (sealed: Sealed, catchUp?: Sealed): IssuedInvoice => ({
-    record: sealed.record,
-    hash: sealed.hash,
-    seq: sealed.record.body.seq,
-    signed: sealed.record.sig !== null,
-    ...(sealed.error ? { signingError: sealed.error } : {}),
-    qr: qrText(sealed.record, sealed.hash, sealed.qrSig),
-    ...(catchUp ? { catchUp: { record: catchUp.record, hash: catchUp.hash, seq: catchUp.record.body.seq } } : {}),
-  });
-
-  /** Runs `attempt` until its batch commits; a conflict (another writer took the head) starts it over. The book's own writes. */
-  async function committing<T>(attempt: () => Promise<{ ops: WriteOp<TerminalLayout>[]; result: T }>): Promise<T> {
-    for (let i = 1; ; i++) {
-      const { ops, result } = await attempt();
-      try {
-        await storage.write(ops);
-        return result;
-      } catch (error) {
-        if (!isConflict(error) || i >= MAX_ATTEMPTS) throw error;
-      }
-    }
-  }
-
-  async function draftFields(draft: InvoiceDraft): Promise<Omit<InvoiceBody, 'v' | 'seq' | 'issuedAt' | 'pharmacyCode' | 'terminalId' | 'prevHash' | 'keyId'>> {
-    if (typeof draft !== 'object' || draft === null) throw new InputError('INVALID_INPUT', { message: 'An invoice draft is an object', messageZh: '开票内容应为对象', field: 'draft' });
-    const kind = draft.kind ?? 'sale';
-    if (kind !== 'sale' && kind !== 'refund' && kind !== 'void') throw new InputError('INVALID_INPUT', { message: 'An invoice draft is a sale, refund or void', messageZh: '只能开具销售、退费或作废票据', field: 'kind' });
-    if (kind === 'sale') {
-      if (draft.reverses !== undefined) throw new InputError('INVALID_INPUT', { message: 'A sale reverses nothing', messageZh: '销售票据不能指定冲回的原票据', field: 'reverses' });
-      return { kind, lines: checkLines(draft.lines), split: draft.split as PaymentSplit, ...(draft.setlId === undefined ? {} : { setlId: draft.setlId }) };
-    }
-    const seq = draft.reverses;
-    if (seq === undefined || !Number.isSafeInteger(seq) || seq < 1) throw reversalError(`A ${kind} must name the seq of the sale it reverses`, `${kind === 'void' ? '作废' : '退费'}须指定原销售票据的序号`);
-    const original = (await storage.get('invoices', recordKey(chain, seq)))?.value;
-    if (!original) throw reversalError(`There is no invoice ${seq} on this terminal to ${kind}`, `本终端没有第 ${seq} 号票据，无法${kind === 'void' ? '作废' : '退费'}`);
-    if (original.body.kind !== 'sale') throw reversalError(`Invoice ${seq} is a ${original.body.kind}, not a sale`, `第 ${seq} 号不是销售票据，不能${kind === 'void' ? '作废' : '退费'}`);
-    let reversed = 0;
-    for (const later of await storage.list('invoices', { prefix: `${chain}/`, after: recordKey(chain, seq) })) {
-      if (later.value.body.reverses?.seq === seq) reversed += later.value.body.split.totalFen;
-    }
-    const total = original.body.split.totalFen;
-    const lines = kind === 'void' ? original.body.lines : checkLines(draft.lines ?? []);
-    const split = kind === 'void' ? original.body.split : (draft.split as PaymentSplit);
-    if (kind === 'void' ? reversed > 0 : reversed + (split?.totalFen ?? 0) > total) {
-      throw reversalError(
-        `Invoice ${seq} (${total} fen) is already reversed by ${reversed} fen: ${kind === 'void' ? 'refund the rest instead of voiding it' : 'this refund would exceed it'}`,
-        `第 ${seq} 号（${(total / 100).toFixed(2)} 元）已冲回 ${(reversed / 100).toFixed(2)} 元，${kind === 'void' ? '不能再作废，请退剩余部分' : '本次退费将超出原金额'}`,
-      );
-    }
-    const setlId = draft.setlId ?? original.body.setlId;
-    return { kind, lines, split, reverses: { seq, hash: await invoiceHash(original) }, ...(setlId === undefined ? {} : { setlId }) };
-  }
+  await refreshPlatformKey(ctx, (await readHead(ctx))?.value);
 
   const book: InvoiceBook = {
-    pharmacyCode,
-    terminalId,
+    pharmacyCode: ctx.pharmacyCode,
+    terminalId: ctx.terminalId,
     signer: {
       get keyId() {
-        return platformKey?.keyId ?? options.signer?.keyId ?? UNENROLLED;
+        return ctx.platformKey?.keyId ?? options.signer?.keyId ?? UNENROLLED;
       },
       algorithm: 'ED25519',
       get publicKey() {
-        return platformKey?.publicKey ?? new Uint8Array(32);
+        return ctx.platformKey?.publicKey ?? new Uint8Array(32);
       },
       sign: async (message) => {
-        if (!platformKey) throw unavailable(UNENROLLED, { zh: '尚未登记终端密钥', en: 'no key is enrolled yet' });
-        return platformKey.sign(message);
+        if (!ctx.platformKey) throw unavailable(UNENROLLED, { zh: '尚未登记终端密钥', en: 'no key is enrolled yet' });
+        return ctx.platformKey.sign(message);
       },
     },
 
-    head: async () => (await readHead())?.value,
+    head: async () => (await readHead(ctx))?.value,
 
-    enrolKey: ({ keyId, platform }) =>
-      serial(async () => {
-        const before = await readHead();
-        if (before && before.value.keyId !== UNENROLLED) {
-          throw new InputError('INVALID_INPUT', {
-            message: `Terminal ${terminalId} already has key ${before.value.keyId}: rotate it instead`,
-            messageZh: `终端 ${terminalId} 已有密钥 ${before.value.keyId}，请改用密钥更换`,
-            field: 'keyId',
-          });
-        }
-        if (!deviceSecret) throw unavailable(keyId, { zh: '未提供设备密钥，无法加密保存新密钥', en: 'no device secret to wrap the new key with' });
-        const { wrapped, signer } = await generateTerminalKey({ keyId, deviceSecret, now: clock.now(), ...keyOptions });
-        await committing(async () => {
-          const current = await readHead();
-          // The key is dated on the book's time line: it signs from then on, and no record after it is dated earlier.
-          const { at } = await stampOf(current?.value);
-          const head: InvoiceChainHead = { ...(current?.value ?? fresh()), keyId, time: at };
-          return { ops: [{ op: 'put', store: 'invoiceKeys', key: keyKey(keyId), value: { ...wrapped, createdAt: at }, expect: null }, putHead(head, current?.rev)], result: undefined };
-        });
-        signers.set(keyId, signer);
-        await refreshPlatformKey((await readHead())?.value);
-        if (platform) await registerPending(platform);
-      }),
+    enrolKey: ({ keyId, platform }) => serial(() => enrolKey(ctx, keyId, platform)),
 
-    registerKey: (platform) => serial(() => registerPending(platform)),
+    registerKey: (platform) => serial(() => registerPending(ctx, platform)),
 
-    rotateKey: ({ keyId, platform, signer: given }) =>
-      serial(async () => {
-        parseInput(IdSchema, keyId, { en: 'Key id', zh: '密钥编号' });
-        const start = (await readHead())?.value;
-        if (!start || start.keyId === UNENROLLED) throw unavailable(keyId, { zh: '尚无可更换的密钥，请先登记', en: 'there is no key to rotate: enrol one first' });
-        if (start.keyId === keyId || (await storage.get('invoiceKeys', keyKey(keyId)))) {
-          throw new InputError('INVALID_INPUT', { message: `Key id ${keyId} was already used on this terminal`, messageZh: `密钥编号 ${keyId} 在本终端已使用过`, field: 'keyId' });
-        }
-        let wrapped: WrappedTerminalKey | undefined;
-        let next = given;
-        if (!next) {
-          if (!deviceSecret) throw unavailable(keyId, { zh: '未提供设备密钥，无法加密保存新密钥', en: 'no device secret to wrap the new key with' });
-          ({ wrapped, signer: next } = await generateTerminalKey({ keyId, deviceSecret, now: clock.now(), ...keyOptions }));
-        }
-        const nextSigner = next;
-        const result = await committing(async () => {
-          const current = await readHead();
-          let head = current?.value ?? start;
-          const stamp = await stampOf(head);
-          const now = stamp.at;
-          const ops: WriteOp<TerminalLayout>[] = [];
-          const catchUp = await dueCatchUp(head, stamp);
-          if (catchUp && !catchUp.error) {
-            ops.push(putRecord(catchUp));
-            head = after(head, catchUp);
-          }
-          const body = parseBody({ ...baseBody(head, stamp), kind: 'key-rotation', lines: [], split: ZERO_SPLIT, newKey: { keyId, publicKey: toBase64Url(nextSigner.publicKey) } });
-          const sealed = await seal(body, true);
-          if (sealed.error) throw sealed.error;
-          ops.push(putRecord(sealed));
-          const old = await storage.get('invoiceKeys', keyKey(head.keyId));
-          if (old) ops.push({ op: 'put', store: 'invoiceKeys', key: old.key, value: { ...old.value, retiredAt: now }, expect: old.rev });
-          if (wrapped) ops.push({ op: 'put', store: 'invoiceKeys', key: keyKey(keyId), value: { ...wrapped, createdAt: now }, expect: null });
-          ops.push(putHead({ ...after(head, sealed), keyId }, current?.rev));
-          return { ops, result: issued(sealed, catchUp && !catchUp.error ? catchUp : undefined) };
-        });
-        signers.set(keyId, nextSigner);
-        await refreshPlatformKey((await readHead())?.value);
-        if (platform) await registerPending(platform);
-        return result;
-      }),
+    rotateKey: ({ keyId, platform, signer }) => serial(() => rotateKey(ctx, keyId, platform, signer)),
 
     issue: (draft) =>
       serial(() =>
-        committing(async () => {
-          const { ops, issued } = await prepareIssue(draft);
+        committing(ctx, async () => {
+          const { ops, issued } = await prepareIssue(ctx, draft);
           return { ops, result: issued };
         }),
       ),
 
-    prepare: (draft) => prepareIssue(draft),
+    prepare: (draft) => prepareIssue(ctx, draft),
 
     exclusive: (task) => serial(task),
 
-    catchUp: () => serial(catchUpNow),
+    catchUp: () => serial(() => catchUpNow(ctx)),
 
     unlock: (key) =>
       serial(async () => {
-        if ('signer' in key) signers.set(key.signer.keyId, key.signer);
-        else deviceSecret = key.deviceSecret.slice();
-        await refreshPlatformKey((await readHead())?.value);
-        return catchUpNow();
+        if ('signer' in key) ctx.signers.set(key.signer.keyId, key.signer);
+        else ctx.deviceSecret = key.deviceSecret.slice();
+        await refreshPlatformKey(ctx, (await readHead(ctx))?.value);
+        return catchUpNow(ctx);
       }),
 
-    get: async (seq) => (await storage.get('invoices', recordKey(chain, seq)))?.value,
+    get: (seq) => getRecord(ctx, seq),
 
-    receiptQr: async (seq) => {
-      const record = await book.get(seq);
-      if (!record) return undefined;
-      const hash = await invoiceHash(record);
-      return qrText(record, hash, await signQr(record, hash, await signerFor(record.body.keyId).catch(() => undefined)));
-    },
+    receiptQr: (seq) => receiptQr(ctx, seq),
 
-    records: async ({ after: from = 0, limit } = {}) =>
-      (await storage.list('invoices', { prefix: `${chain}/`, ...(from > 0 ? { after: recordKey(chain, from) } : {}), ...(limit === undefined ? {} : { limit }) })).map((r) => r.value),
+    records: (range) => listRecords(ctx, range),
 
-    keys: async () => {
-      const stored = await storage.list('invoiceKeys', { prefix: `${chain}/` });
-      const keys: InvoiceKey[] = stored.map(({ value }) => ({
-        keyId: value.keyId,
-        publicKey: value.publicKey,
-        validFrom: value.createdAt,
-        ...(value.retiredAt === undefined ? {} : { validUntil: value.retiredAt }),
-      }));
-      for (const signer of signers.values()) {
-        if (!keys.some((k) => k.keyId === signer.keyId)) keys.push({ keyId: signer.keyId, publicKey: toBase64Url(signer.publicKey) });
-      }
-      return keys;
-    },
+    keys: () => chainKeys(ctx),
 
-    export: async () => {
-      const head = (await readHead())?.value;
-      const records = await book.records();
-      let signer: Signer | undefined;
-      if (head && head.keyId !== UNENROLLED) signer = await signerFor(head.keyId).catch(() => undefined);
-      return exportInvoiceChain({ pharmacyCode, terminalId, records, keys: await book.keys(), exportedAt: clock.now(), ...(signer ? { signer } : {}) });
-    },
+    export: () => exportChain(ctx),
 
-    upload: (platform) => uploads(async () => {
-      const mark = await storage.get('invoiceUploads', chain);
-      let through = mark?.value.through ?? 0;
-      let rev = mark?.rev;
-      let uploaded = 0;
-      for (const record of await book.records({ after: through })) {
-        const hash = await invoiceHash(record);
-        await platform.uploadInvoice({ invoice: { terminal_id: terminalId, seq: record.body.seq, hash, record } });
-        through = record.body.seq;
-        const [receipt] = await storage.write([{ op: 'put', store: 'invoiceUploads', key: chain, value: { through }, expect: rev ?? null }]);
-        rev = receipt?.op === 'put' ? receipt.rev : undefined;
-        uploaded += 1;
-      }
-      return { uploaded, through };
-    }),
+    upload: (platform) => uploads(() => uploadRecords(ctx, platform)),
   };
-
-  /** The ops that issue `draft` on the head as it is now, and the invoice they issue (see `InvoiceBook.prepare`). */
-  async function prepareIssue(draft: InvoiceDraft): Promise<{ ops: WriteOp<TerminalLayout>[]; issued: IssuedInvoice }> {
-    const fields = await draftFields(draft);
-    const current = await readHead();
-    let head = current?.value ?? fresh();
-    const stamp = await stampOf(current?.value);
-    const ops: WriteOp<TerminalLayout>[] = [];
-    const catchUp = await dueCatchUp(head, stamp);
-    if (catchUp && !catchUp.error) {
-      ops.push(putRecord(catchUp));
-      head = after(head, catchUp);
-    }
-    const body = parseBody({ ...baseBody(head, stamp), ...fields });
-    // When the catch-up could not be signed, the key is down: do not wait for it a second time.
-    const sealed = catchUp?.error ? { ...(await seal(body, false)), error: catchUp.error } : await seal(body, head.keyId !== UNENROLLED);
-    const unsignedError = sealed.record.sig === null && !sealed.error ? unavailable(head.keyId, { zh: '尚未登记终端密钥', en: 'no key is enrolled yet' }) : sealed.error;
-    ops.push(putRecord(sealed), putHead(after(head, sealed), current?.rev));
-    return { ops, issued: issued({ ...sealed, ...(unsignedError ? { error: unsignedError } : {}) }, catchUp && !catchUp.error ? catchUp : undefined) };
-  }
-
-  async function catchUpNow(): Promise<IssuedInvoice | undefined> {
-    return committing(async () => {
-      const current = await readHead();
-      const head = current?.value;
-      const sealed = head ? await dueCatchUp(head, await stampOf(head)) : undefined;
-      if (!head || !sealed) return { ops: [], result: undefined };
-      if (sealed.error) throw sealed.error;
-      return { ops: [putRecord(sealed), putHead(after(head, sealed), current?.rev)], result: issued(sealed) };
-    });
-  }
-
-  async function registerPending(platform: PlatformClient): Promise<void> {
-    const head = (await readHead())?.value;
-    if (!head || head.keyId === UNENROLLED || head.registeredKeyId === head.keyId) return;
-    const key = await signerFor(head.keyId);
-    const previous = head.registeredKeyId === undefined ? undefined : await signerFor(head.registeredKeyId);
-    const stored = await storage.get('invoiceKeys', keyKey(head.keyId));
-    await registerTerminalKey(platform, { terminalId, key, ...(previous ? { previous } : {}), begntime: stored?.value.createdAt ?? (await stampOf(head)).at });
-    await committing(async () => {
-      const current = await readHead();
-      const value = current?.value ?? head;
-      return { ops: [putHead({ ...value, registeredKeyId: head.keyId }, current?.rev)], result: undefined };
-    });
-    await refreshPlatformKey((await readHead())?.value);
-  }
-
   return book;
-}
-
-function parseBody(body: unknown): InvoiceBody {
-  return parseInput(InvoiceBodySchema, body, { en: 'Invoice', zh: '票据' });
-}
-
-/**
- * Each line's amount must be its quantity × unit price, rounded to the fen, as the sale computed it. What is not a
- * line at all is left for the schema to report.
- */
-function checkLines(lines: readonly InvoiceLine[] | undefined): InvoiceLine[] {
-  if (!Array.isArray(lines)) return lines as unknown as InvoiceLine[];
-  return lines.map((line: InvoiceLine, i) => {
-    if (typeof line !== 'object' || line === null) return line;
-    let expected: number | undefined;
-    try {
-      expected = lineAmountFen(line.unitPriceFen, line.quantity);
-    } catch {
-      expected = undefined;
-    }
-    if (expected !== undefined && expected !== line.amountFen) {
-      throw new InputError('INVALID_MONEY', {
-        message: `Invoice line ${i}: amountFen ${line.amountFen} is not quantity × unit price (${expected})`,
-        messageZh: `票据第 ${i + 1} 行金额与数量×单价（${expected} 分）不符`,
-        field: `lines.${i}.amountFen`,
-      });
-    }
-    return line;
-  });
 }
