@@ -1,5 +1,12 @@
 import * as z from 'zod/mini';
-import { formatCstCompact, formatCstStamp, isValidAreaCode, maskName, maskPersonalData, maskResidentId } from '../../src/index.js';
+import {
+  formatCstCompact,
+  formatCstStamp,
+  isValidAreaCode,
+  maskName,
+  maskPersonalData,
+  maskResidentId,
+} from '../../src/index.js';
 import type { BatchPart } from './batch.js';
 import type { createFaults } from './faults.js';
 import type { CommittedRecord, ReceivedEntry, SimHttpResponse } from './state.js';
@@ -85,7 +92,14 @@ export const errMsg = (zh: string, en: string) => {
 export const now = (state: SimState) => state.clock.now() + state.offset;
 
 /** A national answer envelope, numbered by the platform. */
-export function envelopeBody(state: SimState, infcode: number, err: string | null, output: unknown, receivedAt: number, area: string | undefined): string {
+export function envelopeBody(
+  state: SimState,
+  infcode: number,
+  err: string | null,
+  output: unknown,
+  receivedAt: number,
+  area: string | undefined,
+): string {
   state.refSerial += 1;
   const t = now(state);
   const quirks = state.quirks;
@@ -100,14 +114,27 @@ export function envelopeBody(state: SimState, infcode: number, err: string | nul
 }
 
 /** An HTTP error answer with a JSON body. */
-export const httpJson = (status: number, zh: string, en: string, headers: Record<string, string> = {}): SimHttpResponse => ({
+export const httpJson = (
+  status: number,
+  zh: string,
+  en: string,
+  headers: Record<string, string> = {},
+): SimHttpResponse => ({
   status,
   headers: { ...JSON_HEADERS, ...headers },
   body: JSON.stringify({ status, err_msg: errMsg(zh, en) }),
 });
 
 /** A refused message: its envelope and what a YG07 batch repeats of it. */
-export function refusal(state: SimState, infcode: -1 | -2, zh: string, en: string, receivedAt: number, area?: string): Answer {
+export function refusal(
+  state: SimState,
+  infcode: -1 | -2,
+  zh: string,
+  en: string,
+  receivedAt: number,
+  area?: string,
+): Answer {
   const err = errMsg(zh, en);
-  return { body: envelopeBody(state, infcode, err, null, receivedAt, area), outcome: infcode, duplicate: false, errMsg: err, output: null };
+  const body = envelopeBody(state, infcode, err, null, receivedAt, area);
+  return { body, outcome: infcode, duplicate: false, errMsg: err, output: null };
 }

@@ -4,8 +4,11 @@ import type { SimHttpResponse } from './state.js';
 
 const GATEWAY_WINDOW_S = 300;
 
-/** The provincial gateway's check of the `x-tif-*` headers: an HTTP 401, or undefined when they pass (or no gateway). */
-export async function gatewayRefusal(state: SimState, headers: Readonly<Record<string, string>>): Promise<SimHttpResponse | undefined> {
+/** The provincial gateway's check of the `x-tif-*` headers: an HTTP 401, or undefined when they pass or no gateway. */
+export async function gatewayRefusal(
+  state: SimState,
+  headers: Readonly<Record<string, string>>,
+): Promise<SimHttpResponse | undefined> {
   const gateway = state.gateway;
   if (!gateway) return undefined;
   const paasid = headers['x-tif-paasid'];

@@ -101,22 +101,37 @@ function record(
 }
 
 /** HTTP 404, 413 or 415 for a wrong path, a body too large, or a content type other than JSON. */
-function httpRefusal(state: SimState, request: SimRequest, headers: Readonly<Record<string, string>>): SimHttpResponse | undefined {
+function httpRefusal(
+  state: SimState,
+  request: SimRequest,
+  headers: Readonly<Record<string, string>>,
+): SimHttpResponse | undefined {
   const maxBodyBytes = state.maxBodyBytes;
-  if (request.path !== SIMULATOR_CALL_PATH) return httpJson(404, '接口路径不存在', `no such path; business calls go to ${SIMULATOR_CALL_PATH}`);
-  if (new TextEncoder().encode(request.body).length > maxBodyBytes) return httpJson(413, `报文超过 ${maxBodyBytes} 字节`, `request body larger than ${maxBodyBytes} bytes`);
+  if (request.path !== SIMULATOR_CALL_PATH) {
+    return httpJson(404, '接口路径不存在', `no such path; business calls go to ${SIMULATOR_CALL_PATH}`);
+  }
+  if (new TextEncoder().encode(request.body).length > maxBodyBytes) {
+    return httpJson(413, `报文超过 ${maxBodyBytes} 字节`, `request body larger than ${maxBodyBytes} bytes`);
+  }
   if (!(headers['content-type'] ?? '').toLowerCase().includes('application/json')) {
-    return httpJson(415, '请求须为 Content-Type: application/json;charset=utf-8', 'Content-Type must be application/json;charset=utf-8');
+    const json = 'application/json;charset=utf-8';
+    return httpJson(415, `请求须为 Content-Type: ${json}`, `Content-Type must be ${json}`);
   }
   return undefined;
 }
 
-/** Takes the faults that fire for this request (and, for a YG07 batch, for the messages it carries) and waits out their latency. */
+/**
+ * Takes the faults that fire for this request (and, for a YG07 batch, for the messages it carries) and waits out
+ * their latency.
+ */
 async function fireFaults(state: SimState, incoming: Incoming): Promise<Fired> {
   const { faults } = state;
   const fired = faults.take(incoming.ids.infno ?? undefined);
   // YG07: faults aimed at the messages it carries fire as they would for each alone (batch.ts).
-  const inner = incoming.ids.infno === 'YG07' && !fired.some(isReplacing) ? batchFaults(incoming.peek, (infno) => faults.take(infno, true)) : undefined;
+  const inner =
+    incoming.ids.infno === 'YG07' && !fired.some(isReplacing)
+      ? batchFaults(incoming.peek, (infno) => faults.take(infno, true))
+      : undefined;
   if (inner) fired.push(...inner.fired);
   for (const fault of fired) if (fault.kind === 'latency') await sleep(fault.ms);
   const replacing = fired.find(isReplacing);
@@ -125,7 +140,11 @@ async function fireFaults(state: SimState, incoming: Incoming): Promise<Fired> {
 }
 
 /** The answer of a fault that answers before the transaction runs, or undefined when the transaction is to run. */
-async function answerBeforeRunning(state: SimState, incoming: Incoming, fired: Fired): Promise<SimResponse | undefined> {
+async function answerBeforeRunning(
+  state: SimState,
+  incoming: Incoming,
+  fired: Fired,
+): Promise<SimResponse | undefined> {
   const { replacing, inner } = fired;
   // A batch stopped at a message by a fault that answers before it runs: the messages before it ran.
   const ranBefore =
@@ -136,11 +155,13 @@ async function answerBeforeRunning(state: SimState, incoming: Incoming, fired: F
     case 'http-error': {
       const status = replacing.status ?? 502;
       const body = replacing.body ?? `<html><head><title>${status}</title></head><body><h1>${status} Bad Gateway</h1><p>provincial gateway</p></body></html>`;
-      return record(state, incoming, { status, headers: { 'content-type': 'text/html;charset=utf-8' }, body }, null, false, 'http-error', ranBefore);
+      const html = { status, headers: { 'content-type': 'text/html;charset=utf-8' }, body };
+      return record(state, incoming, html, null, false, 'http-error', ranBefore);
     }
     case 'rate-limit': {
       const seconds = replacing.retryAfterSeconds ?? 1;
-      const limited = httpJson(429, '请求过于频繁，请稍后重试', 'too many requests: retry later', { 'retry-after': String(seconds) });
+      const retryAfter = { 'retry-after': String(seconds) };
+      const limited = httpJson(429, '请求过于频繁，请稍后重试', 'too many requests: retry later', retryAfter);
       return record(state, incoming, limited, null, false, 'rate-limit', ranBefore);
     }
     case 'timeout':
@@ -148,8 +169,10 @@ async function answerBeforeRunning(state: SimState, incoming: Incoming, fired: F
       return undefined;
     case 'system-error':
       if (!replacing.commit) {
-        const body = envelopeBody(state, -1, errMsg('医保平台系统异常，请稍后重试', 'platform system error: try again later'), null, incoming.receivedAt, undefined);
-        return record(state, incoming, { status: 200, headers: JSON_HEADERS, body }, -1, false, 'system-error', ranBefore);
+        const err = errMsg('医保平台系统异常，请稍后重试', 'platform system error: try again later');
+        const body = envelopeBody(state, -1, err, null, incoming.receivedAt, undefined);
+        const failed = { status: 200, headers: JSON_HEADERS, body };
+        return record(state, incoming, failed, -1, false, 'system-error', ranBefore);
       }
       return undefined;
     default:
@@ -160,24 +183,29 @@ async function answerBeforeRunning(state: SimState, incoming: Incoming, fired: F
 /** What the faults make of the transaction's answer: the answer itself, or it lost, cut off or spoiled. */
 function answerAfterRunning(state: SimState, incoming: Incoming, fired: Fired, result: Answer): SimResponse {
   const { replacing } = fired;
-  const kind = replacing?.kind ?? (fired.all.some((f) => f.kind === 'sign-in-expiry') ? 'sign-in-expiry' : fired.latency);
+  const { parts } = result;
+  const expiry = fired.all.some((f) => f.kind === 'sign-in-expiry') ? ('sign-in-expiry' as const) : undefined;
+  const kind = replacing?.kind ?? expiry ?? fired.latency;
   switch (replacing?.kind) {
     case 'timeout':
-      return record(state, incoming, { fault: 'timeout' }, null, result.duplicate, kind, result.parts);
+      return record(state, incoming, { fault: 'timeout' }, null, result.duplicate, kind, parts);
     case 'lose-response':
-      return record(state, incoming, { fault: 'drop' }, null, result.duplicate, kind, result.parts);
+      return record(state, incoming, { fault: 'drop' }, null, result.duplicate, kind, parts);
     case 'system-error': {
-      const body = envelopeBody(state, -1, errMsg('医保平台系统异常，交易结果未知', 'platform system error after the transaction ran'), null, incoming.receivedAt, undefined);
-      return record(state, incoming, { status: 200, headers: JSON_HEADERS, body }, -1, result.duplicate, kind, result.parts);
+      const err = errMsg('医保平台系统异常，交易结果未知', 'platform system error after the transaction ran');
+      const body = envelopeBody(state, -1, err, null, incoming.receivedAt, undefined);
+      return record(state, incoming, { status: 200, headers: JSON_HEADERS, body }, -1, result.duplicate, kind, parts);
     }
     case 'malformed': {
       const spoiled =
         replacing.variant === 'schema'
           ? JSON.stringify({ ...(JSON.parse(result.body) as Record<string, unknown>), output: ['malformed by the simulator'] })
           : `${result.body.slice(0, Math.max(1, Math.floor(result.body.length / 2)))}`;
-      return record(state, incoming, { status: 200, headers: JSON_HEADERS, body: spoiled }, null, result.duplicate, kind, result.parts);
+      const malformed = { status: 200, headers: JSON_HEADERS, body: spoiled };
+      return record(state, incoming, malformed, null, result.duplicate, kind, parts);
     }
     default:
-      return record(state, incoming, { status: 200, headers: JSON_HEADERS, body: result.body }, result.outcome, result.duplicate, kind, result.parts);
+      const ok = { status: 200, headers: JSON_HEADERS, body: result.body };
+      return record(state, incoming, ok, result.outcome, result.duplicate, kind, parts);
   }
 }

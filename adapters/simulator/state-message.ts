@@ -1,5 +1,12 @@
 import * as z from 'zod/mini';
-import { canonicalJson, RequestEnvelopeSchema, TRANSACTIONS, type Infno, type RequestEnvelope, type TransactionInput } from '../../src/index.js';
+import {
+  canonicalJson,
+  RequestEnvelopeSchema,
+  TRANSACTIONS,
+  type Infno,
+  type RequestEnvelope,
+  type TransactionInput,
+} from '../../src/index.js';
 import { analyse } from './analysis.js';
 import { runBatch } from './batch.js';
 import { personQuery, requireSession, signIn, signOut } from './identity.js';
@@ -7,7 +14,17 @@ import { deleteRecord, purchase, sale, saleReturn, stockChange, stockCount, stoc
 import { uploadAudit, uploadInvoice, verifyInvoice } from './invoices.js';
 import { registerKey, requireSignature, rulePackDownload } from './keys.js';
 import { cancelSettlement, preSettle, reverse, settle } from './settlement.js';
-import { envelopeBody, errMsg, issuesText, maskRecord, now, refusal, type Answer, type Cached, type SimState } from './state-context.js';
+import {
+  envelopeBody,
+  errMsg,
+  issuesText,
+  maskRecord,
+  now,
+  refusal,
+  type Answer,
+  type Cached,
+  type SimState,
+} from './state-context.js';
 import { isRecord, SimRefusal } from './wire.js';
 import type { TxContext, TxResult, World } from './world.js';
 
@@ -52,7 +69,7 @@ const WITHOUT_SIGN_IN: ReadonlySet<string> = new Set(['9001', 'YG02', 'YG03']);
 /** YG02 may be asked by anyone holding a receipt, not only a designated pharmacy. */
 const WITHOUT_PHARMACY: ReadonlySet<string> = new Set(['YG02']);
 
-/** How a message came: alone, or `contained` in a YG07 batch; `limit`: of a YG07 batch, run only the first `limit` messages. */
+/** How a message came: alone, or `contained` in a YG07 batch; `limit`: of a YG07 batch, run only the first `limit`. */
 interface How {
   readonly contained?: boolean;
   readonly limit?: number | undefined;
@@ -92,7 +109,14 @@ export async function answer(state: SimState, body: string, receivedAt: number, 
  * One message, from the msgid on: a request's own, or one carried in a YG07 batch (`contained`: the batch's
  * request already passed the signature and sign-in, and its answer repeats this one's infcode, err_msg, output).
  */
-async function message(state: SimState, envelope: RequestEnvelope, wire: Record<string, unknown>, inputWire: unknown, receivedAt: number, how: How): Promise<Answer> {
+async function message(
+  state: SimState,
+  envelope: RequestEnvelope,
+  wire: Record<string, unknown>,
+  inputWire: unknown,
+  receivedAt: number,
+  how: How,
+): Promise<Answer> {
   const area = envelope.mdtrtarea_admvs;
   const code = envelope.fixmedins_code;
   const prefix = envelope.msgid.slice(0, -18);
@@ -127,7 +151,14 @@ async function message(state: SimState, envelope: RequestEnvelope, wire: Record<
 }
 
 /** A repeated msgid: the first answer, byte for byte, unless the message differs from the first one. */
-function repeatedAnswer(state: SimState, cached: Cached, envelope: RequestEnvelope, inputText: string, receivedAt: number, how: How): Answer {
+function repeatedAnswer(
+  state: SimState,
+  cached: Cached,
+  envelope: RequestEnvelope,
+  inputText: string,
+  receivedAt: number,
+  how: How,
+): Answer {
   const area = envelope.mdtrtarea_admvs;
   if (cached.infno !== envelope.infno || cached.inputText !== inputText) {
     return refusal(state, -2, 'msgid 已用于另一笔不同的报文', 'this msgid was already used for a different message', receivedAt, area);
@@ -140,7 +171,14 @@ function repeatedAnswer(state: SimState, cached: Cached, envelope: RequestEnvelo
  * The door: the designated pharmacy and its area, the terminal's signature and the sign-in (for a message alone),
  * the transaction number and its input. A refusal here is not remembered under the msgid.
  */
-async function admit(state: SimState, envelope: RequestEnvelope, wire: Record<string, unknown>, inputWire: unknown, receivedAt: number, how: How): Promise<Answer | Admitted> {
+async function admit(
+  state: SimState,
+  envelope: RequestEnvelope,
+  wire: Record<string, unknown>,
+  inputWire: unknown,
+  receivedAt: number,
+  how: How,
+): Promise<Answer | Admitted> {
   const area = envelope.mdtrtarea_admvs;
   const code = envelope.fixmedins_code;
   const { msgid, infno } = envelope;
@@ -171,12 +209,15 @@ async function admit(state: SimState, envelope: RequestEnvelope, wire: Record<st
 /** A YG07 batch: a carrier, not a message of its own; each message in it is remembered under its own msgid. */
 async function batchAnswer(state: SimState, { ctx, input }: Admitted, run: RunInfo): Promise<Answer> {
   const area = ctx.envelope.mdtrtarea_admvs;
-  if (run.how.contained) return refusal(state, -2, 'YG07 批量报文不能嵌套', 'a YG07 batch cannot carry another batch', run.receivedAt, area);
+  if (run.how.contained) {
+    return refusal(state, -2, 'YG07 批量报文不能嵌套', 'a YG07 batch cannot carry another batch', run.receivedAt, area);
+  }
   const parts = await runBatch(ctx, input as TransactionInput<'YG07'>, run.how.limit, (env, messageInput) =>
     message(state, env, run.wire, messageInput, run.receivedAt, { contained: true }),
   );
   const output = { result: parts.map((p) => ({ msgid: p.msgid, infcode: p.outcome, err_msg: p.errMsg, output: p.output })) };
-  return { body: envelopeBody(state, 0, null, output, run.receivedAt, area), outcome: 0, duplicate: false, errMsg: null, output, parts };
+  const body = envelopeBody(state, 0, null, output, run.receivedAt, area);
+  return { body, outcome: 0, duplicate: false, errMsg: null, output, parts };
 }
 
 /** Past the door: from here every answer, refusal or not, is this msgid's answer for good. */
@@ -186,13 +227,16 @@ async function runTransaction(state: SimState, { ctx, input }: Admitted, run: Ru
   const { receivedAt, inputText } = run;
   let result: TxResult;
   try {
-    result = await (HANDLERS[infno as HandledInfno] as Handler<HandledInfno>)(ctx, input as TransactionInput<HandledInfno>);
+    const handler = HANDLERS[infno as HandledInfno] as Handler<HandledInfno>;
+    result = await handler(ctx, input as TransactionInput<HandledInfno>);
   } catch (error) {
     if (!(error instanceof SimRefusal) || error.infcode !== -2) throw error;
     const outcome = -2;
     const err = errMsg(error.zh, error.en);
     const refusedBody = run.how.contained ? '' : envelopeBody(state, outcome, err, null, receivedAt, area);
-    if (state.world === run.worldAtStart) state.cache.set(msgid, { infno, inputText, body: refusedBody || undefined, outcome, errMsg: err, output: null });
+    if (state.world === run.worldAtStart) {
+      state.cache.set(msgid, { infno, inputText, body: refusedBody || undefined, outcome, errMsg: err, output: null });
+    }
     return { body: refusedBody, outcome, duplicate: false, errMsg: err, output: null };
   }
   const okBody = run.how.contained ? '' : envelopeBody(state, 0, null, result.output, receivedAt, area);
@@ -200,7 +244,15 @@ async function runTransaction(state: SimState, { ctx, input }: Admitted, run: Ru
     state.cache.set(msgid, { infno, inputText, body: okBody || undefined, outcome: 0, errMsg: null, output: result.output });
     if (result.committed) {
       const committed = state.committed;
-      committed.push({ seq: committed.length + 1, at: ctx.now, infno, msgid, fixmedinsCode: envelope.fixmedins_code, terminal: envelope.dev_no ?? null, input: maskRecord(input) });
+      committed.push({
+        seq: committed.length + 1,
+        at: ctx.now,
+        infno,
+        msgid,
+        fixmedinsCode: envelope.fixmedins_code,
+        terminal: envelope.dev_no ?? null,
+        input: maskRecord(input),
+      });
     }
   }
   return { body: okBody, outcome: 0, duplicate: false, errMsg: null, output: result.output };

@@ -5,7 +5,16 @@ import { SIMULATOR_PLATFORM_PUBLIC_KEY } from './keys.js';
 import type { DemoPersonKey } from './seed/people.js';
 import { now, type SimState } from './state-context.js';
 import { handle } from './state-handle.js';
-import { World, type PublishedRulePack, type RegisteredKey, type SimAudit, type SimInvoice, type SimSettlement, type SoldTraceCode, type StockLine } from './world.js';
+import {
+  World,
+  type PublishedRulePack,
+  type RegisteredKey,
+  type SimAudit,
+  type SimInvoice,
+  type SimSettlement,
+  type SoldTraceCode,
+  type StockLine,
+} from './world.js';
 
 /*
  * The simulator's one state machine, transport-agnostic: a request (path, headers, body text) in, an HTTP answer or
