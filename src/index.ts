@@ -1,38 +1,12 @@
 /**
- * yibao-guard: 医保基金合规收银 SDK. This file is the public API of the platform-free core and nothing else.
+ * yibao-guard: 医保基金合规收银 SDK. The package root is what a till integrator needs: `createTerminal`, its options
+ * and what it returns, storage for it, the errors it throws. Every other part has its own entry, one concept each:
+ * `yibao-guard/codes` (validators, masks, money), `/schemas` (the zod schemas of every record), `/errors`,
+ * `/storage` (the storage contract), `/crypto`, `/voucher`, `/platform`, `/invoice`, `/audit`, `/rules`, `/sync`,
+ * `/engine` (the parts a till is built from), and the adapters `/idb`, `/sqlite`, `/simulator`, `/his`.
  *
  * @packageDocumentation
  */
-export * from './errors/index.js';
-export * from './codes/index.js';
-export { yuanToFen, fenToYuan, fenToYuanNumber, priceToMicros, microsToPrice, lineAmountFen, quantityToTenThousandths, type Fen } from './money.js';
-export * from './schemas/index.js';
-export type {
-  Storage,
-  StorageLayout,
-  StorageNames,
-  StoreName,
-  JournalName,
-  StoredRecord,
-  JournalEntry,
-  ExpectedRev,
-  WriteOp,
-  WriteReceipt,
-  ListOptions,
-  ReadOptions,
-  JsonValue,
-} from './storage.js';
-export * from './storage/index.js';
-export { canonicalJson } from './canonical-json.js';
-export * from './crypto/index.js';
-export * from './platform/index.js';
-export * from './voucher/index.js';
-// The rule engine, the sale session and the outbox are in `yibao-guard/rules`, `yibao-guard/sync` and
-// `yibao-guard/engine`; their types are here for UIs that show what they return.
-export type { Catalog, BuyerFacts, PurchaseRecord, HistoryIndex, TraceCodeView, StockView, TrustedKey, CompiledPack } from './rules/index.js';
-export type { SaleSession, Review, ReviewedFinding, AddLineInput } from './sale/index.js';
-export type { OutboxRecord, OutboxKind, DeadLetter, SyncStatus, SyncEvent, DrainResult, StockLevel, StockDifference, Inventory, Outbox, SyncWorker } from './sync/index.js';
-export { TERMINAL_NAMES, type TerminalLayout, type VoucherUseRecord } from './layout.js';
 export {
   createTerminal,
   type Terminal,
@@ -45,6 +19,26 @@ export {
   type RefundReceipt,
   type SettleOptions,
 } from './terminal.js';
-export type { SaleRecord, SaleRecordPrescription, PendingSettlement } from './sale/record.js';
-export * from './invoice/index.js';
-export * from './audit/index.js';
+export { TERMINAL_NAMES, type TerminalLayout } from './layout.js';
+export type { Storage } from './storage.js';
+export { createMemoryStorage } from './storage/memory.js';
+export {
+  YibaoGuardError,
+  isYibaoGuardError,
+  InputError,
+  VoucherError,
+  SaleError,
+  PlatformError,
+  StorageError,
+  InvoiceError,
+  type ErrorCode,
+  type ErrorDetails,
+} from './errors/index.js';
+export { maskPersonalData } from './codes/mask.js';
+export { yuanToFen, fenToYuan, type Fen } from './money.js';
+// What a sale's screens show: the voucher and buyer, the lines, the review and its findings, the sync status.
+export type { VoucherInput, Product, Sale, SaleLine, Prescription, Finding, Severity, Override, OverrideReason, SignedInvoice } from './schemas/index.js';
+export type { VerifiedBuyer, VoucherWarning } from './voucher/index.js';
+export type { Review, ReviewedFinding, AddLineInput } from './sale/index.js';
+export type { SaleRecord } from './sale/record.js';
+export type { SyncStatus, SyncEvent, DeadLetter } from './sync/index.js';

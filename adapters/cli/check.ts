@@ -1,14 +1,14 @@
+import { isYibaoGuardError } from '../../src/index.js';
 import {
   checkAreaCode,
   checkGtin,
   checkMedListCode,
   checkResidentId,
-  isYibaoGuardError,
   maskResidentId,
   medListKind,
   parseTraceCode,
   residentIdInfo,
-} from '../../src/index.js';
+} from '../../src/codes/index.js';
 
 /** What `yibao-guard check` found a scanned or typed code to be. */
 export interface CodeReport {

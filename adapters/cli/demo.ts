@@ -4,7 +4,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo, Socket } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { maskName } from '../../src/index.js';
+import { maskName } from '../../src/codes/index.js';
 import {
   createSimulator,
   DEMO_CATALOG,

@@ -1,25 +1,22 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
+import { fenToYuan, isYibaoGuardError, TERMINAL_NAMES, type Storage, type TerminalLayout } from '../../src/index.js';
 import {
-  catalogFromSales,
-  createCatalog,
-  fenToYuan,
-  formatCstTime,
-  isYibaoGuardError,
   parseInput,
   ProductSchema,
+  RulePackSchema,
+  SignedRulePackSchema,
+  type RulePack,
+} from '../../src/schemas/index.js';
+import { formatCstTime } from '../../src/platform/index.js';
+import {
+  catalogFromSales,
   renderAuditCsv,
   renderAuditHtml,
-  RulePackSchema,
   selfAudit,
-  SignedRulePackSchema,
-  TERMINAL_NAMES,
-  type Catalog,
-  type RulePack,
   type SelfAuditProgress,
-  type Storage,
-  type TerminalLayout,
-} from '../../src/engine.js';
+} from '../../src/audit/index.js';
+import { createCatalog, type Catalog } from '../../src/engine.js';
 import { createSqliteStorage } from '../sqlite/index.js';
 import { parseCommand, usageError, type CliIo } from './args.js';
 import { CliUsageError, missingValue } from './usage-error.js';

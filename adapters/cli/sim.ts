@@ -1,4 +1,5 @@
-import { buildMsgid, formatCstTime, maskName, parseCstTime } from '../../src/index.js';
+import { maskName } from '../../src/codes/index.js';
+import { buildMsgid, formatCstTime, parseCstTime } from '../../src/platform/index.js';
 import { createSimulator, DEMO_PEOPLE, DEMO_PHARMACIES, SIMULATOR_CALL_PATH, startSimulator, type DemoPersonKey, type RunningSimulator } from '../simulator/index.js';
 import { badPort, parseCommand, parsePort, SERVE_OPTIONS, SERVE_USAGE, usageError, type CliIo } from './args.js';
 import { CliUsageError } from './usage-error.js';

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { fenToYuan } from '../../src/index.js';
+import { formatCstTime } from '../../src/platform/index.js';
 import {
-  fenToYuan,
-  formatCstTime,
   invoiceHash,
   parseInvoiceQr,
   verifyInvoiceExport,
@@ -10,7 +10,7 @@ import {
   type InvoiceIssue,
   type InvoiceKey,
   type InvoiceQr,
-} from '../../src/index.js';
+} from '../../src/invoice/index.js';
 import { parseCommand, usageError, type CliIo } from './args.js';
 import { CliUsageError } from './usage-error.js';
 

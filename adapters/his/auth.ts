@@ -13,18 +13,14 @@ import {
 } from 'jose';
 import {
   createMemoryStorage,
-  fromBase64Url,
   InputError,
   isYibaoGuardError,
   maskPersonalData,
-  randomBytes,
-  sha256Hex,
   TERMINAL_NAMES,
-  toBase64Url,
-  type Signer,
   type Storage,
   type TerminalLayout,
 } from '../../src/index.js';
+import { fromBase64Url, randomBytes, sha256Hex, toBase64Url, type Signer } from '../../src/crypto/index.js';
 import { ed25519Strict } from '../../src/crypto/ed25519-strict.js';
 import { HisError, type HisAuthFailure } from './errors.js';
 import { dropExpired, expiryOps, untilOf } from './retention.js';

@@ -1,4 +1,6 @@
-import { canonicalJson, maskPersonalData, sha256, type EvidenceValue, type Finding, type OverrideReason, type RuleId, type SuggestedAction, type Text } from '../../src/index.js';
+import { maskPersonalData, type Finding, type OverrideReason } from '../../src/index.js';
+import type { EvidenceValue, RuleId, SuggestedAction, Text } from '../../src/schemas/index.js';
+import { canonicalJson, sha256 } from '../../src/crypto/index.js';
 import type { HisHook } from './schemas.js';
 
 /*

@@ -1,4 +1,5 @@
-import { isYibaoGuardError, type Storage, type TerminalLayout, type WriteOp } from '../../src/index.js';
+import { isYibaoGuardError, type Storage, type TerminalLayout } from '../../src/index.js';
+import type { WriteOp } from '../../src/storage/index.js';
 
 /*
  * What the HIS hook service keeps in its storage, cards shown (`hisCards`) and token ids used (`hisJtis`), is kept

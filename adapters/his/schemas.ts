@@ -15,7 +15,7 @@ import {
   ResidentIdSchema,
   SuggestedActionSchema,
   TraceCodeSchema,
-} from '../../src/index.js';
+} from '../../src/schemas/index.js';
 
 /*
  * What an HIS sends: a CDS Hooks request (hook, hookInstance, context) whose context carries the patient as the HIS

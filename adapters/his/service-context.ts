@@ -1,4 +1,6 @@
-import { StorageError, type CompiledPack, type RuleId, type Storage, type TerminalLayout } from '../../src/engine.js';
+import { StorageError, type Storage, type TerminalLayout } from '../../src/index.js';
+import type { RuleId } from '../../src/schemas/index.js';
+import type { CompiledPack } from '../../src/engine.js';
 import { hisCallerOf, type HisCaller } from './auth.js';
 import { HisCardRecordSchema, type HisCardRecord, type HisHook } from './schemas.js';
 import type { CallerOptions, HisServiceOptions } from './service.js';

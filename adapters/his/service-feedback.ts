@@ -1,4 +1,5 @@
-import { InputError, maskPersonalData, SaleError, type AuditEvent } from '../../src/engine.js';
+import { InputError, maskPersonalData, SaleError } from '../../src/index.js';
+import type { AuditEvent } from '../../src/schemas/index.js';
 import { operatorIdOf, type HisCaller } from './auth.js';
 import { HisError } from './errors.js';
 import { retryOnConflict } from './retention.js';

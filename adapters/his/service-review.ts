@@ -1,20 +1,17 @@
 import {
-  formatCstDate,
-  FUND_ELIGIBLE_CATEGORIES,
-  indexHistory,
   InputError,
   isYibaoGuardError,
-  lineAmountFen,
   maskPersonalData,
-  residentIdInfo,
-  reviewSale,
-  type BuyerFacts,
   type Finding,
   type Prescription,
   type SaleLine,
   type TerminalLayout,
-  type WriteOp,
-} from '../../src/engine.js';
+} from '../../src/index.js';
+import { lineAmountFen, residentIdInfo } from '../../src/codes/index.js';
+import { FUND_ELIGIBLE_CATEGORIES } from '../../src/schemas/index.js';
+import type { WriteOp } from '../../src/storage/index.js';
+import { formatCstDate } from '../../src/platform/index.js';
+import { indexHistory, reviewSale, type BuyerFacts } from '../../src/engine.js';
 import { operatorIdOf, type HisCaller } from './auth.js';
 import { toCard, type IssuedCard, type Language } from './cards.js';
 import { HisError } from './errors.js';

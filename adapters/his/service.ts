@@ -1,17 +1,7 @@
-import {
-  compilePack,
-  createMemoryStorage,
-  InputError,
-  parseInput,
-  randomBytes,
-  TERMINAL_NAMES,
-  type Catalog,
-  type CompiledPack,
-  type Storage,
-  type StockView,
-  type TerminalLayout,
-  type TraceCodeView,
-} from '../../src/engine.js';
+import { createMemoryStorage, InputError, TERMINAL_NAMES, type Storage, type TerminalLayout } from '../../src/index.js';
+import { parseInput } from '../../src/schemas/index.js';
+import { randomBytes } from '../../src/crypto/index.js';
+import { compilePack, type Catalog, type CompiledPack, type StockView, type TraceCodeView } from '../../src/engine.js';
 import type { HisJwtClaims } from './auth.js';
 import { EXTENSION_KEY, reasonCodings, type CdsCard, type CdsCoding, type Language, type StopLevel } from './cards.js';
 import { HisError } from './errors.js';

@@ -1,4 +1,5 @@
-import { fenToYuanNumber, isValidMedListCode, lineAmountFen, type TransactionInput } from '../../src/index.js';
+import { fenToYuanNumber, isValidMedListCode, lineAmountFen } from '../../src/codes/index.js';
+import type { TransactionInput } from '../../src/platform/index.js';
 import { ageAt } from './identity.js';
 import { KEY_DRUG_MAX_PACKAGES } from './keys.js';
 import { meetsRestriction } from './settlement-rules.js';

@@ -1,4 +1,4 @@
-import type { RequestEnvelope, TransactionInput } from '../../src/index.js';
+import type { RequestEnvelope, TransactionInput } from '../../src/platform/index.js';
 import type { FaultSpec } from './faults.js';
 import { isRecord } from './wire.js';
 import type { TxContext } from './world.js';

@@ -1,4 +1,5 @@
-import { fenToYuanNumber, formatCstDate, formatCstTime, isValidResidentId, type TransactionInput } from '../../src/index.js';
+import { fenToYuanNumber, isValidResidentId } from '../../src/codes/index.js';
+import { formatCstDate, formatCstTime, type TransactionInput } from '../../src/platform/index.js';
 import type { DemoPersonKey } from './seed/people.js';
 import { refuse, SIGN_IN_EXPIRED_MESSAGE, SimRefusal } from './wire.js';
 import type { PersonState, TxContext, TxResult, Voucher, World } from './world.js';

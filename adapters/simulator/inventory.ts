@@ -1,4 +1,5 @@
-import { formatCstTime, isValidTraceCode, type TransactionInput } from '../../src/index.js';
+import { isValidTraceCode } from '../../src/codes/index.js';
+import { formatCstTime, type TransactionInput } from '../../src/platform/index.js';
 import { refuse } from './wire.js';
 import type { InventoryRecord, StockLine, TxContext, TxResult, World } from './world.js';
 

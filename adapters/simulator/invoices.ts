@@ -1,4 +1,5 @@
-import { canonicalJson, formatCstTime, sha256Hex, type TransactionInput } from '../../src/index.js';
+import { canonicalJson, sha256Hex } from '../../src/crypto/index.js';
+import { formatCstTime, type TransactionInput } from '../../src/platform/index.js';
 import { refuse } from './wire.js';
 import type { SimAudit, SimInvoice, TxContext, TxResult } from './world.js';
 

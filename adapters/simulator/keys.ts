@@ -1,18 +1,14 @@
+import type { RulePack, RuleSetting, RuleId, SignedRulePack } from '../../src/schemas/index.js';
 import {
   canonicalJson,
   createEd25519Signer,
   ed25519KeyPairFromSeed,
   fromBase64Url,
-  signedBodyText,
   toBase64Url,
   verifyEd25519,
-  type RulePack,
-  type RuleSetting,
-  type RuleId,
-  type SignedRulePack,
   type Signer,
-  type TransactionInput,
-} from '../../src/index.js';
+} from '../../src/crypto/index.js';
+import { signedBodyText, type TransactionInput } from '../../src/platform/index.js';
 import { tweetnaclEd25519 } from '../../src/crypto/ed25519-fallback.js';
 import { keyDrugsOfList } from './seed/catalog.js';
 import { refuse } from './wire.js';

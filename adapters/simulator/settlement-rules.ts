@@ -1,4 +1,5 @@
-import type { PaymentRestriction, Product } from '../../src/index.js';
+import type { Product } from '../../src/index.js';
+import type { PaymentRestriction } from '../../src/schemas/index.js';
 import { roundHalfUp } from './wire.js';
 
 /**

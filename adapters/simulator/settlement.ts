@@ -1,13 +1,6 @@
-import {
-  canonicalJson,
-  fenToYuanNumber,
-  formatCstDate,
-  formatCstTime,
-  isValidMedListCode,
-  microsToPrice,
-  quantityToTenThousandths,
-  type TransactionInput,
-} from '../../src/index.js';
+import { fenToYuanNumber, isValidMedListCode, microsToPrice, quantityToTenThousandths } from '../../src/codes/index.js';
+import { canonicalJson } from '../../src/crypto/index.js';
+import { formatCstDate, formatCstTime, type TransactionInput } from '../../src/platform/index.js';
 import { ageAt, personByCert, requireInsuranceArea } from './identity.js';
 import { computeSplit, SETTLEMENT_PLANS, type SplitResult } from './settlement-rules.js';
 import { refuse } from './wire.js';

@@ -1,12 +1,7 @@
 import * as z from 'zod/mini';
-import {
-  formatCstCompact,
-  formatCstStamp,
-  isValidAreaCode,
-  maskName,
-  maskPersonalData,
-  maskResidentId,
-} from '../../src/index.js';
+import { maskPersonalData } from '../../src/index.js';
+import { isValidAreaCode, maskName, maskResidentId } from '../../src/codes/index.js';
+import { formatCstCompact, formatCstStamp } from '../../src/platform/index.js';
 import type { BatchPart } from './batch.js';
 import type { createFaults } from './faults.js';
 import type { CommittedRecord, ReceivedEntry, SimHttpResponse } from './state.js';

@@ -1,4 +1,4 @@
-import { tifSignature } from '../../src/index.js';
+import { tifSignature } from '../../src/platform/index.js';
 import { httpJson, now, type SimState } from './state-context.js';
 import type { SimHttpResponse } from './state.js';
 

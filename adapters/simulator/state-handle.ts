@@ -1,4 +1,4 @@
-import { formatCstTime } from '../../src/index.js';
+import { formatCstTime } from '../../src/platform/index.js';
 import { batchFaults, stopsBefore, type BatchPart } from './batch.js';
 import type { FaultKind, FaultSpec } from './faults.js';
 import { envelopeBody, errMsg, httpJson, JSON_HEADERS, now, type Answer, type SimState } from './state-context.js';

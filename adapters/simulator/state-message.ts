@@ -1,12 +1,12 @@
 import * as z from 'zod/mini';
+import { canonicalJson } from '../../src/crypto/index.js';
 import {
-  canonicalJson,
   RequestEnvelopeSchema,
   TRANSACTIONS,
   type Infno,
   type RequestEnvelope,
   type TransactionInput,
-} from '../../src/index.js';
+} from '../../src/platform/index.js';
 import { analyse } from './analysis.js';
 import { runBatch } from './batch.js';
 import { personQuery, requireSession, signIn, signOut } from './identity.js';

@@ -1,4 +1,5 @@
-import { formatCstTime, maskName, maskResidentId, type Infno } from '../../src/index.js';
+import { maskName, maskResidentId } from '../../src/codes/index.js';
+import { formatCstTime, type Infno } from '../../src/platform/index.js';
 import { createFaults, type FaultKind, type Faults } from './faults.js';
 import { issueVoucher, type VoucherTicket } from './identity.js';
 import { SIMULATOR_PLATFORM_PUBLIC_KEY } from './keys.js';

@@ -1,4 +1,5 @@
-import { formatCstCompact, type Infno, type PurchaseMovement, type RequestEnvelope } from '../../src/index.js';
+import type { PurchaseMovement } from '../../src/schemas/index.js';
+import { formatCstCompact, type Infno, type RequestEnvelope } from '../../src/platform/index.js';
 import { DEMO_CATALOG, DEMO_STOCK, DEMO_TRACE_CODES } from './seed/catalog.js';
 import { DEMO_PEOPLE, DEMO_PHARMACIES, type DemoPerson, type DemoPersonKey, type DemoPharmacy } from './seed/people.js';
 import type { SplitResult } from './settlement-rules.js';

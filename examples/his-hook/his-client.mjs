@@ -3,7 +3,7 @@
 // feedback (one suggestion taken, one warning overridden with a reason), the same feedback again (deduplicated), a
 // replayed token (refused), and the cashier's pre-settlement check. Exits 0 when the service behaved as expected.
 //   node examples/his-hook/his-client.mjs --url http://127.0.0.1:8788
-import { maskName, maskResidentId } from '../../dist/index.js';
+import { maskName, maskResidentId } from '../../dist/codes.js';
 import { DEMO_CATALOG, DEMO_PEOPLE } from '../../dist/simulator.js';
 import { signHisJwt } from '../../dist/his.js';
 import { demoHisSigner, HIS_ISSUER } from './demo-keys.mjs';

@@ -4,7 +4,8 @@
 // rule pack; trusts one HIS (the demo key of demo-keys.mjs). GET /audit shows the audit trail (an app route the hook
 // handler passes on with next()). Ctrl-C stops it.
 import { createServer } from 'node:http';
-import { compilePack, createCatalog, createMemoryStorage, TERMINAL_NAMES } from '../../dist/engine.js';
+import { createMemoryStorage, TERMINAL_NAMES } from '../../dist/index.js';
+import { compilePack, createCatalog } from '../../dist/engine.js';
 import { DEMO_CATALOG, simulatorRulePack } from '../../dist/simulator.js';
 import { createHisHandler, createHisService } from '../../dist/his.js';
 import { demoHisSigner, HIS_ISSUER } from './demo-keys.mjs';

@@ -10,7 +10,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTerminal, TERMINAL_NAMES, verifyChain, verifyInvoiceQr, fenToYuan } from 'yibao-guard';
+import { createTerminal, TERMINAL_NAMES, fenToYuan } from 'yibao-guard';
+import { verifyChain, verifyInvoiceQr } from 'yibao-guard/invoice';
 import { createSqliteStorage } from 'yibao-guard/sqlite';
 import {
   createSimulator,

@@ -1,7 +1,9 @@
-/*
- * 自查自纠: the self-audit over past sales and its problem ledger (问题台账). Plain modules, imported statically: a
+/**
+ * yibao-guard/audit: 自查自纠: the self-audit over past sales and its problem ledger (问题台账). Plain modules, imported statically: a
  * self-audit that is only shown on screen never references the CSV and HTML renderers, and an app's bundler leaves
  * them out (or in a chunk of its own, where the app splits at its own `import()`).
+ *
+ * @packageDocumentation
  */
 import type * as Csv from './report-csv.js';
 import { renderAuditCsvNow } from './report-csv.js';

@@ -1,9 +1,11 @@
-/*
- * Signed, hash-chained invoices: issuing (the invoice book), terminal keys, receipt QR codes, chain exports and
+/**
+ * yibao-guard/invoice: signed, hash-chained invoices: issuing (the invoice book), terminal keys, receipt QR codes, chain exports and
  * verification. Plain modules, imported statically: an app that only issues never references the verifier, and
  * its bundler leaves the verification code and report texts out; an app that wants them in a chunk of its own
  * splits at its own `import()`. Every function here is async (those whose work is synchronous too), as they
  * always were.
+ *
+ * @packageDocumentation
  */
 import { invoiceHash as hashOf, invoiceQrSigningText as signingTextOf, type QrFields } from './hash.js';
 import { parseInvoiceQr as parseQr, type InvoiceQr } from './qr.js';

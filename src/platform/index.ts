@@ -1,3 +1,9 @@
+/**
+ * yibao-guard/platform: the provincial platform client over ky (envelope, gateway headers, msgid, sign-in, every
+ * pharmacy transaction) and the wire schemas and codecs of the national interface.
+ *
+ * @packageDocumentation
+ */
 export * from './time.js';
 export * from './codecs.js';
 export * from './envelope.js';

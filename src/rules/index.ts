@@ -1,3 +1,9 @@
+/**
+ * yibao-guard/rules: the rule engine: the catalog, rule packs (signed, scoped, expiring), the checks of seed 003,
+ * review and its cards, the platform's 3101 findings.
+ *
+ * @packageDocumentation
+ */
 export { createCatalog, type Catalog } from './catalog.js';
 export { buyerFacts, type BuyerFacts, type PurchaseRecord, type HistoryIndex, type TraceCodeView, type StockView, type ReviewInput } from './context.js';
 export { indexHistory, NO_HISTORY } from './history.js';

@@ -1,3 +1,9 @@
+/**
+ * yibao-guard/schemas: the zod/mini schemas of every record that comes from outside (scans, platform answers,
+ * rule packs, stored records), the types inferred from them, and `parseInput`.
+ *
+ * @packageDocumentation
+ */
 export * from './primitives.js';
 export * from './parse.js';
 export * from './person.js';

@@ -1,6 +1,25 @@
 /**
- * Storage adapters that live in the platform-free core. The contract they implement is in `../storage.ts`;
- * the durable adapters (IndexedDB, SQLite) live in `adapters/` and are subpath exports.
+ * yibao-guard/storage: the storage contract every adapter implements (`../storage.ts`), the terminal's layout of
+ * stores and journals (`../layout.ts`), and the in-memory adapter of the core. The durable adapters (IndexedDB,
+ * SQLite) live in `adapters/` and are their own subpath exports.
+ *
+ * @packageDocumentation
  */
 export { createMemoryStorage, createMemoryBacking } from './memory.js';
 export type { MemoryBacking, MemoryStorageOptions } from './memory.js';
+export type {
+  Storage,
+  StorageLayout,
+  StorageNames,
+  StoreName,
+  JournalName,
+  StoredRecord,
+  JournalEntry,
+  ExpectedRev,
+  WriteOp,
+  WriteReceipt,
+  ListOptions,
+  ReadOptions,
+  JsonValue,
+} from '../storage.js';
+export { TERMINAL_NAMES, type TerminalLayout, type VoucherUseRecord } from '../layout.js';

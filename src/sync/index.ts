@@ -1,3 +1,9 @@
+/**
+ * yibao-guard/sync: the outbox, the sync worker (exactly-once delivery, dead letters, lease, breaker) and the
+ * stock ledger.
+ *
+ * @packageDocumentation
+ */
 export { createOutbox, type Outbox, type OutboxEntry, type OutboxWriteResult } from './outbox.js';
 export { createSyncWorker, deadKey, type SyncWorker, type SyncWorkerOptions, type DrainResult } from './worker.js';
 export { resubmitDeadLetter } from './dead-letters.js';

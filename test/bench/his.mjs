@@ -7,7 +7,8 @@
 import { createServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { compilePack, createCatalog, createEd25519Signer, ed25519KeyPairFromSeed } from '../../dist/engine.js';
+import { createEd25519Signer, ed25519KeyPairFromSeed } from '../../dist/crypto.js';
+import { compilePack, createCatalog } from '../../dist/engine.js';
 import { DEMO_CATALOG, DEMO_PEOPLE, simulatorRulePack } from '../../dist/simulator.js';
 import { createHisHandler, createHisService, signHisJwt } from '../../dist/his.js';
 

@@ -5,7 +5,9 @@ import { createHash, createPrivateKey, sign } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { canonicalJson, GENESIS_HASH, toBase64Url, verifyChain, webCryptoEd25519 } from '../../dist/index.js';
+import { GENESIS_HASH } from '../../dist/schemas.js';
+import { canonicalJson, toBase64Url } from '../../dist/crypto.js';
+import { verifyChain, webCryptoEd25519 } from '../../dist/invoice.js';
 import { tweetnaclEd25519 } from '../../dist/ed25519-fallback.js';
 
 const CHAIN = 100_000;

@@ -9,16 +9,9 @@ import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import {
-  createCatalog,
-  createInventory,
-  createMemoryStorage,
-  createOutbox,
-  createPlatformClient,
-  createSyncWorker,
-  resumeMsgids,
-  TERMINAL_NAMES,
-} from '../../dist/engine.js';
+import { createMemoryStorage, TERMINAL_NAMES } from '../../dist/index.js';
+import { createPlatformClient } from '../../dist/platform.js';
+import { createCatalog, createInventory, createOutbox, createSyncWorker, resumeMsgids } from '../../dist/engine.js';
 import { DEMO_CATALOG, DEMO_PHARMACIES, DEMO_STOCK } from '../../dist/simulator.js';
 
 const MB = 1024 * 1024;

@@ -8,7 +8,10 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { availableParallelism, loadavg } from 'node:os';
 import { Engine } from 'json-rules-engine';
-import { createCatalog, compilePack, reviewSale, indexHistory, gtinCheckDigit, lineAmountFen, formatCstDate, FUND_ELIGIBLE_CATEGORIES } from '../../dist/engine.js';
+import { gtinCheckDigit, lineAmountFen } from '../../dist/codes.js';
+import { FUND_ELIGIBLE_CATEGORIES } from '../../dist/schemas.js';
+import { formatCstDate } from '../../dist/platform.js';
+import { createCatalog, compilePack, reviewSale, indexHistory } from '../../dist/engine.js';
 import { simulatorRulePack } from '../../dist/simulator.js';
 
 const DAY = 86_400_000;

@@ -1,7 +1,9 @@
 // `npm run bench`: speed figures for what yibao-guard does at the till, measured on the built package.
 // Figures, not assertions: a timing goal is never a test. Later capabilities add their own lines here.
 import { performance } from 'node:perf_hooks';
-import { isValidResidentId, parseTraceCode, isValidGtin, parseInput, SaleLineSchema, yuanToFen, residentIdCheckChar } from '../../dist/index.js';
+import { yuanToFen } from '../../dist/index.js';
+import { isValidResidentId, parseTraceCode, isValidGtin, residentIdCheckChar } from '../../dist/codes.js';
+import { parseInput, SaleLineSchema } from '../../dist/schemas.js';
 
 /** Runs `fn` in batches until `ms` elapse and returns the median time per call of the batches, in µs. */
 function measure(name, fn, { batch = 1000, ms = 500 } = {}) {

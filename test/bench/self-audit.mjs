@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createCatalog, selfAudit, TERMINAL_NAMES } from '../../dist/engine.js';
+import { TERMINAL_NAMES } from '../../dist/index.js';
+import { selfAudit } from '../../dist/audit.js';
+import { createCatalog } from '../../dist/engine.js';
 import { createSqliteStorage } from '../../dist/sqlite.js';
 import { DEMO_CATALOG, simulatorRulePack } from '../../dist/simulator.js';
 

@@ -19,29 +19,29 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
+import { PlatformError } from '../../src/index.js';
+import { PlatformProtocolError, PlatformRejectedError, PlatformUnavailableError } from '../../src/errors/index.js';
+import { SignedRulePackSchema } from '../../src/schemas/index.js';
 import {
   canonicalJson,
   createEd25519Signer,
-  createMsgidSource,
-  createPlatformClient,
   ed25519KeyPairFromSeed,
-  formatCstTime,
   fromBase64Url,
-  PlatformError,
-  PlatformProtocolError,
-  PlatformRejectedError,
-  PlatformUnavailableError,
   sha256Hex,
-  SignedRulePackSchema,
   toBase64Url,
   verifyEd25519,
+  type Signer,
+} from '../../src/crypto/index.js';
+import {
+  createMsgidSource,
+  createPlatformClient,
+  formatCstTime,
   type PlatformClient,
   type PlatformClientOptions,
   type MsgidSource,
   type PlatformEvent,
-  type Signer,
   type TransactionInput,
-} from '../../src/index.js';
+} from '../../src/platform/index.js';
 import {
   createSimulator,
   DEMO_CATALOG,

@@ -4,7 +4,8 @@
 // settle (2101 → 2102 → invoice → outbox). Prints `settled <saleId> <setlId> <invoiceSeq>` per sale and flushes the
 // outbox every few sales. It can be SIGKILLed at any moment; reopened (createTerminal reverses what a kill left
 // pending) it carries on. Mode `verify`: opens, flushes everything and prints one JSON summary line.
-import { createTerminal, TERMINAL_NAMES, verifyChain } from '../../dist/index.js';
+import { createTerminal, TERMINAL_NAMES } from '../../dist/index.js';
+import { verifyChain } from '../../dist/invoice.js';
 import { createSqliteStorage } from '../../dist/sqlite.js';
 import { DEMO_CATALOG, DEMO_PHARMACIES, SIMULATOR_PLATFORM_KEY_ID, SIMULATOR_PLATFORM_PUBLIC_KEY } from '../../dist/simulator.js';
 

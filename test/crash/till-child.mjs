@@ -1,7 +1,9 @@
 // A till process for the crash test: records sales SM-1..SM-N into a SQLite-backed outbox (each sale with its
 // ledger change and 3505 report, one atomic batch) and drains to the simulator as it goes. It can be SIGKILLed at
 // any moment; restarted, it skips the sales already recorded and carries on. Prints DONE when all are delivered.
-import { createCatalog, createInventory, createOutbox, createPlatformClient, createSyncWorker, resumeMsgids, TERMINAL_NAMES } from '../../dist/engine.js';
+import { TERMINAL_NAMES } from '../../dist/index.js';
+import { createPlatformClient } from '../../dist/platform.js';
+import { createCatalog, createInventory, createOutbox, createSyncWorker, resumeMsgids } from '../../dist/engine.js';
 import { createSqliteStorage } from '../../dist/sqlite.js';
 import { DEMO_CATALOG, DEMO_PHARMACIES, DEMO_STOCK } from '../../dist/simulator.js';
 

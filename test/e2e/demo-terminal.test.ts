@@ -14,7 +14,7 @@ import { rollup } from 'rollup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemo, type RunningDemo } from '../../adapters/cli/demo.js';
 import { DEMO_CATALOG, DEMO_PEOPLE, DEMO_STOCK, DEMO_TRACE_CODES } from '../../adapters/simulator/index.js';
-import { verifyInvoice, verifyInvoiceQr } from '../../src/index.js';
+import { verifyInvoice, verifyInvoiceQr } from '../../src/invoice/index.js';
 import { findChromium, NO_CHROMIUM } from '../browser/harness.js';
 import { decodeQrPixels } from '../fixtures/qr-image.js';
 // @ts-expect-error: a plain .mjs rollup config, without type declarations

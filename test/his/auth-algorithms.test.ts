@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey, type JWK } from 'jose';
 import { createJwtVerifier, HIS_JWT_ALGORITHMS, type HisAuthOptions, type HisJwtAlgorithm, type JwtVerifier } from '../../adapters/his/index.js';
-import { fromBase64Url, isYibaoGuardError, toBase64Url } from '../../src/index.js';
+import { isYibaoGuardError } from '../../src/index.js';
+import { fromBase64Url, toBase64Url } from '../../src/crypto/index.js';
 import { AUDIENCE, hookRequest, ISSUER_B, NOW, startClinic, visit } from './helpers.js';
 
 const PATH = '/cds-services/yibao-order-sign';

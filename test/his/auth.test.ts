@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signHisJwt } from '../../adapters/his/index.js';
-import { toBase64Url } from '../../src/index.js';
+import { toBase64Url } from '../../src/crypto/index.js';
 import { AUDIENCE, hisSigner, hookRequest, ISSUER, NOW, startClinic, visit, type Clinic } from './helpers.js';
 
 let clinic: Clinic;

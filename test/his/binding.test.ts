@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { CdsCard } from '../../adapters/his/index.js';
 import { createSqliteStorage } from '../../adapters/sqlite/index.js';
-import { AuditEventSchema, createMemoryStorage, TERMINAL_NAMES, type Storage, type TerminalLayout } from '../../src/engine.js';
+import { createMemoryStorage, TERMINAL_NAMES, type Storage, type TerminalLayout } from '../../src/index.js';
+import { AuditEventSchema } from '../../src/schemas/index.js';
 import { hisSigner, hookRequest, ISSUER, ISSUER_B, NOW, startClinic, visit, type Clinic } from './helpers.js';
 
 const SIGN = '/cds-services/yibao-order-sign';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hisCallerOf, type CdsCard } from '../../adapters/his/index.js';
-import { AuditEventSchema } from '../../src/index.js';
+import { AuditEventSchema } from '../../src/schemas/index.js';
 import { hookRequest, ISSUER, NOW, startClinic, visit, type Clinic } from './helpers.js';
 
 let clinic: Clinic;

@@ -6,17 +6,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEMO_CATALOG, DEMO_PEOPLE, simulatorRulePack, type DemoPersonKey } from '../../adapters/simulator/index.js';
 import { createHisHandler, createHisService, signHisJwt, type HisHandler, type HisService, type HisServiceOptions, type HisAuthOptions } from '../../adapters/his/index.js';
-import {
-  compilePack,
-  createCatalog,
-  createEd25519Signer,
-  createMemoryStorage,
-  ed25519KeyPairFromSeed,
-  TERMINAL_NAMES,
-  type Signer,
-  type Storage,
-  type TerminalLayout,
-} from '../../src/engine.js';
+import { createMemoryStorage, TERMINAL_NAMES, type Storage, type TerminalLayout } from '../../src/index.js';
+import { createEd25519Signer, ed25519KeyPairFromSeed, type Signer } from '../../src/crypto/index.js';
+import { compilePack, createCatalog } from '../../src/engine.js';
 
 /** 2026-11-23 10:00 CST. */
 export const NOW = Date.UTC(2026, 10, 23, 2, 0);

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PRESCRIPTIONS, DEMO_PEOPLE } from '../../adapters/simulator/index.js';
 import { createHisService, type CdsCard } from '../../adapters/his/index.js';
-import { AuditEventSchema, compilePack } from '../../src/engine.js';
+import { AuditEventSchema } from '../../src/schemas/index.js';
+import { compilePack } from '../../src/engine.js';
 import { catalog, hookRequest, NOW, P, pack, productOf, startClinic, visit, type Clinic } from './helpers.js';
 
 let clinic: Clinic;

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSqliteStorage } from '../../adapters/sqlite/index.js';
 import { createSimulator, DEMO_CATALOG, startSimulator, type RunningSimulator, type Simulator } from '../../adapters/simulator/index.js';
-import { TERMINAL_NAMES, verifyChain, verifyInvoiceExport, verifyInvoiceQr, type Storage, type Terminal, type TerminalEvent, type TerminalLayout } from '../../src/index.js';
+import { TERMINAL_NAMES, type Storage, type Terminal, type TerminalEvent, type TerminalLayout } from '../../src/index.js';
+import { verifyChain, verifyInvoiceExport, verifyInvoiceQr } from '../../src/invoice/index.js';
 import { DAY, P } from '../unit/rules/helpers.js';
 import { openTestTerminal } from './till.js';
 

@@ -7,7 +7,8 @@
  * till that has a pack stored does not take a genuine pack for a forged one.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMemoryStorage, TERMINAL_NAMES, verifyChain, verifyInvoiceQr, type Storage, type Terminal, type TerminalLayout } from '../../src/index.js';
+import { createMemoryStorage, TERMINAL_NAMES, type Storage, type Terminal, type TerminalLayout } from '../../src/index.js';
+import { verifyChain, verifyInvoiceQr } from '../../src/invoice/index.js';
 import { tweetnaclEd25519 } from '../../src/crypto/ed25519-fallback.js';
 import { createSimulator, DEMO_CATALOG, startSimulator, type RunningSimulator, type Simulator } from '../../adapters/simulator/index.js';
 import { boxes, NOW, P } from '../unit/rules/helpers.js';

@@ -13,7 +13,7 @@
  * createPlatformClient({ ...options, timeoutMs: 10_000, fetch: heldEndsAtDeadline(simulator) })
  */
 import { TimeoutError } from 'ky';
-import type { PlatformFetch } from '../../src/index.js';
+import type { PlatformFetch } from '../../src/platform/index.js';
 
 /** What the helper reads of a simulator: its request log (an entry per request, `fault: 'timeout'` when held). */
 export interface HeldLog {

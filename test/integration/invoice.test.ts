@@ -5,19 +5,16 @@
  * the whole chain and a receipt with nothing but the keys the platform registered.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createMemoryStorage, TERMINAL_NAMES, type Storage, type TerminalLayout } from '../../src/index.js';
+import type { PlatformClient } from '../../src/platform/index.js';
 import {
-  createMemoryStorage,
   openInvoiceBook,
-  TERMINAL_NAMES,
   verifyChain,
   verifyInvoiceExport,
   verifyInvoiceQr,
   type InvoiceBook,
   type InvoiceKey,
-  type PlatformClient,
-  type Storage,
-  type TerminalLayout,
-} from '../../src/index.js';
+} from '../../src/invoice/index.js';
 import { PHARMACY, tillClient } from './till.js';
 import { createSimulator, startSimulator, type RunningSimulator, type Simulator } from '../../adapters/simulator/index.js';
 

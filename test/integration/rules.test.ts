@@ -4,19 +4,16 @@
  * by 3101, the two merged into one set of cards.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createMemoryStorage, TERMINAL_NAMES, type Storage, type TerminalLayout } from '../../src/index.js';
+import type { RulePack } from '../../src/schemas/index.js';
+import type { PlatformClient } from '../../src/platform/index.js';
 import {
   analysisRequest,
   compilePack,
-  createMemoryStorage,
   installRulePack,
   loadRulePack,
   platformFindings,
-  TERMINAL_NAMES,
   verifyRulePack,
-  type PlatformClient,
-  type RulePack,
-  type Storage,
-  type TerminalLayout,
 } from '../../src/engine.js';
 import { PHARMACY, tillClient } from './till.js';
 import {

@@ -10,7 +10,8 @@ import { DEMO_CATALOG } from '../../adapters/simulator/index.js';
 import { createSqliteStorage } from '../../adapters/sqlite/index.js';
 import { runSelfAudit, SELF_AUDIT_USAGE } from '../../adapters/cli/self-audit.js';
 import { runCli } from '../../adapters/cli/run.js';
-import { TERMINAL_NAMES, type SelfAuditReport } from '../../src/index.js';
+import { TERMINAL_NAMES } from '../../src/index.js';
+import type { SelfAuditReport } from '../../src/audit/index.js';
 import { packV2, seed, seededSales } from '../unit/audit/journal.js';
 
 let dir: string;

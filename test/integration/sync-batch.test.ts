@@ -5,20 +5,12 @@
  * exactly once, in order.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  createCatalog,
-  createInventory,
-  createMemoryBacking,
-  createMemoryStorage,
-  createMsgidSource,
-  createOutbox,
-  createSyncWorker,
-  PlatformRejectedError,
-  PlatformUnavailableError,
-  TERMINAL_NAMES,
-  type PlatformClient,
-  type StockMovement,
-} from '../../src/engine.js';
+import { createMemoryStorage, TERMINAL_NAMES } from '../../src/index.js';
+import { PlatformRejectedError, PlatformUnavailableError } from '../../src/errors/index.js';
+import type { StockMovement } from '../../src/schemas/index.js';
+import { createMemoryBacking } from '../../src/storage/index.js';
+import { createMsgidSource, type PlatformClient } from '../../src/platform/index.js';
+import { createCatalog, createInventory, createOutbox, createSyncWorker } from '../../src/engine.js';
 import { boxSale, PHARMACY, tillClient } from './till.js';
 import { createSimulator, DEMO_CATALOG, startSimulator, type RunningSimulator, type Simulator } from '../../adapters/simulator/index.js';
 

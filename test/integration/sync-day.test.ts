@@ -3,15 +3,8 @@
  * exactly once and in order (the simulator's log is compared with the outbox), nothing is left pending.
  */
 import { afterEach, expect, it } from 'vitest';
-import {
-  createCatalog,
-  createInventory,
-  createMemoryStorage,
-  createOutbox,
-  createSyncWorker,
-  resumeMsgids,
-  TERMINAL_NAMES,
-} from '../../src/engine.js';
+import { createMemoryStorage, TERMINAL_NAMES } from '../../src/index.js';
+import { createCatalog, createInventory, createOutbox, createSyncWorker, resumeMsgids } from '../../src/engine.js';
 import { boxSale, PHARMACY, tillClient } from './till.js';
 import { createSimulator, DEMO_CATALOG, startSimulator, type RunningSimulator } from '../../adapters/simulator/index.js';
 

@@ -5,7 +5,8 @@
  * over loopback HTTP.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createCatalog, createInventory, createMemoryStorage, createOutbox, createSyncWorker, isYibaoGuardError, TERMINAL_NAMES } from '../../src/engine.js';
+import { createMemoryStorage, isYibaoGuardError, TERMINAL_NAMES } from '../../src/index.js';
+import { createCatalog, createInventory, createOutbox, createSyncWorker } from '../../src/engine.js';
 import type { SaleMovement } from '../../src/schemas/stock.js';
 import { boxSale, tillClient } from './till.js';
 import { createSimulator, DEMO_CATALOG, DEMO_PEOPLE, DEMO_STOCK, startSimulator, type RunningSimulator, type Simulator } from '../../adapters/simulator/index.js';

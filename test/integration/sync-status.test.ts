@@ -3,7 +3,8 @@
  * offline/online), and the stock ledger reconciled with the platform's view after delivery.
  */
 import { afterEach, expect, it } from 'vitest';
-import { createCatalog, createInventory, createMemoryStorage, createOutbox, createSyncWorker, resumeMsgids, TERMINAL_NAMES, type SyncEvent } from '../../src/engine.js';
+import { createMemoryStorage, TERMINAL_NAMES } from '../../src/index.js';
+import { createCatalog, createInventory, createOutbox, createSyncWorker, resumeMsgids, type SyncEvent } from '../../src/engine.js';
 import { createSimulator, DEMO_CATALOG, DEMO_STOCK, startSimulator, type RunningSimulator } from '../../adapters/simulator/index.js';
 import { boxSale, PHARMACY, tillClient } from './till.js';
 

@@ -3,18 +3,17 @@
  * in order through outages, 5xx storms, lost answers, refusals and rate limits.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createMemoryStorage, TERMINAL_NAMES } from '../../src/index.js';
+import type { StockMovement } from '../../src/schemas/index.js';
+import { createMemoryBacking } from '../../src/storage/index.js';
+import { createMsgidSource } from '../../src/platform/index.js';
 import {
   createCatalog,
   createInventory,
-  createMemoryBacking,
-  createMemoryStorage,
-  createMsgidSource,
   createOutbox,
   createSyncWorker,
   resubmitDeadLetter,
   resumeMsgids,
-  TERMINAL_NAMES,
-  type StockMovement,
   type SyncEvent,
 } from '../../src/engine.js';
 import { boxSale, PHARMACY, tillClient } from './till.js';

@@ -9,13 +9,12 @@ import {
   createMemoryStorage,
   isYibaoGuardError,
   TERMINAL_NAMES,
-  verifyChain,
-  verifyInvoiceQr,
   type Storage,
   type Terminal,
   type TerminalEvent,
   type TerminalLayout,
 } from '../../src/index.js';
+import { verifyChain, verifyInvoiceQr } from '../../src/invoice/index.js';
 import {
   createSimulator,
   DEMO_CATALOG,

@@ -3,7 +3,10 @@
  * integration tests share (institution, area, operator, device), each test choosing its terminal, msgid digit,
  * timeout and signer.
  */
-import { createMsgidSource, createPlatformClient, createTerminal, type MsgidSource, type PlatformClient, type PlatformFetch, type Signer, type StockMovement, type Storage, type Terminal, type TerminalLayout, type TerminalOptions } from '../../src/index.js';
+import { createTerminal, type Storage, type Terminal, type TerminalLayout, type TerminalOptions } from '../../src/index.js';
+import type { StockMovement } from '../../src/schemas/index.js';
+import type { Signer } from '../../src/crypto/index.js';
+import { createMsgidSource, createPlatformClient, type MsgidSource, type PlatformClient, type PlatformFetch } from '../../src/platform/index.js';
 import { selfAudit } from '../../src/audit/index.js';
 import { DEMO_CATALOG, DEMO_PHARMACIES, DEMO_STOCK, SIMULATOR_PLATFORM_KEY_ID, SIMULATOR_PLATFORM_PUBLIC_KEY } from '../../adapters/simulator/index.js';
 

@@ -6,17 +6,16 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   createMemoryStorage,
   createTerminal,
-  createPlatformClient,
   isYibaoGuardError,
   TERMINAL_NAMES,
-  verifyVoucher,
   VoucherError,
   type Storage,
   type TerminalLayout,
   type VerifiedBuyer,
-  type VoucherAuditEvent,
-  type VoucherPolicy,
 } from '../../src/index.js';
+import type { VoucherAuditEvent, VoucherPolicy } from '../../src/schemas/index.js';
+import { verifyVoucher } from '../../src/voucher/index.js';
+import { createPlatformClient } from '../../src/platform/index.js';
 import { DEFAULT_TIMEOUT_MS, PHARMACY, tillClient, tillIdentity } from './till.js';
 import { createSimulator, DEMO_CATALOG, DEMO_PEOPLE, startSimulator, type RunningSimulator, type Simulator, type DemoPersonKey } from '../../adapters/simulator/index.js';
 

@@ -13,26 +13,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  canonicalJson,
   createMemoryStorage,
-  ERROR_CATALOG,
-  installRulePack,
   isYibaoGuardError,
-  isValidResidentId,
+  TERMINAL_NAMES,
+  type Storage,
+  type TerminalLayout,
+} from '../../src/index.js';
+import { ERROR_CATALOG } from '../../src/errors/index.js';
+import { isValidResidentId, parseTraceCode, residentIdInfo } from '../../src/codes/index.js';
+import type { RulePack } from '../../src/schemas/index.js';
+import { canonicalJson } from '../../src/crypto/index.js';
+import { readVoucher } from '../../src/voucher/index.js';
+import {
   openInvoiceBook,
   parseInvoiceQr,
-  parseTraceCode,
-  readVoucher,
-  residentIdInfo,
-  TERMINAL_NAMES,
   verifyChain,
   verifyInvoiceExport,
   verifyInvoiceQr,
-  verifyRulePack,
-  type RulePack,
-  type Storage,
-  type TerminalLayout,
-} from '../../src/engine.js';
+} from '../../src/invoice/index.js';
+import { installRulePack, verifyRulePack } from '../../src/engine.js';
 import { createPlatformClient } from '../../src/platform/index.js';
 import { DEMO_CATALOG, DEMO_PEOPLE, SIMULATOR_PLATFORM_KEY_ID, SIMULATOR_PLATFORM_PUBLIC_KEY, simulatorRulePack } from '../../adapters/simulator/index.js';
 import { signRulePack } from '../../adapters/simulator/keys.js';

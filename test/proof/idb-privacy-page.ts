@@ -9,7 +9,8 @@
  */
 import { createIdbStorage } from '../../adapters/idb/index.js';
 import { createSimulator, DEMO_CATALOG, DEMO_PEOPLE, type DemoPersonKey } from '../../adapters/simulator/index.js';
-import { TERMINAL_NAMES, type PlatformFetch } from '../../src/index.js';
+import { TERMINAL_NAMES } from '../../src/index.js';
+import type { PlatformFetch } from '../../src/platform/index.js';
 import { boxes, NOW, P } from '../unit/rules/helpers.js';
 import { openTestTerminal } from '../integration/till.js';
 

@@ -21,7 +21,7 @@ import { build } from 'esbuild';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DEMO_PEOPLE, type DemoPersonKey } from '../../adapters/simulator/index.js';
-import { residentIdCheckChar } from '../../src/index.js';
+import { residentIdCheckChar } from '../../src/codes/index.js';
 import { findChromium, noChromium } from '../browser/harness.js';
 import type { PrivacyHelpers, PrivacyRun } from './idb-privacy-page.js';
 import { needleHits, personNeedles } from './needles.js';

@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemo } from '../../adapters/cli/demo.js';
 import { createHisHandler, createHisService, signHisJwt } from '../../adapters/his/index.js';
 import { createSimulator, startSimulator } from '../../adapters/simulator/index.js';
-import { compilePack, createMemoryStorage, TERMINAL_NAMES } from '../../src/engine.js';
+import { createMemoryStorage, TERMINAL_NAMES } from '../../src/index.js';
+import { compilePack } from '../../src/engine.js';
 import { AUDIENCE, catalog, hisSigner, hookRequest, ISSUER, NOW, pack, visit } from '../his/helpers.js';
 
 // ---------------------------------------------------------------------------------------------------------------

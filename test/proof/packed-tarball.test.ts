@@ -40,6 +40,11 @@ const KNOWN: Record<string, string> = {
   '.': 'createTerminal',
   './engine': 'createSaleSession',
   './codes': 'isValidResidentId',
+  './errors': 'isYibaoGuardError',
+  './schemas': 'parseInput',
+  './storage': 'createMemoryStorage',
+  './crypto': 'sha256Hex',
+  './voucher': 'readVoucher',
   './ed25519-fallback': 'tweetnaclEd25519',
   './invoice': 'verifyChain',
   './audit': 'selfAudit',
@@ -147,7 +152,8 @@ describe('the packed tarball, installed in a scratch project', { timeout: 90_000
     writeFileSync(
       join(app, 'typed.ts'),
       `${lines.join('\n')}
-import { maskResidentId, type TerminalOptions } from 'yibao-guard';
+import type { TerminalOptions } from 'yibao-guard';
+import { maskResidentId } from 'yibao-guard/codes';
 export const masked: string = maskResidentId('11010119900307001X');
 export const noPlatform: Partial<TerminalOptions> = {};
 // @ts-expect-error maskResidentId takes a string
@@ -193,7 +199,9 @@ maskResidentId(42);
     }
     writeFileSync(
       join(app, 'till.mjs'),
-      `import { createTerminal, createPlatformClient, TERMINAL_NAMES, maskResidentId } from 'yibao-guard';
+      `import { createTerminal, TERMINAL_NAMES } from 'yibao-guard';
+      import { maskResidentId } from 'yibao-guard/codes';
+      import { createPlatformClient } from 'yibao-guard/platform';
        import { createIdbStorage } from 'yibao-guard/idb';
        const result = { createTerminal: typeof createTerminal, createPlatformClient: typeof createPlatformClient, createIdbStorage: typeof createIdbStorage, mask: maskResidentId('11010119900307001X') };
        try {

@@ -21,15 +21,13 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { format } from 'node:util';
 import {
   createMemoryStorage,
-  maskName,
   maskPersonalData,
-  maskResidentId,
-  residentIdCheckChar,
   TERMINAL_NAMES,
   type Storage,
   type Terminal,
   type TerminalLayout,
 } from '../../src/index.js';
+import { maskName, maskResidentId, residentIdCheckChar } from '../../src/codes/index.js';
 import {
   createSimulator,
   DEMO_CATALOG,

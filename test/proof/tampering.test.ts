@@ -10,23 +10,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import {
-  canonicalJson,
-  createMemoryStorage,
-  installRulePack,
-  invoiceQrText,
-  isYibaoGuardError,
-  loadRulePack,
-  TERMINAL_NAMES,
-  verifyChain,
-  verifyInvoiceQr,
-  type ChainReport,
-  type RulePack,
-  type SignedRulePack,
-  type TerminalLayout,
-} from '../../src/engine.js';
+import { createMemoryStorage, isYibaoGuardError, TERMINAL_NAMES, type TerminalLayout } from '../../src/index.js';
+import type { RulePack, SignedRulePack } from '../../src/schemas/index.js';
+import { canonicalJson } from '../../src/crypto/index.js';
+import { invoiceQrText, verifyChain, verifyInvoiceQr, type ChainReport } from '../../src/invoice/index.js';
+import { installRulePack, loadRulePack } from '../../src/engine.js';
 import { createPlatformClient } from '../../src/platform/index.js';
-import { toBase64Url } from '../../src/index.js';
+import { toBase64Url } from '../../src/crypto/index.js';
 import { SIMULATOR_PLATFORM_KEY_ID, SIMULATOR_PLATFORM_PUBLIC_KEY, simulatorRulePack } from '../../adapters/simulator/index.js';
 import { signRulePack } from '../../adapters/simulator/keys.js';
 import { baseOptions, ok, PERSON, personQueryInput, settlementInput, settlementOutput } from '../unit/platform/helpers.js';
@@ -94,7 +84,7 @@ describe('tampering: platform responses', () => {
     expect(otherRef).toBe('ACCEPTED');
   });
 
-  // FOUND GAP by this suite, closed in src/platform/client.ts (answerFitsRequest); kept as its regression test: a
+  // FOUND GAP by this suite, closed in src/platform/client-outcome.ts (answerFitsRequest); kept as its regression test: a
   // 2102 answer replayed from another sale — another person's psn_no, another total — was accepted as this sale's
   // settlement. The envelope cannot bind the answer to the request, but the output can be checked against the input
   // (setlinfo.psn_no and setlinfo.medfee_sumamt against druginfo): now PLATFORM_OUTCOME_UNKNOWN (resolve or reverse).

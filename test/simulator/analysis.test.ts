@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import { AnalysisOutputSchema, type TransactionInput } from '../../src/index.js';
+import { AnalysisOutputSchema, type TransactionInput } from '../../src/platform/index.js';
 import { DEMO_PEOPLE, KEY_DRUG_MAX_PACKAGES } from '../../adapters/simulator/index.js';
 import { infcode, personArea, product, signedInTill } from './helpers.js';
 

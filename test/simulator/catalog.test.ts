@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import * as z from 'zod/mini';
+import { isValidGtin, isValidResidentId, residentIdInfo } from '../../src/codes/index.js';
 import {
   FUND_ELIGIBLE_CATEGORIES,
-  isValidGtin,
-  isValidResidentId,
   PrescriptionSchema,
   ProductSchema,
   PurchaseMovementSchema,
-  residentIdInfo,
-} from '../../src/index.js';
+} from '../../src/schemas/index.js';
 import { DEMO_CATALOG, DEMO_PEOPLE, DEMO_PHARMACIES, DEMO_PRESCRIPTIONS, DEMO_STOCK, DEMO_TRACE_CODES } from '../../adapters/simulator/index.js';
 import { KEY_DRUG_LIST } from '../../adapters/simulator/seed/key-drugs.js';
 

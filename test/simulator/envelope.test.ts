@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import { ResponseEnvelopeSchema } from '../../src/index.js';
+import { ResponseEnvelopeSchema } from '../../src/platform/index.js';
 import { SIMULATOR_CALL_PATH } from '../../adapters/simulator/index.js';
 import { infcode, signedInTill, startTestSimulator, Till } from './helpers.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import { TraceStatusOutputSchema } from '../../src/index.js';
+import { TraceStatusOutputSchema } from '../../src/platform/index.js';
 import { DEMO_TRACE_CODES, SIGN_IN_EXPIRED_MESSAGE } from '../../adapters/simulator/index.js';
 import { heldEndsAtDeadline } from '../integration/held-fetch.js';
 import { infcode, saleRecord, signedInTill } from './helpers.js';

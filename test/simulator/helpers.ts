@@ -5,17 +5,16 @@
  */
 import { afterEach } from 'vitest';
 import * as z from 'zod/mini';
+import { toBase64Url, type Signer } from '../../src/crypto/index.js';
 import {
   buildMsgid,
   formatCstTime,
   signedBodyText,
   tifSignature,
-  toBase64Url,
   TRANSACTIONS,
   type Infno,
-  type Signer,
   type TransactionInput,
-} from '../../src/index.js';
+} from '../../src/platform/index.js';
 import {
   createSimulator,
   DEMO_CATALOG,

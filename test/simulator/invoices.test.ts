@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, sha256Hex } from '../../src/index.js';
+import { canonicalJson, sha256Hex } from '../../src/crypto/index.js';
 import { infcode, signedInTill } from './helpers.js';
 
 const record = (total: number) => ({ body: { v: 1, kind: 'sale', seq: 1, split: { totalFen: total } }, sig: 'x'.repeat(86) });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskResidentId } from '../../src/index.js';
+import { maskResidentId } from '../../src/codes/index.js';
 import { DEMO_PEOPLE, DEMO_TRACE_CODES } from '../../adapters/simulator/index.js';
 import { infcode, line, preSettleAndSettle, saleRecord, signedInTill, voucherCert } from './helpers.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_TRACE_CODES } from '../../adapters/simulator/index.js';
-import { buildMsgid } from '../../src/index.js';
+import { buildMsgid } from '../../src/platform/index.js';
 import { infcode, saleRecord, signedInTill, Till } from './helpers.js';
 
 const [A, B, C] = DEMO_TRACE_CODES.fresh as [string, string, string];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import { PersonQueryOutputSchema } from '../../src/index.js';
+import { PersonQueryOutputSchema } from '../../src/schemas/index.js';
 import { DEMO_PEOPLE, type DemoPersonKey } from '../../adapters/simulator/index.js';
 import { infcode, signedInTill } from './helpers.js';
 

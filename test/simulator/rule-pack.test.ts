@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import { canonicalJson, ed25519KeyPairFromSeed, fromBase64Url, SignedRulePackSchema, toBase64Url, verifyEd25519 } from '../../src/index.js';
+import { SignedRulePackSchema } from '../../src/schemas/index.js';
+import { canonicalJson, ed25519KeyPairFromSeed, fromBase64Url, toBase64Url, verifyEd25519 } from '../../src/crypto/index.js';
 import { DEMO_PHARMACIES, SIMULATOR_PLATFORM_KEY_ID, SIMULATOR_PLATFORM_PUBLIC_KEY } from '../../adapters/simulator/index.js';
 import { PLATFORM_KEY_SEED } from '../../adapters/simulator/keys.js';
 import { infcode, startTestSimulator, Till } from './helpers.js';

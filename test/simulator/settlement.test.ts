@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as z from 'zod/mini';
-import { PharmacySettleOutputSchema, yuanToFen } from '../../src/index.js';
+import { yuanToFen } from '../../src/index.js';
+import { PharmacySettleOutputSchema } from '../../src/platform/index.js';
 import { DEMO_PEOPLE, DEMO_PHARMACIES, SETTLEMENT_PLANS } from '../../adapters/simulator/index.js';
 import { infcode, line, personArea, preSettleAndSettle, settleInput, signedInTill, Till, voucherCert, type Wire } from './helpers.js';
 

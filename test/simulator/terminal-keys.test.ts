@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createEd25519Signer, ed25519KeyPairFromSeed, toBase64Url, type Signer } from '../../src/index.js';
+import { createEd25519Signer, ed25519KeyPairFromSeed, toBase64Url, type Signer } from '../../src/crypto/index.js';
 import { keyHandoverText } from '../../adapters/simulator/index.js';
 import { infcode, signedInTill, T0 } from './helpers.js';
 

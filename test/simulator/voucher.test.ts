@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EcTokenSchema, isValidAreaCode } from '../../src/index.js';
+import { isValidAreaCode } from '../../src/codes/index.js';
+import { EcTokenSchema } from '../../src/schemas/index.js';
 import { DEMO_PEOPLE } from '../../adapters/simulator/index.js';
 import { infcode, line, personArea, preSettleAndSettle, settleInput, signedInTill, T0 } from './helpers.js';
 

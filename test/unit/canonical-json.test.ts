@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { canonicalJson, isYibaoGuardError } from '../../src/index.js';
+import { isYibaoGuardError } from '../../src/index.js';
+import { canonicalJson } from '../../src/crypto/index.js';
 import { sale, till } from './invoice/helpers.js';
 
 const { cases } = JSON.parse(readFileSync(new URL('../vectors/rfc8785-jcs.json', import.meta.url), 'utf8')) as { cases: { name: string; input: string; output: string }[] };

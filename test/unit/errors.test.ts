@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runInNewContext } from 'node:vm';
-import { ERROR_CATALOG, InputError, NotBuiltError, StorageError, YibaoGuardError, isYibaoGuardError } from '../../src/index.js';
+import { InputError, StorageError, YibaoGuardError, isYibaoGuardError } from '../../src/index.js';
+import { ERROR_CATALOG, NotBuiltError } from '../../src/errors/index.js';
 
 describe('YibaoGuardError', () => {
   it('carries a stable code, an English message, a Chinese message, the field and the cause', () => {

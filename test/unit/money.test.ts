@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { fenToYuan, isYibaoGuardError, yuanToFen } from '../../src/index.js';
 import {
-  fenToYuan,
   fenToYuanNumber,
-  isYibaoGuardError,
   lineAmountFen,
   microsToPrice,
   priceToMicros,
   quantityToTenThousandths,
-  yuanToFen,
-} from '../../src/index.js';
+} from '../../src/codes/index.js';
 
 const code = (fn: () => unknown) => {
   try {

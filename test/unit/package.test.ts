@@ -18,7 +18,7 @@ describe('package.json', () => {
 
   it('exports every subpath with types first, then default; the Node-only ones with no browser file between them', () => {
     const nodeOnly = ['./sqlite', './simulator', './simulator/msw', './his'];
-    for (const subpath of ['.', './codes', './invoice', './audit', './platform', './rules', './sync', './engine', './ed25519-fallback', './idb', ...nodeOnly]) {
+    for (const subpath of ['.', './codes', './errors', './schemas', './storage', './crypto', './voucher', './invoice', './audit', './platform', './rules', './sync', './engine', './ed25519-fallback', './idb', ...nodeOnly]) {
       const entry = pkg.exports[subpath];
       expect(Object.keys(entry)).toEqual(nodeOnly.includes(subpath) ? ['types', 'browser', 'default'] : ['types', 'default']);
       if (nodeOnly.includes(subpath)) expect(entry.browser).toBeNull();

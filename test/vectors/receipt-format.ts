@@ -10,20 +10,17 @@
  * YG_WRITE_VECTORS=1 to write the file after a deliberate format change), and test/proof/independent-verifier.test.ts
  * checks the file with a verifier written from the document alone.
  */
+import { createMemoryStorage, TERMINAL_NAMES, type SignedInvoice, type TerminalLayout } from '../../src/index.js';
 import {
-  createMemoryStorage,
   invoiceHash,
   invoiceQrSigningText,
   openInvoiceBook,
   parseInvoiceQr,
-  TERMINAL_NAMES,
   verifyInvoiceExport,
   verifyInvoiceQr,
   type InvoiceKey,
   type IssuedInvoice,
-  type SignedInvoice,
-  type TerminalLayout,
-} from '../../src/index.js';
+} from '../../src/invoice/index.js';
 import { canonicalJson } from '../../src/canonical-json.js';
 
 /** RFC 8032 §7.1 TEST 1 and TEST 2 private keys: the published public keys let anyone check the vectors. */

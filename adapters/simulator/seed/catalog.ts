@@ -1,4 +1,6 @@
-import { gtinCheckDigit, type KeyDrug, type PaymentRestriction, type Prescription, type Product, type PurchaseMovement } from '../../../src/index.js';
+import type { Prescription, Product } from '../../../src/index.js';
+import { gtinCheckDigit } from '../../../src/codes/index.js';
+import type { KeyDrug, PaymentRestriction, PurchaseMovement } from '../../../src/schemas/index.js';
 import { KEY_DRUG_LIST } from './key-drugs.js';
 import { DEMO_PEOPLE, DEMO_PHARMACIES } from './people.js';
 

@@ -1,4 +1,4 @@
-import { residentIdCheckChar } from '../../../src/index.js';
+import { residentIdCheckChar } from '../../../src/codes/index.js';
 
 /*
  * The simulator's insured people and designated pharmacies. Everyone here is fictional: the 身份证 numbers are

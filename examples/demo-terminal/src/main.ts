@@ -10,28 +10,26 @@
 import { createIdbStorage } from '../../../adapters/idb/index.js';
 import {
   createTerminal,
-  renderAuditCsv,
-  renderAuditHtml,
-  selfAudit,
   isYibaoGuardError,
-  movementReport,
   TERMINAL_NAMES,
-  type DeadLetter,
   type Prescription,
   type Product,
-  type PurchaseMovement,
   type Receipt,
-  type Review,
-  type ReviewedFinding,
-  type SaleRecord,
-  type StockMovement,
   type Storage,
-  type SuggestedAction,
-  type SyncStatus,
   type Terminal,
   type TerminalLayout,
   type TerminalSale,
   type VerifiedBuyer,
+} from '../../../src/index.js';
+import type { PurchaseMovement, StockMovement, SuggestedAction } from '../../../src/schemas/index.js';
+import { renderAuditCsv, renderAuditHtml, selfAudit } from '../../../src/audit/index.js';
+import {
+  movementReport,
+  type DeadLetter,
+  type Review,
+  type ReviewedFinding,
+  type SaleRecord,
+  type SyncStatus,
 } from '../../../src/engine.js';
 import { TEXT, type Lang, type TextKey } from './i18n.js';
 import { receiptQrSvg } from './receipt-qr.js';

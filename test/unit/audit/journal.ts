@@ -4,7 +4,8 @@
  * packs installed as the terminal installs them (`rulePacks`, `v00000001`, `current`).
  */
 import { simulatorRulePack, type DemoPersonKey } from '../../../adapters/simulator/index.js';
-import { createMemoryStorage, TERMINAL_NAMES, type PaymentSplit, type RulePack, type SaleLine, type SaleRecord, type Storage, type TerminalLayout } from '../../../src/index.js';
+import { createMemoryStorage, TERMINAL_NAMES, type SaleLine, type SaleRecord, type Storage, type TerminalLayout } from '../../../src/index.js';
+import type { PaymentSplit, RulePack } from '../../../src/schemas/index.js';
 import { box, buyerOf, cst, P, prescriptionFor, product, signPack } from '../rules/helpers.js';
 
 export { cst, P, box };

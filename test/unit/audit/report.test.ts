@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_CATALOG } from '../../../adapters/simulator/index.js';
-import { createCatalog, renderAuditCsv, renderAuditHtml, selfAudit, type SelfAuditReport } from '../../../src/engine.js';
+import { renderAuditCsv, renderAuditHtml, selfAudit, type SelfAuditReport } from '../../../src/audit/index.js';
+import { createCatalog } from '../../../src/engine.js';
 import { memoryStorage, seed, seededSales } from './journal.js';
 
 async function seededReport(): Promise<SelfAuditReport> {

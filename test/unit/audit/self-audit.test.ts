@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_CATALOG } from '../../../adapters/simulator/index.js';
-import { createCatalog, isYibaoGuardError, selfAudit, type LedgerEntry, type SelfAuditProgress, type SelfAuditReport } from '../../../src/engine.js';
+import { isYibaoGuardError } from '../../../src/index.js';
+import { selfAudit, type LedgerEntry, type SelfAuditProgress, type SelfAuditReport } from '../../../src/audit/index.js';
+import { createCatalog } from '../../../src/engine.js';
 import { shareOut } from '../../../src/audit/stake.js';
 import { expectNoPersonalData, testTrusted } from '../rules/helpers.js';
 import { box, chronologicalKey, cst, memoryStorage, P, packV2, saleRecord, seed, seededSales } from './journal.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { isCalendarDate } from '../../../src/index.js';
+import { isCalendarDate } from '../../../src/codes/index.js';
 
 describe('isCalendarDate', () => {
   it('knows leap years by the Gregorian rule', () => {

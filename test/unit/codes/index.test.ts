@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import * as codes from '../../../src/codes/index.js';
 
 describe('src/codes/index.ts', () => {
-  it('re-exports every public name of the code modules, and nothing internal', () => {
+  it('re-exports every public name of the code modules and of money, and nothing internal', () => {
     expect(Object.keys(codes).sort()).toEqual(
       [
         'AREA_PROVINCES',
@@ -25,6 +25,13 @@ describe('src/codes/index.ts', () => {
         'parseTraceCode',
         'residentIdCheckChar',
         'residentIdInfo',
+        'yuanToFen',
+        'fenToYuan',
+        'fenToYuanNumber',
+        'priceToMicros',
+        'microsToPrice',
+        'lineAmountFen',
+        'quantityToTenThousandths',
       ].sort(),
     );
   });

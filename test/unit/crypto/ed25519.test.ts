@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
-import { createEd25519Signer, ed25519KeyPairFromSeed, isYibaoGuardError, toHex, verifyEd25519 } from '../../../src/index.js';
+import { isYibaoGuardError } from '../../../src/index.js';
+import { createEd25519Signer, ed25519KeyPairFromSeed, toHex, verifyEd25519 } from '../../../src/crypto/index.js';
 import { tweetnaclEd25519 } from '../../../src/crypto/ed25519-fallback.js';
 import { verifyRulePack } from '../../../src/rules/pack.js';
 import { signRulePack, simulatorRulePack, SIMULATOR_PLATFORM_KEY_ID, SIMULATOR_PLATFORM_PUBLIC_KEY } from '../../../adapters/simulator/keys.js';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
-import { fromBase64Url, isYibaoGuardError, sha256Hex, toBase64Url } from '../../../src/index.js';
+import { isYibaoGuardError } from '../../../src/index.js';
+import { fromBase64Url, sha256Hex, toBase64Url } from '../../../src/crypto/index.js';
 
 describe('base64url', () => {
   it('matches Node for any bytes and round-trips', () => {

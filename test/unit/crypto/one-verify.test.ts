@@ -7,7 +7,9 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { createEd25519Signer, ed25519KeyPairFromSeed, signedBodyText, toBase64Url, verifyEd25519, verifyInvoice } from '../../../src/index.js';
+import { createEd25519Signer, ed25519KeyPairFromSeed, toBase64Url, verifyEd25519 } from '../../../src/crypto/index.js';
+import { signedBodyText } from '../../../src/platform/index.js';
+import { verifyInvoice } from '../../../src/invoice/index.js';
 import { verifyRulePack } from '../../../src/rules/pack.js';
 import { ed25519Strict } from '../../../src/crypto/ed25519-strict.js';
 import { createJwtVerifier, signHisJwt } from '../../../adapters/his/index.js';

@@ -14,24 +14,24 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import nacl from 'tweetnacl';
+import { isYibaoGuardError } from '../../../src/index.js';
 import {
   canonicalJson,
   createEd25519Signer,
   ed25519KeyPairFromSeed,
   fromBase64Url,
-  isYibaoGuardError,
   toBase64Url,
   verifyEd25519,
-  verifyInvoice,
   type Signer,
-} from '../../../src/index.js';
+} from '../../../src/crypto/index.js';
+import { verifyInvoice } from '../../../src/invoice/index.js';
 import { verifyRulePack } from '../../../src/rules/pack.js';
 import { ed25519Verifier } from '../../../src/invoice/webcrypto.js';
 import { createJwtVerifier, signHisJwt } from '../../../adapters/his/index.js';
 import { keyHandoverText, requireSignature } from '../../../adapters/simulator/keys.js';
 import { signRulePack, simulatorRulePack, SIMULATOR_PLATFORM_KEY_ID, SIMULATOR_PLATFORM_PUBLIC_KEY } from '../../../adapters/simulator/keys.js';
 import type { World } from '../../../adapters/simulator/world.js';
-import { signedBodyText } from '../../../src/index.js';
+import { signedBodyText } from '../../../src/platform/index.js';
 import { chainOf } from '../invoice/helpers.js';
 import { via, withoutWebCryptoEd25519 } from '../invoice/fallback.js';
 

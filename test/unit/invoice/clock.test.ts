@@ -9,18 +9,20 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   createMemoryStorage,
-  InvoiceBodySchema,
-  openInvoiceBook,
   TERMINAL_NAMES,
+  type SignedInvoice,
+  type Storage,
+  type TerminalLayout,
+} from '../../../src/index.js';
+import { InvoiceBodySchema } from '../../../src/schemas/index.js';
+import {
+  openInvoiceBook,
   verifyChain,
   verifyInvoice,
   verifyInvoiceExport,
   verifyInvoiceQr,
   type InvoiceKey,
-  type SignedInvoice,
-  type Storage,
-  type TerminalLayout,
-} from '../../../src/index.js';
+} from '../../../src/invoice/index.js';
 import { chainOf, DEVICE_SECRET, keyOf, otherKey, PHARMACY, rechain, sale, seededRandom, signBody, T0, till } from './helpers.js';
 
 const DAY = 86_400_000;

@@ -4,7 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { canonicalJson, INVOICE_EXPORT_FORMAT, InvoiceExportHeaderSchema, verifyInvoiceExport, type InvoiceKey, type Signer } from '../../../src/index.js';
+import { INVOICE_EXPORT_FORMAT, InvoiceExportHeaderSchema } from '../../../src/schemas/index.js';
+import { canonicalJson, type Signer } from '../../../src/crypto/index.js';
+import { verifyInvoiceExport, type InvoiceKey } from '../../../src/invoice/index.js';
 import { keyOf, sale, till, type Till } from './helpers.js';
 
 /** A chain with every kind of record: sales, an unsigned receipt and its catch-up, a refund, a void, a key rotation. */

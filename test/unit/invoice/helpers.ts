@@ -4,17 +4,18 @@
  */
 import {
   createMemoryStorage,
-  openInvoiceBook,
   TERMINAL_NAMES,
-  type InvoiceBook,
-  type InvoiceBookOptions,
-  type InvoiceKey,
-  type InvoiceLine,
-  type PaymentSplit,
   type SignedInvoice,
   type Storage,
   type TerminalLayout,
 } from '../../../src/index.js';
+import type { InvoiceLine, PaymentSplit } from '../../../src/schemas/index.js';
+import {
+  openInvoiceBook,
+  type InvoiceBook,
+  type InvoiceBookOptions,
+  type InvoiceKey,
+} from '../../../src/invoice/index.js';
 import { TRACE_A, TRACE_B } from '../../fixtures/domain.js';
 
 /** 2026-11-23 10:00 CST. */
@@ -78,7 +79,9 @@ export async function chainOf(n: number, t?: Till): Promise<{ t: Till; records: 
 
 export const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
-import { canonicalJson, createEd25519Signer, ed25519KeyPairFromSeed, invoiceHash, toBase64Url, unwrapTerminalKey, type InvoiceBody, type Signer } from '../../../src/index.js';
+import type { InvoiceBody } from '../../../src/schemas/index.js';
+import { canonicalJson, createEd25519Signer, ed25519KeyPairFromSeed, toBase64Url, type Signer } from '../../../src/crypto/index.js';
+import { invoiceHash, unwrapTerminalKey } from '../../../src/invoice/index.js';
 
 /** The till's own key, unwrapped as a key holder (the pharmacy) could: for forging "re-signed" records. */
 export async function keyOf(t: Till, keyId = 'T01-K1'): Promise<Signer> {

@@ -3,19 +3,15 @@
  * rotated with a hand-over record in the chain and a hand-over signature for the platform.
  */
 import { describe, expect, it } from 'vitest';
+import { isYibaoGuardError } from '../../../src/index.js';
+import { fromBase64Url, toBase64Url, toHex, verifyEd25519 } from '../../../src/crypto/index.js';
+import type { PlatformClient, TransactionInput } from '../../../src/platform/index.js';
 import {
-  fromBase64Url,
   generateTerminalKey,
-  isYibaoGuardError,
   registerTerminalKey,
-  toBase64Url,
-  toHex,
   unwrapTerminalKey,
   verifyChain,
-  verifyEd25519,
-  type PlatformClient,
-  type TransactionInput,
-} from '../../../src/index.js';
+} from '../../../src/invoice/index.js';
 import { keyHandoverText } from '../../../adapters/simulator/index.js';
 import { DEVICE_SECRET, PHARMACY, sale, seededRandom, till } from './helpers.js';
 

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { invoiceQrText, isYibaoGuardError, parseInvoiceQr, verifyInvoiceQr } from '../../../src/index.js';
+import { isYibaoGuardError } from '../../../src/index.js';
+import { invoiceQrText, parseInvoiceQr, verifyInvoiceQr } from '../../../src/invoice/index.js';
 import { keyOf, otherKey, sale, till } from './helpers.js';
 
 /** The characters QR alphanumeric mode encodes (5.5 bits each instead of 8). */

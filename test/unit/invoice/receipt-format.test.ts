@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { verifyChain, verifyInvoiceExport, verifyInvoiceQr } from '../../../src/index.js';
+import { verifyChain, verifyInvoiceExport, verifyInvoiceQr } from '../../../src/invoice/index.js';
 import { buildReceiptFormatVectors, type ReceiptFormatVectors } from '../../vectors/receipt-format.js';
 
 const FILE = new URL('../../../docs/yibao-receipt-format-v1.json', import.meta.url);

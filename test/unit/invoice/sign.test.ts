@@ -5,20 +5,17 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  createMemoryBacking,
   createMemoryStorage,
-  GENESIS_HASH,
-  invoiceHash,
   isYibaoGuardError,
-  openInvoiceBook,
-  parseInvoiceQr,
   StorageError,
   TERMINAL_NAMES,
-  verifyChain,
-  type Signer,
   type Storage,
   type TerminalLayout,
 } from '../../../src/index.js';
+import { GENESIS_HASH } from '../../../src/schemas/index.js';
+import { createMemoryBacking } from '../../../src/storage/index.js';
+import type { Signer } from '../../../src/crypto/index.js';
+import { invoiceHash, openInvoiceBook, parseInvoiceQr, verifyChain } from '../../../src/invoice/index.js';
 import { DEVICE_SECRET, PHARMACY, keyOf, sale, till } from './helpers.js';
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {

@@ -5,21 +5,19 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import type { SignedInvoice } from '../../../src/index.js';
+import { canonicalJson, toBase64Url, toHex } from '../../../src/crypto/index.js';
 import {
-  canonicalJson,
   generateTerminalKey,
   invoiceHash,
   invoiceQrSigningText,
   invoiceQrText,
   parseInvoiceQr,
   verifyInvoiceQr,
-  toBase64Url,
-  toHex,
   unwrapTerminalKey,
   verifyChain,
   webCryptoEd25519,
-  type SignedInvoice,
-} from '../../../src/index.js';
+} from '../../../src/invoice/index.js';
 import { ed25519Verifier, signerFromSeed } from '../../../src/invoice/webcrypto.js';
 import { via, withoutWebCryptoEd25519 } from './fallback.js';
 import { tweetnaclEd25519 } from '../../../src/crypto/ed25519-fallback.js';

@@ -8,7 +8,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { InputError, PlatformProtocolError, PlatformUnavailableError } from '../../../src/index.js';
+import { InputError } from '../../../src/index.js';
+import { PlatformProtocolError, PlatformUnavailableError } from '../../../src/errors/index.js';
 import { client, ok, personQueryInput, rejection, saleReportInput, settlementInput, settlementOutput } from './helpers.js';
 
 const MiB = 1024 * 1024;

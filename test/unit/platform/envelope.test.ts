@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InputError, RequestEnvelopeSchema } from '../../../src/index.js';
+import { InputError } from '../../../src/index.js';
+import { RequestEnvelopeSchema } from '../../../src/platform/index.js';
 import { CALL_URL, INSTITUTION, PERSON, T0, client, manualClock, ok, personQueryInput, rejection, settlementInput, settlementOutput, useFakePlatform } from './helpers.js';
 
 const fakePlatform = useFakePlatform();

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { HttpResponse } from 'msw';
-import { PlatformProtocolError, PlatformRejectedError, PlatformUnavailableError, isYibaoGuardError } from '../../../src/index.js';
-import type { PlatformEvent } from '../../../src/index.js';
+import { isYibaoGuardError } from '../../../src/index.js';
+import { PlatformProtocolError, PlatformRejectedError, PlatformUnavailableError } from '../../../src/errors/index.js';
+import type { PlatformEvent } from '../../../src/platform/index.js';
 import { PERSON, client, fail, ok, personQueryInput, rejection, saleReportInput, settlementInput, settlementOutput, useFakePlatform } from './helpers.js';
 
 const fakePlatform = useFakePlatform();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { InputError, MsgidSchema, createMsgidSource } from '../../../src/index.js';
+import { InputError } from '../../../src/index.js';
+import { MsgidSchema, createMsgidSource } from '../../../src/platform/index.js';
 import { INSTITUTION, T0, client, ok, useFakePlatform } from './helpers.js';
 
 const fakePlatform = useFakePlatform();

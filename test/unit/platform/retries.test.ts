@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HttpResponse, delay } from 'msw';
-import { PlatformProtocolError, PlatformUnavailableError, isYibaoGuardError } from '../../../src/index.js';
+import { isYibaoGuardError } from '../../../src/index.js';
+import { PlatformProtocolError, PlatformUnavailableError } from '../../../src/errors/index.js';
 import { heldEndsAtDeadline } from '../../integration/held-fetch.js';
 import { client, ok, personQueryInput, rejection, saleReportInput, settlementInput, settlementOutput, useFakePlatform } from './helpers.js';
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { delay } from 'msw';
-import { PlatformRejectedError, isYibaoGuardError } from '../../../src/index.js';
-import type { PlatformEvent } from '../../../src/index.js';
+import { isYibaoGuardError } from '../../../src/index.js';
+import { PlatformRejectedError } from '../../../src/errors/index.js';
+import type { PlatformEvent } from '../../../src/platform/index.js';
 import { client, fail, ok, personQueryInput, rejection, useFakePlatform } from './helpers.js';
 
 const fakePlatform = useFakePlatform();

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { HttpResponse } from 'msw';
-import { createEd25519Signer, ed25519KeyPairFromSeed, fromBase64Url, signedBodyText, verifyEd25519 } from '../../../src/index.js';
+import { createEd25519Signer, ed25519KeyPairFromSeed, fromBase64Url, verifyEd25519 } from '../../../src/crypto/index.js';
+import { signedBodyText } from '../../../src/platform/index.js';
 import { T0, client, ok, settlementInput, settlementOutput, useFakePlatform } from './helpers.js';
 
 const fakePlatform = useFakePlatform();

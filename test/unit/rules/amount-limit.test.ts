@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { barePack, boxes, buyerOf, cardOf, cst, expectClean, findingsOf, P, purchase, reviewChecked, sale } from './helpers.js';
-import type { PurchaseRecord, RulePack } from '../../../src/index.js';
+import type { RulePack } from '../../../src/schemas/index.js';
+import type { PurchaseRecord } from '../../../src/rules/index.js';
 
 /** OTC key drugs and herbal pieces, at most 5 of each (so no other rule speaks): 2030.50 元 in all. */
 const BIG_BASKET: ReadonlyArray<[string, number]> = [

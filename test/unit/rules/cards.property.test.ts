@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DEMO_CATALOG, DEMO_PEOPLE, type DemoPersonKey } from '../../../adapters/simulator/index.js';
-import { createCatalog, type Product } from '../../../src/engine.js';
+import type { Product } from '../../../src/index.js';
+import { createCatalog } from '../../../src/engine.js';
 import { buyerOf, DAY, expectCard, NOW, purchase, sale } from './helpers.js';
 
 const LONG = '长'.repeat(190);

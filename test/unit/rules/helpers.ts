@@ -7,30 +7,27 @@
 import { expect } from 'vitest';
 import * as z from 'zod/mini';
 import { DEMO_CATALOG, DEMO_PEOPLE, DEMO_PRESCRIPTIONS, DEMO_STOCK, simulatorRulePack, type DemoPersonKey } from '../../../adapters/simulator/index.js';
+import { isYibaoGuardError, type Finding, type Prescription } from '../../../src/index.js';
+import { residentIdInfo } from '../../../src/codes/index.js';
 import {
   AuditEventSchema,
-  canonicalJson,
-  compilePack,
-  createCatalog,
-  createEd25519Signer,
-  createSaleSession,
-  ed25519KeyPairFromSeed,
   FindingSchema,
-  indexHistory,
-  isYibaoGuardError,
-  residentIdInfo,
-  toBase64Url,
   type AuditEvent,
-  type BuyerFacts,
-  type Finding,
-  type Prescription,
-  type PurchaseRecord,
-  type Review,
   type RuleId,
   type RulePack,
-  type SaleSessionOptions,
   type SignedRulePack,
   type SuggestedAction,
+} from '../../../src/schemas/index.js';
+import { canonicalJson, createEd25519Signer, ed25519KeyPairFromSeed, toBase64Url } from '../../../src/crypto/index.js';
+import {
+  compilePack,
+  createCatalog,
+  createSaleSession,
+  indexHistory,
+  type BuyerFacts,
+  type PurchaseRecord,
+  type Review,
+  type SaleSessionOptions,
   type TrustedKey,
 } from '../../../src/engine.js';
 

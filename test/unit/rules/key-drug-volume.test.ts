@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { simulatorRulePack } from '../../../adapters/simulator/index.js';
 import { buyerOf, cardOf, DAY, expectClean, findingsOf, NOW, P, purchase, reviewChecked, sale } from './helpers.js';
-import type { PurchaseRecord, RulePack } from '../../../src/index.js';
+import type { RulePack } from '../../../src/schemas/index.js';
+import type { PurchaseRecord } from '../../../src/rules/index.js';
 
 function astragalus(bags: number, opts: { purchases?: PurchaseRecord[]; pack?: RulePack; lines?: number } = {}) {
   const { session } = sale({ buyer: buyerOf('active'), ...opts });

@@ -4,7 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEMO_CATALOG, simulatorRulePack } from '../../../adapters/simulator/index.js';
-import { compilePack, RULE_IDS, RULE_PARAMS, type Product, type RulePack } from '../../../src/engine.js';
+import type { Product } from '../../../src/index.js';
+import { RULE_IDS, type RulePack } from '../../../src/schemas/index.js';
+import { compilePack, RULE_PARAMS } from '../../../src/engine.js';
 import { barePack, box, boxes, buyerOf, cardOf, cst, expectClean, expectCode, findingsOf, P, product, reviewChecked, rx, sale } from './helpers.js';
 
 describe('rule pack parameters and severities', () => {

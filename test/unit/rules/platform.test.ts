@@ -4,7 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEMO_PEOPLE, simulatorRulePack } from '../../../adapters/simulator/index.js';
-import { analysisRequest, mergeFindings, PlatformUnavailableError, platformFindings, type Finding, type TransactionOutput } from '../../../src/engine.js';
+import type { Finding } from '../../../src/index.js';
+import { PlatformUnavailableError } from '../../../src/errors/index.js';
+import type { TransactionOutput } from '../../../src/platform/index.js';
+import { analysisRequest, mergeFindings, platformFindings } from '../../../src/engine.js';
 import { boxes, buyerOf, cardOf, expectCard, P, product, reviewChecked, sale } from './helpers.js';
 
 type Result = TransactionOutput<'3101'>['result'][number];

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { boxes, buyerOf, cardOf, DAY, expectClean, findingsOf, NOW, P, prescriptionFor, purchase, reviewChecked, sale } from './helpers.js';
-import type { PurchaseRecord } from '../../../src/index.js';
+import type { PurchaseRecord } from '../../../src/rules/index.js';
 
 /** The retiree buys 4 boxes of 缬沙坦 (28 days) on her prescription, with the given history. */
 function refill(purchases: PurchaseRecord[], opts: { packages?: number } = {}) {

@@ -3,7 +3,9 @@
  * genuine, newer, current one; on any refusal the pack in force stays in force.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMemoryStorage, installRulePack, loadRulePack, storedRulePack, TERMINAL_NAMES, verifyRulePack, type RulePack, type SignedRulePack, type Storage, type TerminalLayout, type TrustedKey } from '../../../src/engine.js';
+import { createMemoryStorage, TERMINAL_NAMES, type Storage, type TerminalLayout } from '../../../src/index.js';
+import type { RulePack, SignedRulePack } from '../../../src/schemas/index.js';
+import { installRulePack, loadRulePack, storedRulePack, verifyRulePack, type TrustedKey } from '../../../src/engine.js';
 import { barePack, cst, expectCode, NOW, signPack, testTrusted } from './helpers.js';
 
 const pack = (version: number, extra: Partial<RulePack> = {}): RulePack => barePack({ 'days-supply': { enabled: true, params: { ordinaryDays: 7 } } }, { packId: 'TEST-220100', version, ...extra });

@@ -3,7 +3,8 @@
  * 保健品以及其它商品串换为医保基金可支付的药品、医用耗材、医疗器械进行销售，并纳入医保基金结算".
  */
 import { describe, expect, it } from 'vitest';
-import { compilePack, reviewSale, type SaleLine } from '../../../src/engine.js';
+import type { SaleLine } from '../../../src/index.js';
+import { compilePack, reviewSale } from '../../../src/engine.js';
 import { box, buyerOf, cardOf, catalog, expectCard, expectClean, findingsOf, NOW, P, product, reviewChecked, rx, sale } from './helpers.js';
 
 const ATORVASTATIN_CODE = product(P.atorvastatin).medListCode as string;

@@ -17,7 +17,7 @@ import {
   VoucherInputSchema,
   FUND_ELIGIBLE_CATEGORIES,
   PRODUCT_CATEGORIES,
-} from '../../../src/index.js';
+} from '../../../src/schemas/index.js';
 import * as fx from '../../fixtures/domain.js';
 
 /** The paths of the issues a schema reports for `value`; empty when it parses. */

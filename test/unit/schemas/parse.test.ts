@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InputError, SaleLineSchema, isYibaoGuardError, parseInput } from '../../../src/index.js';
+import { InputError, isYibaoGuardError } from '../../../src/index.js';
+import { SaleLineSchema, parseInput } from '../../../src/schemas/index.js';
 import { HOLDER_ID, line } from '../../fixtures/domain.js';
 
 const subject = { en: 'Sale line', zh: '销售明细' };

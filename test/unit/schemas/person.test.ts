@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PersonQueryOutputSchema, isYibaoGuardError, parseInput } from '../../../src/index.js';
+import { isYibaoGuardError } from '../../../src/index.js';
+import { PersonQueryOutputSchema, parseInput } from '../../../src/schemas/index.js';
 import { HOLDER_ID } from '../../fixtures/domain.js';
 
 const subject = { en: 'Person query (1101) output', zh: '人员信息（1101）' };

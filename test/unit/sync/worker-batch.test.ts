@@ -4,16 +4,10 @@
  * platform without `sendReports` send one record per request; the cursor moves only past answered records.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  createMemoryStorage,
-  createSyncWorker,
-  PlatformUnavailableError,
-  TERMINAL_NAMES,
-  type OutboxRecord,
-  type PlatformClient,
-  type PreparedCall,
-  type ReportAnswer,
-} from '../../../src/engine.js';
+import { createMemoryStorage, TERMINAL_NAMES } from '../../../src/index.js';
+import { PlatformUnavailableError } from '../../../src/errors/index.js';
+import type { PlatformClient, PreparedCall, ReportAnswer } from '../../../src/platform/index.js';
+import { createSyncWorker, type OutboxRecord } from '../../../src/engine.js';
 
 const clock = { now: () => Date.UTC(2026, 10, 23, 2, 0) };
 

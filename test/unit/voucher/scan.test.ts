@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { isYibaoGuardError, readEcQr, readVoucher } from '../../../src/index.js';
+import { isYibaoGuardError } from '../../../src/index.js';
+import { readEcQr, readVoucher } from '../../../src/voucher/index.js';
 
 const TOKEN = '220100' + 'Ab12Cd34Ef56Gh78Ij90Kl12Mn34Op56';
 const HOLDER_ID = '11010519491231002X';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { countVerification, DEFAULT_VOUCHER_POLICY } from '../../../src/index.js';
+import { DEFAULT_VOUCHER_POLICY } from '../../../src/schemas/index.js';
+import { countVerification } from '../../../src/voucher/index.js';
 
 const policy = { ...DEFAULT_VOUCHER_POLICY, velocityWindowMinutes: 30, maxVerificationsPerWindow: 3, maxTerminalsPerWindow: 1 };
 const MIN = 60_000;

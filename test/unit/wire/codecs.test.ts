@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import { CountCodec, CstTimeCodec, PriceCodec, TRANSACTIONS, WireCodeCodec, YuanCodec, buildMsgid, signedBodyText, canonicalJson, ResponseEnvelopeSchema } from '../../../src/index.js';
+import { canonicalJson } from '../../../src/crypto/index.js';
+import { CountCodec, CstTimeCodec, PriceCodec, TRANSACTIONS, WireCodeCodec, YuanCodec, buildMsgid, signedBodyText, ResponseEnvelopeSchema } from '../../../src/platform/index.js';
 
 describe('wire codecs', () => {
   it('decode yuan to fen and encode fen to yuan exactly', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { gatewayHeaders } from '../../../src/index.js';
+import { gatewayHeaders } from '../../../src/platform/index.js';
 
 describe('gateway headers', () => {
   it('tif: signs timestamp + secret + nonce + timestamp with SHA-256, timestamp in Unix seconds', async () => {

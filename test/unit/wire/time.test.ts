@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { formatCstCompact, formatCstDate, formatCstStamp, formatCstTime, parseCstTime } from '../../../src/index.js';
+import { formatCstCompact, formatCstDate, formatCstStamp, formatCstTime, parseCstTime } from '../../../src/platform/index.js';
 
 describe('CST time on the wire', () => {
   it('writes China Standard Time whatever the machine zone', () => {

@@ -1,0 +1,36 @@
+import type { SyncStatus } from './types.js';
+import type { SyncWorkerContext } from './worker-context.js';
+import { pendingCount } from './worker-storage.js';
+
+/**
+ * The worker's state and the outbox's, as `SyncWorker.status` reports them.
+ *
+ * @example
+ * const { state, pending } = await workerStatus(ctx)
+ */
+export async function workerStatus(ctx: SyncWorkerContext): Promise<SyncStatus> {
+  const { pending, oldest, dead } = await pendingCount(ctx);
+  const { state, lastSuccessAt, nextAttemptAt, lastError } = ctx;
+  return {
+    state,
+    pending,
+    ...(oldest !== undefined ? { oldestPendingAt: oldest } : {}),
+    ...(lastSuccessAt !== undefined ? { lastSuccessAt } : {}),
+    deadLetters: dead,
+    ...(nextAttemptAt !== undefined ? { nextAttemptAt } : {}),
+    ...(lastError !== undefined ? { lastError } : {}),
+  };
+}
+
+/**
+ * A `sync:progress` event with the status, when anyone listens.
+ *
+ * @example
+ * await progress(ctx, delivered)
+ */
+export async function progress(ctx: SyncWorkerContext, delivered?: number): Promise<void> {
+  if (ctx.listening()) {
+    const status = await workerStatus(ctx);
+    ctx.emit({ type: 'sync:progress', status, ...(delivered !== undefined ? { delivered } : {}) });
+  }
+}
