@@ -18,9 +18,9 @@ export {
   type Receipt,
   type RefundReceipt,
   type SettleOptions,
-} from './terminal.js';
-export { TERMINAL_NAMES, type TerminalLayout } from './layout.js';
-export type { Storage } from './storage.js';
+} from './terminal/create-terminal.js';
+export { TERMINAL_NAMES, type TerminalLayout } from './storage/terminal-layout.js';
+export type { Storage } from './storage/contract.js';
 export { createMemoryStorage } from './storage/memory.js';
 export {
   YibaoGuardError,

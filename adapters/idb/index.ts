@@ -3,7 +3,7 @@
  * `yibao-guard/idb`: the storage contract (`Storage` from `yibao-guard`) over the browser's IndexedDB, through
  * `idb`. Importing this module touches no browser global.
  */
-import type { Storage, StorageLayout, StorageNames } from '../../src/storage.js';
+import type { Storage, StorageLayout, StorageNames } from '../../src/storage/contract.js';
 import { openIdbStorage } from './storage.js';
 
 /**

@@ -3,7 +3,7 @@
  * The reads of an IndexedDB storage: get, list, count, read and lastSeq, each in a read-only transaction of its
  * own, with rows checked (and personal ones opened) before they are handed on.
  */
-import type { JournalEntry, ListOptions, ReadOptions, StoredRecord } from '../../src/storage.js';
+import type { JournalEntry, ListOptions, ReadOptions, StoredRecord } from '../../src/storage/contract.js';
 import {
   checkKey,
   checkListOptions,

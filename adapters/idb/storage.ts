@@ -10,7 +10,7 @@
  * connection.ts (opening, upgrades, the call queue), reads.ts and write.ts (the calls).
  */
 import { StorageError, YibaoGuardError } from '../../src/errors/index.js';
-import type { Storage, StorageLayout } from '../../src/storage.js';
+import type { Storage, StorageLayout } from '../../src/storage/contract.js';
 import { DeclaredNames } from '../../src/storage/batch.js';
 import { closeStorage, enqueue } from './connection.js';
 import { LABEL, noop, type IdbContext } from './context.js';

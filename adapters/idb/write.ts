@@ -3,7 +3,7 @@
  * The write of an IndexedDB storage: a batch checked whole, personal values sealed, then one strict read-write
  * transaction that looks up what the plan needs, writes it, and commits, or aborts having written nothing.
  */
-import type { StorageLayout, WriteOp, WriteReceipt } from '../../src/storage.js';
+import type { StorageLayout, WriteOp, WriteReceipt } from '../../src/storage/contract.js';
 import {
   checkBatch,
   checkStoredRev,

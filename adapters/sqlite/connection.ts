@@ -11,7 +11,7 @@ import type {
   StoredRecord,
   WriteOp,
   WriteReceipt,
-} from '../../src/storage.js';
+} from '../../src/storage/contract.js';
 import {
   checkBatch,
   checkKey,

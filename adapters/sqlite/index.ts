@@ -6,7 +6,7 @@
  * its natural primary key, `WITHOUT ROWID` so rows live in key order. Values are JSON text.
  */
 import { StorageError } from '../../src/errors/index.js';
-import type { Storage, StorageLayout, StorageNames } from '../../src/storage.js';
+import type { Storage, StorageLayout, StorageNames } from '../../src/storage/contract.js';
 import { DeclaredNames } from '../../src/storage/batch.js';
 import { sqliteStorage } from './connection.js';
 import {

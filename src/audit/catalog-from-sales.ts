@@ -1,8 +1,8 @@
-import { createCatalog } from '../rules/catalog.js';
-import type { TerminalLayout } from '../layout.js';
-import type { Catalog } from '../rules/catalog.js';
+import { createCatalog } from '../catalog/product-catalog.js';
+import type { TerminalLayout } from '../storage/terminal-layout.js';
+import type { Catalog } from '../catalog/product-catalog.js';
 import type { Product } from '../schemas/product.js';
-import type { Storage } from '../storage.js';
+import type { Storage } from '../storage/contract.js';
 import { isSaleRecord } from './record-shape.js';
 
 /** A stand-in catalog from the sales' lines (see `catalogFromSales` in index.ts). A product billed under two codes keeps the first, so the other shows as 串换. */

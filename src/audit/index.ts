@@ -11,9 +11,9 @@ import { renderAuditHtmlNow } from './report-html.js';
 import { catalogFromSales as catalogOf } from './catalog-from-sales.js';
 import { selfAudit as replay } from './self-audit.js';
 import type { SelfAuditOptions, SelfAuditReport } from './types.js';
-import type { TerminalLayout } from '../layout.js';
-import type { Catalog } from '../rules/catalog.js';
-import type { Storage } from '../storage.js';
+import type { TerminalLayout } from '../storage/terminal-layout.js';
+import type { Catalog } from '../catalog/product-catalog.js';
+import type { Storage } from '../storage/contract.js';
 
 export type { AuditCsvTable } from './report-csv.js';
 export type {

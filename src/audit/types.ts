@@ -1,13 +1,13 @@
 import type { Ed25519Fallback } from '../crypto/ed25519.js';
-import type { TerminalLayout } from '../layout.js';
-import type { Catalog } from '../rules/catalog.js';
+import type { TerminalLayout } from '../storage/terminal-layout.js';
+import type { Catalog } from '../catalog/product-catalog.js';
 import type { StockView } from '../rules/context.js';
 import type { TrustedKey } from '../rules/pack.js';
 import type { SaleRecord } from '../sale/record.js';
 import type { EvidenceValue, Severity } from '../schemas/finding.js';
 import type { Text } from '../schemas/primitives.js';
 import type { RuleId, RulePack } from '../schemas/rule-pack.js';
-import type { Storage } from '../storage.js';
+import type { Storage } from '../storage/contract.js';
 
 /** Options of {@link selfAudit}. */
 export interface SelfAuditOptions {

@@ -3,8 +3,8 @@
  * they all use: the head's key and value, the guarded batch that commits a head move, the call queue.
  */
 import type { Signer } from '../crypto/index.js';
-import type { TerminalLayout } from '../layout.js';
-import type { Storage, WriteOp } from '../storage.js';
+import type { TerminalLayout } from '../storage/terminal-layout.js';
+import type { Storage, WriteOp } from '../storage/contract.js';
 import type { GenerateTerminalKeyOptions } from './keys.js';
 import type { InvoiceBookOptions } from './sign.js';
 import { UNENROLLED, chainKey, type InvoiceChainHead } from './records.js';

@@ -2,8 +2,8 @@
  * Issuing on an invoice book's head: an invoice (with any catch-up record due before it), or the catch-up record
  * alone.
  */
-import type { TerminalLayout } from '../layout.js';
-import type { WriteOp } from '../storage.js';
+import type { TerminalLayout } from '../storage/terminal-layout.js';
+import type { WriteOp } from '../storage/contract.js';
 import type { InvoiceDraft, IssuedInvoice } from './sign.js';
 import { committing, fresh, putHead, readHead, unavailable, type BookContext } from './book-context.js';
 import { draftFields, parseBody } from './book-draft.js';

@@ -3,10 +3,10 @@
  * it replaces), and registering the current one with the platform (YG04).
  */
 import type { Signer } from '../crypto/index.js';
-import type { TerminalLayout } from '../layout.js';
+import type { TerminalLayout } from '../storage/terminal-layout.js';
 import type { PlatformClient } from '../platform/client.js';
 import type { WrappedTerminalKey } from '../schemas/invoice.js';
-import type { WriteOp } from '../storage.js';
+import type { WriteOp } from '../storage/contract.js';
 import type { IssuedInvoice } from './sign.js';
 import { ZERO_SPLIT, committing, fresh, keyKey, putHead, readHead, unavailable } from './book-context.js';
 import type { BookContext } from './book-context.js';

@@ -4,9 +4,9 @@
  * body becomes.
  */
 import type { Signer } from '../crypto/index.js';
-import type { TerminalLayout } from '../layout.js';
+import type { TerminalLayout } from '../storage/terminal-layout.js';
 import type { InvoiceBody, SignedInvoice } from '../schemas/invoice.js';
-import type { WriteOp } from '../storage.js';
+import type { WriteOp } from '../storage/contract.js';
 import type { IssuedInvoice } from './sign.js';
 import { ZERO_SPLIT, keyKey, unavailable, type BookContext, type Stamp } from './book-context.js';
 import { parseBody } from './book-draft.js';

@@ -1,6 +1,6 @@
 /*
  * How a terminal's invoice chain sits in its storage (the stores TerminalLayout names). Types and keys only, so
- * that layout.ts can name them without loading any invoice code.
+ * that storage/terminal-layout.ts can name them without loading any invoice code.
  */
 import type { SignedInvoice, WrappedTerminalKey } from '../schemas/invoice.js';
 

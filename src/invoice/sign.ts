@@ -12,11 +12,11 @@
  * the Austrian RKSV's Sammelbeleg does).
  */
 import type { Ed25519Fallback, Signer } from '../crypto/index.js';
-import type { TerminalLayout } from '../layout.js';
+import type { TerminalLayout } from '../storage/terminal-layout.js';
 import type { PlatformClient } from '../platform/client.js';
 import type { InvoiceLine, SignedInvoice } from '../schemas/invoice.js';
 import type { PaymentSplit } from '../schemas/sale.js';
-import type { Storage, WriteOp } from '../storage.js';
+import type { Storage, WriteOp } from '../storage/contract.js';
 import type { InvoiceChainHead } from './records.js';
 import type { InvoiceKey } from './verify.js';
 import { committing, createBookContext, queue, readHead, unavailable } from './book-context.js';

@@ -5,7 +5,7 @@ import type { Product } from '../schemas/product.js';
 import type { Text } from '../schemas/primitives.js';
 import { RULE_IDS, type KeyDrug, type OverrideReason, type RuleId, type RulePack } from '../schemas/rule-pack.js';
 import type { SaleLine } from '../schemas/sale.js';
-import type { Catalog } from './catalog.js';
+import type { Catalog } from '../catalog/product-catalog.js';
 import type { ReviewInput } from './context.js';
 import { RULE_PARAMS, type RuleParams } from './params.js';
 

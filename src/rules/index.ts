@@ -4,9 +4,9 @@
  *
  * @packageDocumentation
  */
-export { createCatalog, type Catalog } from './catalog.js';
+export { createCatalog, type Catalog } from '../catalog/product-catalog.js';
 export { buyerFacts, type BuyerFacts, type PurchaseRecord, type HistoryIndex, type TraceCodeView, type StockView, type ReviewInput } from './context.js';
-export { indexHistory, NO_HISTORY } from './history.js';
+export { indexHistory, NO_HISTORY } from './history-index.js';
 export { RULE_PARAMS, type RuleParams } from './params.js';
 export { compileRules, DEFAULT_OVERRIDE_REASONS, type CompiledPack, type CompiledRule, type Check, type CheckContext } from './compile.js';
 export { ALL_CHECKS, compilePack, reviewSale } from './review.js';

@@ -2,11 +2,11 @@ import { canonicalJson } from '../canonical-json.js';
 import { fromBase64Url } from '../crypto/base64url.js';
 import { verifyEd25519, type Ed25519Fallback } from '../crypto/ed25519.js';
 import { isYibaoGuardError, SaleError } from '../errors/index.js';
-import type { TerminalLayout } from '../layout.js';
+import type { TerminalLayout } from '../storage/terminal-layout.js';
 import { formatCstDate } from '../platform/time.js';
 import { parseInput } from '../schemas/parse.js';
 import { SignedRulePackSchema, type RulePack, type SignedRulePack } from '../schemas/rule-pack.js';
-import type { Storage } from '../storage.js';
+import type { Storage } from '../storage/contract.js';
 import { compilePack } from './review.js';
 
 /** A platform key trusted to sign rule packs: its id and its Ed25519 public key (base64url). */

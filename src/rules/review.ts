@@ -1,6 +1,6 @@
 import type { Finding, Severity } from '../schemas/finding.js';
 import type { RulePack } from '../schemas/rule-pack.js';
-import type { Catalog } from './catalog.js';
+import type { Catalog } from '../catalog/product-catalog.js';
 import { compileRules, type Check, type CheckContext, type CompiledPack, type CompiledRule } from './compile.js';
 import type { ReviewInput } from './context.js';
 import { rxRequired, daysSupply } from './checks/prescription.js';

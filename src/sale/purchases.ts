@@ -3,7 +3,7 @@
  * usual volumes). One definition for the till (its live history) and the self-audit (its replay), so the two judge
  * a buyer's past alike.
  */
-import type { Catalog } from '../rules/catalog.js';
+import type { Catalog } from '../catalog/product-catalog.js';
 import type { PurchaseRecord } from '../rules/context.js';
 import type { SaleLine } from '../schemas/sale.js';
 import type { SaleRecord } from './record.js';

@@ -1,4 +1,4 @@
-import type { Catalog } from '../rules/catalog.js';
+import type { Catalog } from '../catalog/product-catalog.js';
 import type { CompiledPack } from '../rules/compile.js';
 import type { BuyerFacts, HistoryIndex, StockView, TraceCodeView } from '../rules/context.js';
 import type { AuditEvent } from '../schemas/audit.js';

@@ -8,7 +8,7 @@
  */
 import { isWellFormedText } from '../canonical-json.js';
 import { StorageError } from '../errors/index.js';
-import type { StorageLayout, WriteOp, WriteReceipt } from '../storage.js';
+import type { StorageLayout, WriteOp, WriteReceipt } from './contract.js';
 
 /**
  * How an adapter names itself in error messages, in both languages.

@@ -1,6 +1,6 @@
 /**
- * yibao-guard/storage: the storage contract every adapter implements (`../storage.ts`), the terminal's layout of
- * stores and journals (`../layout.ts`), and the in-memory adapter of the core. The durable adapters (IndexedDB,
+ * yibao-guard/storage: the storage contract every adapter implements (`./contract.ts`), the terminal's layout of
+ * stores and journals (`./terminal-layout.ts`), and the in-memory adapter of the core. The durable adapters (IndexedDB,
  * SQLite) live in `adapters/` and are their own subpath exports.
  *
  * @packageDocumentation
@@ -21,5 +21,5 @@ export type {
   ListOptions,
   ReadOptions,
   JsonValue,
-} from '../storage.js';
-export { TERMINAL_NAMES, type TerminalLayout, type VoucherUseRecord } from '../layout.js';
+} from './contract.js';
+export { TERMINAL_NAMES, type TerminalLayout, type VoucherUseRecord } from './terminal-layout.js';

@@ -4,7 +4,7 @@
  * nothing and consumes no journal number.
  */
 import { StorageError } from '../errors/index.js';
-import type { StorageLayout, WriteOp, WriteReceipt } from '../storage.js';
+import type { StorageLayout, WriteOp, WriteReceipt } from './contract.js';
 import { zhWhere } from './batch.js';
 import { lowerBound, type JournalData, type Slot, type StoreData } from './memory-backing.js';
 import { checkKey, journal, serialise, store, type MemoryContext } from './memory-context.js';

@@ -3,7 +3,7 @@
  * closed, and the queue its calls run on, in the order they were made.
  */
 import { StorageError } from '../errors/index.js';
-import type { StorageLayout } from '../storage.js';
+import type { StorageLayout } from './contract.js';
 import { checkKey as checkKeyFor, serialise as serialiseFor, type AdapterLabel } from './batch.js';
 import type { BackingData, JournalData, StoreData } from './memory-backing.js';
 import type { MemoryStorageOptions } from './memory.js';

@@ -3,7 +3,7 @@
  * arguments and parses a fresh copy of every value it returns.
  */
 import { StorageError } from '../errors/index.js';
-import type { JournalEntry, ListOptions, ReadOptions, StoredRecord } from '../storage.js';
+import type { JournalEntry, ListOptions, ReadOptions, StoredRecord } from './contract.js';
 import { lowerBound, upperBound, type Slot } from './memory-backing.js';
 import { checkKey, journal, store, type MemoryContext } from './memory-context.js';
 

@@ -1,10 +1,10 @@
 /**
- * The in-memory storage adapter: the reference implementation of the contract in `../storage.ts`, used by
+ * The in-memory storage adapter: the reference implementation of the contract in `./contract.ts`, used by
  * tests, the simulator and demos. It keeps nothing beyond the process, but otherwise behaves like the
  * durable adapters: values are copied in and out through JSON, every batch is validated whole before any
  * of it is applied, and all calls take effect in the order they were made.
  */
-import type { Storage, StorageLayout, StorageNames } from '../storage.js';
+import type { Storage, StorageLayout, StorageNames } from './contract.js';
 import { attachBackingData, backingData } from './memory-backing.js';
 import { applyBatch } from './memory-batch.js';
 import { enqueue, journal, openContext, store } from './memory-context.js';

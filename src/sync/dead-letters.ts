@@ -1,7 +1,7 @@
 import { YibaoGuardError } from '../errors/index.js';
-import type { TerminalLayout } from '../layout.js';
+import type { TerminalLayout } from '../storage/terminal-layout.js';
 import type { Infno, TransactionInput } from '../platform/transactions.js';
-import type { Storage } from '../storage.js';
+import type { Storage } from '../storage/contract.js';
 import type { Outbox } from './outbox.js';
 import { deadKey } from './worker.js';
 import { noteText } from './worker.js';

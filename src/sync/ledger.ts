@@ -1,9 +1,9 @@
 import { YibaoGuardError, isYibaoGuardError } from '../errors/index.js';
-import type { TerminalLayout } from '../layout.js';
-import type { Catalog } from '../rules/catalog.js';
+import type { TerminalLayout } from '../storage/terminal-layout.js';
+import type { Catalog } from '../catalog/product-catalog.js';
 import type { StockView } from '../rules/context.js';
 import type { StockMovement } from '../schemas/stock.js';
-import type { Storage, WriteOp, WriteReceipt } from '../storage.js';
+import type { Storage, WriteOp, WriteReceipt } from '../storage/contract.js';
 import type { PlatformClient } from '../platform/client.js';
 import type { Outbox, OutboxEntry, OutboxWriteResult } from './outbox.js';
 import { movementReport, type SaleReportContext } from './report.js';

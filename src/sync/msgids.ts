@@ -1,8 +1,8 @@
-import type { TerminalLayout } from '../layout.js';
+import type { TerminalLayout } from '../storage/terminal-layout.js';
 import { buildMsgid } from '../platform/envelope.js';
 import { createMsgidSource, type MsgidSource } from '../platform/msgid.js';
 import { parseCstTime } from '../platform/time.js';
-import type { Storage } from '../storage.js';
+import type { Storage } from '../storage/contract.js';
 
 const FLOOR = 'msgid.floor';
 

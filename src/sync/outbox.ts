@@ -1,7 +1,7 @@
-import type { TerminalLayout } from '../layout.js';
+import type { TerminalLayout } from '../storage/terminal-layout.js';
 import type { CallOptions, PlatformClient, PreparedCall } from '../platform/client.js';
 import type { Infno, TransactionInput } from '../platform/transactions.js';
-import type { Storage, WriteOp, WriteReceipt } from '../storage.js';
+import type { Storage, WriteOp, WriteReceipt } from '../storage/contract.js';
 import type { OutboxKind, OutboxRecord } from './types.js';
 
 /** One record to put in the outbox, with the business fact it reports written in the same batch. */

@@ -1,6 +1,6 @@
 import { YibaoGuardError } from '../errors/index.js';
-import type { TerminalLayout } from '../layout.js';
-import type { Storage } from '../storage.js';
+import type { TerminalLayout } from '../storage/terminal-layout.js';
+import type { Storage } from '../storage/contract.js';
 import { REPORT_BATCH_MAX } from '../platform/transactions.js';
 import { realSleep, type Sleep } from '../timers.js';
 import type { SyncEvent, SyncStatus } from './types.js';

@@ -1,6 +1,6 @@
 import { isYibaoGuardError, PlatformRejectedError, YibaoGuardError } from '../errors/index.js';
-import type { TerminalLayout } from '../layout.js';
-import type { JournalEntry, WriteOp } from '../storage.js';
+import type { TerminalLayout } from '../storage/terminal-layout.js';
+import type { JournalEntry, WriteOp } from '../storage/contract.js';
 import { deadKey } from './dead-letter-keys.js';
 import type { DeadLetter, OutboxRecord } from './types.js';
 import type { DrainResult } from './worker.js';

@@ -1,7 +1,7 @@
 import { isYibaoGuardError } from '../errors/index.js';
 import type { PreparedCall } from '../platform/client.js';
-import type { WriteOp } from '../storage.js';
-import type { TerminalLayout } from '../layout.js';
+import type { WriteOp } from '../storage/contract.js';
+import type { TerminalLayout } from '../storage/terminal-layout.js';
 import type { OutboxRecord } from './types.js';
 import type { SyncWorkerContext } from './worker-context.js';
 

@@ -1,7 +1,7 @@
 import type { YibaoGuardError } from '../errors/index.js';
-import type { TerminalLayout } from '../layout.js';
+import type { TerminalLayout } from '../storage/terminal-layout.js';
 import type { PlatformClient } from '../platform/client.js';
-import type { Storage } from '../storage.js';
+import type { Storage } from '../storage/contract.js';
 import type { Sleep } from '../timers.js';
 import { deadKey, noteText } from './dead-letter-keys.js';
 import type { DeadLetter, SyncEvent, SyncStatus } from './types.js';

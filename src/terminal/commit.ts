@@ -8,10 +8,10 @@
  */
 import { isYibaoGuardError } from '../errors/index.js';
 import type { InvoiceDraft, IssuedInvoice } from '../invoice/index.js';
-import type { TerminalLayout } from '../layout.js';
+import type { TerminalLayout } from '../storage/terminal-layout.js';
 import type { SaleRecord } from '../sale/record.js';
 import type { StockMovement } from '../schemas/stock.js';
-import type { WriteOp } from '../storage.js';
+import type { WriteOp } from '../storage/contract.js';
 import type { OutboxEntry } from '../sync/outbox.js';
 import type { SaleReportContext } from '../sync/report.js';
 import type { TillParts } from './parts.js';

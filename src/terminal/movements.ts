@@ -2,10 +2,10 @@
  * Stock movements at the till: purchases, returns to the supplier, counts and corrections recorded by hand, and
  * what the till knows of the boxes on its shelves (the batch each came in with, the stock the rules see).
  */
-import type { TerminalLayout } from '../layout.js';
+import type { TerminalLayout } from '../storage/terminal-layout.js';
 import type { StockView } from '../rules/context.js';
 import type { StockMovement } from '../schemas/stock.js';
-import type { Storage } from '../storage.js';
+import type { Storage } from '../storage/contract.js';
 import type { Inventory } from '../sync/ledger.js';
 import type { TillParts } from './parts.js';
 import type { Till } from './types.js';

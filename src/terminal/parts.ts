@@ -1,14 +1,14 @@
 /*
- * What the till's concepts share: the context terminal.ts resolved, and the parts openTill makes over it (the
+ * What the till's concepts share: the context create-terminal.ts resolved, and the parts openTill makes over it (the
  * catalog, the outbox, the stock ledger, what it remembers of past sales, the sync worker, the rule packs, the boxes
  * and their batches). Each concept file (sale, settle, refund, recovery, movements, …) takes these parts.
  */
 import { SaleError } from '../errors/index.js';
-import type { Catalog } from '../rules/catalog.js';
+import type { Catalog } from '../catalog/product-catalog.js';
 import type { Inventory } from '../sync/ledger.js';
 import type { Outbox } from '../sync/outbox.js';
 import type { SyncWorker } from '../sync/worker.js';
-import type { SalesMemory } from './history.js';
+import type { SalesMemory } from './sales-memory.js';
 import type { Boxes } from './movements.js';
 import type { RulePacks } from './rule-packs.js';
 import type { TillContext } from './types.js';

@@ -4,7 +4,7 @@
  */
 import { SaleError } from '../errors/index.js';
 import { buyerFacts } from '../rules/context.js';
-import { indexHistory } from '../rules/history.js';
+import { indexHistory } from '../rules/history-index.js';
 import { analysisRequest, platformFindings } from '../rules/platform.js';
 import { createSaleSession, type SaleSession } from '../sale/session.js';
 import type { AuditEvent } from '../schemas/audit.js';

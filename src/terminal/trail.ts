@@ -3,9 +3,9 @@
  * the invoice uploads (YG01), and the clock-behind events of an invoice dated ahead of the device clock.
  */
 import type { IssuedInvoice } from '../invoice/index.js';
-import type { TerminalLayout } from '../layout.js';
+import type { TerminalLayout } from '../storage/terminal-layout.js';
 import type { AuditEvent, ClockAuditEvent } from '../schemas/audit.js';
-import type { WriteOp } from '../storage.js';
+import type { WriteOp } from '../storage/contract.js';
 import type { OutboxEntry } from '../sync/outbox.js';
 import type { TillContext } from './types.js';
 

@@ -1,14 +1,14 @@
 /*
  * What the till shows the app: its events, the receipts it hands back, a sale at the till, and the till's own
- * members (terminal.ts adds the platform-facing ones). The concepts live beside this file: sale.ts, settle.ts,
+ * members (create-terminal.ts adds the platform-facing ones). The concepts live beside this file: sale.ts, settle.ts,
  * settlement.ts, refund.ts, recovery.ts, movements.ts, rule-packs.ts, sync.ts; commit.ts is a sale's one write.
  */
 import type { SelfAuditOptions, SelfAuditReport } from '../audit/index.js';
 import type { Ed25519Fallback } from '../crypto/index.js';
 import type { InvoiceBook, IssuedInvoice } from '../invoice/index.js';
-import type { TerminalLayout } from '../layout.js';
+import type { TerminalLayout } from '../storage/terminal-layout.js';
 import type { PlatformClient } from '../platform/client.js';
-import type { Catalog } from '../rules/catalog.js';
+import type { Catalog } from '../catalog/product-catalog.js';
 import type { RulePackExpiredPolicy } from '../rules/expiry.js';
 import type { TrustedKey } from '../rules/pack.js';
 import type { SaleRecord } from '../sale/record.js';
@@ -17,13 +17,13 @@ import type { Product } from '../schemas/product.js';
 import type { RulePack } from '../schemas/rule-pack.js';
 import type { PaymentSplit, SaleLine } from '../schemas/sale.js';
 import type { StockMovement } from '../schemas/stock.js';
-import type { Storage } from '../storage.js';
+import type { Storage } from '../storage/contract.js';
 import type { StockLevel } from '../sync/ledger.js';
 import type { SyncEvent } from '../sync/types.js';
 import type { SyncWorker, SyncWorkerOptions } from '../sync/worker.js';
 import type { VerifiedBuyer } from '../voucher/buyer.js';
 
-/** What the till part of a terminal is opened with (terminal.ts resolves the options into this). */
+/** What the till part of a terminal is opened with (create-terminal.ts resolves the options into this). */
 export interface TillContext {
   readonly platform: PlatformClient;
   readonly storage: Storage<TerminalLayout>;

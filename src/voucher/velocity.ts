@@ -1,4 +1,4 @@
-import type { VoucherUseRecord } from '../layout.js';
+import type { VoucherUseRecord } from '../storage/terminal-layout.js';
 import type { VoucherPolicy } from '../schemas/rule-pack.js';
 import type { VoucherWarning } from './buyer.js';
 

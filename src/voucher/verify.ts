@@ -1,13 +1,13 @@
 import { maskPersonalData } from '../codes/index.js';
 import { ERROR_CATALOG, isYibaoGuardError, PlatformRejectedError, StorageError, VoucherError, type VoucherErrorCode } from '../errors/index.js';
-import type { TerminalLayout } from '../layout.js';
+import type { TerminalLayout } from '../storage/terminal-layout.js';
 import type { TransactionInput, TransactionOutput } from '../platform/transactions.js';
 import { parseInput } from '../schemas/parse.js';
 import { DEFAULT_VOUCHER_POLICY, type VoucherPolicy } from '../schemas/rule-pack.js';
 import { ProxyBuyerSchema, type ProxyBuyer } from '../schemas/sale.js';
 import type { VoucherInput } from '../schemas/voucher.js';
 import type { VoucherAuditEvent } from '../schemas/audit.js';
-import type { Storage } from '../storage.js';
+import type { Storage } from '../storage/contract.js';
 import { buyerFromPerson, counterBuyerOf, type VerifiedBuyer } from './buyer.js';
 import { readVoucher, type ReadVoucher } from './scan.js';
 import { countVerification } from './velocity.js';

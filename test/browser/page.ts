@@ -7,7 +7,7 @@
  */
 import { createIdbStorage } from '../../adapters/idb/index.js';
 import { isYibaoGuardError } from '../../src/errors/index.js';
-import type { Storage, StorageNames, WriteOp } from '../../src/storage.js';
+import type { Storage, StorageNames, WriteOp } from '../../src/storage/contract.js';
 import { CONTRACT_NAMES, dumpStorage, storageContract, type ContractLayout, type StorageDump } from '../contract/storage.js';
 import { listCases, runCase } from './vitest-shim.js';
 

@@ -9,8 +9,8 @@ import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createIdbStorage } from '../../adapters/idb/index.js';
 import { isYibaoGuardError, type StorageErrorCode } from '../../src/errors/index.js';
-import { TERMINAL_NAMES, type TerminalLayout } from '../../src/layout.js';
-import type { Storage, StorageNames } from '../../src/storage.js';
+import { TERMINAL_NAMES, type TerminalLayout } from '../../src/storage/terminal-layout.js';
+import type { Storage, StorageNames } from '../../src/storage/contract.js';
 import { CONTRACT_NAMES, dumpStorage, type ContractLayout } from './storage.js';
 
 type Layout = ContractLayout;

@@ -16,8 +16,8 @@ import { build } from 'esbuild';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSqliteStorage } from '../../adapters/sqlite/index.js';
 import { isYibaoGuardError, type StorageErrorCode } from '../../src/errors/index.js';
-import { TERMINAL_NAMES, type TerminalLayout } from '../../src/layout.js';
-import type { Storage } from '../../src/storage.js';
+import { TERMINAL_NAMES, type TerminalLayout } from '../../src/storage/terminal-layout.js';
+import type { Storage } from '../../src/storage/contract.js';
 import { CONTRACT_NAMES, dumpStorage, type ContractLayout } from './storage.js';
 
 const root = new URL('../../', import.meta.url).pathname;

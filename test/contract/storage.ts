@@ -1,7 +1,7 @@
 /**
  * The storage contract suite: one set of tests that every storage adapter (memory, IndexedDB, SQLite)
  * must pass, so that code written against `Storage` behaves the same on each. It checks what the JSDoc of
- * `src/storage.ts` promises, plus the rules the adapters share: keys are non-empty, well-formed strings
+ * `src/storage/contract.ts` promises, plus the rules the adapters share: keys are non-empty, well-formed strings
  * of at most 512 UTF-16 code units; values are copied through JSON (NaN, ±Infinity, BigInt, cycles and
  * `undefined` as a whole value are refused); a record deleted and put again starts at revision 1; calls
  * on one storage take effect in the order they were made.
@@ -21,7 +21,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isYibaoGuardError, type StorageErrorCode } from '../../src/errors/index.js';
-import type { JournalEntry, JsonValue, Storage, StorageNames, StoredRecord, WriteOp, WriteReceipt } from '../../src/storage.js';
+import type { JournalEntry, JsonValue, Storage, StorageNames, StoredRecord, WriteOp, WriteReceipt } from '../../src/storage/contract.js';
 
 /** The layout the suite opens storages with: three stores and two journals, all holding JSON values. */
 export type ContractLayout = {

@@ -13,7 +13,7 @@ import { createSimulator, DEMO_CATALOG, startSimulator, type RunningSimulator, t
 import { TERMINAL_NAMES, type Storage, type Terminal, type TerminalEvent, type TerminalLayout } from '../../src/index.js';
 import { verifyChain, verifyInvoiceExport, verifyInvoiceQr } from '../../src/invoice/index.js';
 import { DAY, P } from '../unit/rules/helpers.js';
-import { openTestTerminal } from './till.js';
+import { openTestTerminal } from './till-fixture.js';
 
 /** 2026-11-23 23:58 CST (UTC+8). */
 const EVENING = Date.UTC(2026, 10, 23, 15, 58);

@@ -13,7 +13,7 @@ import { tweetnaclEd25519 } from '../../src/crypto/ed25519-fallback.js';
 import { createSimulator, DEMO_CATALOG, startSimulator, type RunningSimulator, type Simulator } from '../../adapters/simulator/index.js';
 import { boxes, NOW, P } from '../unit/rules/helpers.js';
 import { TWEETNACL, withoutWebCryptoEd25519 } from '../unit/invoice/fallback.js';
-import { openTestTerminal } from './till.js';
+import { openTestTerminal } from './till-fixture.js';
 
 let now = NOW;
 const clock = { now: () => now };

@@ -15,7 +15,7 @@ import {
   type InvoiceBook,
   type InvoiceKey,
 } from '../../src/invoice/index.js';
-import { PHARMACY, tillClient } from './till.js';
+import { PHARMACY, tillClient } from './till-fixture.js';
 import { createSimulator, startSimulator, type RunningSimulator, type Simulator } from '../../adapters/simulator/index.js';
 
 const T0 = Date.UTC(2026, 10, 23, 2, 0);

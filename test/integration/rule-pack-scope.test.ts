@@ -10,7 +10,7 @@ import { createMemoryStorage, TERMINAL_NAMES, type Review, type Storage, type Te
 import { createSimulator, DEMO_CATALOG, simulatorRulePack, startSimulator, type RunningSimulator, type Simulator } from '../../adapters/simulator/index.js';
 import { signRulePack } from '../../adapters/simulator/keys.js';
 import { boxes, HOUR, NOW, P } from '../unit/rules/helpers.js';
-import { openTestTerminal, PHARMACY } from './till.js';
+import { openTestTerminal, PHARMACY } from './till-fixture.js';
 
 let now = NOW;
 const clock = { now: () => now };

@@ -15,7 +15,7 @@ import {
   platformFindings,
   verifyRulePack,
 } from '../../src/engine.js';
-import { PHARMACY, tillClient } from './till.js';
+import { PHARMACY, tillClient } from './till-fixture.js';
 import {
   createSimulator,
   KEY_DRUG_MAX_PACKAGES,

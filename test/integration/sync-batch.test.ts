@@ -11,7 +11,7 @@ import type { StockMovement } from '../../src/schemas/index.js';
 import { createMemoryBacking } from '../../src/storage/index.js';
 import { createMsgidSource, type PlatformClient } from '../../src/platform/index.js';
 import { createCatalog, createInventory, createOutbox, createSyncWorker } from '../../src/engine.js';
-import { boxSale, PHARMACY, tillClient } from './till.js';
+import { boxSale, PHARMACY, tillClient } from './till-fixture.js';
 import { createSimulator, DEMO_CATALOG, startSimulator, type RunningSimulator, type Simulator } from '../../adapters/simulator/index.js';
 
 const T0 = Date.UTC(2026, 10, 23, 2, 0);

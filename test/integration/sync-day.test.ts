@@ -5,7 +5,7 @@
 import { afterEach, expect, it } from 'vitest';
 import { createMemoryStorage, TERMINAL_NAMES } from '../../src/index.js';
 import { createCatalog, createInventory, createOutbox, createSyncWorker, resumeMsgids } from '../../src/engine.js';
-import { boxSale, PHARMACY, tillClient } from './till.js';
+import { boxSale, PHARMACY, tillClient } from './till-fixture.js';
 import { createSimulator, DEMO_CATALOG, startSimulator, type RunningSimulator } from '../../adapters/simulator/index.js';
 
 const SALES = 10_000;

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryStorage, isYibaoGuardError, TERMINAL_NAMES } from '../../src/index.js';
 import { createCatalog, createInventory, createOutbox, createSyncWorker } from '../../src/engine.js';
 import type { SaleMovement } from '../../src/schemas/stock.js';
-import { boxSale, tillClient } from './till.js';
+import { boxSale, tillClient } from './till-fixture.js';
 import { createSimulator, DEMO_CATALOG, DEMO_PEOPLE, DEMO_STOCK, startSimulator, type RunningSimulator, type Simulator } from '../../adapters/simulator/index.js';
 
 const T0 = Date.UTC(2026, 10, 23, 2, 0);

@@ -6,7 +6,7 @@ import { afterEach, expect, it } from 'vitest';
 import { createMemoryStorage, TERMINAL_NAMES } from '../../src/index.js';
 import { createCatalog, createInventory, createOutbox, createSyncWorker, resumeMsgids, type SyncEvent } from '../../src/engine.js';
 import { createSimulator, DEMO_CATALOG, DEMO_STOCK, startSimulator, type RunningSimulator } from '../../adapters/simulator/index.js';
-import { boxSale, PHARMACY, tillClient } from './till.js';
+import { boxSale, PHARMACY, tillClient } from './till-fixture.js';
 
 let server: RunningSimulator | undefined;
 afterEach(async () => {

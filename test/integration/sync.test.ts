@@ -16,7 +16,7 @@ import {
   resumeMsgids,
   type SyncEvent,
 } from '../../src/engine.js';
-import { boxSale, PHARMACY, tillClient } from './till.js';
+import { boxSale, PHARMACY, tillClient } from './till-fixture.js';
 import { createSimulator, DEMO_CATALOG, DEMO_STOCK, startSimulator, type RunningSimulator, type Simulator } from '../../adapters/simulator/index.js';
 
 const T0 = Date.UTC(2026, 10, 23, 2, 0);

@@ -8,7 +8,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryStorage, createTerminal, TERMINAL_NAMES, type Storage, type TerminalLayout, type TerminalOptions } from '../../src/index.js';
 import { createSimulator, startSimulator, type RunningSimulator, type Simulator } from '../../adapters/simulator/index.js';
-import { DEFAULT_TIMEOUT_MS, PHARMACY, tillClient, tillIdentity } from './till.js';
+import { DEFAULT_TIMEOUT_MS, PHARMACY, tillClient, tillIdentity } from './till-fixture.js';
 
 let now = Date.UTC(2026, 10, 23, 2, 0);
 const clock = { now: () => now };

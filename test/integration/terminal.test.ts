@@ -24,7 +24,7 @@ import {
   type Simulator,
 } from '../../adapters/simulator/index.js';
 import { boxes, NOW, P, prescriptionFor } from '../unit/rules/helpers.js';
-import { openTestTerminal } from './till.js';
+import { openTestTerminal } from './till-fixture.js';
 
 let now = NOW;
 const clock = { now: () => now };

@@ -16,7 +16,7 @@ import {
 import type { VoucherAuditEvent, VoucherPolicy } from '../../src/schemas/index.js';
 import { verifyVoucher } from '../../src/voucher/index.js';
 import { createPlatformClient } from '../../src/platform/index.js';
-import { DEFAULT_TIMEOUT_MS, PHARMACY, tillClient, tillIdentity } from './till.js';
+import { DEFAULT_TIMEOUT_MS, PHARMACY, tillClient, tillIdentity } from './till-fixture.js';
 import { createSimulator, DEMO_CATALOG, DEMO_PEOPLE, startSimulator, type RunningSimulator, type Simulator, type DemoPersonKey } from '../../adapters/simulator/index.js';
 
 const T0 = Date.UTC(2026, 10, 23, 2, 0);

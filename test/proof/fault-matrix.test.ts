@@ -31,7 +31,7 @@ import {
   type RunningSimulator,
 } from '../../adapters/simulator/index.js';
 import { boxes, NOW, P } from '../unit/rules/helpers.js';
-import { openTestTerminal } from '../integration/till.js';
+import { openTestTerminal } from '../integration/till-fixture.js';
 import { heldEndsAtDeadline } from '../integration/held-fetch.js';
 
 /** Transactions the outbox delivers: every committed one of these must be an outbox record. */

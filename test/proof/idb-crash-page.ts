@@ -7,7 +7,7 @@
  * so Node knows every batch IndexedDB acknowledged, at most one more being in flight. `check()` reads it all back.
  */
 import { createIdbStorage } from '../../adapters/idb/index.js';
-import type { Storage, StorageNames } from '../../src/storage.js';
+import type { Storage, StorageNames } from '../../src/storage/contract.js';
 
 export interface CrashLayout {
   stores: { sales: { saleId: string; totalFen: number; lines: number }; movements: { saleId: string; quantity: number } };

@@ -12,7 +12,7 @@ import { createSimulator, DEMO_CATALOG, DEMO_PEOPLE, type DemoPersonKey } from '
 import { TERMINAL_NAMES } from '../../src/index.js';
 import type { PlatformFetch } from '../../src/platform/index.js';
 import { boxes, NOW, P } from '../unit/rules/helpers.js';
-import { openTestTerminal } from '../integration/till.js';
+import { openTestTerminal } from '../integration/till-fixture.js';
 
 /** What `sellAndDeliver` saw, for the Node side. */
 export interface PrivacyRun {

@@ -18,7 +18,7 @@ import { createSqliteStorage } from '../../adapters/sqlite/index.js';
 import { TERMINAL_NAMES, type Storage, type Terminal, type TerminalLayout } from '../../src/index.js';
 import { createSimulator, DEMO_CATALOG, DEMO_PEOPLE, startSimulator, type DemoPersonKey, type RunningSimulator, type Simulator } from '../../adapters/simulator/index.js';
 import { boxes, NOW, P } from '../unit/rules/helpers.js';
-import { openTestTerminal } from '../integration/till.js';
+import { openTestTerminal } from '../integration/till-fixture.js';
 import { needleHits, personNeedles } from './needles.js';
 
 let now = NOW;

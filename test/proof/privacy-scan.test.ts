@@ -39,7 +39,7 @@ import {
   type Simulator,
 } from '../../adapters/simulator/index.js';
 import { boxes, NOW, P, prescriptionFor } from '../unit/rules/helpers.js';
-import { boxSale, openTestTerminal } from '../integration/till.js';
+import { boxSale, openTestTerminal } from '../integration/till-fixture.js';
 
 let now = NOW;
 const clock = { now: () => now };

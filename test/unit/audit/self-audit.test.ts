@@ -3,7 +3,7 @@ import { DEMO_CATALOG } from '../../../adapters/simulator/index.js';
 import { isYibaoGuardError } from '../../../src/index.js';
 import { selfAudit, type LedgerEntry, type SelfAuditProgress, type SelfAuditReport } from '../../../src/audit/index.js';
 import { createCatalog } from '../../../src/engine.js';
-import { shareOut } from '../../../src/audit/stake.js';
+import { shareOut } from '../../../src/audit/apportion.js';
 import { expectNoPersonalData, testTrusted } from '../rules/helpers.js';
 import { box, chronologicalKey, cst, memoryStorage, P, packV2, saleRecord, seed, seededSales } from './journal.js';
 

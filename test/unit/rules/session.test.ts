@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_CATALOG, DEMO_PEOPLE, DEMO_TRACE_CODES, simulatorRulePack } from '../../../adapters/simulator/index.js';
 import type { AuditEvent } from '../../../src/schemas/index.js';
-import { createCatalog } from '../../../src/rules/catalog.js';
+import { createCatalog } from '../../../src/catalog/product-catalog.js';
 import { ProductSchema } from '../../../src/schemas/product.js';
 import { box, boxes, buyerOf, cardOf, expectAuditClean, expectClean, expectCode, findingsOf, P, prescriptionFor, product, reviewChecked, rx, sale } from './helpers.js';
 

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isYibaoGuardError, type StorageErrorCode } from '../../../src/errors/index.js';
-import type { JsonValue, Storage, WriteOp } from '../../../src/storage.js';
+import type { JsonValue, Storage, WriteOp } from '../../../src/storage/contract.js';
 import { createMemoryBacking, createMemoryStorage, type MemoryBacking } from '../../../src/storage/index.js';
 
 type Layout = {

@@ -3,7 +3,7 @@
  * limits, key-drug volume) and every box sold here (trace-code-duplicate). Built once from the `sales` store
  * when the terminal opens, kept up to date by each settlement and refund.
  */
-import type { Catalog } from '../rules/catalog.js';
+import type { Catalog } from '../catalog/product-catalog.js';
 import type { PurchaseRecord, TraceCodeView } from '../rules/context.js';
 import { purchasesOfSale } from '../sale/purchases.js';
 import type { SaleRecord } from '../sale/record.js';

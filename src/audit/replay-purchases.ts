@@ -1,4 +1,4 @@
-import type { Catalog } from '../rules/catalog.js';
+import type { Catalog } from '../catalog/product-catalog.js';
 import type { HistoryIndex, PurchaseRecord, TraceCodeView } from '../rules/context.js';
 import type { SaleRecord } from '../sale/record.js';
 import { linePurchase } from '../sale/purchases.js';

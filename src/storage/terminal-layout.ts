@@ -1,11 +1,11 @@
-import type { AuditEvent } from './schemas/audit.js';
-import type { InvoiceChainHead, InvoiceUploadMark } from './invoice/records.js';
-import type { PendingSettlement, SaleRecord } from './sale/record.js';
-import type { SignedInvoice, WrappedTerminalKey } from './schemas/invoice.js';
-import type { StockMovement } from './schemas/stock.js';
-import type { StockLevel } from './sync/ledger.js';
-import type { DeadLetter, OutboxRecord } from './sync/types.js';
-import type { StorageNames } from './storage.js';
+import type { AuditEvent } from '../schemas/audit.js';
+import type { InvoiceChainHead, InvoiceUploadMark } from '../invoice/records.js';
+import type { PendingSettlement, SaleRecord } from '../sale/record.js';
+import type { SignedInvoice, WrappedTerminalKey } from '../schemas/invoice.js';
+import type { StockMovement } from '../schemas/stock.js';
+import type { StockLevel } from '../sync/ledger.js';
+import type { DeadLetter, OutboxRecord } from '../sync/types.js';
+import type { StorageNames } from './contract.js';
 
 /** When and where one person's voucher was verified: the history velocity checks read. */
 export interface VoucherUseRecord {

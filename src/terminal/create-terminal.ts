@@ -1,23 +1,23 @@
-import type { SelfAuditOptions, SelfAuditReport } from './audit/index.js';
-import type { Ed25519Fallback, Signer } from './crypto/index.js';
-import { randomBytes } from './crypto/index.js';
-import { InputError } from './errors/index.js';
-import { openInvoiceBook } from './invoice/index.js';
-import { UNENROLLED } from './invoice/records.js';
-import type { TerminalLayout } from './layout.js';
-import { createPlatformClient, type PlatformClient, type PlatformClientOptions } from './platform/client.js';
-import type { TrustedKey } from './rules/pack.js';
-import { DEFAULT_VOUCHER_POLICY, type RulePack, type VoucherPolicy } from './schemas/rule-pack.js';
-import type { Product } from './schemas/product.js';
-import type { Storage } from './storage.js';
-import { resumeMsgids } from './sync/msgids.js';
-import type { SyncWorkerOptions } from './sync/worker.js';
-import { withMembers } from './terminal/parts.js';
-import { openTill, type TerminalEvent, type Till } from './terminal/till.js';
-import type { VerifiedBuyer } from './voucher/buyer.js';
-import { verifyVoucher, type RefusalPattern, type VerifyVoucherRequest } from './voucher/verify.js';
+import type { SelfAuditOptions, SelfAuditReport } from '../audit/index.js';
+import type { Ed25519Fallback, Signer } from '../crypto/index.js';
+import { randomBytes } from '../crypto/index.js';
+import { InputError } from '../errors/index.js';
+import { openInvoiceBook } from '../invoice/index.js';
+import { UNENROLLED } from '../invoice/records.js';
+import type { TerminalLayout } from '../storage/terminal-layout.js';
+import { createPlatformClient, type PlatformClient, type PlatformClientOptions } from '../platform/client.js';
+import type { TrustedKey } from '../rules/pack.js';
+import { DEFAULT_VOUCHER_POLICY, type RulePack, type VoucherPolicy } from '../schemas/rule-pack.js';
+import type { Product } from '../schemas/product.js';
+import type { Storage } from '../storage/contract.js';
+import { resumeMsgids } from '../sync/msgids.js';
+import type { SyncWorkerOptions } from '../sync/worker.js';
+import { withMembers } from './parts.js';
+import { openTill, type TerminalEvent, type Till } from './open-till.js';
+import type { VerifiedBuyer } from '../voucher/buyer.js';
+import { verifyVoucher, type RefusalPattern, type VerifyVoucherRequest } from '../voucher/verify.js';
 
-export type { TerminalEvent, TerminalSale, Receipt, RefundReceipt, SettleOptions, TerminalSync } from './terminal/till.js';
+export type { TerminalEvent, TerminalSale, Receipt, RefundReceipt, SettleOptions, TerminalSync } from './open-till.js';
 
 /** This till: its id, and what the platform's sign-in (9001) reports of the device. */
 export interface TerminalIdentity {

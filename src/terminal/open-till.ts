@@ -1,15 +1,15 @@
 /*
- * The till behind `createTerminal`: opens its parts over the context terminal.ts resolved (the catalog, the outbox,
+ * The till behind `createTerminal`: opens its parts over the context create-terminal.ts resolved (the catalog, the outbox,
  * the stock ledger, what it remembers of past sales, the rule packs, the sync worker) and hands back its members.
  * Each concept is a file of its own: sale.ts, settle.ts (commit.ts, the one write), settlement.ts, refund.ts,
  * recovery.ts, movements.ts, rule-packs.ts, sync.ts.
  */
 import { InputError } from '../errors/index.js';
-import { createCatalog } from '../rules/catalog.js';
+import { createCatalog } from '../catalog/product-catalog.js';
 import { createInventory } from '../sync/ledger.js';
 import { createOutbox } from '../sync/outbox.js';
 import { createSyncWorker } from '../sync/worker.js';
-import { createSalesMemory, type SalesMemory } from './history.js';
+import { createSalesMemory, type SalesMemory } from './sales-memory.js';
 import { loadBoxes, recordMovement } from './movements.js';
 import type { TillParts } from './parts.js';
 import { recoverSettlements } from './recovery.js';
