@@ -20,6 +20,7 @@ import { createCatalog, type Catalog } from '../../src/engine.js';
 import { createSqliteStorage } from '../sqlite/index.js';
 import { parseCommand, usageError, type CliIo } from './args.js';
 import { CliUsageError, missingValue } from './usage-error.js';
+import { defined } from '../../src/defined.js';
 
 /*
  * `yibao-guard self-audit`: 自查自纠 over a till's SQLite database. Replays the period's sales, prints the totals and
@@ -91,11 +92,9 @@ function parseOptions(args: readonly string[], io: CliIo): Options | { code: 0 |
     from,
     to,
     info,
-    ...(out ? { out } : {}),
-    ...(catalog ? { catalog } : {}),
-    ...(pack ? { pack } : {}),
+    ...defined({ out: out || undefined, catalog: catalog || undefined, pack: pack || undefined }),
     ...(table ? { table: table as Options['table'] & string } : {}),
-    ...(title ? { title } : {}),
+    ...defined({ title: title || undefined }),
   };
 }
 
@@ -150,7 +149,7 @@ export async function runSelfAudit(args: readonly string[], io: CliIo): Promise<
       shown = p.salesDone;
       io.err(`已复核 / replayed ${p.salesDone}/${p.salesTotal}`);
     };
-    const report = await selfAudit({ storage, catalog, from: options.from, to: options.to, includeInfo: options.info, onProgress, ...(rulePack ? { rulePack } : {}) });
+    const report = await selfAudit({ storage, catalog, from: options.from, to: options.to, includeInfo: options.info, onProgress, ...defined({ rulePack }) });
     const t = report.totals;
     io.out(
       [
@@ -169,7 +168,7 @@ export async function runSelfAudit(args: readonly string[], io: CliIo): Promise<
           ? await renderAuditCsv(report, options.table ? { table: options.table } : {})
           : ext === '.json'
             ? `${JSON.stringify(report, null, 2)}\n`
-            : await renderAuditHtml(report, { generatedAt: formatCstTime(Date.now()), ...(options.title ? { title: options.title } : {}) });
+            : await renderAuditHtml(report, { generatedAt: formatCstTime(Date.now()), ...defined({ title: options.title || undefined }) });
       writeFileSync(options.out, text, 'utf8');
       io.out(`报告已写入 / report written: ${options.out}`);
     }

@@ -13,6 +13,7 @@ import {
 } from '../../src/invoice/index.js';
 import { parseCommand, usageError, type CliIo } from './args.js';
 import { CliUsageError } from './usage-error.js';
+import { defined } from '../../src/defined.js';
 
 /*
  * `yibao-guard verify`: the inspector's command. Reads a chain export (JSONL) or a receipt's QR text, verifies it,
@@ -57,7 +58,7 @@ function parseOptions(args: readonly string[], io: CliIo): Options | { code: 0 |
   for (const text of values.key) {
     const match = /^(?:([A-Za-z0-9][A-Za-z0-9._:-]{0,63})=)?([\w-]{43})$/.exec(text);
     if (!match) return refuse(badKey());
-    keys.push({ ...(match[1] ? { keyId: match[1] } : {}), publicKey: match[2] as string });
+    keys.push({ ...defined({ keyId: match[1] || undefined }), publicKey: match[2] as string });
   }
   if (values.export === '') return refuse(new CliUsageError('USAGE_MISSING_VALUE', '--export 须给出文件', '--export takes a file'));
   const [target, ...more] = positionals;

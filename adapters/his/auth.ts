@@ -24,6 +24,7 @@ import { fromBase64Url, randomBytes, sha256Hex, toBase64Url, type Signer } from 
 import { ed25519Strict } from '../../src/crypto/ed25519-strict.js';
 import { HisError, type HisAuthFailure } from './errors.js';
 import { dropExpired, expiryOps, untilOf } from './retention.js';
+import { defined } from '../../src/defined.js';
 
 /*
  * CDS Hooks authenticates each call with a JWT the client signs. The JOSE work (parsing the JWS, importing the keys,
@@ -234,7 +235,7 @@ function jwkKey(jwk: JWK): IssuerKey {
     throw invalidKey('An issuer RSA key has 2048 bits or more', '签发方的 RSA 公钥须至少 2048 位', 'issuers.jwks.keys.n');
   }
   const ed25519 = jwk.kty === 'OKP' && jwk.crv === 'Ed25519' ? ed25519Key(typeof jwk.x === 'string' ? jwk.x : '', 'issuers.jwks.keys.x') : undefined;
-  return { kid: typeof jwk.kid === 'string' ? jwk.kid : undefined, select: createLocalJWKSet({ keys: [jwk] }), ...(ed25519 ? { ed25519 } : {}) };
+  return { kid: typeof jwk.kid === 'string' ? jwk.kid : undefined, select: createLocalJWKSet({ keys: [jwk] }), ...defined({ ed25519 }) };
 }
 
 /** The keys of an issuer, its raw Ed25519 ones and its JWK Set's, checked as the verifier is made (never on a call). */
@@ -258,7 +259,7 @@ async function usableFor(keys: readonly IssuerKey[], alg: string): Promise<{ key
   const usable: { key: CryptoKey; ed25519?: Uint8Array }[] = [];
   for (const k of keys) {
     try {
-      usable.push({ key: await k.select({ alg }), ...(k.ed25519 ? { ed25519: k.ed25519 } : {}) });
+      usable.push({ key: await k.select({ alg }), ...defined({ ed25519: k.ed25519 }) });
     } catch {
       // jose: not a key for this algorithm (another kty or curve, or its alg, use or key_ops say no).
     }
@@ -415,7 +416,7 @@ export async function signHisJwt(options: SignHisJwtOptions): Promise<string> {
   const now = Math.floor((options.clock?.now() ?? Date.now()) / 1000);
   const header = { alg: 'EdDSA', typ: 'JWT', kid: options.signer.keyId };
   const jti = options.jti ?? toBase64Url(randomBytes(16));
-  const payload = { iss: options.iss, ...(options.sub ? { sub: options.sub } : {}), aud: options.aud, iat: now, exp: now + (options.lifetimeSeconds ?? 300), jti };
+  const payload = { iss: options.iss, ...defined({ sub: options.sub || undefined }), aud: options.aud, iat: now, exp: now + (options.lifetimeSeconds ?? 300), jti };
   const part = (value: unknown) => toBase64Url(encoder.encode(JSON.stringify(value)));
   const signingInput = `${part(header)}.${part(payload)}`;
   return `${signingInput}.${toBase64Url(await options.signer.sign(encoder.encode(signingInput)))}`;

@@ -2,6 +2,7 @@ import { maskPersonalData, type Finding, type OverrideReason } from '../../src/i
 import type { EvidenceValue, RuleId, SuggestedAction, Text } from '../../src/schemas/index.js';
 import { canonicalJson, sha256 } from '../../src/crypto/index.js';
 import type { HisHook } from './schemas.js';
+import { defined } from '../../src/defined.js';
 
 /*
  * Findings as CDS Hooks cards, with what CDS Hooks lacks added under `extension['yibao-guard']`: the rule, the order
@@ -212,7 +213,7 @@ export async function toCard(
       [EXTENSION_KEY]: {
         findingId: finding.findingId,
         ruleId: finding.ruleId,
-        ...(finding.lineId !== undefined ? { orderId: finding.lineId } : {}),
+        ...defined({ orderId: finding.lineId }),
         stopLevel,
         severity: finding.severity,
         summary: finding.summary,

@@ -1,4 +1,5 @@
 import { YibaoGuardError, type ErrorCode, type ErrorDetails } from '../../src/index.js';
+import { defined } from '../../src/defined.js';
 
 /** Codes of the HIS hook service. */
 export type HisErrorCode = Extract<ErrorCode, `HIS_${string}`>;
@@ -27,6 +28,6 @@ export class HisError extends YibaoGuardError {
   }
 
   override toJSON(): ReturnType<YibaoGuardError['toJSON']> & { reason?: HisAuthFailure; missing?: readonly string[] } {
-    return { ...super.toJSON(), ...(this.reason ? { reason: this.reason } : {}), ...(this.missing ? { missing: this.missing } : {}) };
+    return { ...super.toJSON(), ...defined({ reason: this.reason, missing: this.missing }) };
   }
 }

@@ -6,6 +6,7 @@ import { HisError } from './errors.js';
 import { HIS_SERVICES, type HisService } from './service.js';
 import { BodyAborted } from '../node/body.js';
 import { createRequestGuard, DEFAULT_DEADLINES, errorJson, HttpRequestError, readRequestBody, type RequestGuardOptions } from '../node/guard.js';
+import { defined } from '../../src/defined.js';
 
 /*
  * The service over HTTP, as a plain node:http handler: `http.createServer(handler)` on its own, or mounted in
@@ -122,7 +123,7 @@ export function createHisHandler(options: HisHandlerOptions): HisHandler {
       return [];
     }
   });
-  const guard = createRequestGuard({ allowedHosts: [...(options.allowedHosts ?? []), ...audienceHosts], ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}) });
+  const guard = createRequestGuard({ allowedHosts: [...(options.allowedHosts ?? []), ...audienceHosts], ...defined({ allowedOrigins: options.allowedOrigins }) });
 
   const handler = async (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): Promise<void> => {
     const started = performance.now();

@@ -19,6 +19,7 @@ import { dropExpired, expiryOps, retryOnConflict } from './retention.js';
 import { HisCardRecordSchema, type HisCardRecord, type HisContext, type HisHook } from './schemas.js';
 import { IN_PROCESS, rulesFor, type HisServiceContext } from './service-context.js';
 import type { HookResponse } from './service.js';
+import { defined } from '../../src/defined.js';
 
 /*
  * A hook call: the context's orders as sale lines (and, at order hooks, as the prescription being written), the
@@ -48,12 +49,12 @@ export async function runHook(
   let findings: Finding[] = reviewSale(compiled, options.catalog, {
     lines,
     prescriptions,
-    ...(buyer ? { buyer } : {}),
+    ...defined({ buyer }),
     pharmacy: { agreement: ctx.agreement },
     now,
     ...(history ? { history: indexHistory(history) } : {}),
     ...(options.soldTraceCodes && hook === 'yibao-presettle' ? { soldTraceCodes: options.soldTraceCodes } : {}),
-    ...(options.stock ? { stock: options.stock } : {}),
+    ...defined({ stock: options.stock }),
   });
   if (hook === 'order-select' && context.selections) {
     const selected = new Set(context.selections);
@@ -186,16 +187,16 @@ function orderLines(
     lines.push({
       lineId: order.orderId,
       productId: order.productId,
-      ...(medListCode ? { medListCode } : {}),
+      ...defined({ medListCode: medListCode || undefined }),
       name: name.slice(0, 200),
       ...(product ? { specification: product.specification } : {}),
       quantity: order.quantity,
       split: order.split ?? false,
       unitPriceFen,
       amountFen,
-      ...(order.gtin ? { gtin: order.gtin } : {}),
+      ...defined({ gtin: order.gtin || undefined }),
       traceCodes: order.traceCodes ?? [],
-      ...(rxNo ? { rxNo } : {}),
+      ...defined({ rxNo: rxNo || undefined }),
       payMode,
     });
   }
@@ -223,7 +224,7 @@ function draftPrescriptions(
     if (item) {
       item.quantity += order.quantity;
       if (order.days !== undefined) item.days = Math.max(item.days ?? 0, order.days);
-    } else items.push({ medListCode: line.medListCode, quantity: order.quantity, ...(order.days !== undefined ? { days: order.days } : {}) });
+    } else items.push({ medListCode: line.medListCode, quantity: order.quantity, ...defined({ days: order.days }) });
     groups.set(line.rxNo, items);
   }
   const prescriptions: Prescription[] = [];
@@ -238,7 +239,7 @@ function draftPrescriptions(
       doctorName: context.prescriber?.name ?? 'HIS',
       patient: buyer ? { psnNo: buyer.psnNo } : {},
       diagnoses: [],
-      items: items.map((x) => ({ medListCode: x.medListCode, quantity: Math.round(x.quantity * 10_000) / 10_000, ...(x.days !== undefined ? { days: x.days } : {}) })),
+      items: items.map((x) => ({ medListCode: x.medListCode, quantity: Math.round(x.quantity * 10_000) / 10_000, ...defined({ days: x.days }) })),
       status: 'valid',
     });
   }
@@ -246,7 +247,7 @@ function draftPrescriptions(
 }
 
 function findingRef(f: Finding) {
-  return { findingId: f.findingId, ruleId: f.ruleId, ...(f.lineId ? { lineId: f.lineId } : {}), severity: f.severity, source: f.source };
+  return { findingId: f.findingId, ruleId: f.ruleId, ...defined({ lineId: f.lineId || undefined }), severity: f.severity, source: f.source };
 }
 
 /** A card as kept for feedback. */
@@ -256,7 +257,7 @@ function cardRecord(issued: IssuedCard, serviceId: string, saleId: string, reaso
     saleId,
     finding: findingRef(issued.finding),
     stopLevel: issued.stopLevel,
-    ...(issued.card.selectionBehavior ? { selectionBehavior: issued.card.selectionBehavior } : {}),
+    ...defined({ selectionBehavior: issued.card.selectionBehavior }),
     suggestions: [...issued.suggestions].map(([uuid, action]) => ({ uuid, action })),
     reasons,
     holders,
@@ -280,7 +281,7 @@ function buyerOf(context: HisContext, now: number): BuyerFacts | undefined {
     identities: insurance.identities ?? [],
     outOfArea: insurance.outOfArea ?? false,
     status: insurance.status,
-    ...(patient.residentId ? { residentId: patient.residentId } : {}),
+    ...defined({ residentId: patient.residentId || undefined }),
   };
 }
 

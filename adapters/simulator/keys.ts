@@ -13,6 +13,7 @@ import { tweetnaclEd25519 } from '../../src/crypto/ed25519-fallback.js';
 import { keyDrugsOfList } from './seed/catalog.js';
 import { refuse } from './wire.js';
 import type { PublishedRulePack, RegisteredKey, TxContext, TxResult, World } from './world.js';
+import { defined } from '../../src/defined.js';
 
 /*
  * Keys on both sides: the platform's key that signs rule packs (YG03), and terminals' keys (YG04) that sign their
@@ -56,7 +57,7 @@ function platformKey(): Promise<Signer> {
   return platformSigner;
 }
 
-const setting = (severity: RuleSetting['severity'], params: RuleSetting['params'] = {}): RuleSetting => ({ enabled: true, ...(severity ? { severity } : {}), params });
+const setting = (severity: RuleSetting['severity'], params: RuleSetting['params'] = {}): RuleSetting => ({ enabled: true, ...defined({ severity }), params });
 
 /** A CST midnight as epoch ms. */
 const cstMidnight = (y: number, m: number, d: number) => Date.UTC(y, m - 1, d) - 8 * 3600_000;

@@ -4,13 +4,14 @@ import type { Catalog } from '../catalog/product-catalog.js';
 import type { Product } from '../schemas/product.js';
 import type { Storage } from '../storage/contract.js';
 import { isSaleRecord } from './record-shape.js';
+import { defined } from '../defined.js';
 
 /** A stand-in catalog from the sales' lines (see `catalogFromSales` in index.ts). A product billed under two codes keeps the first, so the other shows as 串换. */
 export async function catalogFromSales(storage: Storage<TerminalLayout>, options: { readonly pageSize?: number } = {}): Promise<Catalog> {
   const pageSize = options.pageSize ?? 500;
   const seen = new Map<string, { product: Product; prefixes: Map<string, number> }>();
   for (let after: string | undefined; ; ) {
-    const page = await storage.list('sales', { ...(after !== undefined ? { after } : {}), limit: pageSize });
+    const page = await storage.list('sales', { ...defined({ after }), limit: pageSize });
     for (const { value } of page) {
       if (!isSaleRecord(value)) continue;
       for (const line of value.lines) {
@@ -18,7 +19,7 @@ export async function catalogFromSales(storage: Storage<TerminalLayout>, options
         if (!entry) {
           const product: Product = {
             productId: line.productId,
-            ...(line.medListCode !== undefined ? { medListCode: line.medListCode } : {}),
+            ...defined({ medListCode: line.medListCode }),
             genericName: line.name,
             specification: line.specification ?? '',
             // A fund-billable kind when it was billed with a 医保 code; otherwise goods the fund never pays for.

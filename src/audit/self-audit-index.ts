@@ -5,6 +5,7 @@
 import type { OverrideAuditEvent } from '../schemas/audit.js';
 import { isSaleRecord } from './record-shape.js';
 import { checkAbort, note, progress, type AuditRun } from './self-audit-run.js';
+import { defined } from '../defined.js';
 
 /** The sales to replay, key and time only, from `historyFrom` to the end of the period. */
 export interface SaleIndex {
@@ -31,7 +32,7 @@ export async function indexSales(run: AuditRun, historyFrom: number): Promise<Sa
   let periodLines = 0;
   for (let after: string | undefined; ; ) {
     checkAbort(run);
-    const page = await storage.list('sales', { ...(after !== undefined ? { after } : {}), limit: run.pageSize });
+    const page = await storage.list('sales', { ...defined({ after }), limit: run.pageSize });
     for (const { key, value } of page) {
       read++;
       if (!isSaleRecord(value)) {

@@ -13,6 +13,7 @@ import { SignedRulePackSchema } from '../schemas/rule-pack.js';
 import { YibaoGuardError } from '../errors/base.js';
 import { checkAbort, note, type AuditRun } from './self-audit-run.js';
 import type { AuditPackUse } from './types.js';
+import { defined } from '../defined.js';
 
 /** A pack the replay may use, by version. */
 export interface PackEntry {
@@ -65,7 +66,7 @@ async function loadStoredPacks(run: AuditRun, versions: Map<number, PackEntry>):
     checkAbort(run);
     const page = await options.storage.list('rulePacks', {
       prefix: 'v',
-      ...(after !== undefined ? { after } : {}),
+      ...defined({ after }),
       limit: 50,
     });
     for (const { value } of page) {

@@ -21,6 +21,7 @@ import { packFor, reasonsOf, type AuditPacks, type PackEntry } from './self-audi
 import type { SaleIndex } from './self-audit-index.js';
 import { checkAbort, DAY, progress, type AuditRun } from './self-audit-run.js';
 import type { LedgerEntry, LedgerOverride, TillOutcome } from './types.js';
+import { defined } from '../defined.js';
 
 const PROGRESS_EVERY = 250;
 
@@ -97,7 +98,7 @@ async function replayInKeyOrder(context: ReplayContext): Promise<void> {
   for (let after: string | undefined; ; ) {
     checkAbort(run);
     const page = await run.options.storage.list('sales', {
-      ...(after !== undefined ? { after } : {}),
+      ...defined({ after }),
       limit: run.pageSize,
     });
     for (const { key, value } of page) {
@@ -185,7 +186,7 @@ function saleFindings(run: AuditRun, record: SaleRecord, pack: PackEntry, histor
     pharmacy: { agreement: options.agreementAt?.(record.settledAt) ?? 'active' },
     now: record.settledAt,
     soldTraceCodes: history.soldTraceCodes,
-    ...(stock ? { stock } : {}),
+    ...defined({ stock }),
   });
   const seen = new Set(findings.map((f) => f.findingId));
   // Overridden at the till but not re-checkable here: the platform's findings, and stock warnings without a stock view.
@@ -196,7 +197,7 @@ function saleFindings(run: AuditRun, record: SaleRecord, pack: PackEntry, histor
     findings.push({
       findingId: f.findingId,
       ruleId: f.ruleId,
-      ...(f.lineId !== undefined ? { lineId: f.lineId } : {}),
+      ...defined({ lineId: f.lineId }),
       severity: f.severity,
       summary: RULE_TITLES[f.ruleId],
       detail: RULE_TITLES[f.ruleId],
@@ -289,7 +290,7 @@ function ledgerEntry(sale: SaleReplay, finding: Finding): LedgerEntry {
         lineId: line.lineId,
         productId: line.productId,
         productName: line.name,
-        ...(line.medListCode !== undefined ? { medListCode: line.medListCode } : {}),
+        ...defined({ medListCode: line.medListCode }),
       }
     : {};
   return {

@@ -4,6 +4,7 @@ import { loadPacks, longestWindowDays, packsInUse, type AuditPacks } from './sel
 import { replayProgress, replaySales, type ReplayState } from './self-audit-replay.js';
 import { cstDayStart, DAY, note, startRun, type AuditRun } from './self-audit-run.js';
 import type { SelfAuditOptions, SelfAuditReport } from './types.js';
+import { defined } from '../defined.js';
 
 /** The self-audit (see `selfAudit` in index.ts, the public entry). */
 export async function selfAudit(options: SelfAuditOptions): Promise<SelfAuditReport> {
@@ -63,7 +64,7 @@ function report(run: AuditRun, packs: AuditPacks, state: ReplayState): SelfAudit
       .filter((p) => p.use.sales > 0 || p.use.source !== 'defaults')
       .map((p) => ({
         version: p.use.version,
-        ...(p.use.packId !== undefined ? { packId: p.use.packId } : {}),
+        ...defined({ packId: p.use.packId }),
         source: p.use.source,
         verified: p.use.verified,
         sales: p.use.sales,

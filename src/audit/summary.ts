@@ -1,5 +1,6 @@
 import type { Text } from '../schemas/primitives.js';
 import type { LedgerEntry, LedgerSummaryRow } from './types.js';
+import { defined } from '../defined.js';
 
 /** A line of a sale as the summaries need it: whose product, and how much of it is at stake. */
 export interface LineFacts {
@@ -40,7 +41,7 @@ class Group {
   row(): LedgerSummaryRow {
     return {
       key: this.key,
-      ...(this.label ? { label: this.label } : {}),
+      ...defined({ label: this.label }),
       findings: this.findings,
       block: this.block,
       warning: this.warning,

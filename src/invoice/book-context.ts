@@ -12,6 +12,7 @@ import { InvoiceError, StorageError } from '../errors/areas.js';
 import { parseInput } from '../schemas/parse.js';
 import { IdSchema, InstitutionCodeSchema } from '../schemas/primitives.js';
 import { GENESIS_HASH } from '../schemas/invoice.js';
+import { defined } from '../defined.js';
 
 /** What new keys are made with, besides their id, secret and date. */
 export type KeyOptions = Pick<GenerateTerminalKeyOptions, 'random' | 'ed25519Fallback'>;
@@ -65,8 +66,7 @@ export function createBookContext(options: InvoiceBookOptions): BookContext {
     timeoutMs: options.signTimeoutMs ?? 3000,
     options,
     keyOptions: {
-      ...(options.random ? { random: options.random } : {}),
-      ...(options.ed25519Fallback ? { ed25519Fallback: options.ed25519Fallback } : {}),
+      ...defined({ random: options.random, ed25519Fallback: options.ed25519Fallback }),
     },
     signers,
     deviceSecret: options.deviceSecret?.slice(),

@@ -9,6 +9,7 @@ import { committing, fresh, putHead, readHead, unavailable, type BookContext } f
 import { draftFields, parseBody } from './book-draft.js';
 import { after, baseBody, dueCatchUp, issued, putRecord, seal, stampOf } from './book-seal.js';
 import { UNENROLLED } from './records.js';
+import { defined } from '../defined.js';
 
 /** The ops that issue `draft` on the head as it is now, and the invoice they issue (see `InvoiceBook.prepare`). */
 export async function prepareIssue(
@@ -36,7 +37,7 @@ export async function prepareIssue(
       : sealed.error;
   ops.push(putRecord(ctx, sealed), putHead(ctx, after(head, sealed), current?.rev));
   const result = issued(
-    { ...sealed, ...(unsignedError ? { error: unsignedError } : {}) },
+    { ...sealed, ...defined({ error: unsignedError }) },
     catchUp && !catchUp.error ? catchUp : undefined,
   );
   return { ops, issued: result };

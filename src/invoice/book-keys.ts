@@ -19,6 +19,7 @@ import { InputError } from '../errors/areas.js';
 import { parseInput } from '../schemas/parse.js';
 import { IdSchema } from '../schemas/primitives.js';
 import { toBase64Url } from '../crypto/index.js';
+import { defined } from '../defined.js';
 
 const NO_SECRET = { zh: '未提供设备密钥，无法加密保存新密钥', en: 'no device secret to wrap the new key with' };
 
@@ -140,7 +141,7 @@ export async function registerPending(ctx: BookContext, platform: PlatformClient
   const previous = head.registeredKeyId === undefined ? undefined : await signerFor(ctx, head.registeredKeyId);
   const stored = await ctx.storage.get('invoiceKeys', keyKey(ctx, head.keyId));
   const begntime = stored?.value.createdAt ?? (await stampOf(ctx, head)).at;
-  await registerTerminalKey(platform, { terminalId: ctx.terminalId, key, ...(previous ? { previous } : {}), begntime });
+  await registerTerminalKey(platform, { terminalId: ctx.terminalId, key, ...defined({ previous }), begntime });
   await committing(ctx, async () => {
     const current = await readHead(ctx);
     const value = current?.value ?? head;

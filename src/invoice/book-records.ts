@@ -13,6 +13,7 @@ import { invoiceHash } from './hash.js';
 import { qrText, signQr } from './qr.js';
 import { UNENROLLED, recordKey } from './records.js';
 import { toBase64Url } from '../crypto/index.js';
+import { defined } from '../defined.js';
 
 /** The record of a seq. */
 export async function getRecord(ctx: BookContext, seq: number): Promise<SignedInvoice | undefined> {
@@ -68,7 +69,7 @@ export async function exportChain(ctx: BookContext): Promise<string> {
   const { pharmacyCode, terminalId } = ctx;
   const keys = await chainKeys(ctx);
   const exportedAt = ctx.clock.now();
-  return exportInvoiceChain({ pharmacyCode, terminalId, records, keys, exportedAt, ...(signer ? { signer } : {}) });
+  return exportInvoiceChain({ pharmacyCode, terminalId, records, keys, exportedAt, ...defined({ signer }) });
 }
 
 /** See `InvoiceBook.upload`. */

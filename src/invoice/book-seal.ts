@@ -17,6 +17,7 @@ import { UNENROLLED, recordKey, type InvoiceChainHead } from './records.js';
 import { InvoiceError } from '../errors/areas.js';
 import { canonicalJson } from '../canonical-json.js';
 import { toBase64Url } from '../crypto/index.js';
+import { defined } from '../defined.js';
 
 /** A body made a record: signed or not, hashed, its receipt QR signed when the record is. */
 export interface Sealed {
@@ -166,7 +167,7 @@ export const issued = (sealed: Sealed, catchUp?: Sealed): IssuedInvoice => ({
   hash: sealed.hash,
   seq: sealed.record.body.seq,
   signed: sealed.record.sig !== null,
-  ...(sealed.error ? { signingError: sealed.error } : {}),
+  ...defined({ signingError: sealed.error }),
   qr: qrText(sealed.record, sealed.hash, sealed.qrSig),
   ...(catchUp ? { catchUp: { record: catchUp.record, hash: catchUp.hash, seq: catchUp.record.body.seq } } : {}),
 });

@@ -11,6 +11,7 @@ import { InvoiceExportHeaderSchema } from '../schemas/invoice.js';
 import { canonicalJson } from '../canonical-json.js';
 import { fromBase64Url } from '../crypto/index.js';
 
+import { defined } from '../defined.js';
 
 /** What {@link verifyInvoiceExport} found: the chain report, with the header and where the keys came from. */
 export interface InvoiceExportReport extends ChainReport {
@@ -57,7 +58,7 @@ export function readInvoiceExport(text: string): { header?: InvoiceExportHeader;
     const { value, problem: p } = read(line, i === rest.length - 1);
     return p ? { problem: p } : { value, text: line };
   });
-  return { ...(header ? { header } : {}), ...(headerProblem ? { headerProblem } : {}), entries };
+  return { ...defined({ header, headerProblem }), entries };
 }
 
 /**
@@ -111,5 +112,5 @@ export async function verifyInvoiceExport(text: string, keys?: readonly InvoiceK
     report = await verifyEntries(entries, [], chainOptions);
   }
   const issues = [...headerIssues, ...report.issues];
-  return { ...report, ok: issues.length === 0, issues, ...(header ? { header } : {}), keysFrom };
+  return { ...report, ok: issues.length === 0, issues, ...defined({ header }), keysFrom };
 }

@@ -8,6 +8,7 @@ import type { SaleLine } from '../schemas/sale.js';
 import type { Catalog } from '../catalog/product-catalog.js';
 import type { ReviewInput } from './context.js';
 import { RULE_PARAMS, type RuleParams } from './params.js';
+import { defined } from '../defined.js';
 
 /** What a check sees: the review's input, the catalog, and the rule's own settings. */
 export interface CheckContext<R extends RuleId = RuleId> {
@@ -79,7 +80,7 @@ export function compileRules(checks: readonly Check[], pack?: RulePack): Compile
   const names = (pack?.keyDrugs ?? []).map((k) => ({ kind: k.kind, name: normaliseName(k.name) })).filter((k) => k.name.length > 1);
   const memo = new Map<string, boolean>();
   return {
-    ...(pack ? { pack } : {}),
+    ...defined({ pack }),
     rules,
     lineRules: rules.filter((r) => r.check.line),
     saleRules: rules.filter((r) => r.check.sale),

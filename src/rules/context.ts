@@ -1,6 +1,7 @@
 import type { Prescription } from '../schemas/prescription.js';
 import type { SaleLine } from '../schemas/sale.js';
 import type { VerifiedBuyer } from '../voucher/buyer.js';
+import { defined } from '../defined.js';
 
 /** What the rules know about the buyer: facts from verification (or from the HIS), never the raw identity. */
 export interface BuyerFacts {
@@ -31,7 +32,7 @@ export function buyerFacts(buyer: VerifiedBuyer): BuyerFacts {
   return {
     psnNo: buyer.psnNo,
     sex: buyer.sex,
-    ...(buyer.age !== undefined ? { age: buyer.age } : {}),
+    ...defined({ age: buyer.age }),
     chronic: buyer.chronic.map((c) => c.code),
     identities: buyer.identities,
     outOfArea: buyer.outOfArea,

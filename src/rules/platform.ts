@@ -4,6 +4,7 @@ import type { Finding, Severity } from '../schemas/finding.js';
 import type { RuleId, RulePack } from '../schemas/rule-pack.js';
 import type { SaleLine } from '../schemas/sale.js';
 import type { BuyerFacts } from './context.js';
+import { defined } from '../defined.js';
 
 type AnalysisResult = TransactionOutput<'3101'>['result'][number];
 
@@ -38,13 +39,13 @@ export function analysisRequest(args: {
                 .filter((l) => l.payMode === 'fund' && l.medListCode)
                 .map((l) => ({
                   rx_id: l.lineId,
-                  ...(l.rxNo ? { rxno: l.rxNo } : {}),
+                  ...defined({ rxno: l.rxNo || undefined }),
                   hilist_code: l.medListCode!,
                   hilist_name: l.name,
                   cnt: l.quantity,
                   pric: l.unitPriceFen * 10_000,
                   sumamt: l.amountFen,
-                  ...(l.specification ? { spec: l.specification } : {}),
+                  ...defined({ spec: l.specification || undefined }),
                 })),
             },
           ],
@@ -81,7 +82,7 @@ export function platformFindings(results: readonly AnalysisResult[], pack: RuleP
       {
         findingId,
         ruleId,
-        ...(lineId ? { lineId } : {}),
+        ...defined({ lineId: lineId || undefined }),
         severity: severityOf(r.sev_deg),
         summary: { zh: `医保平台提示：${name}`.slice(0, 140), en: `Platform analysis: ${name}`.slice(0, 140) },
         detail: { zh: text || name, en: `The platform's pre-settlement analysis (rule ${r.rule_id}) reports: ${text || name}` },

@@ -8,6 +8,7 @@ import { paymentScope, substitution } from './checks/product.js';
 import { traceCodeDuplicate, traceCodeMismatch, traceCodeMissing } from './checks/trace.js';
 import { amountLimit, keyDrugVolume, outOfAreaKeyDrug, repeatPurchase } from './checks/buyer.js';
 import { buyerStatus, pharmacySuspended, stockShortfall } from './checks/standing.js';
+import { defined } from '../defined.js';
 
 /** Every pharmacy rule, in the order findings are listed (most serious kinds first). */
 export const ALL_CHECKS = [
@@ -66,7 +67,7 @@ export function reviewSale(compiled: CompiledPack, catalog: Catalog, input: Revi
     findings.push({
       findingId: `${rule.id}:${f.lineId ?? 'sale'}${f.key ? `:${f.key}` : ''}`,
       ruleId: rule.id,
-      ...(f.lineId !== undefined ? { lineId: f.lineId } : {}),
+      ...defined({ lineId: f.lineId }),
       // A check may soften its own finding (a restriction stated only in words is information), never harden it.
       severity: f.severity !== undefined && SEVERITY_RANK[f.severity] < SEVERITY_RANK[rule.severity] ? f.severity : rule.severity,
       summary: { zh: clip(f.summary.zh), en: clip(f.summary.en) },

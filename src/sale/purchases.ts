@@ -7,6 +7,7 @@ import type { Catalog } from '../catalog/product-catalog.js';
 import type { PurchaseRecord } from '../rules/context.js';
 import type { SaleLine } from '../schemas/sale.js';
 import type { SaleRecord } from './record.js';
+import { defined } from '../defined.js';
 
 /**
  * The purchase one fund line stands for: packages, the fund-billed amount (what the amount-limit rule counts for the
@@ -25,7 +26,7 @@ export function linePurchase(record: SaleRecord, line: SaleLine, catalog: Catalo
     productId: line.productId,
     genericName: product?.genericName ?? line.name,
     packages: line.quantity,
-    ...(daysSupply !== undefined ? { daysSupply } : {}),
+    ...defined({ daysSupply }),
     fundFen: line.amountFen,
     keyDrug: product?.keyDrug ?? false,
   };

@@ -4,6 +4,7 @@
  */
 import { canonicalJson } from '../canonical-json.js';
 import type { Finding } from '../schemas/finding.js';
+import { defined } from '../defined.js';
 
 /**
  * What an override is bound to: the rule, the line and the evidence of the finding as the pharmacist saw it. The
@@ -19,7 +20,7 @@ export function findingRef(f: Finding) {
   return {
     findingId: f.findingId,
     ruleId: f.ruleId,
-    ...(f.lineId ? { lineId: f.lineId } : {}),
+    ...defined({ lineId: f.lineId || undefined }),
     severity: f.severity,
     source: f.source,
   };

@@ -21,6 +21,7 @@ import {
   writable,
   type SaleSessionState,
 } from './session-state.js';
+import { defined } from '../defined.js';
 
 /** Adds a line for a product of the catalog (see `SaleSession.addLine`). */
 export function addLine(state: SaleSessionState, input: AddLineInput): SaleLine {
@@ -49,16 +50,16 @@ export function addLine(state: SaleSessionState, input: AddLineInput): SaleLine 
   const line: SaleLine = {
     lineId: `L${state.nextLine++}`,
     productId: product.productId,
-    ...(medListCode ? { medListCode } : {}),
+    ...defined({ medListCode: medListCode || undefined }),
     name: product.tradeName ? `${product.genericName}（${product.tradeName}）` : product.genericName,
     specification: product.specification,
     quantity: input.quantity,
     split: input.split ?? false,
     unitPriceFen,
     amountFen: lineAmountFen(unitPriceFen, input.quantity),
-    ...(input.gtin ? { gtin: input.gtin } : {}),
+    ...defined({ gtin: input.gtin || undefined }),
     traceCodes: [...(input.traceCodes ?? [])],
-    ...(input.rxNo ? { rxNo: input.rxNo } : {}),
+    ...defined({ rxNo: input.rxNo || undefined }),
     payMode: input.payMode ?? defaultPayMode(state.options, product),
   };
   state.lines.push(line);

@@ -10,6 +10,7 @@ import type { Finding, Override, SuggestedAction } from '../schemas/finding.js';
 import type { Review, ReviewedFinding, SaleSession } from './session.js';
 import { findingRef, fingerprint, mergeFindings } from './session-findings.js';
 import { audit, indexOf, writable, type SaleSessionState } from './session-state.js';
+import { defined } from '../defined.js';
 
 /** The decision `SaleSession.override` takes. */
 type OverrideDecision = Parameters<SaleSession['override']>[1];
@@ -20,12 +21,10 @@ function localFindings(state: SaleSessionState, at: number, compiled: CompiledPa
   return reviewSale(compiled, options.catalog, {
     lines: state.lines,
     prescriptions: state.prescriptions,
-    ...(options.buyer ? { buyer: options.buyer } : {}),
+    ...defined({ buyer: options.buyer }),
     pharmacy: options.pharmacy,
     now: at,
-    ...(options.history ? { history: options.history } : {}),
-    ...(options.soldTraceCodes ? { soldTraceCodes: options.soldTraceCodes } : {}),
-    ...(options.stock ? { stock: options.stock } : {}),
+    ...defined({ history: options.history, soldTraceCodes: options.soldTraceCodes, stock: options.stock }),
   });
 }
 
@@ -119,7 +118,7 @@ export async function overrideFinding(
   const note = maskPersonalData((decision.note ?? '').trim());
   if (decision.reasonCode === 'other' && note === '') throw new SaleError('OVERRIDE_NOTE_REQUIRED', { field: 'note' });
   const operator = options.operator;
-  const by = decision.by ?? { operatorId: operator.id, ...(operator.name ? { name: operator.name } : {}) };
+  const by = decision.by ?? { operatorId: operator.id, ...defined({ name: operator.name || undefined }) };
   const override: Override = {
     findingId,
     ruleId: finding.ruleId,
@@ -181,7 +180,7 @@ export async function applyAction(
     at: state.options.clock.now(),
     saleId: state.options.saleId,
     operatorId: state.options.operator.id,
-    ...(findingId ? { findingId } : {}),
+    ...defined({ findingId: findingId || undefined }),
     action,
   });
 }

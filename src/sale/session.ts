@@ -8,6 +8,7 @@ import type { PayMode, SaleLine } from '../schemas/sale.js';
 import { addLine, attachPrescription, removeLine, scan, setPayMode, setQuantity } from './session-lines.js';
 import { applyAction, assertSettleable, overrideFinding, reviewSession } from './session-review.js';
 import { createSaleSessionState, lastReview } from './session-state.js';
+import { defined } from '../defined.js';
 
 export { mergeFindings } from './session-findings.js';
 
@@ -124,7 +125,7 @@ export function createSaleSession(options: SaleSessionOptions): SaleSession {
     get prescriptions() {
       return state.prescriptions.slice();
     },
-    ...(options.buyer ? { buyer: options.buyer } : {}),
+    ...defined({ buyer: options.buyer }),
     get lastReview() {
       return lastReview(state);
     },

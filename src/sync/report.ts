@@ -3,6 +3,7 @@ import type { Infno, TransactionInput } from '../platform/transactions.js';
 import type { Product } from '../schemas/product.js';
 import type { StockMovement } from '../schemas/stock.js';
 import type { OutboxEntry } from './outbox.js';
+import { defined } from '../defined.js';
 
 /** The sale facts 3505/3506 carry beyond the movement itself. */
 export interface SaleReportContext {
@@ -32,13 +33,11 @@ export function movementReport(movement: StockMovement, product: Product, contex
     fixmedins_hilist_name: product.genericName,
     rx_flag: product.rx ? ('1' as const) : ('0' as const),
     fixmedins_bchno: movement.batchNo,
-    ...(movement.lotNo ? { manu_lotnum: movement.lotNo } : {}),
-    ...(movement.manufactureDate ? { manu_date: movement.manufactureDate } : {}),
-    ...(movement.expiryDate ? { expy_end: movement.expiryDate } : {}),
+    ...defined({ manu_lotnum: movement.lotNo || undefined, manu_date: movement.manufactureDate || undefined, expy_end: movement.expiryDate || undefined }),
     ...(movement.traceCodes.length > 0 ? { drugtracinfo: movement.traceCodes.map((code) => ({ drug_trac_codg: code })) } : {}),
   };
   const entry = <N extends Infno>(infno: N, input: TransactionInput<N>, pii?: OutboxEntry['pii']): OutboxEntry =>
-    ({ infno, input, kind: 'report', ref: movement.movementId, ...(pii ? { pii } : {}) }) as OutboxEntry;
+    ({ infno, input, kind: 'report', ref: movement.movementId, ...defined({ pii }) }) as OutboxEntry;
   switch (movement.kind) {
     case 'stock-count':
       return entry('3501', { invinfo: { ...core, invdate: formatCstDate(movement.at), inv_cnt: movement.countedQuantity } });
@@ -86,7 +85,7 @@ export function movementReport(movement: StockMovement, product: Product, contex
         ...(movement.kind === 'sale' && movement.setlId ? { setl_id: movement.setlId } : {}),
         ...(movement.kind === 'sale' && movement.rxNo ? { rxno: movement.rxNo } : {}),
         ...(insured && context.buyer ? { psn_no: context.buyer.psnNo } : {}),
-        ...(context.pharmacist ? { phar_name: context.pharmacist.name, ...(context.pharmacist.certNo ? { phar_prac_cert_no: context.pharmacist.certNo } : {}) } : {}),
+        ...(context.pharmacist ? { phar_name: context.pharmacist.name, ...defined({ phar_prac_cert_no: context.pharmacist.certNo || undefined }) } : {}),
       };
       const pii =
         insured && context.buyer && (context.buyer.residentId || context.buyer.name)
@@ -94,7 +93,7 @@ export function movementReport(movement: StockMovement, product: Product, contex
               node: 'selinfo',
               fields: {
                 ...(context.buyer.residentId ? { psn_cert_type: '01', certno: context.buyer.residentId } : {}),
-                ...(context.buyer.name ? { psn_name: context.buyer.name } : {}),
+                ...defined({ psn_name: context.buyer.name || undefined }),
               },
             }
           : undefined;

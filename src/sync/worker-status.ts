@@ -1,6 +1,7 @@
 import type { SyncStatus } from './types.js';
 import type { SyncWorkerContext } from './worker-context.js';
 import { pendingCount } from './worker-storage.js';
+import { defined } from '../defined.js';
 
 /**
  * The worker's state and the outbox's, as `SyncWorker.status` reports them.
@@ -14,11 +15,9 @@ export async function workerStatus(ctx: SyncWorkerContext): Promise<SyncStatus> 
   return {
     state,
     pending,
-    ...(oldest !== undefined ? { oldestPendingAt: oldest } : {}),
-    ...(lastSuccessAt !== undefined ? { lastSuccessAt } : {}),
+    ...defined({ oldestPendingAt: oldest, lastSuccessAt }),
     deadLetters: dead,
-    ...(nextAttemptAt !== undefined ? { nextAttemptAt } : {}),
-    ...(lastError !== undefined ? { lastError } : {}),
+    ...defined({ nextAttemptAt, lastError }),
   };
 }
 
@@ -31,6 +30,6 @@ export async function workerStatus(ctx: SyncWorkerContext): Promise<SyncStatus> 
 export async function progress(ctx: SyncWorkerContext, delivered?: number): Promise<void> {
   if (ctx.listening()) {
     const status = await workerStatus(ctx);
-    ctx.emit({ type: 'sync:progress', status, ...(delivered !== undefined ? { delivered } : {}) });
+    ctx.emit({ type: 'sync:progress', status, ...defined({ delivered }) });
   }
 }

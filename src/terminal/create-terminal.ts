@@ -16,6 +16,7 @@ import { withMembers } from './parts.js';
 import { openTill, type TerminalEvent, type Till } from './open-till.js';
 import type { VerifiedBuyer } from '../voucher/buyer.js';
 import { verifyVoucher, type RefusalPattern, type VerifyVoucherRequest } from '../voucher/verify.js';
+import { defined } from '../defined.js';
 
 export type { TerminalEvent, TerminalSale, Receipt, RefundReceipt, SettleOptions, TerminalSync } from './open-till.js';
 
@@ -168,9 +169,7 @@ export async function createTerminal(options: TerminalOptions): Promise<Terminal
     terminalId: options.terminal.id,
     clock,
     random,
-    ...(options.deviceSecret ? { deviceSecret: options.deviceSecret } : {}),
-    ...(options.signer ? { signer: options.signer } : {}),
-    ...(options.ed25519Fallback ? { ed25519Fallback: options.ed25519Fallback } : {}),
+    ...defined({ deviceSecret: options.deviceSecret, signer: options.signer, ed25519Fallback: options.ed25519Fallback }),
   });
   const head = await book.head();
   if (options.deviceSecret && !options.signer && (!head || head.keyId === UNENROLLED)) await book.enrolKey({ keyId: `${options.terminal.id}-K1` });
@@ -179,7 +178,7 @@ export async function createTerminal(options: TerminalOptions): Promise<Terminal
     ...options.platform,
     institution: { code: pharmacy.code, name: pharmacy.name },
     area: pharmacy.area,
-    operator: { id: operator.id, name: operator.name, ...(operator.type ? { type: operator.type } : {}) },
+    operator: { id: operator.id, name: operator.name, ...defined({ type: operator.type }) },
     device: { no: device.id, mac: device.mac, ip: device.ip, ...(device.safeInfo === undefined ? {} : { safeInfo: device.safeInfo }) },
     clock,
     msgids: await resumeMsgids({ storage, clock, institutionCode: pharmacy.code, terminalDigit: terminalDigitOf(device.id) }),
@@ -205,8 +204,7 @@ export async function createTerminal(options: TerminalOptions): Promise<Terminal
     platformChecks: options.platformChecks ?? true,
     sync: options.sync ?? {},
     emit: events.emit,
-    ...(options.selfAudit ? { selfAudit: options.selfAudit } : {}),
-    ...(options.ed25519Fallback ? { ed25519Fallback: options.ed25519Fallback } : {}),
+    ...defined({ selfAudit: options.selfAudit, ed25519Fallback: options.ed25519Fallback }),
   });
   const voucherPolicy = () => till.rulePack?.voucherPolicy ?? options.rulePack?.voucherPolicy ?? DEFAULT_VOUCHER_POLICY;
   const terminal: Terminal = withMembers(till, {
@@ -222,7 +220,7 @@ export async function createTerminal(options: TerminalOptions): Promise<Terminal
         terminal: { id: device.id, operatorId: operator.id, area: pharmacy.area },
         policy: voucherPolicy(),
         clock,
-        ...(options.refusalPatterns ? { refusalPatterns: options.refusalPatterns } : {}),
+        ...defined({ refusalPatterns: options.refusalPatterns }),
       }),
     signIn: async () => {
       await platform.signIn();

@@ -18,6 +18,7 @@ import { openRulePacks } from './rule-packs.js';
 import { startSale } from './sale.js';
 import { terminalSync } from './sync.js';
 import type { Till, TillContext } from './types.js';
+import { defined } from '../defined.js';
 
 export type { TerminalEvent, TerminalSale, Receipt, RefundReceipt, SettleOptions, TerminalSync, Till, TillContext } from './types.js';
 
@@ -48,7 +49,7 @@ export async function openTill(ctx: TillContext): Promise<Till> {
     stock: () => inventory.levels(),
     onHand: (productId) => inventory.view.onHand(productId),
     sale: async (saleId) => (await storage.get('sales', saleId))?.value,
-    sales: async (options = {}) => (await storage.list('sales', { ...(options.after ? { after: options.after } : {}), ...(options.limit ? { limit: options.limit } : {}) })).map((r) => r.value),
+    sales: async (options = {}) => (await storage.list('sales', { ...defined({ after: options.after || undefined, limit: options.limit || undefined }) })).map((r) => r.value),
     sync: terminalSync(parts),
     /** The pack in force now: undefined once it is past its `validUntil` (reviews then carry the expired card). */
     get rulePack() {
@@ -65,7 +66,7 @@ export async function openTill(ctx: TillContext): Promise<Till> {
           field: 'selfAudit',
         });
       }
-      return ctx.selfAudit({ ...(ctx.trustedKeys.length > 0 ? { trusted: ctx.trustedKeys } : {}), ...(ctx.ed25519Fallback ? { ed25519Fallback: ctx.ed25519Fallback } : {}), ...options, storage, catalog: options.catalog ?? catalog });
+      return ctx.selfAudit({ ...(ctx.trustedKeys.length > 0 ? { trusted: ctx.trustedKeys } : {}), ...defined({ ed25519Fallback: ctx.ed25519Fallback }), ...options, storage, catalog: options.catalog ?? catalog });
     },
     close: () => worker.stop(),
   };

@@ -11,6 +11,7 @@ import { commitSale } from './commit.js';
 import { saleError, sum, type TillParts } from './parts.js';
 import { auditEntry, auditOps, clockEvents, emitClock, invoiceEntries } from './trail.js';
 import type { RefundReceipt, Till } from './types.js';
+import { defined } from '../defined.js';
 
 type RefundOptions = NonNullable<Parameters<Till['refund']>[1]>;
 type RefundLine = { readonly line: SaleLine; readonly quantity: number; readonly amountFen: number };
@@ -32,7 +33,7 @@ export async function refund(parts: TillParts, saleId: string, options: RefundOp
     invoice: {
       kind: 'refund',
       reverses: sale.invoice.seq,
-      lines: lines.map(({ line, quantity, amountFen }) => ({ ...(line.medListCode ? { medListCode: line.medListCode } : {}), name: line.name, quantity, unitPriceFen: line.unitPriceFen, amountFen, traceCodes: movements.find((m) => m.kind === 'sale-return' && m.lineId === line.lineId)!.traceCodes })),
+      lines: lines.map(({ line, quantity, amountFen }) => ({ ...defined({ medListCode: line.medListCode || undefined }), name: line.name, quantity, unitPriceFen: line.unitPriceFen, amountFen, traceCodes: movements.find((m) => m.kind === 'sale-return' && m.lineId === line.lineId)!.traceCodes })),
       split,
     },
     movements,
@@ -95,7 +96,7 @@ function returnMovements(parts: TillParts, sale: SaleRecord, lines: readonly Ref
     movementId: `${refundId}-${i + 1}`,
     at,
     productId: line.productId,
-    ...(line.medListCode ? { medListCode: line.medListCode } : {}),
+    ...defined({ medListCode: line.medListCode || undefined }),
     productName: parts.catalog.byId(line.productId)?.genericName ?? line.name,
     batchNo: line.batchNo ?? parts.boxes.batchOf(line.productId, line.traceCodes),
     traceCodes: quantity === line.quantity ? line.traceCodes : line.traceCodes.slice(0, Math.floor(quantity)),

@@ -17,6 +17,7 @@ import { saleError, sum, type TillParts } from './parts.js';
 import { settleWithPlatform } from './settlement.js';
 import { auditEntry, auditOps, clockEvents, emitClock, invoiceEntries } from './trail.js';
 import type { Receipt, SettleOptions } from './types.js';
+import { defined } from '../defined.js';
 
 /** A sale open at the till, as settling it reads it. */
 export interface OpenSale {
@@ -56,7 +57,7 @@ export async function settleSale(parts: TillParts, sale: OpenSale, options: Sett
   const identity = buyer?.identity;
   const { issued, sale: final } = await commitSale(parts, {
     invoice: {
-      lines: lines.map(({ medListCode, name, specification, quantity, unitPriceFen, amountFen, traceCodes }) => ({ ...(medListCode ? { medListCode } : {}), name, ...(specification ? { specification } : {}), quantity, unitPriceFen, amountFen, traceCodes })),
+      lines: lines.map(({ medListCode, name, specification, quantity, unitPriceFen, amountFen, traceCodes }) => ({ ...defined({ medListCode: medListCode || undefined }), name, ...defined({ specification: specification || undefined }), quantity, unitPriceFen, amountFen, traceCodes })),
       split,
       ...(settlement?.setlId ? { setlId: settlement.setlId } : {}),
     },
@@ -64,7 +65,7 @@ export async function settleSale(parts: TillParts, sale: OpenSale, options: Sett
     context: {
       operatorName: ctx.operator.name,
       ...(buyer ? { buyer: { psnNo: buyer.psnNo, ...(identity?.residentId ? { residentId: identity.residentId } : {}), ...(identity?.name ? { name: identity.name } : {}) } } : {}),
-      ...(options.pharmacist ? { pharmacist: options.pharmacist } : {}),
+      ...defined({ pharmacist: options.pharmacist }),
     },
     facts: (invoice) => {
       const written: SaleRecord = { ...record, invoice: { seq: invoice.seq, hash: invoice.hash, signed: invoice.signed } };
@@ -129,13 +130,13 @@ function saleRecord(
             insutype: buyer.insurance.insutype,
             insuplcAdmdvs: buyer.insurance.insuplcAdmdvs,
             voucherKind: buyer.voucherKind,
-            facts: { psnNo: facts.psnNo, sex: facts.sex, ...(facts.age !== undefined ? { age: facts.age } : {}), chronic: facts.chronic, identities: facts.identities, outOfArea: facts.outOfArea, status: facts.status },
+            facts: { psnNo: facts.psnNo, sex: facts.sex, ...defined({ age: facts.age }), chronic: facts.chronic, identities: facts.identities, outOfArea: facts.outOfArea, status: facts.status },
           },
         }
       : {}),
     lines: settled.lines,
     prescriptions: sale.session.prescriptions.map(recordPrescription),
-    ...(settlement ? { settlement } : {}),
+    ...defined({ settlement }),
     split: settled.split,
     invoice: { seq: 0, hash: '', signed: false },
     review: {
@@ -143,7 +144,7 @@ function saleRecord(
       findings: sale.session.lastReview!.findings.map((f) => ({
         findingId: f.findingId,
         ruleId: f.ruleId,
-        ...(f.lineId ? { lineId: f.lineId } : {}),
+        ...defined({ lineId: f.lineId || undefined }),
         severity: f.severity,
         source: f.source,
         outcome: f.outcome,
@@ -168,7 +169,7 @@ function saleMovements(parts: TillParts, saleId: string, lines: readonly SaleLin
     movementId: `${saleId}-${line.lineId}`,
     at,
     productId: line.productId,
-    ...(line.medListCode ? { medListCode: line.medListCode } : {}),
+    ...defined({ medListCode: line.medListCode || undefined }),
     productName: parts.catalog.byId(line.productId)?.genericName ?? line.name,
     batchNo: line.batchNo ?? parts.boxes.batchOf(line.productId, line.traceCodes),
     traceCodes: line.traceCodes,
@@ -180,6 +181,6 @@ function saleMovements(parts: TillParts, saleId: string, lines: readonly SaleLin
     unitPriceFen: line.unitPriceFen,
     payMode: line.payMode,
     ...(settlement && line.payMode === 'fund' ? { setlId: settlement.setlId } : {}),
-    ...(line.rxNo ? { rxNo: line.rxNo } : {}),
+    ...defined({ rxNo: line.rxNo || undefined }),
   }));
 }

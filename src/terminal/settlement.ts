@@ -10,6 +10,7 @@ import type { SaleLine } from '../schemas/sale.js';
 import type { VerifiedBuyer } from '../voucher/buyer.js';
 import { saleError, sum, type TillParts } from './parts.js';
 import type { SettleOptions, TillContext } from './types.js';
+import { defined } from '../defined.js';
 
 /** The sale a settlement is for. */
 export interface SettlementSale {
@@ -96,7 +97,7 @@ function preSettlement(sale: SettlementSale, buyer: VerifiedBuyer, fundLines: re
     },
     drugdetail: fundLines.map((l) => ({
       feedetl_sn: `${sale.saleId}-${l.lineId}`,
-      ...(l.rxNo ? { rxno: l.rxNo } : {}),
+      ...defined({ rxno: l.rxNo || undefined }),
       rx_circ_flag: l.rxNo && sale.circulating(l.rxNo) ? ('1' as const) : ('0' as const),
       fee_ocur_time: sale.startedAt,
       med_list_codg: l.medListCode!,

@@ -2,6 +2,7 @@
 import { resubmitDeadLetter } from '../sync/dead-letters.js';
 import type { TillParts } from './parts.js';
 import type { TerminalSync } from './types.js';
+import { defined } from '../defined.js';
 
 export function terminalSync(parts: TillParts): TerminalSync {
   const { worker, outbox, ctx } = parts;
@@ -15,7 +16,7 @@ export function terminalSync(parts: TillParts): TerminalSync {
     start: () => worker.start(),
     stop: () => worker.stop(),
     resubmit: async (seq, fix) => {
-      const result = await resubmitDeadLetter({ storage: ctx.storage, outbox, clock: ctx.clock }, seq, { input: fix.input as never, by: ctx.operator.id, ...(fix.note ? { note: fix.note } : {}) });
+      const result = await resubmitDeadLetter({ storage: ctx.storage, outbox, clock: ctx.clock }, seq, { input: fix.input as never, by: ctx.operator.id, ...defined({ note: fix.note || undefined }) });
       worker.notify();
       return result;
     },

@@ -8,6 +8,7 @@ import type { AuditEvent, ClockAuditEvent } from '../schemas/audit.js';
 import type { WriteOp } from '../storage/contract.js';
 import type { OutboxEntry } from '../sync/outbox.js';
 import type { TillContext } from './types.js';
+import { defined } from '../defined.js';
 
 export const auditOps = (events: readonly AuditEvent[]): WriteOp<TerminalLayout>[] => events.map((value) => ({ op: 'append', journal: 'audit', value }));
 
@@ -16,7 +17,7 @@ export const auditEntry = (ctx: TillContext, saleId: string, events: readonly Au
   infno: 'YG06',
   kind: 'audit',
   ref: saleId,
-  input: { data: { terminal_id: ctx.terminalId, sale_id: saleId, ...(setlId ? { setl_id: setlId } : {}), events: events.map((e) => ({ ...e }) as Record<string, unknown>) } },
+  input: { data: { terminal_id: ctx.terminalId, sale_id: saleId, ...defined({ setl_id: setlId || undefined }), events: events.map((e) => ({ ...e }) as Record<string, unknown>) } },
 });
 
 /** The audit events of an issue's records dated ahead of the device clock (a clock set back), in chain order. */

@@ -4,6 +4,7 @@ import { formatCstDate } from '../platform/time.js';
 import type { PersonQueryOutput } from '../schemas/person.js';
 import type { ProxyBuyer } from '../schemas/sale.js';
 import type { ReadVoucher } from './scan.js';
+import { defined } from '../defined.js';
 
 /** One insurance the buyer holds, as the till needs it. */
 export interface BuyerInsurance {
@@ -102,7 +103,7 @@ export function buyerFromPerson(
   }
   const insurances: BuyerInsurance[] = person.insuinfo.map((i) => ({
     insutype: i.insutype,
-    ...(i.psn_type ? { psnType: i.psn_type } : {}),
+    ...defined({ psnType: i.psn_type || undefined }),
     status: i.psn_insu_stas ?? '',
     insuplcAdmdvs: i.insuplc_admdvs,
     balanceFen: i.balc ?? 0,
@@ -114,7 +115,7 @@ export function buyerFromPerson(
   const today = formatCstDate(context.now);
   const chronic = (person.opspinfo ?? [])
     .filter((d) => (!d.begndate || d.begndate <= today) && (!d.enddate || d.enddate >= today))
-    .map((d) => ({ code: d.opsp_dise_code, ...(d.opsp_dise_name ? { name: d.opsp_dise_name } : {}), ...(d.begndate ? { from: d.begndate } : {}), ...(d.enddate ? { until: d.enddate } : {}) }));
+    .map((d) => ({ code: d.opsp_dise_code, ...defined({ name: d.opsp_dise_name || undefined, from: d.begndate || undefined, until: d.enddate || undefined }) }));
   const residentId = certno && isValidResidentId(certno) ? certno : voucher.kind === 'ec-qr' ? undefined : voucher.residentId;
   const info = residentId ? residentIdInfo(residentId) : undefined;
   const sex = base.gend === '1' ? 'male' : base.gend === '2' ? 'female' : info?.sex ?? 'unknown';
@@ -123,9 +124,8 @@ export function buyerFromPerson(
   const identity: BuyerIdentity = {
     certNo: voucher.certNo,
     ...(voucher.kind === 'ssc' && voucher.cardSn ? { cardSn: voucher.cardSn } : {}),
-    ...(residentId ? { residentId } : {}),
-    ...(base.psn_name ? { name: base.psn_name } : {}),
-    ...(proxy ? { proxy } : {}),
+    ...defined({ residentId: residentId || undefined, name: base.psn_name || undefined }),
+    ...defined({ proxy }),
   };
   const buyer = {
     psnNo: base.psn_no,
@@ -155,7 +155,7 @@ export function counterBuyerOf(proxy: ProxyBuyer | undefined): CounterBuyer {
     kind: 'proxy',
     residentIdMasked: maskResidentId(proxy.residentId),
     nameMasked: maskName(proxy.name),
-    ...(proxy.relation ? { relation: proxy.relation } : {}),
+    ...defined({ relation: proxy.relation || undefined }),
     ...(proxy.phone ? { phoneMasked: maskPhone(proxy.phone) } : {}),
   };
 }

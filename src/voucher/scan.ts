@@ -1,5 +1,6 @@
 import { checkResidentId, isValidAreaCode, isValidGtin, isValidResidentId, isValidTraceCode, maskResidentId } from '../codes/index.js';
 import { VoucherError } from '../errors/index.js';
+import { defined } from '../defined.js';
 
 /*
  * Reading what the buyer presents, before any network call: a scanner's text, a card reader's numbers, a typed
@@ -69,7 +70,7 @@ export function readVoucher(input: unknown): ReadVoucher {
       const cardSn = typeof v['cardSn'] === 'string' ? v['cardSn'].trim() : undefined;
       if (cardSn !== undefined && !/^[A-Za-z0-9]{1,32}$/.test(cardSn)) throw unreadable('the card serial (卡识别码) is malformed', '卡识别码格式不正确', 'cardSn');
       const residentId = residentIdOf(v['residentId']);
-      return { kind: 'ssc', certType: '03', certNo: cardNo, ...(cardSn ? { cardSn } : {}), residentId, hint: maskResidentId(cardNo) };
+      return { kind: 'ssc', certType: '03', certNo: cardNo, ...defined({ cardSn: cardSn || undefined }), residentId, hint: maskResidentId(cardNo) };
     }
     case 'id-card': {
       const residentId = residentIdOf(v['residentId']);

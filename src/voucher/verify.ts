@@ -11,6 +11,7 @@ import type { Storage } from '../storage/contract.js';
 import { buyerFromPerson, counterBuyerOf, type VerifiedBuyer } from './buyer.js';
 import { readVoucher, type ReadVoucher } from './scan.js';
 import { countVerification } from './velocity.js';
+import { defined } from '../defined.js';
 
 /** The part of the platform client verification uses (any object with this method will do). */
 export interface PersonQueryPort {
@@ -78,7 +79,7 @@ export async function verifyVoucher(request: VerifyVoucherRequest, options: Vouc
     if (read.kind === 'id-card' && !policy.residentIdAlone) throw new VoucherError('VOUCHER_NOT_ALLOWED', { field: 'kind' });
     const person = await queryPerson(options, read);
     psnNo = person.baseinfo.psn_no;
-    const verified = buyerFromPerson(person, read, { pharmacyArea: options.terminal.area, now, ...(proxy ? { proxy } : {}) });
+    const verified = buyerFromPerson(person, read, { pharmacyArea: options.terminal.area, now, ...defined({ proxy }) });
     const warnings = await recordSuccess(options, verified.psnNo, now, policy, auditEvent(options, now, read, proxy, 'verified', verified.psnNo));
     const buyer = { ...verified, warnings } as VerifiedBuyer;
     Object.defineProperty(buyer, 'identity', { value: verified.identity, enumerable: false });
@@ -96,7 +97,7 @@ async function queryPerson(options: VoucherVerifierOptions, read: ReadVoucher): 
     read.kind === 'ec-qr'
       ? { mdtrt_cert_type: '01', mdtrt_cert_no: read.certNo }
       : read.kind === 'ssc'
-        ? { mdtrt_cert_type: '03', mdtrt_cert_no: read.certNo, ...(read.cardSn ? { card_sn: read.cardSn } : {}), psn_cert_type: '01', certno: read.residentId }
+        ? { mdtrt_cert_type: '03', mdtrt_cert_no: read.certNo, ...defined({ card_sn: read.cardSn || undefined }), psn_cert_type: '01', certno: read.residentId }
         : { mdtrt_cert_type: '02', mdtrt_cert_no: read.certNo, psn_cert_type: '01', certno: read.residentId };
   try {
     return await options.platform.queryPerson({ data });
@@ -150,12 +151,12 @@ function auditEvent(
     operatorId: options.terminal.operatorId,
     voucherKind: read?.kind ?? 'unreadable',
     outcome,
-    ...(psnNo ? { psnNo } : {}),
+    ...defined({ psnNo: psnNo || undefined }),
     ...(read ? { voucherHint: read.hint } : {}),
     buyer:
       counter.kind === 'holder'
         ? { kind: 'holder' }
-        : { kind: 'proxy', residentIdMasked: counter.residentIdMasked, nameMasked: counter.nameMasked, ...(counter.relation ? { relation: counter.relation } : {}) },
+        : { kind: 'proxy', residentIdMasked: counter.residentIdMasked, nameMasked: counter.nameMasked, ...defined({ relation: counter.relation || undefined }) },
     warnings: [],
   };
 }
