@@ -1,6 +1,7 @@
 // Builds every entry of the exports map (and the CLI) to dist/ as ESM. The type declarations are tsc's, one .d.ts
 // per source file under dist/src/ and dist/adapters/ (tsconfig.build.json, run after this by `npm run build`).
-// Modules are preserved one file each (entries at dist/<entry>.js, the rest under dist/src/ and dist/adapters/): `yibao-guard` and `yibao-guard/idb`
+// Modules are preserved one file each (entries at dist/<entry>.js, the rest under dist/src/ and dist/adapters/):
+// `yibao-guard` and `yibao-guard/idb`
 // share one copy of the core (one YibaoGuardError class), and with "sideEffects": false an app's bundler
 // drops every module it does not use, so importing a validator does not pull in every schema.
 import { builtinModules } from 'node:module';

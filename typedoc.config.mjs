@@ -15,7 +15,8 @@ const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 
 const specifiers = new Map(
   Object.entries(entries).map(([name, source]) => {
     const subpath = Object.entries(pkg.exports).find(([, target]) => target?.default === `./dist/${name}.js`)?.[0];
-    if (subpath === undefined) throw new Error(`typedoc.config.mjs: rollup entry ${name} is not in package.json "exports"`);
+    if (subpath === undefined)
+      throw new Error(`typedoc.config.mjs: rollup entry ${name} is not in package.json "exports"`);
     return [resolve(root, source), subpath === '.' ? pkg.name : `${pkg.name}${subpath.slice(1)}`];
   }),
 );

@@ -58,10 +58,14 @@ function write(value: unknown, path: string): string {
       return JSON.stringify(value);
     case 'object': {
       if (value === null) return 'null';
-      if (Array.isArray(value)) return `[${value.map((item, i) => (item === undefined ? 'null' : write(item, path ? `${path}.${i}` : String(i)))).join(',')}]`;
+      if (Array.isArray(value))
+        return `[${value.map((item, i) => (item === undefined ? 'null' : write(item, path ? `${path}.${i}` : String(i)))).join(',')}]`;
       const record = value as Record<string, unknown>;
-      if (typeof (record as { toJSON?: unknown }).toJSON === 'function') return write((record as { toJSON: () => unknown }).toJSON(), path);
-      const keys = Object.keys(record).filter((key) => record[key] !== undefined).sort();
+      if (typeof (record as { toJSON?: unknown }).toJSON === 'function')
+        return write((record as { toJSON: () => unknown }).toJSON(), path);
+      const keys = Object.keys(record)
+        .filter((key) => record[key] !== undefined)
+        .sort();
       return `{${keys
         .map((key) => {
           const at = path ? `${path}.${key}` : key;

@@ -7,7 +7,9 @@
 type MaybeKeys<T> = { [K in keyof T]-?: undefined extends T[K] ? K : never }[keyof T];
 
 /** `T` with every key that may be `undefined` made optional, and `undefined` taken out of its value. */
-export type Defined<T> = { [K in Exclude<keyof T, MaybeKeys<T>>]: T[K] } & { [K in MaybeKeys<T>]?: Exclude<T[K], undefined> };
+export type Defined<T> = { [K in Exclude<keyof T, MaybeKeys<T>>]: T[K] } & {
+  [K in MaybeKeys<T>]?: Exclude<T[K], undefined>;
+};
 
 /** A copy of `fields` without the properties whose value is `undefined`. */
 export function defined<T extends object>(fields: T): Defined<T> {

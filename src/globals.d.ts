@@ -63,7 +63,11 @@ interface URLSearchParams {
 }
 interface ReadableStream<R = any> {
   cancel(reason?: unknown): Promise<void>;
-  getReader(): { read(): Promise<{ done: boolean; value?: R }>; cancel(reason?: unknown): Promise<void>; releaseLock(): void };
+  getReader(): {
+    read(): Promise<{ done: boolean; value?: R }>;
+    cancel(reason?: unknown): Promise<void>;
+    releaseLock(): void;
+  };
 }
 interface Blob {
   readonly size: number;

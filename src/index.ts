@@ -37,7 +37,18 @@ export {
 export { maskPersonalData } from './codes/mask.js';
 export { yuanToFen, fenToYuan, type Fen } from './money.js';
 // What a sale's screens show: the voucher and buyer, the lines, the review and its findings, the sync status.
-export type { VoucherInput, Product, Sale, SaleLine, Prescription, Finding, Severity, Override, OverrideReason, SignedInvoice } from './schemas/index.js';
+export type {
+  VoucherInput,
+  Product,
+  Sale,
+  SaleLine,
+  Prescription,
+  Finding,
+  Severity,
+  Override,
+  OverrideReason,
+  SignedInvoice,
+} from './schemas/index.js';
 export type { VerifiedBuyer, VoucherWarning } from './voucher/index.js';
 export type { Review, ReviewedFinding, AddLineInput } from './sale/index.js';
 export type { SaleRecord } from './sale/record.js';

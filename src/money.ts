@@ -26,7 +26,11 @@ function decimalParts(text: string): { negative: boolean; int: string; frac: str
   } else if (point > digits.length) {
     digits = digits + '0'.repeat(point - digits.length);
   }
-  return { negative: sign === '-', int: digits.slice(0, point).replace(/^0+(?=\d)/, '') || '0', frac: digits.slice(point) };
+  return {
+    negative: sign === '-',
+    int: digits.slice(0, point).replace(/^0+(?=\d)/, '') || '0',
+    frac: digits.slice(point),
+  };
 }
 
 function moneyError(what: string, field: string | undefined, en: string, zh: string): InputError {
@@ -82,7 +86,10 @@ export function yuanToFen(yuan: unknown, field?: string): Fen {
  */
 export function fenToYuan(fen: Fen): string {
   if (!Number.isSafeInteger(fen)) {
-    throw new InputError('INVALID_MONEY', { message: 'Amount in fen must be a safe integer', messageZh: '金额（分）必须为整数' });
+    throw new InputError('INVALID_MONEY', {
+      message: 'Amount in fen must be a safe integer',
+      messageZh: '金额（分）必须为整数',
+    });
   }
   const abs = Math.abs(fen);
   const text = `${Math.trunc(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
@@ -120,7 +127,10 @@ export function priceToMicros(yuan: unknown, field?: string): number {
  */
 export function microsToPrice(micros: number): string {
   if (!Number.isSafeInteger(micros)) {
-    throw new InputError('INVALID_MONEY', { message: 'Price in micro-yuan must be a safe integer', messageZh: '单价（微元）必须为整数' });
+    throw new InputError('INVALID_MONEY', {
+      message: 'Price in micro-yuan must be a safe integer',
+      messageZh: '单价（微元）必须为整数',
+    });
   }
   const abs = Math.abs(micros);
   let frac = String(abs % 1_000_000).padStart(6, '0');
@@ -142,13 +152,18 @@ const QTY_SCALE = 10_000;
  */
 export function lineAmountFen(unitPriceFen: Fen, quantity: number): Fen {
   if (!Number.isSafeInteger(unitPriceFen) || unitPriceFen < 0) {
-    throw new InputError('INVALID_MONEY', { message: 'Unit price must be a non-negative integer of fen', messageZh: '单价（分）必须为非负整数', field: 'unitPriceFen' });
+    throw new InputError('INVALID_MONEY', {
+      message: 'Unit price must be a non-negative integer of fen',
+      messageZh: '单价（分）必须为非负整数',
+      field: 'unitPriceFen',
+    });
   }
   const scaledQty = quantityToTenThousandths(quantity);
   const product = BigInt(unitPriceFen) * BigInt(scaledQty);
   const rounded = (product * 2n + BigInt(QTY_SCALE)) / BigInt(2 * QTY_SCALE);
   const fen = Number(rounded);
-  if (!Number.isSafeInteger(fen)) throw new InputError('INVALID_MONEY', { message: 'Line amount out of range', messageZh: '金额超出可表示范围' });
+  if (!Number.isSafeInteger(fen))
+    throw new InputError('INVALID_MONEY', { message: 'Line amount out of range', messageZh: '金额超出可表示范围' });
   return fen;
 }
 
@@ -159,10 +174,13 @@ export function lineAmountFen(unitPriceFen: Fen, quantity: number): Fen {
  * quantityToTenThousandths(1.5) // 15000
  */
 export function quantityToTenThousandths(quantity: number): number {
-  const bad = (en: string, zh: string) => new InputError('INVALID_QUANTITY', { message: `Quantity ${en}`, messageZh: `数量${zh}`, field: 'quantity' });
-  if (typeof quantity !== 'number' || !Number.isFinite(quantity) || quantity <= 0) throw bad('must be a positive number', '必须为正数');
+  const bad = (en: string, zh: string) =>
+    new InputError('INVALID_QUANTITY', { message: `Quantity ${en}`, messageZh: `数量${zh}`, field: 'quantity' });
+  if (typeof quantity !== 'number' || !Number.isFinite(quantity) || quantity <= 0)
+    throw bad('must be a positive number', '必须为正数');
   const parts = decimalParts(String(quantity));
-  if (!parts || parts.frac.replace(/0+$/, '').length > 4) throw bad('has more than 4 decimal places', '小数位超过 4 位');
+  if (!parts || parts.frac.replace(/0+$/, '').length > 4)
+    throw bad('has more than 4 decimal places', '小数位超过 4 位');
   const scaled = Number(parts.int + parts.frac.replace(/0+$/, '').padEnd(4, '0'));
   if (!Number.isSafeInteger(scaled)) throw bad('is out of range', '超出范围');
   return scaled;

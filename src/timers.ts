@@ -8,7 +8,10 @@ type SetTimeout = (callback: () => void, ms: number) => unknown;
 type ClearTimeout = (handle: unknown) => void;
 
 /** Waits `ms`, or less when `signal` fires first. Resolves either way; never rejects. @inline */
-export type Sleep = (ms: number, signal?: { readonly aborted: boolean; addEventListener(type: 'abort', listener: () => void): void }) => Promise<void>;
+export type Sleep = (
+  ms: number,
+  signal?: { readonly aborted: boolean; addEventListener(type: 'abort', listener: () => void): void },
+) => Promise<void>;
 
 /**
  * The host's timer as a {@link Sleep}.

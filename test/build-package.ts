@@ -19,7 +19,14 @@ const stamp = join(cache, 'yibao-guard-build.stamp');
 /** What the build reads. */
 const INPUTS = ['src', 'adapters', 'rollup.config.mjs', 'package.json', 'tsconfig.json', 'tsconfig.core.json'];
 /** What a test may use from dist/: all must be there. */
-const OUTPUTS = ['dist/index.js', 'dist/engine.js', 'dist/sqlite.js', 'dist/simulator.js', 'dist/cli.js', 'dist/src/index.d.ts'];
+const OUTPUTS = [
+  'dist/index.js',
+  'dist/engine.js',
+  'dist/sqlite.js',
+  'dist/simulator.js',
+  'dist/cli.js',
+  'dist/src/index.d.ts',
+];
 /** A lock whose builder's pid cannot be read after this long was left half-made by a crashed run. */
 const UNREADABLE_LOCK_MS = 60_000;
 

@@ -70,18 +70,25 @@ export function badPort(): CliUsageError {
 function refusal(args: string[], options: CommandOptions, positionals: boolean): CliUsageError | undefined {
   const { tokens } = parseArgs({ args, options, strict: false, allowPositionals: true, tokens: true });
   const shorts = new Set(Object.values(options).flatMap((o) => (o.short === undefined ? [] : [`-${o.short}`])));
-  const declared = (arg: string) => (arg.startsWith('--') ? Object.hasOwn(options, arg.slice(2).split('=')[0] as string) : shorts.has(arg));
+  const declared = (arg: string) =>
+    arg.startsWith('--') ? Object.hasOwn(options, arg.slice(2).split('=')[0] as string) : shorts.has(arg);
   for (const token of tokens) {
     if (token.kind === 'positional') {
-      if (!positionals) return new CliUsageError('USAGE_UNEXPECTED_ARGUMENT', '多余的参数', 'unexpected argument', token.value);
+      if (!positionals)
+        return new CliUsageError('USAGE_UNEXPECTED_ARGUMENT', '多余的参数', 'unexpected argument', token.value);
       continue;
     }
     if (token.kind !== 'option') continue;
     const option = Object.hasOwn(options, token.name) ? options[token.name] : undefined;
-    if (option === undefined) return new CliUsageError('USAGE_UNKNOWN_OPTION', '未知选项', 'unknown option', token.rawName);
+    if (option === undefined)
+      return new CliUsageError('USAGE_UNKNOWN_OPTION', '未知选项', 'unknown option', token.rawName);
     if (option.type === 'boolean') {
       if (token.value !== undefined) {
-        return new CliUsageError('USAGE_UNEXPECTED_VALUE', `${token.rawName} 不带值`, `${token.rawName} takes no value`);
+        return new CliUsageError(
+          'USAGE_UNEXPECTED_VALUE',
+          `${token.rawName} 不带值`,
+          `${token.rawName} takes no value`,
+        );
       }
       continue;
     }
@@ -126,6 +133,10 @@ export function parseCommand<const O extends CommandOptions, P extends boolean =
     return parseArgs<Config<O, P>>({ args: list, options, strict: true, allowPositionals: positionals });
   } catch (error) {
     // Anything the tokens above did not foresee: Node's own message, still a usage error.
-    return usageError(io, spec.usage, new CliUsageError('USAGE_BAD_ARGUMENTS', '参数有误', 'bad arguments', (error as Error).message));
+    return usageError(
+      io,
+      spec.usage,
+      new CliUsageError('USAGE_BAD_ARGUMENTS', '参数有误', 'bad arguments', (error as Error).message),
+    );
   }
 }

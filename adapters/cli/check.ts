@@ -48,7 +48,10 @@ export function checkCode(raw: string): CodeReport {
   if (/^\d{8}$|^\d{12,14}$/.test(code)) return attempt('gtin', () => `商品条码 GTIN ${checkGtin(code)}: 有效 / valid`);
   if (/^\d{6}$/.test(code)) return attempt('area-code', () => `医保区划 ${checkAreaCode(code)}: 有效 / valid`);
   if (/^[XZTC][A-Za-z0-9]+$/.test(code)) {
-    return attempt('med-list-code', () => `医保目录编码 ${checkMedListCode(code)}: 有效 / valid (${medListKind(code)})`);
+    return attempt(
+      'med-list-code',
+      () => `医保目录编码 ${checkMedListCode(code)}: 有效 / valid (${medListKind(code)})`,
+    );
   }
   return { kind: 'unknown', ok: false, text: '无法识别的编码 / not a code yibao-guard knows' };
 }

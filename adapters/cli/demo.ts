@@ -1,6 +1,12 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,13 +93,19 @@ const TYPES: Readonly<Record<string, string>> = {
 
 /** Where the built page is: dist/demo-terminal, seen from the built CLI (dist/adapters/cli) or from the source. */
 export function defaultDemoRoot(): string | undefined {
-  const candidates = ['../../demo-terminal/', '../../dist/demo-terminal/'].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
+  const candidates = ['../../demo-terminal/', '../../dist/demo-terminal/'].map((rel) =>
+    fileURLToPath(new URL(rel, import.meta.url)),
+  );
   return candidates.find((dir) => existsSync(join(dir, 'index.html')));
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+  });
   res.end(body);
 }
 
@@ -102,8 +114,17 @@ async function readJson(req: IncomingMessage, timeoutMs: number): Promise<unknow
   return text === '' ? {} : (JSON.parse(text) as unknown);
 }
 
-/** Headers a browser sets about the page that made a request: checked here, not passed on to the simulator's own port. */
-const PAGE_HEADERS: ReadonlySet<string> = new Set(['origin', 'referer', 'sec-fetch-site', 'sec-fetch-mode', 'sec-fetch-dest', 'sec-fetch-user']);
+/**
+ * Headers a browser sets about the page that made a request: checked here, not passed on to the simulator's own port.
+ */
+const PAGE_HEADERS: ReadonlySet<string> = new Set([
+  'origin',
+  'referer',
+  'sec-fetch-site',
+  'sec-fetch-mode',
+  'sec-fetch-dest',
+  'sec-fetch-user',
+]);
 
 /** The demo data the page reads: fictional, and personal data masked except where the till needs it to work. */
 function demoData(simulator: Simulator): Record<string, () => unknown> {
@@ -117,7 +138,8 @@ function demoData(simulator: Simulator): Record<string, () => unknown> {
       // The platform key rule packs are signed with: handed over to the pharmacy out of band, served here for the demo.
       trustedKeys: [{ keyId: SIMULATOR_PLATFORM_KEY_ID, publicKey: simulator.platformPublicKey }],
     }),
-    'people.json': () => Object.values(DEMO_PEOPLE).map((p) => ({ key: p.key, displayName: maskName(p.name), about: p.about })),
+    'people.json': () =>
+      Object.values(DEMO_PEOPLE).map((p) => ({ key: p.key, displayName: maskName(p.name), about: p.about })),
     'catalog.json': () => DEMO_CATALOG,
     'stock.json': () => DEMO_STOCK,
     'trace-codes.json': () => ({ resold: DEMO_TRACE_CODES.resold }),
@@ -127,7 +149,11 @@ function demoData(simulator: Simulator): Record<string, () => unknown> {
       const now = simulator.now();
       return Object.entries(DEMO_PRESCRIPTIONS).map(([key, rx], i) => ({
         key,
-        prescription: { ...rx, issuedAt: rx.status === 'valid' ? now - (2 + i) * 3_600_000 : rx.issuedAt, patient: rx.patient.psnNo ? { psnNo: rx.patient.psnNo } : {} },
+        prescription: {
+          ...rx,
+          issuedAt: rx.status === 'valid' ? now - (2 + i) * 3_600_000 : rx.issuedAt,
+          patient: rx.patient.psnNo ? { psnNo: rx.patient.psnNo } : {},
+        },
       }));
     },
   };
@@ -149,7 +175,12 @@ function platformSwitch(simulator: Simulator): PlatformSwitch {
         simulator.faults.clear(offlineFault);
         offlineFault = undefined;
       } else if (!online && offlineFault === undefined) {
-        offlineFault = simulator.faults.add({ kind: 'http-error', status: 503, body: 'platform offline (demo)', times: Infinity });
+        offlineFault = simulator.faults.add({
+          kind: 'http-error',
+          status: 503,
+          body: 'platform offline (demo)',
+          times: Infinity,
+        });
       }
     },
   };
@@ -160,10 +191,14 @@ function forwardTo(upstream: RunningSimulator): (req: IncomingMessage, res: Serv
   return (req, res, path) => {
     // The page was checked at this origin's door; the simulator's own port sees a local client.
     const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !PAGE_HEADERS.has(name)));
-    const out = httpRequest(`${upstream.url}${path}`, { method: req.method ?? 'GET', headers: { ...headers, host: `127.0.0.1:${upstream.port}` } }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const out = httpRequest(
+      `${upstream.url}${path}`,
+      { method: req.method ?? 'GET', headers: { ...headers, host: `127.0.0.1:${upstream.port}` } },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     // The simulator dropped the connection (lose-response): drop ours too, as the platform would.
     out.on('error', () => req.socket.destroy());
     req.pipe(out);
@@ -174,10 +209,15 @@ function forwardTo(upstream: RunningSimulator): (req: IncomingMessage, res: Serv
 async function serveFile(root: string, res: ServerResponse, pathname: string): Promise<void> {
   const rel = pathname === '/' ? 'index.html' : decodeURIComponent(pathname.slice(1));
   const file = normalize(join(root, rel));
-  if (!file.startsWith(normalize(root + sep)) && file !== normalize(root)) return sendJson(res, 404, { error: 'not found' });
+  if (!file.startsWith(normalize(root + sep)) && file !== normalize(root))
+    return sendJson(res, 404, { error: 'not found' });
   try {
     const body = await readFile(file);
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': body.length, 'cache-control': 'no-cache' });
+    res.writeHead(200, {
+      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'content-length': body.length,
+      'cache-control': 'no-cache',
+    });
     res.end(body);
   } catch {
     sendJson(res, 404, { error: 'not found' });
@@ -201,14 +241,19 @@ function demoHandler(routes: DemoRoutes): (req: IncomingMessage, res: ServerResp
   return async (req, res, url) => {
     const { pathname } = url;
     try {
-      if (pathname.startsWith(`${DEMO_PLATFORM_PATH}/`)) return forward(req, res, pathname.slice(DEMO_PLATFORM_PATH.length) + url.search);
+      if (pathname.startsWith(`${DEMO_PLATFORM_PATH}/`))
+        return forward(req, res, pathname.slice(DEMO_PLATFORM_PATH.length) + url.search);
       if (pathname.startsWith('/__sim/')) return forward(req, res, pathname + url.search);
       if (pathname === '/demo/platform') {
         if (req.method === 'POST') {
           const body = (await readJson(req, bodyTimeoutMs)) as { online?: unknown };
           if (typeof body.online !== 'boolean') return sendJson(res, 400, { error: 'online must be true or false' });
           platform.set(body.online);
-          log?.(body.online ? '演示：平台恢复 / demo: platform back online' : '演示：平台断开 / demo: platform taken offline');
+          log?.(
+            body.online
+              ? '演示：平台恢复 / demo: platform back online'
+              : '演示：平台断开 / demo: platform taken offline',
+          );
         }
         return sendJson(res, 200, { online: platform.online() });
       }
@@ -222,7 +267,9 @@ function demoHandler(routes: DemoRoutes): (req: IncomingMessage, res: ServerResp
       if (error instanceof BodyAborted) return void req.socket.destroy();
       if (res.headersSent) return;
       if (error instanceof HttpRequestError) return sendHttpError(res, error);
-      sendJson(res, error instanceof SyntaxError ? 400 : 500, { error: error instanceof Error ? error.message : String(error) });
+      sendJson(res, error instanceof SyntaxError ? 400 : 500, {
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   };
 }
@@ -265,7 +312,9 @@ async function listenOnLoopback(server: Server, port: number): Promise<{ port: n
 export async function startDemo(options: StartDemoOptions = {}): Promise<RunningDemo> {
   const root = options.root ?? defaultDemoRoot();
   if (root === undefined || !existsSync(join(root, 'index.html'))) {
-    throw Object.assign(new Error('the demo page is not built: run `npm run build:demo` (or `npm start`)'), { code: 'DEMO_NOT_BUILT' });
+    throw Object.assign(new Error('the demo page is not built: run `npm run build:demo` (or `npm start`)'), {
+      code: 'DEMO_NOT_BUILT',
+    });
   }
   const simulator = options.simulator ?? createSimulator(options.log ? { log: options.log } : {});
   // The simulator's own server, on another loopback port: the demo origin forwards platform and control calls to it,

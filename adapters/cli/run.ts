@@ -32,7 +32,11 @@ function runCheck(args: readonly string[], io: CliIo): number {
   const parsed = parseCommand(args, io, { usage: CHECK_USAGE, options: {}, positionals: true });
   if ('code' in parsed) return parsed.code;
   if (parsed.positionals.length === 0) {
-    return usageError(io, CHECK_USAGE, new CliUsageError('USAGE_MISSING_ARGUMENT', '请给出要校验的编码', 'give at least one code to check')).code;
+    return usageError(
+      io,
+      CHECK_USAGE,
+      new CliUsageError('USAGE_MISSING_ARGUMENT', '请给出要校验的编码', 'give at least one code to check'),
+    ).code;
   }
   let ok = true;
   for (const code of parsed.positionals) {

@@ -69,7 +69,17 @@ function parseOptions(args: readonly string[], io: CliIo): Options | { code: 0 |
   const text = { type: 'string' } as const;
   const parsed = parseCommand(args, io, {
     usage: SELF_AUDIT_USAGE,
-    options: { db: text, from: text, to: text, out: text, catalog: text, pack: text, table: text, title: text, info: { type: 'boolean', default: false } },
+    options: {
+      db: text,
+      from: text,
+      to: text,
+      out: text,
+      catalog: text,
+      pack: text,
+      table: text,
+      title: text,
+      info: { type: 'boolean', default: false },
+    },
   });
   if ('code' in parsed) return parsed;
   const { info, ...given } = parsed.values;
@@ -80,7 +90,8 @@ function parseOptions(args: readonly string[], io: CliIo): Options | { code: 0 |
   const { db, from, to, out, catalog, pack, table, title } = given;
   if (!db) return missing('请用 --db 给出数据库文件', 'give the database with --db');
   if (!from || !to) return missing('请用 --from 和 --to 给出自查期间', 'give the period with --from and --to');
-  for (const day of [from, to]) if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return bad('日期须为 YYYY-MM-DD', 'dates are YYYY-MM-DD', day);
+  for (const day of [from, to])
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return bad('日期须为 YYYY-MM-DD', 'dates are YYYY-MM-DD', day);
   if (out && !['.html', '.htm', '.csv', '.json'].includes(extname(out).toLowerCase())) {
     return bad('--out 须以 .html、.csv 或 .json 结尾', '--out must end in .html, .csv or .json');
   }
@@ -102,7 +113,9 @@ function loadCatalog(file: string): Catalog {
   const json = JSON.parse(readFileSync(file, 'utf8')) as unknown;
   const list = Array.isArray(json) ? json : (json as { products?: unknown }).products;
   if (!Array.isArray(list)) throw new Error('not a list of products');
-  return createCatalog(list.map((p, i) => parseInput(ProductSchema, p, { en: `Product ${i + 1}`, zh: `第 ${i + 1} 个商品` })));
+  return createCatalog(
+    list.map((p, i) => parseInput(ProductSchema, p, { en: `Product ${i + 1}`, zh: `第 ${i + 1} 个商品` })),
+  );
 }
 
 function loadPack(file: string): RulePack {
@@ -115,7 +128,8 @@ function loadPack(file: string): RulePack {
  * Runs `yibao-guard self-audit` with its arguments (after the command name) and returns the exit code.
  *
  * @example
- * await runSelfAudit(['--db', 'till.sqlite', '--from', '2026-01-01', '--to', '2027-01-01', '--out', 'report.html'], io) // 0
+ * await runSelfAudit(['--db', 'till.sqlite', '--from', '2026-01-01', '--to', '2027-01-01', '--out', 'report.html'], io)
+ * // 0
  */
 export async function runSelfAudit(args: readonly string[], io: CliIo): Promise<number> {
   const options = parseOptions(args, io);
@@ -131,7 +145,9 @@ export async function runSelfAudit(args: readonly string[], io: CliIo): Promise<
     if (options.catalog) catalog = loadCatalog(options.catalog);
     else {
       catalog = await catalogFromSales(storage);
-      io.err('未提供 --catalog：按销售明细推得商品目录，需要目录信息的规则无法核查 / no --catalog: the catalog is inferred from the sales, rules needing catalog facts cannot check');
+      io.err(
+        '未提供 --catalog：按销售明细推得商品目录，需要目录信息的规则无法核查 / no --catalog: the catalog is inferred from the sales, rules needing catalog facts cannot check',
+      );
     }
     let rulePack: RulePack | undefined;
     if (options.pack === 'current') {
@@ -149,7 +165,15 @@ export async function runSelfAudit(args: readonly string[], io: CliIo): Promise<
       shown = p.salesDone;
       io.err(`已复核 / replayed ${p.salesDone}/${p.salesTotal}`);
     };
-    const report = await selfAudit({ storage, catalog, from: options.from, to: options.to, includeInfo: options.info, onProgress, ...defined({ rulePack }) });
+    const report = await selfAudit({
+      storage,
+      catalog,
+      from: options.from,
+      to: options.to,
+      includeInfo: options.info,
+      onProgress,
+      ...defined({ rulePack }),
+    });
     const t = report.totals;
     io.out(
       [
@@ -157,7 +181,9 @@ export async function runSelfAudit(args: readonly string[], io: CliIo): Promise<
         `复核销售 / sales replayed: ${t.sales}（${t.lines} 行 / lines），医保支付 / insured paid: ${fenToYuan(t.insuredFen)} 元`,
         `问题 / findings: ${t.findings}（禁止 block ${t.block}，警告 warning ${t.warning}${t.info ? `，提示 info ${t.info}` : ''}；收银时已忽略 overridden ${t.overridden}，未提示 not shown ${t.notShown}）`,
         `涉及销售 / sales with findings: ${t.salesWithFindings}，涉及基金金额 / fund at stake: ${fenToYuan(t.atStakeFen)} 元`,
-        ...report.byRule.map((r) => `  ${r.label?.zh ?? r.key} (${r.key}): ${r.findings}，${fenToYuan(r.atStakeFen)} 元`),
+        ...report.byRule.map(
+          (r) => `  ${r.label?.zh ?? r.key} (${r.key}): ${r.findings}，${fenToYuan(r.atStakeFen)} 元`,
+        ),
         ...report.notes.map((n) => `注意 / note: ${n.text.zh} / ${n.text.en}`),
       ].join('\n'),
     );
@@ -168,13 +194,20 @@ export async function runSelfAudit(args: readonly string[], io: CliIo): Promise<
           ? await renderAuditCsv(report, options.table ? { table: options.table } : {})
           : ext === '.json'
             ? `${JSON.stringify(report, null, 2)}\n`
-            : await renderAuditHtml(report, { generatedAt: formatCstTime(Date.now()), ...defined({ title: options.title || undefined }) });
+            : await renderAuditHtml(report, {
+                generatedAt: formatCstTime(Date.now()),
+                ...defined({ title: options.title || undefined }),
+              });
       writeFileSync(options.out, text, 'utf8');
       io.out(`报告已写入 / report written: ${options.out}`);
     }
     return 0;
   } catch (error) {
-    io.err(isYibaoGuardError(error) ? `${error.messageZh} / ${error.message} [${error.code}]` : `自查失败 / self-audit failed: ${(error as Error).message}`);
+    io.err(
+      isYibaoGuardError(error)
+        ? `${error.messageZh} / ${error.message} [${error.code}]`
+        : `自查失败 / self-audit failed: ${(error as Error).message}`,
+    );
     return 1;
   } finally {
     await storage?.close();

@@ -1,6 +1,14 @@
 import { maskName } from '../../src/codes/index.js';
 import { buildMsgid, formatCstTime, parseCstTime } from '../../src/platform/index.js';
-import { createSimulator, DEMO_PEOPLE, DEMO_PHARMACIES, SIMULATOR_CALL_PATH, startSimulator, type DemoPersonKey, type RunningSimulator } from '../simulator/index.js';
+import {
+  createSimulator,
+  DEMO_PEOPLE,
+  DEMO_PHARMACIES,
+  SIMULATOR_CALL_PATH,
+  startSimulator,
+  type DemoPersonKey,
+  type RunningSimulator,
+} from '../simulator/index.js';
 import { badPort, parseCommand, parsePort, SERVE_OPTIONS, SERVE_USAGE, usageError, type CliIo } from './args.js';
 import { CliUsageError } from './usage-error.js';
 
@@ -14,7 +22,11 @@ ${SERVE_USAGE}
 
 /** The usage error for a `--now` that is no CST wall time. */
 function badNow(): CliUsageError {
-  return new CliUsageError('USAGE_BAD_VALUE', '--now 须为北京时间 "yyyy-MM-dd HH:mm:ss"', '--now takes a CST time "yyyy-MM-dd HH:mm:ss"');
+  return new CliUsageError(
+    'USAGE_BAD_VALUE',
+    '--now 须为北京时间 "yyyy-MM-dd HH:mm:ss"',
+    '--now takes a CST time "yyyy-MM-dd HH:mm:ss"',
+  );
 }
 
 /** A sign-in envelope written out by hand, as a vendor would first try the endpoint with curl. */
@@ -67,7 +79,11 @@ export async function runSim(args: readonly string[], io: CliIo): Promise<{ code
     server = await startSimulator({ port, simulator });
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    io.err(code === 'EADDRINUSE' ? `端口 ${port} 已被占用 / port ${port} is in use: try --port 0` : `模拟器未能启动 / the simulator did not start: ${String(error)}`);
+    io.err(
+      code === 'EADDRINUSE'
+        ? `端口 ${port} 已被占用 / port ${port} is in use: try --port 0`
+        : `模拟器未能启动 / the simulator did not start: ${String(error)}`,
+    );
     return { code: 1 };
   }
   const { url } = server;

@@ -63,14 +63,20 @@ export interface HisIssuer {
 
 /** Options of {@link createJwtVerifier}. */
 export interface HisAuthOptions {
-  /** The service's own URL (its base, e.g. `https://clinic.example/his`): a token's `aud` must name it or one of its service URLs. */
+  /**
+   * The service's own URL (its base, e.g. `https://clinic.example/his`): a token's `aud` must name it or one of its
+   * service URLs.
+   */
   readonly audience: string | readonly string[];
   readonly issuers: readonly HisIssuer[];
   /** The algorithms accepted (a subset of {@link HIS_JWT_ALGORITHMS}). @default all of HIS_JWT_ALGORITHMS */
   readonly algorithms?: readonly HisJwtAlgorithm[];
   /** Clock skew tolerated on `exp`, `iat` and `nbf`. @default 30 */
   readonly clockSkewSeconds?: number;
-  /** Longest `exp - iat` accepted (CDS Hooks asks for at most 5 minutes); bounds how long a jti is remembered. @default 300 */
+  /**
+   * Longest `exp - iat` accepted (CDS Hooks asks for at most 5 minutes); bounds how long a jti is remembered. @default
+   * 300
+   */
   readonly maxLifetimeSeconds?: number;
   /** @default the service's clock */
   readonly clock?: { now(): number };
@@ -117,9 +123,14 @@ export function operatorIdOf(userId: string): string {
  * The identity a verified token proves.
  *
  * @example
- * await hisCallerOf({ iss: 'https://his.clinic.example', sub: 'emr-a' }) // { key: '…', operatorId: 'his.clinic.example-…:emr-a' }
+ * await hisCallerOf({ iss: 'https://his.clinic.example', sub: 'emr-a' }) // { key: '…', operatorId:
+ * 'his.clinic.example-…:emr-a' }
  */
-export async function hisCallerOf(claims: { readonly iss: string; readonly sub?: unknown; readonly client_id?: unknown }): Promise<HisCaller> {
+export async function hisCallerOf(claims: {
+  readonly iss: string;
+  readonly sub?: unknown;
+  readonly client_id?: unknown;
+}): Promise<HisCaller> {
   const sub = typeof claims.sub === 'string' && claims.sub !== '' ? claims.sub : undefined;
   const clientId = typeof claims.client_id === 'string' && claims.client_id !== '' ? claims.client_id : undefined;
   const key = (await sha256Hex(JSON.stringify([claims.iss, sub ?? null, clientId ?? null]))).slice(0, 32);
@@ -141,7 +152,10 @@ export async function hisCallerOf(claims: { readonly iss: string; readonly sub?:
 
 /** Verifies the bearer token of one call; remembers every accepted jti in the storage until its token expires. */
 export interface JwtVerifier {
-  /** Resolves with the claims, or rejects with `HIS_UNAUTHORIZED` (its `reason` says why). `serviceUrl` is the path called, e.g. `/cds-services/yibao-presettle`. */
+  /**
+   * Resolves with the claims, or rejects with `HIS_UNAUTHORIZED` (its `reason` says why). `serviceUrl` is the path
+   * called, e.g. `/cds-services/yibao-presettle`.
+   */
   verify(authorization: string | undefined, servicePath: string): Promise<HisJwtClaims>;
 }
 
@@ -168,11 +182,18 @@ const FAILURE_TEXT: Readonly<Record<HisAuthFailure, { zh: string; en: string }>>
   expired: { zh: '令牌已过期', en: 'The token has expired' },
   'not-yet-valid': { zh: '令牌签发时间晚于当前时间（请检查时钟）', en: 'The token is not valid yet (check the clock)' },
   lifetime: { zh: '令牌有效期过长（exp - iat 超过上限）', en: 'The token lives too long (exp - iat over the limit)' },
-  replayed: { zh: '令牌已使用过（jti 重复），每次调用须使用新令牌', en: 'The token was used before (jti replayed); sign a new one per call' },
+  replayed: {
+    zh: '令牌已使用过（jti 重复），每次调用须使用新令牌',
+    en: 'The token was used before (jti replayed); sign a new one per call',
+  },
 };
 
 function refuse(reason: HisAuthFailure, text = FAILURE_TEXT[reason]): HisError {
-  return new HisError('HIS_UNAUTHORIZED', { message: `Not authenticated: ${text.en}`, messageZh: `调用未通过认证：${text.zh}`, reason });
+  return new HisError('HIS_UNAUTHORIZED', {
+    message: `Not authenticated: ${text.en}`,
+    messageZh: `调用未通过认证：${text.zh}`,
+    reason,
+  });
 }
 
 function invalidKey(message: string, messageZh: string, field: string): InputError {
@@ -209,7 +230,10 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 /** One key of an issuer. */
 interface IssuerKey {
   readonly kid: string | undefined;
-  /** jose's selection of this key for a token's `alg` (by kty, crv, and the key's own alg, use and key_ops), and its import, cached. */
+  /**
+   * jose's selection of this key for a token's `alg` (by kty, crv, and the key's own alg, use and key_ops), and its
+   * import, cached.
+   */
   readonly select: LocalJWKSet;
   /** An Ed25519 key's 32 bytes, for the RFC 8032 checks of its signatures. */
   readonly ed25519?: Uint8Array;
@@ -226,30 +250,55 @@ function rsaBits(n: unknown): number {
   }
 }
 
-/** A key of an issuer's JWK Set, checked: public, an Ed25519 key that RFC 8032 takes, an RSA key of 2048 bits or more. */
+/**
+ * A key of an issuer's JWK Set, checked: public, an Ed25519 key that RFC 8032 takes, an RSA key of 2048 bits or more.
+ */
 function jwkKey(jwk: JWK): IssuerKey {
   if (PRIVATE_MEMBERS.some((member) => member in jwk)) {
-    throw invalidKey('An issuer JWK Set holds public keys only (a private or secret key was given)', '签发方的 JWK Set 只能含公钥（不得含私钥或共享密钥）', 'issuers.jwks');
+    throw invalidKey(
+      'An issuer JWK Set holds public keys only (a private or secret key was given)',
+      '签发方的 JWK Set 只能含公钥（不得含私钥或共享密钥）',
+      'issuers.jwks',
+    );
   }
   if (jwk.kty === 'RSA' && rsaBits(jwk.n) < 2048) {
-    throw invalidKey('An issuer RSA key has 2048 bits or more', '签发方的 RSA 公钥须至少 2048 位', 'issuers.jwks.keys.n');
+    throw invalidKey(
+      'An issuer RSA key has 2048 bits or more',
+      '签发方的 RSA 公钥须至少 2048 位',
+      'issuers.jwks.keys.n',
+    );
   }
-  const ed25519 = jwk.kty === 'OKP' && jwk.crv === 'Ed25519' ? ed25519Key(typeof jwk.x === 'string' ? jwk.x : '', 'issuers.jwks.keys.x') : undefined;
-  return { kid: typeof jwk.kid === 'string' ? jwk.kid : undefined, select: createLocalJWKSet({ keys: [jwk] }), ...defined({ ed25519 }) };
+  const ed25519 =
+    jwk.kty === 'OKP' && jwk.crv === 'Ed25519'
+      ? ed25519Key(typeof jwk.x === 'string' ? jwk.x : '', 'issuers.jwks.keys.x')
+      : undefined;
+  return {
+    kid: typeof jwk.kid === 'string' ? jwk.kid : undefined,
+    select: createLocalJWKSet({ keys: [jwk] }),
+    ...defined({ ed25519 }),
+  };
 }
 
 /** The keys of an issuer, its raw Ed25519 ones and its JWK Set's, checked as the verifier is made (never on a call). */
 function issuerKeys(issuer: HisIssuer): IssuerKey[] {
   const raw = (issuer.keys ?? []).map((k): IssuerKey => {
     const ed25519 = ed25519Key(k.publicKey, 'issuers.keys.publicKey');
-    return { kid: k.kid, select: createLocalJWKSet({ keys: [{ kty: 'OKP', crv: 'Ed25519', x: toBase64Url(ed25519) }] }), ed25519 };
+    return {
+      kid: k.kid,
+      select: createLocalJWKSet({ keys: [{ kty: 'OKP', crv: 'Ed25519', x: toBase64Url(ed25519) }] }),
+      ed25519,
+    };
   });
   if (issuer.jwks === undefined) return raw;
   let set: readonly JWK[];
   try {
     set = createLocalJWKSet(issuer.jwks).jwks().keys;
   } catch {
-    throw invalidKey('An issuer JWK Set is not a JWK Set ({ keys: [JWK, …] })', '签发方的 JWK Set 格式不正确（须为 { keys: [JWK, …] }）', 'issuers.jwks');
+    throw invalidKey(
+      'An issuer JWK Set is not a JWK Set ({ keys: [JWK, …] })',
+      '签发方的 JWK Set 格式不正确（须为 { keys: [JWK, …] }）',
+      'issuers.jwks',
+    );
   }
   return [...raw, ...set.map(jwkKey)];
 }
@@ -274,7 +323,8 @@ function reasonOf(error: errors.JOSEError, claims: JWTPayload): HisAuthFailure {
     if (error.reason !== 'check_failed') return 'malformed'; // missing, or not a NumericDate
     if (error.claim === 'iss') return 'issuer';
     if (error.claim === 'nbf') return 'not-yet-valid';
-    if (error.claim === 'aud') return typeof claims.aud === 'string' || Array.isArray(claims.aud) ? 'audience' : 'malformed';
+    if (error.claim === 'aud')
+      return typeof claims.aud === 'string' || Array.isArray(claims.aud) ? 'audience' : 'malformed';
     return 'malformed';
   }
   if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) return 'algorithm';
@@ -285,8 +335,10 @@ function reasonOf(error: errors.JOSEError, claims: JWTPayload): HisAuthFailure {
  * Creates the verifier of the calls' tokens.
  *
  * @example
- * const verifier = createJwtVerifier({ audience: 'https://clinic.example/his', issuers: [{ iss: 'https://his.example', keys: [{ kid: 'his-1', publicKey }] }] })
- * const verifier = createJwtVerifier({ audience: 'https://clinic.example/his', issuers: [{ iss: 'https://his.example', jwks: { keys: [esJwk, rsaJwk] } }] })
+ * const verifier = createJwtVerifier({ audience: 'https://clinic.example/his', issuers: [{ iss: 'https://his.example',
+ * keys: [{ kid: 'his-1', publicKey }] }] })
+ * const verifier = createJwtVerifier({ audience: 'https://clinic.example/his', issuers: [{ iss: 'https://his.example',
+ * jwks: { keys: [esJwk, rsaJwk] } }] })
  * const claims = await verifier.verify(req.headers.authorization, '/cds-services/yibao-presettle')
  */
 export function createJwtVerifier(options: HisAuthOptions): JwtVerifier {
@@ -295,10 +347,16 @@ export function createJwtVerifier(options: HisAuthOptions): JwtVerifier {
   const maxLifetime = options.maxLifetimeSeconds ?? 300;
   const algorithms = [...(options.algorithms ?? HIS_JWT_ALGORITHMS)];
   if (algorithms.length === 0 || algorithms.some((a) => !(HIS_JWT_ALGORITHMS as readonly string[]).includes(a))) {
-    throw invalidKey(`The algorithms accepted are some of ${HIS_JWT_ALGORITHMS.join(', ')}`, `可接受的算法须取自 ${HIS_JWT_ALGORITHMS.join('、')}`, 'algorithms');
+    throw invalidKey(
+      `The algorithms accepted are some of ${HIS_JWT_ALGORITHMS.join(', ')}`,
+      `可接受的算法须取自 ${HIS_JWT_ALGORITHMS.join('、')}`,
+      'algorithms',
+    );
   }
   const algorithmRefusal = algorithmText(algorithms);
-  const audiences = (typeof options.audience === 'string' ? [options.audience] : [...options.audience]).map((a) => a.replace(/\/+$/, ''));
+  const audiences = (typeof options.audience === 'string' ? [options.audience] : [...options.audience]).map((a) =>
+    a.replace(/\/+$/, ''),
+  );
   const issuers = new Map(options.issuers.map((i) => [i.iss, issuerKeys(i)]));
   const storage = options.storage ?? createMemoryStorage<TerminalLayout>({ names: TERMINAL_NAMES });
 
@@ -337,7 +395,12 @@ export function createJwtVerifier(options: HisAuthOptions): JwtVerifier {
         throw refuse('malformed');
       }
       const { alg, kid } = header;
-      if (typeof alg !== 'string' || !(algorithms as string[]).includes(alg) || (header.typ !== undefined && String(header.typ).toUpperCase() !== 'JWT') || header.crit !== undefined) {
+      if (
+        typeof alg !== 'string' ||
+        !(algorithms as string[]).includes(alg) ||
+        (header.typ !== undefined && String(header.typ).toUpperCase() !== 'JWT') ||
+        header.crit !== undefined
+      ) {
         throw refuse('algorithm', algorithmRefusal);
       }
       const iss = unverified.iss;
@@ -345,7 +408,10 @@ export function createJwtVerifier(options: HisAuthOptions): JwtVerifier {
       const keys = issuers.get(iss);
       if (!keys) throw refuse('issuer');
       // A key registered without a kid is tried for any token of its issuer.
-      const candidates = await usableFor(kid === undefined ? keys : keys.filter((k) => k.kid === undefined || k.kid === kid), alg);
+      const candidates = await usableFor(
+        kid === undefined ? keys : keys.filter((k) => k.kid === undefined || k.kid === kid),
+        alg,
+      );
       if (candidates.length === 0) throw refuse('key');
       let signature: Uint8Array;
       try {
@@ -409,14 +475,22 @@ export interface SignHisJwtOptions {
  * minutes later, a fresh `jti`.
  *
  * @example
- * const token = await signHisJwt({ signer, iss: 'https://his.example', aud: 'https://clinic.example/his/cds-services/yibao-presettle' })
+ * const token = await signHisJwt({ signer, iss: 'https://his.example', aud:
+ * 'https://clinic.example/his/cds-services/yibao-presettle' })
  * await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body })
  */
 export async function signHisJwt(options: SignHisJwtOptions): Promise<string> {
   const now = Math.floor((options.clock?.now() ?? Date.now()) / 1000);
   const header = { alg: 'EdDSA', typ: 'JWT', kid: options.signer.keyId };
   const jti = options.jti ?? toBase64Url(randomBytes(16));
-  const payload = { iss: options.iss, ...defined({ sub: options.sub || undefined }), aud: options.aud, iat: now, exp: now + (options.lifetimeSeconds ?? 300), jti };
+  const payload = {
+    iss: options.iss,
+    ...defined({ sub: options.sub || undefined }),
+    aud: options.aud,
+    iat: now,
+    exp: now + (options.lifetimeSeconds ?? 300),
+    jti,
+  };
   const part = (value: unknown) => toBase64Url(encoder.encode(JSON.stringify(value)));
   const signingInput = `${part(header)}.${part(payload)}`;
   return `${signingInput}.${toBase64Url(await options.signer.sign(encoder.encode(signingInput)))}`;

@@ -112,7 +112,10 @@ const RULE_SYSTEM = 'urn:yibao-guard:rule';
 const REASON_SYSTEM = 'urn:yibao-guard:override-reason';
 const INDICATOR = { info: 'info', warning: 'warning', block: 'critical' } as const;
 
-/** The stop level of a finding at a hook: a block is hard everywhere; a warning only soft while the doctor is still picking. */
+/**
+ * The stop level of a finding at a hook: a block is hard everywhere; a warning only soft while the doctor is still
+ * picking.
+ */
 export function stopLevelOf(severity: Finding['severity'], hook: HisHook): StopLevel {
   if (severity === 'block') return 'hard';
   if (severity === 'info') return 'none';
@@ -153,11 +156,17 @@ function describe(action: SuggestedAction, name: string): { label: Text; cds: (l
     }
     case 'switch-to-self-pay': {
       const label = { zh: `改为自费：${name}`, en: `Switch to self-pay: ${name}` };
-      return { label, cds: (l) => ({ type: 'update', description: label[l], resource: { orderId, payMode: 'self-pay' } }) };
+      return {
+        label,
+        cds: (l) => ({ type: 'update', description: label[l], resource: { orderId, payMode: 'self-pay' } }),
+      };
     }
     case 'reduce-quantity': {
       const label = { zh: `数量改为 ${action.quantity}：${name}`, en: `Reduce to ${action.quantity}: ${name}` };
-      return { label, cds: (l) => ({ type: 'update', description: label[l], resource: { orderId, quantity: action.quantity } }) };
+      return {
+        label,
+        cds: (l) => ({ type: 'update', description: label[l], resource: { orderId, quantity: action.quantity } }),
+      };
     }
     case 'attach-prescription': {
       const label = { zh: `关联有效处方：${name}`, en: `Attach a valid prescription: ${name}` };
@@ -182,11 +191,25 @@ export interface IssuedCard {
  */
 export async function toCard(
   finding: Finding,
-  at: { hook: HisHook; saleId: string; language: Language; reasons: readonly OverrideReason[]; orderNames: ReadonlyMap<string, string> },
+  at: {
+    hook: HisHook;
+    saleId: string;
+    language: Language;
+    reasons: readonly OverrideReason[];
+    orderNames: ReadonlyMap<string, string>;
+  },
 ): Promise<IssuedCard> {
   const stopLevel = stopLevelOf(finding.severity, at.hook);
   const uuid = await namedUuid(
-    canonicalJson({ hook: at.hook, saleId: at.saleId, findingId: finding.findingId, ruleId: finding.ruleId, lineId: finding.lineId ?? null, severity: finding.severity, evidence: finding.evidence }),
+    canonicalJson({
+      hook: at.hook,
+      saleId: at.saleId,
+      findingId: finding.findingId,
+      ruleId: finding.ruleId,
+      lineId: finding.lineId ?? null,
+      severity: finding.severity,
+      evidence: finding.evidence,
+    }),
   );
   const suggestions: CdsSuggestion[] = [];
   const byUuid = new Map<string, SuggestedAction>();
@@ -196,7 +219,12 @@ export async function toCard(
     const { label, cds } = describe(action, name);
     const id = await namedUuid(`${uuid}|${index}|${canonicalJson(action)}`);
     byUuid.set(id, action);
-    suggestions.push({ label: label[at.language], uuid: id, actions: [cds(at.language)], extension: { [EXTENSION_KEY]: { action: hisAction(action) } } });
+    suggestions.push({
+      label: label[at.language],
+      uuid: id,
+      actions: [cds(at.language)],
+      extension: { [EXTENSION_KEY]: { action: hisAction(action) } },
+    });
   }
   const lines = new Set(finding.actions.map((a) => a.lineId));
   const card: CdsCard = {
@@ -204,10 +232,16 @@ export async function toCard(
     summary: finding.summary[at.language],
     detail: finding.detail[at.language],
     indicator: INDICATOR[finding.severity],
-    source: { label: SOURCE_LABEL[at.language], topic: { system: RULE_SYSTEM, code: finding.ruleId, display: RULE_NAMES[finding.ruleId][at.language] } },
+    source: {
+      label: SOURCE_LABEL[at.language],
+      topic: { system: RULE_SYSTEM, code: finding.ruleId, display: RULE_NAMES[finding.ruleId][at.language] },
+    },
     suggestions,
-    // Actions on different orders (switch each fund order to 自费) may all be taken; two fixes of one order are alternatives.
-    ...(suggestions.length > 0 ? { selectionBehavior: suggestions.length > 1 && lines.size === suggestions.length ? 'any' : 'at-most-one' } : {}),
+    // Actions on different orders (switch each fund order to 自费) may all be taken; two fixes of one order are
+    // alternatives.
+    ...(suggestions.length > 0
+      ? { selectionBehavior: suggestions.length > 1 && lines.size === suggestions.length ? 'any' : 'at-most-one' }
+      : {}),
     overrideReasons: stopLevel === 'hard' || stopLevel === 'none' ? [] : reasonCodings(at.reasons, at.language),
     extension: {
       [EXTENSION_KEY]: {

@@ -5,7 +5,18 @@ import { defined } from '../../src/defined.js';
 export type HisErrorCode = Extract<ErrorCode, `HIS_${string}`>;
 
 /** Why a call's token was refused (kept in the answer so an integrator can fix the caller, never the token itself). */
-export type HisAuthFailure = 'missing' | 'malformed' | 'algorithm' | 'issuer' | 'key' | 'signature' | 'audience' | 'expired' | 'not-yet-valid' | 'lifetime' | 'replayed';
+export type HisAuthFailure =
+  | 'missing'
+  | 'malformed'
+  | 'algorithm'
+  | 'issuer'
+  | 'key'
+  | 'signature'
+  | 'audience'
+  | 'expired'
+  | 'not-yet-valid'
+  | 'lifetime'
+  | 'replayed';
 
 /**
  * A call to the HIS hook service was refused: not authenticated (`HIS_UNAUTHORIZED`, with the `reason`), an unknown
@@ -20,7 +31,10 @@ export class HisError extends YibaoGuardError {
   /** For `HIS_DATA_MISSING`: the context paths the rules need and did not get. */
   declare readonly missing?: readonly string[];
 
-  constructor(code: HisErrorCode, details: ErrorDetails & { reason?: HisAuthFailure; missing?: readonly string[] } = {}) {
+  constructor(
+    code: HisErrorCode,
+    details: ErrorDetails & { reason?: HisAuthFailure; missing?: readonly string[] } = {},
+  ) {
     super(code, details);
     this.name = 'HisError';
     if (details.reason !== undefined) this.reason = details.reason;

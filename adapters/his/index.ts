@@ -3,7 +3,8 @@
  * an HIS when a doctor picks or signs orders (`order-select`, `order-sign`) and before the cashier settles
  * (`yibao-presettle`) with cards: CDS Hooks cards plus what CDS Hooks lacks — the rule, the order line, a stop level
  * (`none`, `soft`, `reason-required`, `hard`) — and takes the feedback on them into the same audit trail as the
- * till's overrides. Calls are authenticated with a JWT each (EdDSA, ES256, ES384 or RS384, verified by jose); a card is bound to the token identity it
+ * till's overrides. Calls are authenticated with a JWT each (EdDSA, ES256, ES384 or RS384, verified by jose); a card is
+ * bound to the token identity it
  * was shown to, and only that identity's feedback on it is taken. Node: `createHisHandler` is a node:http
  * handler; `createHisService` is the same without HTTP, for an HIS written in JavaScript (`evaluateOrders`).
  *

@@ -18,10 +18,13 @@ export function expiryKey(store: ExpiringStore, until: number, key: string): str
   return `${store}|${String(Math.max(0, Math.floor(until))).padStart(16, '0')}|${key}`;
 }
 
-/** The index operations that go with putting a record kept until `until` (and before until `previous`, when it existed). */
+/**
+ * The index operations that go with putting a record kept until `until` (and before until `previous`, when it existed).
+ */
 export function expiryOps(store: ExpiringStore, key: string, until: number, previous?: number): Op[] {
   const ops: Op[] = [];
-  if (previous !== undefined && expiryKey(store, previous, key) !== expiryKey(store, until, key)) ops.push({ op: 'delete', store: 'hisExpiry', key: expiryKey(store, previous, key) });
+  if (previous !== undefined && expiryKey(store, previous, key) !== expiryKey(store, until, key))
+    ops.push({ op: 'delete', store: 'hisExpiry', key: expiryKey(store, previous, key) });
   ops.push({ op: 'put', store: 'hisExpiry', key: expiryKey(store, until, key), value: null });
   return ops;
 }
@@ -37,7 +40,12 @@ export function untilOf(value: unknown): number {
  * Best effort: when another instance changes one of them meanwhile (its write comes first), nothing is dropped
  * now and a later call does it.
  */
-export async function dropExpired(storage: Storage<TerminalLayout>, store: ExpiringStore, now: number, options: { readonly limit: number; readonly keep?: number }): Promise<void> {
+export async function dropExpired(
+  storage: Storage<TerminalLayout>,
+  store: ExpiringStore,
+  now: number,
+  options: { readonly limit: number; readonly keep?: number },
+): Promise<void> {
   const prefix = `${store}|`;
   const index = await storage.list('hisExpiry', { prefix, limit: options.limit });
   let over = options.keep === undefined || index.length === 0 ? 0 : (await storage.count(store)) - options.keep;

@@ -29,10 +29,18 @@ export const HisHookSchema = z.enum(HIS_HOOKS);
 export type HisHook = z.infer<typeof HisHookSchema>;
 
 /** A CDS Hooks user reference such as `Practitioner/D001`. */
-export const HisUserIdSchema = z.string().check(z.minLength(1), z.maxLength(64), z.regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]*$/, 'Expected a user reference such as Practitioner/D001'));
+export const HisUserIdSchema = z
+  .string()
+  .check(
+    z.minLength(1),
+    z.maxLength(64),
+    z.regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]*$/, 'Expected a user reference such as Practitioner/D001'),
+  );
 
 /** An RFC 4122 UUID, as cards and suggestions are named. */
-export const UuidSchema = z.string().check(z.regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'Expected a UUID'));
+export const UuidSchema = z
+  .string()
+  .check(z.regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'Expected a UUID'));
 
 const CodeListSchema = z.array(z.string().check(z.minLength(1), z.maxLength(30))).check(z.maxLength(100));
 
@@ -114,12 +122,21 @@ export const HisContextSchema = z
     history: z.optional(z.array(HisPurchaseSchema).check(z.maxLength(10_000))),
   })
   .check(
-    z.refine((c) => new Set(c.draftOrders.map((o) => o.orderId)).size === c.draftOrders.length, { message: 'Order ids must be unique', path: ['draftOrders'] }),
-    z.refine((c) => (c.selections ?? []).every((id) => c.draftOrders.some((o) => o.orderId === id)), { message: 'Every selection must name a draft order', path: ['selections'] }),
+    z.refine((c) => new Set(c.draftOrders.map((o) => o.orderId)).size === c.draftOrders.length, {
+      message: 'Order ids must be unique',
+      path: ['draftOrders'],
+    }),
+    z.refine((c) => (c.selections ?? []).every((id) => c.draftOrders.some((o) => o.orderId === id)), {
+      message: 'Every selection must name a draft order',
+      path: ['selections'],
+    }),
   );
 export type HisContext = z.infer<typeof HisContextSchema>;
 
-/** A CDS Hooks service request. Fields CDS Hooks defines and this service does not use (fhirServer, prefetch) are accepted and ignored. */
+/**
+ * A CDS Hooks service request. Fields CDS Hooks defines and this service does not use (fhirServer, prefetch) are
+ * accepted and ignored.
+ */
 export const HookRequestSchema = z.object({
   hook: HisHookSchema,
   hookInstance: IdSchema,
@@ -148,7 +165,14 @@ export const FeedbackItemSchema = z
         userComment: z.optional(z.string().check(z.maxLength(500))),
       }),
     ),
-    outcomeTimestamp: z.string().check(z.refine((t) => /^\d{4}-\d{2}-\d{2}T/.test(t) && !Number.isNaN(Date.parse(t)), 'Expected an ISO 8601 date-time')),
+    outcomeTimestamp: z
+      .string()
+      .check(
+        z.refine(
+          (t) => /^\d{4}-\d{2}-\d{2}T/.test(t) && !Number.isNaN(Date.parse(t)),
+          'Expected an ISO 8601 date-time',
+        ),
+      ),
     /**
      * Who decided, when not the user of the hook call that showed the card (an extension of ours). Over HTTP the HIS
      * states it and nothing proves it: the audit names the token's identity as the operator and keeps this only as
@@ -157,8 +181,14 @@ export const FeedbackItemSchema = z
     userId: z.optional(HisUserIdSchema),
   })
   .check(
-    z.refine((f) => f.outcome === 'accepted' || f.acceptedSuggestions === undefined, { message: 'An overridden card accepts no suggestion', path: ['acceptedSuggestions'] }),
-    z.refine((f) => f.outcome === 'overridden' || f.overrideReason === undefined, { message: 'An accepted card has no override reason', path: ['overrideReason'] }),
+    z.refine((f) => f.outcome === 'accepted' || f.acceptedSuggestions === undefined, {
+      message: 'An overridden card accepts no suggestion',
+      path: ['acceptedSuggestions'],
+    }),
+    z.refine((f) => f.outcome === 'overridden' || f.overrideReason === undefined, {
+      message: 'An accepted card has no override reason',
+      path: ['overrideReason'],
+    }),
   );
 export type FeedbackItem = z.infer<typeof FeedbackItemSchema>;
 
@@ -182,8 +212,13 @@ export const HisCardRecordSchema = z.object({
   suggestions: z.array(z.object({ uuid: UuidSchema, action: SuggestedActionSchema })).check(z.maxLength(100)),
   /** Override reason codes of the pack the card was shown under. */
   reasons: z.array(ReasonCodeSchema).check(z.maxLength(100)),
-  /** The identities (`HisCaller.key`, or `in-process`) the card was shown to, with the user of that hook call; latest last. */
-  holders: z.array(z.object({ identity: z.string().check(z.minLength(1), z.maxLength(64)), userId: HisUserIdSchema })).check(z.minLength(1), z.maxLength(16)),
+  /**
+   * The identities (`HisCaller.key`, or `in-process`) the card was shown to, with the user of that hook call; latest
+   * last.
+   */
+  holders: z
+    .array(z.object({ identity: z.string().check(z.minLength(1), z.maxLength(64)), userId: HisUserIdSchema }))
+    .check(z.minLength(1), z.maxLength(16)),
   /** Decisions recorded (`override`, `accept:{suggestion uuid}`). */
   decided: z.array(z.string().check(z.maxLength(100))).check(z.maxLength(200)),
   /** Feedback is taken until then (epoch ms): the card's retention after it was last shown. */

@@ -29,8 +29,16 @@ export interface HisServiceContext {
 /** The caller of in-process calls (no token): the application itself. */
 export const IN_PROCESS = 'in-process';
 
-/** Rules that judge dispensing, not prescribing: at order hooks the draft orders are the prescription, and no box is in hand yet. */
-const DISPENSING_RULES: ReadonlySet<RuleId> = new Set(['rx-required', 'trace-code-missing', 'trace-code-mismatch', 'trace-code-duplicate']);
+/**
+ * Rules that judge dispensing, not prescribing: at order hooks the draft orders are the prescription, and no box is in
+ * hand yet.
+ */
+const DISPENSING_RULES: ReadonlySet<RuleId> = new Set([
+  'rx-required',
+  'trace-code-missing',
+  'trace-code-mismatch',
+  'trace-code-duplicate',
+]);
 
 /** The rules a hook applies: the whole pack at pre-settlement, the pack without the dispensing rules at order hooks. */
 export function rulesFor(ctx: HisServiceContext, hook: HisHook): CompiledPack {
@@ -39,7 +47,12 @@ export function rulesFor(ctx: HisServiceContext, hook: HisHook): CompiledPack {
   let derived = ctx.orderRulesMemo.get(compiled);
   if (!derived) {
     const keep = (r: { id: RuleId }) => !DISPENSING_RULES.has(r.id);
-    derived = { ...compiled, rules: compiled.rules.filter(keep), lineRules: compiled.lineRules.filter(keep), saleRules: compiled.saleRules.filter(keep) };
+    derived = {
+      ...compiled,
+      rules: compiled.rules.filter(keep),
+      lineRules: compiled.lineRules.filter(keep),
+      saleRules: compiled.saleRules.filter(keep),
+    };
     ctx.orderRulesMemo.set(compiled, derived);
   }
   return derived;
@@ -59,7 +72,11 @@ export async function readCard(
   if (!stored) return undefined;
   const parsed = HisCardRecordSchema.safeParse(stored.value);
   if (!parsed.success) {
-    throw new StorageError('STORAGE_CORRUPT', { message: `HIS card ${uuid}: the stored record is not a card`, messageZh: `提示卡片 ${uuid}：存储的记录不是卡片`, field: 'hisCards' });
+    throw new StorageError('STORAGE_CORRUPT', {
+      message: `HIS card ${uuid}: the stored record is not a card`,
+      messageZh: `提示卡片 ${uuid}：存储的记录不是卡片`,
+      field: 'hisCards',
+    });
   }
   return { rev: stored.rev, value: parsed.data };
 }

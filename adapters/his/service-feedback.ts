@@ -62,13 +62,24 @@ export function recordFeedback(
       for (const k of keys) card.decided.add(k);
       if (keys.length > 0) changed.add(p.item.card);
       events.push(...chosen);
-      results.push({ card: p.item.card, outcome: p.item.outcome, status: p.keys.length === 0 ? 'noted' : chosen.length === 0 ? 'duplicate' : 'recorded', events: chosen.length });
+      results.push({
+        card: p.item.card,
+        outcome: p.item.outcome,
+        status: p.keys.length === 0 ? 'noted' : chosen.length === 0 ? 'duplicate' : 'recorded',
+        events: chosen.length,
+      });
     }
     if (events.length > 0) {
       await ctx.storage.write([
         ...[...changed].map((uuid) => {
           const card = cards.get(uuid)!;
-          return { op: 'put' as const, store: 'hisCards' as const, key: uuid, value: { ...card.value, decided: [...card.decided] }, expect: card.rev };
+          return {
+            op: 'put' as const,
+            store: 'hisCards' as const,
+            key: uuid,
+            value: { ...card.value, decided: [...card.decided] },
+            expect: card.rev,
+          };
         }),
         ...events.map((value) => ({ op: 'append' as const, journal: 'audit' as const, value })),
       ]);
@@ -112,7 +123,9 @@ async function planAll(
   return planned;
 }
 
-/** The audit events one feedback entry stands for, each with its dedup key; throws for feedback the card does not allow. */
+/**
+ * The audit events one feedback entry stands for, each with its dedup key; throws for feedback the card does not allow.
+ */
 function plan(item: FeedbackItem, i: number, card: HisCardRecord, by: Decider, now: number): Plan {
   return item.outcome === 'accepted' ? planAccepted(item, i, card, by, now) : planOverride(item, i, card, by, now);
 }
@@ -133,14 +146,22 @@ function planAccepted(item: FeedbackItem, i: number, card: HisCardRecord, { oper
     return { keys: [], events: [] };
   }
   if (card.selectionBehavior === 'at-most-one' && new Set(accepted.map((a) => a.id)).size > 1) {
-    throw new InputError('INVALID_INPUT', { message: `Feedback ${i}: this card's suggestions are alternatives; accept one`, messageZh: `反馈 ${i}：该卡片的建议只能采纳一条`, field: `feedback.${i}.acceptedSuggestions` });
+    throw new InputError('INVALID_INPUT', {
+      message: `Feedback ${i}: this card's suggestions are alternatives; accept one`,
+      messageZh: `反馈 ${i}：该卡片的建议只能采纳一条`,
+      field: `feedback.${i}.acceptedSuggestions`,
+    });
   }
   const keys: string[] = [];
   const events: AuditEvent[] = [];
   for (const [j, { id }] of accepted.entries()) {
     const action = suggestions.get(id);
     if (!action) {
-      throw new InputError('INVALID_INPUT', { message: `Feedback ${i}: suggestion ${id} is not on card ${item.card}`, messageZh: `反馈 ${i}：卡片中没有建议 ${id}`, field: `feedback.${i}.acceptedSuggestions.${j}.id` });
+      throw new InputError('INVALID_INPUT', {
+        message: `Feedback ${i}: suggestion ${id} is not on card ${item.card}`,
+        messageZh: `反馈 ${i}：卡片中没有建议 ${id}`,
+        field: `feedback.${i}.acceptedSuggestions.${j}.id`,
+      });
     }
     if (keys.includes(`accept:${id}`)) continue;
     keys.push(`accept:${id}`);
@@ -168,12 +189,24 @@ function planOverride(item: FeedbackItem, i: number, card: HisCardRecord, by: De
       field: `feedback.${i}.overrideReason.reason`,
     });
   }
-  if (code !== undefined && !card.reasons.includes(code)) throw new SaleError('OVERRIDE_REASON_UNKNOWN', { field: `feedback.${i}.overrideReason.reason.code` });
-  if (code === 'other' && note === '') throw new SaleError('OVERRIDE_NOTE_REQUIRED', { field: `feedback.${i}.overrideReason.userComment` });
+  if (code !== undefined && !card.reasons.includes(code))
+    throw new SaleError('OVERRIDE_REASON_UNKNOWN', { field: `feedback.${i}.overrideReason.reason.code` });
+  if (code === 'other' && note === '')
+    throw new SaleError('OVERRIDE_NOTE_REQUIRED', { field: `feedback.${i}.overrideReason.userComment` });
   return {
     keys: ['override'],
     // A card that asks for no reason (information, a warning still being picked) is dismissed: recorded as such.
-    events: [{ kind: 'finding-override', at: now, saleId: card.saleId, finding: ref, reasonCode: code ?? 'dismissed', note, by }],
+    events: [
+      {
+        kind: 'finding-override',
+        at: now,
+        saleId: card.saleId,
+        finding: ref,
+        reasonCode: code ?? 'dismissed',
+        note,
+        by,
+      },
+    ],
   };
 }
 
@@ -184,7 +217,10 @@ function planOverride(item: FeedbackItem, i: number, card: HisCardRecord, by: De
  */
 function decider(caller: HisCaller | undefined, statedUserId: string): Decider {
   if (!caller) return { operatorId: operatorIdOf(statedUserId) };
-  return { operatorId: caller.operatorId, name: `${maskPersonalData(statedUserId)}（HIS 所报用户，未经认证 / user stated by the HIS, not authenticated）` };
+  return {
+    operatorId: caller.operatorId,
+    name: `${maskPersonalData(statedUserId)}（HIS 所报用户，未经认证 / user stated by the HIS, not authenticated）`,
+  };
 }
 
 function notFound(i: number, card: string): SaleError {

@@ -62,7 +62,9 @@ export async function runHook(
   }
   const reasons = [...compiled.overrideReasons.values()];
   const orderNames = new Map(lines.map((l) => [l.lineId, l.name]));
-  const issued = await Promise.all(findings.map((finding) => toCard(finding, { hook, saleId, language, reasons, orderNames })));
+  const issued = await Promise.all(
+    findings.map((finding) => toCard(finding, { hook, saleId, language, reasons, orderNames })),
+  );
   const operatorId = operatorIdOf(context.userId);
   const review: WriteOp<TerminalLayout>[] =
     options.auditReviews === false
@@ -71,7 +73,14 @@ export async function runHook(
           {
             op: 'append',
             journal: 'audit',
-            value: { kind: 'sale-review', at: now, saleId, operatorId, ...(compiled.pack ? { packVersion: compiled.pack.version } : {}), findings: findings.map(findingRef) },
+            value: {
+              kind: 'sale-review',
+              at: now,
+              saleId,
+              operatorId,
+              ...(compiled.pack ? { packVersion: compiled.pack.version } : {}),
+              findings: findings.map(findingRef),
+            },
           },
         ];
   const holder = { identity: caller?.key ?? IN_PROCESS, userId: context.userId };
@@ -114,9 +123,14 @@ async function storeCards(
       // A record that is no card (damaged) is replaced by the card shown now.
       const parsed = existing ? HisCardRecordSchema.safeParse(existing.value) : undefined;
       const live = parsed?.success && parsed.data.until > now ? parsed.data : undefined;
-      const holders = [...(live?.holders ?? []).filter((h) => h.identity !== holder.identity), holder].slice(-MAX_HOLDERS);
+      const holders = [...(live?.holders ?? []).filter((h) => h.identity !== holder.identity), holder].slice(
+        -MAX_HOLDERS,
+      );
       const value = cardRecord(card, serviceId, saleId, [...reasons], holders, live?.decided ?? [], until);
-      ops.push({ op: 'put', store: 'hisCards', key: uuid, value, expect: existing ? existing.rev : null }, ...expiryOps('hisCards', uuid, until, parsed?.success ? parsed.data.until : undefined));
+      ops.push(
+        { op: 'put', store: 'hisCards', key: uuid, value, expect: existing ? existing.rev : null },
+        ...expiryOps('hisCards', uuid, until, parsed?.success ? parsed.data.until : undefined),
+      );
     }
     if (ops.length + review.length > 0) await storage.write([...ops, ...review]);
   });
@@ -168,20 +182,39 @@ function orderLines(
     const medListCode = order.medListCode ?? product?.medListCode;
     const unitPriceFen = order.unitPriceFen ?? product?.retailPriceFen;
     const payMode =
-      order.payMode ?? (buyer && product && medListCode && FUND_ELIGIBLE_CATEGORIES.has(product.category) && product.insuranceClass !== 'C' ? 'fund' : 'self-pay');
+      order.payMode ??
+      (buyer &&
+      product &&
+      medListCode &&
+      FUND_ELIGIBLE_CATEGORIES.has(product.category) &&
+      product.insuranceClass !== 'C'
+        ? 'fund'
+        : 'self-pay');
     if (unitPriceFen === undefined) need(`context.draftOrders.${i}.unitPriceFen`);
     if (payMode === 'fund' && !buyer) need('context.patient.insurance');
     if (payMode === 'fund' && !medListCode) need(`context.draftOrders.${i}.medListCode`);
-    if (hook === 'yibao-presettle' && order.rxNo !== undefined && !given.some((p) => p.rxNo === order.rxNo)) need(`context.prescriptions.${order.rxNo}`);
+    if (hook === 'yibao-presettle' && order.rxNo !== undefined && !given.some((p) => p.rxNo === order.rxNo))
+      need(`context.prescriptions.${order.rxNo}`);
     if (unitPriceFen === undefined) continue;
     let amountFen: number;
     try {
       amountFen = lineAmountFen(unitPriceFen, order.quantity);
     } catch (error) {
       if (!isYibaoGuardError(error)) throw error;
-      throw new InputError('INVALID_INPUT', { message: `Order ${i}: quantity × price is not a valid amount`, messageZh: `医嘱 ${i}：数量 × 单价不是有效金额`, field: `context.draftOrders.${i}` });
+      throw new InputError('INVALID_INPUT', {
+        message: `Order ${i}: quantity × price is not a valid amount`,
+        messageZh: `医嘱 ${i}：数量 × 单价不是有效金额`,
+        field: `context.draftOrders.${i}`,
+      });
     }
-    const name = maskPersonalData(order.name ?? (product ? (product.tradeName ? `${product.genericName}（${product.tradeName}）` : product.genericName) : order.productId));
+    const name = maskPersonalData(
+      order.name ??
+        (product
+          ? product.tradeName
+            ? `${product.genericName}（${product.tradeName}）`
+            : product.genericName
+          : order.productId),
+    );
     // At order hooks the draft orders are the prescription being written: each line is dispensed against it.
     const rxNo = order.rxNo ?? (hook === 'yibao-presettle' ? undefined : 'HIS-DRAFT');
     lines.push({
@@ -239,7 +272,11 @@ function draftPrescriptions(
       doctorName: context.prescriber?.name ?? 'HIS',
       patient: buyer ? { psnNo: buyer.psnNo } : {},
       diagnoses: [],
-      items: items.map((x) => ({ medListCode: x.medListCode, quantity: Math.round(x.quantity * 10_000) / 10_000, ...defined({ days: x.days }) })),
+      items: items.map((x) => ({
+        medListCode: x.medListCode,
+        quantity: Math.round(x.quantity * 10_000) / 10_000,
+        ...defined({ days: x.days }),
+      })),
       status: 'valid',
     });
   }
@@ -247,11 +284,25 @@ function draftPrescriptions(
 }
 
 function findingRef(f: Finding) {
-  return { findingId: f.findingId, ruleId: f.ruleId, ...defined({ lineId: f.lineId || undefined }), severity: f.severity, source: f.source };
+  return {
+    findingId: f.findingId,
+    ruleId: f.ruleId,
+    ...defined({ lineId: f.lineId || undefined }),
+    severity: f.severity,
+    source: f.source,
+  };
 }
 
 /** A card as kept for feedback. */
-function cardRecord(issued: IssuedCard, serviceId: string, saleId: string, reasons: string[], holders: HisCardRecord['holders'], decided: readonly string[], until: number): HisCardRecord {
+function cardRecord(
+  issued: IssuedCard,
+  serviceId: string,
+  saleId: string,
+  reasons: string[],
+  holders: HisCardRecord['holders'],
+  decided: readonly string[],
+  until: number,
+): HisCardRecord {
   return {
     serviceId,
     saleId,

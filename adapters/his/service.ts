@@ -39,7 +39,12 @@ export interface CdsServiceDescriptor {
 }
 
 /** The three services, one per hook. */
-export const HIS_SERVICES: readonly { readonly id: string; readonly hook: HisHook; readonly title: { zh: string; en: string }; readonly description: { zh: string; en: string } }[] = [
+export const HIS_SERVICES: readonly {
+  readonly id: string;
+  readonly hook: HisHook;
+  readonly title: { zh: string; en: string };
+  readonly description: { zh: string; en: string };
+}[] = [
   {
     id: 'yibao-order-select',
     hook: 'order-select',
@@ -74,7 +79,10 @@ export interface HookResponse {
   readonly cards: readonly CdsCard[];
 }
 
-/** What became of each feedback entry: recorded in the audit trail, a repeat of one recorded before, or noted (nothing to record). */
+/**
+ * What became of each feedback entry: recorded in the audit trail, a repeat of one recorded before, or noted (nothing
+ * to record).
+ */
 export interface FeedbackResult {
   readonly results: readonly {
     readonly card: string;
@@ -89,7 +97,10 @@ export interface FeedbackResult {
 export interface HisServiceOptions {
   /** The clinic's drug dictionary, indexed (`createCatalog(products)`). */
   readonly catalog: Catalog;
-  /** The compiled rule pack in force (or a function read at each call, so a new pack applies at once). @default compilePack() */
+  /**
+   * The compiled rule pack in force (or a function read at each call, so a new pack applies at once). @default
+   * compilePack()
+   */
   readonly rules?: CompiledPack | (() => CompiledPack);
   /** The clinic's 定点 agreement. @default { agreement: 'active' } */
   readonly institution?: { readonly code?: string; readonly agreement?: 'active' | 'suspended' | 'ended' };
@@ -102,9 +113,13 @@ export interface HisServiceOptions {
    * @default a new memory storage (`service.storage`)
    */
   readonly storage?: Storage<TerminalLayout>;
-  /** Write a `sale-review` event (the cards shown) for each hook call, as the till does for each review. @default true */
+  /**
+   * Write a `sale-review` event (the cards shown) for each hook call, as the till does for each review. @default true
+   */
   readonly auditReviews?: boolean;
-  /** How long feedback on a card is accepted after the card was last shown; then it leaves the storage. @default 24 h */
+  /**
+   * How long feedback on a card is accepted after the card was last shown; then it leaves the storage. @default 24 h
+   */
   readonly cardTtlMs?: number;
   /** Cards kept for feedback at most; the oldest go first. @default 100 000 */
   readonly maxCards?: number;
@@ -145,14 +160,17 @@ export interface HisService {
    */
   evaluateOrders(context: unknown, options?: EvaluateOptions): Promise<HookResponse>;
   /** A CDS Hooks service call (`POST /cds-services/{id}`): the request body as received. */
-  call(serviceId: string, request: unknown, options?: CallerOptions & { readonly language?: Language }): Promise<HookResponse>;
+  call(
+    serviceId: string,
+    request: unknown,
+    options?: CallerOptions & { readonly language?: Language },
+  ): Promise<HookResponse>;
   /**
    * A feedback call (`POST /cds-services/{id}/feedback`): validated whole, then written in one batch. A card shown to
    * another identity is refused with `HIS_FEEDBACK_FORBIDDEN`. The audit names the token's identity as the operator.
    */
   feedback(serviceId: string, body: unknown, options?: CallerOptions): Promise<FeedbackResult>;
 }
-
 
 const DAY_MS = 86_400_000;
 
@@ -218,14 +236,18 @@ function descriptors(ctx: HisServiceContext): CdsServiceDescriptor[] {
     title: s.title.zh,
     description: s.description.zh,
     prefetch: {},
-    usageRequirements: '调用须携带 EdDSA 签名的 JWT（Authorization: Bearer）。/ Each call carries an EdDSA-signed JWT (Authorization: Bearer).',
+    usageRequirements:
+      '调用须携带 EdDSA 签名的 JWT（Authorization: Bearer）。/ Each call carries an EdDSA-signed JWT (Authorization: Bearer).',
     extension: {
       [EXTENSION_KEY]: {
         titleEn: s.title.en,
         descriptionEn: s.description.en,
         stopLevels: ['none', 'soft', 'reason-required', 'hard'],
         overrideReasons: reasonCodings(reasons, 'zh'),
-        requiredContext: s.hook === 'yibao-presettle' ? ['userId', 'patientId', 'patient.insurance', 'draftOrders', 'prescriptions (for orders with rxNo)'] : ['userId', 'patientId', 'draftOrders', 'patient.insurance (for fund orders)'],
+        requiredContext:
+          s.hook === 'yibao-presettle'
+            ? ['userId', 'patientId', 'patient.insurance', 'draftOrders', 'prescriptions (for orders with rxNo)']
+            : ['userId', 'patientId', 'draftOrders', 'patient.insurance (for fund orders)'],
       },
     },
   }));
@@ -233,7 +255,12 @@ function descriptors(ctx: HisServiceContext): CdsServiceDescriptor[] {
 
 function serviceOf(serviceId: string) {
   const service = HIS_SERVICES.find((s) => s.id === serviceId);
-  if (!service) throw new HisError('HIS_SERVICE_UNKNOWN', { message: `No CDS service ${safeId(serviceId)}`, messageZh: `没有预警服务 ${safeId(serviceId)}`, field: 'id' });
+  if (!service)
+    throw new HisError('HIS_SERVICE_UNKNOWN', {
+      message: `No CDS service ${safeId(serviceId)}`,
+      messageZh: `没有预警服务 ${safeId(serviceId)}`,
+      field: 'id',
+    });
   return service;
 }
 

@@ -58,7 +58,8 @@ export interface IdbStorageOptions<L extends StorageLayout> {
  * connection itself (site data cleared), later calls reject with `STORAGE_FAILED` rather than start over
  * with empty stores; open a new storage to go on.
  *
- * @throws {YibaoGuardError} `ENVIRONMENT_UNSUPPORTED` where there is no IndexedDB; {@link yibao-guard!StorageError | StorageError}
+ * @throws {YibaoGuardError} `ENVIRONMENT_UNSUPPORTED` where there is no IndexedDB; {@link yibao-guard!StorageError |
+ * StorageError}
  *   `STORAGE_FAILED` for a bad name or layout, or an upgrade blocked for `blockedTimeoutMs`;
  *   `STORAGE_QUOTA` when there is no room to create the database.
  *

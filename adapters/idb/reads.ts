@@ -36,7 +36,10 @@ export function getRecord(ctx: IdbContext, storeName: unknown, key: string): Pro
     const store = ctx.names.store(storeName, 'store');
     checkKey(key, 'key', `store "${store}"`, LABEL);
     const tx = reading(database, ...readStores(ctx, store));
-    const [row, sealedKey] = await Promise.all([tx.objectStore(recordStore(store)).get(key), ctx.personal.has(store) ? tx.objectStore(keyStore(store)).get(key) : undefined]);
+    const [row, sealedKey] = await Promise.all([
+      tx.objectStore(recordStore(store)).get(key),
+      ctx.personal.has(store) ? tx.objectStore(keyStore(store)).get(key) : undefined,
+    ]);
     return row === undefined ? undefined : toRecord(ctx, store, key, row, sealedKey);
   });
 }
@@ -92,7 +95,10 @@ export function readJournal(
 export function journalLastSeq(ctx: IdbContext, journalName: unknown): Promise<number> {
   return enqueue(ctx, `lastSeq of journal "${String(journalName)}"`, async (database) => {
     const journal = ctx.names.journal(journalName, 'journal');
-    return lastKey(journal, await reading(database, journalStore(journal)).objectStore(journalStore(journal)).openKeyCursor(null, 'prev'));
+    return lastKey(
+      journal,
+      await reading(database, journalStore(journal)).objectStore(journalStore(journal)).openKeyCursor(null, 'prev'),
+    );
   });
 }
 
@@ -119,12 +125,14 @@ async function toRecord(
   sealedKey?: unknown,
 ): Promise<StoredRecord<never>> {
   const where = `store "${store}", key "${String(key)}"`;
-  if (typeof key !== 'string' || row === null || typeof row !== 'object') throw corrupt(where, LABEL, 'it is not a record', '不是记录');
+  if (typeof key !== 'string' || row === null || typeof row !== 'object')
+    throw corrupt(where, LABEL, 'it is not a record', '不是记录');
   const { v, r } = row as Partial<RecordRow>;
   let json: unknown = v;
   if (v === undefined && ctx.personal.has(store)) {
     json = await unseal(ctx.subtle!, store, key, row as Partial<SealedRow>, sealedKey);
-    if (json === undefined) throw corrupt(where, LABEL, 'its encrypted value does not open with its key', '其加密内容无法用其密钥解开');
+    if (json === undefined)
+      throw corrupt(where, LABEL, 'its encrypted value does not open with its key', '其加密内容无法用其密钥解开');
   }
   return { key, value: parseStored(json, where, LABEL) as never, rev: checkStoredRev(r, where, LABEL) };
 }
@@ -132,7 +140,10 @@ async function toRecord(
 function toEntry(journal: string, seq: unknown, row: unknown): JournalEntry<never> {
   const where = `journal "${journal}", seq ${String(seq)}`;
   if (row === null || typeof row !== 'object') throw corrupt(where, LABEL, 'it is not a journal entry', '不是日志条目');
-  return { seq: checkStoredSeq(seq, where, LABEL), value: parseStored((row as Partial<EntryRow>).v, where, LABEL) as never };
+  return {
+    seq: checkStoredSeq(seq, where, LABEL),
+    value: parseStored((row as Partial<EntryRow>).v, where, LABEL) as never,
+  };
 }
 
 /** The range of keys a `list` visits, in code-unit order (IndexedDB's order for strings), or null for none. */

@@ -39,7 +39,11 @@ export async function openIdbStorage<L extends StorageLayout>(options: IdbStorag
   }
   const names = new DeclaredNames(options.names, LABEL);
   const personal = names.personal;
-  const required = [...[...names.stores].map(recordStore), ...[...names.journals].map(journalStore), ...[...personal].map(keyStore)];
+  const required = [
+    ...[...names.stores].map(recordStore),
+    ...[...names.journals].map(journalStore),
+    ...[...personal].map(keyStore),
+  ];
   const blockedTimeoutMs = options.blockedTimeoutMs ?? DEFAULT_BLOCKED_TIMEOUT_MS;
   const scope = globalThis as { indexedDB?: IDBFactory; IDBKeyRange?: typeof IDBKeyRange; IDBRequest?: unknown };
   const given = options.indexedDB ?? scope.indexedDB;
@@ -53,7 +57,8 @@ export async function openIdbStorage<L extends StorageLayout>(options: IdbStorag
   }
   const factory: IDBFactory = given;
   const KeyRange = scope.IDBKeyRange;
-  // Personal stores are encrypted: WebCrypto is there in every browser, but only in a secure context (https, localhost).
+  // Personal stores are encrypted: WebCrypto is there in every browser, but only in a secure context (https,
+  // localhost).
   const subtle = (globalThis as { crypto?: { subtle?: SubtleCrypto } }).crypto?.subtle;
   if (personal.size > 0 && subtle === undefined) {
     throw new YibaoGuardError('ENVIRONMENT_UNSUPPORTED', {

@@ -27,7 +27,12 @@ export function writeBatch(ctx: IdbContext, ops: readonly WriteOp<StorageLayout>
     if (checked.length === 0) return [];
     const { records, journals } = touched(checked);
     const sealed = await sealPersonal(ctx, checked);
-    const stores = [...[...records.keys()].flatMap((store) => (personal.has(store) ? [recordStore(store), keyStore(store)] : [recordStore(store)])), ...[...journals].map(journalStore)];
+    const stores = [
+      ...[...records.keys()].flatMap((store) =>
+        personal.has(store) ? [recordStore(store), keyStore(store)] : [recordStore(store)],
+      ),
+      ...[...journals].map(journalStore),
+    ];
     // 'strict': the browser flushes to disk before reporting success, so an acknowledged sale survives a
     // power cut (Chromium's default is 'relaxed').
     const tx: Transaction<'readwrite'> = database.transaction(stores, 'readwrite', { durability: 'strict' });
@@ -39,7 +44,11 @@ export function writeBatch(ctx: IdbContext, ops: readonly WriteOp<StorageLayout>
       // here cannot change before the writes below commit. Only IndexedDB requests are awaited from here
       // on: awaiting anything else would let the transaction commit half-way.
       const { revs, lastSeqs } = await lookUp(tx, records, journals);
-      const plan = planBatch(checked, { rev: (store, key) => revs.get(store)?.get(key) ?? null, lastSeq: (journal) => lastSeqs.get(journal) ?? 0 }, LABEL);
+      const plan = planBatch(
+        checked,
+        { rev: (store, key) => revs.get(store)?.get(key) ?? null, lastSeq: (journal) => lastSeqs.get(journal) ?? 0 },
+        LABEL,
+      );
       const writes = applyPlan(ctx, tx, plan, sealed);
       await Promise.all([...writes, done]);
       return plan.receipts satisfies WriteReceipt[];
@@ -63,7 +72,8 @@ export function writeBatch(ctx: IdbContext, ops: readonly WriteOp<StorageLayout>
 async function sealPersonal(ctx: IdbContext, checked: readonly CheckedOp[]): Promise<Map<string, Sealed>> {
   const sealed = new Map<string, Sealed>();
   for (const op of checked) {
-    if (op.op === 'put' && ctx.personal.has(op.store)) sealed.set(`${op.store}\u0000${op.key}`, await seal(ctx.subtle!, op.store, op.key, op.json));
+    if (op.op === 'put' && ctx.personal.has(op.store))
+      sealed.set(`${op.store}\u0000${op.key}`, await seal(ctx.subtle!, op.store, op.key, op.json));
   }
   return sealed;
 }
@@ -94,7 +104,12 @@ async function lookUp(
       track(
         lookups,
         objectStore.get(key).then((row) => {
-          found.set(key, row === undefined ? null : checkStoredRev((row as Partial<RecordRow> | null)?.r, `store "${store}", key "${key}"`, LABEL));
+          found.set(
+            key,
+            row === undefined
+              ? null
+              : checkStoredRev((row as Partial<RecordRow> | null)?.r, `store "${store}", key "${key}"`, LABEL),
+          );
         }),
       );
     }
@@ -125,7 +140,11 @@ function applyPlan(
   for (const [store, changes] of plan.records) {
     const objectStore = tx.objectStore(recordStore(store));
     if (!ctx.personal.has(store)) {
-      for (const [key, record] of changes) track(writes, record === null ? objectStore.delete(key) : objectStore.put({ v: record.json, r: record.rev }, key));
+      for (const [key, record] of changes)
+        track(
+          writes,
+          record === null ? objectStore.delete(key) : objectStore.put({ v: record.json, r: record.rev }, key),
+        );
       continue;
     }
     // Personal: the ciphertext and its key go in and out together; deleting the key shreds the value.
@@ -137,7 +156,8 @@ function applyPlan(
         continue;
       }
       const box = sealed.get(`${store}\u0000${key}`);
-      if (box?.json !== record.json) throw new Error('internal: a personal record was planned without its sealed value');
+      if (box?.json !== record.json)
+        throw new Error('internal: a personal record was planned without its sealed value');
       track(writes, objectStore.put({ c: box.c, i: box.i, r: record.rev }, key));
       track(writes, keys.put(box.key, key));
     }

@@ -24,7 +24,8 @@ export interface ReadBodyOptions {
 
 /**
  * Reads a body up to `limit` bytes as UTF-8; refuses more without buffering it (`BodyTooLarge`), and gives up on a
- * body that has not arrived whole within `timeoutMs` (`BodyTimedOut`); a connection closed first is `BodyAborted`. The caller answers and closes the connection.
+ * body that has not arrived whole within `timeoutMs` (`BodyTimedOut`); a connection closed first is `BodyAborted`. The
+ * caller answers and closes the connection.
  *
  * @example
  * const text = await readBody(req, { limit: 64 * 1024, timeoutMs: 10_000 })

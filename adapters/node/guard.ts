@@ -63,7 +63,11 @@ export class HttpRequestError extends YibaoGuardError {
 
 /** A body over the limit (413). */
 export function bodyTooLarge(limit: number): HttpRequestError {
-  return new HttpRequestError(413, 'INVALID_INPUT', { message: `The body is larger than ${limit} bytes`, messageZh: `请求内容超过 ${limit} 字节`, field: '(body)' });
+  return new HttpRequestError(413, 'INVALID_INPUT', {
+    message: `The body is larger than ${limit} bytes`,
+    messageZh: `请求内容超过 ${limit} 字节`,
+    field: '(body)',
+  });
 }
 
 /** A body that did not arrive in time (408). */
@@ -88,7 +92,12 @@ export async function readRequestBody(req: IncomingMessage, options: ReadBodyOpt
   }
 }
 
-const badUri = () => new HttpRequestError(400, 'INVALID_INPUT', { message: 'The request target is not a valid path', messageZh: '请求地址不是合法的路径', field: '(uri)' });
+const badUri = () =>
+  new HttpRequestError(400, 'INVALID_INPUT', {
+    message: 'The request target is not a valid path',
+    messageZh: '请求地址不是合法的路径',
+    field: '(uri)',
+  });
 
 /** `{ error: { code, message, messageZh, field? } }`, the JSON error body of the HIS service, used by all three. */
 export function errorJson(error: YibaoGuardError): { error: Record<string, unknown> } {
@@ -97,7 +106,11 @@ export function errorJson(error: YibaoGuardError): { error: Record<string, unkno
 }
 
 /** Answers a refusal as JSON; 408 and 413 also close the connection (the rest of the request is not read). */
-export function sendHttpError(res: ServerResponse, error: HttpRequestError, headers: Readonly<Record<string, string>> = {}): void {
+export function sendHttpError(
+  res: ServerResponse,
+  error: HttpRequestError,
+  headers: Readonly<Record<string, string>> = {},
+): void {
   const body = JSON.stringify(errorJson(error));
   res.writeHead(error.status, {
     'content-type': 'application/json; charset=utf-8',
@@ -109,7 +122,10 @@ export function sendHttpError(res: ServerResponse, error: HttpRequestError, head
   res.end(body);
 }
 
-/** What {@link RequestGuard.check} found: the parsed target and, for a configured origin, the CORS headers to answer with. */
+/**
+ * What {@link RequestGuard.check} found: the parsed target and, for a configured origin, the CORS headers to answer
+ * with.
+ */
 export interface AdmittedRequest {
   readonly url: URL;
   /** The path, percent-decoded. */
@@ -174,7 +190,8 @@ export function createRequestGuard(options: RequestGuardOptions = {}): RequestGu
       } catch {
         throw new RangeError(`allowedOrigins: not an origin: ${origin}`);
       }
-      if (parsed.origin === 'null' || parsed.origin !== origin.replace(/\/+$/, '')) throw new RangeError(`allowedOrigins: not an origin (scheme://host[:port]): ${origin}`);
+      if (parsed.origin === 'null' || parsed.origin !== origin.replace(/\/+$/, ''))
+        throw new RangeError(`allowedOrigins: not an origin (scheme://host[:port]): ${origin}`);
       return parsed.origin;
     }),
   );
@@ -182,13 +199,16 @@ export function createRequestGuard(options: RequestGuardOptions = {}): RequestGu
   const hostAllowed = (req: IncomingMessage, host: { name: string; port: number | undefined }): boolean => {
     if (anyHost) return true;
     if (LOOPBACK.has(host.name) && (host.port ?? 80) === req.socket.localPort) return true;
-    return hosts.some((entry) => entry.name === host.name && (entry.port === undefined || entry.port === (host.port ?? 80)));
+    return hosts.some(
+      (entry) => entry.name === host.name && (entry.port === undefined || entry.port === (host.port ?? 80)),
+    );
   };
 
   const requireJson = (req: IncomingMessage): void => {
     if (SAFE_METHODS.has(req.method ?? 'GET')) return;
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? '0') > 0;
-    if (hasBody && !JSON_TYPE.test(header(req, 'content-type') ?? '')) throw new HttpRequestError(415, 'HTTP_UNSUPPORTED_MEDIA_TYPE', { field: 'content-type' });
+    if (hasBody && !JSON_TYPE.test(header(req, 'content-type') ?? ''))
+      throw new HttpRequestError(415, 'HTTP_UNSUPPORTED_MEDIA_TYPE', { field: 'content-type' });
   };
 
   const check: RequestGuard['check'] = (req, checkOptions = {}) => {
@@ -205,7 +225,8 @@ export function createRequestGuard(options: RequestGuardOptions = {}): RequestGu
       throw badUri();
     }
     const host = parseHost(header(req, 'host') ?? '');
-    if (host === undefined || host.name === '*' || !hostAllowed(req, host)) throw new HttpRequestError(421, 'HTTP_HOST_NOT_ALLOWED', { field: 'host' });
+    if (host === undefined || host.name === '*' || !hostAllowed(req, host))
+      throw new HttpRequestError(421, 'HTTP_HOST_NOT_ALLOWED', { field: 'host' });
 
     const origin = header(req, 'origin');
     const configured = origin !== undefined && origins.has(origin);
@@ -226,10 +247,14 @@ export function createRequestGuard(options: RequestGuardOptions = {}): RequestGu
       };
     }
     if (!SAFE_METHODS.has(method)) {
-      const own = origin !== undefined && (origin.toLowerCase() === `http://${host.name}${host.port === undefined ? '' : `:${host.port}`}` || origin.toLowerCase() === `https://${host.name}${host.port === undefined ? '' : `:${host.port}`}`);
+      const own =
+        origin !== undefined &&
+        (origin.toLowerCase() === `http://${host.name}${host.port === undefined ? '' : `:${host.port}`}` ||
+          origin.toLowerCase() === `https://${host.name}${host.port === undefined ? '' : `:${host.port}`}`);
       const site = header(req, 'sec-fetch-site');
       const crossSite = site !== undefined && site !== 'same-origin' && site !== 'none';
-      if (!configured && ((origin !== undefined && !own) || crossSite)) throw new HttpRequestError(403, 'HTTP_CROSS_SITE_REFUSED', { field: 'origin' });
+      if (!configured && ((origin !== undefined && !own) || crossSite))
+        throw new HttpRequestError(403, 'HTTP_CROSS_SITE_REFUSED', { field: 'origin' });
       if (checkOptions.json) requireJson(req);
     }
     return { url, path, cors };
@@ -259,12 +284,19 @@ export function createRequestGuard(options: RequestGuardOptions = {}): RequestGu
   };
 }
 
-/** node:http server options for the header and whole-request deadlines (checked every quarter of the shorter one, at most every second). */
+/**
+ * node:http server options for the header and whole-request deadlines (checked every quarter of the shorter one, at
+ * most every second).
+ */
 export function serverOptions(deadlines: RequestDeadlineOptions = {}): ServerOptions {
   const requestTimeout = deadlines.requestTimeoutMs ?? DEFAULT_DEADLINES.requestTimeoutMs;
   // node:http refuses a header deadline past the whole-request one.
   const headersTimeout = Math.min(deadlines.headersTimeoutMs ?? DEFAULT_DEADLINES.headersTimeoutMs, requestTimeout);
-  return { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(headersTimeout / 4))) };
+  return {
+    headersTimeout,
+    requestTimeout,
+    connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(headersTimeout / 4))),
+  };
 }
 
 function rawAnswer(status: number, reason: string, error: YibaoGuardError): string {
@@ -297,8 +329,24 @@ export function answerClientErrors(server: Server): void {
         error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
           ? rawAnswer(408, 'Request Timeout', new HttpRequestError(408, 'HTTP_REQUEST_TIMEOUT'))
           : error.code === 'HPE_HEADER_OVERFLOW'
-            ? rawAnswer(431, 'Request Header Fields Too Large', new HttpRequestError(431, 'INVALID_INPUT', { message: 'The request headers are too large', messageZh: '请求头过大', field: '(headers)' }))
-            : rawAnswer(400, 'Bad Request', new HttpRequestError(400, 'INVALID_INPUT', { message: 'The request is not valid HTTP', messageZh: '请求不是合法的 HTTP 报文', field: '(request)' }));
+            ? rawAnswer(
+                431,
+                'Request Header Fields Too Large',
+                new HttpRequestError(431, 'INVALID_INPUT', {
+                  message: 'The request headers are too large',
+                  messageZh: '请求头过大',
+                  field: '(headers)',
+                }),
+              )
+            : rawAnswer(
+                400,
+                'Bad Request',
+                new HttpRequestError(400, 'INVALID_INPUT', {
+                  message: 'The request is not valid HTTP',
+                  messageZh: '请求不是合法的 HTTP 报文',
+                  field: '(request)',
+                }),
+              );
       // A handler still waiting on this request's body sees it aborted (readBody: BodyAborted) and answers nothing.
       socket.end(answer);
       socket.once('finish', () => socket.destroy());

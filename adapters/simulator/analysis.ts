@@ -28,7 +28,8 @@ type AnalysisRuleId = keyof typeof ANALYSIS_RULES;
  * 3101: runs the simulator's rules over every order of every encounter and answers `result[]`; changes nothing.
  *
  * @example
- * analyse(ctx, { data: { syscode, task_id, trig_scen: '10', patient_dtos } }) // { output: { result: [...] }, committed: false }
+ * analyse(ctx, { data: { syscode, task_id, trig_scen: '10', patient_dtos } }) // { output: { result: [...] },
+ * committed: false }
  */
 export function analyse(ctx: TxContext, input: TransactionInput<'3101'>): TxResult {
   const { data } = input;
@@ -38,7 +39,13 @@ export function analyse(ctx: TxContext, input: TransactionInput<'3101'>): TxResu
     const person = ctx.world.people.get(patient.patn_id)?.person;
     for (const encounter of patient.fsi_encounter_dtos) {
       for (const order of encounter.fsi_order_dtos) {
-        const finding = (ruleId: AnalysisRuleId, sevDeg: '1' | '2' | '3', volaFen: number, text: string, evidence: string) => {
+        const finding = (
+          ruleId: AnalysisRuleId,
+          sevDeg: '1' | '2' | '3',
+          volaFen: number,
+          text: string,
+          evidence: string,
+        ) => {
           if (wanted && !wanted.has(ruleId)) return;
           result.push({
             jr_id: ctx.world.nextId('JR', ctx.now),
@@ -59,26 +66,55 @@ export function analyse(ctx: TxContext, input: TransactionInput<'3101'>): TxResu
         };
         const product = ctx.world.catalog.get(order.hilist_code);
         if (!product) {
-          if (isValidMedListCode(order.hilist_code)) finding('SIM-NOT-IN-CATALOG', '2', order.sumamt, `${order.hilist_name} 不在医保目录中`, `hilist_code=${order.hilist_code}`);
+          if (isValidMedListCode(order.hilist_code))
+            finding(
+              'SIM-NOT-IN-CATALOG',
+              '2',
+              order.sumamt,
+              `${order.hilist_name} 不在医保目录中`,
+              `hilist_code=${order.hilist_code}`,
+            );
           continue;
         }
         if (product.keyDrug && order.cnt > KEY_DRUG_MAX_PACKAGES) {
           // The amount beyond the threshold, at the order's own unit price.
           const over = order.sumamt - lineAmountFen(Math.round(order.pric / 10_000), KEY_DRUG_MAX_PACKAGES);
-          finding('SIM-KEY-DRUG-VOLUME', '2', Math.max(0, over), `重点药品 ${product.genericName} 单次购买 ${order.cnt}${product.packageUnit}，超过 ${KEY_DRUG_MAX_PACKAGES}${product.packageUnit}`, `cnt=${order.cnt}; limit=${KEY_DRUG_MAX_PACKAGES}`);
+          finding(
+            'SIM-KEY-DRUG-VOLUME',
+            '2',
+            Math.max(0, over),
+            `重点药品 ${product.genericName} 单次购买 ${order.cnt}${product.packageUnit}，超过 ${KEY_DRUG_MAX_PACKAGES}${product.packageUnit}`,
+            `cnt=${order.cnt}; limit=${KEY_DRUG_MAX_PACKAGES}`,
+          );
         }
         const restriction = product.paymentRestriction;
         if (restriction) {
-          const checkable = restriction.sex !== undefined || restriction.minAge !== undefined || restriction.maxAge !== undefined || restriction.diseaseCodes !== undefined;
+          const checkable =
+            restriction.sex !== undefined ||
+            restriction.minAge !== undefined ||
+            restriction.maxAge !== undefined ||
+            restriction.diseaseCodes !== undefined;
           const buyer = person && {
             age: ageAt(person.birthDate, ctx.now),
             sex: person.gend === '1' ? ('male' as const) : ('female' as const),
             chronicCodes: new Set(person.chronicDiseases.map((d) => d.code)),
           };
           if (buyer && checkable && !meetsRestriction(restriction, buyer)) {
-            finding('SIM-PAYMENT-SCOPE', '1', order.sumamt, `${product.genericName} ${restriction.text ?? '限定支付范围'}，参保人不符合`, 'restriction not met by the insured person');
+            finding(
+              'SIM-PAYMENT-SCOPE',
+              '1',
+              order.sumamt,
+              `${product.genericName} ${restriction.text ?? '限定支付范围'}，参保人不符合`,
+              'restriction not met by the insured person',
+            );
           } else if (!buyer || !checkable) {
-            finding('SIM-PAYMENT-SCOPE', '3', 0, `${product.genericName} ${restriction.text ?? '限定支付范围'}，请核实`, 'restriction to be confirmed by the pharmacist');
+            finding(
+              'SIM-PAYMENT-SCOPE',
+              '3',
+              0,
+              `${product.genericName} ${restriction.text ?? '限定支付范围'}，请核实`,
+              'restriction to be confirmed by the pharmacist',
+            );
           }
         }
       }

@@ -19,7 +19,10 @@ export interface BatchPart {
   readonly duplicate: boolean;
 }
 
-/** How the state machine applies one contained message (its envelope is the batch's, with the message's infno, msgid and inf_time). */
+/**
+ * How the state machine applies one contained message (its envelope is the batch's, with the message's infno, msgid and
+ * inf_time).
+ */
 export type ApplyMessage = (envelope: RequestEnvelope, input: unknown) => Promise<Omit<BatchPart, 'infno' | 'msgid'>>;
 
 /**
@@ -28,10 +31,18 @@ export type ApplyMessage = (envelope: RequestEnvelope, input: unknown) => Promis
  * @example
  * const parts = await runBatch(ctx, input, undefined, (envelope, input) => message(envelope, input))
  */
-export async function runBatch(ctx: TxContext, input: TransactionInput<'YG07'>, limit: number | undefined, apply: ApplyMessage): Promise<BatchPart[]> {
+export async function runBatch(
+  ctx: TxContext,
+  input: TransactionInput<'YG07'>,
+  limit: number | undefined,
+  apply: ApplyMessage,
+): Promise<BatchPart[]> {
   const parts: BatchPart[] = [];
   for (const m of input.msgs.slice(0, limit ?? input.msgs.length)) {
-    const { outcome, errMsg, output, duplicate } = await apply({ ...ctx.envelope, infno: m.infno, msgid: m.msgid, inf_time: m.inf_time }, m.input);
+    const { outcome, errMsg, output, duplicate } = await apply(
+      { ...ctx.envelope, infno: m.infno, msgid: m.msgid, inf_time: m.inf_time },
+      m.input,
+    );
     parts.push({ infno: m.infno, msgid: m.msgid, outcome, errMsg, output, duplicate });
   }
   return parts;
@@ -48,7 +59,10 @@ const MODIFIERS: ReadonlySet<string> = new Set(['latency', 'sign-in-expiry']);
  * @example
  * const { fired, at } = batchFaults(peek, (infno) => faults.take(infno, true))
  */
-export function batchFaults(body: Record<string, unknown>, take: (infno: string) => FaultSpec[]): { fired: FaultSpec[]; at: number } {
+export function batchFaults(
+  body: Record<string, unknown>,
+  take: (infno: string) => FaultSpec[],
+): { fired: FaultSpec[]; at: number } {
   const input = body['input'];
   const msgs = isRecord(input) && Array.isArray(input['msgs']) ? input['msgs'] : [];
   const fired: FaultSpec[] = [];
@@ -69,5 +83,9 @@ export function batchFaults(body: Record<string, unknown>, take: (infno: string)
  * stopsBefore({ kind: 'rate-limit' }) // true
  */
 export function stopsBefore(fault: FaultSpec): boolean {
-  return fault.kind === 'http-error' || fault.kind === 'rate-limit' || ((fault.kind === 'timeout' || fault.kind === 'system-error') && !fault.commit);
+  return (
+    fault.kind === 'http-error' ||
+    fault.kind === 'rate-limit' ||
+    ((fault.kind === 'timeout' || fault.kind === 'system-error') && !fault.commit)
+  );
 }

@@ -52,7 +52,16 @@ export interface ActiveFault {
   remaining: number;
 }
 
-const KINDS: ReadonlySet<string> = new Set<FaultKind>(['latency', 'http-error', 'timeout', 'malformed', 'lose-response', 'sign-in-expiry', 'rate-limit', 'system-error']);
+const KINDS: ReadonlySet<string> = new Set<FaultKind>([
+  'latency',
+  'http-error',
+  'timeout',
+  'malformed',
+  'lose-response',
+  'sign-in-expiry',
+  'rate-limit',
+  'system-error',
+]);
 
 /**
  * The fault list of a simulator: `add` returns an id; `clear` removes one or all.
@@ -75,19 +84,28 @@ export interface Faults {
 export function parseFaultSpec(value: unknown): FaultSpec {
   if (typeof value !== 'object' || value === null) throw new TypeError('a fault is an object with a kind');
   const spec = value as Record<string, unknown>;
-  if (typeof spec['kind'] !== 'string' || !KINDS.has(spec['kind'])) throw new TypeError(`unknown fault kind; one of ${[...KINDS].join(', ')}`);
-  if (spec['infno'] !== undefined && (typeof spec['infno'] !== 'string' || !/^[0-9A-Z]{4}$/.test(spec['infno']))) throw new TypeError('infno must be a 4-character transaction number');
+  if (typeof spec['kind'] !== 'string' || !KINDS.has(spec['kind']))
+    throw new TypeError(`unknown fault kind; one of ${[...KINDS].join(', ')}`);
+  if (spec['infno'] !== undefined && (typeof spec['infno'] !== 'string' || !/^[0-9A-Z]{4}$/.test(spec['infno'])))
+    throw new TypeError('infno must be a 4-character transaction number');
   const times = spec['times'];
-  if (times !== undefined && times !== null && !(times === Infinity || (Number.isInteger(times) && (times as number) >= 1))) throw new TypeError('times must be a positive integer');
+  if (
+    times !== undefined &&
+    times !== null &&
+    !(times === Infinity || (Number.isInteger(times) && (times as number) >= 1))
+  )
+    throw new TypeError('times must be a positive integer');
   const num = (name: string, min: number, max: number) => {
     const v = spec[name];
-    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)) throw new TypeError(`${name} must be an integer from ${min} to ${max}`);
+    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max))
+      throw new TypeError(`${name} must be an integer from ${min} to ${max}`);
   };
   num('ms', 0, 600_000);
   num('status', 400, 599);
   num('retryAfterSeconds', 0, 86_400);
   if (spec['kind'] === 'latency' && typeof spec['ms'] !== 'number') throw new TypeError('a latency fault needs ms');
-  if (spec['variant'] !== undefined && spec['variant'] !== 'json' && spec['variant'] !== 'schema') throw new TypeError("variant is 'json' or 'schema'");
+  if (spec['variant'] !== undefined && spec['variant'] !== 'json' && spec['variant'] !== 'schema')
+    throw new TypeError("variant is 'json' or 'schema'");
   // JSON has no Infinity: the control API takes null for "until cleared".
   return (times === null ? { ...spec, times: Infinity } : spec) as unknown as FaultSpec;
 }

@@ -50,20 +50,30 @@ export interface StartSimulatorOptions extends RequestGuardOptions, RequestDeadl
 const CONTROL_PREFIX = '/__sim/';
 const CONTROL_BODY_LIMIT = 64 * 1024;
 
-
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value);
-  res.writeHead(status, { 'content-type': 'application/json;charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    'content-type': 'application/json;charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
 function flatHeaders(req: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  for (const [name, value] of Object.entries(req.headers))
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
   return headers;
 }
 
-async function control(simulator: Simulator, req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, bodyTimeoutMs: number): Promise<void> {
+async function control(
+  simulator: Simulator,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  query: URLSearchParams,
+  bodyTimeoutMs: number,
+): Promise<void> {
   const route = `${req.method ?? 'GET'} ${path.slice(CONTROL_PREFIX.length)}`;
   const json = async (): Promise<unknown> => {
     const text = await readRequestBody(req, { limit: CONTROL_BODY_LIMIT, timeoutMs: bodyTimeoutMs });
@@ -110,7 +120,19 @@ async function control(simulator: Simulator, req: IncomingMessage, res: ServerRe
     default:
       return sendJson(res, 404, {
         error: 'unknown control route',
-        routes: ['GET state', 'GET received', 'GET committed?infno=', 'GET settlements', 'GET trace-codes', 'GET faults', 'POST faults', 'DELETE faults', 'POST issue-voucher', 'POST advance', 'POST reset'],
+        routes: [
+          'GET state',
+          'GET received',
+          'GET committed?infno=',
+          'GET settlements',
+          'GET trace-codes',
+          'GET faults',
+          'POST faults',
+          'DELETE faults',
+          'POST issue-voucher',
+          'POST advance',
+          'POST reset',
+        ],
       });
   }
 }
@@ -128,13 +150,15 @@ async function control(simulator: Simulator, req: IncomingMessage, res: ServerRe
  *
  * @example
  * const sim = await startSimulator({ port: 0 })
- * const res = await fetch(`${sim.url}/fsi/api/rsfComIfsService/callService`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+ * const res = await fetch(`${sim.url}/fsi/api/rsfComIfsService/callService`, { method: 'POST', headers: {
+ * 'content-type': 'application/json' }, body })
  * await sim.close()
  */
 export async function startSimulator(options: StartSimulatorOptions = {}): Promise<RunningSimulator> {
   const simulator = options.simulator ?? createSimulator();
   const host = '127.0.0.1';
-  if (options.host !== undefined && options.host !== host) throw new RangeError('The simulator listens on 127.0.0.1 only');
+  if (options.host !== undefined && options.host !== host)
+    throw new RangeError('The simulator listens on 127.0.0.1 only');
   const sockets = new Set<Socket>();
   const guard = createRequestGuard(options);
   const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_DEADLINES.bodyTimeoutMs;
@@ -145,19 +169,25 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
     const { url } = admitted;
     void (async () => {
       try {
-        if (url.pathname.startsWith(CONTROL_PREFIX)) return await control(simulator, req, res, url.pathname, url.searchParams, bodyTimeoutMs);
-        if (req.method !== 'POST') return sendJson(res, 405, { status: 405, err_msg: '只接受 POST / only POST is accepted' });
+        if (url.pathname.startsWith(CONTROL_PREFIX))
+          return await control(simulator, req, res, url.pathname, url.searchParams, bodyTimeoutMs);
+        if (req.method !== 'POST')
+          return sendJson(res, 405, { status: 405, err_msg: '只接受 POST / only POST is accepted' });
         let body: string;
         try {
           body = await readRequestBody(req, { limit: simulator.maxBodyBytes, timeoutMs: bodyTimeoutMs });
         } catch (error) {
           if (!(error instanceof HttpRequestError && error.status === 413)) throw error;
           res.setHeader('connection', 'close');
-          return sendJson(res, 413, { status: 413, err_msg: `报文超过 ${simulator.maxBodyBytes} 字节 / request body larger than ${simulator.maxBodyBytes} bytes` });
+          return sendJson(res, 413, {
+            status: 413,
+            err_msg: `报文超过 ${simulator.maxBodyBytes} 字节 / request body larger than ${simulator.maxBodyBytes} bytes`,
+          });
         }
         const answer = await simulator.handle({ path: url.pathname, headers: flatHeaders(req), body });
         if ('fault' in answer) {
-          // timeout: say nothing and keep the socket until the client aborts or close() ends it. drop: close unanswered.
+          // timeout: say nothing and keep the socket until the client aborts or close() ends it. drop: close
+          // unanswered.
           if (answer.fault === 'drop') req.socket.destroy();
           return;
         }
@@ -168,7 +198,8 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
         if (error instanceof BodyAborted) return void req.socket.destroy();
         if (res.headersSent) return;
         if (error instanceof HttpRequestError) return sendHttpError(res, error);
-        if (error instanceof SyntaxError || error instanceof TypeError) return sendJson(res, 400, { error: error.message });
+        if (error instanceof SyntaxError || error instanceof TypeError)
+          return sendJson(res, 400, { error: error.message });
         sendJson(res, 500, { error: error instanceof Error ? error.message : String(error) });
       }
     })();

@@ -28,7 +28,12 @@ export function issueVoucher(world: World, key: DemoPersonKey, now: number): Vou
   const state = world.peopleByKey.get(key);
   if (!state) throw new TypeError(`No demo person '${String(key)}'`);
   const token = world.nextToken(state.person.insuplcAdmdvs);
-  const voucher: Voucher = { token, psnNo: state.person.psnNo, issuedAt: now, expiresAt: now + world.config.tokenTtlMs };
+  const voucher: Voucher = {
+    token,
+    psnNo: state.person.psnNo,
+    issuedAt: now,
+    expiresAt: now + world.config.tokenTtlMs,
+  };
   world.vouchers.set(token, voucher);
   return { qr: `ecqr:${token}`, ecToken: token, expiresAt: voucher.expiresAt };
 }
@@ -75,7 +80,8 @@ export function signIn(ctx: TxContext, _input: TransactionInput<'9001'>): TxResu
  */
 export function signOut(ctx: TxContext, input: TransactionInput<'9002'>): TxResult {
   const session = ctx.world.sessions.get(input.signOut.sign_no);
-  if (!session || session.fixmedinsCode !== ctx.envelope.fixmedins_code) refuse('签退的签到编号不存在', 'no such sign_no to sign out');
+  if (!session || session.fixmedinsCode !== ctx.envelope.fixmedins_code)
+    refuse('签退的签到编号不存在', 'no such sign_no to sign out');
   session.valid = false;
   return { output: { signoutoutb: { sign_time: formatCstTime(ctx.now) } }, committed: false };
 }
@@ -89,8 +95,16 @@ export function signOut(ctx: TxContext, input: TransactionInput<'9002'>): TxResu
 export function usableVoucher(world: World, token: string, now: number): Voucher {
   const voucher = world.vouchers.get(token);
   if (!voucher) refuse('医保电子凭证无效或不存在', 'unknown e-voucher token');
-  if (now >= voucher.expiresAt) refuse('医保电子凭证已过期，请刷新医保码后重新扫码', 'the e-voucher has expired: refresh the QR code and scan again');
-  if (voucher.usedBy !== undefined) refuse('医保电子凭证已用于一笔结算，请刷新医保码后重新扫码', 'the e-voucher was already used for a settlement: refresh the QR code and scan again');
+  if (now >= voucher.expiresAt)
+    refuse(
+      '医保电子凭证已过期，请刷新医保码后重新扫码',
+      'the e-voucher has expired: refresh the QR code and scan again',
+    );
+  if (voucher.usedBy !== undefined)
+    refuse(
+      '医保电子凭证已用于一笔结算，请刷新医保码后重新扫码',
+      'the e-voucher was already used for a settlement: refresh the QR code and scan again',
+    );
   return voucher;
 }
 
@@ -100,7 +114,11 @@ export function usableVoucher(world: World, token: string, now: number): Voucher
  * @example
  * personByCert(world, { type: '03', no: cardNo, cardSn }, now).state.person.psnNo
  */
-export function personByCert(world: World, cert: { type: '01' | '02' | '03'; no: string; cardSn?: string | undefined }, now: number): { state: PersonState; voucher?: Voucher } {
+export function personByCert(
+  world: World,
+  cert: { type: '01' | '02' | '03'; no: string; cardSn?: string | undefined },
+  now: number,
+): { state: PersonState; voucher?: Voucher } {
   switch (cert.type) {
     case '01': {
       const voucher = usableVoucher(world, cert.no, now);
@@ -118,8 +136,13 @@ export function personByCert(world: World, cert: { type: '01' | '02' | '03'; no:
     case '03': {
       const state = [...world.people.values()].find((s) => s.person.card.cardNo === cert.no);
       if (!state) refuse('社会保障卡无效或未查询到持卡人', 'unknown social security card');
-      if (!cert.cardSn) refuse('使用社会保障卡须提供卡识别码 card_sn', 'card_sn is required with a social security card (mdtrt_cert_type 03)');
-      if (cert.cardSn !== state.person.card.cardSn) refuse('社会保障卡识别码与卡号不符', 'card_sn does not match the card number');
+      if (!cert.cardSn)
+        refuse(
+          '使用社会保障卡须提供卡识别码 card_sn',
+          'card_sn is required with a social security card (mdtrt_cert_type 03)',
+        );
+      if (cert.cardSn !== state.person.card.cardSn)
+        refuse('社会保障卡识别码与卡号不符', 'card_sn does not match the card number');
       return { state };
     }
   }
@@ -145,9 +168,14 @@ export function ageAt(birthDate: string, now: number): number {
  */
 export function personQuery(ctx: TxContext, input: TransactionInput<'1101'>): TxResult {
   const { data } = input;
-  const { state } = personByCert(ctx.world, { type: data.mdtrt_cert_type, no: data.mdtrt_cert_no, cardSn: data.card_sn }, ctx.now);
+  const { state } = personByCert(
+    ctx.world,
+    { type: data.mdtrt_cert_type, no: data.mdtrt_cert_no, cardSn: data.card_sn },
+    ctx.now,
+  );
   const p = state.person;
-  if (data.certno && data.certno.toUpperCase() !== p.residentId) refuse('证件号码与凭证持有人不符', 'certno does not match the holder of the voucher');
+  if (data.certno && data.certno.toUpperCase() !== p.residentId)
+    refuse('证件号码与凭证持有人不符', 'certno does not match the holder of the voucher');
   return {
     output: {
       baseinfo: {
@@ -177,7 +205,12 @@ export function personQuery(ctx: TxContext, input: TransactionInput<'1101'>): Tx
         },
       ],
       idetinfo: [],
-      opspinfo: p.chronicDiseases.map((d) => ({ opsp_dise_code: d.code, opsp_dise_name: d.name, begndate: d.from, enddate: d.until ?? null })),
+      opspinfo: p.chronicDiseases.map((d) => ({
+        opsp_dise_code: d.code,
+        opsp_dise_name: d.name,
+        begndate: d.from,
+        enddate: d.until ?? null,
+      })),
     },
     committed: false,
   };
@@ -192,5 +225,9 @@ export function personQuery(ctx: TxContext, input: TransactionInput<'1101'>): Tx
 export function requireInsuranceArea(ctx: TxContext, state: PersonState): void {
   const sent = ctx.envelope.insuplc_admdvs;
   if (!sent) refuse('报文缺少参保地医保区划 insuplc_admdvs', 'insuplc_admdvs is required when input names a person');
-  if (sent !== state.person.insuplcAdmdvs) refuse('参保地医保区划与人员参保信息不符', "insuplc_admdvs is not the person's insurance area (from 1101 insuinfo)");
+  if (sent !== state.person.insuplcAdmdvs)
+    refuse(
+      '参保地医保区划与人员参保信息不符',
+      "insuplc_admdvs is not the person's insurance area (from 1101 insuinfo)",
+    );
 }

@@ -21,10 +21,38 @@ export {
 export { startSimulator, type RunningSimulator, type StartSimulatorOptions } from './http.js';
 export type { FaultSpec, FaultKind, Faults, ActiveFault } from './faults.js';
 export type { VoucherTicket } from './identity.js';
-export type { SimSettlement, SoldTraceCode, SimInvoice, SimAudit, RegisteredKey, StockLine, PublishedRulePack } from './world.js';
-export { SETTLEMENT_PLANS, computeSplit, type InsurancePlan, type SplitResult, type LineSplit, type SelfPayReason } from './settlement-rules.js';
-export { SIMULATOR_PLATFORM_KEY_ID, SIMULATOR_PLATFORM_PUBLIC_KEY, keyHandoverText, simulatorRulePack, KEY_DRUG_MAX_PACKAGES } from './keys.js';
+export type {
+  SimSettlement,
+  SoldTraceCode,
+  SimInvoice,
+  SimAudit,
+  RegisteredKey,
+  StockLine,
+  PublishedRulePack,
+} from './world.js';
+export {
+  SETTLEMENT_PLANS,
+  computeSplit,
+  type InsurancePlan,
+  type SplitResult,
+  type LineSplit,
+  type SelfPayReason,
+} from './settlement-rules.js';
+export {
+  SIMULATOR_PLATFORM_KEY_ID,
+  SIMULATOR_PLATFORM_PUBLIC_KEY,
+  keyHandoverText,
+  simulatorRulePack,
+  KEY_DRUG_MAX_PACKAGES,
+} from './keys.js';
 export { ANALYSIS_RULES } from './analysis.js';
 export { SIMULATOR_CALL_PATH, SIGN_IN_EXPIRED_MESSAGE } from './wire.js';
-export { DEMO_PEOPLE, DEMO_PHARMACIES, type DemoPerson, type DemoPersonKey, type DemoPharmacy, type DemoChronicDisease } from './seed/people.js';
+export {
+  DEMO_PEOPLE,
+  DEMO_PHARMACIES,
+  type DemoPerson,
+  type DemoPersonKey,
+  type DemoPharmacy,
+  type DemoChronicDisease,
+} from './seed/people.js';
 export { DEMO_CATALOG, DEMO_PRESCRIPTIONS, DEMO_STOCK, DEMO_TRACE_CODES } from './seed/catalog.js';

@@ -18,12 +18,24 @@ const msgidOrder = (msgid: string) => msgid.slice(-18);
 function requireInOrder(ctx: TxContext): void {
   const last = ctx.world.lastInventoryMsgid.get(ctx.terminal);
   if (last !== undefined && msgidOrder(ctx.msgid) < msgidOrder(last)) {
-    refuse(`进销存报文顺序错误：本终端已接收更新的报文 ${last}`, `out of order: this terminal already sent a later 35xx message (${last})`);
+    refuse(
+      `进销存报文顺序错误：本终端已接收更新的报文 ${last}`,
+      `out of order: this terminal already sent a later 35xx message (${last})`,
+    );
   }
 }
 
-function accept(ctx: TxContext, record: Omit<InventoryRecord, 'msgid' | 'fixmedinsCode' | 'infno' | 'deleted'>): TxResult {
-  ctx.world.inventory.push({ ...record, infno: ctx.infno, msgid: ctx.msgid, fixmedinsCode: ctx.envelope.fixmedins_code, deleted: false });
+function accept(
+  ctx: TxContext,
+  record: Omit<InventoryRecord, 'msgid' | 'fixmedinsCode' | 'infno' | 'deleted'>,
+): TxResult {
+  ctx.world.inventory.push({
+    ...record,
+    infno: ctx.infno,
+    msgid: ctx.msgid,
+    fixmedinsCode: ctx.envelope.fixmedins_code,
+    deleted: false,
+  });
   ctx.world.lastInventoryMsgid.set(ctx.terminal, ctx.msgid);
   return { output: ACCEPTED, committed: true };
 }
@@ -33,14 +45,26 @@ function traceCodes(list: readonly { drug_trac_codg: string }[] | undefined): st
   const codes = (list ?? []).map((t) => t.drug_trac_codg.trim());
   const seen = new Set<string>();
   for (const code of codes) {
-    if (!isValidTraceCode(code)) refuse(`药品追溯码 ${code.slice(0, 24)} 格式不正确（应为 8 开头的 20 位数字）`, `trace code ${code.slice(0, 24)} is not 20 digits starting with 8`);
-    if (seen.has(code)) refuse(`药品追溯码 ${code} 在同一报文中重复`, `trace code ${code} appears twice in one message`);
+    if (!isValidTraceCode(code))
+      refuse(
+        `药品追溯码 ${code.slice(0, 24)} 格式不正确（应为 8 开头的 20 位数字）`,
+        `trace code ${code.slice(0, 24)} is not 20 digits starting with 8`,
+      );
+    if (seen.has(code))
+      refuse(`药品追溯码 ${code} 在同一报文中重复`, `trace code ${code} appears twice in one message`);
     seen.add(code);
   }
   return codes;
 }
 
-function adjustStock(world: World, fixmedinsCode: string, productId: string, medListCode: string, batchNo: string, change: (quantity: number) => number): void {
+function adjustStock(
+  world: World,
+  fixmedinsCode: string,
+  productId: string,
+  medListCode: string,
+  batchNo: string,
+  change: (quantity: number) => number,
+): void {
   const lines = world.stock.get(fixmedinsCode) ?? [];
   world.stock.set(fixmedinsCode, lines);
   let line = lines.find((l) => l.productId === productId && l.batchNo === batchNo);
@@ -62,7 +86,14 @@ export function stockCount(ctx: TxContext, input: TransactionInput<'3501'>): TxR
   requireInOrder(ctx);
   const inv = input.invinfo;
   const codes = traceCodes(inv.drugtracinfo);
-  adjustStock(ctx.world, ctx.envelope.fixmedins_code, inv.fixmedins_hilist_id, inv.med_list_codg, inv.fixmedins_bchno, () => inv.inv_cnt);
+  adjustStock(
+    ctx.world,
+    ctx.envelope.fixmedins_code,
+    inv.fixmedins_hilist_id,
+    inv.med_list_codg,
+    inv.fixmedins_bchno,
+    () => inv.inv_cnt,
+  );
   return accept(ctx, { batchNo: inv.fixmedins_bchno, dataType: '1', traceCodes: codes });
 }
 
@@ -89,7 +120,14 @@ export function purchase(ctx: TxContext, input: TransactionInput<'3503'> | Trans
   const p = input.purcinfo;
   const codes = traceCodes(p.drugtracinfo);
   const sign = ctx.infno === '3504' ? -1 : 1;
-  adjustStock(ctx.world, ctx.envelope.fixmedins_code, p.fixmedins_hilist_id, p.med_list_codg, p.fixmedins_bchno, (q) => q + sign * p.purc_retn_cnt);
+  adjustStock(
+    ctx.world,
+    ctx.envelope.fixmedins_code,
+    p.fixmedins_hilist_id,
+    p.med_list_codg,
+    p.fixmedins_bchno,
+    (q) => q + sign * p.purc_retn_cnt,
+  );
   return accept(ctx, { batchNo: p.fixmedins_bchno, dataType: '3', traceCodes: codes });
 }
 
@@ -114,8 +152,22 @@ export function sale(ctx: TxContext, input: TransactionInput<'3505'>): TxResult 
       );
     }
   }
-  for (const code of codes) world.sold.set(code, { code, fixmedinsCode: ctx.envelope.fixmedins_code, at: s.sel_retn_time, msgid: ctx.msgid, rtalDocno: s.rtal_docno });
-  adjustStock(world, ctx.envelope.fixmedins_code, s.fixmedins_hilist_id, s.med_list_codg, s.fixmedins_bchno, (q) => q - s.sel_retn_cnt);
+  for (const code of codes)
+    world.sold.set(code, {
+      code,
+      fixmedinsCode: ctx.envelope.fixmedins_code,
+      at: s.sel_retn_time,
+      msgid: ctx.msgid,
+      rtalDocno: s.rtal_docno,
+    });
+  adjustStock(
+    world,
+    ctx.envelope.fixmedins_code,
+    s.fixmedins_hilist_id,
+    s.med_list_codg,
+    s.fixmedins_bchno,
+    (q) => q - s.sel_retn_cnt,
+  );
   return accept(ctx, { batchNo: s.fixmedins_bchno, dataType: '4', traceCodes: codes });
 }
 
@@ -132,11 +184,23 @@ export function saleReturn(ctx: TxContext, input: TransactionInput<'3506'>): TxR
   const { world } = ctx;
   for (const code of codes) {
     const sold = world.sold.get(code);
-    if (!sold) refuse(`药品追溯码 ${code} 未销售或已退货，不能退货`, `trace code ${code} was never sold, or was already returned`);
-    if (sold.fixmedinsCode !== ctx.envelope.fixmedins_code) refuse(`药品追溯码 ${code} 由其他机构销售，不能在本机构退货`, `trace code ${code} was sold by another pharmacy`);
+    if (!sold)
+      refuse(
+        `药品追溯码 ${code} 未销售或已退货，不能退货`,
+        `trace code ${code} was never sold, or was already returned`,
+      );
+    if (sold.fixmedinsCode !== ctx.envelope.fixmedins_code)
+      refuse(`药品追溯码 ${code} 由其他机构销售，不能在本机构退货`, `trace code ${code} was sold by another pharmacy`);
   }
   for (const code of codes) world.sold.delete(code);
-  adjustStock(world, ctx.envelope.fixmedins_code, s.fixmedins_hilist_id, s.med_list_codg, s.fixmedins_bchno, (q) => q + s.sel_retn_cnt);
+  adjustStock(
+    world,
+    ctx.envelope.fixmedins_code,
+    s.fixmedins_hilist_id,
+    s.med_list_codg,
+    s.fixmedins_bchno,
+    (q) => q + s.sel_retn_cnt,
+  );
   return accept(ctx, { batchNo: s.fixmedins_bchno, dataType: '4', traceCodes: codes });
 }
 
@@ -150,14 +214,22 @@ export function deleteRecord(ctx: TxContext, input: TransactionInput<'3507'>): T
   requireInOrder(ctx);
   const { fixmedins_bchno, inv_data_type } = input.data;
   const { world } = ctx;
-  const records = world.inventory.filter((r) => !r.deleted && r.fixmedinsCode === ctx.envelope.fixmedins_code && r.batchNo === fixmedins_bchno && r.dataType === inv_data_type);
-  if (records.length === 0) refuse('未找到要删除的进销存记录', 'no 35xx record with this fixmedins_bchno and inv_data_type to delete');
+  const records = world.inventory.filter(
+    (r) =>
+      !r.deleted &&
+      r.fixmedinsCode === ctx.envelope.fixmedins_code &&
+      r.batchNo === fixmedins_bchno &&
+      r.dataType === inv_data_type,
+  );
+  if (records.length === 0)
+    refuse('未找到要删除的进销存记录', 'no 35xx record with this fixmedins_bchno and inv_data_type to delete');
   for (const record of records) {
     record.deleted = true;
     // A deleted sale never happened: its boxes may be sold again. A deleted return puts them back as sold.
     for (const code of record.traceCodes) {
       if (record.infno === '3505' && world.sold.get(code)?.msgid === record.msgid) world.sold.delete(code);
-      if (record.infno === '3506' && !world.sold.has(code)) world.sold.set(code, { code, fixmedinsCode: record.fixmedinsCode, at: ctx.now, msgid: record.msgid });
+      if (record.infno === '3506' && !world.sold.has(code))
+        world.sold.set(code, { code, fixmedinsCode: record.fixmedinsCode, at: ctx.now, msgid: record.msgid });
     }
   }
   world.lastInventoryMsgid.set(ctx.terminal, ctx.msgid);
@@ -168,12 +240,17 @@ export function deleteRecord(ctx: TxContext, input: TransactionInput<'3507'>): T
  * YG05: whether each code was sold, where and when.
  *
  * @example
- * traceStatus(ctx, { data: { drug_trac_codg: [code] } }).output // { result: [{ drug_trac_codg, sel_flag: '1', fixmedins_code, sel_time }] }
+ * traceStatus(ctx, { data: { drug_trac_codg: [code] } }).output // { result: [{ drug_trac_codg, sel_flag: '1',
+ * fixmedins_code, sel_time }] }
  */
 export function traceStatus(ctx: TxContext, input: TransactionInput<'YG05'>): TxResult {
   const result = input.data.drug_trac_codg.map((raw) => {
     const code = raw.trim();
-    if (!isValidTraceCode(code)) refuse(`药品追溯码 ${code.slice(0, 24)} 格式不正确`, `trace code ${code.slice(0, 24)} is not 20 digits starting with 8`);
+    if (!isValidTraceCode(code))
+      refuse(
+        `药品追溯码 ${code.slice(0, 24)} 格式不正确`,
+        `trace code ${code.slice(0, 24)} is not 20 digits starting with 8`,
+      );
     const sold = ctx.world.sold.get(code);
     return sold
       ? { drug_trac_codg: code, sel_flag: '1', fixmedins_code: sold.fixmedinsCode, sel_time: formatCstTime(sold.at) }
@@ -187,7 +264,8 @@ export function traceStatus(ctx: TxContext, input: TransactionInput<'YG05'>): Tx
  * stable order (product, then batch), with the number of lines in all.
  *
  * @example
- * stockQuery(ctx, { data: { page_num: 1, page_size: 100 } }).output // { result: [{ fixmedins_hilist_id, fixmedins_bchno, med_list_codg, inv_cnt }], total }
+ * stockQuery(ctx, { data: { page_num: 1, page_size: 100 } }).output // { result: [{ fixmedins_hilist_id,
+ * fixmedins_bchno, med_list_codg, inv_cnt }], total }
  */
 export function stockQuery(ctx: TxContext, input: TransactionInput<'YG08'>): TxResult {
   const { page_num, page_size, fixmedins_hilist_id } = input.data;

@@ -20,15 +20,30 @@ export async function uploadInvoice(ctx: TxContext, input: TransactionInput<'YG0
   const { terminal_id, seq, hash, record } = input.invoice;
   // The hash is the SHA-256 of the whole signed record's canonical JSON, as the next invoice's prevHash names it.
   if ((await sha256Hex(canonicalJson(record))) !== hash) {
-    refuse('票据哈希与票据内容不符（应为票据记录规范 JSON 的 SHA-256）', "hash is not the SHA-256 of the record's canonical JSON");
+    refuse(
+      '票据哈希与票据内容不符（应为票据记录规范 JSON 的 SHA-256）',
+      "hash is not the SHA-256 of the record's canonical JSON",
+    );
   }
   const key = invoiceKey(ctx.envelope.fixmedins_code, terminal_id, seq);
   const existing = ctx.world.invoices.get(key);
   if (existing) {
-    if (existing.hash !== hash) refuse(`终端 ${terminal_id} 第 ${seq} 号票据已上传过不同内容`, `another invoice was already uploaded as seq ${seq} of terminal ${terminal_id}`);
+    if (existing.hash !== hash)
+      refuse(
+        `终端 ${terminal_id} 第 ${seq} 号票据已上传过不同内容`,
+        `another invoice was already uploaded as seq ${seq} of terminal ${terminal_id}`,
+      );
     return { output: { accepted: '1', hash }, committed: false };
   }
-  const invoice: SimInvoice = { fixmedinsCode: ctx.envelope.fixmedins_code, terminalId: terminal_id, seq, hash, record, uploadedAt: ctx.now, msgid: ctx.msgid };
+  const invoice: SimInvoice = {
+    fixmedinsCode: ctx.envelope.fixmedins_code,
+    terminalId: terminal_id,
+    seq,
+    hash,
+    record,
+    uploadedAt: ctx.now,
+    msgid: ctx.msgid,
+  };
   ctx.world.invoices.set(key, invoice);
   return { output: { accepted: '1', hash }, committed: true };
 }

@@ -35,7 +35,8 @@ export const SIMULATOR_PLATFORM_KEY_ID = 'SIM-PLATFORM-1';
  * simulator to verify YG03 rule packs. Derived from a fixed, public seed: it proves nothing outside development.
  *
  * @example
- * await verifyEd25519(utf8(canonicalJson(signed.pack)), fromBase64Url(signed.sig), fromBase64Url(SIMULATOR_PLATFORM_PUBLIC_KEY))
+ * await verifyEd25519(utf8(canonicalJson(signed.pack)), fromBase64Url(signed.sig),
+ * fromBase64Url(SIMULATOR_PLATFORM_PUBLIC_KEY))
  */
 export const SIMULATOR_PLATFORM_PUBLIC_KEY = '0SCUwAMxqGKOl-BWmG0jnTFF3WogrUcM-9vg9xeYsRQ';
 
@@ -53,11 +54,17 @@ export const PLATFORM_KEY_SEED = utf8('yibao-guard simulator platform!!');
  */
 let platformSigner: Promise<Signer> | undefined;
 function platformKey(): Promise<Signer> {
-  platformSigner ??= ed25519KeyPairFromSeed(PLATFORM_KEY_SEED, tweetnaclEd25519).then((keys) => createEd25519Signer(SIMULATOR_PLATFORM_KEY_ID, keys, tweetnaclEd25519));
+  platformSigner ??= ed25519KeyPairFromSeed(PLATFORM_KEY_SEED, tweetnaclEd25519).then((keys) =>
+    createEd25519Signer(SIMULATOR_PLATFORM_KEY_ID, keys, tweetnaclEd25519),
+  );
   return platformSigner;
 }
 
-const setting = (severity: RuleSetting['severity'], params: RuleSetting['params'] = {}): RuleSetting => ({ enabled: true, ...defined({ severity }), params });
+const setting = (severity: RuleSetting['severity'], params: RuleSetting['params'] = {}): RuleSetting => ({
+  enabled: true,
+  ...defined({ severity }),
+  params,
+});
 
 /** A CST midnight as epoch ms. */
 const cstMidnight = (y: number, m: number, d: number) => Date.UTC(y, m - 1, d) - 8 * 3600_000;
@@ -72,13 +79,22 @@ const cstMidnight = (y: number, m: number, d: number) => Date.UTC(y, m - 1, d) -
  * simulatorRulePack('220100', 1).keyDrugs.length
  * simulatorRulePack('220100', 2, { validUntil: Date.UTC(2026, 11, 1) - 8 * 3600_000, pharmacies: ['P22010100001'] })
  */
-export function simulatorRulePack(area: string, version: number, issue: Omit<PublishedRulePack, 'version'> = {}): RulePack {
+export function simulatorRulePack(
+  area: string,
+  version: number,
+  issue: Omit<PublishedRulePack, 'version'> = {},
+): RulePack {
   // Parameter names are the engine's (src/rules/params.ts): compilePack refuses any other.
   const rules: Partial<Record<RuleId, RuleSetting>> = {
     substitution: setting('block'),
     'rx-required': setting('block', { prescriptionValidDays: 3 }),
     'payment-scope': setting('warning'),
-    'days-supply': setting('warning', { ordinaryDays: 7, mobilityImpairedDays: 14, chronicDays: 30, longChronicDays: 84 }),
+    'days-supply': setting('warning', {
+      ordinaryDays: 7,
+      mobilityImpairedDays: 14,
+      chronicDays: 30,
+      longChronicDays: 84,
+    }),
     'repeat-purchase': setting('warning', { windowDays: 30 }),
     'amount-limit': setting('warning', { perSaleFen: 200_000 }),
     'trace-code-missing': setting('warning'),
@@ -109,12 +125,17 @@ export function simulatorRulePack(area: string, version: number, issue: Omit<Pub
     ],
     keyDrugs: keyDrugsOfList(),
     // The rule ids of the simulator's 3101 findings and the local rule each is the platform's view of.
-    platformRules: { 'SIM-KEY-DRUG-VOLUME': 'key-drug-volume', 'SIM-PAYMENT-SCOPE': 'payment-scope', 'SIM-NOT-IN-CATALOG': 'substitution' },
+    platformRules: {
+      'SIM-KEY-DRUG-VOLUME': 'key-drug-volume',
+      'SIM-PAYMENT-SCOPE': 'payment-scope',
+      'SIM-NOT-IN-CATALOG': 'substitution',
+    },
   };
 }
 
 /**
- * Packages of one key drug in one sale above which 3101 raises a finding (and the pack's `key-drug-volume` says so too).
+ * Packages of one key drug in one sale above which 3101 raises a finding (and the pack's `key-drug-volume` says so
+ * too).
  *
  * @example
  * order.cnt > KEY_DRUG_MAX_PACKAGES // a 3101 finding for a key drug
@@ -142,8 +163,12 @@ export async function signRulePack(pack: RulePack): Promise<SignedRulePack> {
 export async function rulePackDownload(ctx: TxContext, input: TransactionInput<'YG03'>): Promise<TxResult> {
   const { version, ...issue } = ctx.world.rulePack;
   if (input.data.cur_ver >= version) return { output: { pack: null }, committed: false };
-  if (issue.pharmacies && !issue.pharmacies.includes(ctx.envelope.fixmedins_code)) return { output: { pack: null }, committed: false };
-  return { output: { pack: await signRulePack(simulatorRulePack(input.data.admdvs, version, issue)) }, committed: false };
+  if (issue.pharmacies && !issue.pharmacies.includes(ctx.envelope.fixmedins_code))
+    return { output: { pack: null }, committed: false };
+  return {
+    output: { pack: await signRulePack(simulatorRulePack(input.data.admdvs, version, issue)) },
+    committed: false,
+  };
 }
 
 /**
@@ -151,7 +176,8 @@ export async function rulePackDownload(ctx: TxContext, input: TransactionInput<'
  * id and public key, `{"key_id":…,"pubkey":…}`, in UTF-8.
  *
  * @example
- * const handover_sig = toBase64Url(await oldSigner.sign(new TextEncoder().encode(keyHandoverText('T01-K2', newPubkey))))
+ * const handover_sig = toBase64Url(await oldSigner.sign(new TextEncoder().encode(keyHandoverText('T01-K2',
+ * newPubkey))))
  */
 export function keyHandoverText(keyId: string, publicKey: string): string {
   return canonicalJson({ key_id: keyId, pubkey: publicKey });
@@ -172,15 +198,25 @@ async function verifies(text: string, signature: string, publicKey: string): Pro
  * @example
  * await requireSignature(world, 'P22010100001/T01', wireEnvelope)
  */
-export async function requireSignature(world: World, terminal: string, wire: Readonly<Record<string, unknown>>): Promise<void> {
+export async function requireSignature(
+  world: World,
+  terminal: string,
+  wire: Readonly<Record<string, unknown>>,
+): Promise<void> {
   const registered = world.keys.get(terminal);
   if (!registered) return;
   const { cainfo, signtype } = wire;
   if (typeof cainfo !== 'string' || cainfo === '' || signtype !== 'ED25519') {
-    refuse('该终端已登记密钥，报文须携带签名 cainfo（signtype 为 ED25519）', 'this terminal registered a key: every request must carry cainfo with signtype ED25519');
+    refuse(
+      '该终端已登记密钥，报文须携带签名 cainfo（signtype 为 ED25519）',
+      'this terminal registered a key: every request must carry cainfo with signtype ED25519',
+    );
   }
   if (!(await verifies(signedBodyText(wire), cainfo, registered.publicKey))) {
-    refuse(`报文签名校验失败（终端密钥 ${registered.keyId}）`, `cainfo does not verify with the terminal's registered key ${registered.keyId}`);
+    refuse(
+      `报文签名校验失败（终端密钥 ${registered.keyId}）`,
+      `cainfo does not verify with the terminal's registered key ${registered.keyId}`,
+    );
   }
 }
 
@@ -193,13 +229,22 @@ export async function requireSignature(world: World, terminal: string, wire: Rea
 export async function registerKey(ctx: TxContext, input: TransactionInput<'YG04'>): Promise<TxResult> {
   const { terminal_id, key_id, pubkey, handover_sig } = input.data;
   const devNo = ctx.envelope.dev_no;
-  if (!devNo) refuse('登记终端密钥的报文须填写设备编号 dev_no', 'a key registration must carry dev_no: the key signs that device’s requests');
+  if (!devNo)
+    refuse(
+      '登记终端密钥的报文须填写设备编号 dev_no',
+      'a key registration must carry dev_no: the key signs that device’s requests',
+    );
   const current = ctx.world.keys.get(ctx.terminal);
   const registered = { key_id, registered: '1' };
   if (current?.keyId === key_id && current.publicKey === pubkey) return { output: registered, committed: false };
   if (current) {
-    if (current.keyId === key_id || current.previous.some((k) => k.keyId === key_id)) refuse('该密钥编号已被使用', 'key_id was already used by this terminal');
-    if (!handover_sig) refuse('更换终端密钥须提供原密钥的交接签名 handover_sig', 'a key rotation needs handover_sig signed by the registered key');
+    if (current.keyId === key_id || current.previous.some((k) => k.keyId === key_id))
+      refuse('该密钥编号已被使用', 'key_id was already used by this terminal');
+    if (!handover_sig)
+      refuse(
+        '更换终端密钥须提供原密钥的交接签名 handover_sig',
+        'a key rotation needs handover_sig signed by the registered key',
+      );
     if (!(await verifies(keyHandoverText(key_id, pubkey), handover_sig, current.publicKey))) {
       refuse('交接签名 handover_sig 校验失败', 'handover_sig does not verify with the registered key');
     }
@@ -214,7 +259,8 @@ export async function registerKey(ctx: TxContext, input: TransactionInput<'YG04'
     previous: current ? [...current.previous, { keyId: current.keyId, publicKey: current.publicKey }] : [],
   };
   // Checked after the awaits above: a concurrent registration may have won meanwhile.
-  if (ctx.world.keys.get(ctx.terminal) !== current) refuse('终端密钥已被并发修改，请重试', 'the key was changed meanwhile: try again');
+  if (ctx.world.keys.get(ctx.terminal) !== current)
+    refuse('终端密钥已被并发修改，请重试', 'the key was changed meanwhile: try again');
   ctx.world.keys.set(ctx.terminal, entry);
   return { output: registered, committed: true };
 }

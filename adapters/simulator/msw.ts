@@ -17,7 +17,10 @@ export { SIMULATOR_CALL_PATH, SIGN_IN_EXPIRED_MESSAGE } from './wire.js';
 
 /** Where the handlers listen. */
 export interface SimulatorHandlersOptions {
-  /** The platform base URL the client is configured with, e.g. `https://hsa.example/prov` (the business path is appended). */
+  /**
+   * The platform base URL the client is configured with, e.g. `https://hsa.example/prov` (the business path is
+   * appended).
+   */
   readonly baseUrl: string;
 }
 

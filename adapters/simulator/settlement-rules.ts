@@ -21,8 +21,20 @@ import { roundHalfUp } from './wire.js';
  * SETTLEMENT_PLANS['310'] // { annualDeductibleFen: 10_000, fundRatioPct: 70, … }
  */
 export const SETTLEMENT_PLANS: Readonly<Record<string, InsurancePlan>> = {
-  '310': { name: '职工基本医疗保险', annualDeductibleFen: 10_000, fundRatioPct: 70, fundPayType: '310100', fundPayTypeName: '职工基本医疗保险统筹基金' },
-  '390': { name: '城乡居民基本医疗保险', annualDeductibleFen: 0, fundRatioPct: 50, fundPayType: '390100', fundPayTypeName: '城乡居民基本医疗保险基金' },
+  '310': {
+    name: '职工基本医疗保险',
+    annualDeductibleFen: 10_000,
+    fundRatioPct: 70,
+    fundPayType: '310100',
+    fundPayTypeName: '职工基本医疗保险统筹基金',
+  },
+  '390': {
+    name: '城乡居民基本医疗保险',
+    annualDeductibleFen: 0,
+    fundRatioPct: 50,
+    fundPayType: '390100',
+    fundPayTypeName: '城乡居民基本医疗保险基金',
+  },
 };
 
 /** One 险种's pharmacy outpatient (门诊统筹) policy in the simulator. */
@@ -99,7 +111,8 @@ export function meetsRestriction(restriction: PaymentRestriction, buyer: SplitBu
   if (restriction.sex !== undefined && restriction.sex !== buyer.sex) return false;
   if (restriction.minAge !== undefined && buyer.age < restriction.minAge) return false;
   if (restriction.maxAge !== undefined && buyer.age > restriction.maxAge) return false;
-  if (restriction.diseaseCodes !== undefined && !restriction.diseaseCodes.some((code) => buyer.chronicCodes.has(code))) return false;
+  if (restriction.diseaseCodes !== undefined && !restriction.diseaseCodes.some((code) => buyer.chronicCodes.has(code)))
+    return false;
   return true;
 }
 
@@ -116,8 +129,12 @@ function splitLine(line: SplitLineInput, product: Product | undefined, buyer: Sp
   });
   if (!product || product.insuranceClass === undefined) return whole('none', 'no-medical-code');
   if (product.insuranceClass === 'C') return whole('C', 'class-c');
-  if (product.paymentRestriction && !meetsRestriction(product.paymentRestriction, buyer)) return whole(product.insuranceClass, 'restriction-not-met');
-  const capAmountFen = product.priceCapFen === undefined ? undefined : roundHalfUp(BigInt(product.priceCapFen) * BigInt(line.countTenThousandths), 10_000n);
+  if (product.paymentRestriction && !meetsRestriction(product.paymentRestriction, buyer))
+    return whole(product.insuranceClass, 'restriction-not-met');
+  const capAmountFen =
+    product.priceCapFen === undefined
+      ? undefined
+      : roundHalfUp(BigInt(product.priceCapFen) * BigInt(line.countTenThousandths), 10_000n);
   const overLimitFen = capAmountFen === undefined ? 0 : Math.max(0, line.amountFen - capAmountFen);
   const base = line.amountFen - overLimitFen;
   const preSelfPayFen = product.insuranceClass === 'B' ? roundHalfUp(BigInt(base) * 10n, 100n) : 0;
@@ -138,7 +155,8 @@ function splitLine(line: SplitLineInput, product: Product | undefined, buyer: Sp
  * account, counts the 起付线) only when it settles.
  *
  * @example
- * computeSplit({ lines, product: (code) => catalog.get(code), buyer, plan: SETTLEMENT_PLANS['310'], deductibleLeftFen: 0, balanceFen: 5000, useAccount: true, fundPays: true })
+ * computeSplit({ lines, product: (code) => catalog.get(code), buyer, plan: SETTLEMENT_PLANS['310'], deductibleLeftFen:
+ * 0, balanceFen: 5000, useAccount: true, fundPays: true })
  */
 export function computeSplit(args: {
   readonly lines: readonly SplitLineInput[];
@@ -161,7 +179,9 @@ export function computeSplit(args: {
   const personFen = totalFen - fundFen;
   // Goods without a 医保 code are wholly the person's, and never the account's.
   const notForAccount = sum((l) => (l.selfPayReason === 'no-medical-code' ? l.amountFen : 0));
-  const accountFen = args.useAccount ? Math.min(Math.max(0, args.balanceFen), Math.max(0, personFen - notForAccount)) : 0;
+  const accountFen = args.useAccount
+    ? Math.min(Math.max(0, args.balanceFen), Math.max(0, personFen - notForAccount))
+    : 0;
   return {
     totalFen,
     fullOwnPayFen: sum((l) => l.fullOwnPayFen),

@@ -26,20 +26,31 @@ function prepare(ctx: TxContext, input: SettleInput): Prepared {
   const { world, now } = ctx;
   const { druginfo, drugdetail } = input;
   if (ctx.pharmacy?.agreement === 'suspended') {
-    refuse('定点协议已暂停，不能进行医保结算', "the pharmacy's designated-institution agreement is suspended: no insured settlement");
+    refuse(
+      '定点协议已暂停，不能进行医保结算',
+      "the pharmacy's designated-institution agreement is suspended: no insured settlement",
+    );
   }
   const state = world.people.get(druginfo.psn_no);
   if (!state) refuse('未查询到该人员编号的参保信息', 'no insured person with this psn_no');
   requireInsuranceArea(ctx, state);
-  const { state: holder, voucher } = personByCert(world, { type: druginfo.mdtrt_cert_type, no: druginfo.mdtrt_cert_no, cardSn: druginfo.card_sn }, now);
-  if (holder !== state) refuse('就诊凭证与人员编号不符', 'the certificate (mdtrt_cert_no) belongs to someone other than psn_no');
+  const { state: holder, voucher } = personByCert(
+    world,
+    { type: druginfo.mdtrt_cert_type, no: druginfo.mdtrt_cert_no, cardSn: druginfo.card_sn },
+    now,
+  );
+  if (holder !== state)
+    refuse('就诊凭证与人员编号不符', 'the certificate (mdtrt_cert_no) belongs to someone other than psn_no');
   const p = state.person;
   if (p.survStas === '2') refuse('参保人已死亡，不能进行医保结算', 'the insured person is deceased');
   if (p.insuStatus === '2') refuse('参保人处于暂停参保状态，不能享受医保待遇', 'the insurance is suspended');
   if (p.insuStatus === '4') refuse('参保人已终止参保，不能享受医保待遇', 'the insurance is terminated');
-  if (p.settlementPaused) refuse('该参保人联网结算已暂停（医保失信）', 'networked settlement is paused for this person (credit blacklist)');
-  if (druginfo.insutype !== p.insutype) refuse('险种类型与人员参保信息不符', "insutype is not the person's insurance type");
-  if (druginfo.med_type !== '41') refuse('医疗类别须为 41（定点药店购药）', 'med_type must be 41 (purchase at a designated pharmacy)');
+  if (p.settlementPaused)
+    refuse('该参保人联网结算已暂停（医保失信）', 'networked settlement is paused for this person (credit blacklist)');
+  if (druginfo.insutype !== p.insutype)
+    refuse('险种类型与人员参保信息不符', "insutype is not the person's insurance type");
+  if (druginfo.med_type !== '41')
+    refuse('医疗类别须为 41（定点药店购药）', 'med_type must be 41 (purchase at a designated pharmacy)');
   const plan = SETTLEMENT_PLANS[p.insutype];
   if (!plan) refuse('该险种不支持药店购药结算', 'this insurance type cannot settle pharmacy purchases');
 
@@ -50,7 +61,8 @@ function prepare(ctx: TxContext, input: SettleInput): Prepared {
     if (seen.has(d.feedetl_sn)) refuse(`${which}的费用明细流水号重复`, `${whichEn}: feedetl_sn appears twice`);
     seen.add(d.feedetl_sn);
     if (!(d.cnt > 0)) refuse(`${which}的数量必须大于 0`, `${whichEn}: cnt must be positive`);
-    if (d.det_item_fee_sumamt < 0 || d.pric < 0) refuse(`${which}的金额不能为负`, `${whichEn}: amounts must not be negative`);
+    if (d.det_item_fee_sumamt < 0 || d.pric < 0)
+      refuse(`${which}的金额不能为负`, `${whichEn}: amounts must not be negative`);
     const count = quantityToTenThousandths(d.cnt);
     // cnt × pric in 分 is (micro-yuan × ten-thousandths) / 10^8; the line may round it either way, but only to the 分.
     const exact = BigInt(d.pric) * BigInt(count);
@@ -62,7 +74,12 @@ function prepare(ctx: TxContext, input: SettleInput): Prepared {
     if (isValidMedListCode(d.med_list_codg) && !world.catalog.has(d.med_list_codg)) {
       refuse(`${which}的医保目录编码不在医保目录中`, `${whichEn}: med_list_codg is not in the catalog`);
     }
-    return { feedetlSn: d.feedetl_sn, medListCode: d.med_list_codg, amountFen: d.det_item_fee_sumamt, countTenThousandths: count };
+    return {
+      feedetlSn: d.feedetl_sn,
+      medListCode: d.med_list_codg,
+      amountFen: d.det_item_fee_sumamt,
+      countTenThousandths: count,
+    };
   });
 
   const year = Number(formatCstDate(now).slice(0, 4));
@@ -70,7 +87,11 @@ function prepare(ctx: TxContext, input: SettleInput): Prepared {
   const split = computeSplit({
     lines,
     product: (code) => world.catalog.get(code),
-    buyer: { age: ageAt(p.birthDate, now), sex: p.gend === '1' ? 'male' : 'female', chronicCodes: new Set(p.chronicDiseases.map((d) => d.code)) },
+    buyer: {
+      age: ageAt(p.birthDate, now),
+      sex: p.gend === '1' ? 'male' : 'female',
+      chronicCodes: new Set(p.chronicDiseases.map((d) => d.code)),
+    },
     plan,
     deductibleLeftFen: plan.annualDeductibleFen - met,
     balanceFen: state.balanceFen,
@@ -83,7 +104,14 @@ function prepare(ctx: TxContext, input: SettleInput): Prepared {
     insutype: druginfo.insutype,
     medfee_sumamt: druginfo.medfee_sumamt,
     acct_used_flag: druginfo.acct_used_flag,
-    details: drugdetail.map((d) => [d.feedetl_sn, d.med_list_codg, d.medins_list_codg, d.det_item_fee_sumamt, d.cnt, d.pric]),
+    details: drugdetail.map((d) => [
+      d.feedetl_sn,
+      d.med_list_codg,
+      d.medins_list_codg,
+      d.det_item_fee_sumamt,
+      d.cnt,
+      d.pric,
+    ]),
   });
   return { state, voucher, split, fingerprint, year };
 }
@@ -136,7 +164,12 @@ function setlinfo(ctx: TxContext, input: SettleInput, prepared: Prepared, ids: {
   };
 }
 
-function settleOutput(ctx: TxContext, input: SettleInput, prepared: Prepared, ids: { mdtrtId: string; setlId?: string }) {
+function settleOutput(
+  ctx: TxContext,
+  input: SettleInput,
+  prepared: Prepared,
+  ids: { mdtrtId: string; setlId?: string },
+) {
   const { split } = prepared;
   const plan = SETTLEMENT_PLANS[prepared.state.person.insutype];
   const byLine = new Map(input.drugdetail.map((d) => [d.feedetl_sn, d]));
@@ -144,7 +177,15 @@ function settleOutput(ctx: TxContext, input: SettleInput, prepared: Prepared, id
     setlinfo: setlinfo(ctx, input, prepared, ids),
     setldetail:
       split.fundFen > 0 && plan
-        ? [{ fund_pay_type: plan.fundPayType, fund_pay_type_name: plan.fundPayTypeName, inscp_scp_amt: fenToYuanNumber(split.inScopeFen), fund_payamt: fenToYuanNumber(split.fundFen), setl_proc_info: `${split.fundRatioPct}%` }]
+        ? [
+            {
+              fund_pay_type: plan.fundPayType,
+              fund_pay_type_name: plan.fundPayTypeName,
+              inscp_scp_amt: fenToYuanNumber(split.inScopeFen),
+              fund_payamt: fenToYuanNumber(split.fundFen),
+              setl_proc_info: `${split.fundRatioPct}%`,
+            },
+          ]
         : [],
     detlcutinfo: split.lines.map((l) => {
       const detail = byLine.get(l.feedetlSn);
@@ -204,13 +245,19 @@ export function settle(ctx: TxContext, input: SettleInput): TxResult {
   const pre = world.preSettlements.get(key);
   if (!pre) refuse('未找到预结算信息，请先进行预结算（2101）', 'no pre-settlement for this person: call 2101 first');
   if (pre.fingerprint !== prepared.fingerprint) {
-    refuse('结算信息与预结算不一致（人员、总金额或明细不同），请重新预结算', 'the settlement differs from its pre-settlement (person, total or details): pre-settle (2101) again');
+    refuse(
+      '结算信息与预结算不一致（人员、总金额或明细不同），请重新预结算',
+      'the settlement differs from its pre-settlement (person, total or details): pre-settle (2101) again',
+    );
   }
   // Every check has passed: from here on the settlement happens, all of it.
   const setlId = world.nextId('ST', now);
   const { state, split, voucher } = prepared;
   state.balanceFen -= split.accountFen;
-  state.deductibleMet.set(prepared.year, (state.deductibleMet.get(prepared.year) ?? state.person.deductibleMetFen) + split.deductibleFen);
+  state.deductibleMet.set(
+    prepared.year,
+    (state.deductibleMet.get(prepared.year) ?? state.person.deductibleMetFen) + split.deductibleFen,
+  );
   if (voucher) voucher.usedBy = setlId;
   world.preSettlements.delete(key);
   const settlement: SimSettlement = {
@@ -235,7 +282,10 @@ function undo(ctx: TxContext, settlement: SimSettlement, by: '2103' | '2601'): s
   const state = ctx.world.people.get(settlement.psnNo) as PersonState;
   const year = Number(formatCstDate(settlement.at).slice(0, 4));
   state.balanceFen += settlement.split.accountFen;
-  state.deductibleMet.set(year, (state.deductibleMet.get(year) ?? state.person.deductibleMetFen) - settlement.split.deductibleFen);
+  state.deductibleMet.set(
+    year,
+    (state.deductibleMet.get(year) ?? state.person.deductibleMetFen) - settlement.split.deductibleFen,
+  );
   const setlId = ctx.world.nextId('CX', ctx.now);
   settlement.status = 'cancelled';
   settlement.cancelled = { by, msgid: ctx.msgid, at: ctx.now, setlId };
@@ -250,9 +300,12 @@ function undo(ctx: TxContext, settlement: SimSettlement, by: '2103' | '2601'): s
  */
 export function cancelSettlement(ctx: TxContext, input: TransactionInput<'2103'>): TxResult {
   const { setl_id, mdtrt_id, psn_no } = input.data;
-  const settlement = ctx.world.settlements.find((s) => s.setlId === setl_id && s.fixmedinsCode === ctx.envelope.fixmedins_code);
+  const settlement = ctx.world.settlements.find(
+    (s) => s.setlId === setl_id && s.fixmedinsCode === ctx.envelope.fixmedins_code,
+  );
   if (!settlement) refuse('本机构未找到该结算记录', 'no settlement with this setl_id at this pharmacy');
-  if (settlement.mdtrtId !== mdtrt_id || settlement.psnNo !== psn_no) refuse('就诊ID或人员编号与结算记录不符', 'mdtrt_id or psn_no does not match the settlement');
+  if (settlement.mdtrtId !== mdtrt_id || settlement.psnNo !== psn_no)
+    refuse('就诊ID或人员编号与结算记录不符', 'mdtrt_id or psn_no does not match the settlement');
   requireInsuranceArea(ctx, ctx.world.people.get(psn_no) as PersonState);
   if (settlement.status === 'cancelled') refuse('该结算已撤销，不能重复撤销', 'this settlement was already cancelled');
   const cancelId = undo(ctx, settlement, '2103');
@@ -288,23 +341,35 @@ export function reverse(ctx: TxContext, input: TransactionInput<'2601'>): TxResu
   const { psn_no, omsgid, oinfno } = input.data;
   const write = ctx.world.writes.get(omsgid);
   if (!write || write.settlement.fixmedinsCode !== ctx.envelope.fixmedins_code) {
-    refuse('原交易不存在或未成功，无需冲正', 'no successful transaction with this omsgid at this pharmacy: nothing to reverse');
+    refuse(
+      '原交易不存在或未成功，无需冲正',
+      'no successful transaction with this omsgid at this pharmacy: nothing to reverse',
+    );
   }
   if (write.infno !== oinfno) refuse('原交易类型与 oinfno 不符', 'oinfno is not the transaction number of omsgid');
   const { settlement } = write;
   if (settlement.psnNo !== psn_no) refuse('人员编号与原交易不符', 'psn_no does not match the original transaction');
   requireInsuranceArea(ctx, ctx.world.people.get(psn_no) as PersonState);
   if (oinfno === '2102') {
-    if (settlement.status === 'cancelled') refuse('原结算已撤销或已冲正', 'the original settlement was already cancelled or reversed');
+    if (settlement.status === 'cancelled')
+      refuse('原结算已撤销或已冲正', 'the original settlement was already cancelled or reversed');
     undo(ctx, settlement, '2601');
   } else {
-    if (settlement.cancelled?.msgid !== omsgid) refuse('原撤销交易已冲正', 'the original cancellation was already reversed');
+    if (settlement.cancelled?.msgid !== omsgid)
+      refuse('原撤销交易已冲正', 'the original cancellation was already reversed');
     // Reversing a cancellation re-instates the settlement: the account pays again.
     const state = ctx.world.people.get(settlement.psnNo) as PersonState;
-    if (state.balanceFen < settlement.split.accountFen) refuse('个人账户余额不足，不能冲正该撤销交易', 'the account balance no longer covers the settlement: the cancellation cannot be reversed');
+    if (state.balanceFen < settlement.split.accountFen)
+      refuse(
+        '个人账户余额不足，不能冲正该撤销交易',
+        'the account balance no longer covers the settlement: the cancellation cannot be reversed',
+      );
     const year = Number(formatCstDate(settlement.at).slice(0, 4));
     state.balanceFen -= settlement.split.accountFen;
-    state.deductibleMet.set(year, (state.deductibleMet.get(year) ?? state.person.deductibleMetFen) + settlement.split.deductibleFen);
+    state.deductibleMet.set(
+      year,
+      (state.deductibleMet.get(year) ?? state.person.deductibleMetFen) + settlement.split.deductibleFen,
+    );
     settlement.status = 'settled';
     delete settlement.cancelled;
   }

@@ -49,7 +49,9 @@ export interface Answer {
 export interface Cached {
   readonly infno: string;
   readonly inputText: string;
-  /** The first answer as a call alone gets it; for a message first seen in a YG07 batch, made when first asked alone. */
+  /**
+   * The first answer as a call alone gets it; for a message first seen in a YG07 batch, made when first asked alone.
+   */
   body: string | undefined;
   readonly outcome: number;
   readonly errMsg: string | null;
@@ -59,12 +61,21 @@ export interface Cached {
 const PLATFORM_AREA = '220000';
 export const JSON_HEADERS = { 'content-type': 'application/json;charset=utf-8' } as const;
 
-const NAME_KEYS = new Set(['psn_name', 'prsc_dr_name', 'phar_name', 'bilg_dr_name', 'sel_retn_opter_name', 'purc_retn_opter_name', 'inv_chg_opter_name']);
+const NAME_KEYS = new Set([
+  'psn_name',
+  'prsc_dr_name',
+  'phar_name',
+  'bilg_dr_name',
+  'sel_retn_opter_name',
+  'purc_retn_opter_name',
+  'inv_chg_opter_name',
+]);
 const CERT_KEYS = new Set(['certno', 'prsc_dr_certno', 'phar_certno', 'phar_prac_cert_no', 'mdtrt_cert_no', 'card_sn']);
 
 /** Masks personal data in a committed input: names and certificate numbers by field, ID-shaped text anywhere. */
 export function maskRecord(value: unknown, key = ''): unknown {
-  if (typeof value === 'string') return NAME_KEYS.has(key) ? maskName(value) : CERT_KEYS.has(key) ? maskResidentId(value) : maskPersonalData(value);
+  if (typeof value === 'string')
+    return NAME_KEYS.has(key) ? maskName(value) : CERT_KEYS.has(key) ? maskResidentId(value) : maskPersonalData(value);
   if (Array.isArray(value)) return value.map((item) => maskRecord(item));
   if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskRecord(v, k)]));
   return value;

@@ -86,10 +86,27 @@ function record(
 ): SimResponse {
   const { receivedAt, ids } = incoming;
   const status = 'status' in response ? response.status : 0;
-  state.received.push({ at: receivedAt, ...ids, outcome, duplicate, status, ...(fault === undefined ? {} : { fault }) });
+  state.received.push({
+    at: receivedAt,
+    ...ids,
+    outcome,
+    duplicate,
+    status,
+    ...(fault === undefined ? {} : { fault }),
+  });
   // A YG07 batch's messages, each as it would have been logged alone, naming the batch that carried it.
   for (const p of parts ?? []) {
-    state.received.push({ at: receivedAt, infno: p.infno, msgid: p.msgid, terminal: ids.terminal, outcome: outcome === null || outcome === -1 ? null : p.outcome, duplicate: p.duplicate, status, ...(fault === undefined ? {} : { fault }), batch: ids.msgid ?? '' });
+    state.received.push({
+      at: receivedAt,
+      infno: p.infno,
+      msgid: p.msgid,
+      terminal: ids.terminal,
+      outcome: outcome === null || outcome === -1 ? null : p.outcome,
+      duplicate: p.duplicate,
+      status,
+      ...(fault === undefined ? {} : { fault }),
+      batch: ids.msgid ?? '',
+    });
   }
   state.log?.(
     `${formatCstTime(receivedAt)} ${ids.infno ?? '----'} ${ids.msgid ?? '-'} dev=${ids.terminal ?? '-'} → ` +
@@ -154,7 +171,9 @@ async function answerBeforeRunning(
   switch (replacing?.kind) {
     case 'http-error': {
       const status = replacing.status ?? 502;
-      const body = replacing.body ?? `<html><head><title>${status}</title></head><body><h1>${status} Bad Gateway</h1><p>provincial gateway</p></body></html>`;
+      const body =
+        replacing.body ??
+        `<html><head><title>${status}</title></head><body><h1>${status} Bad Gateway</h1><p>provincial gateway</p></body></html>`;
       const html = { status, headers: { 'content-type': 'text/html;charset=utf-8' }, body };
       return record(state, incoming, html, null, false, 'http-error', ranBefore);
     }
@@ -199,7 +218,10 @@ function answerAfterRunning(state: SimState, incoming: Incoming, fired: Fired, r
     case 'malformed': {
       const spoiled =
         replacing.variant === 'schema'
-          ? JSON.stringify({ ...(JSON.parse(result.body) as Record<string, unknown>), output: ['malformed by the simulator'] })
+          ? JSON.stringify({
+              ...(JSON.parse(result.body) as Record<string, unknown>),
+              output: ['malformed by the simulator'],
+            })
           : `${result.body.slice(0, Math.max(1, Math.floor(result.body.length / 2)))}`;
       const malformed = { status: 200, headers: JSON_HEADERS, body: spoiled };
       return record(state, incoming, malformed, null, result.duplicate, kind, parts);

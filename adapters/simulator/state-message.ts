@@ -10,7 +10,16 @@ import {
 import { analyse } from './analysis.js';
 import { runBatch } from './batch.js';
 import { personQuery, requireSession, signIn, signOut } from './identity.js';
-import { deleteRecord, purchase, sale, saleReturn, stockChange, stockCount, stockQuery, traceStatus } from './inventory.js';
+import {
+  deleteRecord,
+  purchase,
+  sale,
+  saleReturn,
+  stockChange,
+  stockCount,
+  stockQuery,
+  traceStatus,
+} from './inventory.js';
 import { uploadAudit, uploadInvoice, verifyInvoice } from './invoices.js';
 import { registerKey, requireSignature, rulePackDownload } from './keys.js';
 import { cancelSettlement, preSettle, reverse, settle } from './settlement.js';
@@ -35,7 +44,10 @@ import type { TxContext, TxResult, World } from './world.js';
 
 type Handler<N extends Infno> = (ctx: TxContext, input: TransactionInput<N>) => TxResult | Promise<TxResult>;
 
-/** Every transaction but YG07, which the state machine runs itself (batch.ts): its messages go through the same door one by one. */
+/**
+ * Every transaction but YG07, which the state machine runs itself (batch.ts): its messages go through the same door one
+ * by one.
+ */
 type HandledInfno = Exclude<Infno, 'YG07'>;
 
 const HANDLERS: { readonly [N in HandledInfno]: Handler<N> } = {
@@ -64,7 +76,10 @@ const HANDLERS: { readonly [N in HandledInfno]: Handler<N> } = {
   YG08: stockQuery,
 };
 
-/** Transactions that need no sign-in: sign-in itself, invoice verification (auditors ask too) and the rule pack (read at start-up). */
+/**
+ * Transactions that need no sign-in: sign-in itself, invoice verification (auditors ask too) and the rule pack (read at
+ * start-up).
+ */
 const WITHOUT_SIGN_IN: ReadonlySet<string> = new Set(['9001', 'YG02', 'YG03']);
 /** YG02 may be asked by anyone holding a receipt, not only a designated pharmacy. */
 const WITHOUT_PHARMACY: ReadonlySet<string> = new Set(['YG02']);
@@ -91,7 +106,10 @@ interface RunInfo {
   readonly how: How;
 }
 
-/** Everything after the HTTP layer: the national envelope in, the national envelope out. `limit`: of a YG07 batch, run only the first `limit` messages. */
+/**
+ * Everything after the HTTP layer: the national envelope in, the national envelope out. `limit`: of a YG07 batch, run
+ * only the first `limit` messages.
+ */
 export async function answer(state: SimState, body: string, receivedAt: number, limit?: number): Promise<Answer> {
   let wire: unknown;
   try {
@@ -99,9 +117,17 @@ export async function answer(state: SimState, body: string, receivedAt: number, 
   } catch {
     return refusal(state, -1, '报文不是合法的 JSON', 'the request body is not valid JSON', receivedAt);
   }
-  if (!isRecord(wire)) return refusal(state, -1, '报文必须是 JSON 对象', 'the request body must be a JSON object', receivedAt);
+  if (!isRecord(wire))
+    return refusal(state, -1, '报文必须是 JSON 对象', 'the request body must be a JSON object', receivedAt);
   const parsed = RequestEnvelopeSchema.safeParse(wire);
-  if (!parsed.success) return refusal(state, -2, `报文信封校验失败：${issuesText(parsed.error)}`, `invalid request envelope: ${issuesText(parsed.error)}`, receivedAt);
+  if (!parsed.success)
+    return refusal(
+      state,
+      -2,
+      `报文信封校验失败：${issuesText(parsed.error)}`,
+      `invalid request envelope: ${issuesText(parsed.error)}`,
+      receivedAt,
+    );
   return message(state, parsed.data, wire, wire['input'], receivedAt, { limit });
 }
 
@@ -121,7 +147,14 @@ async function message(
   const code = envelope.fixmedins_code;
   const prefix = envelope.msgid.slice(0, -18);
   if (prefix !== code && prefix !== code.padStart(12, '0')) {
-    return refusal(state, -2, 'msgid 须以定点医药机构编码开头（其后为 yyyyMMddHHmmss 与 4 位序号）', 'msgid must start with fixmedins_code, then yyyyMMddHHmmss and a 4-digit sequence', receivedAt, area);
+    return refusal(
+      state,
+      -2,
+      'msgid 须以定点医药机构编码开头（其后为 yyyyMMddHHmmss 与 4 位序号）',
+      'msgid must start with fixmedins_code, then yyyyMMddHHmmss and a 4-digit sequence',
+      receivedAt,
+      area,
+    );
   }
 
   const { msgid, infno } = envelope;
@@ -143,7 +176,14 @@ async function message(
   } catch (error) {
     if (error instanceof SimRefusal) return refusal(state, error.infcode, error.zh, error.en, receivedAt, area);
     // A bug of the simulator is a system failure of the platform: the caller must treat a write as unknown.
-    return refusal(state, -1, '医保平台系统内部错误', `internal error of the simulator: ${error instanceof Error ? error.message : String(error)}`, receivedAt, area);
+    return refusal(
+      state,
+      -1,
+      '医保平台系统内部错误',
+      `internal error of the simulator: ${error instanceof Error ? error.message : String(error)}`,
+      receivedAt,
+      area,
+    );
   } finally {
     state.busy.delete(msgid);
     release();
@@ -161,10 +201,24 @@ function repeatedAnswer(
 ): Answer {
   const area = envelope.mdtrtarea_admvs;
   if (cached.infno !== envelope.infno || cached.inputText !== inputText) {
-    return refusal(state, -2, 'msgid 已用于另一笔不同的报文', 'this msgid was already used for a different message', receivedAt, area);
+    return refusal(
+      state,
+      -2,
+      'msgid 已用于另一笔不同的报文',
+      'this msgid was already used for a different message',
+      receivedAt,
+      area,
+    );
   }
-  if (!how.contained) cached.body ??= envelopeBody(state, cached.outcome, cached.errMsg, cached.output, receivedAt, area);
-  return { body: cached.body ?? '', outcome: cached.outcome, duplicate: true, errMsg: cached.errMsg, output: cached.output };
+  if (!how.contained)
+    cached.body ??= envelopeBody(state, cached.outcome, cached.errMsg, cached.output, receivedAt, area);
+  return {
+    body: cached.body ?? '',
+    outcome: cached.outcome,
+    duplicate: true,
+    errMsg: cached.errMsg,
+    output: cached.output,
+  };
 }
 
 /**
@@ -183,10 +237,25 @@ async function admit(
   const code = envelope.fixmedins_code;
   const { msgid, infno } = envelope;
   const pharmacy = state.world.pharmacies.get(code);
-  if (!pharmacy && !WITHOUT_PHARMACY.has(infno)) return refusal(state, -2, '非定点医药机构，或定点医药机构编码不存在', 'fixmedins_code is not a designated institution', receivedAt, area);
+  if (!pharmacy && !WITHOUT_PHARMACY.has(infno))
+    return refusal(
+      state,
+      -2,
+      '非定点医药机构，或定点医药机构编码不存在',
+      'fixmedins_code is not a designated institution',
+      receivedAt,
+      area,
+    );
   // The 统筹区 is the city: a county code inside it (220102 for 220100) is the same place, another city is not.
   if (pharmacy && envelope.mdtrtarea_admvs.slice(0, 4) !== pharmacy.admdvs.slice(0, 4)) {
-    return refusal(state, -2, '就医地医保区划 mdtrtarea_admvs 与定点机构所在统筹区不符', "mdtrtarea_admvs is not the pharmacy's insurance area", receivedAt, area);
+    return refusal(
+      state,
+      -2,
+      '就医地医保区划 mdtrtarea_admvs 与定点机构所在统筹区不符',
+      "mdtrtarea_admvs is not the pharmacy's insurance area",
+      receivedAt,
+      area,
+    );
   }
   const terminal = `${code}/${envelope.dev_no ?? ''}`;
   const t = now(state);
@@ -194,14 +263,31 @@ async function admit(
     if (envelope.dev_no) await requireSignature(state.world, terminal, wire);
     if (!WITHOUT_SIGN_IN.has(infno)) requireSession(state.world, envelope.sign_no, code, t);
   }
-  if (!Object.hasOwn(TRANSACTIONS, infno)) return refusal(state, -2, `不支持的交易编号 ${infno}`, `unknown transaction number ${infno}`, receivedAt, area);
+  if (!Object.hasOwn(TRANSACTIONS, infno))
+    return refusal(state, -2, `不支持的交易编号 ${infno}`, `unknown transaction number ${infno}`, receivedAt, area);
   const n = infno as Infno;
   const input = z.safeDecode(TRANSACTIONS[n].input as z.ZodMiniType, inputWire);
   if (!input.success) {
-    const sumIssue = input.error.issues.some((i) => i.path.join('.') === 'druginfo.medfee_sumamt' && i.code === 'custom');
+    const sumIssue = input.error.issues.some(
+      (i) => i.path.join('.') === 'druginfo.medfee_sumamt' && i.code === 'custom',
+    );
     return sumIssue
-      ? refusal(state, -2, '费用总额 medfee_sumamt 与明细金额 det_item_fee_sumamt 之和不符', 'medfee_sumamt does not equal the sum of det_item_fee_sumamt', receivedAt, area)
-      : refusal(state, -2, `入参校验失败：${issuesText(input.error)}`, `invalid input: ${issuesText(input.error)}`, receivedAt, area);
+      ? refusal(
+          state,
+          -2,
+          '费用总额 medfee_sumamt 与明细金额 det_item_fee_sumamt 之和不符',
+          'medfee_sumamt does not equal the sum of det_item_fee_sumamt',
+          receivedAt,
+          area,
+        )
+      : refusal(
+          state,
+          -2,
+          `入参校验失败：${issuesText(input.error)}`,
+          `invalid input: ${issuesText(input.error)}`,
+          receivedAt,
+          area,
+        );
   }
   return { ctx: { world: state.world, now: t, infno: n, msgid, envelope, pharmacy, terminal }, input: input.data };
 }
@@ -215,7 +301,9 @@ async function batchAnswer(state: SimState, { ctx, input }: Admitted, run: RunIn
   const parts = await runBatch(ctx, input as TransactionInput<'YG07'>, run.how.limit, (env, messageInput) =>
     message(state, env, run.wire, messageInput, run.receivedAt, { contained: true }),
   );
-  const output = { result: parts.map((p) => ({ msgid: p.msgid, infcode: p.outcome, err_msg: p.errMsg, output: p.output })) };
+  const output = {
+    result: parts.map((p) => ({ msgid: p.msgid, infcode: p.outcome, err_msg: p.errMsg, output: p.output })),
+  };
   const body = envelopeBody(state, 0, null, output, run.receivedAt, area);
   return { body, outcome: 0, duplicate: false, errMsg: null, output, parts };
 }
@@ -241,7 +329,14 @@ async function runTransaction(state: SimState, { ctx, input }: Admitted, run: Ru
   }
   const okBody = run.how.contained ? '' : envelopeBody(state, 0, null, result.output, receivedAt, area);
   if (state.world === run.worldAtStart) {
-    state.cache.set(msgid, { infno, inputText, body: okBody || undefined, outcome: 0, errMsg: null, output: result.output });
+    state.cache.set(msgid, {
+      infno,
+      inputText,
+      body: okBody || undefined,
+      outcome: 0,
+      errMsg: null,
+      output: result.output,
+    });
     if (result.committed) {
       const committed = state.committed;
       committed.push({

@@ -45,7 +45,10 @@ export interface SimHttpResponse {
   readonly body: string;
 }
 
-/** An HTTP answer, or a transport fault: `timeout` holds the connection until the client gives up, `drop` closes it unanswered. */
+/**
+ * An HTTP answer, or a transport fault: `timeout` holds the connection until the client gives up, `drop` closes it
+ * unanswered.
+ */
 export type SimResponse = SimHttpResponse | { readonly fault: 'timeout' } | { readonly fault: 'drop' };
 
 /** One request as the simulator received it. No personal data: the envelope's ids and the outcome only. */
@@ -85,7 +88,14 @@ export interface SimulatorSummary {
   readonly now: string;
   readonly platformPublicKey: string;
   readonly pharmacies: readonly { code: string; name: string; agreement: string }[];
-  readonly people: readonly { key: string; psnNo: string; name: string; residentId: string; balanceFen: number; about: string }[];
+  readonly people: readonly {
+    key: string;
+    psnNo: string;
+    name: string;
+    residentId: string;
+    balanceFen: number;
+    about: string;
+  }[];
   readonly settlements: number;
   readonly soldTraceCodes: number;
   readonly invoices: number;
@@ -150,7 +160,10 @@ export interface Simulator {
   now(): number;
   /** Moves the simulator's time forward, e.g. past a token's or a sign-in's life. */
   advance(ms: number): void;
-  /** Back to the seeded state: balances, sessions, vouchers, settlements, codes, invoices, keys, logs, faults, time offset. */
+  /**
+   * Back to the seeded state: balances, sessions, vouchers, settlements, codes, invoices, keys, logs, faults, time
+   * offset.
+   */
   reset(): void;
   /**
    * Publishes a rule pack: what YG03 serves from now on (a new version, other validity dates, addressed to some
@@ -172,7 +185,8 @@ export interface Simulator {
  * let t = Date.UTC(2026, 10, 23, 2, 0)
  * const simulator = createSimulator({ clock: { now: () => t }, tokenTtlMs: 60_000 })
  * const { ecToken } = simulator.issueVoucher('active')
- * const res = await simulator.handle({ path: '/fsi/api/rsfComIfsService/callService', headers: { 'content-type': 'application/json' }, body })
+ * const res = await simulator.handle({ path: '/fsi/api/rsfComIfsService/callService', headers: { 'content-type':
+ * 'application/json' }, body })
  */
 export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const config = {
@@ -209,7 +223,8 @@ function simulatorApi(state: SimState): Simulator {
     issueVoucher: (person) => issueVoucher(state.world, person, now(state)),
     faults: { add: (spec) => faults.add(spec), clear: (id) => faults.clear(id), list: () => faults.list() },
     received: () => state.received.slice(),
-    committed: (infno) => structuredClone(infno === undefined ? state.committed : state.committed.filter((c) => c.infno === infno)),
+    committed: (infno) =>
+      structuredClone(infno === undefined ? state.committed : state.committed.filter((c) => c.infno === infno)),
     balance: (person) => personState(state, person).balanceFen,
     settlements: () => structuredClone(state.world.settlements),
     soldTraceCodes: () => [...state.world.sold.values()].map((s) => ({ ...s })),
@@ -220,7 +235,8 @@ function simulatorApi(state: SimState): Simulator {
     summary: () => summary(state),
     now: () => now(state),
     advance(ms) {
-      if (!Number.isFinite(ms) || ms < 0) throw new RangeError('advance(ms) takes a non-negative number of milliseconds');
+      if (!Number.isFinite(ms) || ms < 0)
+        throw new RangeError('advance(ms) takes a non-negative number of milliseconds');
       state.offset += ms;
     },
     reset() {
@@ -234,7 +250,8 @@ function simulatorApi(state: SimState): Simulator {
       faults.clear();
     },
     publishRulePack(pack) {
-      if (!Number.isInteger(pack.version) || pack.version < 1) throw new RangeError('publishRulePack: version must be an integer of 1 or more');
+      if (!Number.isInteger(pack.version) || pack.version < 1)
+        throw new RangeError('publishRulePack: version must be an integer of 1 or more');
       state.world.rulePack = { ...pack, ...(pack.pharmacies ? { pharmacies: [...pack.pharmacies] } : {}) };
     },
     platformPublicKey: SIMULATOR_PLATFORM_PUBLIC_KEY,
@@ -269,6 +286,11 @@ function summary(state: SimState): SimulatorSummary {
     terminalKeys: world.keys.size,
     received: state.received.length,
     committed: state.committed.length,
-    faults: state.faults.list().map((f) => ({ id: f.id, kind: f.spec.kind, infno: f.spec.infno ?? null, remaining: Number.isFinite(f.remaining) ? f.remaining : null })),
+    faults: state.faults.list().map((f) => ({
+      id: f.id,
+      kind: f.spec.kind,
+      infno: f.spec.infno ?? null,
+      remaining: Number.isFinite(f.remaining) ? f.remaining : null,
+    })),
   };
 }

@@ -78,7 +78,8 @@ export function createRng(seed: string | number): Rng {
   };
   return {
     next,
-    chars: (n, alphabet) => Array.from({ length: n }, () => alphabet.charAt(Math.floor(next() * alphabet.length))).join(''),
+    chars: (n, alphabet) =>
+      Array.from({ length: n }, () => alphabet.charAt(Math.floor(next() * alphabet.length))).join(''),
   };
 }
 

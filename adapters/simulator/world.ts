@@ -177,7 +177,9 @@ export class World {
   readonly people = new Map<string, PersonState>();
   readonly peopleByKey = new Map<DemoPersonKey, PersonState>();
   readonly pharmacies = new Map<string, DemoPharmacy>();
-  readonly catalog = new Map(DEMO_CATALOG.filter((p) => p.medListCode !== undefined).map((p) => [p.medListCode as string, p]));
+  readonly catalog = new Map(
+    DEMO_CATALOG.filter((p) => p.medListCode !== undefined).map((p) => [p.medListCode as string, p]),
+  );
   readonly vouchers = new Map<string, Voucher>();
   readonly sessions = new Map<string, Session>();
   readonly preSettlements = new Map<string, PreSettlement>();
@@ -213,7 +215,9 @@ export class World {
     this.sold.set(DEMO_TRACE_CODES.resold, { code: DEMO_TRACE_CODES.resold, ...DEMO_TRACE_CODES.resoldAt });
   }
 
-  /** A unique id: a prefix, the CST time and a serial (ids stay short enough for IdSchema and the 30-character fields). */
+  /**
+   * A unique id: a prefix, the CST time and a serial (ids stay short enough for IdSchema and the 30-character fields).
+   */
   nextId(prefix: string, now: number): string {
     this.serial += 1;
     return `${prefix}${formatCstCompact(now)}${String(this.serial).padStart(6, '0')}`;
@@ -230,5 +234,10 @@ export class World {
 }
 
 function stockLine(m: PurchaseMovement): StockLine {
-  return { productId: m.productId, ...(m.medListCode === undefined ? {} : { medListCode: m.medListCode }), batchNo: m.batchNo, quantity: m.quantity };
+  return {
+    productId: m.productId,
+    ...(m.medListCode === undefined ? {} : { medListCode: m.medListCode }),
+    batchNo: m.batchNo,
+    quantity: m.quantity,
+  };
 }

@@ -79,15 +79,23 @@ export function sqliteStorage<L extends StorageLayout>(db: Database, names: Decl
 
 function prepareStatements(db: Database) {
   return {
-    get: db.prepare<[string, string], { json: unknown; rev: unknown }>('SELECT json, rev FROM records WHERE store = ? AND key = ?'),
+    get: db.prepare<[string, string], { json: unknown; rev: unknown }>(
+      'SELECT json, rev FROM records WHERE store = ? AND key = ?',
+    ),
     rev: db.prepare<[string, string], { rev: unknown }>('SELECT rev FROM records WHERE store = ? AND key = ?'),
     // One lower bound per query (`key >= prefix`, or `key > after` when that is further on): with both, SQLite may
     // seek on the first and scan the rest, so paging deep into a store got slower page by page. The prefix end is
     // checked in JS.
-    listFrom: db.prepare<[string, string], { key: string; json: unknown; rev: unknown }>('SELECT key, json, rev FROM records WHERE store = ? AND key >= ? ORDER BY key'),
-    listAfter: db.prepare<[string, string], { key: string; json: unknown; rev: unknown }>('SELECT key, json, rev FROM records WHERE store = ? AND key > ? ORDER BY key'),
+    listFrom: db.prepare<[string, string], { key: string; json: unknown; rev: unknown }>(
+      'SELECT key, json, rev FROM records WHERE store = ? AND key >= ? ORDER BY key',
+    ),
+    listAfter: db.prepare<[string, string], { key: string; json: unknown; rev: unknown }>(
+      'SELECT key, json, rev FROM records WHERE store = ? AND key > ? ORDER BY key',
+    ),
     count: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM records WHERE store = ?'),
-    read: db.prepare<[string, number, number], { seq: unknown; json: unknown }>('SELECT seq, json FROM journals WHERE journal = ? AND seq > ? ORDER BY seq LIMIT ?'),
+    read: db.prepare<[string, number, number], { seq: unknown; json: unknown }>(
+      'SELECT seq, json FROM journals WHERE journal = ? AND seq > ? ORDER BY seq LIMIT ?',
+    ),
     lastSeq: db.prepare<[string], { seq: unknown }>('SELECT max(seq) AS seq FROM journals WHERE journal = ?'),
     put: db.prepare<[string, string, string, number]>(
       'INSERT INTO records (store, key, json, rev) VALUES (?, ?, ?, ?) ON CONFLICT (store, key) DO UPDATE SET json = excluded.json, rev = excluded.rev',
@@ -128,7 +136,8 @@ function batchTransaction(ctx: SqliteState) {
         else statements.put.run(store, key, record.json, record.rev);
       }
     }
-    for (const [journal, entries] of plan.appends) for (const entry of entries) statements.append.run(journal, entry.seq, entry.json);
+    for (const [journal, entries] of plan.appends)
+      for (const entry of entries) statements.append.run(journal, entry.seq, entry.json);
     return plan.receipts;
   });
 }

@@ -100,16 +100,30 @@ export function checkExisting(Driver: Driver, file: string): boolean {
   const size = sizeOf(file);
   if (size === undefined) {
     if ((sizeOf(`${file}-wal`) ?? 0) > 0) {
-      throw notOurs('the database file is missing but its write-ahead log (-wal) is still there: it was deleted or moved while in use', '数据库文件不存在，但其预写日志（-wal）仍在：数据库文件在使用中被删除或移走');
+      throw notOurs(
+        'the database file is missing but its write-ahead log (-wal) is still there: it was deleted or moved while in use',
+        '数据库文件不存在，但其预写日志（-wal）仍在：数据库文件在使用中被删除或移走',
+      );
     }
     return false;
   }
-  if (size === 0) throw notOurs('the file is empty (0 bytes): a database that was truncated or never written', '文件为空（0 字节）：数据库已被截断或从未写入');
+  if (size === 0)
+    throw notOurs(
+      'the file is empty (0 bytes): a database that was truncated or never written',
+      '文件为空（0 字节）：数据库已被截断或从未写入',
+    );
   const header = readHeader(file);
   if (header.length < 100 || header.subarray(0, 16).toString('latin1') !== SQLITE_MAGIC) {
-    throw notOurs('the file is not a SQLite database (or is cut short inside its header)', '该文件不是 SQLite 数据库（或在文件头处被截断）');
+    throw notOurs(
+      'the file is not a SQLite database (or is cut short inside its header)',
+      '该文件不是 SQLite 数据库（或在文件头处被截断）',
+    );
   }
-  const foreign = () => notOurs('the file is a SQLite database of another program (no yibao-guard mark); refusing to write into it', '该文件是其他程序的 SQLite 数据库（没有 yibao-guard 标记），拒绝写入');
+  const foreign = () =>
+    notOurs(
+      'the file is a SQLite database of another program (no yibao-guard mark); refusing to write into it',
+      '该文件是其他程序的 SQLite 数据库（没有 yibao-guard 标记），拒绝写入',
+    );
   const applicationId = header.readUInt32BE(68);
   if (applicationId === APPLICATION_ID) return true;
   // Bytes 18–19 are 2 in WAL mode: the marks may be in the WAL. In rollback mode the header is the whole truth.
@@ -135,7 +149,11 @@ export function checkExisting(Driver: Driver, file: string): boolean {
  * point leaves either no `file` or a complete one; at most a `*.creating` file to remove by hand.
  */
 export function createDatabase(Driver: Driver, file: string, create: 'if-missing' | 'never'): void {
-  if (create === 'never') throw notOurs(`there is no database file at this path, and create is 'never'`, `该路径下没有数据库文件，且 create 为 'never'`);
+  if (create === 'never')
+    throw notOurs(
+      `there is no database file at this path, and create is 'never'`,
+      `该路径下没有数据库文件，且 create 为 'never'`,
+    );
   const temp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.creating`);
   const failed = (error: unknown): StorageError =>
     new StorageError('STORAGE_FAILED', {
@@ -210,16 +228,26 @@ export function prepareFile(db: Database): void {
   const applicationId = Number(db.pragma('application_id', { simple: true }));
   const version = Number(db.pragma('user_version', { simple: true }));
   // checkExisting saw the marks; a file changed since then by someone else is still not written into.
-  if (applicationId !== APPLICATION_ID) throw notOurs('the file is a SQLite database of another program (no yibao-guard mark); refusing to write into it', '该文件是其他程序的 SQLite 数据库（没有 yibao-guard 标记），拒绝写入');
+  if (applicationId !== APPLICATION_ID)
+    throw notOurs(
+      'the file is a SQLite database of another program (no yibao-guard mark); refusing to write into it',
+      '该文件是其他程序的 SQLite 数据库（没有 yibao-guard 标记），拒绝写入',
+    );
   if (version > SCHEMA_VERSION) {
     throw new StorageError('STORAGE_FAILED', {
       message: `${LABEL.en}: the file was written by a newer yibao-guard (schema ${version}, this release knows ${SCHEMA_VERSION})`,
       messageZh: `${LABEL.zh}：该文件由更新版本的 yibao-guard 写入（结构版本 ${version}，当前版本支持 ${SCHEMA_VERSION}）`,
     });
   }
-  const tables = db.prepare<[], string>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('records', 'journals')").pluck().all();
+  const tables = db
+    .prepare<[], string>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('records', 'journals')")
+    .pluck()
+    .all();
   if (version !== SCHEMA_VERSION || tables.length !== 2) {
-    throw notOurs('the file is marked as a yibao-guard database but its tables are missing', '该文件标记为 yibao-guard 数据库，但缺少数据表');
+    throw notOurs(
+      'the file is marked as a yibao-guard database but its tables are missing',
+      '该文件标记为 yibao-guard 数据库，但缺少数据表',
+    );
   }
   const mode = db.pragma('journal_mode = WAL', { simple: true });
   if (String(mode).toLowerCase() !== 'wal') {

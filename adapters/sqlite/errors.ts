@@ -7,10 +7,16 @@ export const LABEL: AdapterLabel = { en: 'SQLite storage', zh: 'SQLite 存储' }
 /** A native binding that is missing or built for another Node: the driver is installed but cannot run. */
 export function driverError(error: unknown): YibaoGuardError | undefined {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  if (code !== 'ERR_DLOPEN_FAILED' && !(typeof message === 'string' && /bindings file|NODE_MODULE_VERSION|was compiled against/i.test(message))) return undefined;
+  if (
+    code !== 'ERR_DLOPEN_FAILED' &&
+    !(typeof message === 'string' && /bindings file|NODE_MODULE_VERSION|was compiled against/i.test(message))
+  )
+    return undefined;
   return new YibaoGuardError('ENVIRONMENT_UNSUPPORTED', {
-    message: 'yibao-guard/sqlite: better-sqlite3 is installed but its native module is not built for this Node (run npm rebuild better-sqlite3)',
-    messageZh: 'yibao-guard/sqlite：已安装 better-sqlite3，但其原生模块未针对当前 Node 编译（请执行 npm rebuild better-sqlite3）',
+    message:
+      'yibao-guard/sqlite: better-sqlite3 is installed but its native module is not built for this Node (run npm rebuild better-sqlite3)',
+    messageZh:
+      'yibao-guard/sqlite：已安装 better-sqlite3，但其原生模块未针对当前 Node 编译（请执行 npm rebuild better-sqlite3）',
     cause: error,
   });
 }

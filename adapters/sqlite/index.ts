@@ -23,7 +23,8 @@ import { asStorageError, driverError, LABEL } from './errors.js';
  * Options of {@link createSqliteStorage}.
  *
  * @example
- * const options: SqliteStorageOptions<TerminalLayout> = { file: '/var/lib/till/yibao-guard.sqlite', names: TERMINAL_NAMES };
+ * const options: SqliteStorageOptions<TerminalLayout> = { file: '/var/lib/till/yibao-guard.sqlite', names:
+ * TERMINAL_NAMES };
  */
 export interface SqliteStorageOptions<L extends StorageLayout> {
   /** Path of the database file. Created with mode 0600 (owner read/write only) when it does not exist. */
@@ -98,10 +99,13 @@ export interface SqliteStorageOptions<L extends StorageLayout> {
  * import { createSqliteStorage } from 'yibao-guard/sqlite';
  *
  * const storage = await createSqliteStorage({ file: '/var/lib/till/yibao-guard.sqlite', names: TERMINAL_NAMES });
- * await storage.write([{ op: 'put', store: 'meta', key: 'terminal', value: { id: 'T01' }, expect: null }]); // [{ op: 'put', rev: 1 }]
+ * await storage.write([{ op: 'put', store: 'meta', key: 'terminal', value: { id: 'T01' }, expect: null }]); // [{ op:
+ * 'put', rev: 1 }]
  * await storage.close();
  */
-export async function createSqliteStorage<L extends StorageLayout>(options: SqliteStorageOptions<L>): Promise<Storage<L>> {
+export async function createSqliteStorage<L extends StorageLayout>(
+  options: SqliteStorageOptions<L>,
+): Promise<Storage<L>> {
   const { file } = options;
   if (typeof file !== 'string' || file === '' || file === ':memory:') {
     throw new StorageError('STORAGE_FAILED', {

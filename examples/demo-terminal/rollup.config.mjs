@@ -37,7 +37,10 @@ function tweetnaclAsEsm() {
     name: 'demo-tweetnacl-esm',
     transform(code, id) {
       if (!/[\\/]tweetnacl[\\/]nacl(-fast)?\.js$/.test(id)) return null;
-      return { code: `const module = { exports: {} };\nconst require = undefined;\n${code}\nexport default module.exports;\n`, map: null };
+      return {
+        code: `const module = { exports: {} };\nconst require = undefined;\n${code}\nexport default module.exports;\n`,
+        map: null,
+      };
     },
   };
 }
@@ -47,7 +50,8 @@ function staticFiles(files) {
   return {
     name: 'demo-static-files',
     generateBundle() {
-      for (const file of files) this.emitFile({ type: 'asset', fileName: file, source: readFileSync(join(here, file)) });
+      for (const file of files)
+        this.emitFile({ type: 'asset', fileName: file, source: readFileSync(join(here, file)) });
     },
   };
 }
@@ -60,7 +64,12 @@ function staticFiles(files) {
 export function demoConfig(outDir = join(repo, 'dist', 'demo-terminal')) {
   return {
     input: join(here, 'src', 'main.ts'),
-    plugins: [nodeModules(), tweetnaclAsEsm(), esbuild({ target: 'es2022', tsconfig: join(repo, 'tsconfig.json'), minify: true }), staticFiles(['index.html', 'styles.css'])],
+    plugins: [
+      nodeModules(),
+      tweetnaclAsEsm(),
+      esbuild({ target: 'es2022', tsconfig: join(repo, 'tsconfig.json'), minify: true }),
+      staticFiles(['index.html', 'styles.css']),
+    ],
     // The core loads ky, tweetnacl and its till modules with import(): one file keeps the page simple to serve.
     output: { dir: outDir, format: 'es', entryFileNames: 'app.js', inlineDynamicImports: true, sourcemap: false },
     onwarn(warning, warn) {

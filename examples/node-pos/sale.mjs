@@ -52,7 +52,10 @@ const terminal = await createTerminal({
   deviceSecret: new Uint8Array(32).fill(7), // a real till takes this from the OS keystore
   clock,
 });
-terminal.on('sync:progress', ({ status, delivered }) => delivered && status.pending === 0 && console.log(`  ✓ 全部上传 / all delivered`));
+terminal.on(
+  'sync:progress',
+  ({ status, delivered }) => delivered && status.pending === 0 && console.log(`  ✓ 全部上传 / all delivered`),
+);
 await terminal.signIn();
 const pack = await terminal.updateRulePack();
 console.log(`规则包 / rule pack v${(pack ?? terminal.rulePack)?.version}`);
@@ -61,7 +64,12 @@ console.log(`规则包 / rule pack v${(pack ?? terminal.rulePack)?.version}`);
 if (terminal.stock().length === 0) {
   for (const batch of DEMO_STOCK) {
     const { kind: _, quantity, supplierName: __, unitCostFen: ___, ...rest } = batch;
-    await terminal.recordMovement({ ...rest, kind: 'stock-count', movementId: `COUNT-${batch.movementId}`, countedQuantity: quantity });
+    await terminal.recordMovement({
+      ...rest,
+      kind: 'stock-count',
+      movementId: `COUNT-${batch.movementId}`,
+      countedQuantity: quantity,
+    });
   }
 }
 
@@ -79,23 +87,30 @@ for (const f of review.findings) console.log(`  [${f.severity}] ${f.ruleId}: ${f
 // 5. The e-prescription arrives from the circulation platform; review again; warnings need a reason.
 sale.attachPrescription(DEMO_PRESCRIPTIONS['active-statin']);
 review = await sale.review();
-for (const f of review.findings.filter((x) => x.severity === 'warning')) await sale.override(f.findingId, { reasonCode: 'doctor-confirmed' });
+for (const f of review.findings.filter((x) => x.severity === 'warning'))
+  await sale.override(f.findingId, { reasonCode: 'doctor-confirmed' });
 review = await sale.review();
 console.log(`可结算 / can settle: ${review.canSettle}`);
 
 // 6. Settle: 2101 → 2102 → signed invoice → outbox (3505, invoice, audit trail), in one atomic write.
 const receipt = await sale.settle();
 const { totalFen, fundFen, accountFen, cashFen } = receipt.split;
-console.log(`结算 / settled ${receipt.setlId}: 合计 ${fenToYuan(totalFen)} 统筹 ${fenToYuan(fundFen)} 个账 ${fenToYuan(accountFen)} 现金 ${fenToYuan(cashFen)}`);
+console.log(
+  `结算 / settled ${receipt.setlId}: 合计 ${fenToYuan(totalFen)} 统筹 ${fenToYuan(fundFen)} 个账 ${fenToYuan(accountFen)} 现金 ${fenToYuan(cashFen)}`,
+);
 console.log(`票据 / invoice #${receipt.invoice.seq} ${receipt.invoice.signed ? '已签名 signed' : '未签名 UNSIGNED'}`);
 
 // 7. Anyone can verify the receipt with the terminal's public key.
 const keys = await terminal.invoices.keys();
-console.log(`二维码核验 / QR verifies: ${(await verifyInvoiceQr(receipt.invoice.qr, keys)).ok}; 票据链 / chain verifies: ${(await verifyChain(await terminal.invoices.records(), keys)).ok}`);
+console.log(
+  `二维码核验 / QR verifies: ${(await verifyInvoiceQr(receipt.invoice.qr, keys)).ok}; 票据链 / chain verifies: ${(await verifyChain(await terminal.invoices.records(), keys)).ok}`,
+);
 
 // 8. Deliver what is queued (the worker also does this by itself in the background), then close.
 await terminal.sync.flush();
-console.log(`平台已收 / platform holds: 3505 × ${simulator.committed('3505').length}, 票据 × ${simulator.invoices().length}, 审核留痕 × ${simulator.audits().length}`);
+console.log(
+  `平台已收 / platform holds: 3505 × ${simulator.committed('3505').length}, 票据 × ${simulator.invoices().length}, 审核留痕 × ${simulator.audits().length}`,
+);
 await terminal.close();
 await storage.close();
 await server.close();

@@ -31,12 +31,18 @@ export function shareOut(total: number, weights: readonly number[]): number[] {
  */
 export function lineStakes(record: SaleRecord): Map<string, LineStake> {
   const fund = record.lines.filter((l) => l.payMode === 'fund');
-  const insured = shareOut(record.split.fundFen + record.split.accountFen, fund.map((l) => l.amountFen));
+  const insured = shareOut(
+    record.split.fundFen + record.split.accountFen,
+    fund.map((l) => l.amountFen),
+  );
   const stakes = new Map<string, { insuredFen: number; refundedFen: number }>();
   fund.forEach((line, i) => stakes.set(line.lineId, { insuredFen: insured[i] ?? 0, refundedFen: 0 }));
   for (const refund of record.refunds) {
     const returned = refund.lines.filter((l) => stakes.has(l.lineId));
-    const shares = shareOut(refund.split.fundFen + refund.split.accountFen, returned.map((l) => l.amountFen));
+    const shares = shareOut(
+      refund.split.fundFen + refund.split.accountFen,
+      returned.map((l) => l.amountFen),
+    );
     returned.forEach((l, i) => {
       const stake = stakes.get(l.lineId)!;
       stake.refundedFen = Math.min(stake.insuredFen, stake.refundedFen + (shares[i] ?? 0));

@@ -6,11 +6,17 @@ import type { Storage } from '../storage/contract.js';
 import { isSaleRecord } from './record-shape.js';
 import { defined } from '../defined.js';
 
-/** A stand-in catalog from the sales' lines (see `catalogFromSales` in index.ts). A product billed under two codes keeps the first, so the other shows as 串换. */
-export async function catalogFromSales(storage: Storage<TerminalLayout>, options: { readonly pageSize?: number } = {}): Promise<Catalog> {
+/**
+ * A stand-in catalog from the sales' lines (see `catalogFromSales` in index.ts). A product billed under two codes keeps
+ * the first, so the other shows as 串换.
+ */
+export async function catalogFromSales(
+  storage: Storage<TerminalLayout>,
+  options: { readonly pageSize?: number } = {},
+): Promise<Catalog> {
   const pageSize = options.pageSize ?? 500;
   const seen = new Map<string, { product: Product; prefixes: Map<string, number> }>();
-  for (let after: string | undefined; ; ) {
+  for (let after: string | undefined; ;) {
     const page = await storage.list('sales', { ...defined({ after }), limit: pageSize });
     for (const { value } of page) {
       if (!isSaleRecord(value)) continue;

@@ -1,5 +1,6 @@
 /**
- * yibao-guard/audit: 自查自纠: the self-audit over past sales and its problem ledger (问题台账). Plain modules, imported statically: a
+ * yibao-guard/audit: 自查自纠: the self-audit over past sales and its problem ledger (问题台账). Plain modules, imported
+ * statically: a
  * self-audit that is only shown on screen never references the CSV and HTML renderers, and an app's bundler leaves
  * them out (or in a chunk of its own, where the app splits at its own `import()`).
  *
@@ -67,7 +68,10 @@ export async function selfAudit(options: SelfAuditOptions): Promise<SelfAuditRep
  * @example
  * const report = await selfAudit({ storage, catalog: await catalogFromSales(storage), from, to })
  */
-export async function catalogFromSales(storage: Storage<TerminalLayout>, options: { readonly pageSize?: number } = {}): Promise<Catalog> {
+export async function catalogFromSales(
+  storage: Storage<TerminalLayout>,
+  options: { readonly pageSize?: number } = {},
+): Promise<Catalog> {
   return catalogOf(storage, options);
 }
 
@@ -79,7 +83,10 @@ export async function catalogFromSales(storage: Storage<TerminalLayout>, options
  * await writeFile('问题台账.csv', await renderAuditCsv(report))                       // Node
  * new Blob([await renderAuditCsv(report, { table: 'rules' })], { type: 'text/csv' }) // browser download
  */
-export async function renderAuditCsv(report: SelfAuditReport, options: { readonly table?: Csv.AuditCsvTable } = {}): Promise<string> {
+export async function renderAuditCsv(
+  report: SelfAuditReport,
+  options: { readonly table?: Csv.AuditCsvTable } = {},
+): Promise<string> {
   return renderAuditCsvNow(report, options);
 }
 
@@ -91,6 +98,9 @@ export async function renderAuditCsv(report: SelfAuditReport, options: { readonl
  * @example
  * await writeFile('self-audit.html', await renderAuditHtml(report, { title: '示范大药房 2026 年度自查' }))
  */
-export async function renderAuditHtml(report: SelfAuditReport, options: { readonly title?: string; readonly generatedAt?: string } = {}): Promise<string> {
+export async function renderAuditHtml(
+  report: SelfAuditReport,
+  options: { readonly title?: string; readonly generatedAt?: string } = {},
+): Promise<string> {
   return renderAuditHtmlNow(report, options);
 }

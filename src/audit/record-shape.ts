@@ -5,7 +5,13 @@ const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.is
 const isString = (v: unknown): v is string => typeof v === 'string';
 
 function isSplit(v: unknown): boolean {
-  return isObject(v) && isNumber(v['fundFen']) && isNumber(v['accountFen']) && isNumber(v['totalFen']) && isNumber(v['cashFen']);
+  return (
+    isObject(v) &&
+    isNumber(v['fundFen']) &&
+    isNumber(v['accountFen']) &&
+    isNumber(v['totalFen']) &&
+    isNumber(v['cashFen'])
+  );
 }
 
 function isLine(v: unknown): boolean {
@@ -40,13 +46,16 @@ export function isSaleRecord(v: unknown): v is SaleRecord {
     Array.isArray(v['lines']) &&
     v['lines'].every(isLine) &&
     Array.isArray(v['prescriptions']) &&
-    v['prescriptions'].every((rx) => isObject(rx) && isString(rx['rxNo']) && isObject(rx['patient']) && Array.isArray(rx['items'])) &&
+    v['prescriptions'].every(
+      (rx) => isObject(rx) && isString(rx['rxNo']) && isObject(rx['patient']) && Array.isArray(rx['items']),
+    ) &&
     isSplit(v['split']) &&
     Array.isArray(v['refunds']) &&
     v['refunds'].every((r) => isObject(r) && isNumber(r['at']) && Array.isArray(r['lines']) && isSplit(r['split'])) &&
     isObject(review) &&
     Array.isArray(review['findings']) &&
     review['findings'].every((f) => isObject(f) && isString(f['findingId']) && isString(f['ruleId'])) &&
-    (buyer === undefined || (isObject(buyer) && isString(buyer['psnNo']) && isObject(buyer['facts']) && isString(buyer['facts']['psnNo'])))
+    (buyer === undefined ||
+      (isObject(buyer) && isString(buyer['psnNo']) && isObject(buyer['facts']) && isString(buyer['facts']['psnNo'])))
   );
 }

@@ -97,7 +97,8 @@ export class ReplayHistory {
 
   /** Applies the refunds that happened up to `at`. Call before replaying a sale settled at `at`. */
   advanceTo(at: number): void {
-    while (this.pending.length > 0 && (this.pending[0] as RefundEvent).at <= at) (this.pending.shift() as RefundEvent).apply();
+    while (this.pending.length > 0 && (this.pending[0] as RefundEvent).at <= at)
+      (this.pending.shift() as RefundEvent).apply();
   }
 
   /** The history of a buyer before the sale now being replayed. */
@@ -116,7 +117,15 @@ export class ReplayHistory {
       if (history && line.payMode === 'fund') {
         const purchase: Purchase = { ...linePurchase(record, line, this.catalog) };
         history.add(purchase, this.keepMs);
-        if (record.refunds.length > 0) byLine.set(line.lineId, { purchase, packages: purchase.packages, daysSupply: purchase.daysSupply, fundFen: purchase.fundFen, quantity: line.quantity, returned: 0 });
+        if (record.refunds.length > 0)
+          byLine.set(line.lineId, {
+            purchase,
+            packages: purchase.packages,
+            daysSupply: purchase.daysSupply,
+            fundFen: purchase.fundFen,
+            quantity: line.quantity,
+            returned: 0,
+          });
       }
     }
     for (const refund of record.refunds) {

@@ -22,7 +22,11 @@ function field(value: string | number | null | undefined, text = true): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-function csv(header: readonly string[], rows: readonly (readonly (string | number | null | undefined)[])[], numeric: ReadonlySet<number>): string {
+function csv(
+  header: readonly string[],
+  rows: readonly (readonly (string | number | null | undefined)[])[],
+  numeric: ReadonlySet<number>,
+): string {
   const lines = [header.map((h) => field(h)).join(',')];
   for (const row of rows) lines.push(row.map((v, i) => field(v, !numeric.has(i))).join(','));
   return `${BOM}${lines.join('\r\n')}\r\n`;
@@ -77,7 +81,11 @@ function ledgerRow(e: LedgerEntry, i: number): (string | number | null | undefin
     yuan(e.refundedFen),
     yuan(e.atStakeFen),
     `${OUTCOME_TEXT[e.tillOutcome].zh} (${OUTCOME_TEXT[e.tillOutcome].en})`,
-    e.override ? (e.override.reasonLabel ? `${e.override.reasonLabel.zh} (${e.override.reasonCode})` : e.override.reasonCode) : '',
+    e.override
+      ? e.override.reasonLabel
+        ? `${e.override.reasonLabel.zh} (${e.override.reasonCode})`
+        : e.override.reasonCode
+      : '',
     e.override?.note,
     e.override?.operatorId,
     e.packVersion,
@@ -107,7 +115,18 @@ function summaryCsv(table: Exclude<AuditCsvTable, 'ledger'>, rows: readonly Ledg
   ];
   return csv(
     header,
-    rows.map((r) => [r.key, r.label?.zh, r.findings, r.block, r.warning, r.info, r.overridden, r.sales, r.lines, yuan(r.atStakeFen)]),
+    rows.map((r) => [
+      r.key,
+      r.label?.zh,
+      r.findings,
+      r.block,
+      r.warning,
+      r.info,
+      r.overridden,
+      r.sales,
+      r.lines,
+      yuan(r.atStakeFen),
+    ]),
     new Set([2, 3, 4, 5, 6, 7, 8, 9]),
   );
 }

@@ -64,7 +64,9 @@ function ruleChart(rows: readonly LedgerSummaryRow[]): string {
       );
     })
     .join('');
-  const title = byMoney ? '涉及基金金额（元）与问题数 / fund at stake (yuan) and findings, by rule' : '问题数 / findings, by rule';
+  const title = byMoney
+    ? '涉及基金金额（元）与问题数 / fund at stake (yuan) and findings, by rule'
+    : '问题数 / findings, by rule';
   return `<svg class="chart-rules" role="img" viewBox="0 0 ${labelW + barW + 170} ${h}" width="${labelW + barW + 170}" height="${h}" xmlns="http://www.w3.org/2000/svg"><title>${esc(title)}</title>${bars}</svg>`;
 }
 
@@ -112,30 +114,47 @@ function summaryTable(keyHeader: string, rows: readonly LedgerSummaryRow[], with
  * @example
  * writeFileSync('self-audit.html', renderAuditHtmlNow(report, { title: '示范大药房 2026 年度自查' }))
  */
-export function renderAuditHtmlNow(report: SelfAuditReport, options: { readonly title?: string; readonly generatedAt?: string } = {}): string {
+export function renderAuditHtmlNow(
+  report: SelfAuditReport,
+  options: { readonly title?: string; readonly generatedAt?: string } = {},
+): string {
   const t = report.totals;
   const title = options.title ?? '医保基金使用自查自纠问题台账';
   const scope = [
     `期间 period: ${report.period.fromDate} — ${report.period.lastDate}`,
     report.pharmacyCodes.length ? `药店 pharmacy: ${report.pharmacyCodes.join(', ')}` : '',
     report.terminalIds.length ? `终端 terminals: ${report.terminalIds.join(', ')}` : '',
-    report.mode === 'given' ? '规则：按指定规则包复核 / rules: the given pack for every sale' : '规则：按结算时生效的规则包复核 / rules: the pack in force at each sale',
+    report.mode === 'given'
+      ? '规则：按指定规则包复核 / rules: the given pack for every sale'
+      : '规则：按结算时生效的规则包复核 / rules: the pack in force at each sale',
     options.generatedAt ? `生成于 generated ${options.generatedAt}` : '',
   ].filter(Boolean);
-  const card = (zh: string, en: string, value: string) => `<div class="card">${esc(zh)} <span class="en">${esc(en)}</span><b>${esc(value)}</b></div>`;
+  const card = (zh: string, en: string, value: string) =>
+    `<div class="card">${esc(zh)} <span class="en">${esc(en)}</span><b>${esc(value)}</b></div>`;
   const cards = [
     card('复核销售', 'sales replayed', `${t.sales} 笔 / ${t.lines} 行`),
     card('医保支付', 'insured paid', `${yuanGrouped(t.insuredFen)} 元`),
-    card('问题数', 'findings', `${t.findings}（禁止 ${t.block} · 警告 ${t.warning}${t.info ? ` · 提示 ${t.info}` : ''}）`),
+    card(
+      '问题数',
+      'findings',
+      `${t.findings}（禁止 ${t.block} · 警告 ${t.warning}${t.info ? ` · 提示 ${t.info}` : ''}）`,
+    ),
     card('涉及销售', 'sales with findings', `${t.salesWithFindings} 笔`),
     card('涉及基金金额', 'fund at stake', `${yuanGrouped(t.atStakeFen)} 元`),
     card('收银时已忽略', 'overridden at the till', `${t.overridden}`),
     card('收银时未提示', 'not shown at the till', `${t.notShown}`),
   ].join('');
   const packs = report.packs
-    .map((p) => `<li>${p.version === null ? '默认规则 defaults' : `${esc(p.packId ?? '')} v${esc(p.version)}`} — ${esc(p.source)}${p.verified ? '，签名已校验 signature verified' : ''} — ${p.sales} 笔 sales</li>`)
+    .map(
+      (p) =>
+        `<li>${p.version === null ? '默认规则 defaults' : `${esc(p.packId ?? '')} v${esc(p.version)}`} — ${esc(p.source)}${p.verified ? '，签名已校验 signature verified' : ''} — ${p.sales} 笔 sales</li>`,
+    )
     .join('');
-  const notes = report.notes.map((n) => `<li>${esc(n.text.zh)} <span class="en">${esc(n.text.en)}</span>${n.count ? `（${n.count}）` : ''}</li>`).join('');
+  const notes = report.notes
+    .map(
+      (n) => `<li>${esc(n.text.zh)} <span class="en">${esc(n.text.en)}</span>${n.count ? `（${n.count}）` : ''}</li>`,
+    )
+    .join('');
   const ledger = report.entries
     .map(
       (e, i) =>

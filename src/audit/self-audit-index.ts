@@ -30,13 +30,18 @@ export async function indexSales(run: AuditRun, historyFrom: number): Promise<Sa
   let lastAt = -Infinity;
   let read = 0;
   let periodLines = 0;
-  for (let after: string | undefined; ; ) {
+  for (let after: string | undefined; ;) {
     checkAbort(run);
     const page = await storage.list('sales', { ...defined({ after }), limit: run.pageSize });
     for (const { key, value } of page) {
       read++;
       if (!isSaleRecord(value)) {
-        note(run, 'record-unreadable', '部分销售记录格式不正确，未能复核', 'Some sale records are not readable and were not replayed');
+        note(
+          run,
+          'record-unreadable',
+          '部分销售记录格式不正确，未能复核',
+          'Some sale records are not readable and were not replayed',
+        );
         continue;
       }
       if (value.settledAt < historyFrom || value.settledAt >= run.to) continue;
@@ -67,7 +72,7 @@ export async function readJournalOverrides(
   periodSaleIds: ReadonlySet<string>,
 ): Promise<Map<string, Map<string, OverrideAuditEvent>>> {
   const journalOverrides = new Map<string, Map<string, OverrideAuditEvent>>();
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     checkAbort(run);
     const page = await run.options.storage.read('audit', { after, limit: run.pageSize });
     for (const { value } of page) {

@@ -62,7 +62,7 @@ export async function loadPacks(run: AuditRun): Promise<AuditPacks> {
 
 async function loadStoredPacks(run: AuditRun, versions: Map<number, PackEntry>): Promise<void> {
   const { options } = run;
-  for (let after: string | undefined; ; ) {
+  for (let after: string | undefined; ;) {
     checkAbort(run);
     const page = await options.storage.list('rulePacks', {
       prefix: 'v',
@@ -92,7 +92,12 @@ async function storedPack(run: AuditRun, value: unknown): Promise<PackEntry | un
   const { options } = run;
   const parsed = SignedRulePackSchema.safeParse(value);
   if (!parsed.success) {
-    note(run, 'pack-invalid', '本机保存的部分规则包格式不正确，未使用', 'Some stored rule packs are malformed and were not used');
+    note(
+      run,
+      'pack-invalid',
+      '本机保存的部分规则包格式不正确，未使用',
+      'Some stored rule packs are malformed and were not used',
+    );
     return undefined;
   }
   let verified = false;
@@ -117,7 +122,12 @@ async function storedPack(run: AuditRun, value: unknown): Promise<PackEntry | un
   try {
     compiled = compilePack(parsed.data.pack);
   } catch {
-    note(run, 'pack-invalid', '本机保存的部分规则包无法编译，未使用', 'Some stored rule packs cannot be compiled and were not used');
+    note(
+      run,
+      'pack-invalid',
+      '本机保存的部分规则包无法编译，未使用',
+      'Some stored rule packs cannot be compiled and were not used',
+    );
     return undefined;
   }
   const pack: RulePack = parsed.data.pack;

@@ -95,7 +95,7 @@ export async function replaySales(
 /** Keys already in settlement order (time-prefixed sale ids): stream the store again, a page at a time. */
 async function replayInKeyOrder(context: ReplayContext): Promise<void> {
   const { run, historyFrom } = context;
-  for (let after: string | undefined; ; ) {
+  for (let after: string | undefined; ;) {
     checkAbort(run);
     const page = await run.options.storage.list('sales', {
       ...defined({ after }),

@@ -66,7 +66,8 @@ class Groups {
   }
 }
 
-const byMoney = (a: LedgerSummaryRow, b: LedgerSummaryRow) => b.atStakeFen - a.atStakeFen || b.findings - a.findings || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+const byMoney = (a: LedgerSummaryRow, b: LedgerSummaryRow) =>
+  b.atStakeFen - a.atStakeFen || b.findings - a.findings || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 const byKey = (a: LedgerSummaryRow, b: LedgerSummaryRow) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 /**

@@ -39,7 +39,10 @@ export interface SelfAuditOptions {
    * Without it, such a runtime rejects with `ENVIRONMENT_UNSUPPORTED` rather than call every pack forged.
    */
   readonly ed25519Fallback?: Ed25519Fallback;
-  /** Include `info` findings in the ledger and its totals (hints such as a restriction stated only in words). @default false */
+  /**
+   * Include `info` findings in the ledger and its totals (hints such as a restriction stated only in words). @default
+   * false
+   */
   readonly includeInfo?: boolean;
   /**
    * How far before `from` earlier sales are read to rebuild each buyer's history (repeat purchases, yearly ceilings,
@@ -197,7 +200,13 @@ export interface AuditPackUse {
 
 /** Something the reader of the report should know about how far it goes. */
 export interface AuditNote {
-  readonly code: 'pack-missing' | 'pack-unverified' | 'pack-invalid' | 'record-unreadable' | 'products-missing' | 'stock-not-replayed';
+  readonly code:
+    | 'pack-missing'
+    | 'pack-unverified'
+    | 'pack-invalid'
+    | 'record-unreadable'
+    | 'products-missing'
+    | 'stock-not-replayed';
   readonly text: Text;
   /** How many sales (or products) it concerns. */
   readonly count: number;

@@ -5,7 +5,13 @@
  *
  * @packageDocumentation
  */
-export { isValidResidentId, checkResidentId, residentIdCheckChar, residentIdInfo, type ResidentIdOptions } from './resident-id.js';
+export {
+  isValidResidentId,
+  checkResidentId,
+  residentIdCheckChar,
+  residentIdInfo,
+  type ResidentIdOptions,
+} from './resident-id.js';
 export { isValidGtin, gtinCheckDigit, checkGtin } from './gtin.js';
 export { parseTraceCode, isValidTraceCode, type TraceCode } from './trace-code.js';
 export { isValidAreaCode, checkAreaCode, AREA_PROVINCES } from './area-code.js';

@@ -163,7 +163,10 @@ export function residentIdCheckChar(first17: string): string {
  * @example
  * residentIdInfo(residentId) // e.g. { birthDate: '1949-12-31', sex: 'female', regionCode: '110105' }
  */
-export function residentIdInfo(id: string, options?: ResidentIdOptions): { birthDate: string; sex: 'male' | 'female'; regionCode: string } {
+export function residentIdInfo(
+  id: string,
+  options?: ResidentIdOptions,
+): { birthDate: string; sex: 'male' | 'female'; regionCode: string } {
   checkResidentId(id, options);
   return {
     birthDate: `${id.slice(6, 10)}-${id.slice(10, 12)}-${id.slice(12, 14)}`,

@@ -57,5 +57,8 @@ export function fromBase64Url(text: string): Uint8Array {
 }
 
 function bad(what: string): InputError {
-  return new InputError('INVALID_INPUT', { message: `base64url text ${what}`, messageZh: `base64url 文本格式不正确（${what}）` });
+  return new InputError('INVALID_INPUT', {
+    message: `base64url text ${what}`,
+    messageZh: `base64url 文本格式不正确（${what}）`,
+  });
 }

@@ -13,8 +13,10 @@ function webCrypto(): WebCryptoLike {
   const crypto = (globalThis as { crypto?: WebCryptoLike }).crypto;
   if (!crypto?.subtle) {
     throw new YibaoGuardError('ENVIRONMENT_UNSUPPORTED', {
-      message: 'WebCrypto (globalThis.crypto.subtle) is not available: use a secure context (https or localhost) or Node ≥ 20',
-      messageZh: '当前环境没有 WebCrypto（globalThis.crypto.subtle）：请在 https 或 localhost 页面、或 Node 20 以上运行',
+      message:
+        'WebCrypto (globalThis.crypto.subtle) is not available: use a secure context (https or localhost) or Node ≥ 20',
+      messageZh:
+        '当前环境没有 WebCrypto（globalThis.crypto.subtle）：请在 https 或 localhost 页面、或 Node 20 以上运行',
     });
   }
   return crypto;

@@ -28,8 +28,10 @@ export interface Ed25519Fallback {
 /** `ENVIRONMENT_UNSUPPORTED`: no Ed25519 in WebCrypto here and no fallback given. */
 export function noEd25519(): YibaoGuardError {
   return new YibaoGuardError('ENVIRONMENT_UNSUPPORTED', {
-    message: "WebCrypto has no Ed25519 in this runtime: pass the ed25519Fallback option (tweetnaclEd25519 from 'yibao-guard/ed25519-fallback')",
-    messageZh: '当前运行环境的 WebCrypto 不支持 Ed25519：请传入 ed25519Fallback 选项（yibao-guard/ed25519-fallback 中的 tweetnaclEd25519）',
+    message:
+      "WebCrypto has no Ed25519 in this runtime: pass the ed25519Fallback option (tweetnaclEd25519 from 'yibao-guard/ed25519-fallback')",
+    messageZh:
+      '当前运行环境的 WebCrypto 不支持 Ed25519：请传入 ed25519Fallback 选项（yibao-guard/ed25519-fallback 中的 tweetnaclEd25519）',
   });
 }
 
@@ -46,16 +48,38 @@ export interface CryptoKeyLike {
 
 type Algorithm = string | { readonly name: string; readonly [member: string]: unknown };
 
-/** The members of `SubtleCrypto` that yibao-guard uses (declared here: the core is compiled without the DOM library). */
+/**
+ * The members of `SubtleCrypto` that yibao-guard uses (declared here: the core is compiled without the DOM library).
+ */
 export interface SubtleLike {
-  importKey(format: 'raw' | 'pkcs8', data: Uint8Array, algorithm: Algorithm, extractable: boolean, usages: string[]): Promise<CryptoKeyLike>;
+  importKey(
+    format: 'raw' | 'pkcs8',
+    data: Uint8Array,
+    algorithm: Algorithm,
+    extractable: boolean,
+    usages: string[],
+  ): Promise<CryptoKeyLike>;
   exportKey(format: 'jwk', key: CryptoKeyLike): Promise<{ readonly x?: string }>;
   sign(algorithm: Algorithm, key: CryptoKeyLike, data: Uint8Array): Promise<ArrayBuffer>;
   verify(algorithm: Algorithm, key: CryptoKeyLike, signature: Uint8Array, data: Uint8Array): Promise<boolean>;
-  deriveKey(algorithm: Algorithm, base: CryptoKeyLike, derived: Algorithm, extractable: boolean, usages: string[]): Promise<CryptoKeyLike>;
+  deriveKey(
+    algorithm: Algorithm,
+    base: CryptoKeyLike,
+    derived: Algorithm,
+    extractable: boolean,
+    usages: string[],
+  ): Promise<CryptoKeyLike>;
   encrypt(algorithm: Algorithm, key: CryptoKeyLike, data: Uint8Array): Promise<ArrayBuffer>;
   decrypt(algorithm: Algorithm, key: CryptoKeyLike, data: Uint8Array): Promise<ArrayBuffer>;
-  unwrapKey(format: 'pkcs8', wrapped: Uint8Array, key: CryptoKeyLike, algorithm: Algorithm, keyAlgorithm: Algorithm, extractable: boolean, usages: string[]): Promise<CryptoKeyLike>;
+  unwrapKey(
+    format: 'pkcs8',
+    wrapped: Uint8Array,
+    key: CryptoKeyLike,
+    algorithm: Algorithm,
+    keyAlgorithm: Algorithm,
+    extractable: boolean,
+    usages: string[],
+  ): Promise<CryptoKeyLike>;
 }
 
 /**
@@ -66,8 +90,10 @@ export function subtle(): SubtleLike {
   const found = (globalThis as { crypto?: { subtle?: SubtleLike } }).crypto?.subtle;
   if (!found) {
     throw new YibaoGuardError('ENVIRONMENT_UNSUPPORTED', {
-      message: 'WebCrypto (globalThis.crypto.subtle) is not available: invoices need it; use a secure context (https or localhost) or Node ≥ 20',
-      messageZh: '当前环境没有 WebCrypto（globalThis.crypto.subtle），无法处理票据：请在 https 或 localhost 页面、或 Node 20 以上运行',
+      message:
+        'WebCrypto (globalThis.crypto.subtle) is not available: invoices need it; use a secure context (https or localhost) or Node ≥ 20',
+      messageZh:
+        '当前环境没有 WebCrypto（globalThis.crypto.subtle），无法处理票据：请在 https 或 localhost 页面、或 Node 20 以上运行',
     });
   }
   return found;
@@ -78,7 +104,9 @@ export const ED25519 = { name: 'Ed25519' } as const;
 const hex = (text: string) => Uint8Array.from(text.match(/../g) ?? [], (byte) => parseInt(byte, 16));
 /** RFC 8032 §7.1 test 1 (empty message): the probe that WebCrypto's Ed25519 works, and agrees with the RFC. */
 const PROBE_KEY = hex('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a');
-const PROBE_SIG = hex('e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b');
+const PROBE_SIG = hex(
+  'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b',
+);
 
 let probe: Promise<boolean> | undefined;
 
@@ -168,7 +196,11 @@ export interface Ed25519KeyPair {
  */
 export async function ed25519KeyPairFromSeed(seed: Uint8Array, fallback?: Ed25519Fallback): Promise<Ed25519KeyPair> {
   if (!(seed instanceof Uint8Array) || seed.length !== 32) {
-    throw new InputError('INVALID_INPUT', { message: 'An Ed25519 seed is 32 bytes', messageZh: 'Ed25519 私钥种子必须为 32 字节', field: 'seed' });
+    throw new InputError('INVALID_INPUT', {
+      message: 'An Ed25519 seed is 32 bytes',
+      messageZh: 'Ed25519 私钥种子必须为 32 字节',
+      field: 'seed',
+    });
   }
   if (await webCryptoEd25519()) {
     const publicKey = await webCryptoPublicKey(seed);
@@ -249,7 +281,14 @@ export async function verifyEd25519(
     if (typeof equation === 'function') return (await equation(message, signature, publicKey)) === true;
     if (fast) {
       const s = subtle();
-      return (await s.verify(ED25519, await s.importKey('raw', publicKey, ED25519, false, ['verify']), signature, message)) === true;
+      return (
+        (await s.verify(
+          ED25519,
+          await s.importKey('raw', publicKey, ED25519, false, ['verify']),
+          signature,
+          message,
+        )) === true
+      );
     }
     return required(equation).verify(message, signature, publicKey) === true;
   } catch {

@@ -116,7 +116,10 @@ export class PlatformUnavailableError extends PlatformError {
   /** How long the platform asked us to wait (Retry-After), in ms. */
   declare readonly retryAfterMs?: number;
 
-  constructor(call: PlatformCallInfo, details: ErrorDetails & { status?: number; retryAfterMs?: number; outcomeUnknown?: boolean } = {}) {
+  constructor(
+    call: PlatformCallInfo,
+    details: ErrorDetails & { status?: number; retryAfterMs?: number; outcomeUnknown?: boolean } = {},
+  ) {
     super(details.outcomeUnknown ? 'PLATFORM_OUTCOME_UNKNOWN' : 'PLATFORM_UNAVAILABLE', call, details);
     this.name = 'PlatformUnavailableError';
     if (details.status !== undefined) this.status = details.status;

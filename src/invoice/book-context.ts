@@ -53,7 +53,10 @@ const isConflict = (error: unknown) => error instanceof StorageError && error.co
 
 /** Checks the identity in `options` and sets up the book's state; reads nothing yet. */
 export function createBookContext(options: InvoiceBookOptions): BookContext {
-  const pharmacyCode = parseInput(InstitutionCodeSchema, options.pharmacyCode, { en: 'Pharmacy code', zh: '定点药店编码' });
+  const pharmacyCode = parseInput(InstitutionCodeSchema, options.pharmacyCode, {
+    en: 'Pharmacy code',
+    zh: '定点药店编码',
+  });
   const terminalId = parseInput(IdSchema, options.terminalId, { en: 'Terminal id', zh: '终端编号' });
   const signers = new Map<string, Signer>();
   if (options.signer) signers.set(options.signer.keyId, options.signer);

@@ -66,10 +66,16 @@ async function reversalFields(ctx: BookContext, draft: InvoiceDraft, kind: 'refu
   }
   const original = (await storage.get('invoices', recordKey(chain, seq)))?.value;
   if (!original) {
-    throw reversalError(`There is no invoice ${seq} on this terminal to ${kind}`, `本终端没有第 ${seq} 号票据，无法${verb}`);
+    throw reversalError(
+      `There is no invoice ${seq} on this terminal to ${kind}`,
+      `本终端没有第 ${seq} 号票据，无法${verb}`,
+    );
   }
   if (original.body.kind !== 'sale') {
-    throw reversalError(`Invoice ${seq} is a ${original.body.kind}, not a sale`, `第 ${seq} 号不是销售票据，不能${verb}`);
+    throw reversalError(
+      `Invoice ${seq} is a ${original.body.kind}, not a sale`,
+      `第 ${seq} 号不是销售票据，不能${verb}`,
+    );
   }
   let reversed = 0;
   for (const later of await storage.list('invoices', { prefix: `${chain}/`, after: recordKey(chain, seq) })) {

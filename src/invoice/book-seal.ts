@@ -73,7 +73,10 @@ async function trySign(
     });
     const sig = await Promise.race([signing, timeout]);
     if (!(sig instanceof Uint8Array) || sig.length !== 64) {
-      throw unavailable(body.keyId, { zh: '签名器返回的不是 64 字节签名', en: 'the signer did not return a 64-byte signature' });
+      throw unavailable(body.keyId, {
+        zh: '签名器返回的不是 64 字节签名',
+        en: 'the signer did not return a 64-byte signature',
+      });
     }
     return { sig: toBase64Url(sig), signer };
   } catch (error) {

@@ -20,7 +20,6 @@ import { canonicalJson } from '../canonical-json.js';
 import { GENESIS_HASH, INVOICE_EXPORT_FORMAT } from '../schemas/invoice.js';
 import { sha256Hex, toBase64Url } from '../crypto/index.js';
 
-
 /** The text a chain export's header signature covers. */
 export const headerSigningText = (header: Omit<InvoiceExportHeader, 'sig'>) => `YG1-EXPORT|${canonicalJson(header)}`;
 

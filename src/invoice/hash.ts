@@ -28,10 +28,12 @@ export interface QrFields {
 }
 
 /**
- * The text a receipt QR code's signature covers (UTF-8): `YG1|{pharmacyCode}|{terminalId}|{seq}|{kind}|{issuedAt}|{totalFen}|{hash}`.
+ * The text a receipt QR code's signature covers (UTF-8):
+ * `YG1|{pharmacyCode}|{terminalId}|{seq}|{kind}|{issuedAt}|{totalFen}|{hash}`.
  *
  * @example
- * invoiceQrSigningText({ pharmacyCode: 'P22010100001', terminalId: 'T01', seq: 1, kind: 'sale', issuedAt: 1795399500000, totalFen: 5740, hash })
+ * invoiceQrSigningText({ pharmacyCode: 'P22010100001', terminalId: 'T01', seq: 1, kind: 'sale', issuedAt:
+ * 1795399500000, totalFen: 5740, hash })
  * // 'YG1|P22010100001|T01|1|sale|1795399500000|5740|9f2c…'
  */
 export function invoiceQrSigningText(fields: QrFields): string {
@@ -40,7 +42,15 @@ export function invoiceQrSigningText(fields: QrFields): string {
 
 /** The QR fields of a record with its hash. */
 export function qrFields(body: InvoiceBody, hash: string): QrFields {
-  return { pharmacyCode: body.pharmacyCode, terminalId: body.terminalId, seq: body.seq, kind: body.kind, issuedAt: body.issuedAt, totalFen: body.split.totalFen, hash };
+  return {
+    pharmacyCode: body.pharmacyCode,
+    terminalId: body.terminalId,
+    seq: body.seq,
+    kind: body.kind,
+    issuedAt: body.issuedAt,
+    totalFen: body.split.totalFen,
+    hash,
+  };
 }
 
 /**

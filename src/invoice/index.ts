@@ -1,5 +1,6 @@
 /**
- * yibao-guard/invoice: signed, hash-chained invoices: issuing (the invoice book), terminal keys, receipt QR codes, chain exports and
+ * yibao-guard/invoice: signed, hash-chained invoices: issuing (the invoice book), terminal keys, receipt QR codes,
+ * chain exports and
  * verification. Plain modules, imported statically: an app that only issues never references the verifier, and
  * its bundler leaves the verification code and report texts out; an app that wants them in a chunk of its own
  * splits at its own `import()`. Every function here is async (those whose work is synchronous too), as they
@@ -19,7 +20,8 @@ export { generateTerminalKey, unwrapTerminalKey, registerTerminalKey } from './k
 export { webCryptoEd25519 } from './webcrypto.js';
 
 /**
- * Reads a receipt's QR text (`YG1*{pharmacyCode}*{terminalId}*{seq}*{kind letter}*{issuedAt}*{totalFen}*{hash, base32}*{sig, base32}*{keyId}`,
+ * Reads a receipt's QR text (`YG1*{pharmacyCode}*{terminalId}*{seq}*{kind letter}*{issuedAt}*{totalFen}*{hash,
+ * base32}*{sig, base32}*{keyId}`,
  * docs/RECEIPT-FORMAT.md §5) into its fields; `InvoiceError` `INVOICE_UNREADABLE` for anything else.
  *
  * @example
@@ -60,4 +62,13 @@ export type { QrFields } from './hash.js';
 export type { Ed25519Backend, Ed25519Choice } from './webcrypto.js';
 export type { ExportInvoiceChainOptions } from './export.js';
 export type { InvoiceExportReport } from './verify-export.js';
-export type { ChainReport, InvoiceIssue, InvoiceIssueKind, InvoiceKey, InvoiceQrReport, InvoiceReport, InvoiceText, VerifyChainOptions } from './verify.js';
+export type {
+  ChainReport,
+  InvoiceIssue,
+  InvoiceIssueKind,
+  InvoiceKey,
+  InvoiceQrReport,
+  InvoiceReport,
+  InvoiceText,
+  VerifyChainOptions,
+} from './verify.js';

@@ -11,7 +11,15 @@
 import type { Ed25519Fallback, Signer } from '../crypto/index.js';
 import type { PlatformClient } from '../platform/client.js';
 import type { WrappedTerminalKey } from '../schemas/invoice.js';
-import { pkcs8OfSeed, seedOfPkcs8, signerFromSeed, subtle, webCryptoEd25519, webCryptoSigner, type CryptoKeyLike } from './webcrypto.js';
+import {
+  pkcs8OfSeed,
+  seedOfPkcs8,
+  signerFromSeed,
+  subtle,
+  webCryptoEd25519,
+  webCryptoSigner,
+  type CryptoKeyLike,
+} from './webcrypto.js';
 import { InputError, InvoiceError } from '../errors/areas.js';
 import { YibaoGuardError } from '../errors/base.js';
 import { parseInput } from '../schemas/parse.js';
@@ -21,7 +29,8 @@ import { WrappedTerminalKeySchema } from '../schemas/invoice.js';
 import { canonicalJson } from '../canonical-json.js';
 
 const INFO = new TextEncoder().encode('yibao-guard terminal key wrap v1');
-const aad = (keyId: string, publicKey: string) => new TextEncoder().encode(`yibao-guard terminal key|${keyId}|${publicKey}`);
+const aad = (keyId: string, publicKey: string) =>
+  new TextEncoder().encode(`yibao-guard terminal key|${keyId}|${publicKey}`);
 
 async function wrappingKey(deviceSecret: Uint8Array, salt: Uint8Array): Promise<CryptoKeyLike> {
   if (!(deviceSecret instanceof Uint8Array) || deviceSecret.length < 16) {
@@ -34,7 +43,13 @@ async function wrappingKey(deviceSecret: Uint8Array, salt: Uint8Array): Promise<
   const s = subtle();
   try {
     const base = await s.importKey('raw', deviceSecret, 'HKDF', false, ['deriveKey']);
-    return await s.deriveKey({ name: 'HKDF', hash: 'SHA-256', salt, info: INFO }, base, { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt', 'unwrapKey']);
+    return await s.deriveKey(
+      { name: 'HKDF', hash: 'SHA-256', salt, info: INFO },
+      base,
+      { name: 'AES-GCM', length: 256 },
+      false,
+      ['encrypt', 'decrypt', 'unwrapKey'],
+    );
   } catch (cause) {
     throw new YibaoGuardError('ENVIRONMENT_UNSUPPORTED', {
       message: 'WebCrypto cannot derive the key-wrapping key (HKDF-SHA-256, AES-GCM) here',
@@ -66,7 +81,9 @@ export interface GenerateTerminalKeyOptions {
  * const { wrapped, signer } = await generateTerminalKey({ keyId: 'T01-K1', deviceSecret })
  * await storage.write([{ op: 'put', store: 'invoiceKeys', key: wrapped.keyId, value: wrapped, expect: null }])
  */
-export async function generateTerminalKey(options: GenerateTerminalKeyOptions): Promise<{ wrapped: WrappedTerminalKey; signer: Signer }> {
+export async function generateTerminalKey(
+  options: GenerateTerminalKeyOptions,
+): Promise<{ wrapped: WrappedTerminalKey; signer: Signer }> {
   parseInput(IdSchema, options.keyId, { en: 'Key id', zh: '密钥编号' });
   const random = options.random ?? randomBytes;
   const seed = random(32).slice();
@@ -77,7 +94,9 @@ export async function generateTerminalKey(options: GenerateTerminalKeyOptions): 
     const signer = await signerFromSeed(options.keyId, seed, options.ed25519Fallback);
     const publicKey = toBase64Url(signer.publicKey);
     const key = await wrappingKey(options.deviceSecret, salt);
-    const data = new Uint8Array(await subtle().encrypt({ name: 'AES-GCM', iv, additionalData: aad(options.keyId, publicKey) }, key, pkcs8));
+    const data = new Uint8Array(
+      await subtle().encrypt({ name: 'AES-GCM', iv, additionalData: aad(options.keyId, publicKey) }, key, pkcs8),
+    );
     const wrapped: WrappedTerminalKey = {
       v: 1,
       keyId: options.keyId,
@@ -102,7 +121,11 @@ export async function generateTerminalKey(options: GenerateTerminalKeyOptions): 
  * @example
  * const signer = await unwrapTerminalKey((await storage.get('invoiceKeys', 'T01-K1'))!.value, deviceSecret)
  */
-export async function unwrapTerminalKey(wrapped: WrappedTerminalKey, deviceSecret: Uint8Array, ed25519Fallback?: Ed25519Fallback): Promise<Signer> {
+export async function unwrapTerminalKey(
+  wrapped: WrappedTerminalKey,
+  deviceSecret: Uint8Array,
+  ed25519Fallback?: Ed25519Fallback,
+): Promise<Signer> {
   const key = parseInput(WrappedTerminalKeySchema, wrapped, { en: 'Wrapped terminal key', zh: '加密存储的终端密钥' });
   const unavailable = (cause?: unknown) =>
     new InvoiceError('INVOICE_KEY_UNAVAILABLE', {
@@ -115,7 +138,15 @@ export async function unwrapTerminalKey(wrapped: WrappedTerminalKey, deviceSecre
   const publicKey = fromBase64Url(key.publicKey);
   if (await webCryptoEd25519()) {
     try {
-      const privateKey = await subtle().unwrapKey('pkcs8', fromBase64Url(key.data), wrapping, params, { name: 'Ed25519' }, false, ['sign']);
+      const privateKey = await subtle().unwrapKey(
+        'pkcs8',
+        fromBase64Url(key.data),
+        wrapping,
+        params,
+        { name: 'Ed25519' },
+        false,
+        ['sign'],
+      );
       return webCryptoSigner(key.keyId, privateKey, publicKey);
     } catch (error) {
       throw unavailable(error);
@@ -167,12 +198,17 @@ export interface RegisterTerminalKeyOptions {
  * @example
  * await registerTerminalKey(platform, { terminalId: 'T01', key: newSigner, previous: oldSigner, begntime: Date.now() })
  */
-export async function registerTerminalKey(platform: PlatformClient, options: RegisterTerminalKeyOptions): Promise<void> {
+export async function registerTerminalKey(
+  platform: PlatformClient,
+  options: RegisterTerminalKeyOptions,
+): Promise<void> {
   const pubkey = toBase64Url(options.key.publicKey);
   let handover: string | undefined;
   if (options.previous) {
     try {
-      handover = toBase64Url(await options.previous.sign(new TextEncoder().encode(keyHandoverText(options.key.keyId, pubkey))));
+      handover = toBase64Url(
+        await options.previous.sign(new TextEncoder().encode(keyHandoverText(options.key.keyId, pubkey))),
+      );
     } catch (cause) {
       throw new InvoiceError('INVOICE_KEY_UNAVAILABLE', {
         message: `The registered key ${options.previous.keyId} cannot sign the hand-over to ${options.key.keyId}`,
@@ -182,6 +218,12 @@ export async function registerTerminalKey(platform: PlatformClient, options: Reg
     }
   }
   await platform.registerKey({
-    data: { terminal_id: options.terminalId, key_id: options.key.keyId, pubkey, begntime: options.begntime, ...(handover === undefined ? {} : { handover_sig: handover }) },
+    data: {
+      terminal_id: options.terminalId,
+      key_id: options.key.keyId,
+      pubkey,
+      begntime: options.begntime,
+      ...(handover === undefined ? {} : { handover_sig: handover }),
+    },
   });
 }

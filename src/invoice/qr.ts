@@ -20,7 +20,6 @@ import { invoiceHash, invoiceQrSigningText, qrFields } from './hash.js';
 import { fromBase64Url, toBase64Url, toHex } from '../crypto/index.js';
 import { InvoiceError } from '../errors/areas.js';
 
-
 /** What a receipt's QR code says. */
 export interface InvoiceQr {
   readonly pharmacyCode: string;
@@ -138,7 +137,18 @@ const NUMBER = /^(0|[1-9]\d{0,15})$/;
  */
 export function parseInvoiceQr(text: string): InvoiceQr {
   const parts = typeof text === 'string' ? text.trim().split('*') : [];
-  const [tag, pharmacyCode = '', terminalId = '', seq = '', kind = '', issuedAt = '', totalFen = '', hash = '', sig = '', keyId = ''] = parts;
+  const [
+    tag,
+    pharmacyCode = '',
+    terminalId = '',
+    seq = '',
+    kind = '',
+    issuedAt = '',
+    totalFen = '',
+    hash = '',
+    sig = '',
+    keyId = '',
+  ] = parts;
   const fail = (field: string): never => {
     throw new InvoiceError('INVOICE_UNREADABLE', {
       message: `Not a yibao-guard receipt QR code: ${field} is missing or malformed`,

@@ -102,7 +102,9 @@ export interface InvoiceBook {
    * first invoice after it closes them with a catch-up record.
    */
   enrolKey(options: { readonly keyId: string; readonly platform?: PlatformClient }): Promise<void>;
-  /** Registers the current key with the platform (YG04, with the registered key's hand-over signature) if it is not yet. */
+  /**
+   * Registers the current key with the platform (YG04, with the registered key's hand-over signature) if it is not yet.
+   */
   registerKey(platform: PlatformClient): Promise<void>;
   /**
    * Rotates to a new key: makes and stores it (or takes `signer`), and issues a `key-rotation` record, signed by the
@@ -112,7 +114,11 @@ export interface InvoiceBook {
    * key the platform knows until `registerKey` succeeds. Refused (`INVOICE_KEY_UNAVAILABLE`) when the current key
    * cannot sign: a rotation must be vouched for by the key it replaces.
    */
-  rotateKey(options: { readonly keyId: string; readonly platform?: PlatformClient; readonly signer?: Signer }): Promise<IssuedInvoice>;
+  rotateKey(options: {
+    readonly keyId: string;
+    readonly platform?: PlatformClient;
+    readonly signer?: Signer;
+  }): Promise<IssuedInvoice>;
   /** Issues an invoice: signed, or unsigned when the key cannot sign (never a refusal because of the key). */
   issue(draft: InvoiceDraft): Promise<IssuedInvoice>;
   /**
@@ -126,7 +132,8 @@ export interface InvoiceBook {
    * @example
    * const receipt = await book.exclusive(async () => {
    *   const { ops, issued } = await book.prepare({ lines, split })
-   *   await storage.write([...ops, { op: 'put', store: 'sales', key: saleId, value: { ...sale, invoiceSeq: issued.seq } }])
+   *   await storage.write([...ops, { op: 'put', store: 'sales', key: saleId, value: { ...sale, invoiceSeq: issued.seq }
+   *   }])
    *   return issued
    * })
    */
@@ -148,7 +155,9 @@ export interface InvoiceBook {
   records(options?: { readonly after?: number; readonly limit?: number }): Promise<SignedInvoice[]>;
   /** The public keys this chain is signed with, with their validity times: for inspectors and the export. */
   keys(): Promise<InvoiceKey[]>;
-  /** The chain as a JSONL export for an inspector (see `exportInvoiceChain`), its header signed when the key can sign. */
+  /**
+   * The chain as a JSONL export for an inspector (see `exportInvoiceChain`), its header signed when the key can sign.
+   */
   export(): Promise<string>;
   /**
    * Uploads (YG01), in order, every record not uploaded yet, and remembers how far it got (after each record, so a

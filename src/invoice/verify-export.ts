@@ -5,7 +5,14 @@
 import type { InvoiceExportHeader } from '../schemas/invoice.js';
 import { headerSigningText } from './export.js';
 import { ed25519Verifier, type Ed25519Choice } from './webcrypto.js';
-import { verifyEntries, type ChainEntry, type ChainReport, type InvoiceIssue, type InvoiceKey, type VerifyChainOptions } from './verify.js';
+import {
+  verifyEntries,
+  type ChainEntry,
+  type ChainReport,
+  type InvoiceIssue,
+  type InvoiceKey,
+  type VerifyChainOptions,
+} from './verify.js';
 import { InputError } from '../errors/areas.js';
 import { InvoiceExportHeaderSchema } from '../schemas/invoice.js';
 import { canonicalJson } from '../canonical-json.js';
@@ -30,13 +37,28 @@ const problem = (zh: string, en: string) => ({ zh, en });
  * @example
  * const { header, entries } = readInvoiceExport(text)
  */
-export function readInvoiceExport(text: string): { header?: InvoiceExportHeader; headerProblem?: { zh: string; en: string }; entries: ChainEntry[] } {
-  if (typeof text !== 'string') throw new InputError('INVALID_INPUT', { message: 'An invoice export is text', messageZh: '票据链导出文件应为文本', field: 'text' });
+export function readInvoiceExport(text: string): {
+  header?: InvoiceExportHeader;
+  headerProblem?: { zh: string; en: string };
+  entries: ChainEntry[];
+} {
+  if (typeof text !== 'string')
+    throw new InputError('INVALID_INPUT', {
+      message: 'An invoice export is text',
+      messageZh: '票据链导出文件应为文本',
+      field: 'text',
+    });
   const lines = text.split('\n');
   const terminated = lines[lines.length - 1] === '';
   if (terminated) lines.pop();
   const read = (line: string, last: boolean): { value?: unknown; problem?: { zh: string; en: string } } => {
-    if (last && !terminated) return { problem: problem('文件末行没有换行：文件被截断或改动', 'the last line has no line ending: the file was cut short or changed') };
+    if (last && !terminated)
+      return {
+        problem: problem(
+          '文件末行没有换行：文件被截断或改动',
+          'the last line has no line ending: the file was cut short or changed',
+        ),
+      };
     if (line === '') return { problem: problem('空行', 'an empty line') };
     try {
       return { value: JSON.parse(line) as unknown };
@@ -50,8 +72,16 @@ export function readInvoiceExport(text: string): { header?: InvoiceExportHeader;
   let headerProblem = top.problem;
   if (!headerProblem) {
     const parsed = InvoiceExportHeaderSchema.safeParse(top.value);
-    if (!parsed.success) headerProblem = problem('不是 yibao-guard 票据链导出文件头', `not a yibao-guard chain export header (${parsed.error.issues[0]?.path.join('.') ?? ''})`);
-    else if (canonicalJson(top.value) !== first) headerProblem = problem('文件头不是规范 JSON 形式：文件被改动过', 'the header is not in canonical JSON form: the file was changed');
+    if (!parsed.success)
+      headerProblem = problem(
+        '不是 yibao-guard 票据链导出文件头',
+        `not a yibao-guard chain export header (${parsed.error.issues[0]?.path.join('.') ?? ''})`,
+      );
+    else if (canonicalJson(top.value) !== first)
+      headerProblem = problem(
+        '文件头不是规范 JSON 形式：文件被改动过',
+        'the header is not in canonical JSON form: the file was changed',
+      );
     else header = parsed.data;
   }
   const entries = rest.map((line, i): ChainEntry => {
@@ -71,21 +101,37 @@ export function readInvoiceExport(text: string): { header?: InvoiceExportHeader;
  * const report = await verifyInvoiceExport(readFileSync('T01.jsonl', 'utf8'), registeredKeys)
  * for (const issue of report.issues) console.log(`line ${issue.index + 2}`, issue.detail.zh)
  */
-export async function verifyInvoiceExport(text: string, keys?: readonly InvoiceKey[], options: Ed25519Choice = {}): Promise<InvoiceExportReport> {
+export async function verifyInvoiceExport(
+  text: string,
+  keys?: readonly InvoiceKey[],
+  options: Ed25519Choice = {},
+): Promise<InvoiceExportReport> {
   const { header, headerProblem, entries } = readInvoiceExport(text);
   const keysFrom = keys ? 'given' : 'export';
   const trusted = keys ?? header?.keys ?? [];
   const headerIssues: InvoiceIssue[] = [];
-  const at = (kind: InvoiceIssue['kind'], zh: string, en: string) => headerIssues.push({ kind, index: -1, seq: null, detail: { zh, en } });
+  const at = (kind: InvoiceIssue['kind'], zh: string, en: string) =>
+    headerIssues.push({ kind, index: -1, seq: null, detail: { zh, en } });
   let verified = false;
   if (headerProblem) at('malformed', `导出文件头：${headerProblem.zh}`, `export header: ${headerProblem.en}`);
-  else if (header && header.sig === null) at('unsigned', '导出文件头未签名（导出时密钥不可用）：无法排除末尾记录被删除', 'the export header is not signed (the key was unavailable at export): records cut off the end cannot be ruled out');
+  else if (header && header.sig === null)
+    at(
+      'unsigned',
+      '导出文件头未签名（导出时密钥不可用）：无法排除末尾记录被删除',
+      'the export header is not signed (the key was unavailable at export): records cut off the end cannot be ruled out',
+    );
   else if (header && header.sig !== null) {
-    // The header's key: a trusted one, or one a rotation record in the file introduces (whose trust the chain report settles).
+    // The header's key: a trusted one, or one a rotation record in the file introduces (whose trust the chain report
+    // settles).
     const rotated = entries
-      .map((e) => (e.value as { body?: { newKey?: { keyId?: unknown; publicKey?: unknown } } } | null | undefined)?.body?.newKey)
+      .map(
+        (e) =>
+          (e.value as { body?: { newKey?: { keyId?: unknown; publicKey?: unknown } } } | null | undefined)?.body
+            ?.newKey,
+      )
       .find((k) => k?.keyId === header.keyId && typeof k.publicKey === 'string');
-    const publicKey = trusted.find((k) => k.keyId === header.keyId)?.publicKey ?? (rotated?.publicKey as string | undefined);
+    const publicKey =
+      trusted.find((k) => k.keyId === header.keyId)?.publicKey ?? (rotated?.publicKey as string | undefined);
     const { sig, ...unsigned } = header;
     const verifier = await ed25519Verifier(options);
     let sigBytes: Uint8Array | undefined;
@@ -94,8 +140,16 @@ export async function verifyInvoiceExport(text: string, keys?: readonly InvoiceK
     } catch {
       sigBytes = undefined;
     }
-    verified = publicKey !== undefined && sigBytes !== undefined && (await verifier.verify(publicKey, sigBytes, new TextEncoder().encode(headerSigningText(unsigned))));
-    if (!verified) at('bad-signature', `导出文件头签名校验失败（密钥 ${header.keyId ?? '无'}）：文件头被改动`, `the export header's signature does not verify with key ${header.keyId ?? '(none)'}: the header was changed`);
+    verified =
+      publicKey !== undefined &&
+      sigBytes !== undefined &&
+      (await verifier.verify(publicKey, sigBytes, new TextEncoder().encode(headerSigningText(unsigned))));
+    if (!verified)
+      at(
+        'bad-signature',
+        `导出文件头签名校验失败（密钥 ${header.keyId ?? '无'}）：文件头被改动`,
+        `the export header's signature does not verify with key ${header.keyId ?? '(none)'}: the header was changed`,
+      );
   }
   const chainOptions: VerifyChainOptions = {
     ...options,

@@ -17,7 +17,10 @@ interface Links {
 /** Links, numbering, order, reversals: returns the records in chain order (without inserted or repeated ones). */
 export function structure(ctx: VerifyContext, nodes: readonly Node[]): Node[] {
   const links = linkNodes(ctx, nodes);
-  const alive = removeInserted(ctx, nodes.filter((n) => !n.removed));
+  const alive = removeInserted(
+    ctx,
+    nodes.filter((n) => !n.removed),
+  );
   const chain = chainOrder(ctx, alive);
   checkLinks(ctx, chain, links.start);
   checkEnd(ctx, chain, links);

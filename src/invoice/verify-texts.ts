@@ -8,16 +8,28 @@ import { formatCstTime } from '../platform/time.js';
 
 const range = (from: number, to: number) => (from === to ? `${from}` : `${from}–${to}`);
 const yuan = (fen: number) => (fen / 100).toFixed(2);
-const KIND_ZH: Record<string, string> = { refund: '退费', void: '作废', sale: '销售', 'key-rotation': '密钥更换', 'catch-up': '补签' };
+const KIND_ZH: Record<string, string> = {
+  refund: '退费',
+  void: '作废',
+  sale: '销售',
+  'key-rotation': '密钥更换',
+  'catch-up': '补签',
+};
 
 /** The report texts, in both languages. */
 export const texts = {
-  notAnInvoice: (where: string): InvoiceText => ({ zh: `不是有效的票据记录（${where}）`, en: `not a valid invoice record (${where})` }),
+  notAnInvoice: (where: string): InvoiceText => ({
+    zh: `不是有效的票据记录（${where}）`,
+    en: `not a valid invoice record (${where})`,
+  }),
   notCanonical: (): InvoiceText => ({
     zh: '记录不是规范 JSON（RFC 8785）形式：导出文件被改动过（含空白或换行）',
     en: 'not in canonical JSON (RFC 8785) form: the export was changed (white space or line endings included)',
   }),
-  unsignedReceipt: (): InvoiceText => ({ zh: '未签名票据（开具时终端密钥不可用）', en: 'unsigned receipt (the terminal key was unavailable when it was issued)' }),
+  unsignedReceipt: (): InvoiceText => ({
+    zh: '未签名票据（开具时终端密钥不可用）',
+    en: 'unsigned receipt (the terminal key was unavailable when it was issued)',
+  }),
   unsignedUncovered: (): InvoiceText => ({
     zh: '未签名票据，且其后没有链接到它的有效补签记录',
     en: 'unsigned receipt, not covered by a valid catch-up record built on it',

@@ -50,7 +50,6 @@ import { SignedInvoiceSchema } from '../schemas/invoice.js';
 import { isYibaoGuardError } from '../errors/base.js';
 import { fromBase64Url } from '../crypto/index.js';
 
-
 /** What can be wrong with an invoice or a chain; see the module comment for how each is told apart. */
 export type InvoiceIssueKind =
   | 'bad-signature'
@@ -110,7 +109,10 @@ export interface VerifyChainOptions extends Ed25519Choice {
   readonly from?: { readonly seq: number; readonly prevHash: string };
   /** Verify a stretch that may start anywhere: nothing is reported missing before the first record. @default false */
   readonly partial?: boolean;
-  /** The chain's last record as known from elsewhere (a signed export header, the platform): records missing after the last one are `deleted`. */
+  /**
+   * The chain's last record as known from elsewhere (a signed export header, the platform): records missing after the
+   * last one are `deleted`.
+   */
   readonly head?: { readonly seq: number; readonly hash: string };
 }
 
@@ -133,7 +135,11 @@ export interface ChainReport {
   readonly unsigned: number;
   readonly unsignedCovered: number;
   /** The keys the chain was checked with: given, or introduced by a verified rotation record. */
-  readonly keys: readonly { readonly keyId: string; readonly publicKey: string; readonly source: 'given' | 'rotation' }[];
+  readonly keys: readonly {
+    readonly keyId: string;
+    readonly publicKey: string;
+    readonly source: 'given' | 'rotation';
+  }[];
   /**
    * Records issued while the device clock was behind the chain's time (a clock set back: suspicious in itself, not
    * an issue of the chain): by the record's own account (`clockBehindMs`), or dated before a record it is built on
@@ -188,9 +194,22 @@ export interface ChainEntry {
  * const report = await verifyChain(records, [{ keyId: 'T01-K1', publicKey }])
  * if (!report.ok) for (const issue of report.issues) console.log(issue.seq, issue.kind, issue.detail.zh)
  */
-export async function verifyChain(records: readonly unknown[], keys: readonly InvoiceKey[], options: VerifyChainOptions = {}): Promise<ChainReport> {
-  if (!Array.isArray(records)) throw new InputError('INVALID_INPUT', { message: 'verifyChain takes an array of records', messageZh: 'verifyChain 的参数必须是票据记录数组', field: 'records' });
-  return verifyEntries(records.map((value) => ({ value })), keys, options);
+export async function verifyChain(
+  records: readonly unknown[],
+  keys: readonly InvoiceKey[],
+  options: VerifyChainOptions = {},
+): Promise<ChainReport> {
+  if (!Array.isArray(records))
+    throw new InputError('INVALID_INPUT', {
+      message: 'verifyChain takes an array of records',
+      messageZh: 'verifyChain 的参数必须是票据记录数组',
+      field: 'records',
+    });
+  return verifyEntries(
+    records.map((value) => ({ value })),
+    keys,
+    options,
+  );
 }
 
 /**
@@ -200,7 +219,11 @@ export async function verifyChain(records: readonly unknown[], keys: readonly In
  * @example
  * const { ok, hash, issues } = await verifyInvoice(record, [{ keyId: 'T01-K1', publicKey }])
  */
-export async function verifyInvoice(record: unknown, keys: readonly InvoiceKey[], options: Ed25519Choice = {}): Promise<InvoiceReport> {
+export async function verifyInvoice(
+  record: unknown,
+  keys: readonly InvoiceKey[],
+  options: Ed25519Choice = {},
+): Promise<InvoiceReport> {
   const report = await verifyEntries([{ value: record }], keys, { ...options, partial: true }, true);
   const parsed = SignedInvoiceSchema.safeParse(record);
   return {
@@ -220,7 +243,11 @@ export async function verifyInvoice(record: unknown, keys: readonly InvoiceKey[]
  * @example
  * const { ok, qr, issues } = await verifyInvoiceQr(scanned, [{ keyId: 'T01-K1', publicKey }])
  */
-export async function verifyInvoiceQr(text: string, keys: readonly InvoiceKey[], options: Ed25519Choice = {}): Promise<InvoiceQrReport> {
+export async function verifyInvoiceQr(
+  text: string,
+  keys: readonly InvoiceKey[],
+  options: Ed25519Choice = {},
+): Promise<InvoiceQrReport> {
   const given = checkKeys(keys);
   const verifier = await ed25519Verifier(options);
   let qr: InvoiceQr;
@@ -228,7 +255,11 @@ export async function verifyInvoiceQr(text: string, keys: readonly InvoiceKey[],
     qr = parseInvoiceQr(text);
   } catch (error) {
     if (!isYibaoGuardError(error)) throw error;
-    return { ok: false, issues: [{ kind: 'malformed', index: 0, seq: null, detail: { zh: error.messageZh, en: error.message } }], backend: verifier.backend };
+    return {
+      ok: false,
+      issues: [{ kind: 'malformed', index: 0, seq: null, detail: { zh: error.messageZh, en: error.message } }],
+      backend: verifier.backend,
+    };
   }
   const issues: InvoiceIssue[] = [];
   const at = (kind: InvoiceIssueKind, detail: InvoiceText) => issues.push({ kind, index: 0, seq: qr.seq, detail });
@@ -239,11 +270,11 @@ export async function verifyInvoiceQr(text: string, keys: readonly InvoiceKey[],
     const timeProblem = outsideValidity(key, qr.issuedAt);
     if (timeProblem) at('key-not-valid', timeProblem);
     const message = utf8(invoiceQrSigningText(qr));
-    if (!(await verifier.verify(key.publicKey, fromBase64Url(qr.sig), message))) at('bad-signature', texts.badQrSignature(qr.keyId));
+    if (!(await verifier.verify(key.publicKey, fromBase64Url(qr.sig), message)))
+      at('bad-signature', texts.badQrSignature(qr.keyId));
   }
   return { ok: issues.length === 0, issues, qr, backend: verifier.backend };
 }
-
 
 /**
  * The verification behind {@link verifyChain}, over entries that may carry their export line's text. `single`
@@ -331,7 +362,9 @@ function chainReport(
     ok: issues.length === 0,
     issues,
     count: ctx.entries.length,
-    ...(seqs.length ? { first: seqs.reduce((a, b) => Math.min(a, b)), last: seqs.reduce((a, b) => Math.max(a, b)) } : {}),
+    ...(seqs.length
+      ? { first: seqs.reduce((a, b) => Math.min(a, b)), last: seqs.reduce((a, b) => Math.max(a, b)) }
+      : {}),
     ...(last ? { head: { seq: last.seq, hash: last.hash } } : {}),
     signed: nodes.filter((n) => n.sig === 'ok').length,
     unsigned: nodes.filter((n) => n.sig === 'unsigned').length,

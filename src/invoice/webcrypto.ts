@@ -1,13 +1,22 @@
 /*
  * WebCrypto for invoices: Ed25519 where `crypto.subtle` has it (Node ≥ 20, current Chromium, Firefox, Safari 17),
- * the caller's `Ed25519Fallback` where it does not, and the AES-GCM / HKDF that wrap the terminal key. `subtle()` and the probe are
+ * the caller's `Ed25519Fallback` where it does not, and the AES-GCM / HKDF that wrap the terminal key. `subtle()` and
+ * the probe are
  * src/crypto/ed25519.ts's; `globalThis.crypto` is read when first needed, never at import.
  */
 import type { Ed25519Equation, Ed25519Fallback, Signer } from '../crypto/index.js';
 import { createEd25519Signer, ed25519KeyPairFromSeed, fromBase64Url, verifyEd25519 } from '../crypto/index.js';
 import { ED25519, noEd25519, pkcs8OfSeed, subtle, webCryptoEd25519, type CryptoKeyLike } from '../crypto/ed25519.js';
 
-export { subtle, webCryptoEd25519, resetWebCryptoProbe, pkcs8OfSeed, seedOfPkcs8, type CryptoKeyLike, type SubtleLike } from '../crypto/ed25519.js';
+export {
+  subtle,
+  webCryptoEd25519,
+  resetWebCryptoProbe,
+  pkcs8OfSeed,
+  seedOfPkcs8,
+  type CryptoKeyLike,
+  type SubtleLike,
+} from '../crypto/ed25519.js';
 
 /**
  * Which implementation verifies: `'webcrypto'` (the runtime's, fast) or `'fallback'` (the `Ed25519Fallback` given,
@@ -44,7 +53,8 @@ export async function ed25519Verifier(choice: Ed25519Choice = {}): Promise<Ed255
   const fast = choice.backend !== 'fallback' && (await webCryptoEd25519());
   if (!fast && !fallback) throw noEd25519();
   /** The fallback's equation, for keys verified by it. */
-  const slow: Ed25519Equation | undefined = fallback && (async (message, signature, publicKey) => fallback.verify(message, signature, publicKey));
+  const slow: Ed25519Equation | undefined =
+    fallback && (async (message, signature, publicKey) => fallback.verify(message, signature, publicKey));
   /** Per public key: its bytes and, on the fast path, WebCrypto's equation over the key imported once. */
   const keys = new Map<string, Promise<{ raw: Uint8Array; equation?: Ed25519Equation } | undefined>>();
   const key = (publicKey: string) => {
@@ -56,7 +66,11 @@ export async function ed25519Verifier(choice: Ed25519Choice = {}): Promise<Ed255
           if (raw.length !== 32) return undefined;
           if (!fast) return { raw };
           const imported = await subtle().importKey('raw', raw, ED25519, false, ['verify']);
-          return { raw, equation: (message: Uint8Array, signature: Uint8Array) => subtle().verify(ED25519, imported, signature, message) };
+          return {
+            raw,
+            equation: (message: Uint8Array, signature: Uint8Array) =>
+              subtle().verify(ED25519, imported, signature, message),
+          };
         } catch {
           return undefined;
         }

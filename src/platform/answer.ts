@@ -24,11 +24,17 @@ export interface Answer {
 }
 
 function issuesOf(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): InputIssue[] {
-  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(root)', message: maskPersonalData(issue.message) }));
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.') || '(root)',
+    message: maskPersonalData(issue.message),
+  }));
 }
 
 function summary(issues: readonly InputIssue[]): string {
-  const shown = issues.slice(0, 5).map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+  const shown = issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path}: ${issue.message}`)
+    .join('; ');
   return issues.length > 5 ? `${shown} (+${issues.length - 5})` : shown;
 }
 

@@ -46,8 +46,7 @@ export function prepareCall<N extends Infno>(
   const now = ctx.clock.now();
   if (spec.person && callOptions.insuplcAdmdvs === undefined) {
     throw new InputError('INVALID_INPUT', {
-      message:
-        `${infno} names a person: give insuplcAdmdvs, the buyer's insurance area (1101 insuinfo[].insuplc_admdvs)`,
+      message: `${infno} names a person: give insuplcAdmdvs, the buyer's insurance area (1101 insuinfo[].insuplc_admdvs)`,
       messageZh: `${infno} 交易涉及参保人：须提供 insuplcAdmdvs（参保地医保区划，见 1101 insuinfo[].insuplc_admdvs）`,
       field: 'insuplcAdmdvs',
     });

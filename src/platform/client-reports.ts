@@ -61,7 +61,8 @@ function reportAnswer(record: PreparedCall, answer: BatchAnswer | undefined): Re
       messageZh: `YG07 批量上传中 ${call.infno} 交易（msgid ${call.msgid}）结果未知：${whyZh}。请以同一 msgid 重新发送。`,
     }),
   });
-  if (answer?.msgid !== record.msgid) return unknown('the batch answer has no answer for it', '批量应答中没有该报文的应答');
+  if (answer?.msgid !== record.msgid)
+    return unknown('the batch answer has no answer for it', '批量应答中没有该报文的应答');
   const infcode = Number(answer.infcode);
   if (infcode === 0) {
     const output = z.safeDecode(TRANSACTIONS[record.infno].output as z.ZodMiniType, answer.output ?? null);

@@ -48,7 +48,10 @@ export interface PlatformClientOptions {
   readonly infver?: string;
   /** Credentials for the provincial gateway in front of the platform. @default { scheme: 'none' } */
   readonly gateway?: GatewayAuth;
-  /** Signs every request: `cainfo` = base64url signature of {@link signedBodyText}, `signtype` = `ED25519`. @default unsigned */
+  /**
+   * Signs every request: `cainfo` = base64url signature of {@link signedBodyText}, `signtype` = `ED25519`. @default
+   * unsigned
+   */
   readonly signer?: Signer;
   /** The clock for `inf_time`, msgids and gateway timestamps. @default Date.now */
   readonly clock?: { now(): number };
@@ -95,7 +98,10 @@ export interface PlatformClientOptions {
    * @default non-zero infcode and err_msg matching /签到.*(失效|过期|无效)|未签到|sign.?in.*expired/i
    */
   readonly isSignInExpired?: (infcode: number, errMsg: string) => boolean;
-  /** Log hook: infno, msgid, attempts, duration, outcome; never the input or the output. Must not throw (if it does, it is ignored). */
+  /**
+   * Log hook: infno, msgid, attempts, duration, outcome; never the input or the output. Must not throw (if it does, it
+   * is ignored).
+   */
   readonly onEvent?: (event: PlatformEvent) => void;
 }
 
@@ -108,7 +114,10 @@ export interface PlatformClientOptions {
 export interface CallOptions {
   /** Use this msgid (e.g. one stored before a restart) instead of the next from the msgid source. */
   readonly msgid?: string;
-  /** `insuplc_admdvs`, the buyer's insurance area (1101 `insuinfo[].insuplc_admdvs`): required where the input names a person. */
+  /**
+   * `insuplc_admdvs`, the buyer's insurance area (1101 `insuinfo[].insuplc_admdvs`): required where the input names a
+   * person.
+   */
   readonly insuplcAdmdvs?: string;
 }
 
@@ -206,7 +215,8 @@ export interface PlatformClient {
    *
    * @example
    * try { return await platform.send(prepared) }
-   * catch (error) { if (isYibaoGuardError(error, 'PLATFORM_OUTCOME_UNKNOWN')) return await platform.resolve(prepared); throw error }
+   * catch (error) { if (isYibaoGuardError(error, 'PLATFORM_OUTCOME_UNKNOWN')) return await platform.resolve(prepared);
+   * throw error }
    */
   send<N extends Infno>(prepared: PreparedCall<N>): Promise<TransactionOutput<N>>;
 
@@ -251,7 +261,8 @@ export interface PlatformClient {
    * 1101 person query.
    *
    * @example
-   * const { baseinfo, insuinfo } = await platform.queryPerson({ data: { mdtrt_cert_type: '01', mdtrt_cert_no: ecToken } })
+   * const { baseinfo, insuinfo } = await platform.queryPerson({ data: { mdtrt_cert_type: '01', mdtrt_cert_no: ecToken }
+   * })
    */
   queryPerson(input: TransactionInput<'1101'>, options?: CallOptions): Promise<TransactionOutput<'1101'>>;
 
@@ -267,7 +278,8 @@ export interface PlatformClient {
    * 2102 pharmacy settlement: moves money. Prefer `prepare('2102', …)` + `send` so the msgid is stored first.
    *
    * @example
-   * const { setlinfo } = await platform.settle({ druginfo: { ...druginfo, invono }, drugdetail }, { insuplcAdmdvs: '220102' })
+   * const { setlinfo } = await platform.settle({ druginfo: { ...druginfo, invono }, drugdetail }, { insuplcAdmdvs:
+   * '220102' })
    */
   settle(input: TransactionInput<'2102'>, options: PersonCallOptions): Promise<TransactionOutput<'2102'>>;
 
@@ -277,13 +289,17 @@ export interface PlatformClient {
    * @example
    * await platform.cancelSettlement({ setl_id, mdtrt_id, psn_no }, { insuplcAdmdvs: '220102' })
    */
-  cancelSettlement(data: TransactionInput<'2103'>['data'], options: PersonCallOptions): Promise<TransactionOutput<'2103'>>;
+  cancelSettlement(
+    data: TransactionInput<'2103'>['data'],
+    options: PersonCallOptions,
+  ): Promise<TransactionOutput<'2103'>>;
 
   /**
    * 2601 reversal (冲正) of a 2102/2103 whose answer was lost, by its msgid.
    *
    * @example
-   * await platform.reverse({ psn_no, omsgid: prepared.msgid, oinfno: prepared.infno }, { insuplcAdmdvs: prepared.insuplcAdmdvs })
+   * await platform.reverse({ psn_no, omsgid: prepared.msgid, oinfno: prepared.infno }, { insuplcAdmdvs:
+   * prepared.insuplcAdmdvs })
    */
   reverse(data: TransactionInput<'2601'>['data'], options: PersonCallOptions): Promise<TransactionOutput<'2601'>>;
 
@@ -291,7 +307,8 @@ export interface PlatformClient {
    * 3101 pre-event / in-event analysis: the platform's rule findings for the orders.
    *
    * @example
-   * const { result } = await platform.analyze({ data: { syscode, task_id, trig_scen: '10', patient_dtos } }, { insuplcAdmdvs: '220102' })
+   * const { result } = await platform.analyze({ data: { syscode, task_id, trig_scen: '10', patient_dtos } }, {
+   * insuplcAdmdvs: '220102' })
    */
   analyze(input: TransactionInput<'3101'>, options: PersonCallOptions): Promise<TransactionOutput<'3101'>>;
 
@@ -301,7 +318,11 @@ export interface PlatformClient {
    * @example
    * await platform.report('3505', { selinfo }, { msgid: outboxEntry.msgid })
    */
-  report<N extends ReportInfno>(infno: N, input: TransactionInput<N>, options?: CallOptions): Promise<TransactionOutput<N>>;
+  report<N extends ReportInfno>(
+    infno: N,
+    input: TransactionInput<N>,
+    options?: CallOptions,
+  ): Promise<TransactionOutput<N>>;
 
   /**
    * YG01 signed-invoice upload.
@@ -335,9 +356,11 @@ export interface PlatformClient {
    * `handover_sig`: that key's signature over `canonicalJson({ key_id, pubkey })` of the new key.
    *
    * @example
-   * await platform.registerKey({ data: { terminal_id, key_id: signer.keyId, pubkey: toBase64Url(signer.publicKey), begntime: clock.now() } })
+   * await platform.registerKey({ data: { terminal_id, key_id: signer.keyId, pubkey: toBase64Url(signer.publicKey),
+   * begntime: clock.now() } })
    * // rotation, from the client that signs with the old key:
-   * const handover_sig = toBase64Url(await oldSigner.sign(new TextEncoder().encode(canonicalJson({ key_id: next.keyId, pubkey }))))
+   * const handover_sig = toBase64Url(await oldSigner.sign(new TextEncoder().encode(canonicalJson({ key_id: next.keyId,
+   * pubkey }))))
    */
   registerKey(input: TransactionInput<'YG04'>, options?: CallOptions): Promise<TransactionOutput<'YG04'>>;
 

@@ -11,7 +11,9 @@ import { formatCstCompact } from './time.js';
  */
 
 /** A `msgid`: institution code, `yyyyMMddHHmmss` (CST), 4-digit sequence; at most 30 characters. */
-export const MsgidSchema = z.string().check(z.regex(/^[A-Za-z0-9]{1,12}\d{18}$/, 'Expected a msgid: institution code, yyyyMMddHHmmss, 4-digit sequence'));
+export const MsgidSchema = z
+  .string()
+  .check(z.regex(/^[A-Za-z0-9]{1,12}\d{18}$/, 'Expected a msgid: institution code, yyyyMMddHHmmss, 4-digit sequence'));
 
 /** The request envelope (`input` is the transaction's own object). */
 export const RequestEnvelopeSchema = z.object({
@@ -74,7 +76,11 @@ export type ResponseEnvelope = z.output<typeof ResponseEnvelopeSchema>;
  */
 export function buildMsgid(fixmedinsCode: string, epochMs: number, sequence: number): string {
   if (!Number.isInteger(sequence) || sequence < 0 || sequence > 9999) {
-    throw new InputError('INVALID_INPUT', { message: 'msgid sequence must be an integer 0–9999', messageZh: 'msgid 序号必须是 0–9999 的整数', field: 'sequence' });
+    throw new InputError('INVALID_INPUT', {
+      message: 'msgid sequence must be an integer 0–9999',
+      messageZh: 'msgid 序号必须是 0–9999 的整数',
+      field: 'sequence',
+    });
   }
   return `${fixmedinsCode}${formatCstCompact(epochMs)}${String(sequence).padStart(4, '0')}`;
 }

@@ -39,7 +39,8 @@ export interface PlatformSignInExpiredEvent {
  * A call ended.
  *
  * @example
- * { type: 'result', infno: '2102', msgid: 'P22010100001202611231005090001', attempts: 1, durationMs: 412, outcome: 'OK', infcode: 0 }
+ * { type: 'result', infno: '2102', msgid: 'P22010100001202611231005090001', attempts: 1, durationMs: 412, outcome:
+ * 'OK', infcode: 0 }
  */
 export interface PlatformResultEvent {
   readonly type: 'result';
@@ -49,7 +50,9 @@ export interface PlatformResultEvent {
   readonly attempts: number;
   /** From the first request to the end, by the injected clock. */
   readonly durationMs: number;
-  /** `OK`, the code of the error the call threw, or `UNEXPECTED` for an error not from yibao-guard (a signer's, say). */
+  /**
+   * `OK`, the code of the error the call threw, or `UNEXPECTED` for an error not from yibao-guard (a signer's, say).
+   */
   readonly outcome: 'OK' | ErrorCode | 'UNEXPECTED';
   /** The platform's `infcode`, when it answered with one. */
   readonly infcode?: number;

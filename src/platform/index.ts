@@ -12,5 +12,13 @@ export * from './gateway.js';
 export * from './msgid.js';
 export type { PlatformEvent, PlatformAttemptEvent, PlatformSignInExpiredEvent, PlatformResultEvent } from './events.js';
 export { createPlatformClient } from './client.js';
-export type { PlatformClient, PlatformClientOptions, CallOptions, PersonCallOptions, PreparedCall, ReportInfno, ReportAnswer } from './client.js';
+export type {
+  PlatformClient,
+  PlatformClientOptions,
+  CallOptions,
+  PersonCallOptions,
+  PreparedCall,
+  ReportInfno,
+  ReportAnswer,
+} from './client.js';
 export type { PlatformFetch } from './transport.js';

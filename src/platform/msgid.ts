@@ -64,18 +64,24 @@ export function createMsgidSource(options: MsgidSourceOptions): MsgidSource {
   const code = options.institutionCode;
   const digit = options.terminalDigit ?? 0;
   if (typeof code !== 'string' || !/^[A-Za-z0-9]{1,12}$/.test(code)) {
-    throw invalid('A msgid starts with the institution code: 1–12 letters and digits', 'msgid 以定点机构编码开头，须为 1–12 位字母或数字', 'institutionCode');
+    throw invalid(
+      'A msgid starts with the institution code: 1–12 letters and digits',
+      'msgid 以定点机构编码开头，须为 1–12 位字母或数字',
+      'institutionCode',
+    );
   }
   if (!Number.isInteger(digit) || digit < 0 || digit > 9) {
     throw invalid('terminalDigit must be an integer 0–9', 'terminalDigit 必须是 0–9 的整数', 'terminalDigit');
   }
 
   // The last (second, counter) issued; undefined before the first msgid.
-  let last: { second: number; counter: number } | undefined = options.after === undefined ? undefined : resumePoint(options.after, code, digit);
+  let last: { second: number; counter: number } | undefined =
+    options.after === undefined ? undefined : resumePoint(options.after, code, digit);
 
   return {
     next(nowMs: number): string {
-      if (!Number.isFinite(nowMs)) throw invalid('The clock gave a time that is not a number', '时钟返回的时间无效', 'nowMs');
+      if (!Number.isFinite(nowMs))
+        throw invalid('The clock gave a time that is not a number', '时钟返回的时间无效', 'nowMs');
       const second = Math.floor(nowMs / 1000);
       if (last === undefined || second > last.second) last = { second, counter: 0 };
       else if (last.counter < PER_SECOND - 1) last = { second: last.second, counter: last.counter + 1 };
@@ -86,7 +92,10 @@ export function createMsgidSource(options: MsgidSourceOptions): MsgidSource {
 }
 
 function resumePoint(after: string, code: string, digit: number): { second: number; counter: number } {
-  const match = typeof after === 'string' ? /^([A-Za-z0-9]{1,12})(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d)(\d{3})$/.exec(after) : null;
+  const match =
+    typeof after === 'string'
+      ? /^([A-Za-z0-9]{1,12})(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d)(\d{3})$/.exec(after)
+      : null;
   const [, prefix, y, mo, d, h, mi, s, terminal, counter] = match ?? [];
   const epoch = match ? parseCstTime(`${y}-${mo}-${d} ${h}:${mi}:${s}`) : undefined;
   if (epoch === undefined || prefix !== code || Number(terminal) !== digit) {

@@ -1,4 +1,9 @@
-import { PlatformError, PlatformProtocolError, PlatformUnavailableError, type PlatformCallInfo } from '../errors/index.js';
+import {
+  PlatformError,
+  PlatformProtocolError,
+  PlatformUnavailableError,
+  type PlatformCallInfo,
+} from '../errors/index.js';
 import { toHex } from '../crypto/index.js';
 import { gatewayHeaders } from './gateway.js';
 import type { PostPolicy, TransportConfig } from './transport.js';
@@ -18,7 +23,8 @@ const RETRY_AFTER_STATUS = [429, 503];
  * The work of `postEnvelope` (./transport.ts).
  *
  * @example
- * const text = await post(config, { infno: '2102', msgid }, JSON.stringify(envelope), { retry: true, write: true }, { attempts: 0 })
+ * const text = await post(config, { infno: '2102', msgid }, JSON.stringify(envelope), { retry: true, write: true }, {
+ * attempts: 0 })
  */
 export async function post(
   config: TransportConfig,
@@ -47,7 +53,8 @@ export async function post(
             retryOnTimeout: true,
             backoffLimit: config.backoffLimitMs,
             maxRetryAfter: config.maxRetryAfterMs,
-            // Full jitter, from the injected randomness, so tills that lost the platform together do not return together.
+            // Full jitter, from the injected randomness, so tills that lost the platform together do not return
+            // together.
             jitter: (delay: number) => delay * fraction(config.random),
             // A Retry-After longer than a customer can wait at the counter ends the call now, with retryAfterMs set.
             shouldRetry: ({ error }) => {
@@ -180,7 +187,13 @@ function fraction(random: (n: number) => Uint8Array): number {
 }
 
 /** The headers a server may give its retry hint in, in the order ky reads them. */
-const RETRY_HINT_HEADERS = ['retry-after', 'ratelimit-reset', 'x-ratelimit-retry-after', 'x-ratelimit-reset', 'x-rate-limit-reset'];
+const RETRY_HINT_HEADERS = [
+  'retry-after',
+  'ratelimit-reset',
+  'x-ratelimit-retry-after',
+  'x-ratelimit-reset',
+  'x-rate-limit-reset',
+];
 /** From here on a number is a point in time (epoch seconds), not a delay, as ky reads it. */
 const EPOCH_SECONDS_FROM = Date.parse('2024-01-01') / 1000;
 
@@ -190,7 +203,8 @@ function retryHint(headers: Headers, nowMs: number): number | 'unreadable' | und
   const text = name === undefined ? undefined : headers.get(name)?.trim();
   if (!text) return undefined;
   const seconds = Number(text);
-  if (Number.isFinite(seconds)) return Math.max(0, Math.round(seconds >= EPOCH_SECONDS_FROM ? seconds * 1000 - nowMs : seconds * 1000));
+  if (Number.isFinite(seconds))
+    return Math.max(0, Math.round(seconds >= EPOCH_SECONDS_FROM ? seconds * 1000 - nowMs : seconds * 1000));
   const at = Date.parse(text);
   return Number.isNaN(at) ? 'unreadable' : Math.max(0, at - nowMs);
 }
@@ -208,7 +222,14 @@ function refused(ky: Ky, error: unknown): boolean {
   return status >= 400 && status < 500 && status !== 408;
 }
 
-function transportFailure(ky: Ky, config: TransportConfig, call: PlatformCallInfo, policy: PostPolicy, error: unknown, failures: readonly unknown[]): PlatformError {
+function transportFailure(
+  ky: Ky,
+  config: TransportConfig,
+  call: PlatformCallInfo,
+  policy: PostPolicy,
+  error: unknown,
+  failures: readonly unknown[],
+): PlatformError {
   const http = ky.isHTTPError(error) ? error.response : undefined;
   const status = http?.status;
   const wait = http === undefined ? undefined : retryAfterMs(http.headers, config.now());
@@ -216,14 +237,24 @@ function transportFailure(ky: Ky, config: TransportConfig, call: PlatformCallInf
   const what = ky.isTimeoutError(error)
     ? { en: `no answer within ${config.timeoutMs} ms`, zh: `${config.timeoutMs} 毫秒内无应答` }
     : limit === 'time'
-      ? { en: `the answer did not arrive in full within ${config.timeoutMs} ms`, zh: `${config.timeoutMs} 毫秒内未收到完整应答` }
+      ? {
+          en: `the answer did not arrive in full within ${config.timeoutMs} ms`,
+          zh: `${config.timeoutMs} 毫秒内未收到完整应答`,
+        }
       : limit === 'size'
-        ? { en: `the answer is larger than ${config.maxResponseBytes} bytes (maxResponseBytes)`, zh: `应答超过 ${config.maxResponseBytes} 字节（maxResponseBytes）` }
+        ? {
+            en: `the answer is larger than ${config.maxResponseBytes} bytes (maxResponseBytes)`,
+            zh: `应答超过 ${config.maxResponseBytes} 字节（maxResponseBytes）`,
+          }
         : status !== undefined
           ? { en: `HTTP ${status}`, zh: `HTTP ${status}` }
           : { en: 'network error', zh: '网络错误' };
   const attempts = failures.length;
-  const extra = { ...(status === undefined ? {} : { status }), ...(wait === undefined ? {} : { retryAfterMs: wait }), cause: error };
+  const extra = {
+    ...(status === undefined ? {} : { status }),
+    ...(wait === undefined ? {} : { retryAfterMs: wait }),
+    cause: error,
+  };
 
   if (policy.write && !failures.every((failure) => refused(ky, failure))) {
     return new PlatformUnavailableError(call, {

@@ -9,7 +9,16 @@ import { maskName, maskPersonalData, maskResidentId } from '../codes/index.js';
 /** Input fields that hold a person's name. */
 const NAME_FIELDS = new Set(['psn_name', 'prsc_dr_name', 'phar_name', 'bilg_dr_name']);
 /** Input fields that hold a person's number, certificate or token. */
-const NUMBER_FIELDS = new Set(['certno', 'mdtrt_cert_no', 'card_sn', 'psn_no', 'prsc_dr_certno', 'phar_certno', 'phar_prac_cert_no', 'patn_id']);
+const NUMBER_FIELDS = new Set([
+  'certno',
+  'mdtrt_cert_no',
+  'card_sn',
+  'psn_no',
+  'prsc_dr_certno',
+  'phar_certno',
+  'phar_prac_cert_no',
+  'patn_id',
+]);
 
 /**
  * The personal strings in a wire input (names, certificate numbers, tokens, person numbers), each with its
@@ -50,6 +59,7 @@ export function personalStrings(input: unknown): ReadonlyMap<string, string> {
 export function redact(text: string, personal: ReadonlyMap<string, string>): string {
   let out = typeof text === 'string' ? text : '';
   // Longest first, so a name inside a longer token is not half-replaced.
-  for (const [plain, masked] of [...personal].sort((a, b) => b[0].length - a[0].length)) out = out.split(plain).join(masked);
+  for (const [plain, masked] of [...personal].sort((a, b) => b[0].length - a[0].length))
+    out = out.split(plain).join(masked);
   return maskPersonalData(out);
 }

@@ -1,6 +1,12 @@
 import * as z from 'zod/mini';
 import { PersonQueryOutputSchema } from '../schemas/person.js';
-import { AreaCodeSchema, Ed25519SignatureSchema, IdSchema, InstitutionCodeSchema, Sha256HexSchema } from '../schemas/primitives.js';
+import {
+  AreaCodeSchema,
+  Ed25519SignatureSchema,
+  IdSchema,
+  InstitutionCodeSchema,
+  Sha256HexSchema,
+} from '../schemas/primitives.js';
 import { CountCodec, CstTimeCodec, PriceCodec, WireCodeCodec, YuanCodec } from './codecs.js';
 import { MsgidSchema } from './envelope.js';
 
@@ -21,7 +27,9 @@ const outYuan = z.optional(z.nullable(YuanCodec));
 // ——— 9001 / 9002 sign-in and sign-out ———
 
 export const SignInInputSchema = z.object({ signIn: z.object({ opter_no: req(30), mac: req(30), ip: req(40) }) });
-export const SignInOutputSchema = z.looseObject({ signinoutb: z.looseObject({ sign_time: opt(z.string()), sign_no: req(30) }) });
+export const SignInOutputSchema = z.looseObject({
+  signinoutb: z.looseObject({ sign_time: opt(z.string()), sign_no: req(30) }),
+});
 export const SignOutInputSchema = z.object({ signOut: z.object({ sign_no: req(30), opter_no: req(30) }) });
 export const SignOutOutputSchema = z.looseObject({ signoutoutb: opt(z.looseObject({ sign_time: opt(z.string()) })) });
 
@@ -82,14 +90,20 @@ export const DrugDetailSchema = z.object({
   tcmdrug_used_way: opt(str(6)),
 });
 
-/** 2101 and 2102 share one input; 2102 adds `druginfo.invono`. Node names vary by province: see the client's `nodeNames`. */
+/**
+ * 2101 and 2102 share one input; 2102 adds `druginfo.invono`. Node names vary by province: see the client's
+ * `nodeNames`.
+ */
 export const PharmacySettleInputSchema = z
   .object({ druginfo: DrugInfoSchema, drugdetail: z.array(DrugDetailSchema).check(z.minLength(1), z.maxLength(200)) })
   .check(
-    z.refine((input) => input.drugdetail.reduce((sum, d) => sum + d.det_item_fee_sumamt, 0) === input.druginfo.medfee_sumamt, {
-      message: 'medfee_sumamt must equal the sum of det_item_fee_sumamt',
-      path: ['druginfo', 'medfee_sumamt'],
-    }),
+    z.refine(
+      (input) => input.drugdetail.reduce((sum, d) => sum + d.det_item_fee_sumamt, 0) === input.druginfo.medfee_sumamt,
+      {
+        message: 'medfee_sumamt must equal the sum of det_item_fee_sumamt',
+        path: ['druginfo', 'medfee_sumamt'],
+      },
+    ),
   );
 
 export const SettlementInfoSchema = z.looseObject({
@@ -132,10 +146,16 @@ export const PharmacySettleOutputSchema = z.looseObject({
 
 // ——— 2103 cancellation, 2601 reversal ———
 
-export const SettlementCancelInputSchema = z.object({ data: z.object({ setl_id: req(30), mdtrt_id: req(30), psn_no: req(30) }) });
-export const SettlementCancelOutputSchema = z.looseObject({ setlinfo: opt(z.nullable(z.looseObject({ setl_id: outCode, mdtrt_id: outCode }))) });
+export const SettlementCancelInputSchema = z.object({
+  data: z.object({ setl_id: req(30), mdtrt_id: req(30), psn_no: req(30) }),
+});
+export const SettlementCancelOutputSchema = z.looseObject({
+  setlinfo: opt(z.nullable(z.looseObject({ setl_id: outCode, mdtrt_id: outCode }))),
+});
 
-export const ReversalInputSchema = z.object({ data: z.object({ psn_no: req(30), omsgid: MsgidSchema, oinfno: req(4) }) });
+export const ReversalInputSchema = z.object({
+  data: z.object({ psn_no: req(30), omsgid: MsgidSchema, oinfno: req(4) }),
+});
 export const ReversalOutputSchema = z.optional(z.nullable(z.looseObject({})));
 
 // ——— 3101 pre-event / in-event analysis ———
@@ -171,7 +191,9 @@ export const AnalysisInputSchema = z.object({
                 medins_id: req(30),
                 insutype: opt(str(6)),
                 fsi_order_dtos: z.array(AnalysisOrderSchema).check(z.maxLength(200)),
-                fsi_diagnose_dtos: opt(z.array(z.object({ dise_codg: req(30), dise_name: opt(str(200)) })).check(z.maxLength(50))),
+                fsi_diagnose_dtos: opt(
+                  z.array(z.object({ dise_codg: req(30), dise_name: opt(str(200)) })).check(z.maxLength(50)),
+                ),
               }),
             )
             .check(z.minLength(1), z.maxLength(20)),
@@ -218,7 +240,9 @@ const inventoryCore = {
 };
 
 /** 3501 盘存. */
-export const StockCountInputSchema = z.object({ invinfo: z.object({ ...inventoryCore, invdate: str(10), inv_cnt: CountCodec }) });
+export const StockCountInputSchema = z.object({
+  invinfo: z.object({ ...inventoryCore, invdate: str(10), inv_cnt: CountCodec }),
+});
 /** 3502 库存变更. */
 export const StockChangeInputSchema = z.object({
   invinfo: z.object({
@@ -250,7 +274,9 @@ const purchaseCore = {
 /** 3503 采购. */
 export const PurchaseInputSchema = z.object({ purcinfo: z.object(purchaseCore) });
 /** 3504 采购退货. */
-export const PurchaseReturnInputSchema = z.object({ purcinfo: z.object({ ...purchaseCore, medins_prod_purc_no: req(50) }) });
+export const PurchaseReturnInputSchema = z.object({
+  purcinfo: z.object({ ...purchaseCore, medins_prod_purc_no: req(50) }),
+});
 
 const saleCore = {
   ...inventoryCore,
@@ -288,22 +314,36 @@ export const SaleInputSchema = z.object({ selinfo: z.object(saleCore) });
 /** 3506 销售退货. */
 export const SaleReturnInputSchema = z.object({ selinfo: z.object({ ...saleCore, medins_prod_sel_no: req(50) }) });
 /** 3507 删除: `inv_data_type` 1 count, 2 change, 3 purchase, 4 sale. */
-export const InventoryDeleteInputSchema = z.object({ data: z.object({ fixmedins_bchno: req(30), inv_data_type: z.enum(['1', '2', '3', '4']) }) });
+export const InventoryDeleteInputSchema = z.object({
+  data: z.object({ fixmedins_bchno: req(30), inv_data_type: z.enum(['1', '2', '3', '4']) }),
+});
 
 /** What 3501–3507 answer: `retRslt` "1" accepted (uncertain across provinces; absent output counts as accepted). */
-export const InventoryOutputSchema = z.optional(z.nullable(z.looseObject({ retRslt: outCode, msgRslt: opt(z.nullable(z.string())) })));
+export const InventoryOutputSchema = z.optional(
+  z.nullable(z.looseObject({ retRslt: outCode, msgRslt: opt(z.nullable(z.string())) })),
+);
 
 // ——— YG01–YG05 provincial extensions ———
 
 /** YG01 invoice upload: the signed invoice record as the terminal stored it. */
 export const InvoiceUploadInputSchema = z.object({
-  invoice: z.object({ terminal_id: IdSchema, seq: z.int().check(z.gte(1)), hash: Sha256HexSchema, record: z.record(z.string(), z.unknown()) }),
+  invoice: z.object({
+    terminal_id: IdSchema,
+    seq: z.int().check(z.gte(1)),
+    hash: Sha256HexSchema,
+    record: z.record(z.string(), z.unknown()),
+  }),
 });
 export const InvoiceUploadOutputSchema = z.looseObject({ accepted: WireCodeCodec, hash: opt(z.string()) });
 
 /** YG02 invoice verification: does the platform hold this invoice with this hash? */
 export const InvoiceVerifyInputSchema = z.object({
-  data: z.object({ fixmedins_code: InstitutionCodeSchema, terminal_id: IdSchema, seq: z.int().check(z.gte(1)), hash: Sha256HexSchema }),
+  data: z.object({
+    fixmedins_code: InstitutionCodeSchema,
+    terminal_id: IdSchema,
+    seq: z.int().check(z.gte(1)),
+    hash: Sha256HexSchema,
+  }),
 });
 export const InvoiceVerifyOutputSchema = z.looseObject({
   /** 1 found with this hash, 0 not found, 2 found with another hash (altered). */
@@ -312,7 +352,9 @@ export const InvoiceVerifyOutputSchema = z.looseObject({
 });
 
 /** YG03 rule-pack download: the newest signed pack for an area, if newer than `cur_ver`. */
-export const RulePackDownloadInputSchema = z.object({ data: z.object({ admdvs: AreaCodeSchema, cur_ver: z.int().check(z.gte(0)) }) });
+export const RulePackDownloadInputSchema = z.object({
+  data: z.object({ admdvs: AreaCodeSchema, cur_ver: z.int().check(z.gte(0)) }),
+});
 export const RulePackDownloadOutputSchema = z.looseObject({ pack: opt(z.nullable(z.record(z.string(), z.unknown()))) });
 
 /** YG04 terminal key registration. */
@@ -333,7 +375,9 @@ export const KeyRegistrationInputSchema = z.object({
 export const KeyRegistrationOutputSchema = z.looseObject({ key_id: WireCodeCodec, registered: WireCodeCodec });
 
 /** YG05 追溯码 status: has each code been sold, where and when. */
-export const TraceStatusInputSchema = z.object({ data: z.object({ drug_trac_codg: z.array(req(100)).check(z.minLength(1), z.maxLength(1000)) }) });
+export const TraceStatusInputSchema = z.object({
+  data: z.object({ drug_trac_codg: z.array(req(100)).check(z.minLength(1), z.maxLength(1000)) }),
+});
 export const TraceStatusOutputSchema = z.looseObject({
   result: z.array(
     z.looseObject({
@@ -372,7 +416,10 @@ export const ReportInfnoSchema = z.enum(['3501', '3502', '3503', '3504', '3505',
 export const REPORT_BATCH_MAX = 500;
 
 /** A contained message's wire input, passed through as is: it is checked as the message's own infno's input, alone. */
-const ReportBatchMessageInput = z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'Expected the input object');
+const ReportBatchMessageInput = z.custom<Record<string, unknown>>(
+  (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+  'Expected the input object',
+);
 
 /**
  * YG07 进销存批量上传: up to {@link REPORT_BATCH_MAX} 3501–3507 messages in one request, each exactly the message
@@ -382,17 +429,31 @@ const ReportBatchMessageInput = z.custom<Record<string, unknown>>((v) => typeof 
  */
 export const ReportBatchInputSchema = z.object({
   msgs: z
-    .array(z.object({ infno: ReportInfnoSchema, msgid: MsgidSchema, inf_time: CstTimeCodec, input: ReportBatchMessageInput }))
+    .array(
+      z.object({
+        infno: ReportInfnoSchema,
+        msgid: MsgidSchema,
+        inf_time: CstTimeCodec,
+        input: ReportBatchMessageInput,
+      }),
+    )
     .check(z.minLength(1), z.maxLength(REPORT_BATCH_MAX)),
 });
 /** One answer per message, in the order sent: what the message alone would have answered. */
 export const ReportBatchOutputSchema = z.looseObject({
   result: z.array(
-    z.looseObject({ msgid: WireCodeCodec, infcode: WireCodeCodec, err_msg: opt(z.nullable(z.string())), output: opt(z.unknown()) }),
+    z.looseObject({
+      msgid: WireCodeCodec,
+      infcode: WireCodeCodec,
+      err_msg: opt(z.nullable(z.string())),
+      output: opt(z.unknown()),
+    }),
   ),
 });
 
-/** YG08 库存查询: this pharmacy's stock per product and batch as the platform holds it (from its 35xx), a page at a time. */
+/**
+ * YG08 库存查询: this pharmacy's stock per product and batch as the platform holds it (from its 35xx), a page at a time.
+ */
 export const StockQueryInputSchema = z.object({
   data: z.object({
     /** From 1. */
@@ -437,7 +498,13 @@ interface TransactionSpec<I extends z.ZodMiniType, O extends z.ZodMiniType> {
   readonly output: O;
 }
 
-function spec<I extends z.ZodMiniType, O extends z.ZodMiniType>(name: string, kind: TransactionKind, person: boolean, input: I, output: O): TransactionSpec<I, O> {
+function spec<I extends z.ZodMiniType, O extends z.ZodMiniType>(
+  name: string,
+  kind: TransactionKind,
+  person: boolean,
+  input: I,
+  output: O,
+): TransactionSpec<I, O> {
   return { name, kind, person, input, output };
 }
 
@@ -446,9 +513,21 @@ export const TRANSACTIONS = {
   '9001': spec('签到 sign-in', 'session', false, SignInInputSchema, SignInOutputSchema),
   '9002': spec('签退 sign-out', 'session', false, SignOutInputSchema, SignOutOutputSchema),
   '1101': spec('人员信息获取 person query', 'query', false, PersonQueryInputSchema, PersonQueryOutputSchema),
-  '2101': spec('药店预结算 pharmacy pre-settlement', 'query', true, PharmacySettleInputSchema, PharmacySettleOutputSchema),
+  '2101': spec(
+    '药店预结算 pharmacy pre-settlement',
+    'query',
+    true,
+    PharmacySettleInputSchema,
+    PharmacySettleOutputSchema,
+  ),
   '2102': spec('药店结算 pharmacy settlement', 'settle', true, PharmacySettleInputSchema, PharmacySettleOutputSchema),
-  '2103': spec('药店结算撤销 settlement cancellation', 'settle', true, SettlementCancelInputSchema, SettlementCancelOutputSchema),
+  '2103': spec(
+    '药店结算撤销 settlement cancellation',
+    'settle',
+    true,
+    SettlementCancelInputSchema,
+    SettlementCancelOutputSchema,
+  ),
   '2601': spec('冲正交易 reversal', 'settle', true, ReversalInputSchema, ReversalOutputSchema),
   '3101': spec('事前事中分析 pre/in-event analysis', 'query', true, AnalysisInputSchema, AnalysisOutputSchema),
   '3501': spec('商品盘存上传 stock count', 'report', false, StockCountInputSchema, InventoryOutputSchema),
@@ -460,8 +539,20 @@ export const TRANSACTIONS = {
   '3507': spec('商品信息删除 delete', 'report', false, InventoryDeleteInputSchema, InventoryOutputSchema),
   YG01: spec('电子票据上传 invoice upload', 'report', false, InvoiceUploadInputSchema, InvoiceUploadOutputSchema),
   YG02: spec('电子票据查验 invoice verification', 'query', false, InvoiceVerifyInputSchema, InvoiceVerifyOutputSchema),
-  YG03: spec('规则包下载 rule-pack download', 'query', false, RulePackDownloadInputSchema, RulePackDownloadOutputSchema),
-  YG04: spec('终端密钥登记 terminal key registration', 'report', false, KeyRegistrationInputSchema, KeyRegistrationOutputSchema),
+  YG03: spec(
+    '规则包下载 rule-pack download',
+    'query',
+    false,
+    RulePackDownloadInputSchema,
+    RulePackDownloadOutputSchema,
+  ),
+  YG04: spec(
+    '终端密钥登记 terminal key registration',
+    'report',
+    false,
+    KeyRegistrationInputSchema,
+    KeyRegistrationOutputSchema,
+  ),
   YG05: spec('追溯码状态查询 trace-code status', 'query', false, TraceStatusInputSchema, TraceStatusOutputSchema),
   YG06: spec('审核留痕上传 audit trail upload', 'report', false, AuditUploadInputSchema, AuditUploadOutputSchema),
   // YG07–YG08 (yibao-guard provincial extensions): 进销存 batch upload, platform stock query.

@@ -16,7 +16,8 @@ import { post } from './post.js';
  * to add a proxy, client certificates (Node's undici dispatcher) or a test double.
  *
  * @example
- * createPlatformClient({ ...options, fetch: (input, init) => fetch(input, { ...init, dispatcher: agent } as RequestInit) })
+ * createPlatformClient({ ...options, fetch: (input, init) => fetch(input, { ...init, dispatcher: agent } as
+ * RequestInit) })
  */
 export type PlatformFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -24,7 +25,9 @@ export type PlatformFetch = (input: string | URL | Request, init?: RequestInit) 
  * What every POST of one client shares.
  *
  * @example
- * { endpoint: `${baseUrl}/fsi/api/rsfComIfsService/callService`, gateway, now: clock.now, random, fetch: undefined, timeoutMs: 10_000, retryLimit: 2, backoffLimitMs: 3000, maxRetryAfterMs: 10_000, maxResponseBytes: 8 * 1024 * 1024, emit }
+ * { endpoint: `${baseUrl}/fsi/api/rsfComIfsService/callService`, gateway, now: clock.now, random, fetch: undefined,
+ * timeoutMs: 10_000, retryLimit: 2, backoffLimitMs: 3000, maxRetryAfterMs: 10_000, maxResponseBytes: 8 * 1024 * 1024,
+ * emit }
  */
 export interface TransportConfig {
   readonly endpoint: string;
@@ -67,7 +70,8 @@ export interface PostPolicy {
  * is read when its Content-Length says so. Either way the stream is cancelled, which releases the connection.
  *
  * @example
- * const text = await postEnvelope(config, { infno: '2102', msgid }, JSON.stringify(envelope), { retry: true, write: true }, { attempts: 0 })
+ * const text = await postEnvelope(config, { infno: '2102', msgid }, JSON.stringify(envelope), { retry: true, write:
+ * true }, { attempts: 0 })
  */
 export async function postEnvelope(...args: Parameters<typeof post>): Promise<string> {
   return post(...args);

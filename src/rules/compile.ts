@@ -17,7 +17,15 @@ export interface CheckContext<R extends RuleId = RuleId> {
   readonly pack: CompiledPack;
   readonly rule: CompiledRule<R>;
   /** Adds a finding; `key` tells apart several findings of one rule on one line. */
-  emit(finding: { lineId?: string; key?: string; severity?: Severity; summary: Text; detail: Text; evidence: Finding['evidence']; actions?: SuggestedAction[] }): void;
+  emit(finding: {
+    lineId?: string;
+    key?: string;
+    severity?: Severity;
+    summary: Text;
+    detail: Text;
+    evidence: Finding['evidence'];
+    actions?: SuggestedAction[];
+  }): void;
 }
 
 /** A rule's logic: per line (with its catalog product, when known) and/or once per sale. */
@@ -75,9 +83,16 @@ export function compileRules(checks: readonly Check[], pack?: RulePack): Compile
         field: `rules.${id}.params`,
       });
     }
-    rules.push({ id, severity: setting?.severity ?? RULE_PARAMS[id].severity, params: parsed.data, check } as CompiledRule);
+    rules.push({
+      id,
+      severity: setting?.severity ?? RULE_PARAMS[id].severity,
+      params: parsed.data,
+      check,
+    } as CompiledRule);
   }
-  const names = (pack?.keyDrugs ?? []).map((k) => ({ kind: k.kind, name: normaliseName(k.name) })).filter((k) => k.name.length > 1);
+  const names = (pack?.keyDrugs ?? [])
+    .map((k) => ({ kind: k.kind, name: normaliseName(k.name) }))
+    .filter((k) => k.name.length > 1);
   const memo = new Map<string, boolean>();
   return {
     ...defined({ pack }),
@@ -99,7 +114,10 @@ export function compileRules(checks: readonly Check[], pack?: RulePack): Compile
   };
 }
 
-/** Which list of attachment 1 a product's category is looked up in: a herbal piece's name (防风) must not mark a patent medicine (防风通圣丸). */
+/**
+ * Which list of attachment 1 a product's category is looked up in: a herbal piece's name (防风) must not mark a patent
+ * medicine (防风通圣丸).
+ */
 const KEY_DRUG_KIND: Readonly<Record<Product['category'], KeyDrug['kind'] | undefined>> = {
   'western-drug': 'western',
   'patent-medicine': 'patent',
@@ -114,7 +132,10 @@ const KEY_DRUG_KIND: Readonly<Record<Product['category'], KeyDrug['kind'] | unde
 
 /** Key-drug names carry dosage notes in brackets (左氨氯地平（左旋氨氯地平）): match on the name before them. */
 function normaliseName(name: string): string {
-  return name.replace(/[（(].*$/, '').replace(/\s+/g, '').trim();
+  return name
+    .replace(/[（(].*$/, '')
+    .replace(/\s+/g, '')
+    .trim();
 }
 
 /** Reasons a pharmacist may give when no rule pack is loaded. */

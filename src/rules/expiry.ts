@@ -18,10 +18,14 @@ export type RulePackExpiredPolicy = 'block' | 'warn';
  * is information. Compile it once per lapsed pack.
  *
  * @example
- * const rules = rulePack && !rulePackInForce(rulePack, now) ? compileLapsedPack(rulePack, 'block') : compilePack(rulePack)
+ * const rules = rulePack && !rulePackInForce(rulePack, now) ? compileLapsedPack(rulePack, 'block') :
+ * compilePack(rulePack)
  */
 export function compileLapsedPack(lapsed: RulePack, policy: RulePackExpiredPolicy = 'block'): CompiledPack {
-  return compileRules([...(ALL_CHECKS as unknown as readonly Check[]), rulePackExpiredCheck(lapsed, policy) as Check], undefined);
+  return compileRules(
+    [...(ALL_CHECKS as unknown as readonly Check[]), rulePackExpiredCheck(lapsed, policy) as Check],
+    undefined,
+  );
 }
 
 function rulePackExpiredCheck(lapsed: RulePack, policy: RulePackExpiredPolicy): Check<'rule-pack-expired'> {
@@ -49,11 +53,22 @@ function rulePackExpiredCheck(lapsed: RulePack, policy: RulePackExpiredPolicy): 
             policy === 'block' ? '不能医保结算，自费销售可照常结算' : '医保结算须由药师填写原因后方可进行'
           }。如长时间未恢复，请检查终端时间和网络，或联系医保经办机构。`,
           en: `This till's rule pack (${lapsed.packId} v${lapsed.version}, valid ${from} to ${until}) is outside its dates and no longer in force; sales are reviewed under the default rules. The till is fetching the current pack from the platform; until then ${
-            policy === 'block' ? 'nothing can be settled with the fund, while self-pay sales go as usual' : 'an insured settlement needs a pharmacist’s reason'
+            policy === 'block'
+              ? 'nothing can be settled with the fund, while self-pay sales go as usual'
+              : 'an insured settlement needs a pharmacist’s reason'
           }. If it does not recover, check the till's clock and network, or call the insurance office.`,
         },
-        evidence: { packId: lapsed.packId, packVersion: lapsed.version, validFrom: from, validUntil: until, fundLines: fund.length },
-        actions: policy === 'block' ? fund.slice(0, 10).map((l) => ({ kind: 'switch-to-self-pay' as const, lineId: l.lineId })) : [],
+        evidence: {
+          packId: lapsed.packId,
+          packVersion: lapsed.version,
+          validFrom: from,
+          validUntil: until,
+          fundLines: fund.length,
+        },
+        actions:
+          policy === 'block'
+            ? fund.slice(0, 10).map((l) => ({ kind: 'switch-to-self-pay' as const, lineId: l.lineId }))
+            : [],
       });
     },
   };

@@ -50,7 +50,10 @@ function assertInScope(pack: RulePack, scope: RulePackScope | undefined): void {
     zh.push(`规则包适用统筹区 ${pack.area}，本终端属 ${scope.area}`);
   }
   if (pack.pharmacies && (scope.pharmacy === undefined || !pack.pharmacies.includes(scope.pharmacy))) {
-    const listed = pack.pharmacies.length > 3 ? `${pack.pharmacies.slice(0, 3).join(', ')} … (${pack.pharmacies.length})` : pack.pharmacies.join(', ');
+    const listed =
+      pack.pharmacies.length > 3
+        ? `${pack.pharmacies.slice(0, 3).join(', ')} … (${pack.pharmacies.length})`
+        : pack.pharmacies.join(', ');
     en.push(`it is issued to pharmacies ${listed}, not to ${scope.pharmacy ?? 'this one'}`);
     zh.push(`规则包仅发给药店 ${listed}，不含本店 ${scope.pharmacy ?? ''}`.trimEnd());
   }
@@ -67,18 +70,32 @@ function assertInScope(pack: RulePack, scope: RulePackScope | undefined): void {
 }
 
 /** The pack's shape, its signature by a trusted key and its scope (not its dates). */
-async function verifyIssued(signed: unknown, trusted: readonly TrustedKey[], scope: RulePackScope | undefined, fallback?: Ed25519Fallback): Promise<SignedRulePack> {
+async function verifyIssued(
+  signed: unknown,
+  trusted: readonly TrustedKey[],
+  scope: RulePackScope | undefined,
+  fallback?: Ed25519Fallback,
+): Promise<SignedRulePack> {
   const parsed = parseInput(SignedRulePackSchema, signed, { en: 'Rule pack', zh: '规则包' });
   const key = trusted.find((k) => k.keyId === parsed.keyId);
   // The signature covers the pack exactly as published: verify over what was received, not what parsing kept.
   const published = (signed as { pack: unknown }).pack;
   const ok =
     key !== undefined &&
-    (await verifyEd25519(new TextEncoder().encode(canonicalJson(published)), fromBase64Url(parsed.sig), fromBase64Url(key.publicKey), fallback));
+    (await verifyEd25519(
+      new TextEncoder().encode(canonicalJson(published)),
+      fromBase64Url(parsed.sig),
+      fromBase64Url(key.publicKey),
+      fallback,
+    ));
   if (!ok) {
     throw new SaleError('RULE_PACK_INVALID_SIGNATURE', {
-      message: key ? `Rule pack ${parsed.pack.packId} v${parsed.pack.version}: the signature does not verify` : `Rule pack signed by an untrusted key ${parsed.keyId}`,
-      messageZh: key ? `规则包 ${parsed.pack.packId} 第 ${parsed.pack.version} 版签名校验失败，继续使用原规则包` : `规则包的签名密钥 ${parsed.keyId} 不受信任，继续使用原规则包`,
+      message: key
+        ? `Rule pack ${parsed.pack.packId} v${parsed.pack.version}: the signature does not verify`
+        : `Rule pack signed by an untrusted key ${parsed.keyId}`,
+      messageZh: key
+        ? `规则包 ${parsed.pack.packId} 第 ${parsed.pack.version} 版签名校验失败，继续使用原规则包`
+        : `规则包的签名密钥 ${parsed.keyId} 不受信任，继续使用原规则包`,
       field: 'sig',
     });
   }
@@ -104,7 +121,8 @@ export function rulePackInForce(pack: Pick<RulePack, 'validFrom' | 'validUntil'>
  * given); returns the pack.
  *
  * @example
- * const pack = await verifyRulePack(downloaded, [{ keyId, publicKey }], Date.now(), { area: '220100', pharmacy: 'P22010100001' })
+ * const pack = await verifyRulePack(downloaded, [{ keyId, publicKey }], Date.now(), { area: '220100', pharmacy:
+ * 'P22010100001' })
  */
 export async function verifyRulePack(
   signed: unknown,
@@ -148,7 +166,8 @@ async function storedCurrent(storage: Storage<TerminalLayout>, trust: RulePackTr
  * writes are one atomic batch.
  *
  * @example
- * const pack = await installRulePack(storage, downloaded, { trusted, now: clock.now(), scope: { area: '220100', pharmacy: 'P22010100001' } })
+ * const pack = await installRulePack(storage, downloaded, { trusted, now: clock.now(), scope: { area: '220100',
+ * pharmacy: 'P22010100001' } })
  */
 export async function installRulePack(
   storage: Storage<TerminalLayout>,
@@ -159,14 +178,22 @@ export async function installRulePack(
   // A genuine pack the engine cannot run (a parameter out of range or unknown to it) must not replace one it can:
   // compiling throws INVALID_INPUT naming the rule, before anything is written.
   compilePack(verified.pack);
-  const seriesFree = options.scope && { area: options.scope.area, ...(options.scope.pharmacy === undefined ? {} : { pharmacy: options.scope.pharmacy }) };
+  const seriesFree = options.scope && {
+    area: options.scope.area,
+    ...(options.scope.pharmacy === undefined ? {} : { pharmacy: options.scope.pharmacy }),
+  };
   const { current, issued: inForce } = await storedCurrent(storage, { ...options, scope: seriesFree });
   // Versions count within one series: a pack of another series is refused rather than compared.
-  if (options.scope && options.scope.packId === undefined && inForce) assertInScope(verified.pack, { ...options.scope, packId: inForce.pack.packId });
+  if (options.scope && options.scope.packId === undefined && inForce)
+    assertInScope(verified.pack, { ...options.scope, packId: inForce.pack.packId });
   const published = signed as SignedRulePack;
   if (inForce && verified.pack.version <= inForce.pack.version) {
     // The very pack in force, offered again (a till restarted over this storage): nothing to do.
-    if (verified.pack.version === inForce.pack.version && canonicalJson(published.pack) === canonicalJson((current!.value as SignedRulePack).pack)) return verified.pack;
+    if (
+      verified.pack.version === inForce.pack.version &&
+      canonicalJson(published.pack) === canonicalJson((current!.value as SignedRulePack).pack)
+    )
+      return verified.pack;
     throw new SaleError('RULE_PACK_STALE', {
       message: `Rule pack v${verified.pack.version} is not newer than v${inForce.pack.version} in force${verified.pack.version === inForce.pack.version ? ' (same version, other content)' : ''}`,
       messageZh: `规则包第 ${verified.pack.version} 版不高于当前第 ${inForce.pack.version} 版${verified.pack.version === inForce.pack.version ? '（版本相同而内容不同）' : ''}，继续使用原规则包`,
@@ -185,7 +212,8 @@ export async function installRulePack(
  * the stored one no longer verifies.
  *
  * @example
- * const pack = await loadRulePack(storage, { trusted, now: clock.now(), scope: { area: '220100', pharmacy: 'P22010100001' } })
+ * const pack = await loadRulePack(storage, { trusted, now: clock.now(), scope: { area: '220100', pharmacy:
+ * 'P22010100001' } })
  */
 export async function loadRulePack(
   storage: Storage<TerminalLayout>,

@@ -85,14 +85,22 @@ export function platformFindings(results: readonly AnalysisResult[], pack: RuleP
         ...defined({ lineId: lineId || undefined }),
         severity: severityOf(r.sev_deg),
         summary: { zh: `医保平台提示：${name}`.slice(0, 140), en: `Platform analysis: ${name}`.slice(0, 140) },
-        detail: { zh: text || name, en: `The platform's pre-settlement analysis (rule ${r.rule_id}) reports: ${text || name}` },
+        detail: {
+          zh: text || name,
+          en: `The platform's pre-settlement analysis (rule ${r.rule_id}) reports: ${text || name}`,
+        },
         evidence: {
           platformRule: r.rule_id,
           jrId: r.jr_id,
           ...(r.vola_amt !== undefined && r.vola_amt !== null ? { amountFen: r.vola_amt } : {}),
           ...(r.vola_evid ? { evidence: maskPersonalData(r.vola_evid).slice(0, 500) } : {}),
         },
-        actions: lineId ? [{ kind: 'switch-to-self-pay', lineId }, { kind: 'remove-line', lineId }] : [],
+        actions: lineId
+          ? [
+              { kind: 'switch-to-self-pay', lineId },
+              { kind: 'remove-line', lineId },
+            ]
+          : [],
         source: 'platform',
       },
     ];

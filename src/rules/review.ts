@@ -61,7 +61,9 @@ function clip(text: string): string {
  */
 export function reviewSale(compiled: CompiledPack, catalog: Catalog, input: ReviewInput): Finding[] {
   const findings: Finding[] = [];
-  const ctx = { input, catalog, pack: compiled, rule: undefined as unknown as CompiledRule, emit } as CheckContext & { rule: CompiledRule };
+  const ctx = { input, catalog, pack: compiled, rule: undefined as unknown as CompiledRule, emit } as CheckContext & {
+    rule: CompiledRule;
+  };
   function emit(f: Parameters<CheckContext['emit']>[0]): void {
     const rule = ctx.rule;
     findings.push({
@@ -69,7 +71,10 @@ export function reviewSale(compiled: CompiledPack, catalog: Catalog, input: Revi
       ruleId: rule.id,
       ...defined({ lineId: f.lineId }),
       // A check may soften its own finding (a restriction stated only in words is information), never harden it.
-      severity: f.severity !== undefined && SEVERITY_RANK[f.severity] < SEVERITY_RANK[rule.severity] ? f.severity : rule.severity,
+      severity:
+        f.severity !== undefined && SEVERITY_RANK[f.severity] < SEVERITY_RANK[rule.severity]
+          ? f.severity
+          : rule.severity,
       summary: { zh: clip(f.summary.zh), en: clip(f.summary.en) },
       detail: f.detail,
       evidence: f.evidence,

@@ -1,2 +1,10 @@
-export { createSaleSession, mergeFindings, type SaleSession, type SaleSessionOptions, type Review, type ReviewedFinding, type AddLineInput } from './session.js';
+export {
+  createSaleSession,
+  mergeFindings,
+  type SaleSession,
+  type SaleSessionOptions,
+  type Review,
+  type ReviewedFinding,
+  type AddLineInput,
+} from './session.js';
 export type { SaleRecord, SaleRecordPrescription, PendingSettlement } from './record.js';

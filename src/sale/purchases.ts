@@ -20,7 +20,10 @@ export function linePurchase(record: SaleRecord, line: SaleLine, catalog: Catalo
   const product = catalog.byId(line.productId);
   let daysSupply: number | undefined;
   if (product?.dailyDoseUnits) daysSupply = (line.quantity * product.packageSize) / product.dailyDoseUnits;
-  else if (line.rxNo) daysSupply = record.prescriptions.find((rx) => rx.rxNo === line.rxNo)?.items.find((i) => i.medListCode === line.medListCode)?.days;
+  else if (line.rxNo)
+    daysSupply = record.prescriptions
+      .find((rx) => rx.rxNo === line.rxNo)
+      ?.items.find((i) => i.medListCode === line.medListCode)?.days;
   return {
     at: record.settledAt,
     productId: line.productId,
@@ -41,14 +44,24 @@ export function linePurchase(record: SaleRecord, line: SaleLine, catalog: Catalo
  */
 export function purchasesOfSale(record: SaleRecord, catalog: Catalog): PurchaseRecord[] {
   const returned = new Map<string, number>();
-  for (const refund of record.refunds) for (const l of refund.lines) returned.set(l.lineId, (returned.get(l.lineId) ?? 0) + l.quantity);
+  for (const refund of record.refunds)
+    for (const l of refund.lines) returned.set(l.lineId, (returned.get(l.lineId) ?? 0) + l.quantity);
   const out: PurchaseRecord[] = [];
   for (const line of record.lines) {
     if (line.payMode !== 'fund') continue;
     const p = linePurchase(record, line, catalog);
     const left = 1 - Math.min(line.quantity, returned.get(line.lineId) ?? 0) / line.quantity;
     if (left <= 0) continue;
-    out.push(left === 1 ? p : { ...p, packages: p.packages * left, fundFen: Math.round(p.fundFen * left), ...(p.daysSupply !== undefined ? { daysSupply: p.daysSupply * left } : {}) });
+    out.push(
+      left === 1
+        ? p
+        : {
+            ...p,
+            packages: p.packages * left,
+            fundFen: Math.round(p.fundFen * left),
+            ...(p.daysSupply !== undefined ? { daysSupply: p.daysSupply * left } : {}),
+          },
+    );
   }
   return out;
 }

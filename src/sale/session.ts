@@ -47,7 +47,8 @@ export interface SaleSessionOptions {
   readonly audit?: (events: AuditEvent[]) => Promise<void>;
   /**
    * The platform's own 3101 findings for the current lines, merged into the review when online. A platform error
-   * it throws (a `PlatformError`: any code of the platform area) does not stop the review: the local findings stand alone (`review.platform` is
+   * it throws (a `PlatformError`: any code of the platform area) does not stop the review: the local findings stand
+   * alone (`review.platform` is
    * `unavailable`). Any other error is a bug and is thrown.
    */
   readonly platformFindings?: (session: SaleSession) => Promise<readonly Finding[]>;
@@ -102,7 +103,14 @@ export interface SaleSession {
    * stays the same (rule, line and evidence); a changed or vanished finding must be decided again. Throws
    * `FINDING_NOT_FOUND`, `FINDING_NOT_OVERRIDABLE` (a block), `OVERRIDE_REASON_UNKNOWN`, `OVERRIDE_NOTE_REQUIRED`.
    */
-  override(findingId: string, decision: { readonly reasonCode: string; readonly note?: string; readonly by?: { readonly operatorId: string; readonly name?: string } }): Promise<Override>;
+  override(
+    findingId: string,
+    decision: {
+      readonly reasonCode: string;
+      readonly note?: string;
+      readonly by?: { readonly operatorId: string; readonly name?: string };
+    },
+  ): Promise<Override>;
   /**
    * Carries out a card's action in one call (remove the line, switch it to 自费, reduce its quantity) and audits it.
    * `attach-prescription` only checks the line: the till then asks for the prescription and calls `attachPrescription`.

@@ -61,7 +61,9 @@ export const OverrideAuditEventSchema = z.object({
   by: z.object({ operatorId: IdSchema, name: z.optional(NameSchema) }),
 });
 
-/** A suggested action applied to a finding's line (removed, switched to 自费, quantity reduced, prescription attached). */
+/**
+ * A suggested action applied to a finding's line (removed, switched to 自费, quantity reduced, prescription attached).
+ */
 export const ActionAuditEventSchema = z.object({
   kind: z.literal('finding-action'),
   at: EpochMsSchema,
@@ -90,7 +92,13 @@ export const ClockAuditEventSchema = z.object({
 });
 
 /** Any event of the audit trail. */
-export const AuditEventSchema = z.discriminatedUnion('kind', [VoucherAuditEventSchema, ReviewAuditEventSchema, OverrideAuditEventSchema, ActionAuditEventSchema, ClockAuditEventSchema]);
+export const AuditEventSchema = z.discriminatedUnion('kind', [
+  VoucherAuditEventSchema,
+  ReviewAuditEventSchema,
+  OverrideAuditEventSchema,
+  ActionAuditEventSchema,
+  ClockAuditEventSchema,
+]);
 
 export type VoucherAuditEvent = z.infer<typeof VoucherAuditEventSchema>;
 export type ReviewAuditEvent = z.infer<typeof ReviewAuditEventSchema>;

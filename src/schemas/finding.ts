@@ -27,7 +27,10 @@ export const FindingSchema = z.object({
   lineId: z.optional(IdSchema),
   severity: SeveritySchema,
   /** One line for the card's title (at most 140 characters, as CDS Hooks asks). */
-  summary: z.object({ zh: z.string().check(z.minLength(1), z.maxLength(140)), en: z.string().check(z.minLength(1), z.maxLength(140)) }),
+  summary: z.object({
+    zh: z.string().check(z.minLength(1), z.maxLength(140)),
+    en: z.string().check(z.minLength(1), z.maxLength(140)),
+  }),
   detail: TextSchema,
   evidence: z.record(z.string().check(z.maxLength(64)), EvidenceValueSchema),
   actions: z.array(SuggestedActionSchema).check(z.maxLength(10)),

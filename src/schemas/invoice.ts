@@ -79,16 +79,26 @@ export const InvoiceBodySchema = z
       message: 'The lines must add up to the total',
       path: ['split', 'totalFen'],
     }),
-    z.refine((body) => (body.kind === 'refund' || body.kind === 'void') === (body.reverses !== undefined) && (body.reverses === undefined || body.reverses.seq < body.seq), {
-      message: 'Refunds and voids, and only they, name an earlier invoice they reverse',
-      path: ['reverses'],
-    }),
+    z.refine(
+      (body) =>
+        (body.kind === 'refund' || body.kind === 'void') === (body.reverses !== undefined) &&
+        (body.reverses === undefined || body.reverses.seq < body.seq),
+      {
+        message: 'Refunds and voids, and only they, name an earlier invoice they reverse',
+        path: ['reverses'],
+      },
+    ),
     z.refine(
       (b) =>
         (b.kind === 'key-rotation') === (b.newKey !== undefined && b.newKey.keyId !== b.keyId) &&
-        (b.kind === 'catch-up') === (b.covers !== undefined && b.covers.from <= b.covers.to && b.covers.to === b.seq - 1) &&
+        (b.kind === 'catch-up') ===
+          (b.covers !== undefined && b.covers.from <= b.covers.to && b.covers.to === b.seq - 1) &&
         (b.newKey || b.covers ? b.split.totalFen === 0 : b.lines.length > 0),
-      { message: 'Sales, refunds and voids have lines; a key rotation names a new key, a catch-up the seqs up to its own', path: ['kind'] },
+      {
+        message:
+          'Sales, refunds and voids have lines; a key rotation names a new key, a catch-up the seqs up to its own',
+        path: ['kind'],
+      },
     ),
   );
 
@@ -104,7 +114,12 @@ export const SignedInvoiceSchema = z
     body: InvoiceBodySchema,
     sig: z.nullable(Ed25519SignatureSchema),
   })
-  .check(z.refine((r) => r.sig !== null || !(r.body.newKey || r.body.covers), { message: 'Key rotations and catch-ups are always signed', path: ['sig'] }));
+  .check(
+    z.refine((r) => r.sig !== null || !(r.body.newKey || r.body.covers), {
+      message: 'Key rotations and catch-ups are always signed',
+      path: ['sig'],
+    }),
+  );
 
 /**
  * A terminal key as stored: the public key in clear, the private key (PKCS #8) wrapped with AES-256-GCM under a
@@ -143,7 +158,14 @@ export const InvoiceExportHeaderSchema = z.strictObject({
   /** The last record's seq and hash; null for an empty chain. */
   head: z.nullable(z.strictObject({ seq: Seq, hash: Sha256HexSchema })),
   count: z.int().check(z.gte(0)),
-  keys: z.array(z.strictObject({ keyId: IdSchema, publicKey: PublicKey, validFrom: z.optional(EpochMsSchema), validUntil: z.optional(EpochMsSchema) })),
+  keys: z.array(
+    z.strictObject({
+      keyId: IdSchema,
+      publicKey: PublicKey,
+      validFrom: z.optional(EpochMsSchema),
+      validUntil: z.optional(EpochMsSchema),
+    }),
+  ),
   keyId: z.nullable(IdSchema),
   sig: z.nullable(Ed25519SignatureSchema),
 });

@@ -22,8 +22,14 @@ function pathText(path: readonly PropertyKey[]): string {
 export function parseInput<S extends z.ZodMiniType>(schema: S, data: unknown, subject: Subject): z.output<S> {
   const result = schema.safeParse(data);
   if (result.success) return result.data;
-  const issues: InputIssue[] = result.error.issues.map((issue) => ({ path: pathText(issue.path), message: issue.message }));
-  const shown = issues.slice(0, 5).map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+  const issues: InputIssue[] = result.error.issues.map((issue) => ({
+    path: pathText(issue.path),
+    message: issue.message,
+  }));
+  const shown = issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path}: ${issue.message}`)
+    .join('; ');
   const more = issues.length > 5 ? ` (+${issues.length - 5})` : '';
   const first = issues[0];
   throw new InputError('INVALID_INPUT', {

@@ -64,7 +64,14 @@ export const PersonBaseInfoSchema = z.looseObject({
   /** 出生日期. */
   brdy: optionalWireDate,
   /** 年龄 (number or string on the wire). */
-  age: z.optional(z.nullable(z.pipe(wireText, z.transform((v) => (v === '' ? undefined : Number(v)))))),
+  age: z.optional(
+    z.nullable(
+      z.pipe(
+        wireText,
+        z.transform((v) => (v === '' ? undefined : Number(v))),
+      ),
+    ),
+  ),
   /** 生存状态 (provincial): 1 alive, 2 deceased (from the civil-affairs death register, 冒用死亡人员 checks). */
   surv_stas: optionalWireText,
   /** 联网结算暂停标志 (provincial): 1 when networked settlement is suspended for this person (seed 004 (十二)). */

@@ -1,5 +1,14 @@
 import * as z from 'zod/mini';
-import { DateSchema, EpochMsSchema, IdSchema, InstitutionCodeSchema, MedListCodeSchema, NameSchema, QuantitySchema, ResidentIdSchema } from './primitives.js';
+import {
+  DateSchema,
+  EpochMsSchema,
+  IdSchema,
+  InstitutionCodeSchema,
+  MedListCodeSchema,
+  NameSchema,
+  QuantitySchema,
+  ResidentIdSchema,
+} from './primitives.js';
 
 /** A prescribed item: the drug, how much, and how it is taken (for days of supply). */
 export const PrescriptionItemSchema = z.object({
@@ -37,7 +46,9 @@ export const PrescriptionSchema = z.object({
     psnNo: z.optional(IdSchema),
     residentId: z.optional(ResidentIdSchema),
   }),
-  diagnoses: z.array(z.object({ code: z.string().check(z.minLength(1), z.maxLength(30)), name: NameSchema })).check(z.maxLength(20)),
+  diagnoses: z
+    .array(z.object({ code: z.string().check(z.minLength(1), z.maxLength(30)), name: NameSchema }))
+    .check(z.maxLength(20)),
   items: z.array(PrescriptionItemSchema).check(z.minLength(1), z.maxLength(50)),
   /** Dispensing state on the circulation platform. */
   status: z.enum(['valid', 'dispensed', 'revoked']),

@@ -29,7 +29,12 @@ export const ProductCategorySchema = z.enum(PRODUCT_CATEGORIES);
 export type ProductCategory = z.infer<typeof ProductCategorySchema>;
 
 /** The kinds the fund may pay for, given a 医保 code. */
-export const FUND_ELIGIBLE_CATEGORIES: ReadonlySet<ProductCategory> = new Set(['western-drug', 'patent-medicine', 'herbal-pieces', 'consumable']);
+export const FUND_ELIGIBLE_CATEGORIES: ReadonlySet<ProductCategory> = new Set([
+  'western-drug',
+  'patent-medicine',
+  'herbal-pieces',
+  'consumable',
+]);
 
 /** Chinese labels of the categories, for screens and reports. */
 export const PRODUCT_CATEGORY_ZH: Readonly<Record<ProductCategory, string>> = {
@@ -57,7 +62,9 @@ export const PaymentRestrictionSchema = z
     minAge: z.optional(z.int().check(z.gte(0), z.lte(150))),
     maxAge: z.optional(z.int().check(z.gte(0), z.lte(150))),
     /** 慢特病 codes of which the buyer must hold at least one registration. */
-    diseaseCodes: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(30))).check(z.minLength(1), z.maxLength(100))),
+    diseaseCodes: z.optional(
+      z.array(z.string().check(z.minLength(1), z.maxLength(30))).check(z.minLength(1), z.maxLength(100)),
+    ),
     text: z.optional(z.string().check(z.maxLength(1000))),
   })
   .check(
@@ -116,10 +123,13 @@ export const ProductSchema = z
       message: 'A drug or consumable needs its medical insurance item code',
       path: ['medListCode'],
     }),
-    z.refine((p) => FUND_ELIGIBLE_CATEGORIES.has(p.category) || p.insuranceClass === undefined || p.insuranceClass === 'C', {
-      message: 'Goods the fund never pays for cannot be in class A or B',
-      path: ['insuranceClass'],
-    }),
+    z.refine(
+      (p) => FUND_ELIGIBLE_CATEGORIES.has(p.category) || p.insuranceClass === undefined || p.insuranceClass === 'C',
+      {
+        message: 'Goods the fund never pays for cannot be in class A or B',
+        path: ['insuranceClass'],
+      },
+    ),
   );
 
 export type PaymentRestriction = z.infer<typeof PaymentRestrictionSchema>;

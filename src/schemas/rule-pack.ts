@@ -1,5 +1,14 @@
 import * as z from 'zod/mini';
-import { AreaCodeSchema, Ed25519SignatureSchema, EpochMsSchema, InstitutionCodeSchema, ReasonCodeSchema, IdSchema, NameSchema, TextSchema } from './primitives.js';
+import {
+  AreaCodeSchema,
+  Ed25519SignatureSchema,
+  EpochMsSchema,
+  InstitutionCodeSchema,
+  ReasonCodeSchema,
+  IdSchema,
+  NameSchema,
+  TextSchema,
+} from './primitives.js';
 
 /** The stable ids of the pharmacy rules. A rule pack parameterises them; findings name them. */
 export const RULE_IDS = [
@@ -109,7 +118,10 @@ export const RulePackSchema = z
     platformRules: z.optional(z.record(z.string().check(z.minLength(1), z.maxLength(64)), RuleIdSchema)),
   })
   .check(
-    z.refine((pack) => pack.validUntil > pack.validFrom, { message: 'validUntil must be after validFrom', path: ['validUntil'] }),
+    z.refine((pack) => pack.validUntil > pack.validFrom, {
+      message: 'validUntil must be after validFrom',
+      path: ['validUntil'],
+    }),
     z.refine((pack) => new Set(pack.overrideReasons.map((r) => r.code)).size === pack.overrideReasons.length, {
       message: 'Override reason codes must be unique',
       path: ['overrideReasons'],

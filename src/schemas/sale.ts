@@ -135,7 +135,9 @@ export const SaleSchema = z
       (sale) =>
         sale.status === 'open'
           ? sale.settlement === undefined
-          : sale.status === 'voided' || sale.settlement !== undefined || sale.lines.every((line) => line.payMode === 'self-pay'),
+          : sale.status === 'voided' ||
+            sale.settlement !== undefined ||
+            sale.lines.every((line) => line.payMode === 'self-pay'),
       {
         message: 'An open sale has no settlement; a settled or refunded sale with fund lines has one',
         path: ['settlement'],

@@ -16,7 +16,9 @@ export const EcQrVoucherSchema = z.object({
 export const SocialSecurityCardVoucherSchema = z.object({
   kind: z.literal('ssc'),
   cardNo: z.string().check(z.regex(/^[A-Za-z0-9]{6,20}$/, 'Expected a social security card number')),
-  cardSn: z.optional(z.string().check(z.regex(/^[A-Za-z0-9]{1,32}$/, 'Expected a card serial of up to 32 letters and digits'))),
+  cardSn: z.optional(
+    z.string().check(z.regex(/^[A-Za-z0-9]{1,32}$/, 'Expected a card serial of up to 32 letters and digits')),
+  ),
   residentId: ResidentIdSchema,
 });
 
@@ -27,7 +29,11 @@ export const ResidentIdVoucherSchema = z.object({
 });
 
 /** Any of the three ways a buyer identifies. */
-export const VoucherInputSchema = z.discriminatedUnion('kind', [EcQrVoucherSchema, SocialSecurityCardVoucherSchema, ResidentIdVoucherSchema]);
+export const VoucherInputSchema = z.discriminatedUnion('kind', [
+  EcQrVoucherSchema,
+  SocialSecurityCardVoucherSchema,
+  ResidentIdVoucherSchema,
+]);
 
 /**
  * The e-voucher token (`ecToken`) a QR decodes to: the 6-digit area code of issue, then letters and digits.
@@ -35,7 +41,10 @@ export const VoucherInputSchema = z.discriminatedUnion('kind', [EcQrVoucherSchem
  */
 export const EcTokenSchema = z.string().check(
   z.regex(/^\d{6}[0-9A-Za-z]{16,64}$/, 'Expected an e-voucher token: area code then letters and digits'),
-  z.refine((token) => AreaCodeSchema.safeParse(token.slice(0, 6)).success, 'The token does not start with a valid area code'),
+  z.refine(
+    (token) => AreaCodeSchema.safeParse(token.slice(0, 6)).success,
+    'The token does not start with a valid area code',
+  ),
 );
 
 export type VoucherInput = z.infer<typeof VoucherInputSchema>;

@@ -44,8 +44,18 @@ export class DeclaredNames {
   readonly personal: ReadonlySet<string>;
   readonly #label: AdapterLabel;
 
-  /** @throws {StorageError} `STORAGE_FAILED` for an empty, non-string, duplicate or shared name, or a personal mark on no declared store. */
-  constructor(names: { readonly stores: readonly string[]; readonly journals: readonly string[]; readonly personal?: readonly string[] }, label: AdapterLabel) {
+  /**
+   * @throws {StorageError} `STORAGE_FAILED` for an empty, non-string, duplicate or shared name, or a personal mark on
+   * no declared store.
+   */
+  constructor(
+    names: {
+      readonly stores: readonly string[];
+      readonly journals: readonly string[];
+      readonly personal?: readonly string[];
+    },
+    label: AdapterLabel,
+  ) {
     this.#label = label;
     const stores = new Set<string>();
     const journals = new Set<string>();
@@ -124,7 +134,13 @@ export class DeclaredNames {
  * checkKey('S-0001', 'key', 'store "sales"', LABEL); // passes
  * checkKey('a\uD800', 'ops.2.key', 'store "sales"', LABEL, 2); // throws STORAGE_INVALID_VALUE
  */
-export function checkKey(key: unknown, field: string, where: string, label: AdapterLabel, index?: number): asserts key is string {
+export function checkKey(
+  key: unknown,
+  field: string,
+  where: string,
+  label: AdapterLabel,
+  index?: number,
+): asserts key is string {
   let problem: string | undefined;
   let problemZh: string | undefined;
   if (typeof key !== 'string') {
@@ -286,7 +302,10 @@ export function checkListOptions(options: unknown, label: AdapterLabel): Checked
  * @example
  * checkReadOptions({ limit: 100 }, LABEL); // { after: 0, limit: 100 }
  */
-export function checkReadOptions(options: unknown, label: AdapterLabel): { readonly after: number; readonly limit: number | undefined } {
+export function checkReadOptions(
+  options: unknown,
+  label: AdapterLabel,
+): { readonly after: number; readonly limit: number | undefined } {
   const given = (options ?? {}) as { after?: unknown; limit?: unknown };
   return { after: optionalCount(given.after, 'after', label) ?? 0, limit: optionalCount(given.limit, 'limit', label) };
 }
@@ -301,7 +320,8 @@ function optionalString(value: unknown, field: string, label: AdapterLabel): str
 }
 
 function optionalCount(value: unknown, field: string, label: AdapterLabel): number | undefined {
-  if (value === undefined || (Number.isSafeInteger(value) && (value as number) >= 0)) return value as number | undefined;
+  if (value === undefined || (Number.isSafeInteger(value) && (value as number) >= 0))
+    return value as number | undefined;
   throw new StorageError('STORAGE_INVALID_VALUE', {
     message: `${label.en}: option ${field} must be an integer from 0`,
     messageZh: `${label.zh}：选项 ${field} 必须是不小于 0 的整数`,
@@ -316,8 +336,21 @@ function optionalCount(value: unknown, field: string, label: AdapterLabel): numb
  * const op: CheckedOp = { op: 'append', index: 0, journal: 'audit', json: '{"event":"sale"}' };
  */
 export type CheckedOp =
-  | { readonly op: 'put'; readonly index: number; readonly store: string; readonly key: string; readonly json: string; readonly expect: number | null | undefined }
-  | { readonly op: 'delete'; readonly index: number; readonly store: string; readonly key: string; readonly expect: number | null | undefined }
+  | {
+      readonly op: 'put';
+      readonly index: number;
+      readonly store: string;
+      readonly key: string;
+      readonly json: string;
+      readonly expect: number | null | undefined;
+    }
+  | {
+      readonly op: 'delete';
+      readonly index: number;
+      readonly store: string;
+      readonly key: string;
+      readonly expect: number | null | undefined;
+    }
   | { readonly op: 'append'; readonly index: number; readonly journal: string; readonly json: string };
 
 /**
@@ -326,10 +359,15 @@ export type CheckedOp =
  * STORAGE_UNKNOWN_NAME.
  *
  * @example
- * const checked = checkBatch([{ op: 'put', store: 'sales', key: 'S-1', value: { total: 1 }, expect: null }], names, LABEL);
+ * const checked = checkBatch([{ op: 'put', store: 'sales', key: 'S-1', value: { total: 1 }, expect: null }], names,
+ * LABEL);
  * // [{ op: 'put', index: 0, store: 'sales', key: 'S-1', json: '{"total":1}', expect: null }]
  */
-export function checkBatch(ops: readonly WriteOp<StorageLayout>[], names: DeclaredNames, label: AdapterLabel): CheckedOp[] {
+export function checkBatch(
+  ops: readonly WriteOp<StorageLayout>[],
+  names: DeclaredNames,
+  label: AdapterLabel,
+): CheckedOp[] {
   if (!Array.isArray(ops)) {
     throw new StorageError('STORAGE_INVALID_VALUE', {
       message: `${label.en}: write() takes an array of operations; nothing was written`,
@@ -344,7 +382,12 @@ export function checkBatch(ops: readonly WriteOp<StorageLayout>[], names: Declar
     if (kind === 'append') {
       const { journal: journalName, value } = op as { journal?: unknown; value?: unknown };
       const journal = names.journal(journalName, `${at}.journal`);
-      return { op: 'append', index, journal, json: serialise(value, index, `journal "${journal}"`, `${at}.value`, label) };
+      return {
+        op: 'append',
+        index,
+        journal,
+        json: serialise(value, index, `journal "${journal}"`, `${at}.value`, label),
+      };
     }
     if (kind !== 'put' && kind !== 'delete') throw badOp(index, at, label);
     const { store: storeName, key, expect } = op as { store?: unknown; key?: unknown; expect?: unknown };

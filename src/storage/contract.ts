@@ -83,13 +83,31 @@ export type ExpectedRev = number | null;
 /** One operation of an atomic batch. */
 export type WriteOp<L extends StorageLayout> =
   | {
-      [S in StoreName<L>]: { readonly op: 'put'; readonly store: S; readonly key: string; readonly value: L['stores'][S]; readonly expect?: ExpectedRev };
+      [S in StoreName<L>]: {
+        readonly op: 'put';
+        readonly store: S;
+        readonly key: string;
+        readonly value: L['stores'][S];
+        readonly expect?: ExpectedRev;
+      };
     }[StoreName<L>]
-  | { [S in StoreName<L>]: { readonly op: 'delete'; readonly store: S; readonly key: string; readonly expect?: ExpectedRev } }[StoreName<L>]
-  | { [J in JournalName<L>]: { readonly op: 'append'; readonly journal: J; readonly value: L['journals'][J] } }[JournalName<L>];
+  | {
+      [S in StoreName<L>]: {
+        readonly op: 'delete';
+        readonly store: S;
+        readonly key: string;
+        readonly expect?: ExpectedRev;
+      };
+    }[StoreName<L>]
+  | {
+      [J in JournalName<L>]: { readonly op: 'append'; readonly journal: J; readonly value: L['journals'][J] };
+    }[JournalName<L>];
 
 /** What one operation of a committed batch did: the record's new revision, or the entry's number. */
-export type WriteReceipt = { readonly op: 'put'; readonly rev: number } | { readonly op: 'delete'; readonly existed: boolean } | { readonly op: 'append'; readonly seq: number };
+export type WriteReceipt =
+  | { readonly op: 'put'; readonly rev: number }
+  | { readonly op: 'delete'; readonly existed: boolean }
+  | { readonly op: 'append'; readonly seq: number };
 
 /** Options for reading a store in key order. */
 export interface ListOptions {

@@ -102,8 +102,10 @@ export function createMemoryStorage<L extends StorageLayout>(options: MemoryStor
     },
 
     count(storeName) {
-      return enqueue(context, `count of store "${String(storeName)}"`, () =>
-        store(context, storeName, 'store').records.size,
+      return enqueue(
+        context,
+        `count of store "${String(storeName)}"`,
+        () => store(context, storeName, 'store').records.size,
       );
     },
 
@@ -114,8 +116,10 @@ export function createMemoryStorage<L extends StorageLayout>(options: MemoryStor
     },
 
     lastSeq(journalName) {
-      return enqueue(context, `lastSeq of journal "${String(journalName)}"`, () =>
-        journal(context, journalName, 'journal').entries.length,
+      return enqueue(
+        context,
+        `lastSeq of journal "${String(journalName)}"`,
+        () => journal(context, journalName, 'journal').entries.length,
       );
     },
 

@@ -53,11 +53,16 @@ export interface TerminalLayout {
      * the store is marked personal; a record lives from just before the 2102 until the sale is recorded.
      */
     settlements: PendingSettlement;
-    /** HIS hook service (`yibao-guard/his`): cards shown, by card uuid, with the token identities that got them; kept for feedback until their retention time. */
+    /**
+     * HIS hook service (`yibao-guard/his`): cards shown, by card uuid, with the token identities that got them; kept
+     * for feedback until their retention time.
+     */
     hisCards: unknown;
     /** HIS hook service: token ids (`jti`) already used, by a hash of issuer and jti, until their token expires. */
     hisJtis: unknown;
-    /** HIS hook service: when each record of `hisCards` and `hisJtis` may go (`{store}|{until, ms, zero-padded}|{key}`). */
+    /**
+     * HIS hook service: when each record of `hisCards` and `hisJtis` may go (`{store}|{until, ms, zero-padded}|{key}`).
+     */
     hisExpiry: unknown;
   };
   journals: {
@@ -70,7 +75,24 @@ export interface TerminalLayout {
 
 /** The names to open a storage with for a terminal. */
 export const TERMINAL_NAMES: StorageNames<TerminalLayout> = {
-  stores: ['meta', 'voucherUse', 'rulePacks', 'outboxPii', 'deadLetters', 'movements', 'stock', 'invoices', 'invoiceChain', 'invoiceKeys', 'invoiceUploads', 'sales', 'settlements', 'hisCards', 'hisJtis', 'hisExpiry'],
+  stores: [
+    'meta',
+    'voucherUse',
+    'rulePacks',
+    'outboxPii',
+    'deadLetters',
+    'movements',
+    'stock',
+    'invoices',
+    'invoiceChain',
+    'invoiceKeys',
+    'invoiceUploads',
+    'sales',
+    'settlements',
+    'hisCards',
+    'hisJtis',
+    'hisExpiry',
+  ],
   journals: ['audit', 'outbox'],
   // The stores that hold personal data in clear, kept off the disk once deleted (see StorageNames.personal).
   personal: ['outboxPii', 'settlements'],

@@ -22,20 +22,41 @@ export async function resubmitDeadLetter<N extends Infno>(
 ): Promise<{ readonly seq: number; readonly msgid: string }> {
   const current = await deps.storage.get('deadLetters', deadKey(seq));
   if (!current || current.value.resolved) {
-    throw new YibaoGuardError('DEAD_LETTER_NOT_FOUND', { message: `No open dead letter ${seq}`, messageZh: `没有待处理的失败记录 ${seq}`, field: 'seq' });
+    throw new YibaoGuardError('DEAD_LETTER_NOT_FOUND', {
+      message: `No open dead letter ${seq}`,
+      messageZh: `没有待处理的失败记录 ${seq}`,
+      field: 'seq',
+    });
   }
   const letter = current.value;
   const infno = (fix.infno ?? letter.record.prepared.infno) as N;
   const now = deps.clock.now();
   // The new record's seq is only known after the write: record the resubmission by msgid, then by seq.
   const result = await deps.outbox.write(
-    [{ infno, input: fix.input, kind: letter.record.kind, ref: letter.record.ref, ...(letter.record.prepared.insuplcAdmdvs ? { options: { insuplcAdmdvs: letter.record.prepared.insuplcAdmdvs } } : {}) }],
+    [
+      {
+        infno,
+        input: fix.input,
+        kind: letter.record.kind,
+        ref: letter.record.ref,
+        ...(letter.record.prepared.insuplcAdmdvs
+          ? { options: { insuplcAdmdvs: letter.record.prepared.insuplcAdmdvs } }
+          : {}),
+      },
+    ],
     [
       {
         op: 'put',
         store: 'deadLetters',
         key: deadKey(seq),
-        value: { ...letter, notes: [...letter.notes, { at: now, by: fix.by, text: fix.note === undefined ? 'resubmitted' : noteText(fix.note) }], resolved: { at: now, by: fix.by, how: 'resubmitted' } },
+        value: {
+          ...letter,
+          notes: [
+            ...letter.notes,
+            { at: now, by: fix.by, text: fix.note === undefined ? 'resubmitted' : noteText(fix.note) },
+          ],
+          resolved: { at: now, by: fix.by, how: 'resubmitted' },
+        },
         expect: current.rev,
       },
     ],
@@ -43,7 +64,15 @@ export async function resubmitDeadLetter<N extends Infno>(
   const record = result.records[0]!;
   const after = await deps.storage.get('deadLetters', deadKey(seq));
   if (after?.value.resolved) {
-    await deps.storage.write([{ op: 'put', store: 'deadLetters', key: deadKey(seq), value: { ...after.value, resolved: { ...after.value.resolved, newSeq: record.seq } }, expect: after.rev }]);
+    await deps.storage.write([
+      {
+        op: 'put',
+        store: 'deadLetters',
+        key: deadKey(seq),
+        value: { ...after.value, resolved: { ...after.value.resolved, newSeq: record.seq } },
+        expect: after.rev,
+      },
+    ]);
   }
   return record;
 }

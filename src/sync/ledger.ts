@@ -55,9 +55,18 @@ export function applyMovement(onHand: number, movement: StockMovement): number {
  */
 export interface Inventory {
   /** Writes the movement, its ledger change and its outbox report together. */
-  record(movement: StockMovement, context: SaleReportContext, facts?: readonly WriteOp<TerminalLayout>[]): Promise<OutboxWriteResult>;
+  record(
+    movement: StockMovement,
+    context: SaleReportContext,
+    facts?: readonly WriteOp<TerminalLayout>[],
+  ): Promise<OutboxWriteResult>;
   /** Several movements (a sale's lines) as one atomic batch with `facts`. */
-  recordAll(movements: readonly StockMovement[], context: SaleReportContext, facts?: readonly WriteOp<TerminalLayout>[], entries?: readonly OutboxEntry[]): Promise<OutboxWriteResult>;
+  recordAll(
+    movements: readonly StockMovement[],
+    context: SaleReportContext,
+    facts?: readonly WriteOp<TerminalLayout>[],
+    entries?: readonly OutboxEntry[],
+  ): Promise<OutboxWriteResult>;
   /**
    * The ledger's part of a batch: the ops that record `movements` (each movement, and each batch's new stock,
    * guarded by the revision the ledger last read), the outbox reports of the movements (to give the outbox), and
@@ -84,7 +93,9 @@ export interface Inventory {
   readonly view: StockView;
   levels(): readonly StockLevel[];
   /** Compares the ledger with the platform's view (product, batch, quantity) and lists every difference. */
-  reconcile(platform: Iterable<{ readonly productId: string; readonly batchNo: string; readonly quantity: number }>): StockDifference[];
+  reconcile(
+    platform: Iterable<{ readonly productId: string; readonly batchNo: string; readonly quantity: number }>,
+  ): StockDifference[];
   /**
    * Asks the platform for its view of this pharmacy's stock (YG08, page by page) and lists every difference with
    * the ledger. Deliver the outbox first: a record not yet delivered shows up as a difference.
@@ -93,7 +104,19 @@ export interface Inventory {
    * await worker.drain()
    * const differences = await inventory.reconcileWithPlatform(platform) // [] when the two agree
    */
-  reconcileWithPlatform(platform: Pick<PlatformClient, 'queryStock'>, options?: { readonly pageSize?: number }): Promise<StockDifference[]>;
+  reconcileWithPlatform(
+    platform: Pick<PlatformClient, 'queryStock'>,
+    options?: { readonly pageSize?: number },
+  ): Promise<StockDifference[]>;
+}
+
+/** What the ledger works over: its storage and outbox, the catalog, the clock, and the levels as last read. */
+interface LedgerState {
+  readonly storage: Storage<TerminalLayout>;
+  readonly outbox: Outbox;
+  readonly catalog: Catalog;
+  readonly clock: { now(): number };
+  readonly levels: Map<string, { level: StockLevel; rev: number }>;
 }
 
 export async function createInventory(options: {
@@ -102,101 +125,153 @@ export async function createInventory(options: {
   readonly catalog: Catalog;
   readonly clock: { now(): number };
 }): Promise<Inventory> {
-  const { storage, outbox, catalog, clock } = options;
   const levels = new Map<string, { level: StockLevel; rev: number }>();
-  for (const record of await storage.list('stock')) levels.set(record.key, { level: record.value, rev: record.rev });
-
-  function plan(movements: readonly StockMovement[], context: SaleReportContext): ReturnType<Inventory['plan']> {
-    const now = clock.now();
-    const next = new Map<string, { level: StockLevel; expect: number | null }>();
-    const reports = movements.map((movement) => {
-      const product = catalog.byId(movement.productId);
-      if (!product) {
-        throw new YibaoGuardError('SCAN_UNKNOWN_PRODUCT', { message: `Product ${movement.productId} is not in the catalog`, messageZh: `商品 ${movement.productId} 不在本店目录中`, field: 'productId' });
-      }
-      const k = key(movement.productId, movement.batchNo);
-      const before = next.get(k)?.level.onHand ?? levels.get(k)?.level.onHand ?? 0;
-      next.set(k, {
-        level: { productId: movement.productId, batchNo: movement.batchNo, onHand: applyMovement(before, movement), updatedAt: now },
-        expect: levels.get(k)?.rev ?? null,
-      });
-      return movementReport(movement, product, context);
-    });
-    const movementOps: WriteOp<TerminalLayout>[] = movements.map((m) => ({ op: 'put', store: 'movements', key: m.movementId, value: m, expect: null }));
-    const ledgerOps: WriteOp<TerminalLayout>[] = [...next].map(([k, v]) => ({ op: 'put', store: 'stock', key: k, value: v.level, expect: v.expect }));
-    return {
-      ops: [...movementOps, ...ledgerOps],
-      reports,
-      committed(receipts) {
-        // Receipts follow the ops: the movements, then the ledger puts.
-        let index = movementOps.length;
-        for (const [k, v] of next) {
-          const receipt = receipts[index++];
-          levels.set(k, { level: v.level, rev: receipt?.op === 'put' ? receipt.rev : 1 });
-        }
-      },
-      async reload() {
-        for (const k of next.keys()) {
-          const fresh = await storage.get('stock', k);
-          if (fresh) levels.set(k, { level: fresh.value, rev: fresh.rev });
-          else levels.delete(k);
-        }
-      },
-    };
+  for (const record of await options.storage.list('stock')) {
+    levels.set(record.key, { level: record.value, rev: record.rev });
   }
-
-  async function recordAll(movements: readonly StockMovement[], context: SaleReportContext, facts: readonly WriteOp<TerminalLayout>[] = [], more: readonly OutboxEntry[] = []) {
-    for (let attempt = 0; ; attempt++) {
-      const stock = plan(movements, context);
-      try {
-        const result = await outbox.write([...stock.reports, ...more], [...facts, ...stock.ops]);
-        stock.committed(result.receipts.slice(facts.length));
-        return result;
-      } catch (error) {
-        // Another writer changed a batch we read: reload those and compute again.
-        if (!isYibaoGuardError(error, 'STORAGE_CONFLICT') || attempt >= 5) throw error;
-        await stock.reload();
-      }
-    }
-  }
-
+  const state: LedgerState = { ...options, levels };
+  const recordAll: Inventory['recordAll'] = (movements, context, facts, more) =>
+    recordMovements(state, movements, context, facts, more);
   return {
     record: (movement, context, facts) => recordAll([movement], context, facts),
     recordAll,
-    plan,
+    plan: (movements, context) => planMovements(state, movements, context),
     view: {
       onHand(productId) {
         let total: number | undefined;
-        for (const { level } of levels.values()) if (level.productId === productId) total = round((total ?? 0) + level.onHand);
+        for (const { level } of levels.values())
+          if (level.productId === productId) total = round((total ?? 0) + level.onHand);
         return total;
       },
     },
     levels: () => [...levels.values()].map((v) => v.level),
-    async reconcileWithPlatform(platform, opts) {
-      const size = opts?.pageSize ?? 500;
-      const theirs: { productId: string; batchNo: string; quantity: number }[] = [];
-      for (let page = 1; ; page++) {
-        const { result, total } = await platform.queryStock({ data: { page_num: page, page_size: size } });
-        for (const l of result) theirs.push({ productId: l.fixmedins_hilist_id, batchNo: l.fixmedins_bchno, quantity: l.inv_cnt });
-        if (result.length < size || theirs.length >= Number(total)) return reconcile(theirs);
+    reconcileWithPlatform: (platform, opts) => reconcileWithPlatform(levels, platform, opts),
+    reconcile: (platform) => reconcileLevels(levels, platform),
+  };
+}
+
+/** The writes that record `movements` (and their 进销存 reports) on the levels as they are now; see `Inventory.plan`. */
+function planMovements(
+  state: LedgerState,
+  movements: readonly StockMovement[],
+  context: SaleReportContext,
+): ReturnType<Inventory['plan']> {
+  const { storage, catalog, clock, levels } = state;
+  const now = clock.now();
+  const next = new Map<string, { level: StockLevel; expect: number | null }>();
+  const reports = movements.map((movement) => {
+    const product = catalog.byId(movement.productId);
+    if (!product) {
+      throw new YibaoGuardError('SCAN_UNKNOWN_PRODUCT', {
+        message: `Product ${movement.productId} is not in the catalog`,
+        messageZh: `商品 ${movement.productId} 不在本店目录中`,
+        field: 'productId',
+      });
+    }
+    const k = key(movement.productId, movement.batchNo);
+    const before = next.get(k)?.level.onHand ?? levels.get(k)?.level.onHand ?? 0;
+    next.set(k, {
+      level: {
+        productId: movement.productId,
+        batchNo: movement.batchNo,
+        onHand: applyMovement(before, movement),
+        updatedAt: now,
+      },
+      expect: levels.get(k)?.rev ?? null,
+    });
+    return movementReport(movement, product, context);
+  });
+  const movementOps: WriteOp<TerminalLayout>[] = movements.map((m) => ({
+    op: 'put',
+    store: 'movements',
+    key: m.movementId,
+    value: m,
+    expect: null,
+  }));
+  const ledgerOps: WriteOp<TerminalLayout>[] = [...next].map(([k, v]) => ({
+    op: 'put',
+    store: 'stock',
+    key: k,
+    value: v.level,
+    expect: v.expect,
+  }));
+  return {
+    ops: [...movementOps, ...ledgerOps],
+    reports,
+    committed(receipts) {
+      // Receipts follow the ops: the movements, then the ledger puts.
+      let index = movementOps.length;
+      for (const [k, v] of next) {
+        const receipt = receipts[index++];
+        levels.set(k, { level: v.level, rev: receipt?.op === 'put' ? receipt.rev : 1 });
       }
     },
-    reconcile,
+    async reload() {
+      for (const k of next.keys()) {
+        const fresh = await storage.get('stock', k);
+        if (fresh) levels.set(k, { level: fresh.value, rev: fresh.rev });
+        else levels.delete(k);
+      }
+    },
   };
+}
 
-  function reconcile(platform: Iterable<{ readonly productId: string; readonly batchNo: string; readonly quantity: number }>): StockDifference[] {
-    const theirs = new Map<string, number>();
-    for (const p of platform) theirs.set(key(p.productId, p.batchNo), round((theirs.get(key(p.productId, p.batchNo)) ?? 0) + p.quantity));
-    const differences: StockDifference[] = [];
-    for (const [k, { level }] of levels) {
-      const other = theirs.get(k) ?? 0;
-      if (other !== level.onHand) differences.push({ productId: level.productId, batchNo: level.batchNo, ledger: level.onHand, platform: other });
-      theirs.delete(k);
+/** Records `movements` with `facts` and `more` in one outbox write, planning again when another writer won a batch. */
+async function recordMovements(
+  state: LedgerState,
+  movements: readonly StockMovement[],
+  context: SaleReportContext,
+  facts: readonly WriteOp<TerminalLayout>[] = [],
+  more: readonly OutboxEntry[] = [],
+) {
+  for (let attempt = 0; ; attempt++) {
+    const stock = planMovements(state, movements, context);
+    try {
+      const result = await state.outbox.write([...stock.reports, ...more], [...facts, ...stock.ops]);
+      stock.committed(result.receipts.slice(facts.length));
+      return result;
+    } catch (error) {
+      // Another writer changed a batch we read: reload those and compute again.
+      if (!isYibaoGuardError(error, 'STORAGE_CONFLICT') || attempt >= 5) throw error;
+      await stock.reload();
     }
-    for (const [k, quantity] of theirs) {
-      const [productId = '', batchNo = ''] = k.split('|');
-      if (quantity !== 0) differences.push({ productId, batchNo, ledger: 0, platform: quantity });
-    }
-    return differences;
   }
+}
+
+/** The platform's stock view (YG08, page by page) against the ledger. */
+async function reconcileWithPlatform(
+  levels: LedgerState['levels'],
+  platform: Pick<PlatformClient, 'queryStock'>,
+  opts?: { readonly pageSize?: number },
+): Promise<StockDifference[]> {
+  const size = opts?.pageSize ?? 500;
+  const theirs: { productId: string; batchNo: string; quantity: number }[] = [];
+  for (let page = 1; ; page++) {
+    const { result, total } = await platform.queryStock({ data: { page_num: page, page_size: size } });
+    for (const l of result)
+      theirs.push({ productId: l.fixmedins_hilist_id, batchNo: l.fixmedins_bchno, quantity: l.inv_cnt });
+    if (result.length < size || theirs.length >= Number(total)) return reconcileLevels(levels, theirs);
+  }
+}
+
+/** Every batch whose quantity differs between the ledger and `platform`. */
+function reconcileLevels(
+  levels: LedgerState['levels'],
+  platform: Iterable<{ readonly productId: string; readonly batchNo: string; readonly quantity: number }>,
+): StockDifference[] {
+  const theirs = new Map<string, number>();
+  for (const p of platform)
+    theirs.set(key(p.productId, p.batchNo), round((theirs.get(key(p.productId, p.batchNo)) ?? 0) + p.quantity));
+  const differences: StockDifference[] = [];
+  for (const [k, { level }] of levels) {
+    const other = theirs.get(k) ?? 0;
+    if (other !== level.onHand)
+      differences.push({ productId: level.productId, batchNo: level.batchNo, ledger: level.onHand, platform: other });
+    theirs.delete(k);
+  }
+  for (const [k, quantity] of theirs) {
+    const [productId = '', batchNo = ''] = k.split('|');
+    if (quantity !== 0) differences.push({ productId, batchNo, ledger: 0, platform: quantity });
+  }
+  return differences;
 }

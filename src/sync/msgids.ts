@@ -9,7 +9,9 @@ const FLOOR = 'msgid.floor';
 /** The second (epoch seconds) of a msgid's time part. */
 function secondOf(msgid: string): number {
   const t = msgid.slice(-18, -4);
-  const epoch = parseCstTime(`${t.slice(0, 4)}-${t.slice(4, 6)}-${t.slice(6, 8)} ${t.slice(8, 10)}:${t.slice(10, 12)}:${t.slice(12, 14)}`);
+  const epoch = parseCstTime(
+    `${t.slice(0, 4)}-${t.slice(4, 6)}-${t.slice(6, 8)} ${t.slice(8, 10)}:${t.slice(10, 12)}:${t.slice(12, 14)}`,
+  );
   return epoch === undefined ? 0 : epoch / 1000;
 }
 
@@ -42,7 +44,9 @@ export async function resumeMsgids(options: {
     const stored = entry ? secondOf(entry.value.prepared.msgid) : 0;
     const floor = Math.max(previous, stored, Math.floor(options.clock.now() / 1000)) + 1;
     try {
-      await storage.write([{ op: 'put', store: 'meta', key: FLOOR, value: { second: floor }, expect: floorRecord?.rev ?? null }]);
+      await storage.write([
+        { op: 'put', store: 'meta', key: FLOOR, value: { second: floor }, expect: floorRecord?.rev ?? null },
+      ]);
     } catch (error) {
       // Another start of the same terminal reserved at the same moment: reserve after it.
       if (attempt < 5 && (error as { code?: string }).code === 'STORAGE_CONFLICT') continue;

@@ -32,7 +32,8 @@ export interface OutboxWriteResult {
  * records out of msgid order).
  *
  * @example
- * await outbox.write([{ infno: '3505', input, ref: saleId }], [{ op: 'put', store: 'sales', key: saleId, value: sale }])
+ * await outbox.write([{ infno: '3505', input, ref: saleId }], [{ op: 'put', store: 'sales', key: saleId, value: sale
+ * }])
  */
 export interface Outbox {
   write(entries: readonly OutboxEntry[], facts?: readonly WriteOp<TerminalLayout>[]): Promise<OutboxWriteResult>;
@@ -90,7 +91,8 @@ export function createOutbox(options: {
       };
       at.push(ops.length);
       ops.push({ op: 'append', journal: 'outbox', value: record });
-      if (entry.pii) ops.push({ op: 'put', store: 'outboxPii', key: prepared.msgid, value: entry.pii.fields, expect: null });
+      if (entry.pii)
+        ops.push({ op: 'put', store: 'outboxPii', key: prepared.msgid, value: entry.pii.fields, expect: null });
     }
     const records = (receipts: readonly WriteReceipt[]) =>
       at.map((index, i) => {

@@ -33,14 +33,22 @@ export function movementReport(movement: StockMovement, product: Product, contex
     fixmedins_hilist_name: product.genericName,
     rx_flag: product.rx ? ('1' as const) : ('0' as const),
     fixmedins_bchno: movement.batchNo,
-    ...defined({ manu_lotnum: movement.lotNo || undefined, manu_date: movement.manufactureDate || undefined, expy_end: movement.expiryDate || undefined }),
-    ...(movement.traceCodes.length > 0 ? { drugtracinfo: movement.traceCodes.map((code) => ({ drug_trac_codg: code })) } : {}),
+    ...defined({
+      manu_lotnum: movement.lotNo || undefined,
+      manu_date: movement.manufactureDate || undefined,
+      expy_end: movement.expiryDate || undefined,
+    }),
+    ...(movement.traceCodes.length > 0
+      ? { drugtracinfo: movement.traceCodes.map((code) => ({ drug_trac_codg: code })) }
+      : {}),
   };
   const entry = <N extends Infno>(infno: N, input: TransactionInput<N>, pii?: OutboxEntry['pii']): OutboxEntry =>
     ({ infno, input, kind: 'report', ref: movement.movementId, ...defined({ pii }) }) as OutboxEntry;
   switch (movement.kind) {
     case 'stock-count':
-      return entry('3501', { invinfo: { ...core, invdate: formatCstDate(movement.at), inv_cnt: movement.countedQuantity } });
+      return entry('3501', {
+        invinfo: { ...core, invdate: formatCstDate(movement.at), inv_cnt: movement.countedQuantity },
+      });
     case 'info-change':
       return entry('3502', {
         invinfo: {
@@ -62,7 +70,9 @@ export function movementReport(movement: StockMovement, product: Product, contex
         purc_retn_cnt: movement.quantity,
         purc_retn_stoin_time: movement.at,
         purc_retn_opter_name: context.operatorName,
-        ...(movement.kind === 'purchase' && movement.purchaseInvoiceNo ? { purc_invo_no: movement.purchaseInvoiceNo } : {}),
+        ...(movement.kind === 'purchase' && movement.purchaseInvoiceNo
+          ? { purc_invo_no: movement.purchaseInvoiceNo }
+          : {}),
         ...(movement.kind === 'purchase' && movement.approvalNo ? { aprvno: movement.approvalNo } : {}),
         ...(movement.kind === 'purchase' && movement.manufacturer ? { prodentp_name: movement.manufacturer } : {}),
       };
@@ -85,7 +95,12 @@ export function movementReport(movement: StockMovement, product: Product, contex
         ...(movement.kind === 'sale' && movement.setlId ? { setl_id: movement.setlId } : {}),
         ...(movement.kind === 'sale' && movement.rxNo ? { rxno: movement.rxNo } : {}),
         ...(insured && context.buyer ? { psn_no: context.buyer.psnNo } : {}),
-        ...(context.pharmacist ? { phar_name: context.pharmacist.name, ...defined({ phar_prac_cert_no: context.pharmacist.certNo || undefined }) } : {}),
+        ...(context.pharmacist
+          ? {
+              phar_name: context.pharmacist.name,
+              ...defined({ phar_prac_cert_no: context.pharmacist.certNo || undefined }),
+            }
+          : {}),
       };
       const pii =
         insured && context.buyer && (context.buyer.residentId || context.buyer.name)

@@ -24,10 +24,20 @@ export interface DeadLetter {
   readonly seq: number;
   readonly record: OutboxRecord;
   readonly at: number;
-  readonly reason: { readonly code: string; readonly infcode?: number; readonly message: string; readonly messageZh: string };
+  readonly reason: {
+    readonly code: string;
+    readonly infcode?: number;
+    readonly message: string;
+    readonly messageZh: string;
+  };
   readonly notes: readonly { readonly at: number; readonly by: string; readonly text: string }[];
   /** Set when the operator resubmitted a corrected record (its new outbox seq) or closed it with a note. */
-  readonly resolved?: { readonly at: number; readonly by: string; readonly how: 'resubmitted' | 'closed'; readonly newSeq?: number };
+  readonly resolved?: {
+    readonly at: number;
+    readonly by: string;
+    readonly how: 'resubmitted' | 'closed';
+    readonly newSeq?: number;
+  };
 }
 
 /** Where delivery stands, for a progress bar and a status badge. */

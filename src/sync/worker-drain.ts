@@ -93,7 +93,7 @@ async function drainWindow(
   let rev = startRev;
   // Records before `alone` go one request each.
   let alone = 0;
-  for (let i = 0; i < window.length; ) {
+  for (let i = 0; i < window.length;) {
     if (ctx.stopping) return { stoppedBy: 'stopped' };
     let n = 1;
     const batched = i >= alone && batchable(ctx, window[i]!.value);

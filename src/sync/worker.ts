@@ -23,7 +23,9 @@ export interface SyncWorkerOptions {
   readonly owner: string;
   /** How long a lease lasts without renewal. @default 30000 */
   readonly leaseMs?: number;
-  /** Backoff after a transient failure: base × 2^n, full jitter, at most `maxMs`. @default { baseMs: 500, maxMs: 60000 } */
+  /**
+   * Backoff after a transient failure: base × 2^n, full jitter, at most `maxMs`. @default { baseMs: 500, maxMs: 60000 }
+   */
   readonly backoff?: { readonly baseMs?: number; readonly maxMs?: number };
   /** After `threshold` failures in a row the circuit opens for `cooldownMs` (doubling, at most `maxCooldownMs`). */
   readonly breaker?: { readonly threshold?: number; readonly cooldownMs?: number; readonly maxCooldownMs?: number };

@@ -30,11 +30,18 @@ export interface SaleWrite {
    * The sale's own part for the invoice an attempt issues: the sale record as it is then, the ops that write it
    * (and its audit events), and the outbox records that go with it after the movements' reports.
    */
-  facts(issued: IssuedInvoice): { readonly sale: SaleRecord; readonly ops: readonly WriteOp<TerminalLayout>[]; readonly entries: readonly OutboxEntry[] };
+  facts(issued: IssuedInvoice): {
+    readonly sale: SaleRecord;
+    readonly ops: readonly WriteOp<TerminalLayout>[];
+    readonly entries: readonly OutboxEntry[];
+  };
 }
 
 /** Writes a sale in one atomic batch, and hands back the invoice issued and the sale record written. */
-export async function commitSale(parts: TillParts, write: SaleWrite): Promise<{ readonly issued: IssuedInvoice; readonly sale: SaleRecord }> {
+export async function commitSale(
+  parts: TillParts,
+  write: SaleWrite,
+): Promise<{ readonly issued: IssuedInvoice; readonly sale: SaleRecord }> {
   const { book, storage } = parts.ctx;
   const { inventory, outbox } = parts;
   // The book to itself: its own calls (a key rotation, a catch-up) do not race the sale for the chain head.

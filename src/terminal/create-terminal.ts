@@ -44,21 +44,34 @@ export interface TerminalOptions {
    * sequence from the terminal's storage (so a restart never reuses one), signs requests with the invoice key and
    * keeps the terminal's clock.
    */
-  readonly platform: Omit<PlatformClientOptions, 'institution' | 'area' | 'operator' | 'device' | 'msgids' | 'signer' | 'clock'>;
+  readonly platform: Omit<
+    PlatformClientOptions,
+    'institution' | 'area' | 'operator' | 'device' | 'msgids' | 'signer' | 'clock'
+  >;
   /** The terminal's storage, opened with `TERMINAL_NAMES`. */
   readonly storage: Storage<TerminalLayout>;
   /**
    * The pharmacy: `fixmedins_code` and `fixmedins_name`, the 6-digit 医保区划 where it sells (就医地, `mdtrtarea_admvs`:
    * the area rule packs are issued for), and its 定点 agreement when the till knows it is suspended or ended.
    */
-  readonly pharmacy: { readonly code: string; readonly name: string; readonly area: string; readonly agreement?: 'active' | 'suspended' | 'ended' };
+  readonly pharmacy: {
+    readonly code: string;
+    readonly name: string;
+    readonly area: string;
+    readonly agreement?: 'active' | 'suspended' | 'ended';
+  };
   readonly terminal: TerminalIdentity;
   /**
    * The operator signed in at the till (`opter`, `opter_name`): a 执业药师's certificate number when they are one;
    * `type` is the platform's `opter_type` (1 staff, 2 self-service kiosk, 3 mobile terminal). @default type '1'
    */
-  readonly operator: { readonly id: string; readonly name: string; readonly certNo?: string; readonly type?: '1' | '2' | '3' };
-/** The pharmacy's product master (目录): what scans match and the rules read. */
+  readonly operator: {
+    readonly id: string;
+    readonly name: string;
+    readonly certNo?: string;
+    readonly type?: '1' | '2' | '3';
+  };
+  /** The pharmacy's product master (目录): what scans match and the rules read. */
   readonly catalog?: Iterable<Product>;
   /** The rule pack to start with; a verified stored pack that is newer takes precedence. */
   readonly rulePack?: RulePack;
@@ -76,7 +89,10 @@ export interface TerminalOptions {
    * self-pay goes) or, with `warn`, a warning a pharmacist may override with a reason. @default 'block'
    */
   readonly rulePackExpired?: 'block' | 'warn';
-  /** How long, by the clock, a till with an expired pack waits between two YG03 requests made by reviews. @default 5 minutes */
+  /**
+   * How long, by the clock, a till with an expired pack waits between two YG03 requests made by reviews. @default 5
+   * minutes
+   */
   readonly rulePackRetryMs?: number;
   /** Signs invoices (an HSM, an OS keystore). Or give `deviceSecret` to keep a key wrapped in storage. */
   readonly signer?: Signer;
@@ -107,7 +123,10 @@ export interface TerminalOptions {
    */
   readonly ed25519Fallback?: Ed25519Fallback;
   /** Delivery: the worker's options, its owner id (one per tab or process), and whether it starts now (default). */
-  readonly sync?: Omit<SyncWorkerOptions, 'storage' | 'platform' | 'clock' | 'onEvent' | 'owner'> & { readonly owner?: string; readonly autoStart?: boolean };
+  readonly sync?: Omit<SyncWorkerOptions, 'storage' | 'platform' | 'clock' | 'onEvent' | 'owner'> & {
+    readonly owner?: string;
+    readonly autoStart?: boolean;
+  };
 }
 
 /**
@@ -130,9 +149,13 @@ export interface Terminal extends Till {
   signIn(): Promise<void>;
   /**
    * Listens to the till's events: `sync:progress`, `sync:dead-letter`, `offline`, `online`, `finding`,
-   * `sale:settled`, `sale:refunded`, `settlement:unknown`, `settlement:reversed`, `rule-pack`, `clock:behind`. Returns the unsubscribe.
+   * `sale:settled`, `sale:refunded`, `settlement:unknown`, `settlement:reversed`, `rule-pack`, `clock:behind`. Returns
+   * the unsubscribe.
    */
-  on<T extends TerminalEvent['type']>(type: T, listener: (event: Extract<TerminalEvent, { type: T }>) => void): () => void;
+  on<T extends TerminalEvent['type']>(
+    type: T,
+    listener: (event: Extract<TerminalEvent, { type: T }>) => void,
+  ): () => void;
 }
 
 /**
@@ -169,19 +192,34 @@ export async function createTerminal(options: TerminalOptions): Promise<Terminal
     terminalId: options.terminal.id,
     clock,
     random,
-    ...defined({ deviceSecret: options.deviceSecret, signer: options.signer, ed25519Fallback: options.ed25519Fallback }),
+    ...defined({
+      deviceSecret: options.deviceSecret,
+      signer: options.signer,
+      ed25519Fallback: options.ed25519Fallback,
+    }),
   });
   const head = await book.head();
-  if (options.deviceSecret && !options.signer && (!head || head.keyId === UNENROLLED)) await book.enrolKey({ keyId: `${options.terminal.id}-K1` });
+  if (options.deviceSecret && !options.signer && (!head || head.keyId === UNENROLLED))
+    await book.enrolKey({ keyId: `${options.terminal.id}-K1` });
   const { pharmacy, terminal: device, operator } = options;
   const platform = createPlatformClient({
     ...options.platform,
     institution: { code: pharmacy.code, name: pharmacy.name },
     area: pharmacy.area,
     operator: { id: operator.id, name: operator.name, ...defined({ type: operator.type }) },
-    device: { no: device.id, mac: device.mac, ip: device.ip, ...(device.safeInfo === undefined ? {} : { safeInfo: device.safeInfo }) },
+    device: {
+      no: device.id,
+      mac: device.mac,
+      ip: device.ip,
+      ...(device.safeInfo === undefined ? {} : { safeInfo: device.safeInfo }),
+    },
     clock,
-    msgids: await resumeMsgids({ storage, clock, institutionCode: pharmacy.code, terminalDigit: terminalDigitOf(device.id) }),
+    msgids: await resumeMsgids({
+      storage,
+      clock,
+      institutionCode: pharmacy.code,
+      terminalDigit: terminalDigitOf(device.id),
+    }),
     // Requests are signed once the terminal has a key (a device secret or a signer of its own).
     ...(options.deviceSecret || options.signer ? { signer: book.signer } : {}),
   });
@@ -191,7 +229,11 @@ export async function createTerminal(options: TerminalOptions): Promise<Terminal
     terminalId: device.id,
     area: pharmacy.area,
     pharmacy: { code: pharmacy.code, agreement: pharmacy.agreement ?? 'active' },
-    operator: { id: operator.id, name: operator.name, ...(operator.certNo === undefined ? {} : { certNo: operator.certNo }) },
+    operator: {
+      id: operator.id,
+      name: operator.name,
+      ...(operator.certNo === undefined ? {} : { certNo: operator.certNo }),
+    },
     products: options.catalog ?? [],
     clock,
     random,
@@ -235,14 +277,30 @@ export async function createTerminal(options: TerminalOptions): Promise<Terminal
 }
 
 /** The pieces createTerminal cannot do without, by their path in the options. */
-const REQUIRED = ['platform', 'platform.baseUrl', 'storage', 'pharmacy.code', 'pharmacy.name', 'pharmacy.area', 'terminal.id', 'terminal.mac', 'terminal.ip', 'operator.id', 'operator.name'];
+const REQUIRED = [
+  'platform',
+  'platform.baseUrl',
+  'storage',
+  'pharmacy.code',
+  'pharmacy.name',
+  'pharmacy.area',
+  'terminal.id',
+  'terminal.mac',
+  'terminal.ip',
+  'operator.id',
+  'operator.name',
+];
 
 /** What the terminal supplies its client itself, and so `platform` must not say again. */
 const SUPPLIED = ['institution', 'area', 'operator', 'device', 'msgids', 'signer', 'clock'];
 
 function checkOptions(options: TerminalOptions): void {
   if (typeof options !== 'object' || options === null) {
-    throw new InputError('INVALID_INPUT', { message: 'createTerminal needs its options', messageZh: '创建终端须提供参数', field: 'options' });
+    throw new InputError('INVALID_INPUT', {
+      message: 'createTerminal needs its options',
+      messageZh: '创建终端须提供参数',
+      field: 'options',
+    });
   }
   // The identity is the terminal's own: `platform` says only how to reach the platform (a client is not taken either).
   const platform = (options.platform ?? {}) as Record<string, unknown>;
@@ -256,7 +314,9 @@ function checkOptions(options: TerminalOptions): void {
     });
   }
   const missing = REQUIRED.filter((path) => {
-    const value = path.split('.').reduce<unknown>((o, key) => (o as Record<string, unknown> | undefined)?.[key], options);
+    const value = path
+      .split('.')
+      .reduce<unknown>((o, key) => (o as Record<string, unknown> | undefined)?.[key], options);
     return value === undefined || value === null || value === '';
   });
   if (missing.length > 0) {
@@ -266,11 +326,26 @@ function checkOptions(options: TerminalOptions): void {
       field: missing[0]!,
     });
   }
-  if (options.rulePackExpired !== undefined && options.rulePackExpired !== 'block' && options.rulePackExpired !== 'warn') {
-    throw new InputError('INVALID_INPUT', { message: "rulePackExpired is 'block' or 'warn'", messageZh: "rulePackExpired 须为 'block' 或 'warn'", field: 'rulePackExpired' });
+  if (
+    options.rulePackExpired !== undefined &&
+    options.rulePackExpired !== 'block' &&
+    options.rulePackExpired !== 'warn'
+  ) {
+    throw new InputError('INVALID_INPUT', {
+      message: "rulePackExpired is 'block' or 'warn'",
+      messageZh: "rulePackExpired 须为 'block' 或 'warn'",
+      field: 'rulePackExpired',
+    });
   }
-  if (options.rulePackRetryMs !== undefined && !(Number.isFinite(options.rulePackRetryMs) && options.rulePackRetryMs >= 0)) {
-    throw new InputError('INVALID_INPUT', { message: 'rulePackRetryMs is a number of milliseconds, 0 or more', messageZh: 'rulePackRetryMs 须为不小于 0 的毫秒数', field: 'rulePackRetryMs' });
+  if (
+    options.rulePackRetryMs !== undefined &&
+    !(Number.isFinite(options.rulePackRetryMs) && options.rulePackRetryMs >= 0)
+  ) {
+    throw new InputError('INVALID_INPUT', {
+      message: 'rulePackRetryMs is a number of milliseconds, 0 or more',
+      messageZh: 'rulePackRetryMs 须为不小于 0 的毫秒数',
+      field: 'rulePackRetryMs',
+    });
   }
 }
 

@@ -31,7 +31,8 @@ export async function loadBoxes(storage: Storage<TerminalLayout>, inventory: Inv
   const boxBatch = new Map<string, string>();
   const boxes: Boxes = {
     note(movement) {
-      if (movement.kind === 'purchase' || movement.kind === 'stock-count' || movement.kind === 'sale-return') for (const code of movement.traceCodes) boxBatch.set(code, movement.batchNo);
+      if (movement.kind === 'purchase' || movement.kind === 'stock-count' || movement.kind === 'sale-return')
+        for (const code of movement.traceCodes) boxBatch.set(code, movement.batchNo);
     },
     batchOf(productId, traceCodes = []) {
       const known = traceCodes.length > 0 ? boxBatch.get(traceCodes[0]!) : undefined;
@@ -43,7 +44,7 @@ export async function loadBoxes(storage: Storage<TerminalLayout>, inventory: Inv
       onHand: (productId) => inventory.view.onHand(productId) ?? (inventory.levels().length > 0 ? 0 : undefined),
     },
   };
-  for (let after: string | undefined; ; ) {
+  for (let after: string | undefined; ;) {
     const page = await storage.list('movements', { ...(after === undefined ? {} : { after }), limit: 1000 });
     for (const record of page) boxes.note(record.value);
     if (page.length < 1000) break;

@@ -33,7 +33,13 @@ export const sum = (values: Iterable<number>): number => {
 };
 
 export function saleError(
-  code: 'SETTLEMENT_OUTCOME_UNKNOWN' | 'SETTLEMENT_REVERSED' | 'REFUND_OUTCOME_UNKNOWN' | 'SALE_EMPTY' | 'SALE_NOT_FOUND' | 'REFUND_INVALID',
+  code:
+    | 'SETTLEMENT_OUTCOME_UNKNOWN'
+    | 'SETTLEMENT_REVERSED'
+    | 'REFUND_OUTCOME_UNKNOWN'
+    | 'SALE_EMPTY'
+    | 'SALE_NOT_FOUND'
+    | 'REFUND_INVALID',
   en: string,
   zh: string,
   cause?: unknown,
@@ -46,5 +52,8 @@ export function saleError(
  * the till builds its facades with, so that every member enumerates (`Object.keys(terminal)` lists them).
  */
 export function withMembers<A extends object, B extends object>(base: A, extra: B): Omit<A, keyof B> & B {
-  return Object.defineProperties({}, { ...Object.getOwnPropertyDescriptors(base), ...Object.getOwnPropertyDescriptors(extra) }) as Omit<A, keyof B> & B;
+  return Object.defineProperties(
+    {},
+    { ...Object.getOwnPropertyDescriptors(base), ...Object.getOwnPropertyDescriptors(extra) },
+  ) as Omit<A, keyof B> & B;
 }

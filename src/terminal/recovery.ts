@@ -7,7 +7,9 @@ import type { TillParts } from './parts.js';
 import { refund } from './refund.js';
 import { reverse } from './settlement.js';
 
-export async function recoverSettlements(parts: TillParts): Promise<{ readonly reversed: readonly string[]; readonly pending: readonly string[] }> {
+export async function recoverSettlements(
+  parts: TillParts,
+): Promise<{ readonly reversed: readonly string[]; readonly pending: readonly string[] }> {
   const { storage } = parts.ctx;
   const reversed: string[] = [];
   const pending: string[] = [];

@@ -19,7 +19,8 @@ type RefundLine = { readonly line: SaleLine; readonly quantity: number; readonly
 export async function refund(parts: TillParts, saleId: string, options: RefundOptions = {}): Promise<RefundReceipt> {
   const { ctx } = parts;
   const stored = await ctx.storage.get('sales', saleId);
-  if (!stored) throw saleError('SALE_NOT_FOUND', `No settled sale ${saleId} on this terminal`, `本终端没有已结算的销售 ${saleId}`);
+  if (!stored)
+    throw saleError('SALE_NOT_FOUND', `No settled sale ${saleId} on this terminal`, `本终端没有已结算的销售 ${saleId}`);
   const sale = stored.value;
   const lines = refundLines(sale, options);
   const pendingKey = `refund.pending/${saleId}`;
@@ -33,14 +34,34 @@ export async function refund(parts: TillParts, saleId: string, options: RefundOp
     invoice: {
       kind: 'refund',
       reverses: sale.invoice.seq,
-      lines: lines.map(({ line, quantity, amountFen }) => ({ ...defined({ medListCode: line.medListCode || undefined }), name: line.name, quantity, unitPriceFen: line.unitPriceFen, amountFen, traceCodes: movements.find((m) => m.kind === 'sale-return' && m.lineId === line.lineId)!.traceCodes })),
+      lines: lines.map(({ line, quantity, amountFen }) => ({
+        ...defined({ medListCode: line.medListCode || undefined }),
+        name: line.name,
+        quantity,
+        unitPriceFen: line.unitPriceFen,
+        amountFen,
+        traceCodes: movements.find((m) => m.kind === 'sale-return' && m.lineId === line.lineId)!.traceCodes,
+      })),
       split,
     },
     movements,
     context: { operatorName: ctx.operator.name, ...(sale.buyer ? { buyer: { psnNo: sale.buyer.psnNo } } : {}) },
     facts: (invoice) => {
-      const refunds = [...sale.refunds, { refundId, at, invoiceSeq: invoice.seq, lines: lines.map(({ line, quantity, amountFen }) => ({ lineId: line.lineId, quantity, amountFen })), split }];
-      const all = sale.lines.every((l) => sum(refunds.flatMap((r) => r.lines.filter((x) => x.lineId === l.lineId).map((x) => x.quantity))) >= l.quantity);
+      const refunds = [
+        ...sale.refunds,
+        {
+          refundId,
+          at,
+          invoiceSeq: invoice.seq,
+          lines: lines.map(({ line, quantity, amountFen }) => ({ lineId: line.lineId, quantity, amountFen })),
+          split,
+        },
+      ];
+      const all = sale.lines.every(
+        (l) =>
+          sum(refunds.flatMap((r) => r.lines.filter((x) => x.lineId === l.lineId).map((x) => x.quantity))) >=
+          l.quantity,
+      );
       const written: SaleRecord = { ...sale, refunds, status: all ? 'refunded' : 'partly-refunded' };
       const behind = clockEvents(ctx, invoice, saleId);
       return {
@@ -50,7 +71,10 @@ export async function refund(parts: TillParts, saleId: string, options: RefundOp
           { op: 'put', store: 'sales', key: saleId, value: written, expect: stored.rev },
           ...(sale.settlement ? [{ op: 'delete' as const, store: 'meta' as const, key: pendingKey }] : []),
         ],
-        entries: [...invoiceEntries(ctx, invoice), ...(behind.length > 0 ? [auditEntry(ctx, saleId, behind, sale.settlement?.setlId)] : [])],
+        entries: [
+          ...invoiceEntries(ctx, invoice),
+          ...(behind.length > 0 ? [auditEntry(ctx, saleId, behind, sale.settlement?.setlId)] : []),
+        ],
       };
     },
   });
@@ -65,9 +89,11 @@ export async function refund(parts: TillParts, saleId: string, options: RefundOp
 /** What is refunded: the lines asked for (or all that is left), each within what is left of it. */
 function refundLines(sale: SaleRecord, options: RefundOptions): RefundLine[] {
   const { saleId } = sale;
-  if (sale.status === 'refunded') throw saleError('REFUND_INVALID', `Sale ${saleId} is already refunded`, `销售 ${saleId} 已全部退货`);
+  if (sale.status === 'refunded')
+    throw saleError('REFUND_INVALID', `Sale ${saleId} is already refunded`, `销售 ${saleId} 已全部退货`);
   const returned = new Map<string, number>();
-  for (const r of sale.refunds) for (const l of r.lines) returned.set(l.lineId, (returned.get(l.lineId) ?? 0) + l.quantity);
+  for (const r of sale.refunds)
+    for (const l of r.lines) returned.set(l.lineId, (returned.get(l.lineId) ?? 0) + l.quantity);
   const whole = options.lines === undefined;
   if (sale.settlement && (!whole || sale.refunds.length > 0)) {
     throw saleError(
@@ -76,21 +102,39 @@ function refundLines(sale: SaleRecord, options: RefundOptions): RefundLine[] {
       '医保结算的销售只能整单退货（2103 撤销整笔结算），保留的商品请重新结算',
     );
   }
-  const wanted = whole ? sale.lines.map((l) => ({ lineId: l.lineId, quantity: l.quantity - (returned.get(l.lineId) ?? 0) })).filter((l) => l.quantity > 0) : options.lines!;
+  const wanted = whole
+    ? sale.lines
+        .map((l) => ({ lineId: l.lineId, quantity: l.quantity - (returned.get(l.lineId) ?? 0) }))
+        .filter((l) => l.quantity > 0)
+    : options.lines!;
   const lines = wanted.map(({ lineId, quantity }) => {
     const line = sale.lines.find((l) => l.lineId === lineId);
     const left = line ? line.quantity - (returned.get(lineId) ?? 0) : 0;
     if (!line || !(quantity > 0) || quantity > left) {
-      throw saleError('REFUND_INVALID', `Line ${lineId} of sale ${saleId} cannot be refunded ${quantity} (${left} left)`, `销售 ${saleId} 的明细 ${lineId} 不能退 ${quantity}（可退 ${left}）`);
+      throw saleError(
+        'REFUND_INVALID',
+        `Line ${lineId} of sale ${saleId} cannot be refunded ${quantity} (${left} left)`,
+        `销售 ${saleId} 的明细 ${lineId} 不能退 ${quantity}（可退 ${left}）`,
+      );
     }
-    return { line, quantity, amountFen: quantity === line.quantity ? line.amountFen : Math.round((line.amountFen * quantity) / line.quantity) };
+    return {
+      line,
+      quantity,
+      amountFen: quantity === line.quantity ? line.amountFen : Math.round((line.amountFen * quantity) / line.quantity),
+    };
   });
   if (lines.length === 0) throw saleError('REFUND_INVALID', 'Nothing to refund', '没有可退的商品');
   return lines;
 }
 
 /** The sale-return movement of each line refunded: its boxes back on the shelf, in the batch they were sold from. */
-function returnMovements(parts: TillParts, sale: SaleRecord, lines: readonly RefundLine[], refundId: string, at: number): StockMovement[] {
+function returnMovements(
+  parts: TillParts,
+  sale: SaleRecord,
+  lines: readonly RefundLine[],
+  refundId: string,
+  at: number,
+): StockMovement[] {
   return lines.map(({ line, quantity }, i) => ({
     kind: 'sale-return',
     movementId: `${refundId}-${i + 1}`,
@@ -120,7 +164,11 @@ async function cancelWithPlatform(parts: TillParts, sale: SaleRecord, key: strin
   const remembered = (await storage.get('meta', key))?.value as { prepared: PreparedCall<'2103'> } | undefined;
   let prepared = remembered?.prepared;
   if (!prepared) {
-    prepared = platform.prepare('2103', { data: { setl_id: sale.settlement!.setlId, mdtrt_id: sale.settlement!.mdtrtId, psn_no: sale.buyer!.psnNo } }, { insuplcAdmdvs: sale.buyer!.insuplcAdmdvs });
+    prepared = platform.prepare(
+      '2103',
+      { data: { setl_id: sale.settlement!.setlId, mdtrt_id: sale.settlement!.mdtrtId, psn_no: sale.buyer!.psnNo } },
+      { insuplcAdmdvs: sale.buyer!.insuplcAdmdvs },
+    );
     await storage.write([{ op: 'put', store: 'meta', key, value: { prepared }, expect: null }]);
   }
   const sent = prepared;

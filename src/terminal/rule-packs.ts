@@ -17,7 +17,10 @@ export interface RulePacks {
   inForce(): RulePack | undefined;
   /** The rules a review runs now: the pack's, or, once it has lapsed, the defaults with the expired card. */
   rulesNow(): CompiledPack;
-  /** A lapsed pack: ask the platform for the current one, at most once per `rulePackRetryMs`; a failure leaves the card up. */
+  /**
+   * A lapsed pack: ask the platform for the current one, at most once per `rulePackRetryMs`; a failure leaves the card
+   * up.
+   */
   refreshLapsed(): Promise<void>;
   /** YG03: the platform's newer pack for this area, installed; undefined when there is none. */
   update(): Promise<RulePack | undefined>;
@@ -28,13 +31,20 @@ export interface RulePacks {
 export async function openRulePacks(ctx: TillContext): Promise<RulePacks> {
   const { storage, clock, platform } = ctx;
   // A pack applies only where it was issued: this area, this pharmacy, the till's series.
-  const scope: RulePackScope = { area: ctx.area, pharmacy: ctx.pharmacy.code, ...(ctx.rulePackId === undefined ? {} : { packId: ctx.rulePackId }) };
+  const scope: RulePackScope = {
+    area: ctx.area,
+    pharmacy: ctx.pharmacy.code,
+    ...(ctx.rulePackId === undefined ? {} : { packId: ctx.rulePackId }),
+  };
   const rank = (p: RulePack): number => (rulePackInForce(p, clock.now()) ? 2 ** 40 : 0) + p.version;
   // Preferring one in force, then the newer. It may have lapsed: then it is not in force, and reviews say so.
   let pack = ctx.rulePack;
   /** Ed25519 for the packs' signatures where WebCrypto has none. */
   const fallback = ctx.ed25519Fallback ? { ed25519Fallback: ctx.ed25519Fallback } : {};
-  const stored = ctx.trustedKeys.length > 0 ? await storedRulePack(storage, { trusted: ctx.trustedKeys, scope, ...fallback }) : undefined;
+  const stored =
+    ctx.trustedKeys.length > 0
+      ? await storedRulePack(storage, { trusted: ctx.trustedKeys, scope, ...fallback })
+      : undefined;
   if (stored && (!pack || rank(stored) > rank(pack))) pack = stored;
   let compiled: CompiledPack = compilePack(pack);
   let lapsed: { readonly pack: RulePack; readonly compiled: CompiledPack } | undefined;
@@ -63,12 +73,19 @@ export async function openRulePacks(ctx: TillContext): Promise<RulePacks> {
       }
     },
     async update() {
-      const { pack: published } = await platform.downloadRulePack({ data: { admdvs: ctx.area, cur_ver: pack?.version ?? 0 } });
+      const { pack: published } = await platform.downloadRulePack({
+        data: { admdvs: ctx.area, cur_ver: pack?.version ?? 0 },
+      });
       if (!published) return undefined;
       return packs.install(published);
     },
     async install(signed) {
-      const installed = await installRulePack(storage, signed, { trusted: ctx.trustedKeys, now: clock.now(), scope, ...fallback });
+      const installed = await installRulePack(storage, signed, {
+        trusted: ctx.trustedKeys,
+        now: clock.now(),
+        scope,
+        ...fallback,
+      });
       pack = installed;
       compiled = compilePack(installed);
       ctx.emit({ type: 'rule-pack', version: installed.version });

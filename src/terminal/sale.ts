@@ -40,7 +40,9 @@ export function startSale(parts: TillParts, verified?: VerifiedBuyer): TerminalS
           platformFindings: async (s: SaleSession) => {
             if (!s.lines.some((l) => l.payMode === 'fund')) return [];
             const request = analysisRequest({ lines: s.lines, buyer: facts, pharmacyCode: ctx.pharmacy.code, saleId });
-            const { result } = await ctx.platform.analyze(request, { insuplcAdmdvs: (buyer ?? verified!).insurance.insuplcAdmdvs });
+            const { result } = await ctx.platform.analyze(request, {
+              insuplcAdmdvs: (buyer ?? verified!).insurance.insuplcAdmdvs,
+            });
             return platformFindings(result, parts.packs.inForce());
           },
         }
@@ -64,14 +66,19 @@ export function startSale(parts: TillParts, verified?: VerifiedBuyer): TerminalS
     },
     renewVoucher(fresh: VerifiedBuyer) {
       if (!buyer || fresh?.psnNo !== buyer.psnNo) {
-        throw new SaleError('RULE_BLOCKED', { message: 'The new voucher is not the same person as the sale was reviewed for', messageZh: '新凭证与本笔销售审核时的参保人不一致', field: 'buyer' });
+        throw new SaleError('RULE_BLOCKED', {
+          message: 'The new voucher is not the same person as the sale was reviewed for',
+          messageZh: '新凭证与本笔销售审核时的参保人不一致',
+          field: 'buyer',
+        });
       }
       buyer = fresh;
     },
     async review() {
       await parts.packs.refreshLapsed();
       const result = await session.review();
-      for (const finding of result.findings) if (finding.outcome === 'open') ctx.emit({ type: 'finding', saleId, finding });
+      for (const finding of result.findings)
+        if (finding.outcome === 'open') ctx.emit({ type: 'finding', saleId, finding });
       return result;
     },
     settle(options: SettleOptions = {}) {

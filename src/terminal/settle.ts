@@ -43,12 +43,27 @@ export async function settleSale(parts: TillParts, sale: OpenSale, options: Sett
   let split: PaymentSplit = { totalFen: selfPayFen, fundFen: 0, accountFen: 0, cashFen: selfPayFen };
   if (fundLines.length > 0) {
     const buyer = sale.buyer;
-    if (!buyer) throw new SaleError('RULE_BLOCKED', { message: 'A line billed to the fund needs a verified buyer', messageZh: '医保支付的明细须先核验购药人医保凭证' });
+    if (!buyer)
+      throw new SaleError('RULE_BLOCKED', {
+        message: 'A line billed to the fund needs a verified buyer',
+        messageZh: '医保支付的明细须先核验购药人医保凭证',
+      });
     const circulating = (rxNo: string) => session.prescriptions.find((rx) => rx.rxNo === rxNo)?.circulating === true;
-    const out = await settleWithPlatform(parts, { saleId, startedAt: sale.startedAt, circulating }, buyer, fundLines, options);
+    const out = await settleWithPlatform(
+      parts,
+      { saleId, startedAt: sale.startedAt, circulating },
+      buyer,
+      fundLines,
+      options,
+    );
     const s = out.setlinfo;
     settlement = { setlId: s.setl_id ?? '', mdtrtId: s.mdtrt_id, msgid: out.msgid };
-    split = { totalFen: s.medfee_sumamt + selfPayFen, fundFen: s.fund_pay_sumamt, accountFen: s.acct_pay, cashFen: s.psn_cash_pay + selfPayFen };
+    split = {
+      totalFen: s.medfee_sumamt + selfPayFen,
+      fundFen: s.fund_pay_sumamt,
+      accountFen: s.acct_pay,
+      cashFen: s.psn_cash_pay + selfPayFen,
+    };
   }
   const at = ctx.clock.now();
   const record = saleRecord(parts, sale, { lines, at, split, settlement });
@@ -57,18 +72,37 @@ export async function settleSale(parts: TillParts, sale: OpenSale, options: Sett
   const identity = buyer?.identity;
   const { issued, sale: final } = await commitSale(parts, {
     invoice: {
-      lines: lines.map(({ medListCode, name, specification, quantity, unitPriceFen, amountFen, traceCodes }) => ({ ...defined({ medListCode: medListCode || undefined }), name, ...defined({ specification: specification || undefined }), quantity, unitPriceFen, amountFen, traceCodes })),
+      lines: lines.map(({ medListCode, name, specification, quantity, unitPriceFen, amountFen, traceCodes }) => ({
+        ...defined({ medListCode: medListCode || undefined }),
+        name,
+        ...defined({ specification: specification || undefined }),
+        quantity,
+        unitPriceFen,
+        amountFen,
+        traceCodes,
+      })),
       split,
       ...(settlement?.setlId ? { setlId: settlement.setlId } : {}),
     },
     movements,
     context: {
       operatorName: ctx.operator.name,
-      ...(buyer ? { buyer: { psnNo: buyer.psnNo, ...(identity?.residentId ? { residentId: identity.residentId } : {}), ...(identity?.name ? { name: identity.name } : {}) } } : {}),
+      ...(buyer
+        ? {
+            buyer: {
+              psnNo: buyer.psnNo,
+              ...(identity?.residentId ? { residentId: identity.residentId } : {}),
+              ...(identity?.name ? { name: identity.name } : {}),
+            },
+          }
+        : {}),
       ...defined({ pharmacist: options.pharmacist }),
     },
     facts: (invoice) => {
-      const written: SaleRecord = { ...record, invoice: { seq: invoice.seq, hash: invoice.hash, signed: invoice.signed } };
+      const written: SaleRecord = {
+        ...record,
+        invoice: { seq: invoice.seq, hash: invoice.hash, signed: invoice.signed },
+      };
       const behind = clockEvents(ctx, invoice, saleId);
       return {
         sale: written,
@@ -77,7 +111,10 @@ export async function settleSale(parts: TillParts, sale: OpenSale, options: Sett
           { op: 'put', store: 'sales', key: saleId, value: written, expect: null },
           ...(settlement ? [{ op: 'delete' as const, store: 'settlements' as const, key: saleId }] : []),
         ],
-        entries: [...invoiceEntries(ctx, invoice), auditEntry(ctx, saleId, [...sale.events, ...behind], settlement?.setlId)],
+        entries: [
+          ...invoiceEntries(ctx, invoice),
+          auditEntry(ctx, saleId, [...sale.events, ...behind], settlement?.setlId),
+        ],
       };
     },
   });
@@ -85,7 +122,14 @@ export async function settleSale(parts: TillParts, sale: OpenSale, options: Sett
   emitClock(ctx, clockEvents(ctx, issued, saleId));
   parts.memory.add(final);
   parts.worker.notify();
-  const receipt: Receipt = { saleId, invoice: issued, split, lines, ...(settlement ? { setlId: settlement.setlId } : {}), sale: final };
+  const receipt: Receipt = {
+    saleId,
+    invoice: issued,
+    split,
+    lines,
+    ...(settlement ? { setlId: settlement.setlId } : {}),
+    sale: final,
+  };
   ctx.emit({ type: 'sale:settled', receipt });
   return receipt;
 }
@@ -97,7 +141,12 @@ function settleableLines(parts: TillParts, session: SaleSession): readonly SaleL
   if (lines.length === 0) throw saleError('SALE_EMPTY', 'The sale has no lines', '该笔销售没有商品明细');
   const pack = parts.packs.current;
   // The pack left force after the review: that review no longer allows a fund settlement.
-  if (lines.some((l) => l.payMode === 'fund') && pack && !parts.packs.inForce() && !session.lastReview!.findings.some((f) => f.ruleId === 'rule-pack-expired')) {
+  if (
+    lines.some((l) => l.payMode === 'fund') &&
+    pack &&
+    !parts.packs.inForce() &&
+    !session.lastReview!.findings.some((f) => f.ruleId === 'rule-pack-expired')
+  ) {
     throw new SaleError('SALE_NOT_REVIEWED', {
       message: `The rule pack ${pack.packId} v${pack.version} left force after the review: review the sale again`,
       messageZh: `审核后规则包 ${pack.packId} 第 ${pack.version} 版已过有效期：请重新审核`,
@@ -110,7 +159,12 @@ function settleableLines(parts: TillParts, session: SaleSession): readonly SaleL
 function saleRecord(
   parts: TillParts,
   sale: OpenSale,
-  settled: { readonly lines: readonly SaleLine[]; readonly at: number; readonly split: PaymentSplit; readonly settlement: Settlement | undefined },
+  settled: {
+    readonly lines: readonly SaleLine[];
+    readonly at: number;
+    readonly split: PaymentSplit;
+    readonly settlement: Settlement | undefined;
+  },
 ): SaleRecord {
   const { ctx } = parts;
   const { buyer, facts } = sale;
@@ -130,7 +184,15 @@ function saleRecord(
             insutype: buyer.insurance.insutype,
             insuplcAdmdvs: buyer.insurance.insuplcAdmdvs,
             voucherKind: buyer.voucherKind,
-            facts: { psnNo: facts.psnNo, sex: facts.sex, ...defined({ age: facts.age }), chronic: facts.chronic, identities: facts.identities, outOfArea: facts.outOfArea, status: facts.status },
+            facts: {
+              psnNo: facts.psnNo,
+              sex: facts.sex,
+              ...defined({ age: facts.age }),
+              chronic: facts.chronic,
+              identities: facts.identities,
+              outOfArea: facts.outOfArea,
+              status: facts.status,
+            },
           },
         }
       : {}),
@@ -148,7 +210,9 @@ function saleRecord(
         severity: f.severity,
         source: f.source,
         outcome: f.outcome,
-        ...(f.override ? { override: { reasonCode: f.override.reasonCode, note: f.override.note, by: f.override.by.operatorId } } : {}),
+        ...(f.override
+          ? { override: { reasonCode: f.override.reasonCode, note: f.override.note, by: f.override.by.operatorId } }
+          : {}),
       })),
     },
     status: 'settled',
@@ -163,7 +227,13 @@ function recordPrescription(rx: Prescription): SaleRecordPrescription {
 }
 
 /** The stock movement of each line, booked to the batch its boxes came in with. */
-function saleMovements(parts: TillParts, saleId: string, lines: readonly SaleLine[], at: number, settlement: Settlement | undefined): SaleMovement[] {
+function saleMovements(
+  parts: TillParts,
+  saleId: string,
+  lines: readonly SaleLine[],
+  at: number,
+  settlement: Settlement | undefined,
+): SaleMovement[] {
   return lines.map((line) => ({
     kind: 'sale',
     movementId: `${saleId}-${line.lineId}`,

@@ -37,7 +37,14 @@ export async function settleWithPlatform(
     const input = preSettlement(sale, buyer, fundLines, options);
     await platform.preSettle(input, area);
     prepared = platform.prepare('2102', { ...input, druginfo: { ...input.druginfo, invono: saleId } }, area);
-    const remember: PendingSettlement = { saleId, at: clock.now(), prepared, psnNo: buyer.psnNo, insuplcAdmdvs: area.insuplcAdmdvs, state: 'sent' };
+    const remember: PendingSettlement = {
+      saleId,
+      at: clock.now(),
+      prepared,
+      psnNo: buyer.psnNo,
+      insuplcAdmdvs: area.insuplcAdmdvs,
+      state: 'sent',
+    };
     await storage.write([{ op: 'put', store: 'settlements', key: saleId, value: remember, expect: null }]);
   }
   const sent = prepared;
@@ -55,13 +62,23 @@ export async function settleWithPlatform(
       try {
         return { ...(await platform.resolve(sent)), msgid: sent.msgid };
       } catch (again) {
-        if (!isYibaoGuardError(again, 'PLATFORM_OUTCOME_UNKNOWN') && !isYibaoGuardError(again, 'PLATFORM_UNAVAILABLE')) {
+        if (
+          !isYibaoGuardError(again, 'PLATFORM_OUTCOME_UNKNOWN') &&
+          !isYibaoGuardError(again, 'PLATFORM_UNAVAILABLE')
+        ) {
           await forget();
           throw again;
         }
       }
     }
-    const record: PendingSettlement = { saleId, at: clock.now(), prepared: sent, psnNo: buyer.psnNo, insuplcAdmdvs: area.insuplcAdmdvs, state: 'sent' };
+    const record: PendingSettlement = {
+      saleId,
+      at: clock.now(),
+      prepared: sent,
+      psnNo: buyer.psnNo,
+      insuplcAdmdvs: area.insuplcAdmdvs,
+      state: 'sent',
+    };
     if (await reverse(parts.ctx, record)) {
       throw saleError(
         'SETTLEMENT_REVERSED',
@@ -81,7 +98,12 @@ export async function settleWithPlatform(
 }
 
 /** The 2101 input of a sale's fund lines (2102 sends the same with the invoice number). */
-function preSettlement(sale: SettlementSale, buyer: VerifiedBuyer, fundLines: readonly SaleLine[], options: SettleOptions): TransactionInput<'2101'> {
+function preSettlement(
+  sale: SettlementSale,
+  buyer: VerifiedBuyer,
+  fundLines: readonly SaleLine[],
+  options: SettleOptions,
+): TransactionInput<'2101'> {
   const identity = buyer.identity;
   return {
     druginfo: {
@@ -130,7 +152,10 @@ export async function reverse(ctx: TillContext, pending: PendingSettlement): Pro
     // Still unknown (or a platform that does not answer a repeated msgid): the reversal alone decides.
   }
   try {
-    await platform.reverse({ psn_no: pending.psnNo, omsgid: pending.prepared.msgid, oinfno: '2102' }, { insuplcAdmdvs: pending.insuplcAdmdvs });
+    await platform.reverse(
+      { psn_no: pending.psnNo, omsgid: pending.prepared.msgid, oinfno: '2102' },
+      { insuplcAdmdvs: pending.insuplcAdmdvs },
+    );
   } catch (error) {
     if (!isYibaoGuardError(error, 'PLATFORM_REJECTED')) return false;
   }

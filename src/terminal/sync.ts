@@ -16,7 +16,11 @@ export function terminalSync(parts: TillParts): TerminalSync {
     start: () => worker.start(),
     stop: () => worker.stop(),
     resubmit: async (seq, fix) => {
-      const result = await resubmitDeadLetter({ storage: ctx.storage, outbox, clock: ctx.clock }, seq, { input: fix.input as never, by: ctx.operator.id, ...defined({ note: fix.note || undefined }) });
+      const result = await resubmitDeadLetter({ storage: ctx.storage, outbox, clock: ctx.clock }, seq, {
+        input: fix.input as never,
+        by: ctx.operator.id,
+        ...defined({ note: fix.note || undefined }),
+      });
       worker.notify();
       return result;
     },

@@ -47,7 +47,10 @@ export interface TillContext {
   readonly rulePackRetryMs: number;
   /** Ask the platform's 3101 at each review when online. */
   readonly platformChecks: boolean;
-  readonly sync: Omit<SyncWorkerOptions, 'storage' | 'platform' | 'clock' | 'onEvent' | 'owner'> & { readonly owner?: string; readonly autoStart?: boolean };
+  readonly sync: Omit<SyncWorkerOptions, 'storage' | 'platform' | 'clock' | 'onEvent' | 'owner'> & {
+    readonly owner?: string;
+    readonly autoStart?: boolean;
+  };
   readonly emit: (event: TerminalEvent) => void;
   /** The self-audit (`selfAudit` of `yibao-guard/audit`) that `selfAudit()` runs, when the app gave it. */
   readonly selfAudit?: (options: SelfAuditOptions) => Promise<SelfAuditReport>;
@@ -67,7 +70,13 @@ export type TerminalEvent =
    * `issuedAt` (the book's time: issue times never go backwards) and says so itself (`clockBehindMs`); the clock
    * said `deviceTime`. Suspicious in itself: have the clock checked. Also in the audit trail (`clock-behind`).
    */
-  | { readonly type: 'clock:behind'; readonly seq: number; readonly issuedAt: number; readonly deviceTime: number; readonly behindMs: number };
+  | {
+      readonly type: 'clock:behind';
+      readonly seq: number;
+      readonly issuedAt: number;
+      readonly deviceTime: number;
+      readonly behindMs: number;
+    };
 
 /** What a settled sale hands back: the receipt to print and the record kept. */
 export interface Receipt {
@@ -124,8 +133,13 @@ export interface Till {
   readonly invoices: InvoiceBook;
   readonly catalog: Catalog;
   startSale(buyer?: VerifiedBuyer): TerminalSale;
-  refund(saleId: string, options?: { readonly lines?: readonly { readonly lineId: string; readonly quantity: number }[] }): Promise<RefundReceipt>;
-  recordMovement(movement: DistributiveOmit<StockMovement, 'operatorId'> & { readonly operatorId?: string }): Promise<void>;
+  refund(
+    saleId: string,
+    options?: { readonly lines?: readonly { readonly lineId: string; readonly quantity: number }[] },
+  ): Promise<RefundReceipt>;
+  recordMovement(
+    movement: DistributiveOmit<StockMovement, 'operatorId'> & { readonly operatorId?: string },
+  ): Promise<void>;
   stock(): readonly StockLevel[];
   onHand(productId: string): number | undefined;
   sale(saleId: string): Promise<SaleRecord | undefined>;
@@ -141,16 +155,24 @@ export interface Till {
    * and trusted keys are used unless given. Runs the `selfAudit` given to `createTerminal` (from `yibao-guard/audit`,
    * so that a till that never audits does not bundle it); without one it rejects with `INVALID_INPUT`.
    */
-  selfAudit(options: Omit<SelfAuditOptions, 'storage' | 'catalog'> & { readonly catalog?: Catalog }): Promise<SelfAuditReport>;
+  selfAudit(
+    options: Omit<SelfAuditOptions, 'storage' | 'catalog'> & { readonly catalog?: Catalog },
+  ): Promise<SelfAuditReport>;
   close(): Promise<void>;
 }
 
 /** Delivery to the platform, as the till's badge and dead-letter page use it. */
-export interface TerminalSync extends Pick<SyncWorker, 'status' | 'deadLetters' | 'annotate' | 'close' | 'drain' | 'start' | 'stop'> {
+export interface TerminalSync extends Pick<
+  SyncWorker,
+  'status' | 'deadLetters' | 'annotate' | 'close' | 'drain' | 'start' | 'stop'
+> {
   /** Drains now (e.g. before closing the till). */
   flush(): ReturnType<SyncWorker['drain']>;
   /** Resubmits a corrected dead letter as a new record. */
-  resubmit(seq: number, fix: { readonly input: unknown; readonly note?: string }): Promise<{ readonly seq: number; readonly msgid: string }>;
+  resubmit(
+    seq: number,
+    fix: { readonly input: unknown; readonly note?: string },
+  ): Promise<{ readonly seq: number; readonly msgid: string }>;
 }
 
 export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -30,7 +30,13 @@ export interface ChronicQualification {
 /** Who is physically at the counter: the voucher's holder, or someone buying for them (代购). Masked. */
 export type CounterBuyer =
   | { readonly kind: 'holder' }
-  | { readonly kind: 'proxy'; readonly residentIdMasked: string; readonly nameMasked: string; readonly relation?: string; readonly phoneMasked?: string };
+  | {
+      readonly kind: 'proxy';
+      readonly residentIdMasked: string;
+      readonly nameMasked: string;
+      readonly relation?: string;
+      readonly phoneMasked?: string;
+    };
 
 /** A warning raised by verification that does not refuse the buyer (shown to the pharmacist). */
 export interface VoucherWarning {
@@ -96,7 +102,8 @@ export function buyerFromPerson(
 ): Omit<VerifiedBuyer, 'warnings'> {
   const base = person.baseinfo;
   if (base.surv_stas === '2') throw new VoucherError('BUYER_DECEASED', { field: 'voucher' });
-  if (base.crdt_blklst_flag === '1' || base.setl_paus_flag === '1') throw new VoucherError('BUYER_SETTLEMENT_SUSPENDED', { field: 'voucher' });
+  if (base.crdt_blklst_flag === '1' || base.setl_paus_flag === '1')
+    throw new VoucherError('BUYER_SETTLEMENT_SUSPENDED', { field: 'voucher' });
   const certno = base.certno?.toUpperCase();
   if (voucher.kind !== 'ec-qr' && certno !== undefined && certno !== '' && certno !== voucher.residentId) {
     throw new VoucherError('VOUCHER_MISMATCH', { field: 'residentId' });
@@ -110,15 +117,22 @@ export function buyerFromPerson(
   }));
   const insurance = insurances.find((i) => i.status === '1');
   if (!insurance) {
-    throw new VoucherError(insurances.some((i) => i.status === '2') ? 'BUYER_INSURANCE_SUSPENDED' : 'BUYER_NOT_INSURED', { field: 'voucher' });
+    throw new VoucherError(
+      insurances.some((i) => i.status === '2') ? 'BUYER_INSURANCE_SUSPENDED' : 'BUYER_NOT_INSURED',
+      { field: 'voucher' },
+    );
   }
   const today = formatCstDate(context.now);
   const chronic = (person.opspinfo ?? [])
     .filter((d) => (!d.begndate || d.begndate <= today) && (!d.enddate || d.enddate >= today))
-    .map((d) => ({ code: d.opsp_dise_code, ...defined({ name: d.opsp_dise_name || undefined, from: d.begndate || undefined, until: d.enddate || undefined }) }));
-  const residentId = certno && isValidResidentId(certno) ? certno : voucher.kind === 'ec-qr' ? undefined : voucher.residentId;
+    .map((d) => ({
+      code: d.opsp_dise_code,
+      ...defined({ name: d.opsp_dise_name || undefined, from: d.begndate || undefined, until: d.enddate || undefined }),
+    }));
+  const residentId =
+    certno && isValidResidentId(certno) ? certno : voucher.kind === 'ec-qr' ? undefined : voucher.residentId;
   const info = residentId ? residentIdInfo(residentId) : undefined;
-  const sex = base.gend === '1' ? 'male' : base.gend === '2' ? 'female' : info?.sex ?? 'unknown';
+  const sex = base.gend === '1' ? 'male' : base.gend === '2' ? 'female' : (info?.sex ?? 'unknown');
   const age = base.age ?? (info ? ageOn(info.birthDate, today) : undefined);
   const proxy = context.proxy;
   const identity: BuyerIdentity = {

@@ -1,4 +1,11 @@
-import { checkResidentId, isValidAreaCode, isValidGtin, isValidResidentId, isValidTraceCode, maskResidentId } from '../codes/index.js';
+import {
+  checkResidentId,
+  isValidAreaCode,
+  isValidGtin,
+  isValidResidentId,
+  isValidTraceCode,
+  maskResidentId,
+} from '../codes/index.js';
 import { VoucherError } from '../errors/index.js';
 import { defined } from '../defined.js';
 
@@ -15,11 +22,28 @@ const TOKEN = /^(\d{6})([0-9A-Za-z]{16,64})$/;
 /** A voucher read and checked locally, ready for the platform's person query. */
 export type ReadVoucher =
   | { readonly kind: 'ec-qr'; readonly certType: '01'; readonly certNo: string; readonly hint: string }
-  | { readonly kind: 'ssc'; readonly certType: '03'; readonly certNo: string; readonly cardSn?: string; readonly residentId: string; readonly hint: string }
-  | { readonly kind: 'id-card'; readonly certType: '02'; readonly certNo: string; readonly residentId: string; readonly hint: string };
+  | {
+      readonly kind: 'ssc';
+      readonly certType: '03';
+      readonly certNo: string;
+      readonly cardSn?: string;
+      readonly residentId: string;
+      readonly hint: string;
+    }
+  | {
+      readonly kind: 'id-card';
+      readonly certType: '02';
+      readonly certNo: string;
+      readonly residentId: string;
+      readonly hint: string;
+    };
 
 function unreadable(en: string, zh: string, field = 'qr'): VoucherError {
-  return new VoucherError('VOUCHER_UNREADABLE', { message: `The voucher could not be read: ${en}`, messageZh: `无法识别该凭证：${zh}`, field });
+  return new VoucherError('VOUCHER_UNREADABLE', {
+    message: `The voucher could not be read: ${en}`,
+    messageZh: `无法识别该凭证：${zh}`,
+    field,
+  });
 }
 
 /**
@@ -30,20 +54,33 @@ function unreadable(en: string, zh: string, field = 'qr'): VoucherError {
  * readEcQr('ecqr:220100A1b2C3d4E5f6G7h8I9j0K1l2M3n4\r\n') // '220100A1b2…'
  */
 export function readEcQr(scan: string): string {
-  if (scan.length > MAX_SCAN) throw unreadable(`the scan is ${scan.length} characters long, far more than a voucher QR`, `扫描内容长达 ${scan.length} 个字符，不是医保码`, 'qr');
+  if (scan.length > MAX_SCAN)
+    throw unreadable(
+      `the scan is ${scan.length} characters long, far more than a voucher QR`,
+      `扫描内容长达 ${scan.length} 个字符，不是医保码`,
+      'qr',
+    );
   const text = scan.trim();
   if (text === '') throw unreadable('the scan is empty', '扫描内容为空', 'qr');
   const body = /^ecqr:/i.test(text) ? text.slice(5) : text;
   if (TOKEN.test(body) && isValidAreaCode(body.slice(0, 6))) return body;
   // Name the usual wrong scans: they come from the same counter.
-  if (isValidTraceCode(body)) throw unreadable('this is a drug traceability code, not a voucher', '这是药品追溯码，请扫描参保人的医保码');
-  if (isValidGtin(body)) throw unreadable('this is a product barcode, not a voucher', '这是商品条码，请扫描参保人的医保码');
-  if (isValidResidentId(body)) throw unreadable('this is a resident ID number: choose "身份证" instead', '这是身份证号码，请选择“身份证”方式');
+  if (isValidTraceCode(body))
+    throw unreadable('this is a drug traceability code, not a voucher', '这是药品追溯码，请扫描参保人的医保码');
+  if (isValidGtin(body))
+    throw unreadable('this is a product barcode, not a voucher', '这是商品条码，请扫描参保人的医保码');
+  if (isValidResidentId(body))
+    throw unreadable('this is a resident ID number: choose "身份证" instead', '这是身份证号码，请选择“身份证”方式');
   const match = /^(\d{6})([0-9A-Za-z]*)$/.exec(body);
   if (match && isValidAreaCode(body.slice(0, 6)) && (match[2] ?? '').length < 16) {
-    throw unreadable('the QR text is cut short (truncated scan); scan again', '医保码内容不完整（扫描被截断），请重新扫码', 'qr');
+    throw unreadable(
+      'the QR text is cut short (truncated scan); scan again',
+      '医保码内容不完整（扫描被截断），请重新扫码',
+      'qr',
+    );
   }
-  if (/[^0-9A-Za-z]/.test(body)) throw unreadable('the scan holds characters a voucher QR never has', '扫描内容含有医保码不会出现的字符', 'qr');
+  if (/[^0-9A-Za-z]/.test(body))
+    throw unreadable('the scan holds characters a voucher QR never has', '扫描内容含有医保码不会出现的字符', 'qr');
   throw unreadable('the scan is not an e-voucher QR', '扫描内容不是医保电子凭证', 'qr');
 }
 
@@ -56,7 +93,8 @@ export function readEcQr(scan: string): string {
  * readVoucher({ kind: 'id-card', residentId }) // { kind: 'id-card', certType: '02', certNo: residentId, … }
  */
 export function readVoucher(input: unknown): ReadVoucher {
-  if (input === null || typeof input !== 'object') throw unreadable('expected a voucher object', '缺少凭证信息', 'kind');
+  if (input === null || typeof input !== 'object')
+    throw unreadable('expected a voucher object', '缺少凭证信息', 'kind');
   const v = input as Record<string, unknown>;
   switch (v['kind']) {
     case 'ec-qr': {
@@ -66,11 +104,24 @@ export function readVoucher(input: unknown): ReadVoucher {
     }
     case 'ssc': {
       const cardNo = typeof v['cardNo'] === 'string' ? v['cardNo'].trim().toUpperCase() : '';
-      if (!/^[A-Z0-9]{6,20}$/.test(cardNo)) throw unreadable('the social security card number is missing or malformed', '社会保障卡卡号缺失或格式不正确', 'cardNo');
+      if (!/^[A-Z0-9]{6,20}$/.test(cardNo))
+        throw unreadable(
+          'the social security card number is missing or malformed',
+          '社会保障卡卡号缺失或格式不正确',
+          'cardNo',
+        );
       const cardSn = typeof v['cardSn'] === 'string' ? v['cardSn'].trim() : undefined;
-      if (cardSn !== undefined && !/^[A-Za-z0-9]{1,32}$/.test(cardSn)) throw unreadable('the card serial (卡识别码) is malformed', '卡识别码格式不正确', 'cardSn');
+      if (cardSn !== undefined && !/^[A-Za-z0-9]{1,32}$/.test(cardSn))
+        throw unreadable('the card serial (卡识别码) is malformed', '卡识别码格式不正确', 'cardSn');
       const residentId = residentIdOf(v['residentId']);
-      return { kind: 'ssc', certType: '03', certNo: cardNo, ...defined({ cardSn: cardSn || undefined }), residentId, hint: maskResidentId(cardNo) };
+      return {
+        kind: 'ssc',
+        certType: '03',
+        certNo: cardNo,
+        ...defined({ cardSn: cardSn || undefined }),
+        residentId,
+        hint: maskResidentId(cardNo),
+      };
     }
     case 'id-card': {
       const residentId = residentIdOf(v['residentId']);

@@ -1,5 +1,12 @@
 import { maskPersonalData } from '../codes/index.js';
-import { ERROR_CATALOG, isYibaoGuardError, PlatformRejectedError, StorageError, VoucherError, type VoucherErrorCode } from '../errors/index.js';
+import {
+  ERROR_CATALOG,
+  isYibaoGuardError,
+  PlatformRejectedError,
+  StorageError,
+  VoucherError,
+  type VoucherErrorCode,
+} from '../errors/index.js';
 import type { TerminalLayout } from '../storage/terminal-layout.js';
 import type { TransactionInput, TransactionOutput } from '../platform/transactions.js';
 import { parseInput } from '../schemas/parse.js';
@@ -43,7 +50,11 @@ export interface VoucherVerifierOptions {
   readonly platform: PersonQueryPort;
   /** Keeps the audit trail and the velocity history. */
   readonly storage: Storage<TerminalLayout>;
-  readonly terminal: { readonly id: string; readonly operatorId: string; /** 就医地 area of the pharmacy. */ readonly area: string };
+  readonly terminal: {
+    readonly id: string;
+    readonly operatorId: string;
+    /** 就医地 area of the pharmacy. */ readonly area: string;
+  };
   readonly clock?: { now(): number };
   /** The voucher policy in force (from the rule pack); read at every verification so a new pack applies at once. */
   readonly policy?: VoucherPolicy | (() => VoucherPolicy);
@@ -67,27 +78,40 @@ export interface VerifyVoucherRequest {
  * const buyer = await verifyVoucher({ voucher: { kind: 'ec-qr', qr: scan } }, { platform, storage, terminal })
  * buyer.displayName // '张*'
  */
-export async function verifyVoucher(request: VerifyVoucherRequest, options: VoucherVerifierOptions): Promise<VerifiedBuyer> {
+export async function verifyVoucher(
+  request: VerifyVoucherRequest,
+  options: VoucherVerifierOptions,
+): Promise<VerifiedBuyer> {
   const now = (options.clock ?? Date).now();
-  const policy = typeof options.policy === 'function' ? options.policy() : options.policy ?? DEFAULT_VOUCHER_POLICY;
+  const policy = typeof options.policy === 'function' ? options.policy() : (options.policy ?? DEFAULT_VOUCHER_POLICY);
   let read: ReadVoucher | undefined;
   let proxy: ProxyBuyer | undefined;
   let psnNo: string | undefined;
   try {
     read = readVoucher(request.voucher);
-    if (request.proxy !== undefined) proxy = parseInput(ProxyBuyerSchema, request.proxy, { en: 'Proxy buyer', zh: '代购人信息' });
-    if (read.kind === 'id-card' && !policy.residentIdAlone) throw new VoucherError('VOUCHER_NOT_ALLOWED', { field: 'kind' });
+    if (request.proxy !== undefined)
+      proxy = parseInput(ProxyBuyerSchema, request.proxy, { en: 'Proxy buyer', zh: '代购人信息' });
+    if (read.kind === 'id-card' && !policy.residentIdAlone)
+      throw new VoucherError('VOUCHER_NOT_ALLOWED', { field: 'kind' });
     const person = await queryPerson(options, read);
     psnNo = person.baseinfo.psn_no;
     const verified = buyerFromPerson(person, read, { pharmacyArea: options.terminal.area, now, ...defined({ proxy }) });
-    const warnings = await recordSuccess(options, verified.psnNo, now, policy, auditEvent(options, now, read, proxy, 'verified', verified.psnNo));
+    const warnings = await recordSuccess(
+      options,
+      verified.psnNo,
+      now,
+      policy,
+      auditEvent(options, now, read, proxy, 'verified', verified.psnNo),
+    );
     const buyer = { ...verified, warnings } as VerifiedBuyer;
     Object.defineProperty(buyer, 'identity', { value: verified.identity, enumerable: false });
     return buyer;
   } catch (error) {
     const outcome = isYibaoGuardError(error) ? error.code : 'UNEXPECTED';
     // The refusal is what the till must see; a storage that cannot take the audit event fails the next write too.
-    await options.storage.write([{ op: 'append', journal: 'audit', value: auditEvent(options, now, read, proxy, outcome, psnNo) }]).catch(() => undefined);
+    await options.storage
+      .write([{ op: 'append', journal: 'audit', value: auditEvent(options, now, read, proxy, outcome, psnNo) }])
+      .catch(() => undefined);
     throw error;
   }
 }
@@ -97,7 +121,13 @@ async function queryPerson(options: VoucherVerifierOptions, read: ReadVoucher): 
     read.kind === 'ec-qr'
       ? { mdtrt_cert_type: '01', mdtrt_cert_no: read.certNo }
       : read.kind === 'ssc'
-        ? { mdtrt_cert_type: '03', mdtrt_cert_no: read.certNo, ...defined({ card_sn: read.cardSn || undefined }), psn_cert_type: '01', certno: read.residentId }
+        ? {
+            mdtrt_cert_type: '03',
+            mdtrt_cert_no: read.certNo,
+            ...defined({ card_sn: read.cardSn || undefined }),
+            psn_cert_type: '01',
+            certno: read.residentId,
+          }
         : { mdtrt_cert_type: '02', mdtrt_cert_no: read.certNo, psn_cert_type: '01', certno: read.residentId };
   try {
     return await options.platform.queryPerson({ data });
@@ -110,7 +140,10 @@ async function queryPerson(options: VoucherVerifierOptions, read: ReadVoucher): 
       const match = (options.refusalPatterns ?? DEFAULT_REFUSAL_PATTERNS).find((p) => p.pattern.test(message));
       if (match) {
         const shown = maskPersonalData(message);
-        throw new VoucherError(match.code, { cause: error, messageZh: `${ERROR_CATALOG[match.code].zh}（医保平台：${shown}）` });
+        throw new VoucherError(match.code, {
+          cause: error,
+          messageZh: `${ERROR_CATALOG[match.code].zh}（医保平台：${shown}）`,
+        });
       }
     }
     throw error;
@@ -118,10 +151,20 @@ async function queryPerson(options: VoucherVerifierOptions, read: ReadVoucher): 
 }
 
 /** Counts the verification for velocity and writes it with its audit event in one atomic batch. */
-async function recordSuccess(options: VoucherVerifierOptions, psnNo: string, now: number, policy: VoucherPolicy, event: VoucherAuditEvent) {
+async function recordSuccess(
+  options: VoucherVerifierOptions,
+  psnNo: string,
+  now: number,
+  policy: VoucherPolicy,
+  event: VoucherAuditEvent,
+) {
   for (let attempt = 0; ; attempt++) {
     const previous = await options.storage.get('voucherUse', psnNo);
-    const { warnings, record } = countVerification(previous?.value, { at: now, terminalId: options.terminal.id }, policy);
+    const { warnings, record } = countVerification(
+      previous?.value,
+      { at: now, terminalId: options.terminal.id },
+      policy,
+    );
     try {
       await options.storage.write([
         { op: 'put', store: 'voucherUse', key: psnNo, value: record, expect: previous?.rev ?? null },
@@ -156,7 +199,12 @@ function auditEvent(
     buyer:
       counter.kind === 'holder'
         ? { kind: 'holder' }
-        : { kind: 'proxy', residentIdMasked: counter.residentIdMasked, nameMasked: counter.nameMasked, ...defined({ relation: counter.relation || undefined }) },
+        : {
+            kind: 'proxy',
+            residentIdMasked: counter.residentIdMasked,
+            nameMasked: counter.nameMasked,
+            ...defined({ relation: counter.relation || undefined }),
+          },
     warnings: [],
   };
 }

@@ -17,13 +17,32 @@ import { build } from 'esbuild';
 
 const root = resolve(process.argv[2] ?? new URL('../../', import.meta.url).pathname);
 const out = mkdtempSync(join(tmpdir(), 'yg-body-limits-'));
-await build({ entryPoints: [join(root, 'src/platform/index.ts')], bundle: true, platform: 'node', format: 'esm', outfile: join(out, 'platform.mjs'), logLevel: 'error' });
+await build({
+  entryPoints: [join(root, 'src/platform/index.ts')],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  outfile: join(out, 'platform.mjs'),
+  logLevel: 'error',
+});
 const { createPlatformClient } = await import(pathToFileURL(join(out, 'platform.mjs')).href);
 rmSync(out, { recursive: true, force: true });
 
-const ok = (output) => ({ infcode: 0, inf_refmsgid: '220102202611231005090000000001', refmsg_time: '20261123100509123', respond_time: '20261123100509200', err_msg: null, output });
+const ok = (output) => ({
+  infcode: 0,
+  inf_refmsgid: '220102202611231005090000000001',
+  refmsg_time: '20261123100509123',
+  respond_time: '20261123100509200',
+  err_msg: null,
+  output,
+});
 const SIGN_IN = JSON.stringify(ok({ signinoutb: { sign_time: '2026-11-23 10:05:09', sign_no: 'SN1' } }));
-const PERSON = JSON.stringify(ok({ baseinfo: { psn_no: '22000000123456', psn_name: '张三丰' }, insuinfo: [{ insutype: '310', balc: 100.5, insuplc_admdvs: '220102' }] }));
+const PERSON = JSON.stringify(
+  ok({
+    baseinfo: { psn_no: '22000000123456', psn_name: '张三丰' },
+    insuinfo: [{ insutype: '310', balc: 100.5, insuplc_admdvs: '220102' }],
+  }),
+);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Resolves when `res` takes more, or is gone. */
 const drained = (res) =>
@@ -37,7 +56,8 @@ let written = 0;
 const server = createServer(async (req, res) => {
   let body = '';
   for await (const chunk of req) body += chunk;
-  if (JSON.parse(body).infno === '9001') return void res.writeHead(200, { 'content-type': 'application/json' }).end(SIGN_IN);
+  if (JSON.parse(body).infno === '9001')
+    return void res.writeHead(200, { 'content-type': 'application/json' }).end(SIGN_IN);
   let gone = false;
   res.on('close', () => (gone = !res.writableFinished));
   res.writeHead(200, { 'content-type': 'application/json' });
@@ -57,7 +77,8 @@ const server = createServer(async (req, res) => {
     const head = Buffer.from(`${PERSON.slice(0, -1)},"padding":"`);
     const chunk = Buffer.alloc(64 * 1024, 'x');
     if (!(await send(head))) return;
-    for (let left = 300e6 - head.length - 2; left > 0; left -= chunk.length) if (!(await send(left >= chunk.length ? chunk : chunk.subarray(0, left)))) return;
+    for (let left = 300e6 - head.length - 2; left > 0; left -= chunk.length)
+      if (!(await send(left >= chunk.length ? chunk : chunk.subarray(0, left)))) return;
     if (!(await send(Buffer.from('"}')))) return;
   }
   res.end();
@@ -75,13 +96,27 @@ const client = (options) =>
     retry: { limit: 0 },
     ...options,
   });
-const input = { data: { mdtrt_cert_type: '02', mdtrt_cert_no: '11010519491231002X', psn_cert_type: '01', certno: '11010519491231002X', psn_name: '张三丰' } };
-const outcome = (promise) => promise.then(() => 'answered', (error) => error.code ?? String(error));
+const input = {
+  data: {
+    mdtrt_cert_type: '02',
+    mdtrt_cert_no: '11010519491231002X',
+    psn_cert_type: '01',
+    certno: '11010519491231002X',
+    psn_name: '张三丰',
+  },
+};
+const outcome = (promise) =>
+  promise.then(
+    () => 'answered',
+    (error) => error.code ?? String(error),
+  );
 
 mode = 'trickle';
 let started = performance.now();
 const trickled = await outcome(client({ timeoutMs: 2000 }).queryPerson(input));
-console.log(`trickle (${PERSON.length} bytes at 1 per 200 ms, timeoutMs 2000): ended after ${((performance.now() - started) / 1000).toFixed(1)} s: ${trickled}`);
+console.log(
+  `trickle (${PERSON.length} bytes at 1 per 200 ms, timeoutMs 2000): ended after ${((performance.now() - started) / 1000).toFixed(1)} s: ${trickled}`,
+);
 
 mode = 'huge';
 written = 0;

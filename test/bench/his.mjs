@@ -19,7 +19,10 @@ export async function hisBench(calls = Number(process.env.HIS_BENCH_CALLS ?? 400
   const signer = createEd25519Signer('bench-his', await ed25519KeyPairFromSeed(new Uint8Array(32).fill(7)));
   const service = createHisService({ catalog, rules: compilePack(simulatorRulePack('220100', 1)), clock });
   const audience = 'https://clinic.example/his';
-  const handler = createHisHandler({ service, auth: { audience, issuers: [{ iss: 'bench', keys: [{ kid: signer.keyId, publicKey: signer.publicKey }] }], clock } });
+  const handler = createHisHandler({
+    service,
+    auth: { audience, issuers: [{ iss: 'bench', keys: [{ kid: signer.keyId, publicKey: signer.publicKey }] }], clock },
+  });
   const server = createServer(handler);
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${server.address().port}/cds-services/yibao-order-sign`;
@@ -37,7 +40,13 @@ export async function hisBench(calls = Number(process.env.HIS_BENCH_CALLS ?? 400
       patient: { residentId: person.residentId, insurance: { psnNo: person.psnNo, status: 'active' } },
       draftOrders: [
         { orderId: 'O1', productId: statin.productId, quantity: 6, days: 42 },
-        { orderId: 'O2', productId: byName('蛋白质粉（保健食品）').productId, medListCode: statin.medListCode, quantity: 1, payMode: 'fund' },
+        {
+          orderId: 'O2',
+          productId: byName('蛋白质粉（保健食品）').productId,
+          medListCode: statin.medListCode,
+          quantity: 1,
+          payMode: 'fund',
+        },
         { orderId: 'O3', productId: byName('非那雄胺片').productId, quantity: 1 },
         { orderId: 'O4', productId: byName('人血白蛋白').productId, quantity: 1 },
       ],
@@ -45,12 +54,17 @@ export async function hisBench(calls = Number(process.env.HIS_BENCH_CALLS ?? 400
   });
   const warmup = 50;
   const tokens = [];
-  for (let i = 0; i < calls + warmup; i++) tokens.push(await signHisJwt({ signer, iss: 'bench', aud: audience, clock, jti: `bench-${i}` }));
+  for (let i = 0; i < calls + warmup; i++)
+    tokens.push(await signHisJwt({ signer, iss: 'bench', aud: audience, clock, jti: `bench-${i}` }));
   const samples = [];
   let cards = 0;
   for (let i = 0; i < calls + warmup; i++) {
     const start = performance.now();
-    const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${tokens[i]}`, 'content-type': 'application/json' }, body });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens[i]}`, 'content-type': 'application/json' },
+      body,
+    });
     const json = await res.json();
     const ms = performance.now() - start;
     if (res.status !== 200) throw new Error(`his bench: status ${res.status} ${JSON.stringify(json)}`);
@@ -61,7 +75,9 @@ export async function hisBench(calls = Number(process.env.HIS_BENCH_CALLS ?? 400
   samples.sort((a, b) => a - b);
   const median = samples[Math.floor(samples.length / 2)];
   const p95 = samples[Math.floor(samples.length * 0.95)];
-  console.log(`his hook: median ${median.toFixed(2)} ms (p95 ${p95.toFixed(2)} ms, ${calls} order-sign calls over loopback, ${cards} cards each)`);
+  console.log(
+    `his hook: median ${median.toFixed(2)} ms (p95 ${p95.toFixed(2)} ms, ${calls} order-sign calls over loopback, ${cards} cards each)`,
+  );
   return median;
 }
 

@@ -21,10 +21,22 @@ const seconds = (since) => (performance.now() - since) / 1000;
  */
 function chain(n) {
   const seed = Buffer.alloc(32, 7);
-  const privateKey = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]), format: 'der', type: 'pkcs8' });
+  const privateKey = createPrivateKey({
+    key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]),
+    format: 'der',
+    type: 'pkcs8',
+  });
   const keys = [{ keyId: 'T01-K1', publicKey: privateKey.export({ format: 'jwk' }).x }];
   const file = new URL(`chain-${n}-v1.jsonl`, CACHE);
-  if (existsSync(file)) return { records: readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line)), keys, cached: true };
+  if (existsSync(file))
+    return {
+      records: readFileSync(file, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+      keys,
+      cached: true,
+    };
   const records = [];
   const lines = [];
   let prevHash = GENESIS_HASH;
@@ -37,7 +49,17 @@ function chain(n) {
       issuedAt: Date.UTC(2026, 0, 1) + seq * 30_000,
       pharmacyCode: 'P22010100001',
       terminalId: 'T01',
-      lines: [{ medListCode: 'XA10BAE070A001010100005', name: '二甲双胍片', specification: '0.5g*20片', quantity: 1, unitPriceFen: amountFen, amountFen, traceCodes: ['81234560000000000017'] }],
+      lines: [
+        {
+          medListCode: 'XA10BAE070A001010100005',
+          name: '二甲双胍片',
+          specification: '0.5g*20片',
+          quantity: 1,
+          unitPriceFen: amountFen,
+          amountFen,
+          traceCodes: ['81234560000000000017'],
+        },
+      ],
       split: { totalFen: amountFen, fundFen: 0, accountFen: 0, cashFen: amountFen },
       setlId: `SETL${String(seq).padStart(10, '0')}`,
       prevHash,
@@ -58,13 +80,17 @@ function chain(n) {
 export async function invoiceBench() {
   let t = performance.now();
   const { records, keys, cached } = chain(CHAIN);
-  console.log(`invoice chain: ${CHAIN} invoices ${cached ? 'read from cache' : 'built'} in ${seconds(t).toFixed(1)} s (not measured)`);
-  if (!(await webCryptoEd25519())) console.log('note: WebCrypto has no Ed25519 here, so the fast path is tweetnacl too');
+  console.log(
+    `invoice chain: ${CHAIN} invoices ${cached ? 'read from cache' : 'built'} in ${seconds(t).toFixed(1)} s (not measured)`,
+  );
+  if (!(await webCryptoEd25519()))
+    console.log('note: WebCrypto has no Ed25519 here, so the fast path is tweetnacl too');
 
   t = performance.now();
   const fast = await verifyChain(records, keys);
   const fastSeconds = seconds(t);
-  if (!fast.ok || fast.count !== CHAIN) throw new Error(`the bench chain does not verify: ${JSON.stringify(fast.issues.slice(0, 3))}`);
+  if (!fast.ok || fast.count !== CHAIN)
+    throw new Error(`the bench chain does not verify: ${JSON.stringify(fast.issues.slice(0, 3))}`);
   const fastRate = CHAIN / fastSeconds;
 
   // tweetnacl alone, over consecutive stretches of the same chain (each checked from where the last one ended).
@@ -80,10 +106,16 @@ export async function invoiceBench() {
   const slowSeconds = seconds(t);
   const slowRate = done / slowSeconds;
 
-  console.log(`chain verify: ${Math.round(fastRate)} invoices/s (${CHAIN} invoices in ${fastSeconds.toFixed(1)} s, ${fast.backend})`);
-  console.log(`chain verify, tweetnacl alone: ${Math.round(slowRate)} invoices/s (${done} invoices in ${slowSeconds.toFixed(1)} s)`);
+  console.log(
+    `chain verify: ${Math.round(fastRate)} invoices/s (${CHAIN} invoices in ${fastSeconds.toFixed(1)} s, ${fast.backend})`,
+  );
+  console.log(
+    `chain verify, tweetnacl alone: ${Math.round(slowRate)} invoices/s (${done} invoices in ${slowSeconds.toFixed(1)} s)`,
+  );
   console.log(`chain verify speedup vs tweetnacl: ${Math.round(fastRate / slowRate)}x`);
-  console.log(`chain verify note: load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} CPUs; WebCrypto verifies on a thread pool, tweetnacl on one thread, so the ratio grows with idle cores`);
+  console.log(
+    `chain verify note: load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} CPUs; WebCrypto verifies on a thread pool, tweetnacl on one thread, so the ratio grows with idle cores`,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await invoiceBench();

@@ -26,7 +26,11 @@ function simulatorProcess() {
     process.stdin.setEncoding('utf8');
     process.stdin.on('data', (line) => { if (line.startsWith('cpu')) console.log(JSON.stringify(process.cpuUsage())); });
     process.stdin.on('end', () => process.exit(0));`;
-  const child = spawn(process.execPath, [...(process.env.OUTBOX_BENCH_SIM_ARGS ?? '').split(' ').filter(Boolean), '--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [...(process.env.OUTBOX_BENCH_SIM_ARGS ?? '').split(' ').filter(Boolean), '--input-type=module', '-e', script],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.stdout.once('data', (data) => {
@@ -44,7 +48,10 @@ function simulatorProcess() {
   });
 }
 
-export async function outboxBench(records = Number(process.env.OUTBOX_BENCH_RECORDS ?? 100_000), batch = process.env.OUTBOX_BENCH_BATCH ? Number(process.env.OUTBOX_BENCH_BATCH) : undefined) {
+export async function outboxBench(
+  records = Number(process.env.OUTBOX_BENCH_RECORDS ?? 100_000),
+  batch = process.env.OUTBOX_BENCH_BATCH ? Number(process.env.OUTBOX_BENCH_BATCH) : undefined,
+) {
   const pharmacy = DEMO_PHARMACIES.active;
   let now = Date.now();
   const clock = { now: () => now };
@@ -71,9 +78,21 @@ export async function outboxBench(records = Number(process.env.OUTBOX_BENCH_RECO
       const movements = [];
       for (let i = from; i < Math.min(from + 500, records + 1); i++) {
         movements.push({
-          kind: 'sale', movementId: `B-${i}`, at: now, productId: opening.productId, medListCode: opening.medListCode, productName: opening.productName,
-          batchNo: opening.batchNo, traceCodes: [`${opening.traceCodes[0].slice(0, 7)}${String(i).padStart(13, '0')}`], operatorId: 'OP7',
-          quantity: 1, split: false, saleId: `S-${i}`, lineId: 'L1', unitPriceFen: 2870, payMode: 'self-pay',
+          kind: 'sale',
+          movementId: `B-${i}`,
+          at: now,
+          productId: opening.productId,
+          medListCode: opening.medListCode,
+          productName: opening.productName,
+          batchNo: opening.batchNo,
+          traceCodes: [`${opening.traceCodes[0].slice(0, 7)}${String(i).padStart(13, '0')}`],
+          operatorId: 'OP7',
+          quantity: 1,
+          split: false,
+          saleId: `S-${i}`,
+          lineId: 'L1',
+          unitPriceFen: 2870,
+          payMode: 'self-pay',
         });
       }
       await inventory.recordAll(movements, { operatorName: 'bench' });
@@ -97,7 +116,11 @@ export async function outboxBench(records = Number(process.env.OUTBOX_BENCH_RECO
     const tenths = [];
     let paused = 0;
     const worker = createSyncWorker({
-      storage, platform, clock, owner: 'bench', ...(batch ? { batch } : {}),
+      storage,
+      platform,
+      clock,
+      owner: 'bench',
+      ...(batch ? { batch } : {}),
       onEvent: (e) => {
         if (e.type !== 'sync:progress' || e.delivered === undefined) return;
         const tenth = Math.floor((e.delivered * 10) / records);
@@ -121,12 +144,18 @@ export async function outboxBench(records = Number(process.env.OUTBOX_BENCH_RECO
     clearInterval(sampler);
 
     const state = await (await fetch(`${sim.url}/__sim/state`)).json();
-    if (result.delivered !== records || state.committed !== records) throw new Error(`outbox bench: delivered ${result.delivered}, platform committed ${state.committed}, expected ${records}`);
+    if (result.delivered !== records || state.committed !== records)
+      throw new Error(
+        `outbox bench: delivered ${result.delivered}, platform committed ${state.committed}, expected ${records}`,
+      );
     const committed = await (await fetch(`${sim.url}/__sim/committed?infno=3505`)).json();
     const sent = (await storage.read('outbox')).map((e) => e.value.prepared.msgid);
-    if (committed.length !== sent.length || committed.some((c, i) => c.msgid !== sent[i])) throw new Error('outbox bench: the platform did not commit the records exactly once in order');
+    if (committed.length !== sent.length || committed.some((c, i) => c.msgid !== sent[i]))
+      throw new Error('outbox bench: the platform did not commit the records exactly once in order');
 
-    console.log(`outbox write: ${Math.round(records / (writeMs / 1000))} records/s (${records} records with their ledger change, 500 per atomic batch)`);
+    console.log(
+      `outbox write: ${Math.round(records / (writeMs / 1000))} records/s (${records} records with their ledger change, 500 per atomic batch)`,
+    );
     console.log(
       `outbox drain: ${Math.round(records / (ms / 1000))} records/s, peak ${Math.round(peakRss / MB)} MB ` +
         `(${records} records, YG07 batches of ${batch ?? 'the default 200'}, exactly once, in order; memory storage; simulator in a child process)`,

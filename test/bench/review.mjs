@@ -34,7 +34,10 @@ function mulberry32(seed) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-/** Another seed (`REVIEW_BENCH_SEED=7 node test/bench/review.mjs`) makes other data: a way to re-check that the engines agree. */
+/**
+ * Another seed (`REVIEW_BENCH_SEED=7 node test/bench/review.mjs`) makes other data: a way to re-check that the engines
+ * agree.
+ */
 const rand = mulberry32(Number(process.env.REVIEW_BENCH_SEED ?? 0x59b40));
 const int = (lo, hi) => lo + Math.floor(rand() * (hi - lo + 1));
 const pick = (list) => list[Math.floor(rand() * list.length)];
@@ -42,8 +45,20 @@ const chance = (p) => rand() < p;
 
 const DISEASE = { hypertension: 'M03900', diabetes: 'M03100', renal: 'M07800' };
 const ORAL_FORMS = [
-  { form: '片', dosageForm: '片剂', minUnit: '片', sizes: [7, 14, 20, 24, 28, 30, 36, 48, 60, 100], doses: [1, 1, 2, 3, 3, 4, 6] },
-  { form: '胶囊', dosageForm: '胶囊剂', minUnit: '粒', sizes: [12, 20, 24, 30, 36, 42, 48], doses: [2, 3, 4, 6, 9, 12] },
+  {
+    form: '片',
+    dosageForm: '片剂',
+    minUnit: '片',
+    sizes: [7, 14, 20, 24, 28, 30, 36, 48, 60, 100],
+    doses: [1, 1, 2, 3, 3, 4, 6],
+  },
+  {
+    form: '胶囊',
+    dosageForm: '胶囊剂',
+    minUnit: '粒',
+    sizes: [12, 20, 24, 30, 36, 42, 48],
+    doses: [2, 3, 4, 6, 9, 12],
+  },
   { form: '颗粒', dosageForm: '颗粒剂', minUnit: '袋', sizes: [6, 9, 10, 12, 18, 20], doses: [2, 3] },
   { form: '丸', dosageForm: '丸剂', minUnit: '丸', sizes: [42, 60, 120, 360], doses: [6, 9, 24] },
   { form: '口服液', dosageForm: '合剂', minUnit: '支', sizes: [6, 10, 12], doses: [2, 3] },
@@ -71,25 +86,35 @@ function generateCatalog(keyDrugs) {
 
   const addGeneric = (g) => {
     const n = generics.length + 1;
-    const generic = { ...g, medListCode: `${KIND[g.category]}${String(n).padStart(6, '0')}A001010100${String((n * 7919) % 100_000).padStart(5, '0')}` };
+    const generic = {
+      ...g,
+      medListCode: `${KIND[g.category]}${String(n).padStart(6, '0')}A001010100${String((n * 7919) % 100_000).padStart(5, '0')}`,
+    };
     generics.push(generic);
     const packages = g.category === 'herbal-pieces' ? int(1, 2) : int(1, 4);
     for (let k = 0; k < packages; k++) {
       const shape = g.shape;
-      const size = g.category === 'herbal-pieces' ? 10 : g.category === 'consumable' ? pick([1, 5, 10, 20]) : pick(shape.sizes);
-      const priceFen = g.category === 'herbal-pieces' ? int(300, 6_000) : Math.round(Math.exp(5.5 + rand() * 4.2) / 10) * 10;
+      const size =
+        g.category === 'herbal-pieces' ? 10 : g.category === 'consumable' ? pick([1, 5, 10, 20]) : pick(shape.sizes);
+      const priceFen =
+        g.category === 'herbal-pieces' ? int(300, 6_000) : Math.round(Math.exp(5.5 + rand() * 4.2) / 10) * 10;
       const product = {
         productId: `P${String(products.length + 1).padStart(6, '0')}`,
         medListCode: generic.medListCode,
         genericName: g.genericName,
-        ...(chance(0.6) ? { tradeName: `${g.genericName.slice(0, 4)}${pick(['宁', '康', '欣', '泰', '舒', '安'])}` } : {}),
-        specification: g.category === 'herbal-pieces' ? '10g/袋' : `${pick(['5mg', '10mg', '0.25g', '0.5g', '20mg', '1g'])}*${size}${shape?.minUnit ?? '件'}`,
+        ...(chance(0.6)
+          ? { tradeName: `${g.genericName.slice(0, 4)}${pick(['宁', '康', '欣', '泰', '舒', '安'])}` }
+          : {}),
+        specification:
+          g.category === 'herbal-pieces'
+            ? '10g/袋'
+            : `${pick(['5mg', '10mg', '0.25g', '0.5g', '20mg', '1g'])}*${size}${shape?.minUnit ?? '件'}`,
         dosageForm: shape?.dosageForm ?? (g.category === 'herbal-pieces' ? '饮片' : '耗材'),
         category: g.category,
         insuranceClass: g.insuranceClass,
         packageSize: size,
         packageUnit: g.category === 'herbal-pieces' ? '袋' : pick(['盒', '盒', '瓶']),
-        minUnit: g.category === 'herbal-pieces' ? 'g' : shape?.minUnit ?? '件',
+        minUnit: g.category === 'herbal-pieces' ? 'g' : (shape?.minUnit ?? '件'),
         rx: g.rx,
         ...(g.restriction ? { paymentRestriction: g.restriction } : {}),
         ...(g.dailyDoseUnits !== undefined ? { dailyDoseUnits: g.dailyDoseUnits } : {}),
@@ -119,7 +144,8 @@ function generateCatalog(keyDrugs) {
       if (r < 0.015) g.restriction = { sex: chance(0.5) ? 'male' : 'female', text: '限性别' };
       else if (r < 0.03) g.restriction = { minAge: 18, text: '限成人' };
       else if (r < 0.04) g.restriction = { maxAge: 14, text: '限儿童' };
-      else if (r < 0.075) g.restriction = { diseaseCodes: [pick(Object.values(DISEASE))], text: '限已登记门诊慢特病的参保人' };
+      else if (r < 0.075)
+        g.restriction = { diseaseCodes: [pick(Object.values(DISEASE))], text: '限已登记门诊慢特病的参保人' };
       else g.restriction = { text: '限二级及以上医疗机构诊断明确的患者' };
     }
     return g;
@@ -128,19 +154,41 @@ function generateCatalog(keyDrugs) {
   // The pack's key drugs first, under their own names (dosage notes dropped); half carry the catalog's flag.
   keyDrugs.forEach((k, idx) => {
     const base = k.name.replace(/[（(].*$/, '').replace(/\s+/g, '');
-    const category = { western: 'western-drug', patent: 'patent-medicine', herbal: 'herbal-pieces', consumable: 'consumable' }[k.kind];
-    const shape = category === 'western-drug' || category === 'patent-medicine' ? (/注射/.test(base) ? INJECTION : pick(ORAL_FORMS)) : undefined;
+    const category = {
+      western: 'western-drug',
+      patent: 'patent-medicine',
+      herbal: 'herbal-pieces',
+      consumable: 'consumable',
+    }[k.kind];
+    const shape =
+      category === 'western-drug' || category === 'patent-medicine'
+        ? /注射/.test(base)
+          ? INJECTION
+          : pick(ORAL_FORMS)
+        : undefined;
     const genericName = category === 'western-drug' && !/[片液剂囊]$/.test(base) ? `${base}${shape.form}` : base;
     addGeneric({ ...drugTraits(category, shape), genericName, keyFlag: idx % 2 === 0 });
   });
   const ELIGIBLE_TARGET = CATALOG_SIZE - 17_000;
   while (products.length < ELIGIBLE_TARGET) {
     const r = rand();
-    const category = r < 0.55 ? 'western-drug' : r < 0.85 ? 'patent-medicine' : r < 0.93 ? 'herbal-pieces' : 'consumable';
-    const shape = category === 'western-drug' || category === 'patent-medicine' ? (chance(0.12) ? INJECTION : pick(ORAL_FORMS)) : undefined;
+    const category =
+      r < 0.55 ? 'western-drug' : r < 0.85 ? 'patent-medicine' : r < 0.93 ? 'herbal-pieces' : 'consumable';
+    const shape =
+      category === 'western-drug' || category === 'patent-medicine'
+        ? chance(0.12)
+          ? INJECTION
+          : pick(ORAL_FORMS)
+        : undefined;
     const n = String(generics.length + 1).padStart(5, '0');
     const genericName =
-      category === 'western-drug' ? `化药${n}${shape.form}` : category === 'patent-medicine' ? `中成药${n}${shape.form}` : category === 'herbal-pieces' ? `饮片${n}` : `医用耗材${n}`;
+      category === 'western-drug'
+        ? `化药${n}${shape.form}`
+        : category === 'patent-medicine'
+          ? `中成药${n}${shape.form}`
+          : category === 'herbal-pieces'
+            ? `饮片${n}`
+            : `医用耗材${n}`;
     addGeneric({ ...drugTraits(category, shape), genericName, keyFlag: false });
   }
   products.length = Math.min(products.length, ELIGIBLE_TARGET);
@@ -183,7 +231,13 @@ function fullPack() {
       substitution: on('block'),
       'rx-required': on('block', { prescriptionValidDays: 3 }),
       'payment-scope': on('warning'),
-      'days-supply': on('warning', { ordinaryDays: 7, mobilityImpairedDays: 14, chronicDays: 30, longChronicDays: 84, mobilityImpairedIdentities: ['21', '22'] }),
+      'days-supply': on('warning', {
+        ordinaryDays: 7,
+        mobilityImpairedDays: 14,
+        chronicDays: 30,
+        longChronicDays: 84,
+        mobilityImpairedIdentities: ['21', '22'],
+      }),
       'repeat-purchase': on('warning', { tolerance: 0.2, windowDays: 180 }),
       'amount-limit': on('warning', { perSaleFen: 200_000, perDayFen: 300_000, perYearFen: 1_500_000 }),
       'trace-code-missing': on('warning'),
@@ -199,9 +253,18 @@ function fullPack() {
 }
 
 /** Key-drug names carry dosage notes in brackets: matched on the name before them, without spaces. */
-const normaliseName = (name) => name.replace(/[（(].*$/, '').replace(/\s+/g, '').trim();
+const normaliseName = (name) =>
+  name
+    .replace(/[（(].*$/, '')
+    .replace(/\s+/g, '')
+    .trim();
 /** The list's kinds by catalog category: a name counts only for products of its own kind. */
-const KEY_DRUG_KIND = { 'western-drug': 'western', 'patent-medicine': 'patent', 'herbal-pieces': 'herbal', consumable: 'consumable' };
+const KEY_DRUG_KIND = {
+  'western-drug': 'western',
+  'patent-medicine': 'patent',
+  'herbal-pieces': 'herbal',
+  consumable: 'consumable',
+};
 /** The pack's key-drug names per kind (western, patent, herbal, consumable), normalised. */
 function keyNamesByKind(pack) {
   const byKind = {};
@@ -245,7 +308,16 @@ const buyerQualifies = (p) => {
  */
 function generateHistory(products, keyDrug) {
   const byGeneric = new Map();
-  for (const p of products) if (p.medListCode && p.insuranceClass !== 'C' && p.traceCodePrefix && cheapOral(p) && buyerQualifies(p) && boxesWithin(p, 1) >= 1) (byGeneric.get(p.genericName) ?? byGeneric.set(p.genericName, []).get(p.genericName)).push(p);
+  for (const p of products)
+    if (
+      p.medListCode &&
+      p.insuranceClass !== 'C' &&
+      p.traceCodePrefix &&
+      cheapOral(p) &&
+      buyerQualifies(p) &&
+      boxesWithin(p, 1) >= 1
+    )
+      (byGeneric.get(p.genericName) ?? byGeneric.set(p.genericName, []).get(p.genericName)).push(p);
   const names = [...byGeneric.keys()];
   const chronicNames = [];
   const keyNames = names.filter((n) => keyDrug(byGeneric.get(n)[0]) && byGeneric.get(n)[0].rx);
@@ -297,7 +369,8 @@ function generateHistory(products, keyDrug) {
 
 let boxSerial = 0;
 /** Fresh boxes: serials from 9000000000000 up, never in the sold-codes view (which uses serials below that). */
-const freshCodes = (p, n) => Array.from({ length: n }, () => `${p.traceCodePrefix}${String(9_000_000_000_000 + ++boxSerial)}`);
+const freshCodes = (p, n) =>
+  Array.from({ length: n }, () => `${p.traceCodePrefix}${String(9_000_000_000_000 + ++boxSerial)}`);
 
 function saleLine(lineNo, p, quantity, extra = {}) {
   const price = p.retailPriceFen ?? 1_000;
@@ -338,7 +411,11 @@ export function buildWorld() {
   const keyDrug = (p) => {
     if (p.keyDrug) return true;
     let hit = keyMemo.get(p.productId);
-    if (hit === undefined) keyMemo.set(p.productId, (hit = (keyNames[KEY_DRUG_KIND[p.category]] ?? []).some((n) => normaliseName(p.genericName).includes(n))));
+    if (hit === undefined)
+      keyMemo.set(
+        p.productId,
+        (hit = (keyNames[KEY_DRUG_KIND[p.category]] ?? []).some((n) => normaliseName(p.genericName).includes(n))),
+      );
     return hit;
   };
 
@@ -349,31 +426,67 @@ export function buildWorld() {
   const { purchases, byGeneric, chronicNames, occasional, tooSoon } = generateHistory(products, keyDrug);
 
   // Which of the buyer's drugs are due again (the last supply of it, if known, has run out bar 20%).
-  const lastWithSupply = (name) => purchases.filter((p) => p.genericName === name && p.daysSupply !== undefined).sort((a, b) => b.at - a.at)[0];
+  const lastWithSupply = (name) =>
+    purchases.filter((p) => p.genericName === name && p.daysSupply !== undefined).sort((a, b) => b.at - a.at)[0];
   const due = (name) => {
     const last = lastWithSupply(name);
     return !last || last.at < NOW - 180 * DAY || (last.at + last.daysSupply * DAY - NOW) / DAY <= last.daysSupply * 0.2;
   };
   const historyNames = new Set([...chronicNames, ...occasional]);
   const dueChronic = chronicNames.filter((n) => n !== tooSoon && due(n));
-  if (dueChronic.length < 5) throw new Error(`review bench: only ${dueChronic.length} chronic drugs due; change the seed`);
+  if (dueChronic.length < 5)
+    throw new Error(`review bench: only ${dueChronic.length} chronic drugs due; change the seed`);
   const medianPackages = (name) => {
-    const list = purchases.filter((p) => p.genericName === name).map((p) => p.packages).sort((a, b) => a - b);
+    const list = purchases
+      .filter((p) => p.genericName === name)
+      .map((p) => p.packages)
+      .sort((a, b) => a - b);
     return list.length >= 2 ? list[Math.floor(list.length / 2)] : 5;
   };
 
-  const fundOk = (p) => p.medListCode && FUND_ELIGIBLE_CATEGORIES.has(p.category) && p.insuranceClass !== 'C' && !historyNames.has(p.genericName) && buyerQualifies(p) && (p.retailPriceFen ?? 0) <= 6_000;
+  const fundOk = (p) =>
+    p.medListCode &&
+    FUND_ELIGIBLE_CATEGORIES.has(p.category) &&
+    p.insuranceClass !== 'C' &&
+    !historyNames.has(p.genericName) &&
+    buyerQualifies(p) &&
+    (p.retailPriceFen ?? 0) <= 6_000;
   const pools = {
-    newRx: products.filter((p) => fundOk(p) && p.rx && p.traceCodePrefix && !p.paymentRestriction && (p.dailyDoseUnits === undefined || boxesWithin(p, 1) >= 1)),
-    restricted: products.filter((p) => fundOk(p) && p.paymentRestriction && p.traceCodePrefix && (p.dailyDoseUnits === undefined || boxesWithin(p, 1) >= 1)),
-    otc: products.filter((p) => fundOk(p) && !p.rx && !p.paymentRestriction && p.dailyDoseUnits !== undefined && p.traceCodePrefix && boxesWithin(p, 1) >= 1 && !keyDrug(p)),
+    newRx: products.filter(
+      (p) =>
+        fundOk(p) &&
+        p.rx &&
+        p.traceCodePrefix &&
+        !p.paymentRestriction &&
+        (p.dailyDoseUnits === undefined || boxesWithin(p, 1) >= 1),
+    ),
+    restricted: products.filter(
+      (p) =>
+        fundOk(p) &&
+        p.paymentRestriction &&
+        p.traceCodePrefix &&
+        (p.dailyDoseUnits === undefined || boxesWithin(p, 1) >= 1),
+    ),
+    otc: products.filter(
+      (p) =>
+        fundOk(p) &&
+        !p.rx &&
+        !p.paymentRestriction &&
+        p.dailyDoseUnits !== undefined &&
+        p.traceCodePrefix &&
+        boxesWithin(p, 1) >= 1 &&
+        !keyDrug(p),
+    ),
     herbal: products.filter((p) => fundOk(p) && p.category === 'herbal-pieces' && !p.paymentRestriction),
-    consumable: products.filter((p) => fundOk(p) && p.category === 'consumable' && !p.rx && !p.paymentRestriction && p.traceCodePrefix),
+    consumable: products.filter(
+      (p) => fundOk(p) && p.category === 'consumable' && !p.rx && !p.paymentRestriction && p.traceCodePrefix,
+    ),
     goods: products.filter((p) => p.category === 'daily-goods'),
   };
 
   const stock = new Map(products.map((p) => [p.productId, int(0, 40)]));
-  const stocked = (line) => stock.set(line.productId, Math.max(stock.get(line.productId) ?? 0, Math.ceil(line.quantity) + int(2, 20)));
+  const stocked = (line) =>
+    stock.set(line.productId, Math.max(stock.get(line.productId) ?? 0, Math.ceil(line.quantity) + int(2, 20)));
 
   /** An honest 20-line sale: every line passes every rule (checked below, by both engines). */
   function honestBasket(b) {
@@ -389,8 +502,36 @@ export function buildWorld() {
       }
       throw new Error('review bench: no product fits');
     };
-    const longRx = { rxNo: `RXL${b}`, circulating: true, issuedAt: NOW - 3 * DAY, validDays: 30, hospitalCode: 'H22010100001', hospitalName: '长春市示范人民医院', doctorCode: 'D220100123', doctorName: '王医生', patient: { psnNo: BUYER.psnNo }, diagnoses: [{ code: 'I10.x00', name: '原发性高血压' }, { code: 'E11.900', name: '2型糖尿病' }], items: [], status: 'valid' };
-    const acuteRx = { rxNo: `RXA${b}`, circulating: true, issuedAt: NOW - 2 * 3600_000, hospitalCode: 'H22010100001', hospitalName: '长春市示范人民医院', doctorCode: 'D220100456', doctorName: '李医生', patient: { residentId: BUYER.residentId.toLowerCase() }, diagnoses: [{ code: 'J02.900', name: '急性咽炎' }], items: [], status: 'valid' };
+    const longRx = {
+      rxNo: `RXL${b}`,
+      circulating: true,
+      issuedAt: NOW - 3 * DAY,
+      validDays: 30,
+      hospitalCode: 'H22010100001',
+      hospitalName: '长春市示范人民医院',
+      doctorCode: 'D220100123',
+      doctorName: '王医生',
+      patient: { psnNo: BUYER.psnNo },
+      diagnoses: [
+        { code: 'I10.x00', name: '原发性高血压' },
+        { code: 'E11.900', name: '2型糖尿病' },
+      ],
+      items: [],
+      status: 'valid',
+    };
+    const acuteRx = {
+      rxNo: `RXA${b}`,
+      circulating: true,
+      issuedAt: NOW - 2 * 3600_000,
+      hospitalCode: 'H22010100001',
+      hospitalName: '长春市示范人民医院',
+      doctorCode: 'D220100456',
+      doctorName: '李医生',
+      patient: { residentId: BUYER.residentId.toLowerCase() },
+      diagnoses: [{ code: 'J02.900', name: '急性咽炎' }],
+      items: [],
+      status: 'valid',
+    };
     const onRx = (rx, line, days) => {
       rx.items.push({ medListCode: line.medListCode, quantity: line.quantity, days });
       line.rxNo = rx.rxNo;
@@ -443,47 +584,94 @@ export function buildWorld() {
       return line;
     };
     const drug = (ok) => {
-      const fits = products.filter((p) => p.medListCode && p.traceCodePrefix && FUND_ELIGIBLE_CATEGORIES.has(p.category) && ok(p));
+      const fits = products.filter(
+        (p) => p.medListCode && p.traceCodePrefix && FUND_ELIGIBLE_CATEGORIES.has(p.category) && ok(p),
+      );
       if (fits.length === 0) throw new Error('review bench: no product for the violating basket; change the seed');
       return pick(fits);
     };
-    const someDrug = drug((p) => !p.rx && !p.paymentRestriction && !p.dailyDoseUnits && (p.retailPriceFen ?? 0) < 5_000);
+    const someDrug = drug(
+      (p) => !p.rx && !p.paymentRestriction && !p.dailyDoseUnits && (p.retailPriceFen ?? 0) < 5_000,
+    );
     // 串换: a 保健品 billed under a drug's code; a 丙类 drug billed to the fund; a drug billed under another drug's code
     // with another product's barcode; another drug's box.
-    add(pick(products.filter((p) => p.category === 'health-product')), 1, { medListCode: someDrug.medListCode, payMode: 'fund' });
-    add(drug((p) => p.insuranceClass === 'C' && !p.rx && !p.paymentRestriction && !p.dailyDoseUnits), 1);
-    add(drug((p) => p.insuranceClass !== 'C' && !p.rx && !p.paymentRestriction && !p.dailyDoseUnits), 1, { medListCode: someDrug.medListCode, gtin: someDrug.gtins[0] });
+    add(pick(products.filter((p) => p.category === 'health-product')), 1, {
+      medListCode: someDrug.medListCode,
+      payMode: 'fund',
+    });
+    add(
+      drug((p) => p.insuranceClass === 'C' && !p.rx && !p.paymentRestriction && !p.dailyDoseUnits),
+      1,
+    );
+    add(
+      drug((p) => p.insuranceClass !== 'C' && !p.rx && !p.paymentRestriction && !p.dailyDoseUnits),
+      1,
+      { medListCode: someDrug.medListCode, gtin: someDrug.gtins[0] },
+    );
     const boxOf = drug((p) => !p.rx && !p.paymentRestriction && !p.dailyDoseUnits);
     add(boxOf, 2, { traceCodes: [freshCodes(boxOf, 1)[0], freshCodes(someDrug, 1)[0]] });
     // 处方药: none attached; attached but expired.
-    add(drug((p) => p.rx && !p.paymentRestriction && !p.dailyDoseUnits), 1);
+    add(
+      drug((p) => p.rx && !p.paymentRestriction && !p.dailyDoseUnits),
+      1,
+    );
     const expired = { ...rx[0], rxNo: 'RXOLD', issuedAt: NOW - 40 * DAY, validDays: 30, items: [] };
-    const stale = add(drug((p) => p.rx && !p.paymentRestriction && !p.dailyDoseUnits), 1);
+    const stale = add(
+      drug((p) => p.rx && !p.paymentRestriction && !p.dailyDoseUnits),
+      1,
+    );
     stale.rxNo = expired.rxNo;
     expired.items.push({ medListCode: stale.medListCode, quantity: 1, days: 7 });
     // 限定支付范围: men only; a restriction in words.
-    add(drug((p) => p.paymentRestriction?.sex === 'male' && !p.rx), 1);
-    add(drug((p) => p.paymentRestriction && !p.paymentRestriction.sex && p.paymentRestriction.minAge === undefined && p.paymentRestriction.maxAge === undefined && !p.paymentRestriction.diseaseCodes && !p.rx), 1);
+    add(
+      drug((p) => p.paymentRestriction?.sex === 'male' && !p.rx),
+      1,
+    );
+    add(
+      drug(
+        (p) =>
+          p.paymentRestriction &&
+          !p.paymentRestriction.sex &&
+          p.paymentRestriction.minAge === undefined &&
+          p.paymentRestriction.maxAge === undefined &&
+          !p.paymentRestriction.diseaseCodes &&
+          !p.rx,
+      ),
+      1,
+    );
     // 超量: ten boxes of an acute drug capped at 7 days.
-    const acute = drug((p) => !p.rx && !p.paymentRestriction && p.maxDaysSupply === 7 && p.packageSize / p.dailyDoseUnits <= 7);
+    const acute = drug(
+      (p) => !p.rx && !p.paymentRestriction && p.maxDaysSupply === 7 && p.packageSize / p.dailyDoseUnits <= 7,
+    );
     add(acute, 10);
     // 重复购药: bought five days ago for 28 days.
     const again = add(pick(byGeneric.get(tooSoon)), 1);
     again.rxNo = rx[0].rxNo;
     rx[0].items.push({ medListCode: again.medListCode, quantity: 1, days: 30 });
     // 追溯码: three boxes, one code; a box of no known product; the same box on two lines; a box sold before.
-    const boxes = add(drug((p) => !p.rx && !p.paymentRestriction && !p.dailyDoseUnits), 3);
+    const boxes = add(
+      drug((p) => !p.rx && !p.paymentRestriction && !p.dailyDoseUnits),
+      3,
+    );
     boxes.traceCodes = boxes.traceCodes.slice(0, 1);
-    const stray = add(drug((p) => !p.rx && !p.paymentRestriction && !p.dailyDoseUnits), 1);
+    const stray = add(
+      drug((p) => !p.rx && !p.paymentRestriction && !p.dailyDoseUnits),
+      1,
+    );
     stray.traceCodes = [`8999999${String(++boxSerial).padStart(13, '0')}`];
     const twice = drug((p) => !p.rx && !p.paymentRestriction && !p.dailyDoseUnits);
     const first = add(twice, 1);
     add(twice, 1, { traceCodes: [...first.traceCodes] });
-    const resold = add(drug((p) => !p.rx && !p.paymentRestriction && !p.dailyDoseUnits), 1);
+    const resold = add(
+      drug((p) => !p.rx && !p.paymentRestriction && !p.dailyDoseUnits),
+      1,
+    );
     resold.traceCodes = [`${resold.traceCodes[0].slice(0, 7)}0000000000042`];
     // 库存不足 and 重点药品 volume, and a sale over the per-sale ceiling.
     // The dearest key drug, in bulk: over the per-sale fund ceiling on its own.
-    const dearest = products.filter((p) => keyDrug(p) && p.medListCode && p.traceCodePrefix && !p.rx).sort((x, y) => y.retailPriceFen - x.retailPriceFen)[0];
+    const dearest = products
+      .filter((p) => keyDrug(p) && p.medListCode && p.traceCodePrefix && !p.rx)
+      .sort((x, y) => y.retailPriceFen - x.retailPriceFen)[0];
     const keyLine = add(dearest, Math.ceil(210_000 / dearest.retailPriceFen));
     for (const line of lines) stocked(line);
     stock.set(keyLine.productId, 3);
@@ -495,7 +683,8 @@ export function buildWorld() {
   // Boxes sold before at this pharmacy over the year (the local journal): 60k codes of catalog products.
   const sold = new Set();
   const withPrefix = products.filter((p) => p.traceCodePrefix);
-  while (sold.size < 60_000) sold.add(`${pick(withPrefix).traceCodePrefix}${String(int(0, 8_999_999_999_999)).padStart(13, '0')}`);
+  while (sold.size < 60_000)
+    sold.add(`${pick(withPrefix).traceCodePrefix}${String(int(0, 8_999_999_999_999)).padStart(13, '0')}`);
   sold.add(violating.resoldCode);
 
   return { pack, keyNames, products, generateMs, purchases, honest, violating, stock, sold };
@@ -519,19 +708,34 @@ function randomInputs(world, views, n) {
     const count = int(1, BASKET_LINES);
     const chosen = [];
     for (let k = 0; k < count; k++) {
-      const p = chosen.length > 0 && chance(0.15) ? pick(chosen) : chance(0.1) ? pick(products) : chance(0.3) ? pick(bought) : pick(drugs);
+      const p =
+        chosen.length > 0 && chance(0.15)
+          ? pick(chosen)
+          : chance(0.1)
+            ? pick(products)
+            : chance(0.3)
+              ? pick(bought)
+              : pick(drugs);
       chosen.push(p);
       const split = chance(0.1);
-      const line = saleLine(k + 1, p, split ? pick([0.25, 0.5, 1.5]) : chance(0.7) ? int(1, 3) : int(4, 14), split ? { split: true, traceCodes: p.traceCodePrefix ? freshCodes(p, 1) : [] } : {});
+      const line = saleLine(
+        k + 1,
+        p,
+        split ? pick([0.25, 0.5, 1.5]) : chance(0.7) ? int(1, 3) : int(4, 14),
+        split ? { split: true, traceCodes: p.traceCodePrefix ? freshCodes(p, 1) : [] } : {},
+      );
       if (chance(0.02)) line.productId = 'P999999';
       if (chance(0.1)) line.payMode = 'self-pay';
       if (chance(0.05)) line.medListCode = pick(drugs).medListCode;
-      if (!line.medListCode && chance(0.3)) Object.assign(line, { medListCode: pick(drugs).medListCode, payMode: 'fund' });
+      if (!line.medListCode && chance(0.3))
+        Object.assign(line, { medListCode: pick(drugs).medListCode, payMode: 'fund' });
       if (chance(0.05)) line.gtin = pick(drugs).gtins[0];
       if (chance(0.1)) line.traceCodes = line.traceCodes.slice(0, int(0, line.traceCodes.length));
-      if (chance(0.05)) line.traceCodes.push(freshCodes(pick(drugs.filter((d) => d.traceCodePrefix).slice(0, 5_000)), 1)[0]);
+      if (chance(0.05))
+        line.traceCodes.push(freshCodes(pick(drugs.filter((d) => d.traceCodePrefix).slice(0, 5_000)), 1)[0]);
       if (chance(0.05)) line.traceCodes.push(`8999999${String(++boxSerial).padStart(13, '0')}`);
-      if (chance(0.05) && lines.length > 0 && lines[0].traceCodes.length > 0) line.traceCodes.push(lines[0].traceCodes[0]);
+      if (chance(0.05) && lines.length > 0 && lines[0].traceCodes.length > 0)
+        line.traceCodes.push(lines[0].traceCodes[0]);
       if (chance(0.05)) line.traceCodes.push(pick(soldList));
       if (p.rx ? chance(0.9) : chance(0.1)) {
         let rx = prescriptions.length > 0 && chance(0.5) ? pick(prescriptions) : undefined;
@@ -545,14 +749,26 @@ function randomInputs(world, views, n) {
             hospitalName: '长春市示范人民医院',
             doctorCode: 'D220100123',
             doctorName: '王医生',
-            patient: pick([{ psnNo: BUYER.psnNo }, { psnNo: BUYER.psnNo }, { psnNo: '22010000000000000001' }, { residentId: BUYER.residentId }, { residentId: '22010519560819264X' }, {}]),
+            patient: pick([
+              { psnNo: BUYER.psnNo },
+              { psnNo: BUYER.psnNo },
+              { psnNo: '22010000000000000001' },
+              { residentId: BUYER.residentId },
+              { residentId: '22010519560819264X' },
+              {},
+            ]),
             diagnoses: [],
             items: [],
             status: pick(['valid', 'valid', 'valid', 'dispensed', 'revoked']),
           };
           prescriptions.push(rx);
         }
-        if (chance(0.9)) rx.items.push({ medListCode: chance(0.9) ? line.medListCode ?? pick(drugs).medListCode : pick(drugs).medListCode, quantity: int(1, 10), ...(chance(0.8) ? { days: int(3, 90) } : {}) });
+        if (chance(0.9))
+          rx.items.push({
+            medListCode: chance(0.9) ? (line.medListCode ?? pick(drugs).medListCode) : pick(drugs).medListCode,
+            quantity: int(1, 10),
+            ...(chance(0.8) ? { days: int(3, 90) } : {}),
+          });
         line.rxNo = chance(0.95) ? rx.rxNo : 'RXUNKNOWN';
       }
       lines.push(line);
@@ -566,7 +782,9 @@ function randomInputs(world, views, n) {
           chronic: Object.values(DISEASE).filter(() => chance(0.35)),
           identities: chance(0.2) ? ['21'] : [],
           outOfArea: chance(0.3),
-          status: chance(0.85) ? 'active' : pick(['deceased', 'insurance-suspended', 'settlement-suspended', 'not-insured']),
+          status: chance(0.85)
+            ? 'active'
+            : pick(['deceased', 'insurance-suspended', 'settlement-suspended', 'not-insured']),
           ...(chance(0.5) ? { residentId: BUYER.residentId } : {}),
         };
     inputs.push({
@@ -607,8 +825,14 @@ function randomInputs(world, views, n) {
 export function buildJsonRulesEngine(compiled, catalog, keyNames, { cacheLineFacts = false } = {}) {
   const P = Object.fromEntries(compiled.rules.map((r) => [r.id, r.params]));
   const d = P['days-supply'];
-  if (!(d.ordinaryDays <= d.mobilityImpairedDays && d.mobilityImpairedDays <= d.chronicDays && d.chronicDays <= d.longChronicDays)) {
-    throw new Error('review bench: the JSON days-supply rule assumes ordinary ≤ mobility-impaired ≤ chronic ≤ long chronic days');
+  if (!(
+    d.ordinaryDays <= d.mobilityImpairedDays &&
+    d.mobilityImpairedDays <= d.chronicDays &&
+    d.chronicDays <= d.longChronicDays
+  )) {
+    throw new Error(
+      'review bench: the JSON days-supply rule assumes ordinary ≤ mobility-impaired ≤ chronic ≤ long chronic days',
+    );
   }
 
   // A plain property-path resolver instead of the default JSONPath one: json-rules-engine supports it
@@ -616,7 +840,14 @@ export function buildJsonRulesEngine(compiled, catalog, keyNames, { cacheLineFac
   const paths = new Map();
   const pathResolver = (value, path) => {
     let keys = paths.get(path);
-    if (!keys) paths.set(path, (keys = path.replace(/^\$\.?/, '').split('.').filter(Boolean)));
+    if (!keys)
+      paths.set(
+        path,
+        (keys = path
+          .replace(/^\$\.?/, '')
+          .split('.')
+          .filter(Boolean)),
+      );
     let v = value;
     for (const k of keys) {
       if (v === null || v === undefined) return null;
@@ -628,10 +859,17 @@ export function buildJsonRulesEngine(compiled, catalog, keyNames, { cacheLineFac
 
   // Operators JSON has no word for: set membership in an index, string containment, a box of another drug.
   engine.addOperator('includesText', (text, part) => typeof text === 'string' && text.includes(part));
-  const foreign = (owner, product) => owner !== null && product !== null && owner.productId !== product.productId && owner.medListCode !== product.medListCode;
+  const foreign = (owner, product) =>
+    owner !== null &&
+    product !== null &&
+    owner.productId !== product.productId &&
+    owner.medListCode !== product.medListCode;
   engine.addOperator('ofAnotherDrug', (box, product) => foreign(box.owner, product));
   engine.addOperator('strayFrom', (box, product) => box.prefix !== product.traceCodePrefix && box.owner === null);
-  engine.addOperator('ofAnotherDrugNotOwnPrefix', (box, product) => box.prefix !== product.traceCodePrefix && foreign(box.owner, product));
+  engine.addOperator(
+    'ofAnotherDrugNotOwnPrefix',
+    (box, product) => box.prefix !== product.traceCodePrefix && foreign(box.owner, product),
+  );
   engine.addOperator('soldIn', (code, view) => view !== null && view.soldBefore(code));
   engine.addOperator('seenEarlierIn', (occurrence, firstSeen) => firstSeen.get(occurrence.code) < occurrence.at);
 
@@ -645,13 +883,17 @@ export function buildJsonRulesEngine(compiled, catalog, keyNames, { cacheLineFac
   // (measured: 12.6 vs 13.3 ms a run), so by default they are not cached — the faster choice for json-rules-engine.
   const lineFacts = cacheLineFacts ? cached : uncached;
   fact('line', async ({ i }, a) => (await get(a, 'lines'))[i] ?? null, lineFacts);
-  fact('product', async ({ i }, a) => {
-    const line = await get(a, 'line', { i });
-    return line ? catalog.byId(line.productId) ?? null : null;
-  }, lineFacts);
+  fact(
+    'product',
+    async ({ i }, a) => {
+      const line = await get(a, 'line', { i });
+      return line ? (catalog.byId(line.productId) ?? null) : null;
+    },
+    lineFacts,
+  );
   fact('gtinProduct', async ({ i }, a) => {
     const line = await get(a, 'line', { i });
-    return line?.gtin ? catalog.byGtin(line.gtin) ?? null : null;
+    return line?.gtin ? (catalog.byGtin(line.gtin) ?? null) : null;
   });
   fact('boxes', async ({ i }, a) => {
     const line = await get(a, 'line', { i });
@@ -662,14 +904,22 @@ export function buildJsonRulesEngine(compiled, catalog, keyNames, { cacheLineFac
         })
       : [];
   });
-  fact('rx', async ({ i }, a) => {
-    const line = await get(a, 'line', { i });
-    return line?.rxNo ? (await get(a, 'prescriptions')).find((p) => p.rxNo === line.rxNo) ?? null : null;
-  }, cached);
-  fact('rxItem', async ({ i }, a) => {
-    const [rx, product] = await Promise.all([get(a, 'rx', { i }), get(a, 'product', { i })]);
-    return rx && product ? rx.items.find((it) => it.medListCode === product.medListCode) ?? null : null;
-  }, cached);
+  fact(
+    'rx',
+    async ({ i }, a) => {
+      const line = await get(a, 'line', { i });
+      return line?.rxNo ? ((await get(a, 'prescriptions')).find((p) => p.rxNo === line.rxNo) ?? null) : null;
+    },
+    cached,
+  );
+  fact(
+    'rxItem',
+    async ({ i }, a) => {
+      const [rx, product] = await Promise.all([get(a, 'rx', { i }), get(a, 'product', { i })]);
+      return rx && product ? (rx.items.find((it) => it.medListCode === product.medListCode) ?? null) : null;
+    },
+    cached,
+  );
   fact('rxExpiresAt', async ({ i, defaultValidDays }, a) => {
     const rx = await get(a, 'rx', { i });
     return rx ? rx.issuedAt + (rx.validDays ?? defaultValidDays) * DAY : null;
@@ -686,41 +936,63 @@ export function buildJsonRulesEngine(compiled, catalog, keyNames, { cacheLineFac
   fact('buyerChronic', async (_, a) => (await get(a, 'buyer'))?.chronic ?? []);
   // The fund lines of each product as one supply: its first line, packages (to 4 decimals), any 拆零, first rxNo.
   const round4 = (n) => Math.round(n * 10_000) / 10_000;
-  fact('fundProductGroups', async (_, a) => {
-    const groups = new Map();
-    (await get(a, 'lines')).forEach((l, i) => {
-      if (l.payMode !== 'fund') return;
-      const g = groups.get(l.productId);
-      if (!g) groups.set(l.productId, { first: i, sum: l.quantity, split: l.split, rxNo: l.rxNo ?? null });
-      else {
-        g.sum += l.quantity;
-        g.split ||= l.split;
-        g.rxNo ??= l.rxNo ?? null;
-      }
-    });
-    for (const g of groups.values()) g.packages = round4(g.sum);
-    return groups;
-  }, cached);
-  fact('supplyGroup', async ({ i }, a) => {
-    const [line, groups] = await Promise.all([get(a, 'line', { i }), get(a, 'fundProductGroups')]);
-    return line && line.payMode === 'fund' ? groups.get(line.productId) : null;
-  }, cached);
+  fact(
+    'fundProductGroups',
+    async (_, a) => {
+      const groups = new Map();
+      (await get(a, 'lines')).forEach((l, i) => {
+        if (l.payMode !== 'fund') return;
+        const g = groups.get(l.productId);
+        if (!g) groups.set(l.productId, { first: i, sum: l.quantity, split: l.split, rxNo: l.rxNo ?? null });
+        else {
+          g.sum += l.quantity;
+          g.split ||= l.split;
+          g.rxNo ??= l.rxNo ?? null;
+        }
+      });
+      for (const g of groups.values()) g.packages = round4(g.sum);
+      return groups;
+    },
+    cached,
+  );
+  fact(
+    'supplyGroup',
+    async ({ i }, a) => {
+      const [line, groups] = await Promise.all([get(a, 'line', { i }), get(a, 'fundProductGroups')]);
+      return line && line.payMode === 'fund' ? groups.get(line.productId) : null;
+    },
+    cached,
+  );
   fact('groupRxItem', async ({ i }, a) => {
-    const [group, product, prescriptions] = await Promise.all([get(a, 'supplyGroup', { i }), get(a, 'product', { i }), get(a, 'prescriptions')]);
+    const [group, product, prescriptions] = await Promise.all([
+      get(a, 'supplyGroup', { i }),
+      get(a, 'product', { i }),
+      get(a, 'prescriptions'),
+    ]);
     const rx = group?.rxNo ? prescriptions.find((r) => r.rxNo === group.rxNo) : undefined;
-    return rx && product ? rx.items.find((it) => it.medListCode === product.medListCode) ?? null : null;
+    return rx && product ? (rx.items.find((it) => it.medListCode === product.medListCode) ?? null) : null;
   });
-  fact('daysOfSupply', async ({ i }, a) => {
-    const [group, product] = await Promise.all([get(a, 'supplyGroup', { i }), get(a, 'product', { i })]);
-    return group && product?.dailyDoseUnits ? round4((group.packages * product.packageSize) / product.dailyDoseUnits) : null;
-  }, cached);
-  fact('lastSupplied', async ({ i }, a) => {
-    const [product, history] = await Promise.all([get(a, 'product', { i }), get(a, 'history')]);
-    if (!product || !history) return null;
-    const earlier = history.byGeneric(product.genericName);
-    for (let k = earlier.length - 1; k >= 0; k--) if (earlier[k].daysSupply !== undefined) return earlier[k];
-    return null;
-  }, cached);
+  fact(
+    'daysOfSupply',
+    async ({ i }, a) => {
+      const [group, product] = await Promise.all([get(a, 'supplyGroup', { i }), get(a, 'product', { i })]);
+      return group && product?.dailyDoseUnits
+        ? round4((group.packages * product.packageSize) / product.dailyDoseUnits)
+        : null;
+    },
+    cached,
+  );
+  fact(
+    'lastSupplied',
+    async ({ i }, a) => {
+      const [product, history] = await Promise.all([get(a, 'product', { i }), get(a, 'history')]);
+      if (!product || !history) return null;
+      const earlier = history.byGeneric(product.genericName);
+      for (let k = earlier.length - 1; k >= 0; k--) if (earlier[k].daysSupply !== undefined) return earlier[k];
+      return null;
+    },
+    cached,
+  );
   fact('windowStart', async ({ days }, a) => (await get(a, 'now')) - days * DAY);
   fact('supplyRemainingDays', async ({ i }, a) => {
     const [last, now] = await Promise.all([get(a, 'lastSupplied', { i }), get(a, 'now')]);
@@ -730,11 +1002,15 @@ export function buildJsonRulesEngine(compiled, catalog, keyNames, { cacheLineFac
     const last = await get(a, 'lastSupplied', { i });
     return last ? last.daysSupply * tolerance : null;
   });
-  fact('recentPurchases', async ({ i, windowDays }, a) => {
-    const [product, history, now] = await Promise.all([get(a, 'product', { i }), get(a, 'history'), get(a, 'now')]);
-    const since = now - windowDays * DAY;
-    return product && history ? history.byGeneric(product.genericName).filter((p) => p.at >= since) : [];
-  }, cached);
+  fact(
+    'recentPurchases',
+    async ({ i, windowDays }, a) => {
+      const [product, history, now] = await Promise.all([get(a, 'product', { i }), get(a, 'history'), get(a, 'now')]);
+      const since = now - windowDays * DAY;
+      return product && history ? history.byGeneric(product.genericName).filter((p) => p.at >= since) : [];
+    },
+    cached,
+  );
   fact('usualVolumeLimit', async ({ i, windowDays, factor }, a) => {
     const sorted = (await get(a, 'recentPurchases', { i, windowDays })).map((p) => p.packages).sort((x, y) => x - y);
     return (sorted[Math.floor(sorted.length / 2)] ?? 0) * factor;
@@ -754,27 +1030,36 @@ export function buildJsonRulesEngine(compiled, catalog, keyNames, { cacheLineFac
     const product = await get(a, 'product', { i });
     return (product && keyNames[KEY_DRUG_KIND[product.category]]) || [];
   });
-  const isKeyDrug = (p) => p.keyDrug || (keyNames[KEY_DRUG_KIND[p.category]] ?? []).some((n) => matchName(p).includes(n));
-  fact('traceCodeFirstSeen', async (_, a) => {
-    const lines = await get(a, 'lines');
-    const first = new Map();
-    lines.forEach((l, i) => l.traceCodes.forEach((code, k) => first.has(code) || first.set(code, i * 10_000 + k)));
-    return first;
-  }, cached);
+  const isKeyDrug = (p) =>
+    p.keyDrug || (keyNames[KEY_DRUG_KIND[p.category]] ?? []).some((n) => matchName(p).includes(n));
+  fact(
+    'traceCodeFirstSeen',
+    async (_, a) => {
+      const lines = await get(a, 'lines');
+      const first = new Map();
+      lines.forEach((l, i) => l.traceCodes.forEach((code, k) => first.has(code) || first.set(code, i * 10_000 + k)));
+      return first;
+    },
+    cached,
+  );
   fact('traceCodeOccurrences', async ({ i }, a) => {
     const line = await get(a, 'line', { i });
     return line ? line.traceCodes.map((code, k) => ({ code, at: i * 10_000 + k })) : [];
   });
-  fact('productTotals', async (_, a) => {
-    const totals = new Map();
-    (await get(a, 'lines')).forEach((l, i) => {
-      const t = totals.get(l.productId);
-      if (t) t.sum += l.quantity;
-      else totals.set(l.productId, { first: i, sum: l.quantity });
-    });
-    for (const t of totals.values()) t.total = Math.round(t.sum * 10_000) / 10_000;
-    return totals;
-  }, cached);
+  fact(
+    'productTotals',
+    async (_, a) => {
+      const totals = new Map();
+      (await get(a, 'lines')).forEach((l, i) => {
+        const t = totals.get(l.productId);
+        if (t) t.sum += l.quantity;
+        else totals.set(l.productId, { first: i, sum: l.quantity });
+      });
+      for (const t of totals.values()) t.total = Math.round(t.sum * 10_000) / 10_000;
+      return totals;
+    },
+    cached,
+  );
   fact('firstLineOfProduct', async ({ i }, a) => {
     const [line, totals] = await Promise.all([get(a, 'line', { i }), get(a, 'productTotals')]);
     return line ? totals.get(line.productId).first === i : false;
@@ -785,7 +1070,7 @@ export function buildJsonRulesEngine(compiled, catalog, keyNames, { cacheLineFac
   });
   fact('onHand', async ({ i }, a) => {
     const [line, stock] = await Promise.all([get(a, 'line', { i }), get(a, 'stock')]);
-    return line && stock ? stock.onHand(line.productId) ?? null : null;
+    return line && stock ? (stock.onHand(line.productId) ?? null) : null;
   });
   // Sale facts.
   fact('fundLines', async (_, a) => (await get(a, 'lines')).filter((l) => l.payMode === 'fund'), cached);
@@ -812,7 +1097,8 @@ export function buildJsonRulesEngine(compiled, catalog, keyNames, { cacheLineFac
   // Conditions.
   const c = (fact, operator, value, more = {}) => ({ fact, operator, value, ...more });
   const gate = (cond, priority = 10) => ({ ...cond, priority });
-  const rule = (ruleId, slot, conditions) => engine.addRule({ name: `${ruleId}#${slot}`, conditions, event: { type: ruleId, params: { slot } } });
+  const rule = (ruleId, slot, conditions) =>
+    engine.addRule({ name: `${ruleId}#${slot}`, conditions, event: { type: ruleId, params: { slot } } });
 
   for (let i = 0; i < BASKET_LINES; i++) {
     const L = { i };
@@ -823,9 +1109,23 @@ export function buildJsonRulesEngine(compiled, catalog, keyNames, { cacheLineFac
     const productKnown = gate(product(null, 'notEqual', null));
     const days = (operator, value) => c('daysOfSupply', operator, value, { params: L });
     const chronic = {
-      all: [c('buyerChronic', 'greaterThan', 0, { path: '$.length' }), { any: [product(R('diseaseCodes'), 'equal', null), product(R('diseaseCodes'), 'someFact:in', { fact: 'buyerChronic' })] }],
+      all: [
+        c('buyerChronic', 'greaterThan', 0, { path: '$.length' }),
+        {
+          any: [
+            product(R('diseaseCodes'), 'equal', null),
+            product(R('diseaseCodes'), 'someFact:in', { fact: 'buyerChronic' }),
+          ],
+        },
+      ],
     };
-    const keyDrugCond = { priority: 9, any: [product('$.keyDrug', 'equal', true), c('matchName', 'someValue:includesText', { fact: 'keyDrugNamesOfKind', params: L }, { params: L })] };
+    const keyDrugCond = {
+      priority: 9,
+      any: [
+        product('$.keyDrug', 'equal', true),
+        c('matchName', 'someValue:includesText', { fact: 'keyDrugNamesOfKind', params: L }, { params: L }),
+      ],
+    };
 
     rule('substitution', i, {
       all: [
@@ -836,7 +1136,17 @@ export function buildJsonRulesEngine(compiled, catalog, keyNames, { cacheLineFac
             product('$.category', 'notIn', [...FUND_ELIGIBLE_CATEGORIES]),
             product('$.insuranceClass', 'equal', 'C'),
             line('$.medListCode', 'notEqual', { fact: 'product', params: L, path: '$.medListCode' }),
-            { all: [c('gtinProduct', 'notEqual', null, { params: L }), c('gtinProduct', 'notEqual', { fact: 'product', params: L, path: '$.productId' }, { params: L, path: '$.productId' })] },
+            {
+              all: [
+                c('gtinProduct', 'notEqual', null, { params: L }),
+                c(
+                  'gtinProduct',
+                  'notEqual',
+                  { fact: 'product', params: L, path: '$.productId' },
+                  { params: L, path: '$.productId' },
+                ),
+              ],
+            },
             c('boxes', 'someFact:ofAnotherDrug', { fact: 'product', params: L }, { params: L }),
           ],
         },
@@ -850,14 +1160,28 @@ export function buildJsonRulesEngine(compiled, catalog, keyNames, { cacheLineFac
         {
           any: [
             c('rx', 'equal', null, { params: L }),
-            c('now', 'greaterThanInclusive', { fact: 'rxExpiresAt', params: { i, defaultValidDays: prescriptionValidDays } }),
+            c('now', 'greaterThanInclusive', {
+              fact: 'rxExpiresAt',
+              params: { i, defaultValidDays: prescriptionValidDays },
+            }),
             c('rx', 'notEqual', 'valid', { params: L, path: '$.status' }),
             c('buyer', 'equal', null),
-            { all: [c('rx', 'notEqual', null, { params: L, path: '$.patient.psnNo' }), c('rx', 'notEqual', { fact: 'buyer', path: '$.psnNo' }, { params: L, path: '$.patient.psnNo' })] },
+            {
+              all: [
+                c('rx', 'notEqual', null, { params: L, path: '$.patient.psnNo' }),
+                c('rx', 'notEqual', { fact: 'buyer', path: '$.psnNo' }, { params: L, path: '$.patient.psnNo' }),
+              ],
+            },
             {
               all: [
                 c('rx', 'equal', null, { params: L, path: '$.patient.psnNo' }),
-                { any: [c('rxResidentIdUpper', 'equal', null, { params: L }), c('buyerResidentIdUpper', 'equal', null), c('rxResidentIdUpper', 'notEqual', { fact: 'buyerResidentIdUpper' }, { params: L })] },
+                {
+                  any: [
+                    c('rxResidentIdUpper', 'equal', null, { params: L }),
+                    c('buyerResidentIdUpper', 'equal', null),
+                    c('rxResidentIdUpper', 'notEqual', { fact: 'buyerResidentIdUpper' }, { params: L }),
+                  ],
+                },
               ],
             },
             c('rxItem', 'equal', null, { params: L }),
@@ -873,11 +1197,49 @@ export function buildJsonRulesEngine(compiled, catalog, keyNames, { cacheLineFac
         gate(product('$.paymentRestriction', 'notEqual', null)),
         {
           any: [
-            { all: [product(R('sex'), 'notEqual', null), c('buyer', 'notEqual', { fact: 'product', params: L, path: R('sex') }, { path: '$.sex' })] },
-            { all: [product(R('minAge'), 'notEqual', null), { any: [c('buyer', 'equal', null, { path: '$.age' }), c('buyer', 'lessThan', { fact: 'product', params: L, path: R('minAge') }, { path: '$.age' })] }] },
-            { all: [product(R('maxAge'), 'notEqual', null), { any: [c('buyer', 'equal', null, { path: '$.age' }), c('buyer', 'greaterThan', { fact: 'product', params: L, path: R('maxAge') }, { path: '$.age' })] }] },
-            { all: [product(R('diseaseCodes'), 'notEqual', null), { not: product(R('diseaseCodes'), 'someFact:in', { fact: 'buyerChronic' }) }] },
-            { all: [product(R('text'), 'notEqual', null), product(R('sex'), 'equal', null), product(R('minAge'), 'equal', null), product(R('maxAge'), 'equal', null), product(R('diseaseCodes'), 'equal', null)] },
+            {
+              all: [
+                product(R('sex'), 'notEqual', null),
+                c('buyer', 'notEqual', { fact: 'product', params: L, path: R('sex') }, { path: '$.sex' }),
+              ],
+            },
+            {
+              all: [
+                product(R('minAge'), 'notEqual', null),
+                {
+                  any: [
+                    c('buyer', 'equal', null, { path: '$.age' }),
+                    c('buyer', 'lessThan', { fact: 'product', params: L, path: R('minAge') }, { path: '$.age' }),
+                  ],
+                },
+              ],
+            },
+            {
+              all: [
+                product(R('maxAge'), 'notEqual', null),
+                {
+                  any: [
+                    c('buyer', 'equal', null, { path: '$.age' }),
+                    c('buyer', 'greaterThan', { fact: 'product', params: L, path: R('maxAge') }, { path: '$.age' }),
+                  ],
+                },
+              ],
+            },
+            {
+              all: [
+                product(R('diseaseCodes'), 'notEqual', null),
+                { not: product(R('diseaseCodes'), 'someFact:in', { fact: 'buyerChronic' }) },
+              ],
+            },
+            {
+              all: [
+                product(R('text'), 'notEqual', null),
+                product(R('sex'), 'equal', null),
+                product(R('minAge'), 'equal', null),
+                product(R('maxAge'), 'equal', null),
+                product(R('diseaseCodes'), 'equal', null),
+              ],
+            },
           ],
         },
       ],
@@ -891,17 +1253,51 @@ export function buildJsonRulesEngine(compiled, catalog, keyNames, { cacheLineFac
         fund,
         gate(product('$.dailyDoseUnits', 'notEqual', null)),
         gate(c('supplyGroup', 'equal', i, { params: L, path: '$.first' }), 9),
-        { any: [c('supplyGroup', 'equal', true, { params: L, path: '$.split' }), c('supplyGroup', 'greaterThan', 1, { params: L, path: '$.packages' })] },
         {
           any: [
-            { all: [product('$.maxDaysSupply', 'notEqual', null), days('greaterThan', { fact: 'product', params: L, path: '$.maxDaysSupply' })] },
+            c('supplyGroup', 'equal', true, { params: L, path: '$.split' }),
+            c('supplyGroup', 'greaterThan', 1, { params: L, path: '$.packages' }),
+          ],
+        },
+        {
+          any: [
+            {
+              all: [
+                product('$.maxDaysSupply', 'notEqual', null),
+                days('greaterThan', { fact: 'product', params: L, path: '$.maxDaysSupply' }),
+              ],
+            },
             {
               all: [
                 days('greaterThan', d.ordinaryDays),
-                { not: { all: [c('buyer', 'someFact:in', d.mobilityImpairedIdentities, { path: '$.identities' }), days('lessThanInclusive', d.mobilityImpairedDays)] } },
-                { not: { all: [c('groupRxItem', 'notEqual', null, { params: L, path: '$.days' }), days('lessThanInclusive', prescribed), days('lessThanInclusive', d.chronicDays)] } },
+                {
+                  not: {
+                    all: [
+                      c('buyer', 'someFact:in', d.mobilityImpairedIdentities, { path: '$.identities' }),
+                      days('lessThanInclusive', d.mobilityImpairedDays),
+                    ],
+                  },
+                },
+                {
+                  not: {
+                    all: [
+                      c('groupRxItem', 'notEqual', null, { params: L, path: '$.days' }),
+                      days('lessThanInclusive', prescribed),
+                      days('lessThanInclusive', d.chronicDays),
+                    ],
+                  },
+                },
                 { not: { all: [chronic, days('lessThanInclusive', d.chronicDays)] } },
-                { not: { all: [chronic, c('groupRxItem', 'greaterThan', d.chronicDays, { params: L, path: '$.days' }), days('lessThanInclusive', prescribed), days('lessThanInclusive', d.longChronicDays)] } },
+                {
+                  not: {
+                    all: [
+                      chronic,
+                      c('groupRxItem', 'greaterThan', d.chronicDays, { params: L, path: '$.days' }),
+                      days('lessThanInclusive', prescribed),
+                      days('lessThanInclusive', d.longChronicDays),
+                    ],
+                  },
+                },
               ],
             },
           ],
@@ -916,8 +1312,18 @@ export function buildJsonRulesEngine(compiled, catalog, keyNames, { cacheLineFac
         productKnown,
         gate(c('history', 'notEqual', null)),
         gate(c('lastSupplied', 'notEqual', null, { params: L }), 9),
-        c('lastSupplied', 'greaterThanInclusive', { fact: 'windowStart', params: { days: rp.windowDays } }, { params: L, path: '$.at' }),
-        c('supplyRemainingDays', 'greaterThan', { fact: 'supplyToleranceDays', params: { i, tolerance: rp.tolerance } }, { params: L }),
+        c(
+          'lastSupplied',
+          'greaterThanInclusive',
+          { fact: 'windowStart', params: { days: rp.windowDays } },
+          { params: L, path: '$.at' },
+        ),
+        c(
+          'supplyRemainingDays',
+          'greaterThan',
+          { fact: 'supplyToleranceDays', params: { i, tolerance: rp.tolerance } },
+          { params: L },
+        ),
       ],
     });
 
@@ -927,7 +1333,12 @@ export function buildJsonRulesEngine(compiled, catalog, keyNames, { cacheLineFac
         {
           any: [
             { all: [line('$.split', 'equal', true), line('$.traceCodes.length', 'lessThan', 1)] },
-            { all: [line('$.split', 'equal', false), line('$.traceCodes.length', 'lessThan', { fact: 'line', params: L, path: '$.quantity' })] },
+            {
+              all: [
+                line('$.split', 'equal', false),
+                line('$.traceCodes.length', 'lessThan', { fact: 'line', params: L, path: '$.quantity' }),
+              ],
+            },
           ],
         },
       ],
@@ -943,7 +1354,12 @@ export function buildJsonRulesEngine(compiled, catalog, keyNames, { cacheLineFac
           any: [
             c('boxes', 'someFact:strayFrom', { fact: 'product', params: L }, { params: L }),
             substitutionOn
-              ? { all: [line('$.payMode', 'notEqual', 'fund'), c('boxes', 'someFact:ofAnotherDrugNotOwnPrefix', { fact: 'product', params: L }, { params: L })] }
+              ? {
+                  all: [
+                    line('$.payMode', 'notEqual', 'fund'),
+                    c('boxes', 'someFact:ofAnotherDrugNotOwnPrefix', { fact: 'product', params: L }, { params: L }),
+                  ],
+                }
               : c('boxes', 'someFact:ofAnotherDrugNotOwnPrefix', { fact: 'product', params: L }, { params: L }),
           ],
         },
@@ -976,7 +1392,14 @@ export function buildJsonRulesEngine(compiled, catalog, keyNames, { cacheLineFac
     const firstOfSupply = gate(c('supplyGroup', 'equal', i, { params: L, path: '$.first' }), 9);
     const groupPackages = (operator, value) => c('supplyGroup', operator, value, { params: L, path: '$.packages' });
     rule('out-of-area-key-drug', i, {
-      all: [gate(c('buyer', 'equal', true, { path: '$.outOfArea' })), fund, productKnown, firstOfSupply, keyDrugCond, groupPackages('greaterThan', oa.maxPackages)],
+      all: [
+        gate(c('buyer', 'equal', true, { path: '$.outOfArea' })),
+        fund,
+        productKnown,
+        firstOfSupply,
+        keyDrugCond,
+        groupPackages('greaterThan', oa.maxPackages),
+      ],
     });
 
     const kv = P['key-drug-volume'];
@@ -989,8 +1412,18 @@ export function buildJsonRulesEngine(compiled, catalog, keyNames, { cacheLineFac
         keyDrugCond,
         {
           any: [
-            { all: [c('recentPurchases', 'greaterThanInclusive', kv.minHistory, { params: recent, path: '$.length' }), groupPackages('greaterThan', { fact: 'usualVolumeLimit', params: { ...recent, factor: kv.factor } })] },
-            { all: [c('recentPurchases', 'lessThan', kv.minHistory, { params: recent, path: '$.length' }), groupPackages('greaterThan', kv.maxPackages)] },
+            {
+              all: [
+                c('recentPurchases', 'greaterThanInclusive', kv.minHistory, { params: recent, path: '$.length' }),
+                groupPackages('greaterThan', { fact: 'usualVolumeLimit', params: { ...recent, factor: kv.factor } }),
+              ],
+            },
+            {
+              all: [
+                c('recentPurchases', 'lessThan', kv.minHistory, { params: recent, path: '$.length' }),
+                groupPackages('greaterThan', kv.maxPackages),
+              ],
+            },
           ],
         },
       ],
@@ -1001,10 +1434,22 @@ export function buildJsonRulesEngine(compiled, catalog, keyNames, { cacheLineFac
   const al = P['amount-limit'];
   if (al.perSaleFen > 0) rule('amount-limit', -1, { all: [anyFund, c('fundSaleFen', 'greaterThan', al.perSaleFen)] });
   if (al.perDayFen > 0) rule('amount-limit', -2, { all: [anyFund, c('fundDayTotalFen', 'greaterThan', al.perDayFen)] });
-  if (al.perYearFen > 0) rule('amount-limit', -3, { all: [anyFund, c('fundYearTotalFen', 'greaterThan', al.perYearFen)] });
+  if (al.perYearFen > 0)
+    rule('amount-limit', -3, { all: [anyFund, c('fundYearTotalFen', 'greaterThan', al.perYearFen)] });
   rule('pharmacy-suspended', -1, { all: [c('pharmacy', 'notEqual', 'active', { path: '$.agreement' }), anyFund] });
-  rule('buyer-status', -1, { all: [gate(c('buyer', 'notEqual', null, { path: '$.status' })), c('buyer', 'notEqual', 'active', { path: '$.status' }), anyFund] });
-  rule('out-of-area-key-drug', -1, { all: [gate(c('buyer', 'equal', true, { path: '$.outOfArea' })), c('keyDrugFundFen', 'greaterThan', P['out-of-area-key-drug'].maxAmountFen)] });
+  rule('buyer-status', -1, {
+    all: [
+      gate(c('buyer', 'notEqual', null, { path: '$.status' })),
+      c('buyer', 'notEqual', 'active', { path: '$.status' }),
+      anyFund,
+    ],
+  });
+  rule('out-of-area-key-drug', -1, {
+    all: [
+      gate(c('buyer', 'equal', true, { path: '$.outOfArea' })),
+      c('keyDrugFundFen', 'greaterThan', P['out-of-area-key-drug'].maxAmountFen),
+    ],
+  });
 
   /** One engine.run per sale, as a till would; returns the (rule, line) hits. */
   async function review(input) {
@@ -1078,7 +1523,9 @@ export async function reviewBench() {
     `review data: ${catalog.size} products generated in ${world.generateMs.toFixed(0)} ms, ${compiled.rules.length} rules, ${world.purchases.length} purchases over 365 days, ${world.sold.size} sold trace codes, ${HONEST_POOL} honest baskets of ${BASKET_LINES} lines`,
   );
   console.log(`review catalog build (createCatalog, ${catalog.size} products): ${catalogMs.toFixed(1)} ms`);
-  console.log(`review compile (compilePack, full pack): ${compileMs.toFixed(2)} ms; indexHistory (${world.purchases.length} purchases): ${historyMs.toFixed(2)} ms; json-rules-engine setup (${jre.rules} rules): ${jreBuildMs.toFixed(1)} ms`);
+  console.log(
+    `review compile (compilePack, full pack): ${compileMs.toFixed(2)} ms; indexHistory (${world.purchases.length} purchases): ${historyMs.toFixed(2)} ms; json-rules-engine setup (${jre.rules} rules): ${jreBuildMs.toFixed(1)} ms`,
+  );
 
   const input = (basket, over = {}) => ({
     lines: basket.lines,
@@ -1095,17 +1542,32 @@ export async function reviewBench() {
   const violatingInput = input(world.violating);
 
   // Both engines on the same sales: honest ones must come out clean, and every (rule, line) hit must match.
-  const ours = (inp) => [...new Set(reviewSale(compiled, catalog, inp).map((f) => `${f.ruleId}@${f.lineId ?? 'sale'}`))].sort();
+  const ours = (inp) =>
+    [...new Set(reviewSale(compiled, catalog, inp).map((f) => `${f.ruleId}@${f.lineId ?? 'sale'}`))].sort();
   const theirs = async (inp) => [...new Set(await jre.review(inp))].sort();
   const scenarios = [
     ...honestInputs.map((inp, k) => [`honest basket ${k + 1}`, inp]),
     ['violating basket', violatingInput],
     ['violating, out-of-area buyer', input(world.violating, { buyer: { ...BUYER, outOfArea: true } })],
-    ['violating, suspended pharmacy, deceased buyer', input(world.violating, { buyer: { ...BUYER, status: 'deceased' }, pharmacy: { agreement: 'suspended' } })],
-    ['violating, anonymous, no history/stock/sold views', input(world.violating, { buyer: undefined, history: undefined, stock: undefined, soldTraceCodes: undefined })],
-    ['violating, male mobility-impaired buyer without chronic diseases', input(world.violating, { buyer: { ...BUYER, sex: 'male', age: 15, chronic: [], identities: ['21'], residentId: undefined } })],
+    [
+      'violating, suspended pharmacy, deceased buyer',
+      input(world.violating, { buyer: { ...BUYER, status: 'deceased' }, pharmacy: { agreement: 'suspended' } }),
+    ],
+    [
+      'violating, anonymous, no history/stock/sold views',
+      input(world.violating, { buyer: undefined, history: undefined, stock: undefined, soldTraceCodes: undefined }),
+    ],
+    [
+      'violating, male mobility-impaired buyer without chronic diseases',
+      input(world.violating, {
+        buyer: { ...BUYER, sex: 'male', age: 15, chronic: [], identities: ['21'], residentId: undefined },
+      }),
+    ],
     ['honest 1, out-of-area buyer', input(world.honest[0], { buyer: { ...BUYER, outOfArea: true } })],
-    ...randomInputs(world, { history, stock, soldTraceCodes }, RANDOM_SALES).map((inp, k) => [`random sale ${k + 1}`, inp]),
+    ...randomInputs(world, { history, stock, soldTraceCodes }, RANDOM_SALES).map((inp, k) => [
+      `random sale ${k + 1}`,
+      inp,
+    ]),
   ];
   const ruleHits = new Map();
   let agree = true;
@@ -1122,7 +1584,9 @@ export async function reviewBench() {
       if (agree || ++shown <= 8) {
         const onlyOurs = a.filter((x) => !b.includes(x));
         const onlyTheirs = b.filter((x) => !a.includes(x));
-        console.log(`review ${name}: ${!clean ? `NOT CLEAN (${a.join(', ')}); ` : ''}only yibao-guard [${onlyOurs.join(', ')}], only json-rules-engine [${onlyTheirs.join(', ')}]`);
+        console.log(
+          `review ${name}: ${!clean ? `NOT CLEAN (${a.join(', ')}); ` : ''}only yibao-guard [${onlyOurs.join(', ')}], only json-rules-engine [${onlyTheirs.join(', ')}]`,
+        );
       }
       agree = false;
       disagreeing++;
@@ -1133,7 +1597,10 @@ export async function reviewBench() {
     `review engines agree: ${agree ? 'yes' : 'NO'} (${scenarios.length} sales compared by (rule, line), ${RANDOM_SALES} of them random; the violating basket: ${violatingHits.length} hits of ${ruleCount} rules; honest baskets: 0 findings)`,
   );
   console.log(
-    `review hits per rule over all compared sales: ${[...ruleHits].sort((x, y) => y[1] - x[1]).map(([r, n]) => `${r} ${n}`).join(', ')}`,
+    `review hits per rule over all compared sales: ${[...ruleHits]
+      .sort((x, y) => y[1] - x[1])
+      .map(([r, n]) => `${r} ${n}`)
+      .join(', ')}`,
   );
   if (!agree) {
     throw new Error(
@@ -1147,7 +1614,12 @@ export async function reviewBench() {
   // honest pool in turn.
   const [honestOurs, violatingOurs, honestJre, violatingJre] = await interleaved(
     [
-      { fn: (k) => reviewSale(compiled, catalog, honestInputs[k % HONEST_POOL]), batch: 10, perRound: 25, warmup: 5_000 },
+      {
+        fn: (k) => reviewSale(compiled, catalog, honestInputs[k % HONEST_POOL]),
+        batch: 10,
+        perRound: 25,
+        warmup: 5_000,
+      },
       { fn: () => reviewSale(compiled, catalog, violatingInput), batch: 10, perRound: 25, warmup: 3_000 },
       { fn: (k) => jre.review(honestInputs[k % HONEST_POOL]), batch: 1, perRound: 1, warmup: 100, async: true },
       { fn: () => jre.review(violatingInput), batch: 1, perRound: 1, warmup: 50, async: true },
@@ -1157,7 +1629,9 @@ export async function reviewBench() {
 
   console.log(`review median: ${fmt(honestOurs.median)} ms`);
   console.log(`review median (violating basket, ${violatingFindings} findings): ${fmt(violatingOurs.median)} ms`);
-  console.log(`review json-rules-engine median: ${fmt(honestJre.median)} ms (honest basket); ${fmt(violatingJre.median)} ms (violating basket)`);
+  console.log(
+    `review json-rules-engine median: ${fmt(honestJre.median)} ms (honest basket); ${fmt(violatingJre.median)} ms (violating basket)`,
+  );
   console.log(`review speedup vs json-rules-engine: ${(honestJre.median / honestOurs.median).toFixed(0)}x`);
   console.log(
     `review speedup on the violating basket: ${(violatingJre.median / violatingOurs.median).toFixed(0)}x (${honestOurs.calls + violatingOurs.calls} reviews, ${honestJre.calls + violatingJre.calls} engine runs, interleaved; load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} CPUs; ${((performance.now() - t0) / 1000).toFixed(1)} s in all)`,

@@ -27,13 +27,26 @@ const ids = Array.from({ length: 1024 }, (_, k) => {
   return body + residentIdCheckChar(body);
 });
 const traces = Array.from({ length: 1024 }, (_, k) => `8123456${String(k).padStart(13, '0')}`);
-const line = { lineId: 'L1', productId: 'P1', medListCode: 'XA10BAE070A001010100005', name: '二甲双胍片', quantity: 2, split: false, unitPriceFen: 1250, amountFen: 2500, traceCodes: [traces[0], traces[1]], payMode: 'fund' };
+const line = {
+  lineId: 'L1',
+  productId: 'P1',
+  medListCode: 'XA10BAE070A001010100005',
+  name: '二甲双胍片',
+  quantity: 2,
+  split: false,
+  unitPriceFen: 1250,
+  amountFen: 2500,
+  traceCodes: [traces[0], traces[1]],
+  payMode: 'fund',
+};
 
 measure('isValidResidentId', (i) => isValidResidentId(ids[i & 1023]));
 measure('parseTraceCode', (i) => parseTraceCode(traces[i & 1023]));
 measure('isValidGtin', () => isValidGtin('6901234567892'));
 measure('yuanToFen', (i) => yuanToFen((i % 100000) / 100));
-measure('parse sale line (schema)', () => parseInput(SaleLineSchema, line, { en: 'Sale line', zh: '销售明细' }), { batch: 200 });
+measure('parse sale line (schema)', () => parseInput(SaleLineSchema, line, { en: 'Sale line', zh: '销售明细' }), {
+  batch: 200,
+});
 await (await import('./review.mjs')).reviewBench(); // issue [4/10]: review() vs json-rules-engine, same checks, same run
 await (await import('./invoice.mjs')).invoiceBench(); // issue [6/10]: a 100 000-invoice chain, fast path vs tweetnacl alone
 await (await import('./outbox.mjs')).outboxBench(); // issue [6/10]: outbox drained to the simulator over loopback

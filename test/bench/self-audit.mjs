@@ -19,7 +19,7 @@ const YEAR_START = Date.UTC(2026, 0, 1) - 8 * 3_600_000; // 2026-01-01 00:00 CST
 /** A small deterministic generator: the same journal on every run. */
 function lcg(seed) {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 export async function selfAuditBench(lines = Number(process.env.SELF_AUDIT_BENCH_LINES ?? 100_000)) {
@@ -44,7 +44,18 @@ export async function selfAuditBench(lines = Number(process.env.SELF_AUDIT_BENCH
         const p = products[Math.floor(random() * products.length)];
         const quantity = 1;
         const traceCodes = p.traceCodePrefix ? [`${p.traceCodePrefix}${String(++serial).padStart(13, '0')}`] : [];
-        return { lineId: `L${i + 1}`, productId: p.productId, medListCode: p.medListCode, name: p.genericName, quantity, split: false, unitPriceFen: p.retailPriceFen, amountFen: p.retailPriceFen * quantity, traceCodes, payMode: 'fund' };
+        return {
+          lineId: `L${i + 1}`,
+          productId: p.productId,
+          medListCode: p.medListCode,
+          name: p.genericName,
+          quantity,
+          split: false,
+          unitPriceFen: p.retailPriceFen,
+          amountFen: p.retailPriceFen * quantity,
+          traceCodes,
+          payMode: 'fund',
+        };
       });
       const total = saleLines.reduce((s, l) => s + l.amountFen, 0);
       const psnNo = `2201${String(Math.floor(random() * 3000)).padStart(16, '0')}`;
@@ -63,7 +74,12 @@ export async function selfAuditBench(lines = Number(process.env.SELF_AUDIT_BENCH
           buyer: { psnNo, insutype: '310', insuplcAdmdvs: '220100', voucherKind: 'ec-qr', facts: { ...facts, psnNo } },
           lines: saleLines,
           prescriptions: [],
-          split: { totalFen: total, fundFen: total - Math.floor(total / 10), accountFen: Math.floor(total / 10), cashFen: 0 },
+          split: {
+            totalFen: total,
+            fundFen: total - Math.floor(total / 10),
+            accountFen: Math.floor(total / 10),
+            cashFen: 0,
+          },
           invoice: { seq: sale + 1, hash: '0'.repeat(64), signed: true },
           review: { packVersion: 1, findings: [] },
           status: 'settled',

@@ -15,7 +15,12 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 const here = new URL('.', import.meta.url).pathname;
 
 /** Where Chromium usually is, after `CHROME_PATH`: Debian's package, Ubuntu's, Google's. */
-const USUAL_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+const USUAL_PATHS = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+];
 
 /**
  * The line printed when there is no Chromium: loud, and says how to get one.
@@ -35,7 +40,9 @@ export const NO_CHROMIUM = 'BROWSER SUITES DID NOT RUN: no Chromium (set CHROME_
 export function findChromium(): { path: string } | { path: undefined; problem?: string } {
   const fromEnv = process.env.CHROME_PATH;
   if (fromEnv !== undefined && fromEnv !== '') {
-    return existsSync(fromEnv) ? { path: fromEnv } : { path: undefined, problem: `CHROME_PATH is ${fromEnv}, which does not exist` };
+    return existsSync(fromEnv)
+      ? { path: fromEnv }
+      : { path: undefined, problem: `CHROME_PATH is ${fromEnv}, which does not exist` };
   }
   const found = USUAL_PATHS.find((path) => existsSync(path));
   return found === undefined ? { path: undefined } : { path: found };
@@ -49,7 +56,11 @@ export function findChromium(): { path: string } | { path: undefined; problem?: 
  * const found = findChromium();
  * if (found.path === undefined) noChromium(found, 'idb-privacy', it);
  */
-export function noChromium(found: { path: undefined; problem?: string }, suite: string, it: (name: string, test: () => void) => void): void {
+export function noChromium(
+  found: { path: undefined; problem?: string },
+  suite: string,
+  it: (name: string, test: () => void) => void,
+): void {
   const reason = found.problem ?? NO_CHROMIUM;
   if (found.problem !== undefined || process.env.YG_REQUIRE_BROWSER === '1') {
     it(`runs the ${suite} suite (${reason})`, () => {
@@ -66,7 +77,16 @@ export function noChromium(found: { path: undefined; problem?: string }, suite: 
  * Flags for a headless Chromium on a closed machine: without the background-networking ones it keeps
  * trying to reach Google's hosts. `--no-sandbox` because CI runs as root.
  */
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-dev-shm-usage'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
 
 /** Bundles `page.ts` for the browser, with the contract suite's `vitest` import served by the stand-in. */
 async function bundlePage(): Promise<string> {
@@ -90,7 +110,8 @@ async function bundlePage(): Promise<string> {
 
 /** A loopback server for the page: an http origin, so IndexedDB and quotas behave as on a real site. */
 async function servePage(script: string): Promise<{ server: Server; origin: string; freshOrigin: string }> {
-  const html = '<!doctype html><meta charset="utf-8"><title>yibao-guard idb</title><script type="module" src="/page.js"></script>';
+  const html =
+    '<!doctype html><meta charset="utf-8"><title>yibao-guard idb</title><script type="module" src="/page.js"></script>';
   const server = createServer((request, response) => {
     if (request.url === '/page.js') {
       response.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' });
@@ -143,7 +164,8 @@ export async function startChromium(executablePath: string): Promise<ChromiumSes
   const script = await bundlePage();
   const { server, origin, freshOrigin } = await servePage(script);
   const profile = await mkdtemp(join(tmpdir(), 'yg-chromium-'));
-  const launch = () => chromium.launchPersistentContext(profile, { executablePath, headless: true, args: CHROMIUM_ARGS });
+  const launch = () =>
+    chromium.launchPersistentContext(profile, { executablePath, headless: true, args: CHROMIUM_ARGS });
   let context: BrowserContext;
   try {
     context = await launch();
@@ -188,7 +210,9 @@ export async function startChromium(executablePath: string): Promise<ChromiumSes
  */
 export async function waitForPage(page: Page, pageErrors: readonly string[]): Promise<void> {
   try {
-    await page.waitForFunction(() => (globalThis as { __yg?: unknown }).__yg !== undefined, undefined, { timeout: 15_000 });
+    await page.waitForFunction(() => (globalThis as { __yg?: unknown }).__yg !== undefined, undefined, {
+      timeout: 15_000,
+    });
   } catch (error) {
     throw new Error(`the test page did not load: ${pageErrors.join('; ') || String(error)}`);
   }

@@ -8,7 +8,13 @@
 import { createIdbStorage } from '../../adapters/idb/index.js';
 import { isYibaoGuardError } from '../../src/errors/index.js';
 import type { Storage, StorageNames, WriteOp } from '../../src/storage/contract.js';
-import { CONTRACT_NAMES, dumpStorage, storageContract, type ContractLayout, type StorageDump } from '../contract/storage.js';
+import {
+  CONTRACT_NAMES,
+  dumpStorage,
+  storageContract,
+  type ContractLayout,
+  type StorageDump,
+} from '../contract/storage.js';
 import { listCases, runCase } from './vitest-shim.js';
 
 let databases = 0;
@@ -71,7 +77,11 @@ const helpers = {
     return outcome(() =>
       Promise.all(
         Array.from({ length: count }, (_, batch) => {
-          const ops: WriteOp<ContractLayout>[] = Array.from({ length: size }, (_unused, index) => ({ op: 'append' as const, journal: 'audit' as const, value: { tab, batch, index } }));
+          const ops: WriteOp<ContractLayout>[] = Array.from({ length: size }, (_unused, index) => ({
+            op: 'append' as const,
+            journal: 'audit' as const,
+            value: { tab, batch, index },
+          }));
           ops.splice(1, 0, { op: 'put', store: 'sales', key: `${tab}-${batch}`, value: batch });
           return storageOf(handle).write(ops);
         }),
@@ -102,14 +112,21 @@ const helpers = {
    * Fills the storage with batches of `chunkBytes`-long values (a put and an append each) until a write is
    * refused: gives how many were written, the state before the refused write and after it, and the refusal.
    */
-  fillUntilRefused(handle: string, chunkBytes: number, maxWrites: number): Promise<Outcome<{ written: number; before: StorageDump; after: StorageDump; code: string; error: string } | null>> {
+  fillUntilRefused(
+    handle: string,
+    chunkBytes: number,
+    maxWrites: number,
+  ): Promise<
+    Outcome<{ written: number; before: StorageDump; after: StorageDump; code: string; error: string } | null>
+  > {
     return outcome(async () => {
       const storage = storageOf(handle);
       // Random text: a browser may compress values, and repeated characters would compress to nothing.
       const bytes = new Uint8Array(chunkBytes / 2);
       for (let written = 0; written < maxWrites; written++) {
         // getRandomValues gives at most 64 KiB per call.
-        for (let offset = 0; offset < bytes.length; offset += 65_536) crypto.getRandomValues(bytes.subarray(offset, offset + 65_536));
+        for (let offset = 0; offset < bytes.length; offset += 65_536)
+          crypto.getRandomValues(bytes.subarray(offset, offset + 65_536));
         const text = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
         const before = await dumpStorage(storage);
         try {

@@ -43,7 +43,8 @@ interface Suite {
  * One recorded test case.
  *
  * @example
- * const entry: BrowserCase = { id: 0, name: 'storage contract: idb (Chromium) > records > starts empty', timeout: undefined };
+ * const entry: BrowserCase = { id: 0, name: 'storage contract: idb (Chromium) > records > starts empty', timeout:
+ * undefined };
  */
 export interface BrowserCase {
   readonly id: number;
@@ -178,7 +179,8 @@ function describeFailure(error: unknown): string {
   if (!(error instanceof Error)) return `thrown: ${String(error)}`;
   const parts = [`${error.name}: ${error.message}`];
   const { actual, expected } = error as { actual?: unknown; expected?: unknown };
-  if ('expected' in error || 'actual' in error) parts.push(`expected: ${preview(expected)}`, `actual:   ${preview(actual)}`);
+  if ('expected' in error || 'actual' in error)
+    parts.push(`expected: ${preview(expected)}`, `actual:   ${preview(actual)}`);
   if (error.stack) parts.push(error.stack);
   return parts.join('\n');
 }

@@ -16,7 +16,11 @@ import { CONTRACT_NAMES, dumpStorage, type ContractLayout } from './storage.js';
 type Layout = ContractLayout;
 const opened: { close(): Promise<void> }[] = [];
 
-async function open(factory: IDBFactory, names: StorageNames<Layout> = CONTRACT_NAMES, extra: { blockedTimeoutMs?: number } = {}): Promise<Storage<Layout>> {
+async function open(
+  factory: IDBFactory,
+  names: StorageNames<Layout> = CONTRACT_NAMES,
+  extra: { blockedTimeoutMs?: number } = {},
+): Promise<Storage<Layout>> {
   const storage = await createIdbStorage<Layout>({ name: 'till', names, indexedDB: factory, persist: false, ...extra });
   opened.push(storage);
   return storage;
@@ -36,7 +40,10 @@ async function rejection(promise: Promise<unknown>): Promise<Error & { code: str
   throw new Error('expected a rejection');
 }
 
-async function expectCode(promise: Promise<unknown>, code: StorageErrorCode | 'ENVIRONMENT_UNSUPPORTED'): Promise<Error & { code: string }> {
+async function expectCode(
+  promise: Promise<unknown>,
+  code: StorageErrorCode | 'ENVIRONMENT_UNSUPPORTED',
+): Promise<Error & { code: string }> {
   const error = await rejection(promise);
   expect(isYibaoGuardError(error, code), `${code} expected, got ${String(error)}`).toBe(true);
   return error;
@@ -88,7 +95,10 @@ describe('IndexedDB adapter: stores marked personal (crypto-shredding)', () => {
   it('keeps the value encrypted under a key of its own, reads it back in clear, and deletes the key with the record', async () => {
     const factory = new IDBFactory();
     const storage = await open(factory);
-    await storage.write([{ op: 'put', store: 'sales', key: 'M-1', value: buyer }, { op: 'put', store: 'meta', key: 'plain', value: buyer }]);
+    await storage.write([
+      { op: 'put', store: 'sales', key: 'M-1', value: buyer },
+      { op: 'put', store: 'meta', key: 'plain', value: buyer },
+    ]);
     expect(await storage.get('sales', 'M-1')).toEqual({ key: 'M-1', value: buyer, rev: 1 });
     expect(await storage.list('sales')).toEqual([{ key: 'M-1', value: buyer, rev: 1 }]);
 
@@ -96,7 +106,8 @@ describe('IndexedDB adapter: stores marked personal (crypto-shredding)', () => {
     expect(Object.keys(row).sort()).toEqual(['c', 'i', 'r']);
     const bytes = Buffer.from(row['c'] as Uint8Array);
     for (const text of [buyer.certno, buyer.psn_name]) {
-      for (const encoding of ['utf8', 'utf16le'] as const) expect(bytes.includes(Buffer.from(text, encoding))).toBe(false);
+      for (const encoding of ['utf8', 'utf16le'] as const)
+        expect(bytes.includes(Buffer.from(text, encoding))).toBe(false);
     }
     const key = (await rawAll(factory, 'k:sales')).get('M-1');
     expect(key instanceof Uint8Array && key.length).toBe(32);
@@ -111,7 +122,11 @@ describe('IndexedDB adapter: stores marked personal (crypto-shredding)', () => {
   it('reports a record whose key is gone or whose bytes were changed or moved as STORAGE_CORRUPT, never hands it on', async () => {
     const factory = new IDBFactory();
     const storage = await open(factory);
-    await storage.write([{ op: 'put', store: 'sales', key: 'M-1', value: buyer }, { op: 'put', store: 'sales', key: 'M-2', value: buyer }, { op: 'put', store: 'outbox', key: 'O-1', value: 1 }]);
+    await storage.write([
+      { op: 'put', store: 'sales', key: 'M-1', value: buyer },
+      { op: 'put', store: 'sales', key: 'M-2', value: buyer },
+      { op: 'put', store: 'outbox', key: 'O-1', value: 1 },
+    ]);
     await storage.close();
     const rows = await rawAll(factory, 's:sales');
     const moved = rows.get('M-1') as { c: Uint8Array; i: Uint8Array; r: number };
@@ -128,7 +143,9 @@ describe('IndexedDB adapter: stores marked personal (crypto-shredding)', () => {
 
     const reopened = await open(factory);
     expect(await reopened.get('sales', 'M-1')).toEqual({ key: 'M-1', value: buyer, rev: 1 });
-    expect((await expectCode(reopened.get('sales', 'M-2'), 'STORAGE_CORRUPT')).message).toContain('store "sales", key "M-2"');
+    expect((await expectCode(reopened.get('sales', 'M-2'), 'STORAGE_CORRUPT')).message).toContain(
+      'store "sales", key "M-2"',
+    );
     await expectCode(reopened.list('sales'), 'STORAGE_CORRUPT');
     expect((await expectCode(reopened.get('outbox', 'O-1'), 'STORAGE_CORRUPT')).message).toContain('does not open');
   });
@@ -148,7 +165,10 @@ describe('IndexedDB adapter: stores marked personal (crypto-shredding)', () => {
   it('refuses to open a layout with personal stores where there is no WebCrypto (an insecure page), with ENVIRONMENT_UNSUPPORTED', async () => {
     vi.stubGlobal('crypto', {});
     try {
-      const error = await expectCode(createIdbStorage<Layout>({ name: 'till', names: CONTRACT_NAMES, indexedDB: new IDBFactory(), persist: false }), 'ENVIRONMENT_UNSUPPORTED');
+      const error = await expectCode(
+        createIdbStorage<Layout>({ name: 'till', names: CONTRACT_NAMES, indexedDB: new IDBFactory(), persist: false }),
+        'ENVIRONMENT_UNSUPPORTED',
+      );
       expect(error.message).toContain('crypto.subtle');
       // Without personal stores nothing needs it.
       const plain = await open(new IDBFactory(), { stores: ['meta'], journals: [] });
@@ -159,23 +179,41 @@ describe('IndexedDB adapter: stores marked personal (crypto-shredding)', () => {
   });
 
   it('refuses a personal mark on a name that is not a declared store, with STORAGE_FAILED', async () => {
-    await expectCode(createIdbStorage({ name: 'till', names: { stores: ['sales'], journals: ['audit'], personal: ['audit'] } as never, indexedDB: new IDBFactory(), persist: false }), 'STORAGE_FAILED');
+    await expectCode(
+      createIdbStorage({
+        name: 'till',
+        names: { stores: ['sales'], journals: ['audit'], personal: ['audit'] } as never,
+        indexedDB: new IDBFactory(),
+        persist: false,
+      }),
+      'STORAGE_FAILED',
+    );
   });
 });
 
 describe('IndexedDB adapter: versioned upgrades', () => {
   it('opens the terminal layout', async () => {
-    const storage = await createIdbStorage<TerminalLayout>({ name: 'terminal', names: TERMINAL_NAMES, indexedDB: new IDBFactory(), persist: false });
+    const storage = await createIdbStorage<TerminalLayout>({
+      name: 'terminal',
+      names: TERMINAL_NAMES,
+      indexedDB: new IDBFactory(),
+      persist: false,
+    });
     expect(storage.kind).toBe('idb');
     expect(storage.durable).toBe(true);
-    expect(await storage.write([{ op: 'put', store: 'meta', key: 'terminal', value: { id: 'T01' }, expect: null }])).toEqual([{ op: 'put', rev: 1 }]);
+    expect(
+      await storage.write([{ op: 'put', store: 'meta', key: 'terminal', value: { id: 'T01' }, expect: null }]),
+    ).toEqual([{ op: 'put', rev: 1 }]);
     await storage.close();
   });
 
   it('creates the stores a layout adds with a version upgrade, keeping every record and store already there', async () => {
     const factory = new IDBFactory();
     const small = await open(factory, { stores: ['sales'], journals: ['audit'] });
-    await small.write([{ op: 'put', store: 'sales', key: 'S-1', value: 1 }, { op: 'append', journal: 'audit', value: 'a' }]);
+    await small.write([
+      { op: 'put', store: 'sales', key: 'S-1', value: 1 },
+      { op: 'append', journal: 'audit', value: 'a' },
+    ]);
     await small.close();
     const before = await rawOpen(factory);
     expect([before.version, Array.from(before.objectStoreNames)]).toEqual([1, ['j:audit', 's:sales']]);
@@ -183,7 +221,12 @@ describe('IndexedDB adapter: versioned upgrades', () => {
 
     const full = await open(factory);
     expect(await full.get('sales', 'S-1')).toEqual({ key: 'S-1', value: 1, rev: 1 });
-    expect(await full.write([{ op: 'append', journal: 'events', value: 'e' }, { op: 'append', journal: 'audit', value: 'b' }])).toEqual([
+    expect(
+      await full.write([
+        { op: 'append', journal: 'events', value: 'e' },
+        { op: 'append', journal: 'audit', value: 'b' },
+      ]),
+    ).toEqual([
       { op: 'append', seq: 1 },
       { op: 'append', seq: 2 },
     ]);
@@ -191,7 +234,15 @@ describe('IndexedDB adapter: versioned upgrades', () => {
     const after = await rawOpen(factory);
     expect(after.version).toBe(2);
     // The personal stores' keys (k:) come with them.
-    expect(Array.from(after.objectStoreNames)).toEqual(['j:audit', 'j:events', 'k:outbox', 'k:sales', 's:meta', 's:outbox', 's:sales']);
+    expect(Array.from(after.objectStoreNames)).toEqual([
+      'j:audit',
+      'j:events',
+      'k:outbox',
+      'k:sales',
+      's:meta',
+      's:outbox',
+      's:sales',
+    ]);
     after.close();
 
     // A layout that declares fewer stores opens without an upgrade and removes nothing.
@@ -239,9 +290,18 @@ describe('IndexedDB adapter: versioned upgrades', () => {
   it('refuses bad options with STORAGE_FAILED', async () => {
     const factory = new IDBFactory();
     await expectCode(createIdbStorage({ name: '', names: CONTRACT_NAMES, indexedDB: factory }), 'STORAGE_FAILED');
-    await expectCode(createIdbStorage({ name: 'x', names: { stores: ['a', 'a'], journals: [] }, indexedDB: factory }), 'STORAGE_FAILED');
-    await expectCode(createIdbStorage({ name: 'x', names: { stores: ['a'], journals: ['a'] }, indexedDB: factory }), 'STORAGE_FAILED');
-    await expectCode(createIdbStorage({ name: 'x', names: { stores: [''], journals: [] }, indexedDB: factory }), 'STORAGE_FAILED');
+    await expectCode(
+      createIdbStorage({ name: 'x', names: { stores: ['a', 'a'], journals: [] }, indexedDB: factory }),
+      'STORAGE_FAILED',
+    );
+    await expectCode(
+      createIdbStorage({ name: 'x', names: { stores: ['a'], journals: ['a'] }, indexedDB: factory }),
+      'STORAGE_FAILED',
+    );
+    await expectCode(
+      createIdbStorage({ name: 'x', names: { stores: [''], journals: [] }, indexedDB: factory }),
+      'STORAGE_FAILED',
+    );
   });
 });
 
@@ -249,7 +309,11 @@ describe('IndexedDB adapter: damage and failures', () => {
   it('reports a record that no longer parses as STORAGE_CORRUPT naming its store and key, and writes nothing over it', async () => {
     const factory = new IDBFactory();
     const storage = await open(factory);
-    await storage.write([{ op: 'put', store: 'sales', key: 'S-1', value: { total: 1 } }, { op: 'put', store: 'sales', key: 'S-2', value: 2 }, { op: 'append', journal: 'audit', value: 'x' }]);
+    await storage.write([
+      { op: 'put', store: 'sales', key: 'S-1', value: { total: 1 } },
+      { op: 'put', store: 'sales', key: 'S-2', value: 2 },
+      { op: 'append', journal: 'audit', value: 'x' },
+    ]);
     await storage.close();
     await rawPut(factory, 's:sales', { v: '{"total":', r: 1 }, 'S-1');
     await rawPut(factory, 's:outbox', { v: '1', r: 0 }, 'O-1');
@@ -264,28 +328,43 @@ describe('IndexedDB adapter: damage and failures', () => {
     expect((await expectCode(reopened.get('outbox', 'O-1'), 'STORAGE_CORRUPT')).message).toContain('revision');
     expect((await expectCode(reopened.read('audit'), 'STORAGE_CORRUPT')).message).toContain('journal "audit", seq 2');
     // A write whose revision check meets the damaged record is refused whole.
-    await expectCode(reopened.write([{ op: 'append', journal: 'events', value: 1 }, { op: 'put', store: 'outbox', key: 'O-1', value: 1, expect: 1 }]), 'STORAGE_CORRUPT');
+    await expectCode(
+      reopened.write([
+        { op: 'append', journal: 'events', value: 1 },
+        { op: 'put', store: 'outbox', key: 'O-1', value: 1, expect: 1 },
+      ]),
+      'STORAGE_CORRUPT',
+    );
     expect(await reopened.lastSeq('events')).toBe(0);
   });
 
   it('turns a QuotaExceededError into STORAGE_QUOTA with nothing of the batch written, and numbers on without a gap', async () => {
     const factory = new IDBFactory();
     const storage = await open(factory);
-    await storage.write([{ op: 'put', store: 'sales', key: 'S-1', value: 1 }, { op: 'append', journal: 'audit', value: 'first' }]);
+    await storage.write([
+      { op: 'put', store: 'sales', key: 'S-1', value: 1 },
+      { op: 'append', journal: 'audit', value: 'first' },
+    ]);
     const before = await dumpStorage(storage);
     const add = IDBObjectStore.prototype.add;
     const spy = vi.spyOn(IDBObjectStore.prototype, 'add').mockImplementationOnce(() => {
       throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
     });
     const error = await expectCode(
-      storage.write([{ op: 'put', store: 'sales', key: 'S-1', value: 2 }, { op: 'put', store: 'meta', key: 'm', value: 1 }, { op: 'append', journal: 'audit', value: 'too big' }]),
+      storage.write([
+        { op: 'put', store: 'sales', key: 'S-1', value: 2 },
+        { op: 'put', store: 'meta', key: 'm', value: 1 },
+        { op: 'append', journal: 'audit', value: 'too big' },
+      ]),
       'STORAGE_QUOTA',
     );
     expect(error.message).toContain('nothing was written');
     expect(spy).toHaveBeenCalled();
     expect(IDBObjectStore.prototype.add).not.toBe(add);
     expect(await dumpStorage(storage)).toEqual(before);
-    expect(await storage.write([{ op: 'append', journal: 'audit', value: 'fits' }])).toEqual([{ op: 'append', seq: 2 }]);
+    expect(await storage.write([{ op: 'append', journal: 'audit', value: 'fits' }])).toEqual([
+      { op: 'append', seq: 2 },
+    ]);
   });
 
   it('maps any other IndexedDB failure to STORAGE_FAILED with the cause kept', async () => {
@@ -294,7 +373,10 @@ describe('IndexedDB adapter: damage and failures', () => {
     vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementationOnce(() => {
       throw new DOMException('disk on fire', 'UnknownError');
     });
-    const error = await expectCode(storage.write([{ op: 'put', store: 'sales', key: 'k', value: 1 }]), 'STORAGE_FAILED');
+    const error = await expectCode(
+      storage.write([{ op: 'put', store: 'sales', key: 'k', value: 1 }]),
+      'STORAGE_FAILED',
+    );
     expect((error as { cause?: { name?: string } }).cause?.name).toBe('UnknownError');
     expect(await storage.count('sales')).toBe(0);
   });
@@ -304,7 +386,13 @@ describe('IndexedDB adapter: damage and failures', () => {
     const [a, b] = [await open(factory), await open(factory)];
     const writes = Array.from({ length: 20 }, (_, batch) => {
       const storage = batch % 2 === 0 ? a : b;
-      return storage.write(Array.from({ length: 4 }, (_unused, index) => ({ op: 'append' as const, journal: 'audit' as const, value: { batch, index } })));
+      return storage.write(
+        Array.from({ length: 4 }, (_unused, index) => ({
+          op: 'append' as const,
+          journal: 'audit' as const,
+          value: { batch, index },
+        })),
+      );
     });
     const seqs = (await Promise.all(writes)).flat().map((receipt) => (receipt.op === 'append' ? receipt.seq : 0));
     expect([...seqs].sort((x, y) => x - y)).toEqual(Array.from({ length: 80 }, (_, index) => index + 1));
@@ -330,7 +418,13 @@ describe('IndexedDB adapter: environment', () => {
       // A refusal, a throw or no API at all changes nothing.
       persist.mockRejectedValueOnce(new Error('denied'));
       opened.push(await createIdbStorage({ name: 'r', names: CONTRACT_NAMES, indexedDB: factory }));
-      vi.stubGlobal('navigator', { storage: { persist: () => { throw new Error('no') } } });
+      vi.stubGlobal('navigator', {
+        storage: {
+          persist: () => {
+            throw new Error('no');
+          },
+        },
+      });
       opened.push(await createIdbStorage({ name: 's', names: CONTRACT_NAMES, indexedDB: factory }));
       vi.stubGlobal('navigator', {});
       opened.push(await createIdbStorage({ name: 't', names: CONTRACT_NAMES, indexedDB: factory }));
@@ -347,7 +441,10 @@ describe('IndexedDB adapter: environment', () => {
       vi.resetModules();
       const entry = await import('../../adapters/idb/index.js');
       await import('../../adapters/idb/storage.js');
-      const error = await expectCode(entry.createIdbStorage({ name: 'x', names: CONTRACT_NAMES }), 'ENVIRONMENT_UNSUPPORTED');
+      const error = await expectCode(
+        entry.createIdbStorage({ name: 'x', names: CONTRACT_NAMES }),
+        'ENVIRONMENT_UNSUPPORTED',
+      );
       expect(error.message).toContain('IndexedDB');
     } finally {
       vi.unstubAllGlobals();

@@ -11,7 +11,8 @@ import { CONTRACT_NAMES, storageContract, type ContractLayout } from './storage.
 storageContract('idb (fake-indexeddb)', async () => {
   const factory = new IDBFactory();
   return {
-    open: () => createIdbStorage<ContractLayout>({ name: 'contract', names: CONTRACT_NAMES, indexedDB: factory, persist: false }),
+    open: () =>
+      createIdbStorage<ContractLayout>({ name: 'contract', names: CONTRACT_NAMES, indexedDB: factory, persist: false }),
     // The factory and its databases go with the harness.
     cleanup: async () => {},
   };

@@ -23,7 +23,10 @@ let url = '';
 
 beforeAll(async () => {
   await buildPackage();
-  const sim = spawn(process.execPath, ['dist/cli.js', 'sim', '--port', '0', '--now', T0.time], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const sim = spawn(process.execPath, ['dist/cli.js', 'sim', '--port', '0', '--now', T0.time], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child = sim;
   exited = new Promise((resolve) => sim.on('exit', (code) => resolve(code)));
   url = await new Promise<string>((resolve, reject) => {
@@ -47,10 +50,13 @@ afterAll(async () => {
   await exited;
 });
 
-
 /** What `curl -s -X POST $URL -H 'Content-Type: application/json;charset=utf-8' -d "$BODY"` does. */
 async function curl(path: string, body: string): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json;charset=utf-8' }, body });
+  const res = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json;charset=utf-8' },
+    body,
+  });
   return { status: res.status, json: JSON.parse(await res.text()) };
 }
 
@@ -97,9 +103,18 @@ describe('npx yibao-guard sim', () => {
     );
     expect(person.status).toBe(200);
     expect(person.json.infcode).toBe(0);
-    expect(person.json.output.baseinfo).toMatchObject({ psn_no: '22010000000000000001', psn_name: '李明华', psn_cert_type: '01', gend: '1', brdy: '1978-04-12', surv_stas: '1' });
+    expect(person.json.output.baseinfo).toMatchObject({
+      psn_no: '22010000000000000001',
+      psn_name: '李明华',
+      psn_cert_type: '01',
+      gend: '1',
+      brdy: '1978-04-12',
+      surv_stas: '1',
+    });
     // Amounts on the wire are yuan.
-    expect(person.json.output.insuinfo).toMatchObject([{ balc: 1568.8, insutype: '310', psn_insu_stas: '1', insuplc_admdvs: '220100' }]);
+    expect(person.json.output.insuinfo).toMatchObject([
+      { balc: 1568.8, insutype: '310', psn_insu_stas: '1', insuplc_admdvs: '220100' },
+    ]);
 
     // Without the sign_no, the platform asks for a sign-in.
     const unsigned = await curl(
@@ -111,7 +126,11 @@ describe('npx yibao-guard sim', () => {
     expect(unsigned.json).toMatchObject({ infcode: -2, err_msg: expect.stringMatching(/签到信息已失效/) });
 
     // The server logged one line per request, no personal data in it.
-    const received = (await (await fetch(`${url}/__sim/received`)).json()) as { infno: string; msgid: string; outcome: number }[];
+    const received = (await (await fetch(`${url}/__sim/received`)).json()) as {
+      infno: string;
+      msgid: string;
+      outcome: number;
+    }[];
     expect(received.map((r) => [r.infno, r.outcome])).toEqual([
       ['9001', 0],
       ['1101', 0],

@@ -7,7 +7,8 @@
  *
  * It proves what each side's unit tests cannot: that they agree. Every transaction (9001/9002, 1101 by the three
  * certificates, 2101/2102/2103/2601, 3101, 3501–3507, YG01–YG05) and every fault the simulator injects (latency,
- * http-error, timeout, malformed, lose-response, sign-in-expiry, rate-limit, system-error), with what the client does about it.
+ * http-error, timeout, malformed, lose-response, sign-in-expiry, rate-limit, system-error), with what the client does
+ * about it.
  * After each test, the simulator's own records are checked: nothing was ever committed twice.
  *
  * @example
@@ -117,7 +118,12 @@ export function platformHarness(serve: ServeSimulator): HarnessFactory {
         now += ms;
       },
     };
-    const simulator = createSimulator({ rulePackVersion: RULE_PACK_VERSION, ...overrides, clock, gateway: { paasid: GATEWAY.paasid, secret: GATEWAY.secret } });
+    const simulator = createSimulator({
+      rulePackVersion: RULE_PACK_VERSION,
+      ...overrides,
+      clock,
+      gateway: { paasid: GATEWAY.paasid, secret: GATEWAY.secret },
+    });
     const transport = await serve(simulator);
     const terminalKey = await terminalSigner('T01-K1', 1);
     let clients = 0;
@@ -156,13 +162,16 @@ export function platformHarness(serve: ServeSimulator): HarnessFactory {
 
 function product(genericName: string) {
   const found = DEMO_CATALOG.find((p) => p.genericName === genericName);
-  if (!found?.medListCode || found.retailPriceFen === undefined) throw new Error(`no demo drug ${genericName} with a 医保 code and a price`);
+  if (!found?.medListCode || found.retailPriceFen === undefined)
+    throw new Error(`no demo drug ${genericName} with a 医保 code and a price`);
   return { ...found, medListCode: found.medListCode, retailPriceFen: found.retailPriceFen };
 }
 
 type Detail = TransactionInput<'2101'>['drugdetail'][number];
 
-/** `cnt` packages of a demo drug at its retail price: amounts in 分, the price in micro-yuan, as the client takes them. */
+/**
+ * `cnt` packages of a demo drug at its retail price: amounts in 分, the price in micro-yuan, as the client takes them.
+ */
 function detail(genericName: string, cnt: number, sn: string, at: number): Detail {
   const p = product(genericName);
   return {
@@ -179,7 +188,11 @@ function detail(genericName: string, cnt: number, sn: string, at: number): Detai
 
 /** An honest basket: two statins, an amlodipine and an ibuprofen, at their catalog prices (85.80 yuan). */
 function honestBasket(at: number): Detail[] {
-  return [detail('阿托伐他汀钙片', 2, 'L1', at), detail('苯磺酸氨氯地平片', 1, 'L2', at), detail('布洛芬缓释胶囊', 1, 'L3', at)];
+  return [
+    detail('阿托伐他汀钙片', 2, 'L1', at),
+    detail('苯磺酸氨氯地平片', 1, 'L2', at),
+    detail('布洛芬缓释胶囊', 1, 'L3', at),
+  ];
 }
 const HONEST_TOTAL_FEN = 2 * 2_870 + 1_260 + 1_580;
 
@@ -203,7 +216,8 @@ const ATORVASTATIN = product('阿托伐他汀钙片');
 const BATCH_1 = `B${ATORVASTATIN.productId.slice(3)}-1`;
 const BATCH_2 = `B${ATORVASTATIN.productId.slice(3)}-2`;
 /** Boxes of a batch the suite buys in by 3503: the product's prefix and a serial of batch 2. */
-const batch2Code = (box: number) => `${ATORVASTATIN.traceCodePrefix as string}${String(2 * 100_000 + box).padStart(13, '0')}`;
+const batch2Code = (box: number) =>
+  `${ATORVASTATIN.traceCodePrefix as string}${String(2 * 100_000 + box).padStart(13, '0')}`;
 const [FRESH_A, FRESH_B] = DEMO_TRACE_CODES.fresh as [string, string];
 
 const inventoryCore = (batch: string, codes: readonly string[]) => ({
@@ -246,10 +260,19 @@ const purchase = (codes: readonly string[], at: number) => ({
 
 // ——— looking at the simulator's records ———
 
-const entriesOf = (simulator: Simulator, msgid: string): ReceivedEntry[] => simulator.received().filter((r) => r.msgid === msgid);
+const entriesOf = (simulator: Simulator, msgid: string): ReceivedEntry[] =>
+  simulator.received().filter((r) => r.msgid === msgid);
 /** The msgid of the only request of `infno` received since `from` (an index into received()). */
 function msgidOf(simulator: Simulator, infno: string, from = 0): string {
-  const msgids = [...new Set(simulator.received().slice(from).filter((r) => r.infno === infno).map((r) => r.msgid))];
+  const msgids = [
+    ...new Set(
+      simulator
+        .received()
+        .slice(from)
+        .filter((r) => r.infno === infno)
+        .map((r) => r.msgid),
+    ),
+  ];
   expect(msgids).toHaveLength(1);
   return msgids[0] as string;
 }
@@ -296,27 +319,51 @@ export function platformContract(name: string, harness: HarnessFactory): void {
     });
 
     /** A fresh simulator and a client whose terminal key is registered (YG04), so every later request is verified. */
-    async function ready(overrides: ClientOverrides = {}, simulatorOverrides: SimulatorOverrides = {}): Promise<{ h: PlatformHarness; simulator: Simulator; platform: PlatformClient; clock: ManualClock }> {
+    async function ready(
+      overrides: ClientOverrides = {},
+      simulatorOverrides: SimulatorOverrides = {},
+    ): Promise<{ h: PlatformHarness; simulator: Simulator; platform: PlatformClient; clock: ManualClock }> {
       const h = await harness(simulatorOverrides);
       open = h;
       const platform = h.client(overrides);
       const registered = await platform.registerKey({
-        data: { terminal_id: 'T01', key_id: h.terminalKey.keyId, pubkey: toBase64Url(h.terminalKey.publicKey), begntime: h.clock.now() },
+        data: {
+          terminal_id: 'T01',
+          key_id: h.terminalKey.keyId,
+          pubkey: toBase64Url(h.terminalKey.publicKey),
+          begntime: h.clock.now(),
+        },
       });
       expect(registered).toMatchObject({ key_id: 'T01-K1', registered: '1' });
-      expect(h.simulator.terminalKeys()).toMatchObject([{ fixmedinsCode: PHARMACY.code, devNo: 'T01', keyId: 'T01-K1', publicKey: toBase64Url(h.terminalKey.publicKey) }]);
+      expect(h.simulator.terminalKeys()).toMatchObject([
+        {
+          fixmedinsCode: PHARMACY.code,
+          devNo: 'T01',
+          keyId: 'T01-K1',
+          publicKey: toBase64Url(h.terminalKey.publicKey),
+        },
+      ]);
       return { h, simulator: h.simulator, platform, clock: h.clock };
     }
 
     /** 1101 by voucher, 2101, then prepare + send 2102: the steps of a sale at the till. */
-    async function sell(platform: PlatformClient, simulator: Simulator, clock: ManualClock, key: DemoPersonKey = 'active') {
+    async function sell(
+      platform: PlatformClient,
+      simulator: Simulator,
+      clock: ManualClock,
+      key: DemoPersonKey = 'active',
+    ) {
       const person = DEMO_PEOPLE[key];
       const token = simulator.issueVoucher(key).ecToken;
       const found = await platform.queryPerson({ data: { mdtrt_cert_type: '01', mdtrt_cert_no: token } });
       const insuplcAdmdvs = found.insuinfo[0]?.insuplc_admdvs as string;
       const input = settlement(person, token, honestBasket(clock.now()), clock.now());
       const pre = await platform.preSettle(input, { insuplcAdmdvs });
-      const prepared = platform.prepare('2102', { ...input, druginfo: { ...input.druginfo, invono: 'INV0001' } }, { insuplcAdmdvs });
+      const prepared = platform.prepare(
+        '2102',
+        { ...input, druginfo: { ...input.druginfo, invono: 'INV0001' } },
+        { insuplcAdmdvs },
+      );
       return { person, token, insuplcAdmdvs, input, pre, prepared };
     }
 
@@ -341,7 +388,12 @@ export function platformContract(name: string, harness: HarnessFactory): void {
         expect(simulator.received().at(-1)).toMatchObject({ infno: '9002', outcome: 0 });
         // The next business call signs in again by itself.
         await platform.traceStatus({ data: { drug_trac_codg: [FRESH_A] } });
-        expect(simulator.received().slice(-2).map((r) => [r.infno, r.outcome])).toEqual([
+        expect(
+          simulator
+            .received()
+            .slice(-2)
+            .map((r) => [r.infno, r.outcome]),
+        ).toEqual([
           ['9001', 0],
           ['YG05', 0],
         ]);
@@ -353,8 +405,18 @@ export function platformContract(name: string, harness: HarnessFactory): void {
         const platform = h.client();
         const from = simulator.received().length;
         const query = { data: { drug_trac_codg: [FRESH_A] } };
-        await Promise.all([platform.traceStatus(query), platform.traceStatus(query), platform.queryPerson({ data: { mdtrt_cert_type: '02', mdtrt_cert_no: DEMO_PEOPLE.active.residentId } })]);
-        expect(simulator.received().slice(from).map((r) => r.infno).sort()).toEqual(['1101', '9001', 'YG05', 'YG05']);
+        await Promise.all([
+          platform.traceStatus(query),
+          platform.traceStatus(query),
+          platform.queryPerson({ data: { mdtrt_cert_type: '02', mdtrt_cert_no: DEMO_PEOPLE.active.residentId } }),
+        ]);
+        expect(
+          simulator
+            .received()
+            .slice(from)
+            .map((r) => r.infno)
+            .sort(),
+        ).toEqual(['1101', '9001', 'YG05', 'YG05']);
         expect(simulator.received()[from]?.infno).toBe('9001');
         const first = platform.signNo;
 
@@ -363,7 +425,12 @@ export function platformContract(name: string, harness: HarnessFactory): void {
         const later = simulator.received().length;
         await platform.traceStatus(query);
         const msgid = msgidOf(simulator, 'YG05', later);
-        expect(simulator.received().slice(later).map((r) => [r.infno, r.msgid === msgid, r.outcome])).toEqual([
+        expect(
+          simulator
+            .received()
+            .slice(later)
+            .map((r) => [r.infno, r.msgid === msgid, r.outcome]),
+        ).toEqual([
           ['YG05', true, -2],
           ['9001', false, 0],
           ['YG05', true, 0],
@@ -375,7 +442,11 @@ export function platformContract(name: string, harness: HarnessFactory): void {
         // The till records every msgid its source issues (those of queries and of the client's own sign-ins too).
         const issued: string[] = [];
         const recording = (after?: string): MsgidSource => {
-          const source = createMsgidSource({ institutionCode: PHARMACY.code, terminalDigit: 7, ...(after === undefined ? {} : { after }) });
+          const source = createMsgidSource({
+            institutionCode: PHARMACY.code,
+            terminalDigit: 7,
+            ...(after === undefined ? {} : { after }),
+          });
           return {
             next: (nowMs) => {
               const msgid = source.next(nowMs);
@@ -385,7 +456,12 @@ export function platformContract(name: string, harness: HarnessFactory): void {
           };
         };
         const { h, simulator } = await ready({ msgids: recording() });
-        expect(issued.sort()).toEqual(simulator.received().map((r) => r.msgid).sort());
+        expect(issued.sort()).toEqual(
+          simulator
+            .received()
+            .map((r) => r.msgid)
+            .sort(),
+        );
         const last = issued.at(-1) as string;
         const query = { data: { drug_trac_codg: [FRESH_A] } };
         // The clock has not moved: a source that forgot where it was issues the same msgids again, for other messages.
@@ -398,7 +474,12 @@ export function platformContract(name: string, harness: HarnessFactory): void {
 
         const resumed = h.client({ msgids: recording(last) });
         expect((await resumed.traceStatus(query)).result[0]?.sel_flag).toBe('0');
-        expect(simulator.received().slice(-2).map((r) => [r.infno, r.outcome, (r.msgid as string) > last])).toEqual([
+        expect(
+          simulator
+            .received()
+            .slice(-2)
+            .map((r) => [r.infno, r.outcome, (r.msgid as string) > last]),
+        ).toEqual([
           ['9001', 0, true],
           ['YG05', 0, true],
         ]);
@@ -423,7 +504,13 @@ export function platformContract(name: string, harness: HarnessFactory): void {
           const person = DEMO_PEOPLE[key];
           const certs: TransactionInput<'1101'>['data'][] = [
             { mdtrt_cert_type: '01', mdtrt_cert_no: simulator.issueVoucher(key).ecToken },
-            { mdtrt_cert_type: '02', mdtrt_cert_no: person.residentId, psn_cert_type: '01', certno: person.residentId, psn_name: person.name },
+            {
+              mdtrt_cert_type: '02',
+              mdtrt_cert_no: person.residentId,
+              psn_cert_type: '01',
+              certno: person.residentId,
+              psn_name: person.name,
+            },
             { mdtrt_cert_type: '03', mdtrt_cert_no: person.card.cardNo, card_sn: person.card.cardSn },
           ];
           for (const data of certs) {
@@ -448,15 +535,22 @@ export function platformContract(name: string, harness: HarnessFactory): void {
               psn_insu_stas: person.insuStatus,
               insuplc_admdvs: person.insuplcAdmdvs,
             });
-            expect((opspinfo ?? []).map((d) => d.opsp_dise_code), what).toEqual(person.chronicDiseases.map((d) => d.code));
+            expect(
+              (opspinfo ?? []).map((d) => d.opsp_dise_code),
+              what,
+            ).toEqual(person.chronicDiseases.map((d) => d.code));
           }
         }
         // What a till acts on, person by person.
-        const byId = async (key: DemoPersonKey) => platform.queryPerson({ data: { mdtrt_cert_type: '02', mdtrt_cert_no: DEMO_PEOPLE[key].residentId } });
+        const byId = async (key: DemoPersonKey) =>
+          platform.queryPerson({ data: { mdtrt_cert_type: '02', mdtrt_cert_no: DEMO_PEOPLE[key].residentId } });
         expect((await byId('active')).insuinfo[0]?.balc).toBe(156_880);
         expect((await byId('deceased')).baseinfo.surv_stas).toBe('2');
         expect((await byId('blacklisted')).baseinfo).toMatchObject({ crdt_blklst_flag: '1', setl_paus_flag: '1' });
-        expect((await byId('suspended')).insuinfo[0]).toMatchObject({ psn_insu_stas: '2', paus_insu_date: '2026-09-01' });
+        expect((await byId('suspended')).insuinfo[0]).toMatchObject({
+          psn_insu_stas: '2',
+          paus_insu_date: '2026-09-01',
+        });
         expect((await byId('terminated')).insuinfo[0]?.psn_insu_stas).toBe('4');
         expect((await byId('chronic')).opspinfo).toMatchObject([
           { opsp_dise_code: 'M03900', opsp_dise_name: '高血压', begndate: '2021-03-01' },
@@ -475,19 +569,27 @@ export function platformContract(name: string, harness: HarnessFactory): void {
         const token = simulator.issueVoucher('active').ecToken;
         // The shared clock moves both sides: past the token's five minutes, still inside the gateway's window.
         clock.advance(5 * 60_000 + 1_000);
-        const expired = await rejection(platform.queryPerson({ data: { mdtrt_cert_type: '01', mdtrt_cert_no: token } }));
+        const expired = await rejection(
+          platform.queryPerson({ data: { mdtrt_cert_type: '01', mdtrt_cert_no: token } }),
+        );
         expect(expired).toBeInstanceOf(PlatformRejectedError);
         expect(expired).toMatchObject({ infcode: -2, infno: '1101' });
         expect((expired as PlatformRejectedError).platformMessage).toMatch(/医保电子凭证已过期/);
         expect(expired.message).not.toContain(token);
 
         const card = DEMO_PEOPLE.active.card;
-        const wrongSn = await rejection(platform.queryPerson({ data: { mdtrt_cert_type: '03', mdtrt_cert_no: card.cardNo, card_sn: `${card.cardSn.slice(0, -1)}X` } }));
+        const wrongSn = await rejection(
+          platform.queryPerson({
+            data: { mdtrt_cert_type: '03', mdtrt_cert_no: card.cardNo, card_sn: `${card.cardSn.slice(0, -1)}X` },
+          }),
+        );
         expect((wrongSn as PlatformRejectedError).platformMessage).toMatch(/卡识别码与卡号不符/);
 
         // A valid-looking 身份证 of no insured person (check character computed as GB 11643 wants).
         const stranger = '11010519491231002X';
-        const unknown = await rejection(platform.queryPerson({ data: { mdtrt_cert_type: '02', mdtrt_cert_no: stranger } }));
+        const unknown = await rejection(
+          platform.queryPerson({ data: { mdtrt_cert_type: '02', mdtrt_cert_no: stranger } }),
+        );
         expect(unknown).toBeInstanceOf(PlatformRejectedError);
         expect((unknown as PlatformRejectedError).platformMessage).toMatch(/未查询到人员参保信息/);
       });
@@ -513,12 +615,18 @@ export function platformContract(name: string, harness: HarnessFactory): void {
         expect(info.acct_pay).toBeGreaterThan(0);
         expect(info.fund_pay_sumamt).toBeGreaterThan(0);
         // The same split as offered by 2101.
-        expect([info.fund_pay_sumamt, info.acct_pay, info.psn_cash_pay]).toEqual([pre.setlinfo.fund_pay_sumamt, pre.setlinfo.acct_pay, pre.setlinfo.psn_cash_pay]);
+        expect([info.fund_pay_sumamt, info.acct_pay, info.psn_cash_pay]).toEqual([
+          pre.setlinfo.fund_pay_sumamt,
+          pre.setlinfo.acct_pay,
+          pre.setlinfo.psn_cash_pay,
+        ]);
         expect(info.balc).toBe(156_880 - info.acct_pay);
         expect(simulator.balance('active')).toBe(156_880 - info.acct_pay);
         expect(settled.setldetail?.[0]?.fund_payamt).toBe(info.fund_pay_sumamt);
         expect(settled.detlcutinfo?.map((d) => d.det_item_fee_sumamt)).toEqual([5_740, 1_260, 1_580]);
-        expect(simulator.settlements()).toMatchObject([{ setlId: info.setl_id, msgid: prepared.msgid, status: 'settled', invono: 'INV0001' }]);
+        expect(simulator.settlements()).toMatchObject([
+          { setlId: info.setl_id, msgid: prepared.msgid, status: 'settled', invono: 'INV0001' },
+        ]);
         expect(simulator.committed('2102')).toMatchObject([{ msgid: prepared.msgid }]);
       });
 
@@ -528,13 +636,21 @@ export function platformContract(name: string, harness: HarnessFactory): void {
         const { setlinfo } = await platform.send(prepared);
         expect(simulator.balance('active')).toBeLessThan(156_880);
 
-        const cancelled = await platform.cancelSettlement({ setl_id: setlinfo.setl_id as string, mdtrt_id: setlinfo.mdtrt_id, psn_no: person.psnNo }, { insuplcAdmdvs });
+        const cancelled = await platform.cancelSettlement(
+          { setl_id: setlinfo.setl_id as string, mdtrt_id: setlinfo.mdtrt_id, psn_no: person.psnNo },
+          { insuplcAdmdvs },
+        );
         expect(cancelled.setlinfo?.setl_id).toMatch(/^CX/);
         expect(cancelled.setlinfo?.mdtrt_id).toBe(setlinfo.mdtrt_id);
         expect(simulator.balance('active')).toBe(156_880);
         expect(simulator.settlements()).toMatchObject([{ status: 'cancelled', cancelled: { by: '2103' } }]);
 
-        const again = await rejection(platform.cancelSettlement({ setl_id: setlinfo.setl_id as string, mdtrt_id: setlinfo.mdtrt_id, psn_no: person.psnNo }, { insuplcAdmdvs }));
+        const again = await rejection(
+          platform.cancelSettlement(
+            { setl_id: setlinfo.setl_id as string, mdtrt_id: setlinfo.mdtrt_id, psn_no: person.psnNo },
+            { insuplcAdmdvs },
+          ),
+        );
         expect(again).toBeInstanceOf(PlatformRejectedError);
         expect((again as PlatformRejectedError).platformMessage).toMatch(/已撤销/);
         expect(simulator.balance('active')).toBe(156_880);
@@ -545,7 +661,11 @@ export function platformContract(name: string, harness: HarnessFactory): void {
         const { platform, simulator, clock } = await ready();
         const { prepared, insuplcAdmdvs, person } = await sell(platform, simulator, clock);
         const { setlinfo } = await platform.send(prepared);
-        const cancel = platform.prepare('2103', { data: { setl_id: setlinfo.setl_id as string, mdtrt_id: setlinfo.mdtrt_id, psn_no: person.psnNo } }, { insuplcAdmdvs });
+        const cancel = platform.prepare(
+          '2103',
+          { data: { setl_id: setlinfo.setl_id as string, mdtrt_id: setlinfo.mdtrt_id, psn_no: person.psnNo } },
+          { insuplcAdmdvs },
+        );
         await platform.send(cancel);
         expect(simulator.balance('active')).toBe(156_880);
 
@@ -554,7 +674,9 @@ export function platformContract(name: string, harness: HarnessFactory): void {
         expect(simulator.settlements()).toMatchObject([{ setlId: setlinfo.setl_id, status: 'settled' }]);
         expect(simulator.settlements()[0]?.cancelled).toBeUndefined();
         // Reversed once; a second reversal of the same cancellation is refused.
-        const again = await rejection(platform.reverse({ psn_no: person.psnNo, omsgid: cancel.msgid, oinfno: '2103' }, { insuplcAdmdvs }));
+        const again = await rejection(
+          platform.reverse({ psn_no: person.psnNo, omsgid: cancel.msgid, oinfno: '2103' }, { insuplcAdmdvs }),
+        );
         expect((again as PlatformRejectedError).platformMessage).toMatch(/已冲正/);
         expect(simulator.balance('active')).toBe(156_880 - setlinfo.acct_pay);
       });
@@ -567,7 +689,9 @@ export function platformContract(name: string, harness: HarnessFactory): void {
 
         await platform.reverse({ psn_no: person.psnNo, omsgid: prepared.msgid, oinfno: '2102' }, { insuplcAdmdvs });
         expect(simulator.balance('active')).toBe(156_880);
-        expect(simulator.settlements()).toMatchObject([{ msgid: prepared.msgid, status: 'cancelled', cancelled: { by: '2601' } }]);
+        expect(simulator.settlements()).toMatchObject([
+          { msgid: prepared.msgid, status: 'cancelled', cancelled: { by: '2601' } },
+        ]);
         expect(simulator.committed('2601')).toHaveLength(1);
       });
 
@@ -575,7 +699,11 @@ export function platformContract(name: string, harness: HarnessFactory): void {
         const { platform, simulator, clock } = await ready();
         const deceased = DEMO_PEOPLE.deceased;
         const token = simulator.issueVoucher('deceased').ecToken;
-        const refused = await rejection(platform.preSettle(settlement(deceased, token, honestBasket(clock.now()), clock.now()), { insuplcAdmdvs: deceased.insuplcAdmdvs }));
+        const refused = await rejection(
+          platform.preSettle(settlement(deceased, token, honestBasket(clock.now()), clock.now()), {
+            insuplcAdmdvs: deceased.insuplcAdmdvs,
+          }),
+        );
         expect(refused).toBeInstanceOf(PlatformRejectedError);
         expect((refused as PlatformRejectedError).platformMessage).toMatch(/已死亡/);
         expect(refused.message).not.toContain(deceased.psnNo);
@@ -616,7 +744,13 @@ export function platformContract(name: string, harness: HarnessFactory): void {
                   patn_id: buyer.psnNo,
                   gend: buyer.gend,
                   brdy: buyer.birthDate,
-                  fsi_encounter_dtos: [{ mdtrt_id: 'MD-1', medins_id: PHARMACY.code, fsi_order_dtos: [order(statin, 'RX-1', 7), order(finasteride, 'RX-2', 1)] }],
+                  fsi_encounter_dtos: [
+                    {
+                      mdtrt_id: 'MD-1',
+                      medins_id: PHARMACY.code,
+                      fsi_order_dtos: [order(statin, 'RX-1', 7), order(finasteride, 'RX-2', 1)],
+                    },
+                  ],
                 },
               ],
             },
@@ -629,7 +763,9 @@ export function platformContract(name: string, harness: HarnessFactory): void {
         ]);
         // Two boxes over the five allowed, in 分; the whole restricted line.
         expect(result.map((r) => r.vola_amt)).toEqual([2 * statin.retailPriceFen, finasteride.retailPriceFen]);
-        expect(result.every((r) => r.task_id === 'TASK-1' && r.patn_id === buyer.psnNo && r.mdtrt_id === 'MD-1')).toBe(true);
+        expect(result.every((r) => r.task_id === 'TASK-1' && r.patn_id === buyer.psnNo && r.mdtrt_id === 'MD-1')).toBe(
+          true,
+        );
         expect(simulator.committed('3101')).toHaveLength(0);
       });
     });
@@ -638,23 +774,48 @@ export function platformContract(name: string, harness: HarnessFactory): void {
       it('accepts one report of each kind, refuses a trace code sold twice until 3506 returns it, and 3507 deletes a sale', async () => {
         const { platform, simulator, clock } = await ready();
         const at = clock.now();
-        const status = async (code: string) => (await platform.traceStatus({ data: { drug_trac_codg: [code] } })).result[0];
+        const status = async (code: string) =>
+          (await platform.traceStatus({ data: { drug_trac_codg: [code] } })).result[0];
         const accepted = { retRslt: '1' };
 
-        expect(await platform.report('3501', { invinfo: { ...inventoryCore(BATCH_1, DEMO_TRACE_CODES.fresh), invdate: '2026-11-23', inv_cnt: 12 } })).toMatchObject(accepted);
         expect(
-          await platform.report('3502', {
-            invinfo: { ...inventoryCore(BATCH_1, []), inv_chg_type: '104', pric: ATORVASTATIN.retailPriceFen * 10_000, cnt: 1, inv_chg_time: at, inv_chg_opter_name: '王药师', trdn_flag: '0' },
+          await platform.report('3501', {
+            invinfo: { ...inventoryCore(BATCH_1, DEMO_TRACE_CODES.fresh), invdate: '2026-11-23', inv_cnt: 12 },
           }),
         ).toMatchObject(accepted);
-        expect(await platform.report('3503', { purcinfo: purchase([batch2Code(1), batch2Code(2), batch2Code(3)], at) })).toMatchObject(accepted);
-        expect(await platform.report('3504', { purcinfo: { ...purchase([batch2Code(3)], at), medins_prod_purc_no: 'PO-3' } })).toMatchObject(accepted);
-        const quantity = (batch: string) => simulator.stock(PHARMACY.code).find((l) => l.productId === ATORVASTATIN.productId && l.batchNo === batch)?.quantity;
+        expect(
+          await platform.report('3502', {
+            invinfo: {
+              ...inventoryCore(BATCH_1, []),
+              inv_chg_type: '104',
+              pric: ATORVASTATIN.retailPriceFen * 10_000,
+              cnt: 1,
+              inv_chg_time: at,
+              inv_chg_opter_name: '王药师',
+              trdn_flag: '0',
+            },
+          }),
+        ).toMatchObject(accepted);
+        expect(
+          await platform.report('3503', { purcinfo: purchase([batch2Code(1), batch2Code(2), batch2Code(3)], at) }),
+        ).toMatchObject(accepted);
+        expect(
+          await platform.report('3504', {
+            purcinfo: { ...purchase([batch2Code(3)], at), medins_prod_purc_no: 'PO-3' },
+          }),
+        ).toMatchObject(accepted);
+        const quantity = (batch: string) =>
+          simulator.stock(PHARMACY.code).find((l) => l.productId === ATORVASTATIN.productId && l.batchNo === batch)
+            ?.quantity;
         expect([quantity(BATCH_1), quantity(BATCH_2)]).toEqual([12, 2]);
 
         expect(await status(FRESH_A)).toMatchObject({ drug_trac_codg: FRESH_A, sel_flag: '0' });
         expect(await platform.report('3505', saleRecord([FRESH_A], 'S-1', at))).toMatchObject(accepted);
-        expect(await status(FRESH_A)).toMatchObject({ sel_flag: '1', fixmedins_code: PHARMACY.code, sel_time: formatCstTime(at) });
+        expect(await status(FRESH_A)).toMatchObject({
+          sel_flag: '1',
+          fixmedins_code: PHARMACY.code,
+          sel_time: formatCstTime(at),
+        });
         expect(quantity(BATCH_1)).toBe(11);
 
         // The same box sold again: 回流药, refused, nothing recorded.
@@ -665,16 +826,36 @@ export function platformContract(name: string, harness: HarnessFactory): void {
         expect(simulator.committed('3505')).toHaveLength(1);
 
         // 3506 returns it: sellable again.
-        expect(await platform.report('3506', { selinfo: { ...saleRecord([FRESH_A], 'S-1', at).selinfo, medins_prod_sel_no: 'S-1' } })).toMatchObject(accepted);
+        expect(
+          await platform.report('3506', {
+            selinfo: { ...saleRecord([FRESH_A], 'S-1', at).selinfo, medins_prod_sel_no: 'S-1' },
+          }),
+        ).toMatchObject(accepted);
         expect(await status(FRESH_A)).toMatchObject({ sel_flag: '0' });
         expect(await platform.report('3505', saleRecord([FRESH_A, FRESH_B], 'S-3', at))).toMatchObject(accepted);
-        expect((await platform.traceStatus({ data: { drug_trac_codg: [FRESH_A, FRESH_B] } })).result.map((r) => r.sel_flag)).toEqual(['1', '1']);
+        expect(
+          (await platform.traceStatus({ data: { drug_trac_codg: [FRESH_A, FRESH_B] } })).result.map((r) => r.sel_flag),
+        ).toEqual(['1', '1']);
 
         // 3507 withdraws the batch's sales: the boxes are unsold again.
-        expect(await platform.report('3507', { data: { fixmedins_bchno: BATCH_1, inv_data_type: '4' } })).toMatchObject(accepted);
-        expect((await platform.traceStatus({ data: { drug_trac_codg: [FRESH_A, FRESH_B] } })).result.map((r) => r.sel_flag)).toEqual(['0', '0']);
+        expect(await platform.report('3507', { data: { fixmedins_bchno: BATCH_1, inv_data_type: '4' } })).toMatchObject(
+          accepted,
+        );
+        expect(
+          (await platform.traceStatus({ data: { drug_trac_codg: [FRESH_A, FRESH_B] } })).result.map((r) => r.sel_flag),
+        ).toEqual(['0', '0']);
 
-        expect(simulator.committed().map((c) => c.infno)).toEqual(['YG04', '3501', '3502', '3503', '3504', '3505', '3506', '3505', '3507']);
+        expect(simulator.committed().map((c) => c.infno)).toEqual([
+          'YG04',
+          '3501',
+          '3502',
+          '3503',
+          '3504',
+          '3505',
+          '3506',
+          '3505',
+          '3507',
+        ]);
         // What the platform keeps has its personal data masked.
         expect(JSON.stringify(simulator.committed('3505'))).not.toContain(DEMO_PEOPLE.active.residentId);
       });
@@ -683,10 +864,17 @@ export function platformContract(name: string, harness: HarnessFactory): void {
         const { platform, simulator, clock } = await ready();
         const { result } = await platform.traceStatus({ data: { drug_trac_codg: [DEMO_TRACE_CODES.resold, FRESH_A] } });
         expect(result).toMatchObject([
-          { drug_trac_codg: DEMO_TRACE_CODES.resold, sel_flag: '1', fixmedins_code: DEMO_PHARMACIES.suspended.code, sel_time: formatCstTime(DEMO_TRACE_CODES.resoldAt.at) },
+          {
+            drug_trac_codg: DEMO_TRACE_CODES.resold,
+            sel_flag: '1',
+            fixmedins_code: DEMO_PHARMACIES.suspended.code,
+            sel_time: formatCstTime(DEMO_TRACE_CODES.resoldAt.at),
+          },
           { drug_trac_codg: FRESH_A, sel_flag: '0' },
         ]);
-        const resold = await rejection(platform.report('3505', saleRecord([DEMO_TRACE_CODES.resold], 'S-9', clock.now())));
+        const resold = await rejection(
+          platform.report('3505', saleRecord([DEMO_TRACE_CODES.resold], 'S-9', clock.now())),
+        );
         expect(resold).toBeInstanceOf(PlatformRejectedError);
         expect(simulator.committed('3505')).toHaveLength(0);
       });
@@ -695,22 +883,33 @@ export function platformContract(name: string, harness: HarnessFactory): void {
     describe('YG01–YG04 provincial extensions', () => {
       it('YG01 uploads an invoice; YG02 finds it, tells an altered one, and knows an unknown one', async () => {
         const { platform, simulator } = await ready();
-        const record = { terminalId: 'T01', seq: 1, totalFen: HONEST_TOTAL_FEN, items: [{ name: '阿托伐他汀钙片', cnt: 2 }], prevHash: null };
+        const record = {
+          terminalId: 'T01',
+          seq: 1,
+          totalFen: HONEST_TOTAL_FEN,
+          items: [{ name: '阿托伐他汀钙片', cnt: 2 }],
+          prevHash: null,
+        };
         const hash = await sha256Hex(canonicalJson(record));
         const uploaded = await platform.uploadInvoice({ invoice: { terminal_id: 'T01', seq: 1, hash, record } });
         expect(uploaded).toMatchObject({ accepted: '1', hash });
         expect(simulator.invoices()).toMatchObject([{ terminalId: 'T01', seq: 1, hash }]);
         // The same upload again (an outbox retry after a restart) is accepted and not stored twice.
-        expect(await platform.uploadInvoice({ invoice: { terminal_id: 'T01', seq: 1, hash, record } })).toMatchObject({ accepted: '1' });
+        expect(await platform.uploadInvoice({ invoice: { terminal_id: 'T01', seq: 1, hash, record } })).toMatchObject({
+          accepted: '1',
+        });
         expect(simulator.committed('YG01')).toHaveLength(1);
 
-        const verify = (seq: number, h: string) => platform.verifyInvoice({ data: { fixmedins_code: PHARMACY.code, terminal_id: 'T01', seq, hash: h } });
+        const verify = (seq: number, h: string) =>
+          platform.verifyInvoice({ data: { fixmedins_code: PHARMACY.code, terminal_id: 'T01', seq, hash: h } });
         expect(await verify(1, hash)).toEqual({ result: '1', upload_time: '2026-11-23 10:00:00' });
         const altered = await sha256Hex(canonicalJson({ ...record, totalFen: 1 }));
         expect((await verify(1, altered)).result).toBe('2');
         expect(await verify(2, hash)).toMatchObject({ result: '0', upload_time: null });
 
-        const wrongHash = await rejection(platform.uploadInvoice({ invoice: { terminal_id: 'T01', seq: 2, hash: altered, record } }));
+        const wrongHash = await rejection(
+          platform.uploadInvoice({ invoice: { terminal_id: 'T01', seq: 2, hash: altered, record } }),
+        );
         expect((wrongHash as PlatformRejectedError).platformMessage).toMatch(/票据哈希与票据内容不符/);
       });
 
@@ -719,14 +918,27 @@ export function platformContract(name: string, harness: HarnessFactory): void {
         const { pack } = await platform.downloadRulePack({ data: { admdvs: '220100', cur_ver: 0 } });
         const signed = z.parse(SignedRulePackSchema, pack);
         expect(signed.keyId).toBe(SIMULATOR_PLATFORM_KEY_ID);
-        expect(signed.pack).toMatchObject({ format: 'yibao-guard.rule-pack/1', version: RULE_PACK_VERSION, area: '220100' });
+        expect(signed.pack).toMatchObject({
+          format: 'yibao-guard.rule-pack/1',
+          version: RULE_PACK_VERSION,
+          area: '220100',
+        });
         const publicKey = fromBase64Url(simulator.platformPublicKey);
         const utf8 = (text: string) => new TextEncoder().encode(text);
-        expect(await verifyEd25519(utf8(canonicalJson(pack)), fromBase64Url(signed.sig), publicKey)).toBe(false); // the envelope {pack,keyId,sig} is not what is signed
+        // The envelope {pack,keyId,sig} is not what is signed.
+        expect(await verifyEd25519(utf8(canonicalJson(pack)), fromBase64Url(signed.sig), publicKey)).toBe(false);
         expect(await verifyEd25519(utf8(canonicalJson(signed.pack)), fromBase64Url(signed.sig), publicKey)).toBe(true);
-        expect(await verifyEd25519(utf8(canonicalJson({ ...signed.pack, version: RULE_PACK_VERSION + 1 })), fromBase64Url(signed.sig), publicKey)).toBe(false);
+        expect(
+          await verifyEd25519(
+            utf8(canonicalJson({ ...signed.pack, version: RULE_PACK_VERSION + 1 })),
+            fromBase64Url(signed.sig),
+            publicKey,
+          ),
+        ).toBe(false);
         // Current already: nothing to download.
-        expect(await platform.downloadRulePack({ data: { admdvs: '220100', cur_ver: RULE_PACK_VERSION } })).toEqual({ pack: null });
+        expect(await platform.downloadRulePack({ data: { admdvs: '220100', cur_ver: RULE_PACK_VERSION } })).toEqual({
+          pack: null,
+        });
       });
 
       it('YG04 registers the terminal key (then every request must carry a valid cainfo) and rotates it with a handover signature', async () => {
@@ -735,24 +947,40 @@ export function platformContract(name: string, harness: HarnessFactory): void {
         // Registered in ready(): an unsigned client of the same terminal is refused, a wrong key too.
         const unsigned = await rejection(h.client({ signer: undefined }).traceStatus(query));
         expect(unsigned).toMatchObject({ code: 'PLATFORM_SIGN_IN_FAILED', infno: '9001' });
-        expect(((unsigned as PlatformError).cause as PlatformRejectedError).platformMessage).toMatch(/须携带签名 cainfo/);
+        expect(((unsigned as PlatformError).cause as PlatformRejectedError).platformMessage).toMatch(
+          /须携带签名 cainfo/,
+        );
         const impostor = await rejection(h.client({ signer: await terminalSigner('T01-K1', 9) }).traceStatus(query));
-        expect(((impostor as PlatformError).cause as PlatformRejectedError).platformMessage).toMatch(/报文签名校验失败/);
+        expect(((impostor as PlatformError).cause as PlatformRejectedError).platformMessage).toMatch(
+          /报文签名校验失败/,
+        );
         expect((await platform.traceStatus(query)).result[0]?.sel_flag).toBe('0');
 
         const k2 = await terminalSigner('T01-K2', 2);
         const pubkey = toBase64Url(k2.publicKey);
-        const rotation = (handover_sig?: string) => ({ data: { terminal_id: 'T01', key_id: k2.keyId, pubkey, begntime: clock.now(), ...(handover_sig ? { handover_sig } : {}) } });
+        const rotation = (handover_sig?: string) => ({
+          data: {
+            terminal_id: 'T01',
+            key_id: k2.keyId,
+            pubkey,
+            begntime: clock.now(),
+            ...(handover_sig ? { handover_sig } : {}),
+          },
+        });
         const noHandover = await rejection(platform.registerKey(rotation()));
         expect((noHandover as PlatformRejectedError).platformMessage).toMatch(/handover_sig/);
         // The handover: the previous key signs the canonical JSON of the new key's id and public key.
         const text = canonicalJson({ key_id: k2.keyId, pubkey });
         expect(text).toBe(keyHandoverText(k2.keyId, pubkey));
         const forged = toBase64Url(await k2.sign(new TextEncoder().encode(text)));
-        expect((((await rejection(platform.registerKey(rotation(forged)))) as PlatformRejectedError).platformMessage)).toMatch(/交接签名 handover_sig 校验失败/);
+        expect(
+          ((await rejection(platform.registerKey(rotation(forged)))) as PlatformRejectedError).platformMessage,
+        ).toMatch(/交接签名 handover_sig 校验失败/);
         const handover = toBase64Url(await h.terminalKey.sign(new TextEncoder().encode(text)));
         expect(await platform.registerKey(rotation(handover))).toMatchObject({ key_id: 'T01-K2', registered: '1' });
-        expect(simulator.terminalKeys()).toMatchObject([{ keyId: 'T01-K2', publicKey: pubkey, previous: [{ keyId: 'T01-K1' }] }]);
+        expect(simulator.terminalKeys()).toMatchObject([
+          { keyId: 'T01-K2', publicKey: pubkey, previous: [{ keyId: 'T01-K1' }] },
+        ]);
 
         // From now on the old key is refused and the new one accepted.
         const old = await rejection(platform.traceStatus(query));
@@ -766,14 +994,19 @@ export function platformContract(name: string, harness: HarnessFactory): void {
 
     describe('provincial wire habits', () => {
       it('infcode as a string and output as a JSON string decode the same (amounts still in 分)', async () => {
-        const { platform, simulator, clock } = await ready({}, { quirks: { infcodeAsString: true, outputAsString: true } });
+        const { platform, simulator, clock } = await ready(
+          {},
+          { quirks: { infcodeAsString: true, outputAsString: true } },
+        );
         const { pre, prepared } = await sell(platform, simulator, clock);
         expect(pre.setlinfo.medfee_sumamt).toBe(HONEST_TOTAL_FEN);
         const { setlinfo } = await platform.send(prepared);
         expect(setlinfo.fund_pay_sumamt + setlinfo.acct_pay + setlinfo.psn_cash_pay).toBe(HONEST_TOTAL_FEN);
         expect(simulator.balance('active')).toBe(156_880 - setlinfo.acct_pay);
         // A refusal's infcode as a string is a refusal too.
-        const twice = await rejection(platform.report('3505', saleRecord([DEMO_TRACE_CODES.resold], 'S-1', clock.now())));
+        const twice = await rejection(
+          platform.report('3505', saleRecord([DEMO_TRACE_CODES.resold], 'S-1', clock.now())),
+        );
         expect(twice).toMatchObject({ code: 'PLATFORM_REJECTED', infcode: -2 });
       });
 
@@ -786,7 +1019,9 @@ export function platformContract(name: string, harness: HarnessFactory): void {
         expect(simulator.committed('3505')).toHaveLength(0);
         expect(simulator.received().filter((r) => r.status === 413).length).toBeLessThanOrEqual(1);
         // The platform is still there for a message of the right size.
-        expect(await platform.report('3505', saleRecord([FRESH_A], 'S-1', clock.now()))).toMatchObject({ retRslt: '1' });
+        expect(await platform.report('3505', saleRecord([FRESH_A], 'S-1', clock.now()))).toMatchObject({
+          retRslt: '1',
+        });
       });
     });
 
@@ -797,7 +1032,12 @@ export function platformContract(name: string, harness: HarnessFactory): void {
         const started = performance.now();
         expect((await platform.traceStatus({ data: { drug_trac_codg: [FRESH_A] } })).result[0]?.sel_flag).toBe('0');
         expect(performance.now() - started).toBeGreaterThanOrEqual(140);
-        expect(simulator.received().at(-1)).toMatchObject({ infno: 'YG05', fault: 'latency', outcome: 0, duplicate: false });
+        expect(simulator.received().at(-1)).toMatchObject({
+          infno: 'YG05',
+          fault: 'latency',
+          outcome: 0,
+          duplicate: false,
+        });
         expect(simulator.received().filter((r) => r.infno === 'YG05')).toHaveLength(1);
       });
 
@@ -805,7 +1045,9 @@ export function platformContract(name: string, harness: HarnessFactory): void {
         const { platform, simulator } = await ready();
         const from = simulator.received().length;
         simulator.faults.add({ infno: '1101', kind: 'http-error', status: 503 });
-        const found = await platform.queryPerson({ data: { mdtrt_cert_type: '02', mdtrt_cert_no: DEMO_PEOPLE.active.residentId } });
+        const found = await platform.queryPerson({
+          data: { mdtrt_cert_type: '02', mdtrt_cert_no: DEMO_PEOPLE.active.residentId },
+        });
         expect(found.baseinfo.psn_no).toBe(DEMO_PEOPLE.active.psnNo);
         const msgid = msgidOf(simulator, '1101', from);
         expect(entriesOf(simulator, msgid).map((r) => [r.status, r.outcome, r.fault ?? null])).toEqual([
@@ -819,7 +1061,9 @@ export function platformContract(name: string, harness: HarnessFactory): void {
         const { platform, simulator, clock } = await ready();
         const from = simulator.received().length;
         simulator.faults.add({ infno: '3505', kind: 'http-error', status: 502, times: 2 });
-        expect(await platform.report('3505', saleRecord([FRESH_A], 'S-1', clock.now()))).toMatchObject({ retRslt: '1' });
+        expect(await platform.report('3505', saleRecord([FRESH_A], 'S-1', clock.now()))).toMatchObject({
+          retRslt: '1',
+        });
         const msgid = msgidOf(simulator, '3505', from);
         expect(entriesOf(simulator, msgid).map((r) => r.status)).toEqual([502, 502, 200]);
         expect(simulator.committed('3505')).toMatchObject([{ msgid }]);
@@ -850,7 +1094,9 @@ export function platformContract(name: string, harness: HarnessFactory): void {
         const { prepared } = await sell(platform, simulator, clock);
         simulator.faults.add({ infno: '2102', kind: 'lose-response' });
         const settled = await platform.send(prepared);
-        expect(entriesOf(simulator, prepared.msgid).map((r) => [r.status, r.duplicate, r.outcome, r.fault ?? null])).toEqual([
+        expect(
+          entriesOf(simulator, prepared.msgid).map((r) => [r.status, r.duplicate, r.outcome, r.fault ?? null]),
+        ).toEqual([
           [0, false, null, 'lose-response'],
           [200, true, 0, null],
         ]);
@@ -912,7 +1158,9 @@ export function platformContract(name: string, harness: HarnessFactory): void {
 
         await platform.reverse({ omsgid: prepared.msgid, oinfno: '2102', psn_no: person.psnNo }, { insuplcAdmdvs });
         expect(simulator.balance('active')).toBe(156_880);
-        expect(simulator.settlements()).toMatchObject([{ msgid: prepared.msgid, status: 'cancelled', cancelled: { by: '2601' } }]);
+        expect(simulator.settlements()).toMatchObject([
+          { msgid: prepared.msgid, status: 'cancelled', cancelled: { by: '2601' } },
+        ]);
         expect(simulator.committed('2102')).toHaveLength(1);
       });
 
@@ -924,7 +1172,9 @@ export function platformContract(name: string, harness: HarnessFactory): void {
         expect(await rejection(platform.send(prepared))).toMatchObject({ code: 'PLATFORM_OUTCOME_UNKNOWN' });
         expect(entriesOf(simulator, prepared.msgid)).toHaveLength(1);
         expect(simulator.settlements()).toHaveLength(0);
-        const nothing = await rejection(platform.reverse({ omsgid: prepared.msgid, oinfno: '2102', psn_no: person.psnNo }, { insuplcAdmdvs }));
+        const nothing = await rejection(
+          platform.reverse({ omsgid: prepared.msgid, oinfno: '2102', psn_no: person.psnNo }, { insuplcAdmdvs }),
+        );
         expect(nothing).toBeInstanceOf(PlatformRejectedError);
         expect((nothing as PlatformRejectedError).platformMessage).toMatch(/无需冲正/);
         expect(simulator.balance('active')).toBe(156_880);
@@ -979,12 +1229,19 @@ export function platformContract(name: string, harness: HarnessFactory): void {
 
         simulator.faults.add({ infno: '1101', kind: 'malformed', variant: 'schema' });
         const from = simulator.received().length;
-        const schema = await rejection(platform.queryPerson({ data: { mdtrt_cert_type: '02', mdtrt_cert_no: DEMO_PEOPLE.active.residentId } }));
+        const schema = await rejection(
+          platform.queryPerson({ data: { mdtrt_cert_type: '02', mdtrt_cert_no: DEMO_PEOPLE.active.residentId } }),
+        );
         expect(schema).toBeInstanceOf(PlatformProtocolError);
         expect((schema as PlatformProtocolError).issues.length).toBeGreaterThan(0);
         // The answer's content never reaches the error.
         expect(schema.message).not.toContain(DEMO_PEOPLE.active.name);
-        expect(simulator.received().slice(from).filter((r) => r.infno === '1101')).toHaveLength(1);
+        expect(
+          simulator
+            .received()
+            .slice(from)
+            .filter((r) => r.infno === '1101'),
+        ).toHaveLength(1);
       });
 
       it('malformed answers to writes: OUTCOME_UNKNOWN with a protocol cause; resolve() gets the first answer, committed once', async () => {
@@ -1021,13 +1278,20 @@ export function platformContract(name: string, harness: HarnessFactory): void {
           simulator.faults.add({ infno, kind: 'sign-in-expiry' });
           await call();
           const msgid = msgidOf(simulator, infno, from);
-          expect(simulator.received().slice(from).map((r) => [r.infno, r.msgid === msgid, r.outcome])).toEqual([
+          expect(
+            simulator
+              .received()
+              .slice(from)
+              .map((r) => [r.infno, r.msgid === msgid, r.outcome]),
+          ).toEqual([
             [infno, true, -2],
             ['9001', false, 0],
             [infno, true, 0],
           ]);
           expect(platform.signNo).not.toBe(before);
-          expect(events.filter((e) => e.type === 'sign-in-expired' && e.msgid === msgid)).toMatchObject([{ infcode: -2, message: expect.stringMatching(/签到信息已失效/) }]);
+          expect(events.filter((e) => e.type === 'sign-in-expired' && e.msgid === msgid)).toMatchObject([
+            { infcode: -2, message: expect.stringMatching(/签到信息已失效/) },
+          ]);
         }
         expect(simulator.committed('3505')).toHaveLength(1);
       });

@@ -6,7 +6,18 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,7 +53,10 @@ async function open(options: { busyTimeoutMs?: number } = {}): Promise<Storage<C
   return storage;
 }
 
-async function expectCode(promise: Promise<unknown>, code: StorageErrorCode): Promise<Error & { code: string; messageZh: string }> {
+async function expectCode(
+  promise: Promise<unknown>,
+  code: StorageErrorCode,
+): Promise<Error & { code: string; messageZh: string }> {
   let caught: unknown;
   try {
     await promise;
@@ -68,7 +82,7 @@ describe('SQLite adapter: the file', () => {
     }
   });
 
-  it('narrows a leftover -wal that others could read to the database file\'s mode', async () => {
+  it("narrows a leftover -wal that others could read to the database file's mode", async () => {
     const storage = await open();
     await storage.write([{ op: 'append', journal: 'audit', value: 1 }]);
     await storage.close();
@@ -95,14 +109,19 @@ describe('SQLite adapter: the file', () => {
     expect(other.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(other.pragma('user_version', { simple: true })).toBe(1);
     expect(other.pragma('application_id', { simple: true })).toBe(0x59475351);
-    expect(other.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").pluck().all()).toEqual(['journals', 'records']);
+    expect(other.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").pluck().all()).toEqual([
+      'journals',
+      'records',
+    ]);
     other.close();
   });
 
   it('opens the terminal layout, and keeps the mode an existing database file has', async () => {
     const storage = await createSqliteStorage<TerminalLayout>({ file, names: TERMINAL_NAMES });
     expect([storage.kind, storage.durable]).toEqual(['sqlite', true]);
-    expect(await storage.write([{ op: 'put', store: 'meta', key: 'terminal', value: { id: 'T01' }, expect: null }])).toEqual([{ op: 'put', rev: 1 }]);
+    expect(
+      await storage.write([{ op: 'put', store: 'meta', key: 'terminal', value: { id: 'T01' }, expect: null }]),
+    ).toEqual([{ op: 'put', rev: 1 }]);
     await storage.close();
     chmodSync(file, 0o640);
     const reopened = await createSqliteStorage<TerminalLayout>({ file, names: TERMINAL_NAMES });
@@ -111,7 +130,7 @@ describe('SQLite adapter: the file', () => {
     expect(modeOf(file).toString(8)).toBe('640');
   });
 
-  it('refuses a file that is not a database and another program\'s database (STORAGE_CORRUPT), and a newer schema (STORAGE_FAILED)', async () => {
+  it("refuses a file that is not a database and another program's database (STORAGE_CORRUPT), and a newer schema (STORAGE_FAILED)", async () => {
     const text = join(dir, 'notes.txt');
     writeFileSync(text, 'this is not a database, just some text that is long enough to have a header'.repeat(20));
     await expectCode(createSqliteStorage({ file: text, names: CONTRACT_NAMES }), 'STORAGE_CORRUPT');
@@ -121,7 +140,9 @@ describe('SQLite adapter: the file', () => {
     db.exec('CREATE TABLE stock (sku TEXT)');
     db.pragma('user_version = 7');
     db.close();
-    expect((await expectCode(createSqliteStorage({ file: foreign, names: CONTRACT_NAMES }), 'STORAGE_CORRUPT')).message).toContain('another program');
+    expect(
+      (await expectCode(createSqliteStorage({ file: foreign, names: CONTRACT_NAMES }), 'STORAGE_CORRUPT')).message,
+    ).toContain('another program');
 
     const storage = await open();
     await storage.close();
@@ -132,7 +153,10 @@ describe('SQLite adapter: the file', () => {
   });
 
   it('refuses a missing directory, an empty name and :memory: with STORAGE_FAILED', async () => {
-    await expectCode(createSqliteStorage({ file: join(dir, 'missing', 'till.sqlite'), names: CONTRACT_NAMES }), 'STORAGE_FAILED');
+    await expectCode(
+      createSqliteStorage({ file: join(dir, 'missing', 'till.sqlite'), names: CONTRACT_NAMES }),
+      'STORAGE_FAILED',
+    );
     await expectCode(createSqliteStorage({ file: '', names: CONTRACT_NAMES }), 'STORAGE_FAILED');
     await expectCode(createSqliteStorage({ file: ':memory:', names: CONTRACT_NAMES }), 'STORAGE_FAILED');
     await expectCode(createSqliteStorage({ file, names: { stores: ['a'], journals: ['a'] } }), 'STORAGE_FAILED');
@@ -140,7 +164,8 @@ describe('SQLite adapter: the file', () => {
 });
 
 /** A file's bytes as SHA-256, or "absent". */
-const digest = (path: string): string => (existsSync(path) ? createHash('sha256').update(readFileSync(path)).digest('hex') : 'absent');
+const digest = (path: string): string =>
+  existsSync(path) ? createHash('sha256').update(readFileSync(path)).digest('hex') : 'absent';
 /** What a directory holds besides what the test put there: sidecars SQLite made, a half-created database. */
 const listing = (): string[] => readdirSync(dir).sort();
 
@@ -150,11 +175,22 @@ describe('SQLite adapter: never starts over on a file that is not a yibao-guard 
    * (unless `shmMayChange`, for a file another program has open) its -shm byte for byte as they were, with no
    * file added next to them.
    */
-  async function refusedUntouched(path: string, why: RegExp, options: { create?: 'if-missing' | 'never'; shmMayChange?: boolean } = {}) {
+  async function refusedUntouched(
+    path: string,
+    why: RegExp,
+    options: { create?: 'if-missing' | 'never'; shmMayChange?: boolean } = {},
+  ) {
     const watched = [path, `${path}-wal`, ...(options.shmMayChange ? [] : [`${path}-shm`])];
     const before = watched.map(digest);
     const files = listing();
-    const error = await expectCode(createSqliteStorage({ file: path, names: CONTRACT_NAMES, ...(options.create ? { create: options.create } : {}) } as Parameters<typeof createSqliteStorage>[0]), 'STORAGE_CORRUPT');
+    const error = await expectCode(
+      createSqliteStorage({
+        file: path,
+        names: CONTRACT_NAMES,
+        ...(options.create ? { create: options.create } : {}),
+      } as Parameters<typeof createSqliteStorage>[0]),
+      'STORAGE_CORRUPT',
+    );
     expect(error.message).toMatch(why);
     expect(error.messageZh).toMatch(/[\u4e00-\u9fff]/);
     expect(watched.map(digest), 'the file and its sidecars are unchanged').toEqual(before);
@@ -164,7 +200,10 @@ describe('SQLite adapter: never starts over on a file that is not a yibao-guard 
 
   it('a database truncated to 0 bytes is refused and stays at 0 bytes: the chain and outbox do not restart empty', async () => {
     const storage = await open();
-    await storage.write([{ op: 'put', store: 'sales', key: 'S-1', value: { total: 2870 } }, { op: 'append', journal: 'audit', value: 'sale' }]);
+    await storage.write([
+      { op: 'put', store: 'sales', key: 'S-1', value: { total: 2870 } },
+      { op: 'append', journal: 'audit', value: 'sale' },
+    ]);
     await storage.close();
     truncateSync(file, 0);
     await refusedUntouched(file, /empty \(0 bytes\)/);
@@ -245,7 +284,7 @@ describe('SQLite adapter: never starts over on a file that is not a yibao-guard 
     expect(listing()).toEqual(['till.sqlite', 'till.sqlite-shm', 'till.sqlite-wal']);
   });
 
-  it("a database of the previous release, killed before any checkpoint (its marks only in the WAL), opens with its data", async () => {
+  it('a database of the previous release, killed before any checkpoint (its marks only in the WAL), opens with its data', async () => {
     // Made as the previous release made it: an empty file, WAL mode, then the tables and marks in one transaction.
     const live = join(dir, 'live.sqlite');
     writeFileSync(live, '', { mode: 0o600 });
@@ -273,7 +312,11 @@ describe('SQLite adapter: never starts over on a file that is not a yibao-guard 
 describe('SQLite adapter: damage and failures', () => {
   it('reports a damaged record as STORAGE_CORRUPT naming its store and key, and writes nothing over it', async () => {
     const storage = await open();
-    await storage.write([{ op: 'put', store: 'sales', key: 'S-1', value: { total: 1 } }, { op: 'put', store: 'outbox', key: 'O-1', value: 1 }, { op: 'append', journal: 'audit', value: 'x' }]);
+    await storage.write([
+      { op: 'put', store: 'sales', key: 'S-1', value: { total: 1 } },
+      { op: 'put', store: 'outbox', key: 'O-1', value: 1 },
+      { op: 'append', journal: 'audit', value: 'x' },
+    ]);
     await storage.close();
     const raw = new Database(file);
     raw.prepare("UPDATE records SET json = '{\"total\":' WHERE key = 'S-1'").run();
@@ -287,7 +330,13 @@ describe('SQLite adapter: damage and failures', () => {
     expect(error.messageZh).toContain('数据表“sales”，键“S-1”');
     await expectCode(reopened.list('sales'), 'STORAGE_CORRUPT');
     expect((await expectCode(reopened.read('audit'), 'STORAGE_CORRUPT')).message).toContain('journal "audit", seq 1');
-    await expectCode(reopened.write([{ op: 'append', journal: 'events', value: 1 }, { op: 'put', store: 'outbox', key: 'O-1', value: 2, expect: 1 }]), 'STORAGE_CORRUPT');
+    await expectCode(
+      reopened.write([
+        { op: 'append', journal: 'events', value: 1 },
+        { op: 'put', store: 'outbox', key: 'O-1', value: 2, expect: 1 },
+      ]),
+      'STORAGE_CORRUPT',
+    );
     expect(await reopened.lastSeq('events')).toBe(0);
   });
 
@@ -305,7 +354,11 @@ describe('SQLite adapter: damage and failures', () => {
     let before = await dumpStorage(storage);
     for (;;) {
       try {
-        await storage.write([{ op: 'put', store: 'sales', key: `S-${written}`, value: big }, { op: 'append', journal: 'audit', value: big }, { op: 'put', store: 'meta', key: 'n', value: written }]);
+        await storage.write([
+          { op: 'put', store: 'sales', key: `S-${written}`, value: big },
+          { op: 'append', journal: 'audit', value: big },
+          { op: 'put', store: 'meta', key: 'n', value: written },
+        ]);
       } catch (error) {
         expect(isYibaoGuardError(error, 'STORAGE_QUOTA'), String(error)).toBe(true);
         break;
@@ -316,7 +369,9 @@ describe('SQLite adapter: damage and failures', () => {
     }
     expect(await dumpStorage(storage)).toEqual(before);
     db.pragma('max_page_count = 1073741823');
-    expect(await storage.write([{ op: 'append', journal: 'audit', value: 'fits' }])).toEqual([{ op: 'append', seq: written + 2 }]);
+    expect(await storage.write([{ op: 'append', journal: 'audit', value: 'fits' }])).toEqual([
+      { op: 'append', seq: written + 2 },
+    ]);
   });
 
   it('fails a write with STORAGE_FAILED when another connection holds the write lock too long; reads go on', async () => {
@@ -325,7 +380,13 @@ describe('SQLite adapter: damage and failures', () => {
     const other = new Database(file);
     other.prepare('BEGIN IMMEDIATE').run();
     try {
-      const error = await expectCode(storage.write([{ op: 'put', store: 'sales', key: 'k', value: 2 }, { op: 'append', journal: 'audit', value: 1 }]), 'STORAGE_FAILED');
+      const error = await expectCode(
+        storage.write([
+          { op: 'put', store: 'sales', key: 'k', value: 2 },
+          { op: 'append', journal: 'audit', value: 1 },
+        ]),
+        'STORAGE_FAILED',
+      );
       expect(error.message).toContain('write lock');
       expect(await storage.get('sales', 'k')).toEqual({ key: 'k', value: 1, rev: 1 });
     } finally {
@@ -335,36 +396,46 @@ describe('SQLite adapter: damage and failures', () => {
     expect(await storage.write([{ op: 'append', journal: 'audit', value: 1 }])).toEqual([{ op: 'append', seq: 1 }]);
   });
 
-  it('lists keys in code point order (UTF-8 bytes): the contract\'s order below U+D800, as documented', async () => {
+  it("lists keys in code point order (UTF-8 bytes): the contract's order below U+D800, as documented", async () => {
     const storage = await open();
     const keys = ['b', 'a', '中', '\uFFFF', '😀', '\uE000'];
     await storage.write(keys.map((key) => ({ op: 'put' as const, store: 'sales' as const, key, value: key })));
     // UTF-16 code units would put '😀' (D83D DE00) before U+E000 and U+FFFF; code points put it last.
-    expect((await storage.list('sales')).map((record) => record.key)).toEqual(['a', 'b', '中', '\uE000', '\uFFFF', '😀']);
+    expect((await storage.list('sales')).map((record) => record.key)).toEqual([
+      'a',
+      'b',
+      '中',
+      '\uE000',
+      '\uFFFF',
+      '😀',
+    ]);
     expect((await storage.list('sales', { prefix: '😀' })).map((record) => record.key)).toEqual(['😀']);
   });
 });
 
 describe('SQLite adapter: several processes on one file', () => {
-  it('never interleaves their batches, never gives a number twice, and keeps a shared counter exact', { timeout: 120_000 }, async () => {
-    // The adapter as the package ships it, bundled for plain Node (better-sqlite3 stays external); inside
-    // node_modules so that the child processes resolve better-sqlite3 as an app would.
-    const work = join(root, 'node_modules/.cache', `yg-sqlite-processes-${process.pid}`);
-    mkdirSync(work, { recursive: true });
-    try {
-      await build({
-        entryPoints: [join(root, 'adapters/sqlite/index.ts')],
-        bundle: true,
-        format: 'esm',
-        platform: 'node',
-        target: 'node20',
-        external: ['better-sqlite3'],
-        outfile: join(work, 'adapter.mjs'),
-        logLevel: 'silent',
-      });
-      writeFileSync(
-        join(work, 'writer.mjs'),
-        `import { createSqliteStorage } from './adapter.mjs';
+  it(
+    'never interleaves their batches, never gives a number twice, and keeps a shared counter exact',
+    { timeout: 120_000 },
+    async () => {
+      // The adapter as the package ships it, bundled for plain Node (better-sqlite3 stays external); inside
+      // node_modules so that the child processes resolve better-sqlite3 as an app would.
+      const work = join(root, 'node_modules/.cache', `yg-sqlite-processes-${process.pid}`);
+      mkdirSync(work, { recursive: true });
+      try {
+        await build({
+          entryPoints: [join(root, 'adapters/sqlite/index.ts')],
+          bundle: true,
+          format: 'esm',
+          platform: 'node',
+          target: 'node20',
+          external: ['better-sqlite3'],
+          outfile: join(work, 'adapter.mjs'),
+          logLevel: 'silent',
+        });
+        writeFileSync(
+          join(work, 'writer.mjs'),
+          `import { createSqliteStorage } from './adapter.mjs';
 const [file, writer, batches, size] = process.argv.slice(2);
 const storage = await createSqliteStorage({ file, names: { stores: ['meta'], journals: ['audit'] }, busyTimeoutMs: 30000 });
 let conflicts = 0;
@@ -385,25 +456,38 @@ for (let batch = 0; batch < Number(batches); batch++) {
 await storage.close();
 console.log(JSON.stringify({ writer, conflicts }));
 `,
-      );
-      const storage = await open();
-      await storage.write([{ op: 'put', store: 'meta', key: 'counter', value: 0 }]);
-      const writers = 3;
-      const batches = 25;
-      const size = 4;
-      const run = promisify(execFile);
-      await Promise.all(Array.from({ length: writers }, (_, writer) => run(process.execPath, [join(work, 'writer.mjs'), file, `w${writer}`, String(batches), String(size)])));
+        );
+        const storage = await open();
+        await storage.write([{ op: 'put', store: 'meta', key: 'counter', value: 0 }]);
+        const writers = 3;
+        const batches = 25;
+        const size = 4;
+        const run = promisify(execFile);
+        await Promise.all(
+          Array.from({ length: writers }, (_, writer) =>
+            run(process.execPath, [join(work, 'writer.mjs'), file, `w${writer}`, String(batches), String(size)]),
+          ),
+        );
 
-      const entries = await storage.read('audit');
-      expect(entries.map((entry) => entry.seq)).toEqual(Array.from({ length: writers * batches * size }, (_, index) => index + 1));
-      for (let start = 0; start < entries.length; start += size) {
-        const values = entries.slice(start, start + size).map((entry) => entry.value as { writer: string; batch: number; index: number });
-        expect(values.map((value) => value.index)).toEqual([0, 1, 2, 3]);
-        expect(new Set(values.map((value) => `${value.writer}/${value.batch}`)).size).toBe(1);
+        const entries = await storage.read('audit');
+        expect(entries.map((entry) => entry.seq)).toEqual(
+          Array.from({ length: writers * batches * size }, (_, index) => index + 1),
+        );
+        for (let start = 0; start < entries.length; start += size) {
+          const values = entries
+            .slice(start, start + size)
+            .map((entry) => entry.value as { writer: string; batch: number; index: number });
+          expect(values.map((value) => value.index)).toEqual([0, 1, 2, 3]);
+          expect(new Set(values.map((value) => `${value.writer}/${value.batch}`)).size).toBe(1);
+        }
+        expect(await storage.get('meta', 'counter')).toEqual({
+          key: 'counter',
+          value: writers * batches,
+          rev: writers * batches + 1,
+        });
+      } finally {
+        await rm(work, { recursive: true, force: true });
       }
-      expect(await storage.get('meta', 'counter')).toEqual({ key: 'counter', value: writers * batches, rev: writers * batches + 1 });
-    } finally {
-      await rm(work, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 });

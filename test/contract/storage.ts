@@ -21,7 +21,15 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isYibaoGuardError, type StorageErrorCode } from '../../src/errors/index.js';
-import type { JournalEntry, JsonValue, Storage, StorageNames, StoredRecord, WriteOp, WriteReceipt } from '../../src/storage/contract.js';
+import type {
+  JournalEntry,
+  JsonValue,
+  Storage,
+  StorageNames,
+  StoredRecord,
+  WriteOp,
+  WriteReceipt,
+} from '../../src/storage/contract.js';
 
 /** The layout the suite opens storages with: three stores and two journals, all holding JSON values. */
 export type ContractLayout = {
@@ -72,8 +80,10 @@ export interface StorageDump {
 /** Reads every store and journal of the contract layout. */
 export async function dumpStorage(storage: Storage<Layout>): Promise<StorageDump> {
   const dump: StorageDump = { stores: {}, journals: {} };
-  for (const store of STORES) dump.stores[store] = { records: await storage.list(store), count: await storage.count(store) };
-  for (const journal of JOURNALS) dump.journals[journal] = { entries: await storage.read(journal), lastSeq: await storage.lastSeq(journal) };
+  for (const store of STORES)
+    dump.stores[store] = { records: await storage.list(store), count: await storage.count(store) };
+  for (const journal of JOURNALS)
+    dump.journals[journal] = { entries: await storage.read(journal), lastSeq: await storage.lastSeq(journal) };
   return dump;
 }
 
@@ -83,7 +93,9 @@ function raw(op: object): Op {
 }
 
 function put(store: StoreKey, key: string, value: JsonValue, expectRev?: number | null): Op {
-  return expectRev === undefined ? { op: 'put', store, key, value } : { op: 'put', store, key, value, expect: expectRev };
+  return expectRev === undefined
+    ? { op: 'put', store, key, value }
+    : { op: 'put', store, key, value, expect: expectRev };
 }
 
 function del(store: StoreKey, key: string, expectRev?: number | null): Op {
@@ -103,12 +115,17 @@ function describeError(error: unknown): string {
  * Asserts that `call` returns a promise (it must not throw synchronously) that rejects with a
  * StorageError of `code`; returns the error.
  */
-async function rejectsWith(call: () => Promise<unknown>, code: StorageErrorCode): Promise<Error & { code: string; messageZh: string }> {
+async function rejectsWith(
+  call: () => Promise<unknown>,
+  code: StorageErrorCode,
+): Promise<Error & { code: string; messageZh: string }> {
   let promise: Promise<unknown>;
   try {
     promise = call();
   } catch (error) {
-    throw new Error(`expected a rejected promise with ${code}, but the call threw synchronously: ${describeError(error)}`);
+    throw new Error(
+      `expected a rejected promise with ${code}, but the call threw synchronously: ${describeError(error)}`,
+    );
   }
   let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
   try {
@@ -116,7 +133,8 @@ async function rejectsWith(call: () => Promise<unknown>, code: StorageErrorCode)
   } catch (error) {
     outcome = { ok: false, error };
   }
-  if (outcome.ok) throw new Error(`expected a rejection with ${code}, but it resolved with ${JSON.stringify(outcome.value)}`);
+  if (outcome.ok)
+    throw new Error(`expected a rejection with ${code}, but it resolved with ${JSON.stringify(outcome.value)}`);
   const { error } = outcome;
   expect(isYibaoGuardError(error, code), `expected StorageError ${code}, got ${describeError(error)}`).toBe(true);
   expect((error as Error).name).toBe('StorageError');
@@ -125,13 +143,47 @@ async function rejectsWith(call: () => Promise<unknown>, code: StorageErrorCode)
 
 /** Values that JSON keeps exactly, each a separate case of the fidelity test. */
 const FAITHFUL_VALUES: readonly (readonly [string, JsonValue])[] = [
-  ['nested objects and arrays', { sale: { lines: [{ code: 'XA01', qty: 2, price: 1250 }, { code: 'XB02', qty: 1, price: 99 }], paid: true }, tags: [[1, [2, [3]]]] }],
+  [
+    'nested objects and arrays',
+    {
+      sale: {
+        lines: [
+          { code: 'XA01', qty: 2, price: 1250 },
+          { code: 'XB02', qty: 1, price: 99 },
+        ],
+        paid: true,
+      },
+      tags: [[1, [2, [3]]]],
+    },
+  ],
   ['Chinese and other unicode text', { name: '阿莫西林胶囊', unit: '盒', note: 'Ünïcødé ✓ 😀 𠮷', mixed: '医保 ok' }],
   ['empty strings and empty containers', { empty: '', list: [], object: {}, nested: { '': '' } }],
-  ['zero, negative and fractional numbers', { zero: 0, negative: -42, fraction: -0.5, small: 1e-7, big: 1e21, max: Number.MAX_SAFE_INTEGER, min: Number.MIN_SAFE_INTEGER, tenth: 0.1 }],
+  [
+    'zero, negative and fractional numbers',
+    {
+      zero: 0,
+      negative: -42,
+      fraction: -0.5,
+      small: 1e-7,
+      big: 1e21,
+      max: Number.MAX_SAFE_INTEGER,
+      min: Number.MIN_SAFE_INTEGER,
+      tenth: 0.1,
+    },
+  ],
   ['null inside arrays and objects', { list: [null, 1, null, 'x', null], field: null }],
   ['booleans', { yes: true, no: false, list: [false, true] }],
-  ['escapes in strings', { quote: '"', backslash: '\\', newline: 'a\nb\r\tc', nul: 'a\u0000b', html: '</script>', sql: "'; DROP TABLE sales; --" }],
+  [
+    'escapes in strings',
+    {
+      quote: '"',
+      backslash: '\\',
+      newline: 'a\nb\r\tc',
+      nul: 'a\u0000b',
+      html: '</script>',
+      sql: "'; DROP TABLE sales; --",
+    },
+  ],
   ['a lone surrogate inside a string value', { text: 'a\uD800b' }],
   ['a bare string', '追溯码 81234567890123456789'],
   ['a bare number', 3.25],
@@ -141,7 +193,10 @@ const FAITHFUL_VALUES: readonly (readonly [string, JsonValue])[] = [
   ['an empty array', []],
   ['an empty object', {}],
   ['an array of mixed values', [1, 'two', null, true, { three: [3] }]],
-  ['object keys that look special', JSON.parse('{"__proto__":{"x":1},"constructor":"c","toString":1,"hasOwnProperty":null}') as JsonValue],
+  [
+    'object keys that look special',
+    JSON.parse('{"__proto__":{"x":1},"constructor":"c","toString":1,"hasOwnProperty":null}') as JsonValue,
+  ],
 ];
 
 /** Values the suite expects to be refused with STORAGE_INVALID_VALUE. */
@@ -160,7 +215,14 @@ function unserialisableValues(): (readonly [string, unknown])[] {
     ['a cycle', cycle],
     ['a cycle through an array', arrayCycle],
     ['undefined as the whole value', undefined],
-    ['a toJSON that throws', { toJSON: () => { throw new Error('nope') } }],
+    [
+      'a toJSON that throws',
+      {
+        toJSON: () => {
+          throw new Error('nope');
+        },
+      },
+    ],
     ['a toJSON that returns NaN', { toJSON: () => Number.NaN }],
     ['a function as the whole value', () => 1],
   ];
@@ -170,7 +232,11 @@ function unserialisableValues(): (readonly [string, unknown])[] {
  * Registers the contract suite for one adapter. `harness()` is called once per test and must give fresh,
  * empty data; the suite closes every storage it opened and then calls `cleanup()` after each test.
  */
-export function storageContract(name: string, harness: () => Promise<StorageHarness>, options: StorageContractOptions = {}): void {
+export function storageContract(
+  name: string,
+  harness: () => Promise<StorageHarness>,
+  options: StorageContractOptions = {},
+): void {
   const propertyRuns = options.propertyRuns ?? 50;
 
   describe(`storage contract: ${name}`, () => {
@@ -190,7 +256,11 @@ export function storageContract(name: string, harness: () => Promise<StorageHarn
     }
 
     /** Fresh empty data: its first storage, a way to reopen it, and a way to release it early. */
-    async function fresh(): Promise<{ storage: Storage<Layout>; open: () => Promise<Storage<Layout>>; release: () => Promise<void> }> {
+    async function fresh(): Promise<{
+      storage: Storage<Layout>;
+      open: () => Promise<Storage<Layout>>;
+      release: () => Promise<void>;
+    }> {
       const entry: Opened = { harness: await harness(), handles: [] };
       live.push(entry);
       const open = async (): Promise<Storage<Layout>> => {
@@ -309,9 +379,19 @@ export function storageContract(name: string, harness: () => Promise<StorageHarn
 
       it('follows JSON for what JSON drops or converts: undefined properties, undefined in arrays, toJSON', async () => {
         const { storage } = await fresh();
-        const value = { kept: 1, dropped: undefined, fn: () => 1, list: [1, undefined, 3], when: new Date(Date.UTC(2025, 0, 2, 3, 4, 5)) };
+        const value = {
+          kept: 1,
+          dropped: undefined,
+          fn: () => 1,
+          list: [1, undefined, 3],
+          when: new Date(Date.UTC(2025, 0, 2, 3, 4, 5)),
+        };
         await storage.write([raw({ op: 'put', store: 'sales', key: 'k', value })]);
-        expect((await storage.get('sales', 'k'))?.value).toStrictEqual({ kept: 1, list: [1, null, 3], when: '2025-01-02T03:04:05.000Z' });
+        expect((await storage.get('sales', 'k'))?.value).toStrictEqual({
+          kept: 1,
+          list: [1, null, 3],
+          when: '2025-01-02T03:04:05.000Z',
+        });
       });
     });
 
@@ -324,7 +404,11 @@ export function storageContract(name: string, harness: () => Promise<StorageHarn
         expect([...keys].sort()).toEqual(expected);
         const listed = await storage.list('sales');
         expect(listed.map((record) => record.key)).toEqual(expected);
-        expect(listed.find((record) => record.key === '中文')).toEqual({ key: '中文', value: keys.indexOf('中文'), rev: 1 });
+        expect(listed.find((record) => record.key === '中文')).toEqual({
+          key: '中文',
+          value: keys.indexOf('中文'),
+          rev: 1,
+        });
         // Order does not depend on insertion order.
         await storage.write([del('sales', 'a'), put('sales', 'a', 'again'), put('sales', '0', 'zero')]);
         expect((await storage.list('sales')).map((record) => record.key)).toEqual(['0', ...expected]);
@@ -336,7 +420,8 @@ export function storageContract(name: string, harness: () => Promise<StorageHarn
         const keys = ['sale:1', 'sale:10', 'sale:2', 'sal', 'sale', 'salt', 't', 'r', '中', '中文', '丰'];
         await storage.write(keys.map((key) => put('sales', key, key.length)));
         await storage.write([put('sales', 'sale:2', 'second')]);
-        const keysOf = async (options?: Parameters<Storage<Layout>['list']>[1]) => (await storage.list('sales', options)).map((record) => record.key);
+        const keysOf = async (options?: Parameters<Storage<Layout>['list']>[1]) =>
+          (await storage.list('sales', options)).map((record) => record.key);
 
         expect(await keysOf({ prefix: 'sale:' })).toEqual(['sale:1', 'sale:10', 'sale:2']);
         expect(await keysOf({ prefix: 'sale' })).toEqual(['sale', 'sale:1', 'sale:10', 'sale:2']);
@@ -345,14 +430,30 @@ export function storageContract(name: string, harness: () => Promise<StorageHarn
         expect(await keysOf({ prefix: 'zzz' })).toEqual([]);
         expect(await keysOf({ prefix: '' })).toHaveLength(keys.length);
         expect(await keysOf({ prefix: 'sale:2' })).toEqual(['sale:2']);
-        expect((await storage.list('sales', { prefix: 'sale:2' }))[0]).toEqual({ key: 'sale:2', value: 'second', rev: 2 });
+        expect((await storage.list('sales', { prefix: 'sale:2' }))[0]).toEqual({
+          key: 'sale:2',
+          value: 'second',
+          rev: 2,
+        });
 
         expect(await keysOf({ after: 'sale:1' })).toEqual(['sale:10', 'sale:2', 'salt', 't', '中', '中文', '丰']);
         expect(await keysOf({ after: 'sale:15' })).toEqual(['sale:2', 'salt', 't', '中', '中文', '丰']);
         expect(await keysOf({ after: '中' })).toEqual(['中文', '丰']);
         expect(await keysOf({ after: '丰' })).toEqual([]);
         expect(await keysOf({ after: '' })).toHaveLength(keys.length);
-        expect(await keysOf({ after: 'a' })).toEqual(['r', 'sal', 'sale', 'sale:1', 'sale:10', 'sale:2', 'salt', 't', '中', '中文', '丰']);
+        expect(await keysOf({ after: 'a' })).toEqual([
+          'r',
+          'sal',
+          'sale',
+          'sale:1',
+          'sale:10',
+          'sale:2',
+          'salt',
+          't',
+          '中',
+          '中文',
+          '丰',
+        ]);
 
         expect(await keysOf({ limit: 2 })).toEqual(['r', 'sal']);
         expect(await keysOf({ limit: 0 })).toEqual([]);
@@ -377,7 +478,10 @@ export function storageContract(name: string, harness: () => Promise<StorageHarn
           const seen: string[] = [];
           let after: string | undefined;
           for (let pages = 0; pages <= keys.length + 1; pages++) {
-            const page = await storage.list('outbox', after === undefined ? { limit: pageSize } : { after, limit: pageSize });
+            const page = await storage.list(
+              'outbox',
+              after === undefined ? { limit: pageSize } : { after, limit: pageSize },
+            );
             expect(page.length).toBeLessThanOrEqual(pageSize);
             for (const record of page) expect(record.value).toEqual({ key: record.key });
             seen.push(...page.map((record) => record.key));
@@ -390,7 +494,10 @@ export function storageContract(name: string, harness: () => Promise<StorageHarn
         const seen: string[] = [];
         let after: string | undefined;
         for (;;) {
-          const page = await storage.list('outbox', after === undefined ? { prefix: 'k', limit: 3 } : { prefix: 'k', after, limit: 3 });
+          const page = await storage.list(
+            'outbox',
+            after === undefined ? { prefix: 'k', limit: 3 } : { prefix: 'k', after, limit: 3 },
+          );
           seen.push(...page.map((record) => record.key));
           if (page.length < 3) break;
           after = page[page.length - 1]?.key;
@@ -400,11 +507,29 @@ export function storageContract(name: string, harness: () => Promise<StorageHarn
 
       it('accepts keys with any characters, up to 512 code units', async () => {
         const { storage } = await fresh();
-        const keys = [' ', 'a b', 'a/b', '.', '..', '%', '_', "'", '"', '\\', 'a\nb', 'x'.repeat(512), '中'.repeat(512), 'K'];
+        const keys = [
+          ' ',
+          'a b',
+          'a/b',
+          '.',
+          '..',
+          '%',
+          '_',
+          "'",
+          '"',
+          '\\',
+          'a\nb',
+          'x'.repeat(512),
+          '中'.repeat(512),
+          'K',
+        ];
         await storage.write(keys.map((key, index) => put('sales', key, index)));
-        for (const [index, key] of keys.entries()) expect(await storage.get('sales', key)).toEqual({ key, value: index, rev: 1 });
+        for (const [index, key] of keys.entries())
+          expect(await storage.get('sales', key)).toEqual({ key, value: index, rev: 1 });
         expect((await storage.list('sales')).map((record) => record.key)).toEqual([...keys].sort());
-        expect(await storage.write(keys.map((key) => del('sales', key)))).toEqual(keys.map(() => ({ op: 'delete', existed: true })));
+        expect(await storage.write(keys.map((key) => del('sales', key)))).toEqual(
+          keys.map(() => ({ op: 'delete', existed: true })),
+        );
         expect(await storage.count('sales')).toBe(0);
       });
 
@@ -414,7 +539,10 @@ export function storageContract(name: string, harness: () => Promise<StorageHarn
         const before = await dumpStorage(storage);
         const badKeys: unknown[] = ['', 'x'.repeat(513), '中'.repeat(513), 42, null, undefined, 'a\uD800', '\uDC00b'];
         for (const key of badKeys) {
-          await rejectsWith(() => storage.write([raw({ op: 'put', store: 'sales', key, value: 1 })]), 'STORAGE_INVALID_VALUE');
+          await rejectsWith(
+            () => storage.write([raw({ op: 'put', store: 'sales', key, value: 1 })]),
+            'STORAGE_INVALID_VALUE',
+          );
           await rejectsWith(() => storage.write([raw({ op: 'delete', store: 'sales', key })]), 'STORAGE_INVALID_VALUE');
           await rejectsWith(() => storage.get('sales', key as string), 'STORAGE_INVALID_VALUE');
         }
@@ -423,10 +551,24 @@ export function storageContract(name: string, harness: () => Promise<StorageHarn
 
       it('refuses malformed list and read options with STORAGE_INVALID_VALUE', async () => {
         const { storage } = await fresh();
-        for (const options of [{ limit: -1 }, { limit: 1.5 }, { limit: Number.NaN }, { limit: '2' }, { prefix: 3 }, { after: 4 }]) {
+        for (const options of [
+          { limit: -1 },
+          { limit: 1.5 },
+          { limit: Number.NaN },
+          { limit: '2' },
+          { prefix: 3 },
+          { after: 4 },
+        ]) {
           await rejectsWith(() => storage.list('sales', options as never), 'STORAGE_INVALID_VALUE');
         }
-        for (const options of [{ limit: -1 }, { limit: 0.5 }, { after: -1 }, { after: 1.5 }, { after: '1' }, { after: Number.NaN }]) {
+        for (const options of [
+          { limit: -1 },
+          { limit: 0.5 },
+          { after: -1 },
+          { after: 1.5 },
+          { after: '1' },
+          { after: Number.NaN },
+        ]) {
           await rejectsWith(() => storage.read('audit', options as never), 'STORAGE_INVALID_VALUE');
         }
       });
@@ -436,11 +578,18 @@ export function storageContract(name: string, harness: () => Promise<StorageHarn
       it('numbers entries 1, 2, 3, … with no gaps, and reads them back unchanged', async () => {
         const { storage } = await fresh();
         for (let index = 1; index <= 10; index++) {
-          expect(await storage.write([append('audit', { event: `e${index}`, index })])).toEqual([{ op: 'append', seq: index }]);
+          expect(await storage.write([append('audit', { event: `e${index}`, index })])).toEqual([
+            { op: 'append', seq: index },
+          ]);
           expect(await storage.lastSeq('audit')).toBe(index);
         }
         const all = await storage.read('audit');
-        expect(all).toEqual(Array.from({ length: 10 }, (_, index) => ({ seq: index + 1, value: { event: `e${index + 1}`, index: index + 1 } })));
+        expect(all).toEqual(
+          Array.from({ length: 10 }, (_, index) => ({
+            seq: index + 1,
+            value: { event: `e${index + 1}`, index: index + 1 },
+          })),
+        );
         // Later appends change no earlier entry.
         await storage.write([append('audit', 'later'), append('events', 'other')]);
         expect((await storage.read('audit')).slice(0, 10)).toEqual(all);
@@ -449,7 +598,13 @@ export function storageContract(name: string, harness: () => Promise<StorageHarn
 
       it('numbers each journal on its own, also within one batch', async () => {
         const { storage } = await fresh();
-        const receipts = await storage.write([append('audit', 'a1'), append('events', 'e1'), append('audit', 'a2'), append('audit', 'a3'), append('events', 'e2')]);
+        const receipts = await storage.write([
+          append('audit', 'a1'),
+          append('events', 'e1'),
+          append('audit', 'a2'),
+          append('audit', 'a3'),
+          append('events', 'e2'),
+        ]);
         expect(receipts).toEqual([
           { op: 'append', seq: 1 },
           { op: 'append', seq: 1 },
@@ -473,7 +628,8 @@ export function storageContract(name: string, harness: () => Promise<StorageHarn
       it('reads strictly after `after` and at most `limit` entries', async () => {
         const { storage } = await fresh();
         await storage.write(Array.from({ length: 10 }, (_, index) => append('events', index + 1)));
-        const seqs = async (options?: Parameters<Storage<Layout>['read']>[1]) => (await storage.read('events', options)).map((entry) => entry.seq);
+        const seqs = async (options?: Parameters<Storage<Layout>['read']>[1]) =>
+          (await storage.read('events', options)).map((entry) => entry.seq);
         expect(await seqs()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
         expect(await seqs({ after: 0 })).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
         expect(await seqs({ after: 3 })).toEqual([4, 5, 6, 7, 8, 9, 10]);
@@ -487,7 +643,7 @@ export function storageContract(name: string, harness: () => Promise<StorageHarn
         for (const entry of await storage.read('events', { after: 4, limit: 3 })) expect(entry.value).toBe(entry.seq);
         // Paging visits every entry once.
         const paged: number[] = [];
-        for (let after = 0; ; ) {
+        for (let after = 0; ;) {
           const page = await storage.read('events', { after, limit: 3 });
           if (page.length === 0) break;
           paged.push(...page.map((entry) => entry.seq));
@@ -501,14 +657,27 @@ export function storageContract(name: string, harness: () => Promise<StorageHarn
       /** Some data, with a record at revision 2, a journal with entries and one without. */
       async function seeded(): Promise<Storage<Layout>> {
         const { storage } = await fresh();
-        await storage.write([put('sales', 'a', { n: 1 }), put('sales', 'b', { n: 1 }), put('outbox', 'o1', 'queued'), append('audit', 'x1'), append('audit', 'x2')]);
+        await storage.write([
+          put('sales', 'a', { n: 1 }),
+          put('sales', 'b', { n: 1 }),
+          put('outbox', 'o1', 'queued'),
+          append('audit', 'x1'),
+          append('audit', 'x2'),
+        ]);
         await storage.write([put('sales', 'a', { n: 2 }), append('audit', 'x3')]);
         return storage;
       }
 
       /** After a refused batch: the next writes continue from the state before it. */
       async function continuesUnchanged(storage: Storage<Layout>): Promise<void> {
-        expect(await storage.write([append('audit', 'next'), append('events', 'first'), put('sales', 'a', { n: 3 }), put('sales', 'c', 'new', null)])).toEqual([
+        expect(
+          await storage.write([
+            append('audit', 'next'),
+            append('events', 'first'),
+            put('sales', 'a', { n: 3 }),
+            put('sales', 'c', 'new', null),
+          ]),
+        ).toEqual([
           { op: 'append', seq: 4 },
           { op: 'append', seq: 1 },
           { op: 'put', rev: 3 },
@@ -519,7 +688,13 @@ export function storageContract(name: string, harness: () => Promise<StorageHarn
 
       /** Five operations touching existing and new records and both journals, `bad` inserted at `at`. */
       function batchWith(bad: Op, at: number): Op[] {
-        const ops: Op[] = [put('sales', 'a', { n: 99 }), append('audit', 'in batch'), del('sales', 'b'), put('meta', 'm', 1), append('events', 'in batch')];
+        const ops: Op[] = [
+          put('sales', 'a', { n: 99 }),
+          append('audit', 'in batch'),
+          del('sales', 'b'),
+          put('meta', 'm', 1),
+          append('events', 'in batch'),
+        ];
         ops.splice(at, 0, bad);
         return ops;
       }
@@ -528,9 +703,15 @@ export function storageContract(name: string, harness: () => Promise<StorageHarn
         it(`refuses the whole batch when its 3rd value is ${label}: STORAGE_INVALID_VALUE, nothing written`, async () => {
           const storage = await seeded();
           const before = await dumpStorage(storage);
-          await rejectsWith(() => storage.write(batchWith(raw({ op: 'put', store: 'sales', key: 'c', value }), 2)), 'STORAGE_INVALID_VALUE');
+          await rejectsWith(
+            () => storage.write(batchWith(raw({ op: 'put', store: 'sales', key: 'c', value }), 2)),
+            'STORAGE_INVALID_VALUE',
+          );
           expect(await dumpStorage(storage)).toEqual(before);
-          await rejectsWith(() => storage.write(batchWith(raw({ op: 'append', journal: 'audit', value }), 2)), 'STORAGE_INVALID_VALUE');
+          await rejectsWith(
+            () => storage.write(batchWith(raw({ op: 'append', journal: 'audit', value }), 2)),
+            'STORAGE_INVALID_VALUE',
+          );
           expect(await dumpStorage(storage)).toEqual(before);
           await continuesUnchanged(storage);
         });
@@ -540,8 +721,14 @@ export function storageContract(name: string, harness: () => Promise<StorageHarn
         const storage = await seeded();
         const before = await dumpStorage(storage);
         for (let at = 0; at <= 5; at++) {
-          await rejectsWith(() => storage.write(batchWith(raw({ op: 'put', store: 'outbox', key: 'o1', value: { n: 1n } }), at)), 'STORAGE_INVALID_VALUE');
-          await rejectsWith(() => storage.write(batchWith(raw({ op: 'append', journal: 'events', value: [Number.NaN] }), at)), 'STORAGE_INVALID_VALUE');
+          await rejectsWith(
+            () => storage.write(batchWith(raw({ op: 'put', store: 'outbox', key: 'o1', value: { n: 1n } }), at)),
+            'STORAGE_INVALID_VALUE',
+          );
+          await rejectsWith(
+            () => storage.write(batchWith(raw({ op: 'append', journal: 'events', value: [Number.NaN] }), at)),
+            'STORAGE_INVALID_VALUE',
+          );
           expect(await dumpStorage(storage), `bad value at ${at}`).toEqual(before);
         }
         await continuesUnchanged(storage);
@@ -561,11 +748,26 @@ export function storageContract(name: string, harness: () => Promise<StorageHarn
       it('refuses a batch with an unknown store or journal in the middle: STORAGE_UNKNOWN_NAME, nothing written', async () => {
         const storage = await seeded();
         const before = await dumpStorage(storage);
-        await rejectsWith(() => storage.write(batchWith(raw({ op: 'put', store: 'nope', key: 'k', value: 1 }), 2)), 'STORAGE_UNKNOWN_NAME');
-        await rejectsWith(() => storage.write(batchWith(raw({ op: 'delete', store: 'nope', key: 'k' }), 2)), 'STORAGE_UNKNOWN_NAME');
-        await rejectsWith(() => storage.write(batchWith(raw({ op: 'append', journal: 'nope', value: 1 }), 2)), 'STORAGE_UNKNOWN_NAME');
-        await rejectsWith(() => storage.write(batchWith(raw({ op: 'append', journal: 'sales', value: 1 }), 2)), 'STORAGE_UNKNOWN_NAME');
-        await rejectsWith(() => storage.write(batchWith(raw({ op: 'put', store: 'audit', key: 'k', value: 1 }), 2)), 'STORAGE_UNKNOWN_NAME');
+        await rejectsWith(
+          () => storage.write(batchWith(raw({ op: 'put', store: 'nope', key: 'k', value: 1 }), 2)),
+          'STORAGE_UNKNOWN_NAME',
+        );
+        await rejectsWith(
+          () => storage.write(batchWith(raw({ op: 'delete', store: 'nope', key: 'k' }), 2)),
+          'STORAGE_UNKNOWN_NAME',
+        );
+        await rejectsWith(
+          () => storage.write(batchWith(raw({ op: 'append', journal: 'nope', value: 1 }), 2)),
+          'STORAGE_UNKNOWN_NAME',
+        );
+        await rejectsWith(
+          () => storage.write(batchWith(raw({ op: 'append', journal: 'sales', value: 1 }), 2)),
+          'STORAGE_UNKNOWN_NAME',
+        );
+        await rejectsWith(
+          () => storage.write(batchWith(raw({ op: 'put', store: 'audit', key: 'k', value: 1 }), 2)),
+          'STORAGE_UNKNOWN_NAME',
+        );
         expect(await dumpStorage(storage)).toEqual(before);
         await continuesUnchanged(storage);
       });
@@ -573,12 +775,30 @@ export function storageContract(name: string, harness: () => Promise<StorageHarn
       it('refuses a batch with a bad key or a malformed operation in the middle, nothing written', async () => {
         const storage = await seeded();
         const before = await dumpStorage(storage);
-        await rejectsWith(() => storage.write(batchWith(raw({ op: 'put', store: 'sales', key: '', value: 1 }), 2)), 'STORAGE_INVALID_VALUE');
-        await rejectsWith(() => storage.write(batchWith(raw({ op: 'delete', store: 'sales', key: 'y'.repeat(600) }), 2)), 'STORAGE_INVALID_VALUE');
-        await rejectsWith(() => storage.write(batchWith(raw({ op: 'merge', store: 'sales', key: 'a', value: 1 }), 2)), 'STORAGE_INVALID_VALUE');
-        await rejectsWith(() => storage.write(batchWith(raw({ op: 'put', store: 'sales', key: 'a', value: 1, expect: 0 }), 2)), 'STORAGE_INVALID_VALUE');
-        await rejectsWith(() => storage.write(batchWith(raw({ op: 'put', store: 'sales', key: 'a', value: 1, expect: 1.5 }), 2)), 'STORAGE_INVALID_VALUE');
-        await rejectsWith(() => storage.write(batchWith(raw({ op: 'put', store: 'sales', key: 'a', value: 1, expect: '2' }), 2)), 'STORAGE_INVALID_VALUE');
+        await rejectsWith(
+          () => storage.write(batchWith(raw({ op: 'put', store: 'sales', key: '', value: 1 }), 2)),
+          'STORAGE_INVALID_VALUE',
+        );
+        await rejectsWith(
+          () => storage.write(batchWith(raw({ op: 'delete', store: 'sales', key: 'y'.repeat(600) }), 2)),
+          'STORAGE_INVALID_VALUE',
+        );
+        await rejectsWith(
+          () => storage.write(batchWith(raw({ op: 'merge', store: 'sales', key: 'a', value: 1 }), 2)),
+          'STORAGE_INVALID_VALUE',
+        );
+        await rejectsWith(
+          () => storage.write(batchWith(raw({ op: 'put', store: 'sales', key: 'a', value: 1, expect: 0 }), 2)),
+          'STORAGE_INVALID_VALUE',
+        );
+        await rejectsWith(
+          () => storage.write(batchWith(raw({ op: 'put', store: 'sales', key: 'a', value: 1, expect: 1.5 }), 2)),
+          'STORAGE_INVALID_VALUE',
+        );
+        await rejectsWith(
+          () => storage.write(batchWith(raw({ op: 'put', store: 'sales', key: 'a', value: 1, expect: '2' }), 2)),
+          'STORAGE_INVALID_VALUE',
+        );
         expect(await dumpStorage(storage)).toEqual(before);
         await continuesUnchanged(storage);
       });
@@ -641,16 +861,26 @@ export function storageContract(name: string, harness: () => Promise<StorageHarn
         expect(await storage.write([del('meta', 'k', null)])).toEqual([{ op: 'delete', existed: false }]);
       });
 
-      it('checks expect against the batch\'s own earlier operations', async () => {
+      it("checks expect against the batch's own earlier operations", async () => {
         const { storage } = await fresh();
-        expect(await storage.write([put('meta', 'k', 1, null), put('meta', 'k', 2, 1), del('meta', 'k', 2), put('meta', 'k', 3, null)])).toEqual([
+        expect(
+          await storage.write([
+            put('meta', 'k', 1, null),
+            put('meta', 'k', 2, 1),
+            del('meta', 'k', 2),
+            put('meta', 'k', 3, null),
+          ]),
+        ).toEqual([
           { op: 'put', rev: 1 },
           { op: 'put', rev: 2 },
           { op: 'delete', existed: true },
           { op: 'put', rev: 1 },
         ]);
         expect(await storage.get('meta', 'k')).toEqual({ key: 'k', value: 3, rev: 1 });
-        await rejectsWith(() => storage.write([put('meta', 'n', 1, null), put('meta', 'n', 2, null)]), 'STORAGE_CONFLICT');
+        await rejectsWith(
+          () => storage.write([put('meta', 'n', 1, null), put('meta', 'n', 2, null)]),
+          'STORAGE_CONFLICT',
+        );
         await rejectsWith(() => storage.write([put('meta', 'k', 4, 1), put('meta', 'k', 5, 1)]), 'STORAGE_CONFLICT');
         expect(await storage.get('meta', 'n')).toBeUndefined();
         expect(await storage.get('meta', 'k')).toEqual({ key: 'k', value: 3, rev: 1 });
@@ -661,18 +891,30 @@ export function storageContract(name: string, harness: () => Promise<StorageHarn
         await storage.write([put('meta', 'lease', { holder: null })]);
         const seen = await Promise.all(Array.from({ length: 12 }, () => storage.get('meta', 'lease')));
         const results = await Promise.allSettled(
-          seen.map((record, index) => storage.write([put('meta', 'lease', { holder: `till-${index}` }, record?.rev ?? null), append('audit', { took: index })])),
+          seen.map((record, index) =>
+            storage.write([
+              put('meta', 'lease', { holder: `till-${index}` }, record?.rev ?? null),
+              append('audit', { took: index }),
+            ]),
+          ),
         );
         const winners = results.flatMap((result, index) => (result.status === 'fulfilled' ? [index] : []));
         expect(winners).toHaveLength(1);
         for (const result of results) {
-          if (result.status === 'rejected') expect(isYibaoGuardError(result.reason, 'STORAGE_CONFLICT'), describeError(result.reason)).toBe(true);
+          if (result.status === 'rejected')
+            expect(isYibaoGuardError(result.reason, 'STORAGE_CONFLICT'), describeError(result.reason)).toBe(true);
         }
-        expect(await storage.get('meta', 'lease')).toEqual({ key: 'lease', value: { holder: `till-${winners[0]}` }, rev: 2 });
+        expect(await storage.get('meta', 'lease')).toEqual({
+          key: 'lease',
+          value: { holder: `till-${winners[0]}` },
+          rev: 2,
+        });
         expect(await storage.read('audit')).toEqual([{ seq: 1, value: { took: winners[0] } }]);
 
         // Creating a lease that does not exist yet: expect null, one winner.
-        const created = await Promise.allSettled(Array.from({ length: 12 }, (_, index) => storage.write([put('meta', 'new-lease', index, null)])));
+        const created = await Promise.allSettled(
+          Array.from({ length: 12 }, (_, index) => storage.write([put('meta', 'new-lease', index, null)])),
+        );
         expect(created.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
         expect((await storage.get('meta', 'new-lease'))?.rev).toBe(1);
       });
@@ -684,10 +926,13 @@ export function storageContract(name: string, harness: () => Promise<StorageHarn
         const increments = 5;
         const worker = async (id: number): Promise<number> => {
           let conflicts = 0;
-          for (let done = 0; done < increments; ) {
+          for (let done = 0; done < increments;) {
             const current = await storage.get('meta', 'counter');
             try {
-              await storage.write([put('meta', 'counter', (current?.value as number) + 1, current?.rev ?? null), append('events', { worker: id, done })]);
+              await storage.write([
+                put('meta', 'counter', (current?.value as number) + 1, current?.rev ?? null),
+                append('events', { worker: id, done }),
+              ]);
               done++;
             } catch (error) {
               if (!isYibaoGuardError(error, 'STORAGE_CONFLICT')) throw error;
@@ -697,7 +942,11 @@ export function storageContract(name: string, harness: () => Promise<StorageHarn
           return conflicts;
         };
         await Promise.all(Array.from({ length: workers }, (_, id) => worker(id)));
-        expect(await storage.get('meta', 'counter')).toEqual({ key: 'counter', value: workers * increments, rev: workers * increments + 1 });
+        expect(await storage.get('meta', 'counter')).toEqual({
+          key: 'counter',
+          value: workers * increments,
+          rev: workers * increments + 1,
+        });
         expect(await storage.lastSeq('events')).toBe(workers * increments);
       });
     });
@@ -713,7 +962,9 @@ export function storageContract(name: string, harness: () => Promise<StorageHarn
 
       it('applies calls in the order they were made, even when not awaited one by one', async () => {
         const { storage } = await fresh();
-        const writes = Array.from({ length: 50 }, (_, index) => storage.write([put('sales', 'k', index), append('events', index)]));
+        const writes = Array.from({ length: 50 }, (_, index) =>
+          storage.write([put('sales', 'k', index), append('events', index)]),
+        );
         const receipts = await Promise.all(writes);
         receipts.forEach((receipt, index) =>
           expect(receipt).toEqual([
@@ -722,7 +973,9 @@ export function storageContract(name: string, harness: () => Promise<StorageHarn
           ]),
         );
         expect(await storage.get('sales', 'k')).toEqual({ key: 'k', value: 49, rev: 50 });
-        expect((await storage.read('events')).map((entry) => entry.value)).toEqual(Array.from({ length: 50 }, (_, index) => index));
+        expect((await storage.read('events')).map((entry) => entry.value)).toEqual(
+          Array.from({ length: 50 }, (_, index) => index),
+        );
       });
 
       it('lets a read started after a write see it, and a read started before not', async () => {
@@ -760,13 +1013,21 @@ export function storageContract(name: string, harness: () => Promise<StorageHarn
 
         const entries = await storage.read('events');
         expect(entries).toHaveLength(writers * perWriter);
-        expect(entries.map((entry) => entry.seq)).toEqual(Array.from({ length: writers * perWriter }, (_, index) => index + 1));
+        expect(entries.map((entry) => entry.seq)).toEqual(
+          Array.from({ length: writers * perWriter }, (_, index) => index + 1),
+        );
         for (let writer = 0; writer < writers; writer++) {
-          const positions = entries.flatMap((entry, position) => ((entry.value as { writer: number }).writer === writer ? [position] : []));
+          const positions = entries.flatMap((entry, position) =>
+            (entry.value as { writer: number }).writer === writer ? [position] : [],
+          );
           expect(positions).toHaveLength(perWriter);
           const first = positions[0] as number;
-          expect(positions, `writer ${writer} contiguous`).toEqual(Array.from({ length: perWriter }, (_, index) => first + index));
-          expect(positions.map((position) => (entries[position]?.value as { index: number }).index)).toEqual(Array.from({ length: perWriter }, (_, index) => index));
+          expect(positions, `writer ${writer} contiguous`).toEqual(
+            Array.from({ length: perWriter }, (_, index) => first + index),
+          );
+          expect(positions.map((position) => (entries[position]?.value as { index: number }).index)).toEqual(
+            Array.from({ length: perWriter }, (_, index) => index),
+          );
           const seqs = (receipts[writer] ?? []).flatMap((receipt) => (receipt.op === 'append' ? [receipt.seq] : []));
           expect(seqs).toEqual(positions.map((position) => position + 1));
         }
@@ -777,15 +1038,36 @@ export function storageContract(name: string, harness: () => Promise<StorageHarn
     describe('reopening', () => {
       it('keeps records, revisions and journals across close and open, and continues numbering', async () => {
         const { storage, open } = await fresh();
-        await storage.write([put('sales', 'S-1', { total: 1 }), put('sales', 'S-2', { total: 2 }), put('meta', 'seq', 7), append('audit', 'one'), append('audit', 'two')]);
-        await storage.write([put('sales', 'S-1', { total: 10, name: '布洛芬' }), del('sales', 'S-2'), put('outbox', '中', [null, 0, ''])]);
+        await storage.write([
+          put('sales', 'S-1', { total: 1 }),
+          put('sales', 'S-2', { total: 2 }),
+          put('meta', 'seq', 7),
+          append('audit', 'one'),
+          append('audit', 'two'),
+        ]);
+        await storage.write([
+          put('sales', 'S-1', { total: 10, name: '布洛芬' }),
+          del('sales', 'S-2'),
+          put('outbox', '中', [null, 0, '']),
+        ]);
         const before = await dumpStorage(storage);
         await storage.close();
 
         const reopened = await open();
         expect(await dumpStorage(reopened)).toEqual(before);
-        expect(await reopened.get('sales', 'S-1')).toEqual({ key: 'S-1', value: { total: 10, name: '布洛芬' }, rev: 2 });
-        expect(await reopened.write([append('audit', 'three'), put('sales', 'S-1', { total: 11 }, 2), put('sales', 'S-2', 'back', null), append('events', 'e')])).toEqual([
+        expect(await reopened.get('sales', 'S-1')).toEqual({
+          key: 'S-1',
+          value: { total: 10, name: '布洛芬' },
+          rev: 2,
+        });
+        expect(
+          await reopened.write([
+            append('audit', 'three'),
+            put('sales', 'S-1', { total: 11 }, 2),
+            put('sales', 'S-2', 'back', null),
+            append('events', 'e'),
+          ]),
+        ).toEqual([
           { op: 'append', seq: 3 },
           { op: 'put', rev: 3 },
           { op: 'put', rev: 1 },
@@ -848,7 +1130,10 @@ export function storageContract(name: string, harness: () => Promise<StorageHarn
           await rejectsWith(() => storage.get(name, 'k'), 'STORAGE_UNKNOWN_NAME');
           await rejectsWith(() => storage.list(name), 'STORAGE_UNKNOWN_NAME');
           await rejectsWith(() => storage.count(name), 'STORAGE_UNKNOWN_NAME');
-          await rejectsWith(() => storage.write([raw({ op: 'put', store, key: 'k', value: 1 })]), 'STORAGE_UNKNOWN_NAME');
+          await rejectsWith(
+            () => storage.write([raw({ op: 'put', store, key: 'k', value: 1 })]),
+            'STORAGE_UNKNOWN_NAME',
+          );
           await rejectsWith(() => storage.write([raw({ op: 'delete', store, key: 'k' })]), 'STORAGE_UNKNOWN_NAME');
         }
         const unknownJournals = ['nope', '', '__proto__', 'constructor', 'sales', 'Audit'];
@@ -863,47 +1148,57 @@ export function storageContract(name: string, harness: () => Promise<StorageHarn
     });
 
     describe('model-based property', () => {
-      it('behaves like a trivial reference model over random batches, refused batches and reopens', { timeout: 120_000 }, async () => {
-        await fc.assert(
-          fc.asyncProperty(fc.array(batchArbitrary, { minLength: 1, maxLength: 12 }), async (batches) => {
-            const data = await fresh();
-            try {
-              let storage = data.storage;
-              const model = emptyModel();
-              for (const [number, batch] of batches.entries()) {
-                const ops = opsOf(batch);
-                const expected = applyToModel(model, batch);
-                let outcome: { ok: true; receipts: WriteReceipt[] } | { ok: false; error: unknown };
-                try {
-                  outcome = { ok: true, receipts: await storage.write(ops) };
-                } catch (error) {
-                  outcome = { ok: false, error };
+      it(
+        'behaves like a trivial reference model over random batches, refused batches and reopens',
+        { timeout: 120_000 },
+        async () => {
+          await fc.assert(
+            fc.asyncProperty(fc.array(batchArbitrary, { minLength: 1, maxLength: 12 }), async (batches) => {
+              const data = await fresh();
+              try {
+                let storage = data.storage;
+                const model = emptyModel();
+                for (const [number, batch] of batches.entries()) {
+                  const ops = opsOf(batch);
+                  const expected = applyToModel(model, batch);
+                  let outcome: { ok: true; receipts: WriteReceipt[] } | { ok: false; error: unknown };
+                  try {
+                    outcome = { ok: true, receipts: await storage.write(ops) };
+                  } catch (error) {
+                    outcome = { ok: false, error };
+                  }
+                  if (expected.ok) {
+                    if (!outcome.ok)
+                      throw new Error(
+                        `batch ${number} should have been applied, but was refused: ${describeError(outcome.error)}`,
+                      );
+                    expect(outcome.receipts, `receipts of batch ${number}`).toEqual(expected.receipts);
+                  } else {
+                    if (outcome.ok)
+                      throw new Error(
+                        `batch ${number} should have been refused with ${[...expected.codes].join(' or ')}, but was applied`,
+                      );
+                    const { error } = outcome;
+                    expect(
+                      [...expected.codes].some((code) => isYibaoGuardError(error, code)),
+                      `batch ${number}: expected ${[...expected.codes].join(' or ')}, got ${describeError(error)}`,
+                    ).toBe(true);
+                    expect(await dumpStorage(storage), `state after refused batch ${number}`).toEqual(dumpModel(model));
+                  }
+                  if (batch.reopen) {
+                    await storage.close();
+                    storage = await data.open();
+                  }
                 }
-                if (expected.ok) {
-                  if (!outcome.ok) throw new Error(`batch ${number} should have been applied, but was refused: ${describeError(outcome.error)}`);
-                  expect(outcome.receipts, `receipts of batch ${number}`).toEqual(expected.receipts);
-                } else {
-                  if (outcome.ok) throw new Error(`batch ${number} should have been refused with ${[...expected.codes].join(' or ')}, but was applied`);
-                  const { error } = outcome;
-                  expect(
-                    [...expected.codes].some((code) => isYibaoGuardError(error, code)),
-                    `batch ${number}: expected ${[...expected.codes].join(' or ')}, got ${describeError(error)}`,
-                  ).toBe(true);
-                  expect(await dumpStorage(storage), `state after refused batch ${number}`).toEqual(dumpModel(model));
-                }
-                if (batch.reopen) {
-                  await storage.close();
-                  storage = await data.open();
-                }
+                expect(await dumpStorage(storage), 'final state').toEqual(dumpModel(model));
+              } finally {
+                await data.release();
               }
-              expect(await dumpStorage(storage), 'final state').toEqual(dumpModel(model));
-            } finally {
-              await data.release();
-            }
-          }),
-          { numRuns: propertyRuns },
-        );
-      });
+            }),
+            { numRuns: propertyRuns },
+          );
+        },
+      );
     });
   });
 }
@@ -917,8 +1212,19 @@ interface Model {
 }
 
 type GenOp =
-  | { readonly op: 'put'; readonly store: StoreKey; readonly key: string; readonly value: JsonValue; readonly expect: number | null | undefined }
-  | { readonly op: 'delete'; readonly store: StoreKey; readonly key: string; readonly expect: number | null | undefined }
+  | {
+      readonly op: 'put';
+      readonly store: StoreKey;
+      readonly key: string;
+      readonly value: JsonValue;
+      readonly expect: number | null | undefined;
+    }
+  | {
+      readonly op: 'delete';
+      readonly store: StoreKey;
+      readonly key: string;
+      readonly expect: number | null | undefined;
+    }
   | { readonly op: 'append'; readonly journal: JournalKey; readonly value: JsonValue };
 
 type PoisonKind = 'bigint' | 'nan' | 'unknown-store' | 'unknown-journal' | 'empty-key';
@@ -955,22 +1261,55 @@ function poisonOp(kind: PoisonKind): Op {
   }
 }
 
-const expectArbitrary = fc.option(fc.oneof(fc.constant(null), fc.integer({ min: 1, max: 3 })), { nil: undefined, freq: 2 });
+const expectArbitrary = fc.option(fc.oneof(fc.constant(null), fc.integer({ min: 1, max: 3 })), {
+  nil: undefined,
+  freq: 2,
+});
 const storeArbitrary = fc.constantFrom<StoreKey>('sales', 'outbox');
 const keyArbitrary = fc.constantFrom('a', 'b', 'a0', 'B', '中');
 const valueArbitrary = fc.jsonValue({ maxDepth: 2, stringUnit: 'binary' }).map((value) => value as JsonValue);
 
 const opArbitrary: fc.Arbitrary<GenOp> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('put' as const), store: storeArbitrary, key: keyArbitrary, value: valueArbitrary, expect: expectArbitrary }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('delete' as const), store: storeArbitrary, key: keyArbitrary, expect: expectArbitrary }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('append' as const), journal: fc.constantFrom<JournalKey>('audit', 'events'), value: valueArbitrary }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant('put' as const),
+      store: storeArbitrary,
+      key: keyArbitrary,
+      value: valueArbitrary,
+      expect: expectArbitrary,
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('delete' as const),
+      store: storeArbitrary,
+      key: keyArbitrary,
+      expect: expectArbitrary,
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('append' as const),
+      journal: fc.constantFrom<JournalKey>('audit', 'events'),
+      value: valueArbitrary,
+    }),
+  },
 );
 
 const batchArbitrary: fc.Arbitrary<GenBatch> = fc.record({
   ops: fc.array(opArbitrary, { minLength: 0, maxLength: 6 }),
   poison: fc.oneof(
     { weight: 4, arbitrary: fc.constant(null) },
-    { weight: 1, arbitrary: fc.record({ at: fc.nat({ max: 6 }), kind: fc.constantFrom<PoisonKind>('bigint', 'nan', 'unknown-store', 'unknown-journal', 'empty-key') }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        at: fc.nat({ max: 6 }),
+        kind: fc.constantFrom<PoisonKind>('bigint', 'nan', 'unknown-store', 'unknown-journal', 'empty-key'),
+      }),
+    },
   ),
   reopen: fc.integer({ min: 0, max: 7 }).map((roll) => roll === 0),
 });
@@ -995,7 +1334,10 @@ function emptyModel(): Model {
  * Applies a batch to the model, or leaves it unchanged and says which codes the refusal may carry (the
  * poison's, and STORAGE_CONFLICT if an expect fails: an adapter may report either first).
  */
-function applyToModel(model: Model, batch: GenBatch): { ok: true; receipts: WriteReceipt[] } | { ok: false; codes: Set<StorageErrorCode> } {
+function applyToModel(
+  model: Model,
+  batch: GenBatch,
+): { ok: true; receipts: WriteReceipt[] } | { ok: false; codes: Set<StorageErrorCode> } {
   const codes = new Set<StorageErrorCode>();
   if (batch.poison !== null) codes.add(POISON_CODES[batch.poison.kind]);
   const stores = new Map([...model.stores].map(([name, records]) => [name, new Map(records)]));
@@ -1034,11 +1376,17 @@ function dumpModel(model: Model): StorageDump {
   for (const store of STORES) {
     const records = model.stores.get(store) as Map<string, { value: JsonValue; rev: number }>;
     const keys = [...records.keys()].sort();
-    dump.stores[store] = { records: keys.map((key) => ({ key, ...(records.get(key) as { value: JsonValue; rev: number }) })), count: records.size };
+    dump.stores[store] = {
+      records: keys.map((key) => ({ key, ...(records.get(key) as { value: JsonValue; rev: number }) })),
+      count: records.size,
+    };
   }
   for (const journal of JOURNALS) {
     const entries = model.journals.get(journal) as JsonValue[];
-    dump.journals[journal] = { entries: entries.map((value, index) => ({ seq: index + 1, value })), lastSeq: entries.length };
+    dump.journals[journal] = {
+      entries: entries.map((value, index) => ({ seq: index + 1, value })),
+      lastSeq: entries.length,
+    };
   }
   return dump;
 }

@@ -7,7 +7,12 @@
 import { createTerminal, TERMINAL_NAMES } from '../../dist/index.js';
 import { verifyChain } from '../../dist/invoice.js';
 import { createSqliteStorage } from '../../dist/sqlite.js';
-import { DEMO_CATALOG, DEMO_PHARMACIES, SIMULATOR_PLATFORM_KEY_ID, SIMULATOR_PLATFORM_PUBLIC_KEY } from '../../dist/simulator.js';
+import {
+  DEMO_CATALOG,
+  DEMO_PHARMACIES,
+  SIMULATOR_PLATFORM_KEY_ID,
+  SIMULATOR_PLATFORM_PUBLIC_KEY,
+} from '../../dist/simulator.js';
 
 const [url, file, total, mode = 'run'] = process.argv.slice(2);
 const N = Number(total);
@@ -45,7 +50,7 @@ async function flushAll() {
 if (mode === 'verify') {
   await flushAll();
   const sales = [];
-  for (let after; ; ) {
+  for (let after; ;) {
     const page = await terminal.sales({ ...(after === undefined ? {} : { after }), limit: 500 });
     sales.push(...page);
     if (page.length < 500) break;
@@ -53,13 +58,26 @@ if (mode === 'verify') {
   }
   const records = await terminal.invoices.records();
   const chain = await verifyChain(records, await terminal.invoices.keys());
-  const outbox = (await storage.read('outbox')).map((e) => ({ msgid: e.value.prepared?.msgid, kind: e.value.kind, infno: e.value.prepared?.infno, ref: e.value.ref }));
+  const outbox = (await storage.read('outbox')).map((e) => ({
+    msgid: e.value.prepared?.msgid,
+    kind: e.value.kind,
+    infno: e.value.prepared?.infno,
+    ref: e.value.ref,
+  }));
   const dead = (await storage.list('deadLetters')).map((d) => d.value.reason?.message ?? String(d.value.reason));
   const pending = (await storage.list('settlements')).map((s) => s.key);
   console.log(
     'SUMMARY ' +
       JSON.stringify({
-        sales: sales.map((s) => ({ saleId: s.saleId, setlId: s.settlement?.setlId, msgid: s.settlement?.msgid, seq: s.invoice.seq, accountFen: s.split.accountFen, lines: s.lines.length, status: s.status })),
+        sales: sales.map((s) => ({
+          saleId: s.saleId,
+          setlId: s.settlement?.setlId,
+          msgid: s.settlement?.msgid,
+          seq: s.invoice.seq,
+          accountFen: s.split.accountFen,
+          lines: s.lines.length,
+          status: s.status,
+        })),
         invoices: records.map((r) => ({ seq: r.body.seq, kind: r.body.kind, setlId: r.body.setlId })),
         chain: { ok: chain.ok, issues: chain.issues ?? [] },
         outbox,
@@ -75,16 +93,26 @@ if (mode === 'verify') {
 await terminal.updateRulePack().catch(() => undefined);
 if (!(await storage.get('movements', 'OPEN-COUNT'))) {
   await terminal.recordMovement({
-    kind: 'stock-count', movementId: 'OPEN-COUNT', at: clock.now(), productId: product.productId,
-    ...(product.medListCode ? { medListCode: product.medListCode } : {}), productName: product.genericName,
-    batchNo: 'B-CRASH', traceCodes: [], countedQuantity: 10_000,
+    kind: 'stock-count',
+    movementId: 'OPEN-COUNT',
+    at: clock.now(),
+    productId: product.productId,
+    ...(product.medListCode ? { medListCode: product.medListCode } : {}),
+    productName: product.genericName,
+    batchNo: 'B-CRASH',
+    traceCodes: [],
+    countedQuantity: 10_000,
   });
 }
 
 let done = (await terminal.sales({ limit: 10_000 })).length;
 console.log(`ready ${Math.round(performance.now())}`);
 while (done < N) {
-  const res = await fetch(`${url}/__sim/issue-voucher`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ person: 'active' }) });
+  const res = await fetch(`${url}/__sim/issue-voucher`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ person: 'active' }),
+  });
   const { qr } = await res.json();
   const buyer = await terminal.verifyVoucher({ voucher: { kind: 'ec-qr', qr } });
   const sale = terminal.startSale(buyer);
@@ -95,7 +123,8 @@ while (done < N) {
     await sale.override(f.findingId, { reasonCode: 'other', note: '崩溃测试' });
   }
   if (review.findings.some((x) => x.severity === 'warning')) review = await sale.review();
-  if (!review.canSettle) throw new Error(`cannot settle: ${JSON.stringify(review.findings.map((f) => [f.ruleId, f.severity]))}`);
+  if (!review.canSettle)
+    throw new Error(`cannot settle: ${JSON.stringify(review.findings.map((f) => [f.ruleId, f.severity]))}`);
   const receipt = await sale.settle();
   console.log(`settled ${receipt.saleId} ${receipt.setlId} ${receipt.invoice.seq}`);
   done++;

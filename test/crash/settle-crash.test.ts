@@ -56,38 +56,56 @@ interface Run {
 }
 
 /**
- * Runs the till. `kill`: `{ at }` kills `at` ms after start; `{ hold2102After }` arms a latency fault on 2102
- * after that many ms, waits for a 2102 to take it, then kills `killDelay` ms into the hold.
+ * Runs the till. `kill`: `{ afterSettled, delay }` kills `delay` ms after the run has settled that many sales (0:
+ * during start-up and recovery); `{ hold2102AfterSettled, killDelay }` arms a latency fault on 2102 once the run has
+ * settled that many sales, waits for a 2102 to take it, then kills `killDelay` ms into the hold. Counted in sales,
+ * not in milliseconds, so a fast machine does not finish the sales before the kills run out.
  */
-function run(file: string, kill?: { at: number } | { hold2102After: number; killDelay: number }, mode = 'run'): Promise<Run> {
+function run(
+  file: string,
+  kill?: { afterSettled: number; delay: number } | { hold2102AfterSettled: number; killDelay: number },
+  mode = 'run',
+): Promise<Run> {
   return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [child, server.url, file, String(SALES), mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [child, server.url, file, String(SALES), mode], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let killed = false;
     let mid2102 = false;
     let exited = false;
-    proc.stdout.on('data', (d) => (out += d));
-    proc.stderr.on('data', (d) => (out += d));
     const timers: NodeJS.Timeout[] = [];
     const sim = server.simulator;
-    if (kill && 'at' in kill) {
-      timers.push(setTimeout(() => ((killed = true), proc.kill('SIGKILL')), kill.at));
-    } else if (kill) {
-      timers.push(
-        setTimeout(async () => {
-          const id = sim.faults.add({ infno: '2102', kind: 'latency', ms: HOLD_MS, times: 1 });
-          // Wait for a 2102 to take the fault (it is then held at the platform), unless the till finished first.
-          while (!exited && sim.faults.list().some((f) => f.id === id)) await sleep(2);
-          sim.faults.clear(id);
-          if (exited) return;
-          await sleep(kill.killDelay);
-          if (exited) return;
-          mid2102 = true;
-          killed = true;
-          proc.kill('SIGKILL');
-        }, kill.hold2102After),
-      );
-    }
+    let armed = false;
+    /** Arms the kill once this run has settled the sales it waits for. */
+    const arm = () => {
+      if (armed || !kill) return;
+      const wanted = 'afterSettled' in kill ? kill.afterSettled : kill.hold2102AfterSettled;
+      if ((out.match(/^settled /gm) ?? []).length < wanted) return;
+      armed = true;
+      if ('afterSettled' in kill) {
+        timers.push(setTimeout(() => ((killed = true), proc.kill('SIGKILL')), kill.delay));
+        return;
+      }
+      void (async () => {
+        const id = sim.faults.add({ infno: '2102', kind: 'latency', ms: HOLD_MS, times: 1 });
+        // Wait for a 2102 to take the fault (it is then held at the platform), unless the till finished first.
+        while (!exited && sim.faults.list().some((f) => f.id === id)) await sleep(2);
+        sim.faults.clear(id);
+        if (exited) return;
+        await sleep(kill.killDelay);
+        if (exited) return;
+        mid2102 = true;
+        killed = true;
+        proc.kill('SIGKILL');
+      })();
+    };
+    proc.stdout.on('data', (d) => {
+      out += d;
+      arm();
+    });
+    proc.stderr.on('data', (d) => (out += d));
+    arm();
     proc.on('exit', () => {
       exited = true;
       for (const t of timers) clearTimeout(t);
@@ -97,7 +115,15 @@ function run(file: string, kill?: { at: number } | { hold2102After: number; kill
 }
 
 interface Summary {
-  sales: { saleId: string; setlId?: string; msgid?: string; seq: number; accountFen: number; lines: number; status: string }[];
+  sales: {
+    saleId: string;
+    setlId?: string;
+    msgid?: string;
+    seq: number;
+    accountFen: number;
+    lines: number;
+    status: string;
+  }[];
   invoices: { seq: number; kind: string; setlId?: string }[];
   chain: { ok: boolean; issues: unknown[] };
   outbox: { msgid: string; kind: string; infno: string; ref: string }[];
@@ -113,9 +139,13 @@ it(`charges nobody twice and loses no sale when the till is SIGKILLed during ${S
   const random = prng(SEED);
   const started = Date.now();
 
-  // Nine kills: timer kills anywhere (start-up, recovery, review, settle, flush) and kills while a 2102 is held.
+  // Nine kills, each after a few sales of its run (0: in start-up or recovery): kills anywhere (start-up,
+  // recovery, review, settle, flush) and kills while a 2102 is held. At most 6 sales a run, so 9 runs never
+  // reach the 80th sale: every kill lands, however fast the machine.
   const plan = Array.from({ length: 9 }, (_, i) =>
-    i % 3 === 1 ? { hold2102After: 350 + Math.floor(random() * 500), killDelay: Math.floor(random() * (HOLD_MS - 100)) } : { at: 400 + Math.floor(random() * 1200) },
+    i % 3 === 1
+      ? { hold2102AfterSettled: Math.floor(random() * 6), killDelay: Math.floor(random() * (HOLD_MS - 100)) }
+      : { afterSettled: Math.floor(random() * 7), delay: Math.floor(random() * 80) },
   );
   const printed: string[] = [];
   const outputs: string[] = [];
@@ -207,10 +237,30 @@ it(`charges nobody twice and loses no sale when the till is SIGKILLed during ${S
   expect(sim.committed('YG01')).toHaveLength(summary.invoices.length);
   expect(sim.committed('YG06')).toHaveLength(SALES);
   expect(sim.committed('3501')).toHaveLength(1);
-  expect(sim.invoices().map((i) => i.seq).sort((a, b) => a - b)).toEqual(summary.invoices.map((i) => i.seq));
-  expect(sim.audits().map((a) => a.saleId).sort()).toEqual([...saleIds].sort());
+  expect(
+    sim
+      .invoices()
+      .map((i) => i.seq)
+      .sort((a, b) => a - b),
+  ).toEqual(summary.invoices.map((i) => i.seq));
+  expect(
+    sim
+      .audits()
+      .map((a) => a.saleId)
+      .sort(),
+  ).toEqual([...saleIds].sort());
   for (const infno of ['3505', 'YG01', 'YG06'] as const) {
-    expect(sim.committed(infno).map((c) => c.msgid).sort()).toEqual(summary.outbox.filter((o) => o.infno === infno).map((o) => o.msgid).sort());
+    expect(
+      sim
+        .committed(infno)
+        .map((c) => c.msgid)
+        .sort(),
+    ).toEqual(
+      summary.outbox
+        .filter((o) => o.infno === infno)
+        .map((o) => o.msgid)
+        .sort(),
+    );
   }
 
   // (d) The account paid exactly the live settlements' account parts (reversals gave the rest back).
@@ -222,6 +272,6 @@ it(`charges nobody twice and loses no sale when the till is SIGKILLed during ${S
   const duplicated = recorded.length - new Set(recorded).size;
   console.log(
     `crash matrix (settle, sqlite): ${kills} SIGKILLs (${mid} mid-2102), ${summary.sales.length} sales, lost ${lost.length}, duplicated ${duplicated}, double-charged ${doubleCharged.length}` +
-      ` [${reversed} settlements reversed at restart, sales per run ${perRun.join('/')}, ready at ms ${ready.join('/')}, kills at ${plan.map((k) => ('at' in k ? k.at : `2102+${k.killDelay}`)).join('/')}, ${Date.now() - started} ms]`,
+      ` [${reversed} settlements reversed at restart, sales per run ${perRun.join('/')}, ready at ms ${ready.join('/')}, kills after sales ${plan.map((k) => ('afterSettled' in k ? `${k.afterSettled}+${k.delay}ms` : `2102@${k.hold2102AfterSettled}+${k.killDelay}ms`)).join('/')}, ${Date.now() - started} ms]`,
   );
 }, 120_000);

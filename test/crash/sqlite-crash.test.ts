@@ -31,7 +31,9 @@ afterAll(async () => {
 /** Runs the till until it prints DONE or is killed after `killAfterMs`; true when it finished. */
 function run(file: string, killAfterMs: number | undefined): Promise<boolean> {
   return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [child, server.url, file, String(SALES)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [child, server.url, file, String(SALES)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     proc.stdout.on('data', (d) => (out += d));
     proc.stderr.on('data', (d) => (out += d));

@@ -31,10 +31,21 @@ for (let i = 1; i <= N; i++) {
   if (await storage.get('movements', `SM-${i}`)) continue;
   await inventory.record(
     {
-      kind: 'sale', movementId: `SM-${i}`, at: clock.now(), productId: opening.productId, medListCode: opening.medListCode,
-      productName: opening.productName, batchNo: opening.batchNo, operatorId: 'OP7', quantity: 1, split: false,
+      kind: 'sale',
+      movementId: `SM-${i}`,
+      at: clock.now(),
+      productId: opening.productId,
+      medListCode: opening.medListCode,
+      productName: opening.productName,
+      batchNo: opening.batchNo,
+      operatorId: 'OP7',
+      quantity: 1,
+      split: false,
       traceCodes: [`${opening.traceCodes[0].slice(0, 7)}${String(3_000_000 + i).padStart(13, '0')}`],
-      saleId: `S-${i}`, lineId: 'L1', unitPriceFen: 2870, payMode: 'self-pay',
+      saleId: `S-${i}`,
+      lineId: 'L1',
+      unitPriceFen: 2870,
+      payMode: 'self-pay',
     },
     { operatorName: 'crash' },
   );

@@ -21,14 +21,24 @@ import { decodeQrPixels } from '../fixtures/qr-image.js';
 import { demoConfig } from '../../examples/demo-terminal/rollup.config.mjs';
 
 const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname;
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-dev-shm-usage'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
 
 const product = (genericName: string) => {
   const found = DEMO_CATALOG.find((p) => p.genericName === genericName);
   if (!found) throw new Error(`no demo product ${genericName}`);
   return found;
 };
-const boxesOf = (genericName: string) => DEMO_STOCK.filter((m) => m.productId === product(genericName).productId).flatMap((m) => m.traceCodes);
+const boxesOf = (genericName: string) =>
+  DEMO_STOCK.filter((m) => m.productId === product(genericName).productId).flatMap((m) => m.traceCodes);
 
 const IBUPROFEN = product('布洛芬缓释胶囊');
 const AMOXICILLIN = product('阿莫西林胶囊');
@@ -71,7 +81,9 @@ if (chromiumFound.path === undefined) {
 
   /** Waits until the review of the basket is done and returns its state: clear, warnings or blocked. */
   async function reviewed(): Promise<string> {
-    const section = page.locator('[data-testid="review-section"]:not([data-state="reviewing"]):not([data-state="none"])');
+    const section = page.locator(
+      '[data-testid="review-section"]:not([data-state="reviewing"]):not([data-state="none"])',
+    );
     await section.waitFor({ timeout: 20_000 });
     return (await section.getAttribute('data-state')) as string;
   }
@@ -93,7 +105,10 @@ if (chromiumFound.path === undefined) {
   async function presentVoucher(person: keyof typeof DEMO_PEOPLE): Promise<void> {
     await tid('voucher-picker').selectOption(person);
     await tid('voucher-issue').click();
-    await page.locator('[data-testid="buyer-card"], [data-testid="voucher-refusal"]').first().waitFor({ timeout: 20_000 });
+    await page
+      .locator('[data-testid="buyer-card"], [data-testid="voucher-refusal"]')
+      .first()
+      .waitFor({ timeout: 20_000 });
   }
 
   /** A keyboard-wedge scan: the scanner types the code into the focused field and presses Enter. */
@@ -113,7 +128,11 @@ if (chromiumFound.path === undefined) {
       const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
       const context = canvas.getContext('2d')!;
       context.drawImage(bitmap, 0, 0);
-      return { data: Array.from(context.getImageData(0, 0, bitmap.width, bitmap.height).data), width: bitmap.width, height: bitmap.height };
+      return {
+        data: Array.from(context.getImageData(0, 0, bitmap.width, bitmap.height).data),
+        width: bitmap.width,
+        height: bitmap.height,
+      };
     }, png);
     return { rgba: Uint8ClampedArray.from(data), width, height };
   }
@@ -130,7 +149,11 @@ if (chromiumFound.path === undefined) {
   }
 
   async function waitForOutboxEmpty(timeout = 30_000): Promise<void> {
-    await page.waitForFunction(() => document.querySelector('[data-testid="outbox-badge"]')?.getAttribute('data-pending') === '0', undefined, { timeout });
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="outbox-badge"]')?.getAttribute('data-pending') === '0',
+      undefined,
+      { timeout },
+    );
   }
 
   beforeAll(async () => {
@@ -144,11 +167,19 @@ if (chromiumFound.path === undefined) {
     await bundle.close();
     demo = await startDemo({ port: 0, root: bundleDir });
     profile = await mkdtemp(join(tmpdir(), 'yg-demo-chromium-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1280, height: 900 },
+      locale: 'zh-CN',
+    });
     page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(`${error.name}: ${error.message}`));
     await page.goto(`${demo.url}/`);
-    await page.waitForFunction(() => (globalThis as { __ygDemo?: unknown }).__ygDemo !== undefined, undefined, { timeout: 20_000 });
+    await page.waitForFunction(() => (globalThis as { __ygDemo?: unknown }).__ygDemo !== undefined, undefined, {
+      timeout: 20_000,
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -191,7 +222,9 @@ if (chromiumFound.path === undefined) {
       await screenshot('honest-sale-receipt');
 
       const total = Number(await tid('split-total').getAttribute('data-fen'));
-      const parts = await Promise.all(['split-fund', 'split-account', 'split-cash'].map(async (id) => Number(await tid(id).getAttribute('data-fen'))));
+      const parts = await Promise.all(
+        ['split-fund', 'split-account', 'split-cash'].map(async (id) => Number(await tid(id).getAttribute('data-fen'))),
+      );
       expect(total).toBe(IBUPROFEN.retailPriceFen);
       expect(parts.reduce((a, b) => a + b, 0)).toBe(total);
       expect(parts[0]! + parts[1]!).toBeGreaterThan(0); // the fund or the account paid a part
@@ -215,7 +248,11 @@ if (chromiumFound.path === undefined) {
       expect(scanned?.modes).toEqual(['alphanumeric']);
 
       // The invoice itself reaches the platform (YG01) and verifies there too.
-      await expect.poll(() => demo.simulator.invoices().some((i) => i.terminalId === 'T01' && i.seq === qrReport.qr!.seq), { timeout: 30_000 }).toBe(true);
+      await expect
+        .poll(() => demo.simulator.invoices().some((i) => i.terminalId === 'T01' && i.seq === qrReport.qr!.seq), {
+          timeout: 30_000,
+        })
+        .toBe(true);
       await waitForOutboxEmpty();
       const uploaded = demo.simulator.invoices().find((i) => i.terminalId === 'T01' && i.seq === qrReport.qr!.seq);
       expect(uploaded).toBeDefined();
@@ -322,7 +359,9 @@ if (chromiumFound.path === undefined) {
 
       // Insured sale: impossible without the platform; the till says so and offers self-pay.
       await presentVoucher('active');
-      expect(['VOUCHER_OFFLINE', 'PLATFORM_UNAVAILABLE']).toContain(await tid('voucher-refusal').getAttribute('data-code'));
+      expect(['VOUCHER_OFFLINE', 'PLATFORM_UNAVAILABLE']).toContain(
+        await tid('voucher-refusal').getAttribute('data-code'),
+      );
       await tid('offline-banner').waitFor();
       await screenshot('offline-voucher');
 
@@ -346,7 +385,11 @@ if (chromiumFound.path === undefined) {
       await tid('purchase-submit').click();
       await tid('stock-message').waitFor();
       // 3505 sale, YG01 invoice, YG06 audit, 3503 purchase
-      await page.waitForFunction(() => Number(document.querySelector('[data-testid="outbox-badge"]')?.getAttribute('data-pending')) >= 4, undefined, { timeout: 15_000 });
+      await page.waitForFunction(
+        () => Number(document.querySelector('[data-testid="outbox-badge"]')?.getAttribute('data-pending')) >= 4,
+        undefined,
+        { timeout: 15_000 },
+      );
       const queued = await outboxPending();
       await tid('offline-banner').waitFor();
       await screenshot('offline-outbox-queued');
@@ -364,7 +407,8 @@ if (chromiumFound.path === undefined) {
       const committed = demo.simulator.committed();
       // Exactly once: no msgid committed twice, the offline sale's box reported sold once, the purchase once.
       expect(new Set(committed.map((r) => r.msgid)).size).toBe(committed.length);
-      const mentions = (infno: string, code: string) => committed.filter((r) => r.infno === infno && JSON.stringify(r.input).includes(code));
+      const mentions = (infno: string, code: string) =>
+        committed.filter((r) => r.infno === infno && JSON.stringify(r.input).includes(code));
       expect(mentions('3505', box)).toHaveLength(1);
       expect(mentions('3503', purchaseCodes[0]!)).toHaveLength(1);
       expect(demo.simulator.soldTraceCodes().filter((s) => s.code === box)).toHaveLength(1);
@@ -385,7 +429,9 @@ if (chromiumFound.path === undefined) {
       await row.locator('[data-testid="sale-refund"]').click();
       await page.locator(`[data-testid="sale-row"][data-sale="${saleId}"] [data-testid="sale-refund-confirm"]`).click();
       await tid('refund-done').waitFor();
-      expect(await page.locator(`[data-testid="sale-row"][data-sale="${saleId}"]`).getAttribute('data-status')).toBe('refunded');
+      expect(await page.locator(`[data-testid="sale-row"][data-sale="${saleId}"]`).getAttribute('data-status')).toBe(
+        'refunded',
+      );
       // The badge may still show the count from before the refund was written: wait for the platform itself.
       await expect.poll(() => demo.simulator.committed('3506').length, { timeout: 30_000 }).toBe(1);
       await waitForOutboxEmpty();
@@ -404,7 +450,9 @@ if (chromiumFound.path === undefined) {
       await tid('rx-attach').click();
       await reviewed();
       await overrideWarnings('other', '演示：回流药');
-      const blocking = await page.locator('[data-testid="finding"][data-severity="block"]').evaluateAll((cards) => cards.map((c) => `${c.getAttribute('data-rule')}: ${c.textContent}`));
+      const blocking = await page
+        .locator('[data-testid="finding"][data-severity="block"]')
+        .evaluateAll((cards) => cards.map((c) => `${c.getAttribute('data-rule')}: ${c.textContent}`));
       expect(await reviewed(), blocking.join('\n')).toBe('clear');
       await tid('settle').click();
       await tid('receipt').waitFor({ timeout: 30_000 });
@@ -420,12 +468,18 @@ if (chromiumFound.path === undefined) {
       await screenshot('dead-letter');
 
       // The correction: the report without the resold box's code.
-      const fixed = page.locator('[data-testid="dead-letter"][data-infno="3505"][data-resolved="false"] [data-testid="dead-fix"]');
+      const fixed = page.locator(
+        '[data-testid="dead-letter"][data-infno="3505"][data-resolved="false"] [data-testid="dead-fix"]',
+      );
       const movement = JSON.parse(await fixed.inputValue()) as { traceCodes: string[] };
       movement.traceCodes = movement.traceCodes.filter((code) => code !== DEMO_TRACE_CODES.resold);
       await fixed.fill(JSON.stringify(movement, null, 2));
-      await page.locator('[data-testid="dead-letter"][data-infno="3505"][data-resolved="false"] [data-testid="dead-resubmit"]').click();
-      await page.locator('[data-testid="dead-letter"][data-infno="3505"][data-resolved="true"]').waitFor({ timeout: 15_000 });
+      await page
+        .locator('[data-testid="dead-letter"][data-infno="3505"][data-resolved="false"] [data-testid="dead-resubmit"]')
+        .click();
+      await page
+        .locator('[data-testid="dead-letter"][data-infno="3505"][data-resolved="true"]')
+        .waitFor({ timeout: 15_000 });
       await waitForOutboxEmpty();
       await tid('dead-badge').waitFor({ state: 'detached', timeout: 15_000 });
       await screenshot('dead-letter-resubmitted');
@@ -465,7 +519,10 @@ if (chromiumFound.path === undefined) {
       const batch = await tid('count-batch').inputValue();
       expect(batch).not.toBe('');
       const onHand = Number(await tid('count-qty').inputValue());
-      const row = (quantity: number) => page.locator(`[data-testid="stock-row"][data-product="${IBUPROFEN.productId}"][data-batch="${batch}"][data-on-hand="${quantity}"]`);
+      const row = (quantity: number) =>
+        page.locator(
+          `[data-testid="stock-row"][data-product="${IBUPROFEN.productId}"][data-batch="${batch}"][data-on-hand="${quantity}"]`,
+        );
       expect(await row(onHand).count()).toBe(1);
       const reported = demo.simulator.committed('3501').length;
       await tid('count-qty').fill(String(onHand + 2));

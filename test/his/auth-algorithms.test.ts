@@ -9,7 +9,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey, type JWK } from 'jose';
-import { createJwtVerifier, HIS_JWT_ALGORITHMS, type HisAuthOptions, type HisJwtAlgorithm, type JwtVerifier } from '../../adapters/his/index.js';
+import {
+  createJwtVerifier,
+  HIS_JWT_ALGORITHMS,
+  type HisAuthOptions,
+  type HisJwtAlgorithm,
+  type JwtVerifier,
+} from '../../adapters/his/index.js';
 import { isYibaoGuardError } from '../../src/index.js';
 import { fromBase64Url, toBase64Url } from '../../src/crypto/index.js';
 import { AUDIENCE, hookRequest, ISSUER_B, NOW, startClinic, visit } from './helpers.js';
@@ -40,14 +46,31 @@ const at = { now: () => clock };
 const nowS = () => Math.floor(clock / 1000);
 
 function verifierOf(options: Partial<HisAuthOptions> = {}): JwtVerifier {
-  return createJwtVerifier({ audience: AUDIENCE, clock: at, issuers: [{ iss: ISS, jwks: { keys: ALGORITHMS.map((a) => pairs[a].jwk) } }], ...options });
+  return createJwtVerifier({
+    audience: AUDIENCE,
+    clock: at,
+    issuers: [{ iss: ISS, jwks: { keys: ALGORITHMS.map((a) => pairs[a].jwk) } }],
+    ...options,
+  });
 }
 
 let jtis = 0;
 /** A token as an HIS signs one with jose: for the service called, 60 s of life, a fresh jti; `claims` override. */
-function tokenOf(pair: Pair, o: { claims?: Record<string, unknown>; header?: Record<string, unknown>; lifetime?: number; aud?: string } = {}) {
-  const payload = { iss: ISS, aud: o.aud ?? `${AUDIENCE}${PATH}`, iat: nowS(), exp: nowS() + (o.lifetime ?? 60), jti: `jti-${++jtis}`, ...o.claims };
-  return new SignJWT(payload).setProtectedHeader({ alg: pair.alg, typ: 'JWT', kid: pair.kid, ...o.header }).sign(pair.privateKey);
+function tokenOf(
+  pair: Pair,
+  o: { claims?: Record<string, unknown>; header?: Record<string, unknown>; lifetime?: number; aud?: string } = {},
+) {
+  const payload = {
+    iss: ISS,
+    aud: o.aud ?? `${AUDIENCE}${PATH}`,
+    iat: nowS(),
+    exp: nowS() + (o.lifetime ?? 60),
+    jti: `jti-${++jtis}`,
+    ...o.claims,
+  };
+  return new SignJWT(payload)
+    .setProtectedHeader({ alg: pair.alg, typ: 'JWT', kid: pair.kid, ...o.header })
+    .sign(pair.privateKey);
 }
 
 async function refusal(verifier: JwtVerifier, token: string) {
@@ -72,18 +95,26 @@ function tampered(token: string): string {
 describe.each(ALGORITHMS)('%s from a JWK Set', (alg) => {
   it('is accepted, for the service URL or the base URL, and its claims come back', async () => {
     const verifier = verifierOf();
-    await expect(verifier.verify(`Bearer ${await tokenOf(pairs[alg], { claims: { sub: 'Practitioner/D001' } })}`, PATH)).resolves.toMatchObject({
+    await expect(
+      verifier.verify(`Bearer ${await tokenOf(pairs[alg], { claims: { sub: 'Practitioner/D001' } })}`, PATH),
+    ).resolves.toMatchObject({
       iss: ISS,
       sub: 'Practitioner/D001',
     });
-    await expect(verifier.verify(`Bearer ${await tokenOf(pairs[alg], { aud: AUDIENCE })}`, PATH)).resolves.toMatchObject({ aud: AUDIENCE });
+    await expect(
+      verifier.verify(`Bearer ${await tokenOf(pairs[alg], { aud: AUDIENCE })}`, PATH),
+    ).resolves.toMatchObject({ aud: AUDIENCE });
   });
 
   it('is refused when tampered with, signed by another key under the same kid, or replayed', async () => {
     const verifier = verifierOf();
     expect(await refusal(verifier, tampered(await tokenOf(pairs[alg])))).toBe('signature');
     const [h, , s] = (await tokenOf(pairs[alg])).split('.');
-    const payload = toBase64Url(new TextEncoder().encode(JSON.stringify({ iss: ISS, aud: `${AUDIENCE}${PATH}`, iat: nowS(), exp: nowS() + 60, jti: 'forged' })));
+    const payload = toBase64Url(
+      new TextEncoder().encode(
+        JSON.stringify({ iss: ISS, aud: `${AUDIENCE}${PATH}`, iat: nowS(), exp: nowS() + 60, jti: 'forged' }),
+      ),
+    );
     expect(await refusal(verifier, `${h}.${payload}.${s}`)).toBe('signature');
     const impostor = await pairOf(alg, pairs[alg].kid);
     expect(await refusal(verifier, await tokenOf(impostor))).toBe('signature');
@@ -104,15 +135,24 @@ describe.each(ALGORITHMS)('%s from a JWK Set', (alg) => {
     // Within the 30 s leeway an expired token still passes; past it, not.
     clock = NOW + 85_000;
     try {
-      await expect(verifier.verify(`Bearer ${await tokenOf(pairs[alg], { claims: { iat: NOW / 1000, exp: NOW / 1000 + 60 } })}`, PATH)).resolves.toBeTruthy();
+      await expect(
+        verifier.verify(
+          `Bearer ${await tokenOf(pairs[alg], { claims: { iat: NOW / 1000, exp: NOW / 1000 + 60 } })}`,
+          PATH,
+        ),
+      ).resolves.toBeTruthy();
     } finally {
       clock = NOW;
     }
     expect(await refusal(verifier, await tokenOf(pairs[alg], { claims: { nbf: nowS() + 120 } }))).toBe('not-yet-valid');
-    expect(await refusal(verifier, await tokenOf(pairs[alg], { claims: { iat: nowS() + 120 }, lifetime: 200 }))).toBe('not-yet-valid');
+    expect(await refusal(verifier, await tokenOf(pairs[alg], { claims: { iat: nowS() + 120 }, lifetime: 200 }))).toBe(
+      'not-yet-valid',
+    );
     expect(await refusal(verifier, await tokenOf(pairs[alg], { lifetime: 3600 }))).toBe('lifetime');
     expect(await refusal(verifier, await tokenOf(pairs[alg], { aud: 'https://other.example/his' }))).toBe('audience');
-    expect(await refusal(verifier, await tokenOf(pairs[alg], { aud: `${AUDIENCE}/cds-services/yibao-presettle` }))).toBe('audience');
+    expect(
+      await refusal(verifier, await tokenOf(pairs[alg], { aud: `${AUDIENCE}/cds-services/yibao-presettle` })),
+    ).toBe('audience');
   });
 
   it('is refused for a kid the issuer does not have, and under a key of another algorithm', async () => {
@@ -144,23 +184,35 @@ describe('what no algorithm gets past', () => {
   it('HS384 with the RSA public key as its secret (the algorithm confusion attack), and other algorithms jose knows', async () => {
     const verifier = verifierOf();
     const secret = new TextEncoder().encode(JSON.stringify(pairs.RS384.jwk));
-    const confused = await new SignJWT(claims()).setProtectedHeader({ alg: 'HS384', kid: pairs.RS384.kid }).sign(secret);
+    const confused = await new SignJWT(claims())
+      .setProtectedHeader({ alg: 'HS384', kid: pairs.RS384.kid })
+      .sign(secret);
     expect(await refusal(verifier, confused)).toBe('algorithm');
     const { privateKey } = await generateKeyPair('PS384');
-    expect(await refusal(verifier, await new SignJWT(claims()).setProtectedHeader({ alg: 'PS384', kid: pairs.RS384.kid }).sign(privateKey))).toBe('algorithm');
+    expect(
+      await refusal(
+        verifier,
+        await new SignJWT(claims()).setProtectedHeader({ alg: 'PS384', kid: pairs.RS384.kid }).sign(privateKey),
+      ),
+    ).toBe('algorithm');
     const es512 = await generateKeyPair('ES512');
-    expect(await refusal(verifier, await new SignJWT(claims()).setProtectedHeader({ alg: 'ES512' }).sign(es512.privateKey))).toBe('algorithm');
+    expect(
+      await refusal(verifier, await new SignJWT(claims()).setProtectedHeader({ alg: 'ES512' }).sign(es512.privateKey)),
+    ).toBe('algorithm');
   });
 
   it('a header with crit, or a typ other than JWT', async () => {
     const verifier = verifierOf();
-    expect(await refusal(verifier, await tokenOf(pairs.ES256, { header: { crit: ['b64'], b64: true } }))).toBe('algorithm');
+    expect(await refusal(verifier, await tokenOf(pairs.ES256, { header: { crit: ['b64'], b64: true } }))).toBe(
+      'algorithm',
+    );
     expect(await refusal(verifier, await tokenOf(pairs.ES256, { header: { typ: 'at+jwt' } }))).toBe('algorithm');
   });
 
   it('a token without jti, exp or iat, or with an exp that is not a number', async () => {
     const verifier = verifierOf();
-    const bare = (payload: Record<string, unknown>) => new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid: pairs.ES256.kid }).sign(pairs.ES256.privateKey);
+    const bare = (payload: Record<string, unknown>) =>
+      new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid: pairs.ES256.kid }).sign(pairs.ES256.privateKey);
     const { jti: _jti, ...noJti } = claims();
     const { exp: _exp, ...noExp } = claims();
     const { iat: _iat, ...noIat } = claims();
@@ -189,8 +241,22 @@ describe('key selection', () => {
   it('a JWK without a kid is tried for any token of its issuer; a JWK whose alg or use say otherwise is not', async () => {
     const { kid: _kid, ...anonymous } = pairs.ES384.jwk;
     const verifier = verifierOf({ issuers: [{ iss: ISS, jwks: { keys: [anonymous] } }] });
-    await expect(verifier.verify(`Bearer ${await tokenOf(pairs.ES384, { header: { kid: 'whatever' } })}`, PATH)).resolves.toBeTruthy();
-    const restricted = verifierOf({ issuers: [{ iss: ISS, jwks: { keys: [{ ...pairs.RS384.jwk, alg: 'RS256' }, { ...pairs.ES256.jwk, use: 'enc' }] } }] });
+    await expect(
+      verifier.verify(`Bearer ${await tokenOf(pairs.ES384, { header: { kid: 'whatever' } })}`, PATH),
+    ).resolves.toBeTruthy();
+    const restricted = verifierOf({
+      issuers: [
+        {
+          iss: ISS,
+          jwks: {
+            keys: [
+              { ...pairs.RS384.jwk, alg: 'RS256' },
+              { ...pairs.ES256.jwk, use: 'enc' },
+            ],
+          },
+        },
+      ],
+    });
     expect(await refusal(restricted, await tokenOf(pairs.RS384))).toBe('key');
     expect(await refusal(restricted, await tokenOf(pairs.ES256))).toBe('key');
   });
@@ -204,7 +270,9 @@ describe('key selection', () => {
 
   it('raw Ed25519 keys and a JWK Set together, for one issuer', async () => {
     const ed = await pairOf('EdDSA', 'emr-raw');
-    const verifier = verifierOf({ issuers: [{ iss: ISS, keys: [{ kid: ed.kid, publicKey: ed.jwk.x! }], jwks: { keys: [pairs.RS384.jwk] } }] });
+    const verifier = verifierOf({
+      issuers: [{ iss: ISS, keys: [{ kid: ed.kid, publicKey: ed.jwk.x! }], jwks: { keys: [pairs.RS384.jwk] } }],
+    });
     await expect(verifier.verify(`Bearer ${await tokenOf(ed)}`, PATH)).resolves.toBeTruthy();
     await expect(verifier.verify(`Bearer ${await tokenOf(pairs.RS384)}`, PATH)).resolves.toBeTruthy();
   });
@@ -241,22 +309,25 @@ describe('over HTTP', () => {
   });
   afterAll(() => clinic.close());
 
-  it.each(['ES256', 'RS384'] as const)('an HIS signing with %s gets cards, and a tampered token is 401', async (alg) => {
-    const sign = () =>
-      new SignJWT({ jti: `http-${alg}-${++jtis}` })
-        .setProtectedHeader({ alg, typ: 'JWT', kid: pairs[alg].kid })
-        .setIssuer(ISSUER_B)
-        .setAudience(`${AUDIENCE}${PATH}`)
-        .setIssuedAt(nowS())
-        .setExpirationTime(nowS() + 60)
-        .sign(pairs[alg].privateKey);
-    const ok = await clinic.post(PATH, hookRequest('order-sign', visit()), { token: await sign() });
-    expect(ok.status).toBe(200);
-    expect(ok.json.cards.length).toBeGreaterThan(0);
-    const refused = await clinic.post(PATH, hookRequest('order-sign', visit()), { token: tampered(await sign()) });
-    expect(refused.status).toBe(401);
-    expect(refused.json.error).toMatchObject({ code: 'HIS_UNAUTHORIZED', reason: 'signature' });
-  });
+  it.each(['ES256', 'RS384'] as const)(
+    'an HIS signing with %s gets cards, and a tampered token is 401',
+    async (alg) => {
+      const sign = () =>
+        new SignJWT({ jti: `http-${alg}-${++jtis}` })
+          .setProtectedHeader({ alg, typ: 'JWT', kid: pairs[alg].kid })
+          .setIssuer(ISSUER_B)
+          .setAudience(`${AUDIENCE}${PATH}`)
+          .setIssuedAt(nowS())
+          .setExpirationTime(nowS() + 60)
+          .sign(pairs[alg].privateKey);
+      const ok = await clinic.post(PATH, hookRequest('order-sign', visit()), { token: await sign() });
+      expect(ok.status).toBe(200);
+      expect(ok.json.cards.length).toBeGreaterThan(0);
+      const refused = await clinic.post(PATH, hookRequest('order-sign', visit()), { token: tampered(await sign()) });
+      expect(refused.status).toBe(401);
+      expect(refused.json.error).toMatchObject({ code: 'HIS_UNAUTHORIZED', reason: 'signature' });
+    },
+  );
 });
 
 describe('jose, where it belongs', () => {
@@ -268,9 +339,13 @@ describe('jose, where it belongs', () => {
   );
 
   it('is a dependency of the package (dist/his.js imports it), imported only by the Node-only adapters/his', () => {
-    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
     expect(pkg.dependencies.jose).toMatch(/^\^6\./);
-    const importers = sources.filter((file) => /from ['"]jose['"]|import\(['"]jose['"]\)/.test(readFileSync(join(root, file), 'utf8')));
+    const importers = sources.filter((file) =>
+      /from ['"]jose['"]|import\(['"]jose['"]\)/.test(readFileSync(join(root, file), 'utf8')),
+    );
     expect(importers).toEqual(['adapters/his/auth.ts']);
   });
 });

@@ -39,7 +39,13 @@ describe('JWT authentication', () => {
     await expectRefused(await clinic.token(PATH, { signer: impostor }), 'signature');
     // A token whose payload was changed after signing.
     const [h, , s] = (await clinic.token(PATH)).split('.');
-    const forged = enc({ iss: ISSUER, aud: `${AUDIENCE}${PATH}`, iat: NOW / 1000, exp: NOW / 1000 + 60, jti: 'forged' });
+    const forged = enc({
+      iss: ISSUER,
+      aud: `${AUDIENCE}${PATH}`,
+      iat: NOW / 1000,
+      exp: NOW / 1000 + 60,
+      jti: 'forged',
+    });
     await expectRefused(`${h}.${forged}.${s}`, 'signature');
   });
 
@@ -56,7 +62,12 @@ describe('JWT authentication', () => {
     } finally {
       clinic.clock.set(NOW);
     }
-    const future = await signHisJwt({ signer: clinic.signer, iss: ISSUER, aud: `${AUDIENCE}${PATH}`, clock: { now: () => NOW + 600_000 } });
+    const future = await signHisJwt({
+      signer: clinic.signer,
+      iss: ISSUER,
+      aud: `${AUDIENCE}${PATH}`,
+      clock: { now: () => NOW + 600_000 },
+    });
     await expectRefused(future, 'not-yet-valid');
     await expectRefused(await clinic.token(PATH, { lifetimeSeconds: 3600 }), 'lifetime');
   });

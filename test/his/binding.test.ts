@@ -24,10 +24,19 @@ afterEach(async () => {
 const dir = mkdtempSync(join(tmpdir(), 'yg-his-binding-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function clinicWithB(storage?: Storage<TerminalLayout>): Promise<Clinic & { tokenB(path: string, o?: { sub?: string; jti?: string }): Promise<string> }> {
+async function clinicWithB(
+  storage?: Storage<TerminalLayout>,
+): Promise<Clinic & { tokenB(path: string, o?: { sub?: string; jti?: string }): Promise<string> }> {
   const signerB = await hisSigner('emr-k1', 2);
-  const clinic = await startClinic({ ...(storage ? { storage } : {}), issuers: [{ iss: ISSUER_B, keys: [{ kid: signerB.keyId, publicKey: signerB.publicKey }] }] });
-  const withB = { ...clinic, tokenB: (path: string, o: { sub?: string; jti?: string } = {}) => clinic.token(path, { signer: signerB, iss: ISSUER_B, ...o }) };
+  const clinic = await startClinic({
+    ...(storage ? { storage } : {}),
+    issuers: [{ iss: ISSUER_B, keys: [{ kid: signerB.keyId, publicKey: signerB.publicKey }] }],
+  });
+  const withB = {
+    ...clinic,
+    tokenB: (path: string, o: { sub?: string; jti?: string } = {}) =>
+      clinic.token(path, { signer: signerB, iss: ISSUER_B, ...o }),
+  };
   open.push(withB);
   return withB;
 }
@@ -63,13 +72,21 @@ describe('HIS feedback is bound to the identity that got the card', () => {
     const warning = (await cardsFor(clinic, 'ENC-BIND-1'))('days-supply:O1');
     const before = await clinic.storage.lastSeq('audit');
     // The EMR computes (or learns) the card's uuid and posts an override on it in the doctor's name.
-    const res = await clinic.post(FEEDBACK, { feedback: [override(warning, { userId: 'Practitioner/D001' })] }, { token: await clinic.tokenB(FEEDBACK) });
+    const res = await clinic.post(
+      FEEDBACK,
+      { feedback: [override(warning, { userId: 'Practitioner/D001' })] },
+      { token: await clinic.tokenB(FEEDBACK) },
+    );
     expect(res.status).toBe(403);
     expect(res.json.error.code).toBe('HIS_FEEDBACK_FORBIDDEN');
     expect(res.json.error.messageZh).toMatch(/[\u4e00-\u9fff]/);
     expect(res.json.error.message).toMatch(/[A-Za-z]/);
     // The same issuer under another subject (another client of the same HIS) is another identity.
-    const otherClient = await clinic.post(FEEDBACK, { feedback: [override(warning)] }, { token: await clinic.token(FEEDBACK, { sub: 'billing-client' }) });
+    const otherClient = await clinic.post(
+      FEEDBACK,
+      { feedback: [override(warning)] },
+      { token: await clinic.token(FEEDBACK, { sub: 'billing-client' }) },
+    );
     expect(otherClient.status).toBe(403);
     expect(otherClient.json.error.code).toBe('HIS_FEEDBACK_FORBIDDEN');
     expect(await clinic.storage.lastSeq('audit')).toBe(before);
@@ -91,7 +108,13 @@ describe('HIS feedback is bound to the identity that got the card', () => {
       {
         feedback: [
           override(warning, { userId: 'Practitioner/D999' }),
-          { card: block.uuid, outcome: 'accepted', acceptedSuggestions: [{ id: block.suggestions[0]!.uuid }], outcomeTimestamp: at, userId: 'Practitioner/D999' },
+          {
+            card: block.uuid,
+            outcome: 'accepted',
+            acceptedSuggestions: [{ id: block.suggestions[0]!.uuid }],
+            outcomeTimestamp: at,
+            userId: 'Practitioner/D999',
+          },
         ],
       },
       { token: await clinic.token(FEEDBACK, { sub: 'emr-a' }) },
@@ -99,12 +122,17 @@ describe('HIS feedback is bound to the identity that got the card', () => {
     expect(res.status).toBe(200);
     const events = await audit(clinic.storage, before);
     expect(events.map((e) => e.kind)).toEqual(['finding-override', 'finding-action']);
-    const [written, action] = events as [Extract<(typeof events)[number], { kind: 'finding-override' }>, Extract<(typeof events)[number], { kind: 'finding-action' }>];
+    const [written, action] = events as [
+      Extract<(typeof events)[number], { kind: 'finding-override' }>,
+      Extract<(typeof events)[number], { kind: 'finding-action' }>,
+    ];
     // his.clinic.example, a short hash of the full iss (two issuers on one host stay apart), then the token's sub.
     expect(written.by.operatorId).toMatch(/^his\.clinic\.example-[0-9a-f]{6}:emr-a$/);
     expect(action.operatorId).toBe(written.by.operatorId);
     expect(JSON.stringify(events)).not.toContain('Practitioner:D999');
-    expect(written.by.name).toBe('Practitioner/D999（HIS 所报用户，未经认证 / user stated by the HIS, not authenticated）');
+    expect(written.by.name).toBe(
+      'Practitioner/D999（HIS 所报用户，未经认证 / user stated by the HIS, not authenticated）',
+    );
   });
 
   it('takes feedback after a restart: a new service over the same SQLite file knows the card and whom it was shown to', async () => {
@@ -124,7 +152,11 @@ describe('HIS feedback is bound to the identity that got the card', () => {
     expect(res.json.results).toEqual([{ card: warning.uuid, outcome: 'overridden', status: 'recorded', events: 1 }]);
     expect((await audit(storage2, before)).map((e) => e.kind)).toEqual(['finding-override']);
     // Whom it was shown to came back with it.
-    const stranger = await second.post(FEEDBACK, { feedback: [override(warning)] }, { token: await second.tokenB(FEEDBACK) });
+    const stranger = await second.post(
+      FEEDBACK,
+      { feedback: [override(warning)] },
+      { token: await second.tokenB(FEEDBACK) },
+    );
     expect(stranger.status).toBe(403);
   });
 
@@ -132,14 +164,19 @@ describe('HIS feedback is bound to the identity that got the card', () => {
     const one = await clinicWithB(await sqlite('shared.sqlite'));
     const two = await clinicWithB(await sqlite('shared.sqlite'));
     const token = await one.token(SIGN, { jti: 'jti-across-1' });
-    expect((await one.post(SIGN, hookRequest('order-sign', visit({ encounterId: 'ENC-BIND-4' })), { token })).status).toBe(200);
+    expect(
+      (await one.post(SIGN, hookRequest('order-sign', visit({ encounterId: 'ENC-BIND-4' })), { token })).status,
+    ).toBe(200);
     const replay = await two.post(SIGN, hookRequest('order-sign', visit({ encounterId: 'ENC-BIND-4' })), { token });
     expect(replay.status).toBe(401);
     expect(replay.json.error).toMatchObject({ code: 'HIS_UNAUTHORIZED', reason: 'replayed' });
     // A card shown by one instance is decided once, whichever instance the feedback reaches.
     const warning = (await cardsFor(one, 'ENC-BIND-4'))('payment-scope:O3:unmet');
     const item = override(warning);
-    const results = await Promise.all([one.post(FEEDBACK, { feedback: [item] }), two.post(FEEDBACK, { feedback: [item] })]);
+    const results = await Promise.all([
+      one.post(FEEDBACK, { feedback: [item] }),
+      two.post(FEEDBACK, { feedback: [item] }),
+    ]);
     expect(results.map((r) => r.status)).toEqual([200, 200]);
     expect(results.map((r) => r.json.results[0].status).sort()).toEqual(['duplicate', 'recorded']);
     expect((await audit(one.storage)).filter((e) => e.kind === 'finding-override')).toHaveLength(1);
@@ -182,11 +219,17 @@ describe('in-process calls (no token)', () => {
     const { cards } = await clinic.service.evaluateOrders(visit({ encounterId: 'ENC-BIND-8' }));
     const warning = cards.find((c) => c.extension['yibao-guard'].findingId === 'days-supply:O1')!;
     const before = await clinic.storage.lastSeq('audit');
-    const result = await clinic.service.feedback('yibao-order-sign', { feedback: [override(warning, { userId: 'Practitioner/D002' })] });
+    const result = await clinic.service.feedback('yibao-order-sign', {
+      feedback: [override(warning, { userId: 'Practitioner/D002' })],
+    });
     expect(result.results[0]!.status).toBe('recorded');
-    expect(await audit(clinic.storage, before)).toMatchObject([{ kind: 'finding-override', by: { operatorId: 'Practitioner:D002' } }]);
+    expect(await audit(clinic.storage, before)).toMatchObject([
+      { kind: 'finding-override', by: { operatorId: 'Practitioner:D002' } },
+    ]);
     // A card shown to an HIS over HTTP is that HIS's to decide.
     const shown = (await cardsFor(clinic, 'ENC-BIND-9'))('days-supply:O1');
-    await expect(clinic.service.feedback('yibao-order-sign', { feedback: [override(shown)] })).rejects.toMatchObject({ code: 'HIS_FEEDBACK_FORBIDDEN' });
+    await expect(clinic.service.feedback('yibao-order-sign', { feedback: [override(shown)] })).rejects.toMatchObject({
+      code: 'HIS_FEEDBACK_FORBIDDEN',
+    });
   });
 });

@@ -23,7 +23,12 @@ describe('HIS hook discovery', () => {
       expect(s.description).toMatch(/[\u4e00-\u9fff]/);
       expect(s.prefetch).toEqual({});
       expect(s.extension['yibao-guard'].stopLevels).toEqual(['none', 'soft', 'reason-required', 'hard']);
-      expect(s.extension['yibao-guard'].overrideReasons.map((r: { code: string }) => r.code)).toEqual(['chronic-long-rx', 'doctor-confirmed', 'stock-recount', 'other']);
+      expect(s.extension['yibao-guard'].overrideReasons.map((r: { code: string }) => r.code)).toEqual([
+        'chronic-long-rx',
+        'doctor-confirmed',
+        'stock-recount',
+        'other',
+      ]);
     }
     expect(body.services[2].extension['yibao-guard'].requiredContext).toContain('patient.insurance');
   });
@@ -43,13 +48,23 @@ describe('HIS hook discovery', () => {
     }
     const unknown = await clinic.post('/cds-services/no-such-service', hookRequest('order-sign', visit()));
     expect(unknown.status).toBe(404);
-    expect(unknown.json.error).toMatchObject({ code: 'HIS_SERVICE_UNKNOWN', messageZh: expect.stringMatching(/[\u4e00-\u9fff]/) });
+    expect(unknown.json.error).toMatchObject({
+      code: 'HIS_SERVICE_UNKNOWN',
+      messageZh: expect.stringMatching(/[\u4e00-\u9fff]/),
+    });
   });
 });
 
 describe('mounting', () => {
   it('passes paths that are not its own to next(), as Express and Koa expect, and reads a body a framework already parsed', async () => {
-    const handler = createHisHandler({ service: clinic.service, auth: { audience: AUDIENCE, issuers: [{ iss: ISSUER, keys: [{ publicKey: clinic.signer.publicKey }] }], clock: clinic.clock } });
+    const handler = createHisHandler({
+      service: clinic.service,
+      auth: {
+        audience: AUDIENCE,
+        issuers: [{ iss: ISSUER, keys: [{ publicKey: clinic.signer.publicKey }] }],
+        clock: clinic.clock,
+      },
+    });
     // A tiny framework: a JSON body parser, then our handler, then a fallback route.
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -80,7 +95,15 @@ describe('mounting', () => {
   });
 
   it('serves under a basePath when nothing strips the prefix', async () => {
-    const handler = createHisHandler({ service: clinic.service, basePath: '/his', auth: { audience: AUDIENCE, issuers: [{ iss: ISSUER, keys: [{ publicKey: clinic.signer.publicKey }] }], clock: clinic.clock } });
+    const handler = createHisHandler({
+      service: clinic.service,
+      basePath: '/his',
+      auth: {
+        audience: AUDIENCE,
+        issuers: [{ iss: ISSUER, keys: [{ publicKey: clinic.signer.publicKey }] }],
+        clock: clinic.clock,
+      },
+    });
     const server = createServer(handler);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -23,7 +23,10 @@ describe('examples/his-hook', () => {
   });
 
   it('runs the service on a free port and the HIS script against it, end to end, on the built package', async () => {
-    const service = spawn(process.execPath, ['examples/his-hook/service.mjs', '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const service = spawn(process.execPath, ['examples/his-hook/service.mjs', '--port', '0'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let serviceOut = '';
     service.stderr.on('data', (c: Buffer) => (serviceOut += c.toString()));
     const exited = new Promise<number | null>((resolve) => service.on('exit', (code) => resolve(code)));

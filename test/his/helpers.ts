@@ -5,7 +5,15 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEMO_CATALOG, DEMO_PEOPLE, simulatorRulePack, type DemoPersonKey } from '../../adapters/simulator/index.js';
-import { createHisHandler, createHisService, signHisJwt, type HisHandler, type HisService, type HisServiceOptions, type HisAuthOptions } from '../../adapters/his/index.js';
+import {
+  createHisHandler,
+  createHisService,
+  signHisJwt,
+  type HisHandler,
+  type HisService,
+  type HisServiceOptions,
+  type HisAuthOptions,
+} from '../../adapters/his/index.js';
 import { createMemoryStorage, TERMINAL_NAMES, type Storage, type TerminalLayout } from '../../src/index.js';
 import { createEd25519Signer, ed25519KeyPairFromSeed, type Signer } from '../../src/crypto/index.js';
 import { compilePack, createCatalog } from '../../src/engine.js';
@@ -51,8 +59,15 @@ export interface Clinic {
   readonly url: string;
   readonly logs: string[];
   /** Signs a token for one call to a service path (`/cds-services/yibao-presettle`). */
-  token(path: string, overrides?: { jti?: string; aud?: string; signer?: Signer; iss?: string; sub?: string; lifetimeSeconds?: number }): Promise<string>;
-  post(path: string, body: unknown, options?: { token?: string | null; language?: string; raw?: string }): Promise<{ status: number; text: string; json: any; headers: Headers }>;
+  token(
+    path: string,
+    overrides?: { jti?: string; aud?: string; signer?: Signer; iss?: string; sub?: string; lifetimeSeconds?: number },
+  ): Promise<string>;
+  post(
+    path: string,
+    body: unknown,
+    options?: { token?: string | null; language?: string; raw?: string },
+  ): Promise<{ status: number; text: string; json: any; headers: Headers }>;
   close(): Promise<void>;
 }
 
@@ -66,12 +81,22 @@ export async function startClinic(
   let now = NOW;
   const clock = { now: () => now, set: (ms: number) => void (now = ms) };
   const signer = await hisSigner();
-  const { auth, issuers = [], storage = createMemoryStorage<TerminalLayout>({ names: TERMINAL_NAMES }), ...serviceOptions } = options;
+  const {
+    auth,
+    issuers = [],
+    storage = createMemoryStorage<TerminalLayout>({ names: TERMINAL_NAMES }),
+    ...serviceOptions
+  } = options;
   const service = createHisService({ catalog, rules: compilePack(pack), clock, storage, ...serviceOptions });
   const logs: string[] = [];
   const handler = createHisHandler({
     service,
-    auth: { audience: AUDIENCE, issuers: [{ iss: ISSUER, keys: [{ kid: signer.keyId, publicKey: signer.publicKey }] }, ...issuers], clock, ...auth },
+    auth: {
+      audience: AUDIENCE,
+      issuers: [{ iss: ISSUER, keys: [{ kid: signer.keyId, publicKey: signer.publicKey }] }, ...issuers],
+      clock,
+      ...auth,
+    },
     log: (line) => logs.push(line),
   });
   const server: Server = createServer(handler);
@@ -100,7 +125,11 @@ export async function startClinic(
       const bearer = o.token === undefined ? await token(path) : o.token;
       const res = await fetch(`${url}${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...(o.language ? { 'accept-language': o.language } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+          ...(o.language ? { 'accept-language': o.language } : {}),
+        },
         body: o.raw ?? JSON.stringify(body),
       });
       const text = await res.text();
@@ -121,7 +150,13 @@ export function patientOf(key: DemoPersonKey, insurance: Record<string, unknown>
   const person = DEMO_PEOPLE[key];
   return {
     residentId: person.residentId,
-    insurance: { psnNo: person.psnNo, status: 'active', outOfArea: person.insuplcAdmdvs.slice(0, 4) !== '2201', chronic: person.chronicDiseases.map((d) => d.code), ...insurance },
+    insurance: {
+      psnNo: person.psnNo,
+      status: 'active',
+      outOfArea: person.insuplcAdmdvs.slice(0, 4) !== '2201',
+      chronic: person.chronicDiseases.map((d) => d.code),
+      ...insurance,
+    },
   };
 }
 
@@ -141,7 +176,14 @@ export function visit(overrides: Record<string, unknown> = {}) {
     prescriber: { code: 'D001', name: '张医生' },
     draftOrders: [
       { orderId: 'O1', productId: P.atorvastatin, quantity: 6, days: 42 },
-      { orderId: 'O2', productId: P.proteinPowder, medListCode: productOf(P.atorvastatin).medListCode, quantity: 1, payMode: 'fund', unitPriceFen: 16_800 },
+      {
+        orderId: 'O2',
+        productId: P.proteinPowder,
+        medListCode: productOf(P.atorvastatin).medListCode,
+        quantity: 1,
+        payMode: 'fund',
+        unitPriceFen: 16_800,
+      },
       { orderId: 'O3', productId: P.finasteride, quantity: 1 },
       { orderId: 'O4', productId: P.albumin, quantity: 1 },
     ],

@@ -15,7 +15,12 @@ describe('bad input: 400 with a stable code and both languages', () => {
   it('refuses a body that is not JSON, without quoting it', async () => {
     const res = await clinic.post(SIGN, undefined, { raw: `{"context": ${DEMO_PEOPLE.active.residentId}` });
     expect(res.status).toBe(400);
-    expect(res.json.error).toEqual({ code: 'INVALID_INPUT', message: 'The body is not JSON', messageZh: '请求内容不是 JSON', field: '(body)' });
+    expect(res.json.error).toEqual({
+      code: 'INVALID_INPUT',
+      message: 'The body is not JSON',
+      messageZh: '请求内容不是 JSON',
+      field: '(body)',
+    });
   });
 
   it('lists each schema issue by path', async () => {
@@ -33,15 +38,28 @@ describe('bad input: 400 with a stable code and both languages', () => {
   });
 
   it('refuses duplicate order ids, a selection naming no order, a hook other than the service’s, and an invalid 身份证', async () => {
-    const dup = visit({ draftOrders: [{ orderId: 'O1', productId: P.paracetamol, quantity: 1 }, { orderId: 'O1', productId: P.paracetamol, quantity: 1 }] });
-    expect((await clinic.post(SIGN, hookRequest('order-sign', dup))).json.error.issues).toEqual([{ path: 'context.draftOrders', message: 'Order ids must be unique' }]);
-    const sel = await clinic.post('/cds-services/yibao-order-select', hookRequest('order-select', visit({ selections: ['O9'] })));
+    const dup = visit({
+      draftOrders: [
+        { orderId: 'O1', productId: P.paracetamol, quantity: 1 },
+        { orderId: 'O1', productId: P.paracetamol, quantity: 1 },
+      ],
+    });
+    expect((await clinic.post(SIGN, hookRequest('order-sign', dup))).json.error.issues).toEqual([
+      { path: 'context.draftOrders', message: 'Order ids must be unique' },
+    ]);
+    const sel = await clinic.post(
+      '/cds-services/yibao-order-select',
+      hookRequest('order-select', visit({ selections: ['O9'] })),
+    );
     expect(sel.status).toBe(400);
     expect(sel.json.error.issues[0].path).toBe('context.selections');
     const wrongHook = await clinic.post(SIGN, hookRequest('yibao-presettle', visit()));
     expect(wrongHook.status).toBe(400);
     expect(wrongHook.json.error).toMatchObject({ code: 'INVALID_INPUT', field: 'hook' });
-    const badId = await clinic.post(SIGN, hookRequest('order-sign', visit({ patient: { residentId: '110105194912310021' } })));
+    const badId = await clinic.post(
+      SIGN,
+      hookRequest('order-sign', visit({ patient: { residentId: '110105194912310021' } })),
+    );
     expect(badId.status).toBe(400);
     expect(badId.json.error.issues[0].path).toBe('context.patient.residentId');
     expect(badId.text).not.toContain('110105194912310021');
@@ -56,17 +74,39 @@ describe('bad input: 400 with a stable code and both languages', () => {
 
 describe('missing data: 412 naming what is missing', () => {
   it('needs the insurance facts before pre-settlement', async () => {
-    const res = await clinic.post(PRESETTLE, hookRequest('yibao-presettle', visit({ patient: { residentId: DEMO_PEOPLE.resident.residentId } })));
+    const res = await clinic.post(
+      PRESETTLE,
+      hookRequest('yibao-presettle', visit({ patient: { residentId: DEMO_PEOPLE.resident.residentId } })),
+    );
     expect(res.status).toBe(412);
-    expect(res.json.error).toMatchObject({ code: 'HIS_DATA_MISSING', field: 'context.patient.insurance', missing: ['context.patient.insurance'] });
+    expect(res.json.error).toMatchObject({
+      code: 'HIS_DATA_MISSING',
+      field: 'context.patient.insurance',
+      missing: ['context.patient.insurance'],
+    });
     expect(res.json.error.messageZh).toMatch(/缺少审核所需的数据/);
   });
 
   it('needs the insurance facts for an order billed to the fund, but not for a self-pay visit', async () => {
-    const fund = await clinic.post(SIGN, hookRequest('order-sign', visit({ patient: {}, draftOrders: [{ orderId: 'O1', productId: P.paracetamol, quantity: 1, payMode: 'fund' }] })));
+    const fund = await clinic.post(
+      SIGN,
+      hookRequest(
+        'order-sign',
+        visit({
+          patient: {},
+          draftOrders: [{ orderId: 'O1', productId: P.paracetamol, quantity: 1, payMode: 'fund' }],
+        }),
+      ),
+    );
     expect(fund.status).toBe(412);
     expect(fund.json.error.missing).toEqual(['context.patient.insurance']);
-    const selfPay = await clinic.post(SIGN, hookRequest('order-sign', visit({ patient: {}, draftOrders: [{ orderId: 'O1', productId: P.paracetamol, quantity: 1 }] })));
+    const selfPay = await clinic.post(
+      SIGN,
+      hookRequest(
+        'order-sign',
+        visit({ patient: {}, draftOrders: [{ orderId: 'O1', productId: P.paracetamol, quantity: 1 }] }),
+      ),
+    );
     expect(selfPay.status).toBe(200);
   });
 

@@ -23,8 +23,21 @@ describe('patient identity', () => {
     const context = visit({
       patientId: id,
       draftOrders: [
-        { orderId: 'O1', productId: P.atorvastatin, quantity: 6, days: 42, name: `阿托伐他汀（患者 ${id} 电话 ${mobile}）` },
-        { orderId: 'O2', productId: P.proteinPowder, quantity: 1, payMode: 'fund', medListCode: 'XYG002A00101010015838', unitPriceFen: 100 },
+        {
+          orderId: 'O1',
+          productId: P.atorvastatin,
+          quantity: 6,
+          days: 42,
+          name: `阿托伐他汀（患者 ${id} 电话 ${mobile}）`,
+        },
+        {
+          orderId: 'O2',
+          productId: P.proteinPowder,
+          quantity: 1,
+          payMode: 'fund',
+          medListCode: 'XYG002A00101010015838',
+          unitPriceFen: 100,
+        },
       ],
     });
     for (const [path, hook] of [
@@ -36,16 +49,28 @@ describe('patient identity', () => {
       expect(res.status).toBe(200);
     }
     const cards = (await post('/cds-services/yibao-order-sign', hookRequest('order-sign', context))).json.cards;
-    const label = cards[0].suggestions.find((s: { label: string }) => s.label.includes('阿托伐他汀'))?.label ?? cards[1].suggestions[0].label;
+    const label =
+      cards[0].suggestions.find((s: { label: string }) => s.label.includes('阿托伐他汀'))?.label ??
+      cards[1].suggestions[0].label;
     expect(label).toContain(`${id.slice(0, 4)}**********${id.slice(-4)}`);
     expect(label).toContain('138****5678');
     await post('/cds-services/yibao-order-sign/feedback', {
-      feedback: [{ card: cards[1].uuid, outcome: 'overridden', overrideReason: { reason: { code: 'other' }, userComment: `身份证 ${id}` }, outcomeTimestamp: '2026-11-23T02:00:00Z' }],
+      feedback: [
+        {
+          card: cards[1].uuid,
+          outcome: 'overridden',
+          overrideReason: { reason: { code: 'other' }, userComment: `身份证 ${id}` },
+          outcomeTimestamp: '2026-11-23T02:00:00Z',
+        },
+      ],
     });
     // Errors: 400 (a schema issue, bad JSON quoting the id), 412, 401, 404.
     await post('/cds-services/yibao-order-sign', hookRequest('order-sign', { ...context, draftOrders: 'none' }));
     await post('/cds-services/yibao-order-sign', undefined, { raw: `{"patientId": ${id}` });
-    await post('/cds-services/yibao-presettle', hookRequest('yibao-presettle', { ...context, patient: { residentId: id } }));
+    await post(
+      '/cds-services/yibao-presettle',
+      hookRequest('yibao-presettle', { ...context, patient: { residentId: id } }),
+    );
     await post('/cds-services/yibao-order-sign', hookRequest('order-sign', context), { token: null });
     await post(`/cds-services/${id}`, hookRequest('order-sign', context));
     texts.push(await (await fetch(`${clinic.url}/cds-services`)).text());

@@ -9,8 +9,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSqliteStorage } from '../../adapters/sqlite/index.js';
-import { createSimulator, DEMO_CATALOG, startSimulator, type RunningSimulator, type Simulator } from '../../adapters/simulator/index.js';
-import { TERMINAL_NAMES, type Storage, type Terminal, type TerminalEvent, type TerminalLayout } from '../../src/index.js';
+import {
+  createSimulator,
+  DEMO_CATALOG,
+  startSimulator,
+  type RunningSimulator,
+  type Simulator,
+} from '../../adapters/simulator/index.js';
+import {
+  TERMINAL_NAMES,
+  type Storage,
+  type Terminal,
+  type TerminalEvent,
+  type TerminalLayout,
+} from '../../src/index.js';
 import { verifyChain, verifyInvoiceExport, verifyInvoiceQr } from '../../src/invoice/index.js';
 import { DAY, P } from '../unit/rules/helpers.js';
 import { openTestTerminal } from './till-fixture.js';
@@ -58,7 +70,18 @@ beforeEach(async () => {
   await terminal.updateRulePack();
   await terminal.signIn();
   const product = DEMO_CATALOG.find((p) => p.productId === P.proteinPowder)!;
-  await terminal.recordMovement({ kind: 'purchase', movementId: 'PUR-1', at: now, productId: product.productId, productName: product.genericName, batchNo: 'B-1', traceCodes: [], quantity: 10, supplierName: '国药控股吉林有限公司', unitCostFen: 1000 });
+  await terminal.recordMovement({
+    kind: 'purchase',
+    movementId: 'PUR-1',
+    at: now,
+    productId: product.productId,
+    productName: product.genericName,
+    batchNo: 'B-1',
+    traceCodes: [],
+    quantity: 10,
+    supplierName: '国药控股吉林有限公司',
+    unitCostFen: 1000,
+  });
 });
 
 afterEach(async () => {
@@ -87,7 +110,8 @@ describe('a clock set back a day between sales, across a restart', () => {
     expect(exported.issues).toEqual([]);
     expect(exported.ok).toBe(true);
     // The receipts' own QR codes verify with the book's keys too.
-    for (const record of records) expect((await verifyInvoiceQr((await terminal.invoices.receiptQr(record.body.seq))!, keys)).ok).toBe(true);
+    for (const record of records)
+      expect((await verifyInvoiceQr((await terminal.invoices.receiptQr(record.body.seq))!, keys)).ok).toBe(true);
 
     // Issue times are monotonic: the receipts issued behind the clock take the last receipt's time.
     const times = records.map((r) => r.body.issuedAt);
@@ -105,16 +129,38 @@ describe('a clock set back a day between sales, across a restart', () => {
     // The audit trail has it, locally and as uploaded to the platform (YG06).
     const journal = (await storage.read('audit')).map((e) => e.value).filter((e) => e.kind === 'clock-behind');
     expect(journal).toEqual([
-      { kind: 'clock-behind', at: EVENING, terminalId: 'T01', invoiceSeq: 2, deviceTime: EVENING - DAY + 60_000, behindMs: DAY - 60_000, saleId: expect.any(String) },
-      { kind: 'clock-behind', at: EVENING, terminalId: 'T01', invoiceSeq: 3, deviceTime: EVENING - DAY + 120_000, behindMs: DAY - 120_000, saleId: expect.any(String) },
+      {
+        kind: 'clock-behind',
+        at: EVENING,
+        terminalId: 'T01',
+        invoiceSeq: 2,
+        deviceTime: EVENING - DAY + 60_000,
+        behindMs: DAY - 60_000,
+        saleId: expect.any(String),
+      },
+      {
+        kind: 'clock-behind',
+        at: EVENING,
+        terminalId: 'T01',
+        invoiceSeq: 3,
+        deviceTime: EVENING - DAY + 120_000,
+        behindMs: DAY - 120_000,
+        saleId: expect.any(String),
+      },
     ]);
     await terminal.sync.flush();
-    const uploaded = simulator.audits().flatMap((a) => a.events).filter((e) => e['kind'] === 'clock-behind');
+    const uploaded = simulator
+      .audits()
+      .flatMap((a) => a.events)
+      .filter((e) => e['kind'] === 'clock-behind');
     expect(uploaded.map((e) => e['invoiceSeq'])).toEqual([2, 3]);
     expect(simulator.invoices().map((i) => i.seq)).toEqual([1, 2, 3]);
 
     // msgids stay unique through the backward clock and the restart.
-    const msgids = simulator.received().filter((r) => !r.duplicate).map((r) => r.msgid);
+    const msgids = simulator
+      .received()
+      .filter((r) => !r.duplicate)
+      .map((r) => r.msgid);
     expect(msgids.length).toBeGreaterThan(6);
     expect(new Set(msgids).size).toBe(msgids.length);
     expect(simulator.received().filter((r) => r.duplicate)).toEqual([]);
@@ -128,9 +174,21 @@ describe('a clock set back a day between sales, across a restart', () => {
     now = EVENING - DAY;
     const refund = await terminal.refund(receipt.saleId);
     expect(refund.invoice.record.body).toMatchObject({ kind: 'refund', seq: 2, issuedAt: EVENING, clockBehindMs: DAY });
-    expect(events).toEqual([{ type: 'clock:behind', seq: 2, issuedAt: EVENING, deviceTime: EVENING - DAY, behindMs: DAY }]);
+    expect(events).toEqual([
+      { type: 'clock:behind', seq: 2, issuedAt: EVENING, deviceTime: EVENING - DAY, behindMs: DAY },
+    ]);
     const journal = (await storage.read('audit')).map((e) => e.value).filter((e) => e.kind === 'clock-behind');
-    expect(journal).toEqual([{ kind: 'clock-behind', at: EVENING, terminalId: 'T01', saleId: receipt.saleId, invoiceSeq: 2, deviceTime: EVENING - DAY, behindMs: DAY }]);
+    expect(journal).toEqual([
+      {
+        kind: 'clock-behind',
+        at: EVENING,
+        terminalId: 'T01',
+        saleId: receipt.saleId,
+        invoiceSeq: 2,
+        deviceTime: EVENING - DAY,
+        behindMs: DAY,
+      },
+    ]);
     await terminal.sync.flush();
     const trail = simulator.audits().find((a) => a.saleId === receipt.saleId)!;
     expect(trail.events.filter((e) => e['kind'] === 'clock-behind').map((e) => e['invoiceSeq'])).toEqual([2]);

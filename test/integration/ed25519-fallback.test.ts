@@ -7,10 +7,22 @@
  * till that has a pack stored does not take a genuine pack for a forged one.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMemoryStorage, TERMINAL_NAMES, type Storage, type Terminal, type TerminalLayout } from '../../src/index.js';
+import {
+  createMemoryStorage,
+  TERMINAL_NAMES,
+  type Storage,
+  type Terminal,
+  type TerminalLayout,
+} from '../../src/index.js';
 import { verifyChain, verifyInvoiceQr } from '../../src/invoice/index.js';
 import { tweetnaclEd25519 } from '../../src/crypto/ed25519-fallback.js';
-import { createSimulator, DEMO_CATALOG, startSimulator, type RunningSimulator, type Simulator } from '../../adapters/simulator/index.js';
+import {
+  createSimulator,
+  DEMO_CATALOG,
+  startSimulator,
+  type RunningSimulator,
+  type Simulator,
+} from '../../adapters/simulator/index.js';
 import { boxes, NOW, P } from '../unit/rules/helpers.js';
 import { TWEETNACL, withoutWebCryptoEd25519 } from '../unit/invoice/fallback.js';
 import { openTestTerminal } from './till-fixture.js';
@@ -23,7 +35,12 @@ let storage: Storage<TerminalLayout>;
 const opened: Terminal[] = [];
 
 const open = async (withFallback: boolean) => {
-  const t = await openTestTerminal({ baseUrl: server.url, storage, clock, ...(withFallback ? { ed25519Fallback: tweetnaclEd25519 } : {}) });
+  const t = await openTestTerminal({
+    baseUrl: server.url,
+    storage,
+    clock,
+    ...(withFallback ? { ed25519Fallback: tweetnaclEd25519 } : {}),
+  });
   opened.push(t);
   return t;
 };
@@ -47,8 +64,22 @@ describe('a till where WebCrypto has no Ed25519', () => {
       expect((await terminal.updateRulePack())?.version).toBeGreaterThan(0);
       await terminal.signIn();
       const ibuprofen = DEMO_CATALOG.find((p) => p.productId === P.ibuprofen)!;
-      await terminal.recordMovement({ kind: 'purchase', movementId: 'PUR-1', at: now, productId: P.ibuprofen, ...(ibuprofen.medListCode ? { medListCode: ibuprofen.medListCode } : {}), productName: ibuprofen.genericName, batchNo: 'B-1', traceCodes: [], quantity: 5, supplierName: '国药控股吉林有限公司', unitCostFen: 1000 });
-      const buyer = await terminal.verifyVoucher({ voucher: { kind: 'ec-qr', qr: simulator.issueVoucher('active').qr } });
+      await terminal.recordMovement({
+        kind: 'purchase',
+        movementId: 'PUR-1',
+        at: now,
+        productId: P.ibuprofen,
+        ...(ibuprofen.medListCode ? { medListCode: ibuprofen.medListCode } : {}),
+        productName: ibuprofen.genericName,
+        batchNo: 'B-1',
+        traceCodes: [],
+        quantity: 5,
+        supplierName: '国药控股吉林有限公司',
+        unitCostFen: 1000,
+      });
+      const buyer = await terminal.verifyVoucher({
+        voucher: { kind: 'ec-qr', qr: simulator.issueVoucher('active').qr },
+      });
       const sale = terminal.startSale(buyer);
       sale.scan(boxes(P.ibuprofen, 1, 901)[0]!);
       expect((await sale.review()).canSettle).toBe(true);
@@ -63,7 +94,9 @@ describe('a till where WebCrypto has no Ed25519', () => {
       expect(again.rulePack?.version).toBe(terminal.rulePack?.version);
       await again.signIn();
       // Another buyer: the first one has ten days of this box left.
-      const second = again.startSale(await again.verifyVoucher({ voucher: { kind: 'ec-qr', qr: simulator.issueVoucher('resident').qr } }));
+      const second = again.startSale(
+        await again.verifyVoucher({ voucher: { kind: 'ec-qr', qr: simulator.issueVoucher('resident').qr } }),
+      );
       second.scan(boxes(P.ibuprofen, 1, 902)[0]!);
       await second.review();
       const next = await second.settle();

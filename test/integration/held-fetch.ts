@@ -20,12 +20,18 @@ export interface HeldLog {
   received(): readonly { readonly msgid: string | null; readonly fault?: string; readonly batch?: string }[];
 }
 
-/** How often the simulator's log is looked at while a request is in flight. Not a deadline: only how soon it is seen. */
+/**
+ * How often the simulator's log is looked at while a request is in flight. Not a deadline: only how soon it is seen.
+ */
 const POLL_MS = 5;
 
-export function heldEndsAtDeadline(simulator: HeldLog, send: PlatformFetch = (input, init) => globalThis.fetch(input, init)): PlatformFetch {
+export function heldEndsAtDeadline(
+  simulator: HeldLog,
+  send: PlatformFetch = (input, init) => globalThis.fetch(input, init),
+): PlatformFetch {
   // The simulator logs a held YG07 batch once for the batch and once per message (with `batch` set): count the first.
-  const held = (msgid: string) => simulator.received().filter((r) => r.msgid === msgid && r.fault === 'timeout' && r.batch === undefined).length;
+  const held = (msgid: string) =>
+    simulator.received().filter((r) => r.msgid === msgid && r.fault === 'timeout' && r.batch === undefined).length;
   return async (input, init) => {
     const request = new Request(input, init);
     let msgid: unknown;

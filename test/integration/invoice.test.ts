@@ -16,7 +16,12 @@ import {
   type InvoiceKey,
 } from '../../src/invoice/index.js';
 import { PHARMACY, tillClient } from './till-fixture.js';
-import { createSimulator, startSimulator, type RunningSimulator, type Simulator } from '../../adapters/simulator/index.js';
+import {
+  createSimulator,
+  startSimulator,
+  type RunningSimulator,
+  type Simulator,
+} from '../../adapters/simulator/index.js';
 
 const T0 = Date.UTC(2026, 10, 23, 2, 0);
 const DEVICE_SECRET = new Uint8Array(32).fill(11);
@@ -52,7 +57,10 @@ const line = (amountFen: number) => ({
   amountFen,
   traceCodes: ['81234560000000000017'],
 });
-const sale = (amountFen: number) => ({ lines: [line(amountFen)], split: { totalFen: amountFen, fundFen: 0, accountFen: 0, cashFen: amountFen } });
+const sale = (amountFen: number) => ({
+  lines: [line(amountFen)],
+  split: { totalFen: amountFen, fundFen: 0, accountFen: 0, cashFen: amountFen },
+});
 
 /** The keys an inspector gets from the platform: the registered key and the ones it replaced. */
 function registeredKeys(): InvoiceKey[] {
@@ -63,11 +71,19 @@ function registeredKeys(): InvoiceKey[] {
 
 describe('signed invoices against the simulator', () => {
   it('enrols, registers, issues, uploads, is checked by the platform, rotates, and verifies whole', async () => {
-    const book = await openInvoiceBook({ storage, pharmacyCode: PHARMACY.code, terminalId: 'T01', deviceSecret: DEVICE_SECRET, clock });
+    const book = await openInvoiceBook({
+      storage,
+      pharmacyCode: PHARMACY.code,
+      terminalId: 'T01',
+      deviceSecret: DEVICE_SECRET,
+      clock,
+    });
     await book.enrolKey({ keyId: 'T01-K1' });
     const platform = client(book);
     await book.registerKey(platform);
-    expect(simulator.terminalKeys()).toMatchObject([{ fixmedinsCode: PHARMACY.code, devNo: 'T01', keyId: 'T01-K1', previous: [] }]);
+    expect(simulator.terminalKeys()).toMatchObject([
+      { fixmedinsCode: PHARMACY.code, devNo: 'T01', keyId: 'T01-K1', previous: [] },
+    ]);
 
     const receipts = [];
     for (const amount of [5740, 1200, 830]) {
@@ -81,7 +97,8 @@ describe('signed invoices against the simulator', () => {
     expect(simulator.invoices().map((i) => [i.seq, i.hash])).toEqual(receipts.map((r) => [r.seq, r.hash]));
 
     // YG02: anyone holding a receipt asks whether the platform has that invoice with that hash.
-    const ask = (seq: number, hash: string) => platform.verifyInvoice({ data: { fixmedins_code: PHARMACY.code, terminal_id: 'T01', seq, hash } });
+    const ask = (seq: number, hash: string) =>
+      platform.verifyInvoice({ data: { fixmedins_code: PHARMACY.code, terminal_id: 'T01', seq, hash } });
     expect((await ask(2, receipts[1]!.hash)).result).toBe('1');
     expect((await ask(2, receipts[0]!.hash)).result).toBe('2');
     expect((await ask(9, receipts[0]!.hash)).result).toBe('0');
@@ -105,19 +122,29 @@ describe('signed invoices against the simulator', () => {
     expect(await verifyChain(records, keys)).toMatchObject({ ok: true, count: 6, first: 1, last: 6, signed: 6 });
     expect(await verifyChain(records, [keys[0]!])).toMatchObject({ ok: true }); // K2 vouched for by the rotation record
     expect(await verifyInvoiceExport(await book.export(), keys)).toMatchObject({ ok: true, keysFrom: 'given' });
-    for (const receipt of [receipts[1]!, after]) expect(await verifyInvoiceQr(receipt.qr, keys)).toMatchObject({ ok: true });
+    for (const receipt of [receipts[1]!, after])
+      expect(await verifyInvoiceQr(receipt.qr, keys)).toMatchObject({ ok: true });
 
     // What the platform holds is what the till holds.
     expect(records).toEqual(await book.records());
   });
 
   it('refuses an upload whose hash is not the record’s, and a second record under an uploaded number', async () => {
-    const book = await openInvoiceBook({ storage, pharmacyCode: PHARMACY.code, terminalId: 'T01', deviceSecret: DEVICE_SECRET, clock });
+    const book = await openInvoiceBook({
+      storage,
+      pharmacyCode: PHARMACY.code,
+      terminalId: 'T01',
+      deviceSecret: DEVICE_SECRET,
+      clock,
+    });
     await book.enrolKey({ keyId: 'T01-K1' });
     const platform = client(book);
     await book.registerKey(platform);
     const issued = await book.issue(sale(100));
-    const upload = (record: unknown, hash: string) => platform.uploadInvoice({ invoice: { terminal_id: 'T01', seq: 1, hash, record: record as Record<string, unknown> } });
+    const upload = (record: unknown, hash: string) =>
+      platform.uploadInvoice({
+        invoice: { terminal_id: 'T01', seq: 1, hash, record: record as Record<string, unknown> },
+      });
     await expect(upload(issued.record, '0'.repeat(64))).rejects.toMatchObject({ code: 'PLATFORM_REJECTED' });
     await upload(issued.record, issued.hash);
     const other = await book.issue(sale(200));

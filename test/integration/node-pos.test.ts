@@ -17,7 +17,11 @@ describe('examples/node-pos', () => {
   it('runs a whole insured sale against the simulator with SQLite storage', async () => {
     await buildPackage();
     const db = join(mkdtempSync(join(tmpdir(), 'yg-pos-')), 'till.sqlite');
-    const out = execFileSync(process.execPath, ['examples/node-pos/sale.mjs', '--db', db], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    const out = execFileSync(process.execPath, ['examples/node-pos/sale.mjs', '--db', db], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(out).toContain('[block] rx-required');
     expect(out).toContain('可结算 / can settle: true');
     expect(out).toMatch(/结算 \/ settled ST\d+/);

@@ -6,8 +6,24 @@
  * till already has installs again after a restart.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMemoryStorage, TERMINAL_NAMES, type Review, type Storage, type Terminal, type TerminalEvent, type TerminalLayout, type TerminalOptions } from '../../src/index.js';
-import { createSimulator, DEMO_CATALOG, simulatorRulePack, startSimulator, type RunningSimulator, type Simulator } from '../../adapters/simulator/index.js';
+import {
+  createMemoryStorage,
+  TERMINAL_NAMES,
+  type Review,
+  type Storage,
+  type Terminal,
+  type TerminalEvent,
+  type TerminalLayout,
+  type TerminalOptions,
+} from '../../src/index.js';
+import {
+  createSimulator,
+  DEMO_CATALOG,
+  simulatorRulePack,
+  startSimulator,
+  type RunningSimulator,
+  type Simulator,
+} from '../../adapters/simulator/index.js';
 import { signRulePack } from '../../adapters/simulator/keys.js';
 import { boxes, HOUR, NOW, P } from '../unit/rules/helpers.js';
 import { openTestTerminal, PHARMACY } from './till-fixture.js';
@@ -26,14 +42,32 @@ let terminal: Terminal;
 let events: TerminalEvent[];
 
 async function open(rulePacks: Pick<TerminalOptions, 'rulePackExpired'> = {}): Promise<Terminal> {
-  const t = await openTestTerminal({ baseUrl: server.url, storage, clock, timeoutMs: 5000, rulePacks: { rulePackRetryMs: RETRY_MS, ...rulePacks } });
+  const t = await openTestTerminal({
+    baseUrl: server.url,
+    storage,
+    clock,
+    timeoutMs: 5000,
+    rulePacks: { rulePackRetryMs: RETRY_MS, ...rulePacks },
+  });
   t.on('rule-pack', (e) => events.push(e));
   return t;
 }
 
 async function stock(t: Terminal, productId: string, quantity: number) {
   const product = DEMO_CATALOG.find((p) => p.productId === productId)!;
-  await t.recordMovement({ kind: 'purchase', movementId: `PUR-${productId}-${now}`, at: now, productId, ...(product.medListCode ? { medListCode: product.medListCode } : {}), productName: product.genericName, batchNo: `B-${productId}`, traceCodes: [], quantity, supplierName: '国药控股吉林有限公司', unitCostFen: 1000 });
+  await t.recordMovement({
+    kind: 'purchase',
+    movementId: `PUR-${productId}-${now}`,
+    at: now,
+    productId,
+    ...(product.medListCode ? { medListCode: product.medListCode } : {}),
+    productName: product.genericName,
+    batchNo: `B-${productId}`,
+    traceCodes: [],
+    quantity,
+    supplierName: '国药控股吉林有限公司',
+    unitCostFen: 1000,
+  });
 }
 
 /** An insured sale of one box of ibuprofen (a fund line), for a fresh e-voucher. */
@@ -137,7 +171,9 @@ describe('expiry is live', () => {
     await expect(sale.settle()).rejects.toMatchObject({ code: 'RULE_WARNING_NOT_OVERRIDDEN' });
     await sale.override(card.findingId, { reasonCode: 'other', note: '平台规则包更新延迟，已电话报备' });
     const receipt = await sale.settle();
-    expect(receipt.sale.review.findings).toContainEqual(expect.objectContaining({ ruleId: 'rule-pack-expired', outcome: 'overridden' }));
+    expect(receipt.sale.review.findings).toContainEqual(
+      expect.objectContaining({ ruleId: 'rule-pack-expired', outcome: 'overridden' }),
+    );
   });
 
   it('a till opened after its pack expired still shows the expired card (it does not run as if it never had rules)', async () => {
@@ -171,6 +207,8 @@ describe('rule packs apply only where they were issued', () => {
     terminal = await open();
     expect((await terminal.installRulePack(structuredClone(signed))).version).toBe(1);
     expect(terminal.rulePack?.version).toBe(1);
-    await expect(terminal.installRulePack(await signRulePack(simulatorRulePack(PHARMACY.admdvs, 1)))).rejects.toMatchObject({ code: 'RULE_PACK_STALE' });
+    await expect(
+      terminal.installRulePack(await signRulePack(simulatorRulePack(PHARMACY.admdvs, 1))),
+    ).rejects.toMatchObject({ code: 'RULE_PACK_STALE' });
   });
 });

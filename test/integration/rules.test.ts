@@ -26,7 +26,18 @@ import {
   type RunningSimulator,
 } from '../../adapters/simulator/index.js';
 import { signRulePack } from '../../adapters/simulator/keys.js';
-import { boxes, buyerOf, cardOf, expectClean, findingsOf, NOW, P, prescriptionFor, reviewChecked, sale } from '../unit/rules/helpers.js';
+import {
+  boxes,
+  buyerOf,
+  cardOf,
+  expectClean,
+  findingsOf,
+  NOW,
+  P,
+  prescriptionFor,
+  reviewChecked,
+  sale,
+} from '../unit/rules/helpers.js';
 
 const TRUSTED = [{ keyId: SIMULATOR_PLATFORM_KEY_ID, publicKey: SIMULATOR_PLATFORM_PUBLIC_KEY }];
 const clock = { now: () => NOW };
@@ -56,7 +67,10 @@ describe('YG03: the simulator’s signed rule pack', () => {
     expect(verified).toMatchObject({ keyId: SIMULATOR_PLATFORM_KEY_ID, pack: { version: 2, area: PHARMACY.admdvs } });
     expect(verified.pack).toEqual(simulatorRulePack(PHARMACY.admdvs, 2));
     // v1, signed by the same platform key, is in force before.
-    await installRulePack(storage, await signRulePack(simulatorRulePack(PHARMACY.admdvs, 1)), { trusted: TRUSTED, now: NOW });
+    await installRulePack(storage, await signRulePack(simulatorRulePack(PHARMACY.admdvs, 1)), {
+      trusted: TRUSTED,
+      now: NOW,
+    });
     expect((await loadRulePack(storage, { trusted: TRUSTED, now: NOW }))?.version).toBe(1);
     const installed = await installRulePack(storage, first.pack, { trusted: TRUSTED, now: NOW });
     expect(installed.version).toBe(2);
@@ -64,16 +78,31 @@ describe('YG03: the simulator’s signed rule pack', () => {
     expect(loaded).toEqual(installed);
     const compiled = compilePack(loaded);
     expect(compiled.rules.map((r) => r.id)).toHaveLength(14);
-    expect(compiled.rules.find((r) => r.id === 'key-drug-volume')).toMatchObject({ severity: 'warning', params: { maxPackages: KEY_DRUG_MAX_PACKAGES } });
+    expect(compiled.rules.find((r) => r.id === 'key-drug-volume')).toMatchObject({
+      severity: 'warning',
+      params: { maxPackages: KEY_DRUG_MAX_PACKAGES },
+    });
     expect(compiled.overrideReasons.has('chronic-long-rx')).toBe(true);
     // Asked again with the version in force, the platform has nothing newer.
-    expect((await platform.downloadRulePack({ data: { admdvs: PHARMACY.admdvs, cur_ver: loaded.version } })).pack).toBeNull();
+    expect(
+      (await platform.downloadRulePack({ data: { admdvs: PHARMACY.admdvs, cur_ver: loaded.version } })).pack,
+    ).toBeNull();
   });
 
   it('is refused when pinned to another key, and the pack in force stays', async () => {
     await start(3);
     const { pack } = await platform.downloadRulePack({ data: { admdvs: PHARMACY.admdvs, cur_ver: 0 } });
-    await expect(installRulePack(storage, pack, { trusted: [{ keyId: SIMULATOR_PLATFORM_KEY_ID, publicKey: TRUSTED[0]!.publicKey.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) }], now: NOW })).rejects.toMatchObject({
+    await expect(
+      installRulePack(storage, pack, {
+        trusted: [
+          {
+            keyId: SIMULATOR_PLATFORM_KEY_ID,
+            publicKey: TRUSTED[0]!.publicKey.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')),
+          },
+        ],
+        now: NOW,
+      }),
+    ).rejects.toMatchObject({
       code: 'RULE_PACK_INVALID_SIGNATURE',
     });
     expect(await loadRulePack(storage, { trusted: TRUSTED, now: NOW })).toBeUndefined();
@@ -87,7 +116,12 @@ describe('3101: the platform’s findings merged with the local review', () => {
       buyer: buyerOf('active'),
       pack,
       platformFindings: async (session) => {
-        const request = analysisRequest({ lines: session.lines, buyer: session.buyer!, pharmacyCode: PHARMACY.code, saleId: session.saleId });
+        const request = analysisRequest({
+          lines: session.lines,
+          buyer: session.buyer!,
+          pharmacyCode: PHARMACY.code,
+          saleId: session.saleId,
+        });
         const { result } = await platform.analyze(request, { insuplcAdmdvs: '220100' });
         return platformFindings(result, pack);
       },
@@ -103,11 +137,24 @@ describe('3101: the platform’s findings merged with the local review', () => {
     session.attachPrescription(prescriptionFor('active', [{ productId: P.dapagliflozin, quantity: 1, days: 14 }]));
     const review = await reviewChecked(session);
     const volume = cardOf(review, 'key-drug-volume');
-    expect(volume).toMatchObject({ findingId: 'key-drug-volume:L1', lineId: 'L1', severity: 'warning', source: 'local', evidence: { packages: 6, limit: 5, platformConfirmed: true } });
+    expect(volume).toMatchObject({
+      findingId: 'key-drug-volume:L1',
+      lineId: 'L1',
+      severity: 'warning',
+      source: 'local',
+      evidence: { packages: 6, limit: 5, platformConfirmed: true },
+    });
     expect(volume.evidence['platformJrId']).toMatch(/^JR/);
     // Local says warning (限定支付, switch to 自费); the platform says 明确违规 (sev_deg 1): the more serious applies.
     const scope = cardOf(review, 'payment-scope');
-    expect(scope).toMatchObject({ findingId: 'payment-scope:L2:unmet', lineId: 'L2', severity: 'block', source: 'local', evidence: { platformConfirmed: true }, actions: [{ kind: 'switch-to-self-pay', lineId: 'L2' }] });
+    expect(scope).toMatchObject({
+      findingId: 'payment-scope:L2:unmet',
+      lineId: 'L2',
+      severity: 'block',
+      source: 'local',
+      evidence: { platformConfirmed: true },
+      actions: [{ kind: 'switch-to-self-pay', lineId: 'L2' }],
+    });
     expect(review.findings.map((f) => f.findingId)).toEqual(['payment-scope:L2:unmet', 'key-drug-volume:L1']);
     expect(review.blocked).toBe(true);
     // The card's action answers both: switched to 自费, the line is no longer sent to 3101 nor checked locally.
@@ -124,7 +171,13 @@ describe('3101: the platform’s findings merged with the local review', () => {
     session.addLine({ productId: P.astragalus, quantity: KEY_DRUG_MAX_PACKAGES + 2 });
     const review = await reviewChecked(session);
     const card = cardOf(review, 'key-drug-volume');
-    expect(card).toMatchObject({ findingId: 'key-drug-volume:L1:platform:SIM-KEY-DRUG-VOLUME', lineId: 'L1', severity: 'warning', source: 'platform', evidence: { platformRule: 'SIM-KEY-DRUG-VOLUME', amountFen: 2 * 560 } });
+    expect(card).toMatchObject({
+      findingId: 'key-drug-volume:L1:platform:SIM-KEY-DRUG-VOLUME',
+      lineId: 'L1',
+      severity: 'warning',
+      source: 'platform',
+      evidence: { platformRule: 'SIM-KEY-DRUG-VOLUME', amountFen: 2 * 560 },
+    });
     expect(card.summary.zh).toContain('重点药品超量购药');
     expect(review.canSettle).toBe(false);
   });

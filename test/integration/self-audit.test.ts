@@ -41,7 +41,17 @@ const PERIOD = ['--from', '2026-10-01', '--to', '2026-12-01'];
 describe('yibao-guard self-audit on a SQLite file', () => {
   it('writes the HTML report with its charts and prints the totals', async () => {
     const out = join(dir, 'report.html');
-    const result = await cli('--db', db, ...PERIOD, '--catalog', catalogFile, '--out', out, '--title', '示范大药房第四季度自查');
+    const result = await cli(
+      '--db',
+      db,
+      ...PERIOD,
+      '--catalog',
+      catalogFile,
+      '--out',
+      out,
+      '--title',
+      '示范大药房第四季度自查',
+    );
     expect(result.err).toBe('');
     expect(result.code).toBe(0);
     expect(result.out).toContain('问题 / findings: 5');
@@ -67,14 +77,18 @@ describe('yibao-guard self-audit on a SQLite file', () => {
 
   it('replays under the pack in force now with --pack current, and under a pack file', async () => {
     const json = join(dir, 'current.json');
-    expect((await cli('--db', db, ...PERIOD, '--catalog', catalogFile, '--pack', 'current', '--out', json)).code).toBe(0);
+    expect((await cli('--db', db, ...PERIOD, '--catalog', catalogFile, '--pack', 'current', '--out', json)).code).toBe(
+      0,
+    );
     const report = JSON.parse(readFileSync(json, 'utf8')) as SelfAuditReport;
     expect(report.mode).toBe('given');
     expect(report.entries.map((e) => e.saleId)).toEqual(['S2', 'S3', 'S4', 'S5', 'S5', 'S6']);
     const packFile = join(dir, 'pack.json');
     writeFileSync(packFile, JSON.stringify(packV2()));
     const fromFile = join(dir, 'from-file.json');
-    expect((await cli('--db', db, ...PERIOD, '--catalog', catalogFile, '--pack', packFile, '--out', fromFile)).code).toBe(0);
+    expect(
+      (await cli('--db', db, ...PERIOD, '--catalog', catalogFile, '--pack', packFile, '--out', fromFile)).code,
+    ).toBe(0);
     expect((JSON.parse(readFileSync(fromFile, 'utf8')) as SelfAuditReport).totals).toEqual(report.totals);
   });
 
@@ -86,7 +100,13 @@ describe('yibao-guard self-audit on a SQLite file', () => {
     const report = JSON.parse(readFileSync(json, 'utf8')) as SelfAuditReport;
     // What needs no catalog facts is still found: a refill by the prescription's days, the resold box, the missing
     // trace code, the ceiling, the overrides.
-    expect(report.entries.map((e) => `${e.saleId} ${e.ruleId}`)).toEqual(['S3 repeat-purchase', 'S4 trace-code-duplicate', 'S5 trace-code-missing', 'S5 stock-shortfall', 'S6 amount-limit']);
+    expect(report.entries.map((e) => `${e.saleId} ${e.ruleId}`)).toEqual([
+      'S3 repeat-purchase',
+      'S4 trace-code-duplicate',
+      'S5 trace-code-missing',
+      'S5 stock-shortfall',
+      'S6 amount-limit',
+    ]);
   });
 
   it('refuses bad usage with exit code 2 and a missing file with 1', async () => {

@@ -12,7 +12,13 @@ import { createMemoryBacking } from '../../src/storage/index.js';
 import { createMsgidSource, type PlatformClient } from '../../src/platform/index.js';
 import { createCatalog, createInventory, createOutbox, createSyncWorker } from '../../src/engine.js';
 import { boxSale, PHARMACY, tillClient } from './till-fixture.js';
-import { createSimulator, DEMO_CATALOG, startSimulator, type RunningSimulator, type Simulator } from '../../adapters/simulator/index.js';
+import {
+  createSimulator,
+  DEMO_CATALOG,
+  startSimulator,
+  type RunningSimulator,
+  type Simulator,
+} from '../../adapters/simulator/index.js';
 
 const T0 = Date.UTC(2026, 10, 23, 2, 0);
 const catalog = createCatalog(DEMO_CATALOG);
@@ -31,10 +37,25 @@ afterEach(async () => {
   await server.close();
 });
 
-async function till(options: { backing?: ReturnType<typeof createMemoryBacking>; after?: string; digit?: number; batch?: number; platform?: (p: PlatformClient) => Parameters<typeof createSyncWorker>[0]['platform'] } = {}) {
-  const storage = createMemoryStorage({ names: TERMINAL_NAMES, ...(options.backing ? { backing: options.backing } : {}) });
+async function till(
+  options: {
+    backing?: ReturnType<typeof createMemoryBacking>;
+    after?: string;
+    digit?: number;
+    batch?: number;
+    platform?: (p: PlatformClient) => Parameters<typeof createSyncWorker>[0]['platform'];
+  } = {},
+) {
+  const storage = createMemoryStorage({
+    names: TERMINAL_NAMES,
+    ...(options.backing ? { backing: options.backing } : {}),
+  });
   const digit = options.digit ?? 7;
-  const msgids = createMsgidSource({ institutionCode: PHARMACY.code, terminalDigit: digit, ...(options.after ? { after: options.after } : {}) });
+  const msgids = createMsgidSource({
+    institutionCode: PHARMACY.code,
+    terminalDigit: digit,
+    ...(options.after ? { after: options.after } : {}),
+  });
   const platform = tillClient({ baseUrl: server.url, clock, msgids, terminalId: `T0${digit}` });
   const outbox = createOutbox({ storage, platform, clock });
   const inventory = await createInventory({ storage, outbox, catalog, clock });
@@ -50,10 +71,16 @@ async function till(options: { backing?: ReturnType<typeof createMemoryBacking>;
   return { storage, platform, outbox, inventory, worker };
 }
 
-const sales = (count: number, from = 1): StockMovement[] => Array.from({ length: count }, (_, i) => boxSale(from + i, T0 + (from + i) * 1000, 6_000_000));
-const committed35 = () => simulator.committed().filter((c) => c.infno.startsWith('35')).map((c) => c.msgid);
+const sales = (count: number, from = 1): StockMovement[] =>
+  Array.from({ length: count }, (_, i) => boxSale(from + i, T0 + (from + i) * 1000, 6_000_000));
+const committed35 = () =>
+  simulator
+    .committed()
+    .filter((c) => c.infno.startsWith('35'))
+    .map((c) => c.msgid);
 const batches = () => simulator.received().filter((r) => r.infno === 'YG07');
-const outboxMsgids = async (storage: Awaited<ReturnType<typeof till>>['storage']) => (await storage.read('outbox')).map((e) => e.value.prepared.msgid);
+const outboxMsgids = async (storage: Awaited<ReturnType<typeof till>>['storage']) =>
+  (await storage.read('outbox')).map((e) => e.value.prepared.msgid);
 
 describe('batched delivery (YG07)', () => {
   it('sends consecutive reports in batches, each record once and in order', async () => {
@@ -74,7 +101,9 @@ describe('batched delivery (YG07)', () => {
     const list = sales(7);
     for (const [i, sale] of list.entries()) {
       // The fourth sells the first box again: the platform refuses that record alone (回流药).
-      await t.inventory.record(i === 3 ? { ...sale, traceCodes: list[0]!.traceCodes } : sale, { operatorName: '李药师' });
+      await t.inventory.record(i === 3 ? { ...sale, traceCodes: list[0]!.traceCodes } : sale, {
+        operatorName: '李药师',
+      });
     }
     const result = await t.worker.drain();
     expect(result).toMatchObject({ delivered: 6, deadLettered: 1, stoppedBy: 'empty' });
@@ -102,7 +131,10 @@ describe('batched delivery (YG07)', () => {
     expect(await restarted.worker.drain()).toMatchObject({ delivered: 30, stoppedBy: 'empty' });
     const sent = await outboxMsgids(t.storage);
     expect(committed35()).toEqual(sent);
-    const second = simulator.received().filter((r) => r.batch !== undefined).slice(30);
+    const second = simulator
+      .received()
+      .filter((r) => r.batch !== undefined)
+      .slice(30);
     expect(second.map((r) => r.msgid)).toEqual(sent);
     expect(second.every((r) => r.duplicate && r.outcome === 0)).toBe(true);
   });
@@ -151,7 +183,14 @@ describe('batched delivery (YG07)', () => {
           const answers = await p.sendReports(records);
           // The first time, the platform's answer for the third record cannot be used (as infcode -1 would be).
           if (calls++ > 0) return answers;
-          return answers.map((a, i) => (i === 2 ? { msgid: a.msgid, error: new PlatformUnavailableError({ infno: '3505', msgid: a.msgid }, { outcomeUnknown: true }) } : a));
+          return answers.map((a, i) =>
+            i === 2
+              ? {
+                  msgid: a.msgid,
+                  error: new PlatformUnavailableError({ infno: '3505', msgid: a.msgid }, { outcomeUnknown: true }),
+                }
+              : a,
+          );
         },
       }),
     });
@@ -174,7 +213,11 @@ describe('batched delivery (YG07)', () => {
     const refusal = (answers[1] as { error: PlatformRejectedError }).error;
     expect(refusal).toMatchObject({ code: 'PLATFORM_REJECTED', infcode: -2 });
     expect(await t.platform.send(first!)).toEqual({ retRslt: '1', msgRslt: '成功' });
-    await expect(t.platform.send(second!)).rejects.toMatchObject({ code: 'PLATFORM_REJECTED', infcode: -2, platformMessage: refusal.platformMessage });
+    await expect(t.platform.send(second!)).rejects.toMatchObject({
+      code: 'PLATFORM_REJECTED',
+      infcode: -2,
+      platformMessage: refusal.platformMessage,
+    });
     const alone = simulator.received().filter((r) => r.infno === '3505' && r.batch === undefined);
     expect(alone.map((r) => r.duplicate)).toEqual([true, true]);
     expect(committed35()).toEqual([first!.msgid]);

@@ -6,7 +6,12 @@ import { afterEach, expect, it } from 'vitest';
 import { createMemoryStorage, TERMINAL_NAMES } from '../../src/index.js';
 import { createCatalog, createInventory, createOutbox, createSyncWorker, resumeMsgids } from '../../src/engine.js';
 import { boxSale, PHARMACY, tillClient } from './till-fixture.js';
-import { createSimulator, DEMO_CATALOG, startSimulator, type RunningSimulator } from '../../adapters/simulator/index.js';
+import {
+  createSimulator,
+  DEMO_CATALOG,
+  startSimulator,
+  type RunningSimulator,
+} from '../../adapters/simulator/index.js';
 
 const SALES = 10_000;
 let server: RunningSimulator | undefined;
@@ -36,12 +41,22 @@ it(`delivers a day's ${SALES} sales written offline exactly once and in order wh
   expect((await down.status()).pending).toBe(SALES);
 
   server = await startSimulator({ port: 0, simulator });
-  const up = createSyncWorker({ storage, platform: await client(server.url), clock, owner: 'tab', sleep: async () => undefined, readAhead: 500 });
+  const up = createSyncWorker({
+    storage,
+    platform: await client(server.url),
+    clock,
+    owner: 'tab',
+    sleep: async () => undefined,
+    readAhead: 500,
+  });
   const result = await up.drain();
   expect(result).toMatchObject({ delivered: SALES, deadLettered: 0, stoppedBy: 'empty' });
   expect((await up.status()).pending).toBe(0);
   const sent = (await storage.read('outbox')).map((e) => e.value.prepared.msgid);
-  const arrived = simulator.committed().filter((c) => c.infno === '3505').map((c) => c.msgid);
+  const arrived = simulator
+    .committed()
+    .filter((c) => c.infno === '3505')
+    .map((c) => c.msgid);
   expect(arrived).toEqual(sent);
   expect(new Set(arrived).size).toBe(SALES);
 }, 240_000);

@@ -9,7 +9,15 @@ import { createMemoryStorage, isYibaoGuardError, TERMINAL_NAMES } from '../../sr
 import { createCatalog, createInventory, createOutbox, createSyncWorker } from '../../src/engine.js';
 import type { SaleMovement } from '../../src/schemas/stock.js';
 import { boxSale, tillClient } from './till-fixture.js';
-import { createSimulator, DEMO_CATALOG, DEMO_PEOPLE, DEMO_STOCK, startSimulator, type RunningSimulator, type Simulator } from '../../adapters/simulator/index.js';
+import {
+  createSimulator,
+  DEMO_CATALOG,
+  DEMO_PEOPLE,
+  DEMO_STOCK,
+  startSimulator,
+  type RunningSimulator,
+  type Simulator,
+} from '../../adapters/simulator/index.js';
 
 const T0 = Date.UTC(2026, 10, 23, 2, 0);
 const DAY = 86_400_000;
@@ -34,9 +42,22 @@ async function tillWithSale(personalRetentionMs?: number) {
   const platform = tillClient({ baseUrl: server.url, clock });
   const outbox = createOutbox({ storage, platform, clock });
   const inventory = await createInventory({ storage, outbox, catalog: createCatalog(DEMO_CATALOG), clock });
-  const worker = createSyncWorker({ storage, platform, clock, owner: 'tab-1', sleep: async () => undefined, ...(personalRetentionMs !== undefined ? { personalRetentionMs } : {}) });
+  const worker = createSyncWorker({
+    storage,
+    platform,
+    clock,
+    owner: 'tab-1',
+    sleep: async () => undefined,
+    ...(personalRetentionMs !== undefined ? { personalRetentionMs } : {}),
+  });
   await inventory.record(DEMO_STOCK[0]!, { operatorName: '李药师' });
-  await inventory.record({ ...(boxSale(1, T0, 800_000) as SaleMovement), payMode: 'fund' }, { operatorName: '李药师', buyer: { psnNo: '22000000000000000001', residentId: buyer.residentId, name: buyer.name } });
+  await inventory.record(
+    { ...(boxSale(1, T0, 800_000) as SaleMovement), payMode: 'fund' },
+    {
+      operatorName: '李药师',
+      buyer: { psnNo: '22000000000000000001', residentId: buyer.residentId, name: buyer.name },
+    },
+  );
   expect(await storage.count('outboxPii')).toBe(1);
   return { storage, worker };
 }

@@ -4,8 +4,21 @@
  */
 import { afterEach, expect, it } from 'vitest';
 import { createMemoryStorage, TERMINAL_NAMES } from '../../src/index.js';
-import { createCatalog, createInventory, createOutbox, createSyncWorker, resumeMsgids, type SyncEvent } from '../../src/engine.js';
-import { createSimulator, DEMO_CATALOG, DEMO_STOCK, startSimulator, type RunningSimulator } from '../../adapters/simulator/index.js';
+import {
+  createCatalog,
+  createInventory,
+  createOutbox,
+  createSyncWorker,
+  resumeMsgids,
+  type SyncEvent,
+} from '../../src/engine.js';
+import {
+  createSimulator,
+  DEMO_CATALOG,
+  DEMO_STOCK,
+  startSimulator,
+  type RunningSimulator,
+} from '../../adapters/simulator/index.js';
 import { boxSale, PHARMACY, tillClient } from './till-fixture.js';
 
 let server: RunningSimulator | undefined;
@@ -32,13 +45,26 @@ it('reports pending, oldest pending, last success and dead letters, and says off
   const events: SyncEvent[] = [];
   // Real (short) waits: the background loop backs off between attempts and opens its circuit after 2 failures.
   // The test waits for that to happen (not a fixed 300 ms, which a loaded machine can spend before the second try).
-  const offline = createSyncWorker({ storage, platform: down, clock, owner: 'tab', backoff: { baseMs: 5, maxMs: 10 }, breaker: { threshold: 2, cooldownMs: 50 }, onEvent: (e) => events.push(e) });
+  const offline = createSyncWorker({
+    storage,
+    platform: down,
+    clock,
+    owner: 'tab',
+    backoff: { baseMs: 5, maxMs: 10 },
+    breaker: { threshold: 2, cooldownMs: 50 },
+    onEvent: (e) => events.push(e),
+  });
   offline.start();
   await expect.poll(() => events.some((e) => e.type === 'offline'), { interval: 5, timeout: 30_000 }).toBe(true);
   await offline.stop();
   expect(events.some((e) => e.type === 'offline')).toBe(true);
   const badge = await offline.status();
-  expect(badge).toMatchObject({ pending: 3, oldestPendingAt: firstAt, deadLetters: 0, lastError: 'PLATFORM_UNAVAILABLE' });
+  expect(badge).toMatchObject({
+    pending: 3,
+    oldestPendingAt: firstAt,
+    deadLetters: 0,
+    lastError: 'PLATFORM_UNAVAILABLE',
+  });
   expect(badge.lastSuccessAt).toBeUndefined();
 
   server = await startSimulator({ port: 0, simulator });
@@ -61,7 +87,11 @@ it('reconciles the stock ledger with the platform’s view over HTTP (YG08, page
   const simulator = createSimulator({ clock });
   server = await startSimulator({ port: 0, simulator });
   const storage = createMemoryStorage({ names: TERMINAL_NAMES });
-  const platform = tillClient({ baseUrl: server.url, clock, msgids: await resumeMsgids({ storage, clock, institutionCode: PHARMACY.code, terminalDigit: 6 }) });
+  const platform = tillClient({
+    baseUrl: server.url,
+    clock,
+    msgids: await resumeMsgids({ storage, clock, institutionCode: PHARMACY.code, terminalDigit: 6 }),
+  });
   const outbox = createOutbox({ storage, platform, clock });
   const inventory = await createInventory({ storage, outbox, catalog: createCatalog(DEMO_CATALOG), clock });
   // The platform already holds the opening stock; the till's ledger starts from a count (3501) of each batch on the
@@ -70,13 +100,21 @@ it('reconciles the stock ledger with the platform’s view over HTTP (YG08, page
   const uncounted = DEMO_STOCK.filter((line) => line.medListCode === undefined);
   for (const [i, line] of counted.entries()) {
     const { quantity, supplierName: _s, unitCostFen: _c, kind: _k, ...core } = line;
-    await inventory.record({ ...core, kind: 'stock-count', movementId: `C-${i}`, countedQuantity: quantity }, { operatorName: '李药师' });
+    await inventory.record(
+      { ...core, kind: 'stock-count', movementId: `C-${i}`, countedQuantity: quantity },
+      { operatorName: '李药师' },
+    );
   }
   for (let i = 1; i <= 2; i++) await inventory.record(sale(i, clock.now()), { operatorName: '李药师' });
   await createSyncWorker({ storage, platform, clock, owner: 'tab' }).drain();
   const opening = DEMO_STOCK[0]!;
   expect(inventory.levels().find((l) => l.batchNo === opening.batchNo)?.onHand).toBe(opening.quantity - 2);
-  const expectedUncounted = uncounted.map((l) => ({ productId: l.productId, batchNo: l.batchNo, ledger: 0, platform: l.quantity }));
+  const expectedUncounted = uncounted.map((l) => ({
+    productId: l.productId,
+    batchNo: l.batchNo,
+    ledger: 0,
+    platform: l.quantity,
+  }));
   // Pages of 4 lines: the platform holds more than that, so reconciliation asks page after page.
   expect(await inventory.reconcileWithPlatform(platform, { pageSize: 4 })).toEqual(expectedUncounted);
   expect(DEMO_STOCK.length).toBeGreaterThan(4);
@@ -84,7 +122,12 @@ it('reconciles the stock ledger with the platform’s view over HTTP (YG08, page
   const local = await inventory.record(sale(3, clock.now()), { operatorName: '李药师' });
   expect(local.records).toHaveLength(1);
   expect(await inventory.reconcileWithPlatform(platform)).toEqual([
-    { productId: opening.productId, batchNo: opening.batchNo, ledger: opening.quantity - 3, platform: opening.quantity - 2 },
+    {
+      productId: opening.productId,
+      batchNo: opening.batchNo,
+      ledger: opening.quantity - 3,
+      platform: opening.quantity - 2,
+    },
     ...expectedUncounted,
   ]);
   const queries = simulator.received().filter((r) => r.infno === 'YG08');

@@ -17,7 +17,14 @@ import {
   type SyncEvent,
 } from '../../src/engine.js';
 import { boxSale, PHARMACY, tillClient } from './till-fixture.js';
-import { createSimulator, DEMO_CATALOG, DEMO_STOCK, startSimulator, type RunningSimulator, type Simulator } from '../../adapters/simulator/index.js';
+import {
+  createSimulator,
+  DEMO_CATALOG,
+  DEMO_STOCK,
+  startSimulator,
+  type RunningSimulator,
+  type Simulator,
+} from '../../adapters/simulator/index.js';
 
 const T0 = Date.UTC(2026, 10, 23, 2, 0);
 const catalog = createCatalog(DEMO_CATALOG);
@@ -37,13 +44,28 @@ afterEach(async () => {
 });
 
 async function till(options: { backing?: ReturnType<typeof createMemoryBacking>; after?: string } = {}) {
-  const storage = createMemoryStorage({ names: TERMINAL_NAMES, ...(options.backing ? { backing: options.backing } : {}) });
-  const msgids = createMsgidSource({ institutionCode: PHARMACY.code, terminalDigit: 1, ...(options.after ? { after: options.after } : {}) });
+  const storage = createMemoryStorage({
+    names: TERMINAL_NAMES,
+    ...(options.backing ? { backing: options.backing } : {}),
+  });
+  const msgids = createMsgidSource({
+    institutionCode: PHARMACY.code,
+    terminalDigit: 1,
+    ...(options.after ? { after: options.after } : {}),
+  });
   const platform = tillClient({ baseUrl: server.url, clock, msgids });
   const outbox = createOutbox({ storage, platform, clock });
   const inventory = await createInventory({ storage, outbox, catalog, clock });
   const events: SyncEvent[] = [];
-  const worker = createSyncWorker({ storage, platform, clock, owner: 'tab-1', sleep: noSleep, random: () => 0.5, onEvent: (e) => events.push(e) });
+  const worker = createSyncWorker({
+    storage,
+    platform,
+    clock,
+    owner: 'tab-1',
+    sleep: noSleep,
+    random: () => 0.5,
+    onEvent: (e) => events.push(e),
+  });
   return { storage, platform, outbox, inventory, worker, events };
 }
 
@@ -85,7 +107,9 @@ describe('outbox and sync worker', () => {
     const t2 = await tillOver(t.storage);
     const result = await t2.worker.drain();
     expect(result).toMatchObject({ delivered: 200, stoppedBy: 'empty' });
-    expect(committed35().map((c) => c.msgid)).toEqual((await t.storage.read('outbox')).map((e) => e.value.prepared.msgid));
+    expect(committed35().map((c) => c.msgid)).toEqual(
+      (await t.storage.read('outbox')).map((e) => e.value.prepared.msgid),
+    );
   });
 
   it('survives a 5xx storm and lost answers without a duplicate', async () => {
@@ -140,7 +164,10 @@ describe('outbox and sync worker', () => {
     expect(await t.worker.drain()).toMatchObject({ delivered: 1 });
     expect(await t.worker.deadLetters()).toEqual([]);
     const all = await t.worker.deadLetters({ includeResolved: true });
-    expect(all[0]).toMatchObject({ resolved: { how: 'resubmitted', newSeq: fixed.seq }, notes: [expect.objectContaining({ text: '扫错了盒子 / wrong box scanned' }), expect.anything()] });
+    expect(all[0]).toMatchObject({
+      resolved: { how: 'resubmitted', newSeq: fixed.seq },
+      notes: [expect.objectContaining({ text: '扫错了盒子 / wrong box scanned' }), expect.anything()],
+    });
     expect(committed35().map((c) => c.msgid)).toContain(fixed.msgid);
   });
 
@@ -174,7 +201,11 @@ describe('outbox and sync worker', () => {
 });
 
 async function tillOver(storage: Parameters<typeof createOutbox>[0]['storage']) {
-  const platform = tillClient({ baseUrl: server.url, clock, msgids: await resumeMsgids({ storage, clock, institutionCode: PHARMACY.code, terminalDigit: 1 }) });
+  const platform = tillClient({
+    baseUrl: server.url,
+    clock,
+    msgids: await resumeMsgids({ storage, clock, institutionCode: PHARMACY.code, terminalDigit: 1 }),
+  });
   const worker = createSyncWorker({ storage, platform, clock, owner: 'tab-1', sleep: noSleep });
   return { platform, worker };
 }

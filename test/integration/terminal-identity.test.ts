@@ -6,8 +6,20 @@
  * languages, before anything is stored.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMemoryStorage, createTerminal, TERMINAL_NAMES, type Storage, type TerminalLayout, type TerminalOptions } from '../../src/index.js';
-import { createSimulator, startSimulator, type RunningSimulator, type Simulator } from '../../adapters/simulator/index.js';
+import {
+  createMemoryStorage,
+  createTerminal,
+  TERMINAL_NAMES,
+  type Storage,
+  type TerminalLayout,
+  type TerminalOptions,
+} from '../../src/index.js';
+import {
+  createSimulator,
+  startSimulator,
+  type RunningSimulator,
+  type Simulator,
+} from '../../adapters/simulator/index.js';
 import { DEFAULT_TIMEOUT_MS, PHARMACY, tillClient, tillIdentity } from './till-fixture.js';
 
 let now = Date.UTC(2026, 10, 23, 2, 0);
@@ -27,7 +39,10 @@ afterEach(async () => {
 });
 
 /** The envelopes the terminal's client sends, as the platform receives them. */
-function recording(): { readonly sent: Record<string, unknown>[]; readonly fetch: NonNullable<TerminalOptions['platform']['fetch']> } {
+function recording(): {
+  readonly sent: Record<string, unknown>[];
+  readonly fetch: NonNullable<TerminalOptions['platform']['fetch']>;
+} {
   const sent: Record<string, unknown>[] = [];
   return {
     sent,
@@ -51,12 +66,25 @@ const base = (): TerminalOptions => ({
 describe('createTerminal takes each identity once', () => {
   it('sends the pharmacy, terminal and operator it was given in every envelope of its own client', async () => {
     const wire = recording();
-    const terminal = await createTerminal({ ...base(), platform: { ...base().platform, fetch: wire.fetch }, terminal: { id: 'T03', mac: '00-16-3E-00-00-03', ip: '10.0.0.3', safeInfo: 'tpm:1' } });
+    const terminal = await createTerminal({
+      ...base(),
+      platform: { ...base().platform, fetch: wire.fetch },
+      terminal: { id: 'T03', mac: '00-16-3E-00-00-03', ip: '10.0.0.3', safeInfo: 'tpm:1' },
+    });
     await terminal.signIn();
     await terminal.verifyVoucher({ voucher: { kind: 'ec-qr', qr: simulator.issueVoucher('active').qr } });
     expect(wire.sent.map((e) => e.infno)).toEqual(['9001', '1101']);
     for (const envelope of wire.sent) {
-      expect(envelope).toMatchObject({ fixmedins_code: PHARMACY.code, fixmedins_name: PHARMACY.name, mdtrtarea_admvs: PHARMACY.admdvs, opter: 'OP9', opter_name: '王药师', opter_type: '1', dev_no: 'T03', dev_safe_info: 'tpm:1' });
+      expect(envelope).toMatchObject({
+        fixmedins_code: PHARMACY.code,
+        fixmedins_name: PHARMACY.name,
+        mdtrtarea_admvs: PHARMACY.admdvs,
+        opter: 'OP9',
+        opter_name: '王药师',
+        opter_type: '1',
+        dev_no: 'T03',
+        dev_safe_info: 'tpm:1',
+      });
       // The msgid is the pharmacy's, its sequence's thousands digit the terminal's (3).
       expect(String(envelope.msgid)).toMatch(new RegExp(`^${PHARMACY.code}\\d+3\\d{3}$`));
     }
@@ -72,10 +100,22 @@ describe('createTerminal takes each identity once', () => {
     ['terminal.mac', (o: TerminalOptions) => ({ ...o, terminal: { id: 'T03', ip: '10.0.0.3' } })],
     ['operator.name', (o: TerminalOptions) => ({ ...o, operator: { id: 'OP9' } })],
     ['platform.baseUrl', (o: TerminalOptions) => ({ ...o, platform: {} })],
-    ['platform.institution', (o: TerminalOptions) => ({ ...o, platform: { ...o.platform, institution: { code: PHARMACY.code, name: PHARMACY.name } } })],
+    [
+      'platform.institution',
+      (o: TerminalOptions) => ({
+        ...o,
+        platform: { ...o.platform, institution: { code: PHARMACY.code, name: PHARMACY.name } },
+      }),
+    ],
     ['platform.area', (o: TerminalOptions) => ({ ...o, platform: { ...o.platform, area: PHARMACY.admdvs } })],
-    ['platform.operator', (o: TerminalOptions) => ({ ...o, platform: { ...o.platform, operator: { id: 'OP9', name: '王药师' } } })],
-    ['platform.device', (o: TerminalOptions) => ({ ...o, platform: { ...o.platform, device: { no: 'T03', mac: 'x', ip: 'y' } } })],
+    [
+      'platform.operator',
+      (o: TerminalOptions) => ({ ...o, platform: { ...o.platform, operator: { id: 'OP9', name: '王药师' } } }),
+    ],
+    [
+      'platform.device',
+      (o: TerminalOptions) => ({ ...o, platform: { ...o.platform, device: { no: 'T03', mac: 'x', ip: 'y' } } }),
+    ],
     ['platform', (o: TerminalOptions) => ({ ...o, platform: tillClient({ baseUrl: server.url, clock }) })],
   ])('refuses options without or with %s twice: INVALID_INPUT naming it, nothing stored', async (field, change) => {
     const refused = await createTerminal(change(base()) as unknown as TerminalOptions).then(

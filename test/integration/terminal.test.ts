@@ -36,8 +36,22 @@ let terminal: Terminal;
 let events: TerminalEvent[];
 
 async function open(options: { storage?: Storage<TerminalLayout>; timeoutMs?: number } = {}) {
-  const t = await openTestTerminal({ baseUrl: server.url, storage: options.storage ?? storage, clock, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}), breaker: { threshold: 2, cooldownMs: 20, maxCooldownMs: 40 } });
-  for (const type of ['sale:settled', 'sale:refunded', 'finding', 'settlement:reversed', 'settlement:unknown', 'rule-pack'] as const) t.on(type, (e) => events.push(e));
+  const t = await openTestTerminal({
+    baseUrl: server.url,
+    storage: options.storage ?? storage,
+    clock,
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    breaker: { threshold: 2, cooldownMs: 20, maxCooldownMs: 40 },
+  });
+  for (const type of [
+    'sale:settled',
+    'sale:refunded',
+    'finding',
+    'settlement:reversed',
+    'settlement:unknown',
+    'rule-pack',
+  ] as const)
+    t.on(type, (e) => events.push(e));
   return t;
 }
 
@@ -45,19 +59,36 @@ async function open(options: { storage?: Storage<TerminalLayout>; timeoutMs?: nu
 async function stock(t: Terminal, items: Record<string, number>) {
   for (const [productId, quantity] of Object.entries(items)) {
     const product = DEMO_CATALOG.find((p) => p.productId === productId)!;
-    await t.recordMovement({ kind: 'purchase', movementId: `PUR-${productId}`, at: now, productId, ...(product.medListCode ? { medListCode: product.medListCode } : {}), productName: product.genericName, batchNo: `B-${productId}`, traceCodes: [], quantity, supplierName: '国药控股吉林有限公司', unitCostFen: 1000 });
+    await t.recordMovement({
+      kind: 'purchase',
+      movementId: `PUR-${productId}`,
+      at: now,
+      productId,
+      ...(product.medListCode ? { medListCode: product.medListCode } : {}),
+      productName: product.genericName,
+      batchNo: `B-${productId}`,
+      traceCodes: [],
+      quantity,
+      supplierName: '国药控股吉林有限公司',
+      unitCostFen: 1000,
+    });
   }
 }
 
-/** Waits for `condition`; `ms` only bounds a wait for something that will not happen (generous: the machine may be loaded). */
+/**
+ * Waits for `condition`; `ms` only bounds a wait for something that will not happen (generous: the machine may be
+ * loaded).
+ */
 async function until(condition: () => boolean | Promise<boolean>, ms = 30_000) {
-  for (const start = Date.now(); !(await condition()); ) {
+  for (const start = Date.now(); !(await condition());) {
     if (Date.now() - start > ms) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 5));
   }
 }
 
-const voucher = (key: keyof typeof DEMO_PEOPLE) => ({ voucher: { kind: 'ec-qr' as const, qr: simulator.issueVoucher(key).qr } });
+const voucher = (key: keyof typeof DEMO_PEOPLE) => ({
+  voucher: { kind: 'ec-qr' as const, qr: simulator.issueVoucher(key).qr },
+});
 
 beforeEach(async () => {
   now = NOW;
@@ -98,7 +129,11 @@ describe('an honest insured sale', () => {
 
     // Stored: the sale record (no personal data) and the ledger moved.
     const record = await terminal.sale(receipt.saleId);
-    expect(record).toMatchObject({ status: 'settled', invoice: { seq: receipt.invoice.seq, signed: true }, settlement: { setlId: receipt.setlId } });
+    expect(record).toMatchObject({
+      status: 'settled',
+      invoice: { seq: receipt.invoice.seq, signed: true },
+      settlement: { setlId: receipt.setlId },
+    });
     expect(JSON.stringify(record)).not.toContain(DEMO_PEOPLE.active.residentId);
     expect(JSON.stringify(record)).not.toContain(DEMO_PEOPLE.active.name);
     expect(terminal.onHand(P.ibuprofen)).toBe(9);
@@ -127,7 +162,12 @@ describe('an honest insured sale', () => {
     expect((await sale.review()).canSettle).toBe(true);
     const receipt = await sale.settle();
     expect(receipt.setlId).toBeUndefined();
-    expect(receipt.split).toEqual({ totalFen: receipt.lines[0]!.amountFen, fundFen: 0, accountFen: 0, cashFen: receipt.lines[0]!.amountFen });
+    expect(receipt.split).toEqual({
+      totalFen: receipt.lines[0]!.amountFen,
+      fundFen: 0,
+      accountFen: 0,
+      cashFen: receipt.lines[0]!.amountFen,
+    });
     expect(simulator.committed('2102')).toHaveLength(0);
     await terminal.sync.flush();
     expect(simulator.committed('3505')).toHaveLength(1);
@@ -138,7 +178,12 @@ describe('settlement refuses what the rules refuse', () => {
   it('blocks a 串换 sale (a health product billed to the fund) until the line goes 自费', async () => {
     await stock(terminal, { [P.proteinPowder]: 5 });
     const sale = terminal.startSale(await terminal.verifyVoucher(voucher('active')));
-    const line = sale.addLine({ productId: P.proteinPowder, quantity: 1, payMode: 'fund', medListCode: DEMO_CATALOG.find((p) => p.productId === P.ibuprofen)!.medListCode! });
+    const line = sale.addLine({
+      productId: P.proteinPowder,
+      quantity: 1,
+      payMode: 'fund',
+      medListCode: DEMO_CATALOG.find((p) => p.productId === P.ibuprofen)!.medListCode!,
+    });
     const review = await sale.review();
     const card = review.findings.find((f) => f.ruleId === 'substitution');
     expect(card).toMatchObject({ severity: 'block', lineId: line.lineId });
@@ -157,7 +202,8 @@ describe('settlement refuses what the rules refuse', () => {
     await expect(sale.settle()).rejects.toMatchObject({ code: 'SALE_NOT_REVIEWED' });
     const review = await sale.review();
     expect(review.findings.filter((f) => f.severity === 'block')).toEqual([]);
-    for (const f of review.findings.filter((x) => x.severity === 'warning')) await sale.override(f.findingId, { reasonCode: 'doctor-confirmed' });
+    for (const f of review.findings.filter((x) => x.severity === 'warning'))
+      await sale.override(f.findingId, { reasonCode: 'doctor-confirmed' });
     const receipt = await sale.settle();
     expect(receipt.sale.prescriptions[0]!.patient).toEqual({ psnNo: DEMO_PEOPLE.active.psnNo });
     expect(JSON.stringify(receipt.sale)).not.toContain(DEMO_PEOPLE.active.residentId);
@@ -250,7 +296,10 @@ describe('refunds, purchases and rule packs', () => {
   it('records a refund whose 2103 answer was lost: asked again with the same msgid, now or after a restart', async () => {
     await stock(terminal, { [P.ibuprofen]: 10 });
     const sales = [];
-    for (const [serial, person] of [[1301, 'active'], [1302, 'resident']] as const) {
+    for (const [serial, person] of [
+      [1301, 'active'],
+      [1302, 'resident'],
+    ] as const) {
       const sale = terminal.startSale(await terminal.verifyVoucher(voucher(person)));
       sale.scan(boxes(P.ibuprofen, 1, serial)[0]!);
       await sale.review();
@@ -300,7 +349,9 @@ describe('refunds, purchases and rule packs', () => {
     const refund = await terminal.refund(receipt.saleId, { lines: [{ lineId: line.lineId, quantity: 1 }] });
     expect(refund.sale.status).toBe('partly-refunded');
     expect(refund.split.totalFen).toBe(line.unitPriceFen);
-    await expect(terminal.refund(receipt.saleId, { lines: [{ lineId: line.lineId, quantity: 3 }] })).rejects.toMatchObject({ code: 'REFUND_INVALID' });
+    await expect(
+      terminal.refund(receipt.saleId, { lines: [{ lineId: line.lineId, quantity: 3 }] }),
+    ).rejects.toMatchObject({ code: 'REFUND_INVALID' });
   });
 
   it('a sale of a drug never bought in is flagged (stock-shortfall), and a purchase clears it', async () => {
@@ -336,7 +387,7 @@ describe('refunds, purchases and rule packs', () => {
     expect((await terminal.sync.status()).pending).toBe(0);
   });
 
-  it('self-audits what it settled: the overridden warning is in the ledger with the pharmacist\'s reason', async () => {
+  it("self-audits what it settled: the overridden warning is in the ledger with the pharmacist's reason", async () => {
     await stock(terminal, { [P.ibuprofen]: 10 });
     const sale = terminal.startSale(await terminal.verifyVoucher(voucher('active')));
     for (const code of boxes(P.ibuprofen, 2, 1201)) sale.scan(code);

@@ -3,12 +3,30 @@
  * integration tests share (institution, area, operator, device), each test choosing its terminal, msgid digit,
  * timeout and signer.
  */
-import { createTerminal, type Storage, type Terminal, type TerminalLayout, type TerminalOptions } from '../../src/index.js';
+import {
+  createTerminal,
+  type Storage,
+  type Terminal,
+  type TerminalLayout,
+  type TerminalOptions,
+} from '../../src/index.js';
 import type { StockMovement } from '../../src/schemas/index.js';
 import type { Signer } from '../../src/crypto/index.js';
-import { createMsgidSource, createPlatformClient, type MsgidSource, type PlatformClient, type PlatformFetch } from '../../src/platform/index.js';
+import {
+  createMsgidSource,
+  createPlatformClient,
+  type MsgidSource,
+  type PlatformClient,
+  type PlatformFetch,
+} from '../../src/platform/index.js';
 import { selfAudit } from '../../src/audit/index.js';
-import { DEMO_CATALOG, DEMO_PHARMACIES, DEMO_STOCK, SIMULATOR_PLATFORM_KEY_ID, SIMULATOR_PLATFORM_PUBLIC_KEY } from '../../adapters/simulator/index.js';
+import {
+  DEMO_CATALOG,
+  DEMO_PHARMACIES,
+  DEMO_STOCK,
+  SIMULATOR_PLATFORM_KEY_ID,
+  SIMULATOR_PLATFORM_PUBLIC_KEY,
+} from '../../adapters/simulator/index.js';
 
 export const PHARMACY = DEMO_PHARMACIES.active;
 
@@ -41,7 +59,9 @@ export function tillClient(options: {
     clock: options.clock,
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     retry: { limit: 0 },
-    msgids: options.msgids ?? createMsgidSource({ institutionCode: PHARMACY.code, terminalDigit: options.terminalDigit ?? 1 }),
+    msgids:
+      options.msgids ??
+      createMsgidSource({ institutionCode: PHARMACY.code, terminalDigit: options.terminalDigit ?? 1 }),
     ...(options.signer ? { signer: options.signer } : {}),
   });
 }
@@ -76,7 +96,10 @@ export function boxSale(i: number, at: number, serialBase: number): StockMovemen
  * Who a test till is, said once as `createTerminal` takes it: the active demo pharmacy, a terminal (T01 unless
  * named) on loopback, and an operator (OP7 unless named).
  */
-export function tillIdentity(terminalId = 'T01', operator: { readonly id: string; readonly name: string } = { id: 'OP7', name: '李药师' }): Pick<TerminalOptions, 'pharmacy' | 'terminal' | 'operator'> {
+export function tillIdentity(
+  terminalId = 'T01',
+  operator: { readonly id: string; readonly name: string } = { id: 'OP7', name: '李药师' },
+): Pick<TerminalOptions, 'pharmacy' | 'terminal' | 'operator'> {
   return {
     pharmacy: { code: PHARMACY.code, name: PHARMACY.name, area: PHARMACY.admdvs },
     terminal: { id: terminalId, mac: '00-16-3E-00-00-01', ip: '127.0.0.1' },
@@ -123,7 +146,11 @@ export function openTestTerminal(options: {
     ...(options.withoutSelfAudit ? {} : { selfAudit }),
     deviceSecret: new Uint8Array(32).fill(7),
     clock,
-    sync: { autoStart: false, backoff: { baseMs: 1, maxMs: 2 }, ...(options.breaker ? { breaker: options.breaker } : {}) },
+    sync: {
+      autoStart: false,
+      backoff: { baseMs: 1, maxMs: 2 },
+      ...(options.breaker ? { breaker: options.breaker } : {}),
+    },
     ...options.rulePacks,
     ...(options.ed25519Fallback ? { ed25519Fallback: options.ed25519Fallback } : {}),
   });

@@ -17,7 +17,15 @@ import type { VoucherAuditEvent, VoucherPolicy } from '../../src/schemas/index.j
 import { verifyVoucher } from '../../src/voucher/index.js';
 import { createPlatformClient } from '../../src/platform/index.js';
 import { DEFAULT_TIMEOUT_MS, PHARMACY, tillClient, tillIdentity } from './till-fixture.js';
-import { createSimulator, DEMO_CATALOG, DEMO_PEOPLE, startSimulator, type RunningSimulator, type Simulator, type DemoPersonKey } from '../../adapters/simulator/index.js';
+import {
+  createSimulator,
+  DEMO_CATALOG,
+  DEMO_PEOPLE,
+  startSimulator,
+  type RunningSimulator,
+  type Simulator,
+  type DemoPersonKey,
+} from '../../adapters/simulator/index.js';
 
 const T0 = Date.UTC(2026, 10, 23, 2, 0);
 const PROXY = { residentId: '220102198503150031', name: '李小四', phone: '13812345678', relation: '子女' };
@@ -47,9 +55,17 @@ function options(overrides: { terminalId?: string; policy?: VoucherPolicy; timeo
   const terminalId = overrides.terminalId ?? 'T01';
   const timeoutMs = overrides.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const key = `${terminalId}:${timeoutMs}:${server.url}`;
-  const platform = clients.get(key) ?? tillClient({ baseUrl: server.url, clock, terminalId, terminalDigit: Number(terminalId.slice(-1)), timeoutMs });
+  const platform =
+    clients.get(key) ??
+    tillClient({ baseUrl: server.url, clock, terminalId, terminalDigit: Number(terminalId.slice(-1)), timeoutMs });
   clients.set(key, platform);
-  return { platform, storage, clock, terminal: { id: terminalId, operatorId: 'OP7', area: PHARMACY.admdvs }, ...(overrides.policy ? { policy: overrides.policy } : {}) };
+  return {
+    platform,
+    storage,
+    clock,
+    terminal: { id: terminalId, operatorId: 'OP7', area: PHARMACY.admdvs },
+    ...(overrides.policy ? { policy: overrides.policy } : {}),
+  };
 }
 
 async function refusal(promise: Promise<unknown>): Promise<VoucherError | unknown> {
@@ -67,7 +83,9 @@ function qrOf(key: DemoPersonKey): string {
 
 /** The voucher-verification events of the audit trail. */
 async function auditTrail() {
-  return (await storage.read('audit')).map((entry) => entry.value).filter((event): event is VoucherAuditEvent => event.kind === 'voucher-verification');
+  return (await storage.read('audit'))
+    .map((entry) => entry.value)
+    .filter((event): event is VoucherAuditEvent => event.kind === 'voucher-verification');
 }
 
 describe('verifyVoucher against the simulator', () => {
@@ -75,7 +93,12 @@ describe('verifyVoucher against the simulator', () => {
     const person = DEMO_PEOPLE.active;
     const buyer = await verifyVoucher({ voucher: { kind: 'ec-qr', qr: `${qrOf('active')}\r\n` } }, options());
     expect(buyer.psnNo).toBe(person.psnNo);
-    expect(buyer.insurance).toMatchObject({ insutype: person.insutype, status: '1', insuplcAdmdvs: person.insuplcAdmdvs, balanceFen: person.openingBalanceFen });
+    expect(buyer.insurance).toMatchObject({
+      insutype: person.insutype,
+      status: '1',
+      insuplcAdmdvs: person.insuplcAdmdvs,
+      balanceFen: person.openingBalanceFen,
+    });
     expect(buyer.displayId).toBe(`${person.residentId.slice(0, 4)}**********${person.residentId.slice(-4)}`);
     expect(buyer.displayName.startsWith(person.name.charAt(0))).toBe(true);
     expect(buyer.displayName).not.toBe(person.name);
@@ -87,22 +110,43 @@ describe('verifyVoucher against the simulator', () => {
     expect(json).not.toContain(person.residentId);
     expect(json).not.toContain(person.name);
     expect(await auditTrail()).toEqual([
-      expect.objectContaining({ kind: 'voucher-verification', outcome: 'verified', psnNo: person.psnNo, voucherKind: 'ec-qr', buyer: { kind: 'holder' } }),
+      expect.objectContaining({
+        kind: 'voucher-verification',
+        outcome: 'verified',
+        psnNo: person.psnNo,
+        voucherKind: 'ec-qr',
+        buyer: { kind: 'holder' },
+      }),
     ]);
   });
 
   it('verifies by 社保卡 (card number + 身份证) and by 身份证 alone where policy allows', async () => {
     const person = DEMO_PEOPLE.resident;
-    const byCard = await verifyVoucher({ voucher: { kind: 'ssc', cardNo: person.card.cardNo, cardSn: person.card.cardSn, residentId: person.residentId } }, options());
+    const byCard = await verifyVoucher(
+      {
+        voucher: { kind: 'ssc', cardNo: person.card.cardNo, cardSn: person.card.cardSn, residentId: person.residentId },
+      },
+      options(),
+    );
     expect(byCard.psnNo).toBe(person.psnNo);
     expect(byCard.certType).toBe('03');
-    const policy = { residentIdAlone: true, velocityWindowMinutes: 30, maxVerificationsPerWindow: 5, maxTerminalsPerWindow: 1 };
-    const byId = await verifyVoucher({ voucher: { kind: 'id-card', residentId: person.residentId } }, options({ policy }));
+    const policy = {
+      residentIdAlone: true,
+      velocityWindowMinutes: 30,
+      maxVerificationsPerWindow: 5,
+      maxTerminalsPerWindow: 1,
+    };
+    const byId = await verifyVoucher(
+      { voucher: { kind: 'id-card', residentId: person.residentId } },
+      options({ policy }),
+    );
     expect(byId.psnNo).toBe(person.psnNo);
   });
 
   it('refuses 身份证 alone where local policy does not allow it, before asking the platform', async () => {
-    const error = await refusal(verifyVoucher({ voucher: { kind: 'id-card', residentId: DEMO_PEOPLE.active.residentId } }, options()));
+    const error = await refusal(
+      verifyVoucher({ voucher: { kind: 'id-card', residentId: DEMO_PEOPLE.active.residentId } }, options()),
+    );
     expect(isYibaoGuardError(error, 'VOUCHER_NOT_ALLOWED')).toBe(true);
     expect(simulator.received().filter((r) => r.infno === '1101')).toHaveLength(0);
   });
@@ -130,13 +174,38 @@ describe('verifyVoucher against the simulator', () => {
     const fresh = simulator.issueVoucher('active');
     const o = options();
     const buyer = await verifyVoucher({ voucher: { kind: 'ec-qr', qr: fresh.qr } }, o);
-    const product = DEMO_CATALOG.find((p) => p.medListCode && p.category === 'western-drug' && !p.rx && !p.paymentRestriction && p.retailPriceFen)!;
+    const product = DEMO_CATALOG.find(
+      (p) => p.medListCode && p.category === 'western-drug' && !p.rx && !p.paymentRestriction && p.retailPriceFen,
+    )!;
     const input = {
-      druginfo: { psn_no: buyer.psnNo, mdtrt_cert_type: '01' as const, mdtrt_cert_no: buyer.identity.certNo, begntime: now, medfee_sumamt: product.retailPriceFen!, insutype: buyer.insurance.insutype, acct_used_flag: '1' as const, med_type: '41' },
-      drugdetail: [{ feedetl_sn: '1', rx_circ_flag: '0' as const, fee_ocur_time: now, med_list_codg: product.medListCode!, medins_list_codg: product.productId, det_item_fee_sumamt: product.retailPriceFen!, cnt: 1, pric: product.retailPriceFen! * 10_000 }],
+      druginfo: {
+        psn_no: buyer.psnNo,
+        mdtrt_cert_type: '01' as const,
+        mdtrt_cert_no: buyer.identity.certNo,
+        begntime: now,
+        medfee_sumamt: product.retailPriceFen!,
+        insutype: buyer.insurance.insutype,
+        acct_used_flag: '1' as const,
+        med_type: '41',
+      },
+      drugdetail: [
+        {
+          feedetl_sn: '1',
+          rx_circ_flag: '0' as const,
+          fee_ocur_time: now,
+          med_list_codg: product.medListCode!,
+          medins_list_codg: product.productId,
+          det_item_fee_sumamt: product.retailPriceFen!,
+          cnt: 1,
+          pric: product.retailPriceFen! * 10_000,
+        },
+      ],
     };
     await o.platform.preSettle(input, { insuplcAdmdvs: buyer.insurance.insuplcAdmdvs });
-    await o.platform.settle({ ...input, druginfo: { ...input.druginfo, invono: 'INV-1' } }, { insuplcAdmdvs: buyer.insurance.insuplcAdmdvs });
+    await o.platform.settle(
+      { ...input, druginfo: { ...input.druginfo, invono: 'INV-1' } },
+      { insuplcAdmdvs: buyer.insurance.insuplcAdmdvs },
+    );
     const reused = await refusal(verifyVoucher({ voucher: { kind: 'ec-qr', qr: fresh.qr } }, o));
     expect(isYibaoGuardError(reused, 'VOUCHER_EXPIRED')).toBe(true);
   });
@@ -144,7 +213,19 @@ describe('verifyVoucher against the simulator', () => {
   it('refuses a card whose 身份证 is not its holder (borrowed card)', async () => {
     const holder = DEMO_PEOPLE.active;
     const other = DEMO_PEOPLE.resident;
-    const error = await refusal(verifyVoucher({ voucher: { kind: 'ssc', cardNo: holder.card.cardNo, cardSn: holder.card.cardSn, residentId: other.residentId } }, options()));
+    const error = await refusal(
+      verifyVoucher(
+        {
+          voucher: {
+            kind: 'ssc',
+            cardNo: holder.card.cardNo,
+            cardSn: holder.card.cardSn,
+            residentId: other.residentId,
+          },
+        },
+        options(),
+      ),
+    );
     expect(isYibaoGuardError(error, 'VOUCHER_MISMATCH')).toBe(true);
   });
 
@@ -153,40 +234,74 @@ describe('verifyVoucher against the simulator', () => {
     expect(nonlocal.outOfArea).toBe(true);
     expect(nonlocal.crossProvince).toBe(true);
     const chronic = await verifyVoucher({ voucher: { kind: 'ec-qr', qr: qrOf('chronic') } }, options());
-    expect(chronic.chronic.map((c) => c.code)).toEqual(expect.arrayContaining(DEMO_PEOPLE.chronic.chronicDiseases.map((d) => d.code)));
+    expect(chronic.chronic.map((c) => c.code)).toEqual(
+      expect.arrayContaining(DEMO_PEOPLE.chronic.chronicDiseases.map((d) => d.code)),
+    );
     const child = await verifyVoucher({ voucher: { kind: 'ec-qr', qr: qrOf('child') } }, options());
     expect(child.age).toBeLessThan(18);
   });
 
   it('records a proxy buyer: full identity kept for the sale, masked in the audit and in JSON', async () => {
-    const buyer: VerifiedBuyer = await verifyVoucher({ voucher: { kind: 'ec-qr', qr: qrOf('chronic') }, proxy: PROXY }, options());
-    expect(buyer.counterBuyer).toEqual({ kind: 'proxy', residentIdMasked: '2201**********0031', nameMasked: '李**', relation: '子女', phoneMasked: '138****5678' });
+    const buyer: VerifiedBuyer = await verifyVoucher(
+      { voucher: { kind: 'ec-qr', qr: qrOf('chronic') }, proxy: PROXY },
+      options(),
+    );
+    expect(buyer.counterBuyer).toEqual({
+      kind: 'proxy',
+      residentIdMasked: '2201**********0031',
+      nameMasked: '李**',
+      relation: '子女',
+      phoneMasked: '138****5678',
+    });
     expect(buyer.identity.proxy).toEqual(PROXY);
     const trail = JSON.stringify(await auditTrail());
     expect(trail).toContain('2201**********0031');
-    for (const secret of [PROXY.residentId, PROXY.name, PROXY.phone, DEMO_PEOPLE.chronic.residentId, DEMO_PEOPLE.chronic.name]) {
+    for (const secret of [
+      PROXY.residentId,
+      PROXY.name,
+      PROXY.phone,
+      DEMO_PEOPLE.chronic.residentId,
+      DEMO_PEOPLE.chronic.name,
+    ]) {
       expect(trail).not.toContain(secret);
       expect(JSON.stringify(buyer)).not.toContain(secret);
     }
   });
 
   it('refuses a proxy buyer with a mistyped 身份证 before any call', async () => {
-    const error = await refusal(verifyVoucher({ voucher: { kind: 'ec-qr', qr: qrOf('active') }, proxy: { ...PROXY, residentId: '220102198503150036' } }, options()));
+    const error = await refusal(
+      verifyVoucher(
+        { voucher: { kind: 'ec-qr', qr: qrOf('active') }, proxy: { ...PROXY, residentId: '220102198503150036' } },
+        options(),
+      ),
+    );
     expect(isYibaoGuardError(error, 'INVALID_INPUT')).toBe(true);
     expect(simulator.received().filter((r) => r.infno === '1101')).toHaveLength(0);
   });
 
   it('warns when the same person is verified too often, and when a second terminal shows the voucher', async () => {
-    const policy = { residentIdAlone: false, velocityWindowMinutes: 30, maxVerificationsPerWindow: 2, maxTerminalsPerWindow: 1 };
+    const policy = {
+      residentIdAlone: false,
+      velocityWindowMinutes: 30,
+      maxVerificationsPerWindow: 2,
+      maxTerminalsPerWindow: 1,
+    };
     const first = await verifyVoucher({ voucher: { kind: 'ec-qr', qr: qrOf('active') } }, options({ policy }));
     expect(first.warnings).toEqual([]);
     now += 60_000;
-    const second = await verifyVoucher({ voucher: { kind: 'ec-qr', qr: qrOf('active') } }, options({ policy, terminalId: 'T02' }));
+    const second = await verifyVoucher(
+      { voucher: { kind: 'ec-qr', qr: qrOf('active') } },
+      options({ policy, terminalId: 'T02' }),
+    );
     expect(second.warnings.map((w) => w.code)).toEqual(['VOUCHER_MULTI_TERMINAL']);
     now += 60_000;
     const third = await verifyVoucher({ voucher: { kind: 'ec-qr', qr: qrOf('active') } }, options({ policy }));
     expect(third.warnings.map((w) => w.code)).toEqual(['VOUCHER_VELOCITY', 'VOUCHER_MULTI_TERMINAL']);
-    expect((await auditTrail()).map((e) => e.warnings)).toEqual([[], ['VOUCHER_MULTI_TERMINAL'], ['VOUCHER_VELOCITY', 'VOUCHER_MULTI_TERMINAL']]);
+    expect((await auditTrail()).map((e) => e.warnings)).toEqual([
+      [],
+      ['VOUCHER_MULTI_TERMINAL'],
+      ['VOUCHER_VELOCITY', 'VOUCHER_MULTI_TERMINAL'],
+    ]);
     // Forty minutes later the window has moved on.
     now += 40 * 60_000;
     const later = await verifyVoucher({ voucher: { kind: 'ec-qr', qr: qrOf('active') } }, options({ policy }));
@@ -194,14 +309,25 @@ describe('verifyVoucher against the simulator', () => {
   });
 
   it('counts concurrent verifications of one person exactly (no lost update)', async () => {
-    const policy = { residentIdAlone: false, velocityWindowMinutes: 30, maxVerificationsPerWindow: 100, maxTerminalsPerWindow: 10 };
-    await Promise.all(Array.from({ length: 8 }, (_, i) => verifyVoucher({ voucher: { kind: 'ec-qr', qr: qrOf('active') } }, options({ policy, terminalId: `T0${i}` }))));
+    const policy = {
+      residentIdAlone: false,
+      velocityWindowMinutes: 30,
+      maxVerificationsPerWindow: 100,
+      maxTerminalsPerWindow: 10,
+    };
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        verifyVoucher({ voucher: { kind: 'ec-qr', qr: qrOf('active') } }, options({ policy, terminalId: `T0${i}` })),
+      ),
+    );
     expect((await storage.get('voucherUse', DEMO_PEOPLE.active.psnNo))?.value.uses).toHaveLength(8);
   });
 
   it('says the platform is unreachable with VOUCHER_OFFLINE, self-pay allowed', async () => {
     await server.close();
-    const error = await refusal(verifyVoucher({ voucher: { kind: 'ec-qr', qr: qrOf('active') } }, options({ timeoutMs: 300 })));
+    const error = await refusal(
+      verifyVoucher({ voucher: { kind: 'ec-qr', qr: qrOf('active') } }, options({ timeoutMs: 300 })),
+    );
     expect(isYibaoGuardError(error, 'VOUCHER_OFFLINE')).toBe(true);
     expect((error as VoucherError).selfPayAllowed).toBe(true);
     expect(await auditTrail()).toEqual([expect.objectContaining({ outcome: 'VOUCHER_OFFLINE' })]);
@@ -209,12 +335,21 @@ describe('verifyVoucher against the simulator', () => {
   });
 
   it('refuses bad scans with typed errors and audits them without the scan', async () => {
-    const scans = ['', '\r\n', qrOf('active').slice(0, 15), 'x'.repeat(100_000), '81234560000000000017', '<script>alert(1)</script>'];
+    const scans = [
+      '',
+      '\r\n',
+      qrOf('active').slice(0, 15),
+      'x'.repeat(100_000),
+      '81234560000000000017',
+      '<script>alert(1)</script>',
+    ];
     for (const qr of scans) {
       const error = await refusal(verifyVoucher({ voucher: { kind: 'ec-qr', qr } }, options()));
       expect(isYibaoGuardError(error, 'VOUCHER_UNREADABLE'), JSON.stringify(qr.slice(0, 30))).toBe(true);
     }
-    const wrongCheck = await refusal(verifyVoucher({ voucher: { kind: 'ssc', cardNo: 'A12345678', residentId: '110105194912310021' } }, options()));
+    const wrongCheck = await refusal(
+      verifyVoucher({ voucher: { kind: 'ssc', cardNo: 'A12345678', residentId: '110105194912310021' } }, options()),
+    );
     expect(isYibaoGuardError(wrongCheck, 'INVALID_RESIDENT_ID')).toBe(true);
     expect(simulator.received().filter((r) => r.infno === '1101')).toHaveLength(0);
     const trail = await auditTrail();
@@ -238,14 +373,30 @@ describe('terminal.verifyVoucher', () => {
       rules: {},
       overrideReasons: [{ code: 'OK', label: { zh: '确认', en: 'Confirmed' } }],
       keyDrugs: [],
-      voucherPolicy: { residentIdAlone: true, velocityWindowMinutes: 10, maxVerificationsPerWindow: 1, maxTerminalsPerWindow: 1 },
+      voucherPolicy: {
+        residentIdAlone: true,
+        velocityWindowMinutes: 10,
+        maxVerificationsPerWindow: 1,
+        maxTerminalsPerWindow: 1,
+      },
     };
-    const terminal = await createTerminal({ platform: { baseUrl: server.url, timeoutMs: DEFAULT_TIMEOUT_MS, retry: { limit: 0 } }, storage, ...tillIdentity('T05', { id: 'OP9', name: '王药师' }), rulePack, clock, sync: { autoStart: false } });
+    const terminal = await createTerminal({
+      platform: { baseUrl: server.url, timeoutMs: DEFAULT_TIMEOUT_MS, retry: { limit: 0 } },
+      storage,
+      ...tillIdentity('T05', { id: 'OP9', name: '王药师' }),
+      rulePack,
+      clock,
+      sync: { autoStart: false },
+    });
     expect(terminal.voucherPolicy.residentIdAlone).toBe(true);
     await terminal.signIn();
-    const first = await terminal.verifyVoucher({ voucher: { kind: 'id-card', residentId: DEMO_PEOPLE.active.residentId } });
+    const first = await terminal.verifyVoucher({
+      voucher: { kind: 'id-card', residentId: DEMO_PEOPLE.active.residentId },
+    });
     expect(first.psnNo).toBe(DEMO_PEOPLE.active.psnNo);
-    const second = await terminal.verifyVoucher({ voucher: { kind: 'id-card', residentId: DEMO_PEOPLE.active.residentId } });
+    const second = await terminal.verifyVoucher({
+      voucher: { kind: 'id-card', residentId: DEMO_PEOPLE.active.residentId },
+    });
     expect(second.warnings.map((w) => w.code)).toEqual(['VOUCHER_VELOCITY']);
     expect((await auditTrail()).map((e) => [e.terminalId, e.operatorId])).toEqual([
       ['T05', 'OP9'],

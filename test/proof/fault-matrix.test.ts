@@ -90,7 +90,19 @@ async function setUp(serialBase: number): Promise<Cell> {
   await terminal.updateRulePack();
   await terminal.signIn();
   const product = DEMO_CATALOG.find((p) => p.productId === P.ibuprofen)!;
-  await terminal.recordMovement({ kind: 'purchase', movementId: `PUR-${serialBase}`, at: now, productId: P.ibuprofen, medListCode: product.medListCode!, productName: product.genericName, batchNo: 'B-FM', traceCodes: [], quantity: 50, supplierName: '国药控股吉林有限公司', unitCostFen: 1000 });
+  await terminal.recordMovement({
+    kind: 'purchase',
+    movementId: `PUR-${serialBase}`,
+    at: now,
+    productId: P.ibuprofen,
+    medListCode: product.medListCode!,
+    productName: product.genericName,
+    batchNo: 'B-FM',
+    traceCodes: [],
+    quantity: 50,
+    supplierName: '国药控股吉林有限公司',
+    unitCostFen: 1000,
+  });
   await drain(terminal);
   return { server, storage, terminal, startBalance: server.simulator.balance('active'), serial: serialBase };
 }
@@ -105,7 +117,9 @@ async function drain(terminal: Terminal): Promise<void> {
 }
 
 async function verify(cell: Cell) {
-  return cell.terminal.verifyVoucher({ voucher: { kind: 'ec-qr', qr: cell.server.simulator.issueVoucher('active').qr } });
+  return cell.terminal.verifyVoucher({
+    voucher: { kind: 'ec-qr', qr: cell.server.simulator.issueVoucher('active').qr },
+  });
 }
 
 /** A reviewed insured sale of one box, ready to settle. */
@@ -113,7 +127,8 @@ async function reviewedSale(cell: Cell) {
   const sale = cell.terminal.startSale(await verify(cell));
   sale.scan(boxes(P.ibuprofen, 1, cell.serial++)[0]!);
   const review = await sale.review();
-  for (const f of review.findings.filter((x) => x.severity === 'warning')) await sale.override(f.findingId, { reasonCode: 'doctor-confirmed' });
+  for (const f of review.findings.filter((x) => x.severity === 'warning'))
+    await sale.override(f.findingId, { reasonCode: 'doctor-confirmed' });
   if (review.findings.some((f) => f.severity === 'warning')) await sale.review();
   return sale;
 }
@@ -122,12 +137,28 @@ async function reviewedSale(cell: Cell) {
  * `retry`: what the operator does once the platform is back when the operation failed (a refund the till could not
  * confirm is asked for again); its outcome is printed after `then`.
  */
-type Operation = { readonly name: string; readonly infno: string; prepare?(cell: Cell): Promise<unknown>; run(cell: Cell, prepared: unknown): Promise<string>; retry?: boolean };
+type Operation = {
+  readonly name: string;
+  readonly infno: string;
+  prepare?(cell: Cell): Promise<unknown>;
+  run(cell: Cell, prepared: unknown): Promise<string>;
+  retry?: boolean;
+};
 
 const OPERATIONS: readonly Operation[] = [
   { name: 'verify voucher (1101)', infno: '1101', run: async (cell) => (await verify(cell), 'ok') },
-  { name: 'settle (2101)', infno: '2101', prepare: reviewedSale, run: async (_, sale) => (await (sale as Awaited<ReturnType<typeof reviewedSale>>).settle(), 'ok') },
-  { name: 'settle (2102)', infno: '2102', prepare: reviewedSale, run: async (_, sale) => (await (sale as Awaited<ReturnType<typeof reviewedSale>>).settle(), 'ok') },
+  {
+    name: 'settle (2101)',
+    infno: '2101',
+    prepare: reviewedSale,
+    run: async (_, sale) => (await (sale as Awaited<ReturnType<typeof reviewedSale>>).settle(), 'ok'),
+  },
+  {
+    name: 'settle (2102)',
+    infno: '2102',
+    prepare: reviewedSale,
+    run: async (_, sale) => (await (sale as Awaited<ReturnType<typeof reviewedSale>>).settle(), 'ok'),
+  },
   {
     name: 'refund (2103)',
     infno: '2103',
@@ -139,18 +170,22 @@ const OPERATIONS: readonly Operation[] = [
     run: async (cell, saleId) => (await cell.terminal.refund(saleId as string), 'ok'),
     retry: true,
   },
-  ...(['3505', 'YG01', 'YG06'] as const).map(
-    (infno): Operation => ({
-      name: `outbox delivery (${infno})`,
-      infno,
-      prepare: async (cell) => (await reviewedSale(cell)).settle(),
-      run: async (cell) => {
-        const result = await cell.terminal.sync.flush();
-        return result.stoppedBy === 'empty' && result.deadLettered === 0 ? 'ok' : `flush stopped by ${result.stoppedBy}, ${result.deadLettered} dead-lettered`;
-      },
-    }),
-  ),
-  { name: 'rule-pack download (YG03)', infno: 'YG03', run: async (cell) => ((await cell.terminal.updateRulePack()) === undefined ? 'ok (unchanged)' : 'ok') },
+  ...(['3505', 'YG01', 'YG06'] as const).map((infno): Operation => ({
+    name: `outbox delivery (${infno})`,
+    infno,
+    prepare: async (cell) => (await reviewedSale(cell)).settle(),
+    run: async (cell) => {
+      const result = await cell.terminal.sync.flush();
+      return result.stoppedBy === 'empty' && result.deadLettered === 0
+        ? 'ok'
+        : `flush stopped by ${result.stoppedBy}, ${result.deadLettered} dead-lettered`;
+    },
+  })),
+  {
+    name: 'rule-pack download (YG03)',
+    infno: 'YG03',
+    run: async (cell) => ((await cell.terminal.updateRulePack()) === undefined ? 'ok (unchanged)' : 'ok'),
+  },
 ];
 
 interface Verdict {
@@ -171,29 +206,42 @@ async function check(cell: Cell): Promise<Verdict> {
   const committed = sim.committed();
   const commits = new Map<string, number>();
   for (const c of committed) commits.set(c.msgid, (commits.get(c.msgid) ?? 0) + 1);
-  for (const [msgid, n] of commits) if (n > 1) (duplicated += n - 1), problems.push(`msgid ${msgid} committed ${n} times`);
+  for (const [msgid, n] of commits)
+    if (n > 1) ((duplicated += n - 1), problems.push(`msgid ${msgid} committed ${n} times`));
   const outboxMsgids = new Set<string>();
   for (const record of outbox) {
     const msgid = record.prepared.msgid;
-    if (outboxMsgids.has(msgid)) (duplicated += 1), problems.push(`outbox holds msgid ${msgid} twice`);
+    if (outboxMsgids.has(msgid)) ((duplicated += 1), problems.push(`outbox holds msgid ${msgid} twice`));
     outboxMsgids.add(msgid);
-    if (!commits.has(msgid)) (lost += 1), problems.push(`outbox record ${record.kind} ${record.ref} (${msgid}) never committed`);
+    if (!commits.has(msgid))
+      ((lost += 1), problems.push(`outbox record ${record.kind} ${record.ref} (${msgid}) never committed`));
   }
-  for (const c of committed) if (OUTBOX_INFNOS.has(c.infno) && !outboxMsgids.has(c.msgid)) (duplicated += 1), problems.push(`platform committed ${c.infno} ${c.msgid}, not an outbox record`);
+  for (const c of committed)
+    if (OUTBOX_INFNOS.has(c.infno) && !outboxMsgids.has(c.msgid))
+      ((duplicated += 1), problems.push(`platform committed ${c.infno} ${c.msgid}, not an outbox record`));
   const dead = await cell.storage.list('deadLetters');
   if (dead.length > 0) problems.push(`${dead.length} dead letters: ${dead.map((d) => d.value.reason.code).join(', ')}`);
   const invoiceSeqs = sim.invoices().map((i) => i.seq);
-  if (new Set(invoiceSeqs).size !== invoiceSeqs.length) (duplicated += invoiceSeqs.length - new Set(invoiceSeqs).size), problems.push(`invoices uploaded twice: ${invoiceSeqs.join(',')}`);
+  if (new Set(invoiceSeqs).size !== invoiceSeqs.length)
+    ((duplicated += invoiceSeqs.length - new Set(invoiceSeqs).size),
+      problems.push(`invoices uploaded twice: ${invoiceSeqs.join(',')}`));
 
   // Settlements: the platform's live ones are exactly the till's settled sales with a setlId.
   const sales = (await cell.storage.list('sales')).map((s) => s.value);
-  const tillLive = new Set(sales.filter((s) => s.status !== 'refunded' && s.settlement).map((s) => s.settlement!.setlId));
+  const tillLive = new Set(
+    sales.filter((s) => s.status !== 'refunded' && s.settlement).map((s) => s.settlement!.setlId),
+  );
   const simLive = sim.settlements().filter((s) => s.status !== 'cancelled' && !s.cancelled);
   const simLiveIds = new Set(simLive.map((s) => s.setlId));
-  for (const s of simLive) if (!tillLive.has(s.setlId)) (duplicated += 1), problems.push(`platform settlement ${s.setlId} charged with no settled sale at the till`);
-  for (const id of tillLive) if (!simLiveIds.has(id)) (lost += 1), problems.push(`till sale settled as ${id}, which the platform does not hold`);
+  for (const s of simLive)
+    if (!tillLive.has(s.setlId))
+      ((duplicated += 1), problems.push(`platform settlement ${s.setlId} charged with no settled sale at the till`));
+  for (const id of tillLive)
+    if (!simLiveIds.has(id))
+      ((lost += 1), problems.push(`till sale settled as ${id}, which the platform does not hold`));
   const charged = simLive.reduce((sum, s) => sum + s.split.accountFen, 0);
-  if (sim.balance('active') !== cell.startBalance - charged) problems.push(`balance ${sim.balance('active')} ≠ ${cell.startBalance} − ${charged}`);
+  if (sim.balance('active') !== cell.startBalance - charged)
+    problems.push(`balance ${sim.balance('active')} ≠ ${cell.startBalance} − ${charged}`);
   const pending = await cell.storage.count('settlements');
   if (pending !== 0) problems.push(`${pending} settlements still pending`);
 
@@ -202,10 +250,14 @@ async function check(cell: Cell): Promise<Verdict> {
   const saleSeqs = sales.map((s) => s.invoice.seq);
   if (new Set(saleSeqs).size !== saleSeqs.length) problems.push(`two sales share an invoice: ${saleSeqs.join(',')}`);
   const stored = new Set(invoices.map((i) => (i.value as { body?: { seq?: number } }).body?.seq));
-  for (const seq of saleSeqs) if (!stored.has(seq)) (lost += 1), problems.push(`sale invoice ${seq} missing from the book`);
+  for (const seq of saleSeqs)
+    if (!stored.has(seq)) ((lost += 1), problems.push(`sale invoice ${seq} missing from the book`));
   const refunds = sales.filter((s) => s.status === 'refunded').length;
-  if (invoices.length !== sales.length + refunds) problems.push(`${invoices.length} invoices for ${sales.length} sales and ${refunds} refunds`);
-  if (invoiceSeqs.length !== invoices.length) (lost += Math.max(0, invoices.length - invoiceSeqs.length)), problems.push(`${invoices.length} invoices issued, ${invoiceSeqs.length} uploaded`);
+  if (invoices.length !== sales.length + refunds)
+    problems.push(`${invoices.length} invoices for ${sales.length} sales and ${refunds} refunds`);
+  if (invoiceSeqs.length !== invoices.length)
+    ((lost += Math.max(0, invoices.length - invoiceSeqs.length)),
+      problems.push(`${invoices.length} invoices issued, ${invoiceSeqs.length} uploaded`));
   return { lost, duplicated, problems };
 }
 
@@ -218,7 +270,8 @@ const lines: { line: string; lost: number; duplicated: number }[] = [];
 
 describe('fault matrix: simulator faults × till operations', () => {
   for (const [o, operation] of OPERATIONS.entries()) {
-    // A generous bound: it only catches a hang (on an idle machine an operation takes about 2 s; 26 s at load 14 on 2 cores).
+    // A generous bound: it only catches a hang (on an idle machine an operation takes about 2 s; 26 s at load 14 on 2
+    // cores).
     it(`${operation.name} under every fault: nothing lost, nothing duplicated`, { timeout: 300_000 }, async () => {
       // The faults of one operation run side by side, each with its own simulator, storage and terminal.
       const results = await Promise.all(
@@ -261,7 +314,12 @@ describe('fault matrix: simulator faults × till operations', () => {
       }
       for (const r of results) {
         expect(r.outcome, r.line).not.toMatch(/^UNTYPED/);
-        expect({ line: r.line, lost: r.verdict.lost, duplicated: r.verdict.duplicated, problems: r.verdict.problems }).toEqual({ line: r.line, lost: 0, duplicated: 0, problems: [] });
+        expect({
+          line: r.line,
+          lost: r.verdict.lost,
+          duplicated: r.verdict.duplicated,
+          problems: r.verdict.problems,
+        }).toEqual({ line: r.line, lost: 0, duplicated: 0, problems: [] });
       }
     });
   }
@@ -270,7 +328,9 @@ describe('fault matrix: simulator faults × till operations', () => {
     expect(lines).toHaveLength(OPERATIONS.length * FAULTS.length);
     const lost = lines.reduce((n, l) => n + l.lost, 0);
     const duplicated = lines.reduce((n, l) => n + l.duplicated, 0);
-    console.log(`fault-matrix: ${lines.length} cells (${OPERATIONS.length} operations × ${FAULTS.length} faults), lost ${lost}, duplicated ${duplicated}`);
+    console.log(
+      `fault-matrix: ${lines.length} cells (${OPERATIONS.length} operations × ${FAULTS.length} faults), lost ${lost}, duplicated ${duplicated}`,
+    );
     expect({ lost, duplicated }).toEqual({ lost: 0, duplicated: 0 });
   });
 });

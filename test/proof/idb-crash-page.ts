@@ -10,8 +10,14 @@ import { createIdbStorage } from '../../adapters/idb/index.js';
 import type { Storage, StorageNames } from '../../src/storage/contract.js';
 
 export interface CrashLayout {
-  stores: { sales: { saleId: string; totalFen: number; lines: number }; movements: { saleId: string; quantity: number } };
-  journals: { outbox: { kind: string; ref: string; msgid: string; input: string }; audit: { saleId: string; kind: string } };
+  stores: {
+    sales: { saleId: string; totalFen: number; lines: number };
+    movements: { saleId: string; quantity: number };
+  };
+  journals: {
+    outbox: { kind: string; ref: string; msgid: string; input: string };
+    audit: { saleId: string; kind: string };
+  };
 }
 const NAMES: StorageNames<CrashLayout> = { stores: ['sales', 'movements'], journals: ['outbox', 'audit'] };
 const DB = 'yibao-guard:crash-till';

@@ -38,25 +38,55 @@ function simulatorFetch(handle: ReturnType<typeof createSimulator>['handle']): P
 }
 
 const helpers = {
-  async sellAndDeliver(buyers: readonly DemoPersonKey[], control: { readonly residentId: string; readonly name: string }): Promise<PrivacyRun> {
+  async sellAndDeliver(
+    buyers: readonly DemoPersonKey[],
+    control: { readonly residentId: string; readonly name: string },
+  ): Promise<PrivacyRun> {
     let now = NOW;
     const clock = { now: () => now };
     const simulator = createSimulator({ clock });
     const storage = await createIdbStorage({ name: 'yibao-guard:privacy-till', names: TERMINAL_NAMES });
-    const terminal = await openTestTerminal({ baseUrl: 'http://platform.invalid', storage, clock, fetch: simulatorFetch(simulator.handle) });
+    const terminal = await openTestTerminal({
+      baseUrl: 'http://platform.invalid',
+      storage,
+      clock,
+      fetch: simulatorFetch(simulator.handle),
+    });
     await terminal.updateRulePack();
     await terminal.signIn();
     const product = DEMO_CATALOG.find((p) => p.productId === P.loratadine)!;
-    await terminal.recordMovement({ kind: 'purchase', movementId: 'PUR-1', at: now, productId: product.productId, ...(product.medListCode ? { medListCode: product.medListCode } : {}), productName: product.genericName, batchNo: 'B-1', traceCodes: [], quantity: 20, supplierName: '国药控股吉林有限公司', unitCostFen: 1000 });
-    await storage.write([{ op: 'put', store: 'meta', key: 'privacy-control', value: { note: `对照记录 ${control.name} ${control.residentId}` } }]);
+    await terminal.recordMovement({
+      kind: 'purchase',
+      movementId: 'PUR-1',
+      at: now,
+      productId: product.productId,
+      ...(product.medListCode ? { medListCode: product.medListCode } : {}),
+      productName: product.genericName,
+      batchNo: 'B-1',
+      traceCodes: [],
+      quantity: 20,
+      supplierName: '国药控股吉林有限公司',
+      unitCostFen: 1000,
+    });
+    await storage.write([
+      {
+        op: 'put',
+        store: 'meta',
+        key: 'privacy-control',
+        value: { note: `对照记录 ${control.name} ${control.residentId}` },
+      },
+    ]);
     const beforeAck: Record<string, Readonly<Record<string, unknown>>> = {};
     const seen = new Set<string>();
     let serial = 6001;
     for (const key of buyers) {
-      const sale = terminal.startSale(await terminal.verifyVoucher({ voucher: { kind: 'ec-qr', qr: simulator.issueVoucher(key).qr } }));
+      const sale = terminal.startSale(
+        await terminal.verifyVoucher({ voucher: { kind: 'ec-qr', qr: simulator.issueVoucher(key).qr } }),
+      );
       sale.scan(boxes(P.loratadine, 1, serial++)[0]!);
       const review = await sale.review();
-      for (const f of review.findings.filter((x) => x.severity === 'warning' && x.outcome !== 'overridden')) await sale.override(f.findingId, { reasonCode: 'other', note: '常规用药' });
+      for (const f of review.findings.filter((x) => x.severity === 'warning' && x.outcome !== 'overridden'))
+        await sale.override(f.findingId, { reasonCode: 'other', note: '常规用药' });
       await sale.settle();
       now += 60_000;
       // The sale's 3505 personal fields wait under its msgid: the one record this sale added.

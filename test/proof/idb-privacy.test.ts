@@ -27,7 +27,16 @@ import type { PrivacyHelpers, PrivacyRun } from './idb-privacy-page.js';
 import { needleHits, personNeedles } from './needles.js';
 
 const here = new URL('.', import.meta.url).pathname;
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-dev-shm-usage'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
 const BUYERS: readonly DemoPersonKey[] = ['active', 'chronic', 'child'];
 /** The control: a made-up person (a valid 身份证 with its check character), stored in a store not marked personal. */
 const CONTROL_BODY = '22010219880412731';
@@ -37,17 +46,33 @@ const CONTROL = { key: 'control', residentId: CONTROL_BODY + residentIdCheckChar
 function filesUnder(root: string, dir = root): { what: string; bytes: Buffer }[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    return statSync(path).isDirectory() ? filesUnder(root, path) : [{ what: path.slice(root.length + 1), bytes: readFileSync(path) }];
+    return statSync(path).isDirectory()
+      ? filesUnder(root, path)
+      : [{ what: path.slice(root.length + 1), bytes: readFileSync(path) }];
   });
 }
 
 async function serve(): Promise<{ server: Server; origin: string }> {
-  const result = await build({ entryPoints: [join(here, 'idb-privacy-page.ts')], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', write: false, logLevel: 'silent', external: ['node:*'] });
+  const result = await build({
+    entryPoints: [join(here, 'idb-privacy-page.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    logLevel: 'silent',
+    external: ['node:*'],
+  });
   const script = result.outputFiles[0]!.text;
-  const html = '<!doctype html><meta charset="utf-8"><title>yibao-guard idb privacy</title><script type="module" src="/page.js"></script>';
+  const html =
+    '<!doctype html><meta charset="utf-8"><title>yibao-guard idb privacy</title><script type="module" src="/page.js"></script>';
   const server = createServer((request, response) => {
-    if (request.url === '/page.js') response.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' }).end(script);
-    else if (request.url === '/') response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(html);
+    if (request.url === '/page.js')
+      response
+        .writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' })
+        .end(script);
+    else if (request.url === '/')
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(html);
     else response.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -75,8 +100,14 @@ if (found.path === undefined) {
     const page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(`${error.name}: ${error.message}`));
     await page.goto(`${served.origin}/`);
-    await page.waitForFunction(() => (globalThis as { __ygPrivacy?: unknown }).__ygPrivacy !== undefined, undefined, { timeout: 15_000 });
-    run = await page.evaluate(([buyers, control]) => (globalThis as unknown as { __ygPrivacy: PrivacyHelpers }).__ygPrivacy.sellAndDeliver(buyers, control), [BUYERS, CONTROL] as const);
+    await page.waitForFunction(() => (globalThis as { __ygPrivacy?: unknown }).__ygPrivacy !== undefined, undefined, {
+      timeout: 15_000,
+    });
+    run = await page.evaluate(
+      ([buyers, control]) =>
+        (globalThis as unknown as { __ygPrivacy: PrivacyHelpers }).__ygPrivacy.sellAndDeliver(buyers, control),
+      [BUYERS, CONTROL] as const,
+    );
     // Closed, so what is scanned is what the browser left on disk.
     await context.close();
     context = undefined;
@@ -104,13 +135,21 @@ if (found.path === undefined) {
   it("the control: the scan of the profile's IndexedDB files finds plain text where there is some", () => {
     expect(files.some((f) => f.what.includes('.indexeddb.leveldb'))).toBe(true);
     const hits = needleHits(files, personNeedles([CONTROL]));
-    expect(hits.some((h) => h.startsWith("control's 身份证 in")), 'the control 身份证 is found').toBe(true);
-    expect(hits.some((h) => h.startsWith("control's name in")), 'the control name is found').toBe(true);
+    expect(
+      hits.some((h) => h.startsWith("control's 身份证 in")),
+      'the control 身份证 is found',
+    ).toBe(true);
+    expect(
+      hits.some((h) => h.startsWith("control's name in")),
+      'the control name is found',
+    ).toBe(true);
   });
 
-  it('after delivery and closing the browser, no IndexedDB file holds a buyer\'s full 身份证 or name', () => {
+  it("after delivery and closing the browser, no IndexedDB file holds a buyer's full 身份证 or name", () => {
     const hits = needleHits(files, personNeedles(BUYERS.map((key) => DEMO_PEOPLE[key])));
-    console.log(`idb-privacy: ${files.length} files, ${files.reduce((n, f) => n + f.bytes.length, 0)} bytes scanned, ${hits.length} hits of ${BUYERS.length} buyers' 身份证 and names`);
+    console.log(
+      `idb-privacy: ${files.length} files, ${files.reduce((n, f) => n + f.bytes.length, 0)} bytes scanned, ${hits.length} hits of ${BUYERS.length} buyers' 身份证 and names`,
+    );
     expect(hits).toEqual([]);
   });
 }

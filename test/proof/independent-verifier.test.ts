@@ -102,7 +102,18 @@ function buildQr(body: VectorRecord['record']['body'], hash: string, signed: boo
   };
   const sig = signed ? signB32(body.keyId, qrSigningText(fields)) : '';
   const hashB32 = base32Encode(hexToBytes(hash)!);
-  return ['YG1', fields.pharmacyCode, fields.terminalId, fields.seq, QR_KIND_LETTER[body.kind], fields.issuedAt, fields.totalFen, hashB32, sig, body.keyId].join('*');
+  return [
+    'YG1',
+    fields.pharmacyCode,
+    fields.terminalId,
+    fields.seq,
+    QR_KIND_LETTER[body.kind],
+    fields.issuedAt,
+    fields.totalFen,
+    hashB32,
+    sig,
+    body.keyId,
+  ].join('*');
 }
 
 /**
@@ -112,7 +123,13 @@ function buildQr(body: VectorRecord['record']['body'], hash: string, signed: boo
  */
 function issueExport(
   bodies: Record<string, unknown>[],
-  opts: { unsigned?: Set<number>; headerKeyId?: string; keys?: KeyInfo[]; exportedAt?: number; headerSigned?: boolean } = {},
+  opts: {
+    unsigned?: Set<number>;
+    headerKeyId?: string;
+    keys?: KeyInfo[];
+    exportedAt?: number;
+    headerSigned?: boolean;
+  } = {},
 ): string {
   const original = JSON.parse(vectors.export.text.split('\n')[0]!) as Record<string, unknown>;
   let prev = GENESIS_HASH;
@@ -247,7 +264,9 @@ describe('every record (§2, §3.1, §5)', () => {
       expect(canonicalJson(body)).toBe(v.bodyJson);
       expect(canonicalJson(record)).toBe(v.recordJson);
       // §3.1: "body" sorts before "sig"
-      expect(v.recordJson).toBe(`{"body":${v.bodyJson},"sig":${record.sig === null ? 'null' : JSON.stringify(record.sig)}}`);
+      expect(v.recordJson).toBe(
+        `{"body":${v.bodyJson},"sig":${record.sig === null ? 'null' : JSON.stringify(record.sig)}}`,
+      );
     });
 
     it('the record hash is SHA-256 of recordJson', () => {
@@ -277,7 +296,7 @@ describe('every record (§2, §3.1, §5)', () => {
       expect(ed25519Verify(base64urlDecode(other.publicKey)!, utf8Bytes(v.bodyJson), sig)).toBe(false);
     });
 
-    it('the QR signing text built from the body is the vector\'s qrSigningText', () => {
+    it("the QR signing text built from the body is the vector's qrSigningText", () => {
       const mine = qrSigningText({
         pharmacyCode: body.pharmacyCode as string,
         terminalId: body.terminalId as string,
@@ -288,7 +307,7 @@ describe('every record (§2, §3.1, §5)', () => {
         hash: v.hash,
       });
       expect(mine.startsWith('YG1|')).toBe(true);
-      expect(v.qrSigningText, 'the vector\'s qrSigningText (§8: the QR signing text, a string)').toBe(mine);
+      expect(v.qrSigningText, "the vector's qrSigningText (§8: the QR signing text, a string)").toBe(mine);
     });
 
     it('the QR is as §5 says: ten fields from the body, the record hash in base32, rebuilt byte for byte', () => {
@@ -339,23 +358,27 @@ describe('the export (§6)', () => {
   const text = vectors.export.text;
   const lines = text.split('\n');
 
-  it('is the header, then each record\'s recordJson, every line LF-terminated', () => {
+  it("is the header, then each record's recordJson, every line LF-terminated", () => {
     expect(text.endsWith('\n')).toBe(true);
     expect(lines.pop()).toBe('');
     expect(lines.slice(1)).toEqual(vectors.records.map((r) => r.recordJson));
   });
 
-  it('the header\'s signing text I compute is export.headerSigningText, and its signature verifies', () => {
+  it("the header's signing text I compute is export.headerSigningText, and its signature verifies", () => {
     const header = JSON.parse(lines[0]!) as Record<string, unknown>;
     expect(canonicalJson(header)).toBe(lines[0]);
     expect(headerSigningText(header)).toBe(vectors.export.headerSigningText);
     const key = vectors.keys.find((k) => k.keyId === header.keyId)!;
     expect(
-      ed25519Verify(base64urlDecode(key.publicKey)!, utf8Bytes(vectors.export.headerSigningText), base64urlDecode(header.sig as string)!),
+      ed25519Verify(
+        base64urlDecode(key.publicKey)!,
+        utf8Bytes(vectors.export.headerSigningText),
+        base64urlDecode(header.sig as string)!,
+      ),
     ).toBe(true);
   });
 
-  it('verifies with the header\'s own keys', () => {
+  it("verifies with the header's own keys", () => {
     const r = verifyExport(text);
     expect(r.problems).toEqual([]);
     expect(r.warnings).toEqual([]);
@@ -369,13 +392,19 @@ describe('the export (§6)', () => {
   });
 
   it('verifies with only T01-K1 trusted: T01-K2 is trusted through the rotation record (§3.4, way 2)', () => {
-    const r = verifyExport(text, vectors.keys.filter((k) => k.keyId === 'T01-K1'));
+    const r = verifyExport(
+      text,
+      vectors.keys.filter((k) => k.keyId === 'T01-K1'),
+    );
     expect(r.problems).toEqual([]);
     expect(r.ok).toBe(true);
   });
 
   it('fails with only T01-K2 trusted: nothing vouches for T01-K1', () => {
-    const r = verifyExport(text, vectors.keys.filter((k) => k.keyId === 'T01-K2'));
+    const r = verifyExport(
+      text,
+      vectors.keys.filter((k) => k.keyId === 'T01-K2'),
+    );
     expect(r.ok).toBe(false);
     expect(r.problems.some((p) => p.includes('no trusted public key for T01-K1'))).toBe(true);
   });
@@ -393,7 +422,7 @@ describe('every tampered copy is rejected', () => {
 
   describe.each(vectors.tampered.map((t) => [`${t.name}: ${t.description}`, t] as const))('%s', (_n, t) => {
     if (t.target === 'export') {
-      it('with the header\'s keys', () => {
+      it("with the header's keys", () => {
         expect(t.text).not.toBe(vectors.export.text);
         const r = verifyExport(t.text);
         expect(r.problems.length).toBeGreaterThan(0);
@@ -510,14 +539,14 @@ describe('the chain rules are each checked (forgeries re-signed with the publish
     expect(r.problems.some((p) => p.startsWith('[key-not-valid] record line 3 (seq 4)'))).toBe(true);
   });
 
-  it('a record outside its key\'s validity times is key-not-valid', () => {
+  it("a record outside its key's validity times is key-not-valid", () => {
     const keys = headerKeys().map((k) => (k.keyId === K1 ? { ...k, validFrom: 1795399300000 } : k));
     const r = verifyExport(issueExport(vectorBodies(), { unsigned: vectorUnsigned, keys }));
     expect(r.ok).toBe(false);
     expect(r.problems.some((p) => p.startsWith('[key-not-valid] record line 0 (seq 1)'))).toBe(true);
   });
 
-  it('a refund beyond the sale\'s total is excess-reversal', () => {
+  it("a refund beyond the sale's total is excess-reversal", () => {
     const bodies = vectorBodies();
     const extra = { ...bodies[3] };
     bodies.splice(4, 0, extra); // a second refund of 2870 + the first 2870 = 5740: still allowed
@@ -553,7 +582,7 @@ describe('the chain rules are each checked (forgeries re-signed with the publish
     const bodies2 = vectorBodies();
     bodies2[0] = { ...bodies2[0], split: { totalFen: 5741, fundFen: 4001, accountFen: 1240, cashFen: 500 } };
     const r2 = verifyExport(issueExport(bodies2, { unsigned: vectorUnsigned }));
-    expect(r2.problems.some((p) => p.includes("amountFen do not add up to totalFen"))).toBe(true);
+    expect(r2.problems.some((p) => p.includes('amountFen do not add up to totalFen'))).toBe(true);
   });
 
   it('issuedAt going backwards is a problem', () => {

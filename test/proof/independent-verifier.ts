@@ -263,7 +263,9 @@ export interface KeyInfo {
 export interface ExportResult {
   ok: boolean;
   problems: string[];
-  /** Things worth saying that do not make the file wrong (an unsigned header, a reversal of a sale outside the file). */
+  /**
+   * Things worth saying that do not make the file wrong (an unsigned header, a reversal of a sale outside the file).
+   */
   warnings: string[];
 }
 
@@ -421,13 +423,26 @@ export function recordSchemaProblems(record: unknown): string[] {
   if ((kind === 'sale' || isReversal) && !hasLines) p.push(`${kind}: no lines`);
   if (isReversal) {
     const r = b.reverses;
-    if (!isPlainObject(r) || exactMembers(r, ['seq', 'hash']) || !isSafeInt(r.seq, 1) || typeof r.hash !== 'string' || !HEX64_RE.test(r.hash)) {
+    if (
+      !isPlainObject(r) ||
+      exactMembers(r, ['seq', 'hash']) ||
+      !isSafeInt(r.seq, 1) ||
+      typeof r.hash !== 'string' ||
+      !HEX64_RE.test(r.hash)
+    ) {
       p.push(`${kind}: reverses is not { seq, hash }`);
     } else if (isSafeInt(b.seq, 1) && r.seq >= b.seq) p.push(`${kind}: reverses a seq not lower than its own`);
   } else if ('reverses' in b) p.push(`${kind}: has reverses`);
   if (kind === 'key-rotation') {
     const nk = b.newKey;
-    if (!isPlainObject(nk) || exactMembers(nk, ['keyId', 'publicKey']) || !isId(nk.keyId) || typeof nk.publicKey !== 'string' || nk.publicKey.length !== 43 || base64urlDecode(nk.publicKey)?.length !== 32) {
+    if (
+      !isPlainObject(nk) ||
+      exactMembers(nk, ['keyId', 'publicKey']) ||
+      !isId(nk.keyId) ||
+      typeof nk.publicKey !== 'string' ||
+      nk.publicKey.length !== 43 ||
+      base64urlDecode(nk.publicKey)?.length !== 32
+    ) {
       p.push('key-rotation: newKey is not { keyId, publicKey }');
     } else if (nk.keyId === b.keyId) p.push('key-rotation: newKey has its own keyId');
   } else if ('newKey' in b) p.push(`${kind}: has newKey`);
@@ -545,17 +560,31 @@ export function verifyExport(text: string, trustedKeys?: readonly KeyInfo[]): Ex
     return done();
   }
   for (const k of HEADER_MEMBERS) if (!(k in header)) problems.push(`[malformed] header: missing member ${k}`);
-  for (const k of Object.keys(header)) if (!HEADER_MEMBERS.has(k)) problems.push(`[malformed] header: unknown member ${k}`);
+  for (const k of Object.keys(header))
+    if (!HEADER_MEMBERS.has(k)) problems.push(`[malformed] header: unknown member ${k}`);
   if (header.format !== EXPORT_FORMAT) problems.push(`[malformed] header: format is not ${EXPORT_FORMAT}`);
-  if (!(typeof header.pharmacyCode === 'string' && PHARMACY_RE.test(header.pharmacyCode))) problems.push('[malformed] header: bad pharmacyCode');
+  if (!(typeof header.pharmacyCode === 'string' && PHARMACY_RE.test(header.pharmacyCode)))
+    problems.push('[malformed] header: bad pharmacyCode');
   if (!isId(header.terminalId)) problems.push('[malformed] header: bad terminalId');
   if (!isSafeInt(header.exportedAt, 0)) problems.push('[malformed] header: bad exportedAt');
   const from = header.from;
-  const fromOk = isPlainObject(from) && !exactMembers(from, ['seq', 'prevHash']) && isSafeInt(from.seq, 1) && typeof from.prevHash === 'string' && HEX64_RE.test(from.prevHash);
+  const fromOk =
+    isPlainObject(from) &&
+    !exactMembers(from, ['seq', 'prevHash']) &&
+    isSafeInt(from.seq, 1) &&
+    typeof from.prevHash === 'string' &&
+    HEX64_RE.test(from.prevHash);
   if (!fromOk) problems.push('[malformed] header: from is not { seq, prevHash }');
-  else if (from.seq === 1 && from.prevHash !== GENESIS_HASH) problems.push('[malformed] header: from.seq is 1 but from.prevHash is not GENESIS_HASH');
+  else if (from.seq === 1 && from.prevHash !== GENESIS_HASH)
+    problems.push('[malformed] header: from.seq is 1 but from.prevHash is not GENESIS_HASH');
   const head = header.head;
-  const headOk = head === null || (isPlainObject(head) && !exactMembers(head, ['seq', 'hash']) && isSafeInt(head.seq, 1) && typeof head.hash === 'string' && HEX64_RE.test(head.hash));
+  const headOk =
+    head === null ||
+    (isPlainObject(head) &&
+      !exactMembers(head, ['seq', 'hash']) &&
+      isSafeInt(head.seq, 1) &&
+      typeof head.hash === 'string' &&
+      HEX64_RE.test(head.hash));
   if (!headOk) problems.push('[malformed] header: head is neither null nor { seq, hash }');
   if (!isSafeInt(header.count, 0)) problems.push('[malformed] header: bad count');
 
@@ -614,7 +643,9 @@ export function verifyExport(text: string, trustedKeys?: readonly KeyInfo[]): Ex
     } else if (!last || last.index !== recordLineCount - 1) {
       problems.push('[deleted] header: head names a record the file does not end with');
     } else if (last.body.seq !== head.seq || last.hash !== head.hash) {
-      problems.push(`[deleted] header: head is seq ${String(head.seq)} ${String(head.hash)}, the last record is seq ${String(last.body.seq)} ${last.hash}`);
+      problems.push(
+        `[deleted] header: head is seq ${String(head.seq)} ${String(head.hash)}, the last record is seq ${String(last.body.seq)} ${last.hash}`,
+      );
     }
   }
 
@@ -638,7 +669,12 @@ export function verifyExport(text: string, trustedKeys?: readonly KeyInfo[]): Ex
       problems.push(`[altered] ${where}: prevHash is not the record hash of the record before it`);
       ok = false;
     }
-    if (i > 0 && isSafeInt(r.body.issuedAt) && isSafeInt(recs[i - 1]!.body.issuedAt) && r.body.issuedAt < (recs[i - 1]!.body.issuedAt as number)) {
+    if (
+      i > 0 &&
+      isSafeInt(r.body.issuedAt) &&
+      isSafeInt(recs[i - 1]!.body.issuedAt) &&
+      r.body.issuedAt < (recs[i - 1]!.body.issuedAt as number)
+    ) {
       problems.push(`[reordered] ${where}: issuedAt earlier than the record before it`);
     }
     linkOk.push(ok);
@@ -651,7 +687,10 @@ export function verifyExport(text: string, trustedKeys?: readonly KeyInfo[]): Ex
     const where = `record line ${r.index} (seq ${String(r.body.seq)})`;
     const keyId = r.body.keyId as string;
     if (currentKey === undefined) currentKey = keyId; // the first record: the key's enrolment is before the file
-    if (keyId !== currentKey) problems.push(`[key-not-valid] ${where}: signed by ${keyId} outside its run (the key of this part of the chain is ${currentKey})`);
+    if (keyId !== currentKey)
+      problems.push(
+        `[key-not-valid] ${where}: signed by ${keyId} outside its run (the key of this part of the chain is ${currentKey})`,
+      );
     let ok = false;
     if (r.record.sig === null) {
       // unsigned: checked against catch-ups below
@@ -680,15 +719,22 @@ export function verifyExport(text: string, trustedKeys?: readonly KeyInfo[]): Ex
       const nk = r.body.newKey as { keyId: string; publicKey: string };
       const known = ring.get(nk.keyId);
       if (known && known.publicKey !== nk.publicKey) {
-        problems.push(`[bad-signature] ${where}: rotation names key ${nk.keyId} with another public key than ${trustedKeys ? 'the trusted one' : 'the header'}`);
+        problems.push(
+          `[bad-signature] ${where}: rotation names key ${nk.keyId} with another public key than ${trustedKeys ? 'the trusted one' : 'the header'}`,
+        );
       } else if (!known && ok) {
         // §3.4 way 2: a key-rotation record signed by a key already trusted.
         const hk = headerKeys.get(nk.keyId);
-        ring.set(nk.keyId, hk && hk.publicKey === nk.publicKey ? { ...hk } : { keyId: nk.keyId, publicKey: nk.publicKey });
+        ring.set(
+          nk.keyId,
+          hk && hk.publicKey === nk.publicKey ? { ...hk } : { keyId: nk.keyId, publicKey: nk.publicKey },
+        );
       }
       const hk = headerKeys.get(nk.keyId);
       if (trustedKeys && hk && hk.publicKey !== nk.publicKey) {
-        problems.push(`[bad-signature] ${where}: rotation names key ${nk.keyId} with another public key than the header`);
+        problems.push(
+          `[bad-signature] ${where}: rotation names key ${nk.keyId} with another public key than the header`,
+        );
       }
       currentKey = nk.keyId; // this record closes the outgoing key's run
     }
@@ -709,7 +755,10 @@ export function verifyExport(text: string, trustedKeys?: readonly KeyInfo[]): Ex
         break;
       }
     }
-    if (!covered) problems.push(`[unsigned] record line ${r.index} (seq ${String(seq)}): unsigned and not covered by a signed catch-up`);
+    if (!covered)
+      problems.push(
+        `[unsigned] record line ${r.index} (seq ${String(seq)}): unsigned and not covered by a signed catch-up`,
+      );
   });
 
   // Reversals (§3.2 rule 5).
@@ -726,7 +775,9 @@ export function verifyExport(text: string, trustedKeys?: readonly KeyInfo[]): Ex
       if (fromOk && rv.seq < (from.seq as number)) {
         warnings.push(`${where}: reverses seq ${rv.seq}, before the start of this file: not checked`);
       } else {
-        problems.push(`[unknown-reversal] ${where}: reverses seq ${rv.seq}, which is not an earlier record of this chain`);
+        problems.push(
+          `[unknown-reversal] ${where}: reverses seq ${rv.seq}, which is not an earlier record of this chain`,
+        );
       }
       continue;
     }
@@ -742,10 +793,13 @@ export function verifyExport(text: string, trustedKeys?: readonly KeyInfo[]): Ex
     const split = r.body.split as Record<string, number>;
     const prior = reversed.get(rv.seq) ?? { total: 0, kinds: [] };
     if (r.body.kind === 'void') {
-      if (prior.kinds.length > 0) problems.push(`[excess-reversal] ${where}: voids seq ${rv.seq}, which already has reversals`);
+      if (prior.kinds.length > 0)
+        problems.push(`[excess-reversal] ${where}: voids seq ${rv.seq}, which already has reversals`);
       let same = false;
       try {
-        same = canonicalJson(r.body.lines) === canonicalJson(sale.body.lines) && canonicalJson(split) === canonicalJson(saleSplit);
+        same =
+          canonicalJson(r.body.lines) === canonicalJson(sale.body.lines) &&
+          canonicalJson(split) === canonicalJson(saleSplit);
       } catch {
         same = false;
       }
@@ -753,7 +807,9 @@ export function verifyExport(text: string, trustedKeys?: readonly KeyInfo[]): Ex
     }
     const total = prior.total + (isSafeInt(split?.totalFen) ? split.totalFen : 0);
     if (isSafeInt(saleSplit?.totalFen) && total > saleSplit.totalFen) {
-      problems.push(`[excess-reversal] ${where}: reversals of seq ${rv.seq} add up to ${total} > ${saleSplit.totalFen}`);
+      problems.push(
+        `[excess-reversal] ${where}: reversals of seq ${rv.seq} add up to ${total} > ${saleSplit.totalFen}`,
+      );
     }
     reversed.set(rv.seq, { total, kinds: [...prior.kinds, r.body.kind as string] });
   }
@@ -794,7 +850,9 @@ export const QR_KIND_LETTER: Record<string, string> = {
   'key-rotation': 'K',
   'catch-up': 'C',
 };
-const QR_LETTER_KIND: Record<string, string> = Object.fromEntries(Object.entries(QR_KIND_LETTER).map(([k, v]) => [v, k]));
+const QR_LETTER_KIND: Record<string, string> = Object.fromEntries(
+  Object.entries(QR_KIND_LETTER).map(([k, v]) => [v, k]),
+);
 
 export interface QrFields {
   pharmacyCode: string;
@@ -837,7 +895,16 @@ export function verifyQr(text: string, keys: readonly KeyInfo[]): QrResult {
   const parts = typeof text === 'string' ? text.split('*') : [];
   if (parts.length !== 10) return { ok: false, problems: ['not ten fields separated by *'], fields: null };
   const [tag, pharmacyCode, terminalId, seqS, letter, issuedAtS, totalS, hashB32, sigB32, keyId] = parts as [
-    string, string, string, string, string, string, string, string, string, string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
   ];
   if (tag !== 'YG1') problems.push('the first field is not YG1');
   if (!PHARMACY_RE.test(pharmacyCode)) problems.push('bad pharmacyCode');
@@ -889,7 +956,8 @@ export function verifyQr(text: string, keys: readonly KeyInfo[]): QrResult {
   else {
     if (!ed25519Verify(pk, utf8Bytes(qrSigningText({ ...fields, kind: kind! })), sig)) {
       problems.push('bad-signature');
-    } else if (!withinValidity(key, issuedAt)) problems.push(`key-not-valid: issuedAt outside the validity of ${keyId}`);
+    } else if (!withinValidity(key, issuedAt))
+      problems.push(`key-not-valid: issuedAt outside the validity of ${keyId}`);
   }
   return { ok: problems.length === 0, problems, fields };
 }

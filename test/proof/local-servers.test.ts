@@ -194,11 +194,20 @@ const hisKind: Kind = {
     let now = NOW;
     const clock = { now: () => now };
     const signer = await hisSigner();
-    const service = createHisService({ catalog, rules: compilePack(pack), clock, storage: createMemoryStorage({ names: TERMINAL_NAMES }) });
+    const service = createHisService({
+      catalog,
+      rules: compilePack(pack),
+      clock,
+      storage: createMemoryStorage({ names: TERMINAL_NAMES }),
+    });
     const answered: string[] = [];
     const handler = createHisHandler({
       service,
-      auth: { audience: AUDIENCE, issuers: [{ iss: ISSUER, keys: [{ kid: signer.keyId, publicKey: signer.publicKey }] }], clock },
+      auth: {
+        audience: AUDIENCE,
+        issuers: [{ iss: ISSUER, keys: [{ kid: signer.keyId, publicKey: signer.publicKey }] }],
+        clock,
+      },
       bodyLimit: 16 * 1024,
       log: (line) => {
         if (/^POST .* → 200 /.test(line)) answered.push(line);
@@ -215,7 +224,9 @@ const hisKind: Kind = {
         body: JSON.stringify(hookRequest('order-sign', visit())),
         headers: async () => {
           now += 1;
-          return { authorization: `Bearer ${await signHisJwt({ signer, iss: ISSUER, aud: `${AUDIENCE}${SIGN}`, clock })}` };
+          return {
+            authorization: `Bearer ${await signHisJwt({ signer, iss: ISSUER, aud: `${AUDIENCE}${SIGN}`, clock })}`,
+          };
         },
       },
       changed: () => answered.length > 0,
@@ -252,7 +263,10 @@ describe.each([simulatorKind, demoKind, hisKind])('$name', (kind) => {
     await t.close();
   });
 
-  const post = async (headers: Record<string, string>, options: { host?: string | null; body?: string; path?: string } = {}) => {
+  const post = async (
+    headers: Record<string, string>,
+    options: { host?: string | null; body?: string; path?: string } = {},
+  ) => {
     t.undo();
     const answer = await send(t.port, {
       method: 'POST',
@@ -266,9 +280,16 @@ describe.each([simulatorKind, demoKind, hisKind])('$name', (kind) => {
 
   describe('a state-changing call from a browser page', () => {
     it('refuses a cross-site page posting text/plain (a "simple" request, sent without a preflight): 403, nothing changed', async () => {
-      const { answer, changed } = await post({ Origin: 'http://evil.example', 'Sec-Fetch-Site': 'cross-site', 'Content-Type': 'text/plain;charset=UTF-8' });
+      const { answer, changed } = await post({
+        Origin: 'http://evil.example',
+        'Sec-Fetch-Site': 'cross-site',
+        'Content-Type': 'text/plain;charset=UTF-8',
+      });
       expect(answer.status).toBe(403);
-      expect(answer.json.error).toMatchObject({ code: 'HTTP_CROSS_SITE_REFUSED', messageZh: expect.stringMatching(/[\u4e00-\u9fff]/) });
+      expect(answer.json.error).toMatchObject({
+        code: 'HTTP_CROSS_SITE_REFUSED',
+        messageZh: expect.stringMatching(/[\u4e00-\u9fff]/),
+      });
       expect(changed).toBe(false);
     });
 
@@ -287,7 +308,10 @@ describe.each([simulatorKind, demoKind, hisKind])('$name', (kind) => {
 
     it('answers the page served from its own origin, and a client that is not a browser (no Origin)', async () => {
       for (const headers of [
-        { Origin: `http://127.0.0.1:${t.port}`, 'Sec-Fetch-Site': 'same-origin', ...JSON_TYPE } as Record<string, string>,
+        { Origin: `http://127.0.0.1:${t.port}`, 'Sec-Fetch-Site': 'same-origin', ...JSON_TYPE } as Record<
+          string,
+          string
+        >,
         { Origin: `http://localhost:${t.port}`, 'Sec-Fetch-Site': 'same-origin', ...JSON_TYPE },
         // The SDK's platform client and curl -H 'Content-Type: application/json;charset=utf-8'.
         { 'Content-Type': 'application/json;charset=utf-8' },
@@ -301,13 +325,25 @@ describe.each([simulatorKind, demoKind, hisKind])('$name', (kind) => {
     });
 
     it('answers a configured origin (allowedOrigins) with CORS headers, and its preflight; refuses the preflight of another', async () => {
-      const { answer, changed } = await post({ Origin: 'https://ehr.example', 'Sec-Fetch-Site': 'cross-site', ...JSON_TYPE });
+      const { answer, changed } = await post({
+        Origin: 'https://ehr.example',
+        'Sec-Fetch-Site': 'cross-site',
+        ...JSON_TYPE,
+      });
       expect(answer.status).toBe(200);
       expect(changed).toBe(true);
       expect(answer.headers['access-control-allow-origin']).toBe('https://ehr.example');
       expect(answer.headers['vary']).toMatch(/origin/i);
       const preflight = (origin: string) =>
-        send(t.port, { method: 'OPTIONS', target: t.change.path, headers: { Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization, content-type' } });
+        send(t.port, {
+          method: 'OPTIONS',
+          target: t.change.path,
+          headers: {
+            Origin: origin,
+            'Access-Control-Request-Method': 'POST',
+            'Access-Control-Request-Headers': 'authorization, content-type',
+          },
+        });
       const allowed = await preflight('https://ehr.example');
       expect(allowed.status).toBe(204);
       expect(allowed.headers['access-control-allow-origin']).toBe('https://ehr.example');
@@ -321,10 +357,20 @@ describe.each([simulatorKind, demoKind, hisKind])('$name', (kind) => {
 
   describe('the body of a state-changing call', () => {
     it('must be JSON: text/plain (what curl -d and an HTML form send), a form, no type or a look-alike get 415; nothing changed', async () => {
-      for (const type of ['text/plain', 'application/x-www-form-urlencoded', undefined, 'text/plain; x=application/json', 'application/json-seq', 'application/json; charset=gbk']) {
+      for (const type of [
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        undefined,
+        'text/plain; x=application/json',
+        'application/json-seq',
+        'application/json; charset=gbk',
+      ]) {
         const { answer, changed } = await post(type === undefined ? {} : { 'Content-Type': type });
         expect(answer.status, String(type)).toBe(415);
-        expect(answer.json.error).toMatchObject({ code: 'HTTP_UNSUPPORTED_MEDIA_TYPE', messageZh: expect.stringMatching(/JSON/) });
+        expect(answer.json.error).toMatchObject({
+          code: 'HTTP_UNSUPPORTED_MEDIA_TYPE',
+          messageZh: expect.stringMatching(/JSON/),
+        });
         expect(changed).toBe(false);
       }
     });
@@ -340,10 +386,24 @@ describe.each([simulatorKind, demoKind, hisKind])('$name', (kind) => {
 
   describe('the Host a request names (DNS rebinding)', () => {
     it('answers loopback names with its own port and configured names (allowedHosts) only; others get 421', async () => {
-      for (const host of [`127.0.0.1:${t.port}`, `localhost:${t.port}`, `[::1]:${t.port}`, `LOCALHOST:${t.port}`, 'till.lan', `till.lan:${t.port}`]) {
+      for (const host of [
+        `127.0.0.1:${t.port}`,
+        `localhost:${t.port}`,
+        `[::1]:${t.port}`,
+        `LOCALHOST:${t.port}`,
+        'till.lan',
+        `till.lan:${t.port}`,
+      ]) {
         expect((await send(t.port, { target: t.read, host })).status, host).toBe(200);
       }
-      for (const host of ['evil.example', `evil.example:${t.port}`, `localhost:${t.port + 1}`, '127.0.0.1', `127.0.0.1.evil.example:${t.port}`, '']) {
+      for (const host of [
+        'evil.example',
+        `evil.example:${t.port}`,
+        `localhost:${t.port + 1}`,
+        '127.0.0.1',
+        `127.0.0.1.evil.example:${t.port}`,
+        '',
+      ]) {
         const answer = await send(t.port, { target: t.read, host });
         expect(answer.status, String(host)).toBe(421);
         expect(answer.json.error.code).toBe('HTTP_HOST_NOT_ALLOWED');
@@ -389,7 +449,11 @@ describe.each([simulatorKind, demoKind, hisKind])('$name: a slow client', (kind)
       const auth = Object.entries(await t.change.headers())
         .map(([k, v]) => `${k}: ${v}\r\n`)
         .join('');
-      const slow = slowClient(t.port, `POST ${t.bodyPath} HTTP/1.1\r\nHost: 127.0.0.1:${t.port}\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n${auth}\r\n{"pad":"`, 'x');
+      const slow = slowClient(
+        t.port,
+        `POST ${t.bodyPath} HTTP/1.1\r\nHost: 127.0.0.1:${t.port}\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n${auth}\r\n{"pad":"`,
+        'x',
+      );
       expect((await send(t.port, { target: t.read })).status).toBe(200);
       const answer = await slow;
       expect(answer.status).toBe(408);
@@ -407,7 +471,9 @@ describe.each([simulatorKind, demoKind])('$name: a slow client', (kind) => {
   it('sending its headers slowly is cut by the header deadline with a 408, and others are served meanwhile', async () => {
     const t = await kind.start({ headersTimeoutMs: 300, requestTimeoutMs: 60_000 });
     try {
-      const slow = [1, 2, 3].map(() => slowClient(t.port, `GET ${t.read} HTTP/1.1\r\nHost: 127.0.0.1:${t.port}\r\n`, 'X-Slow: 1\r\n'));
+      const slow = [1, 2, 3].map(() =>
+        slowClient(t.port, `GET ${t.read} HTTP/1.1\r\nHost: 127.0.0.1:${t.port}\r\n`, 'X-Slow: 1\r\n'),
+      );
       expect((await send(t.port, { target: t.read })).status).toBe(200);
       for (const answer of await Promise.all(slow)) {
         expect(answer.status).toBe(408);
@@ -422,7 +488,11 @@ describe.each([simulatorKind, demoKind])('$name: a slow client', (kind) => {
   it('taking longer than the whole-request deadline is cut with a 408', async () => {
     const t = await kind.start({ headersTimeoutMs: 300, requestTimeoutMs: 600, bodyTimeoutMs: 60_000 });
     try {
-      const slow = slowClient(t.port, `POST ${t.bodyPath} HTTP/1.1\r\nHost: 127.0.0.1:${t.port}\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n{"pad":"`, 'x');
+      const slow = slowClient(
+        t.port,
+        `POST ${t.bodyPath} HTTP/1.1\r\nHost: 127.0.0.1:${t.port}\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n{"pad":"`,
+        'x',
+      );
       const answer = await slow;
       expect(answer.status).toBe(408);
       expect(answer.json.error.code).toBe('HTTP_REQUEST_TIMEOUT');

@@ -11,14 +11,19 @@ export interface Needle {
 }
 
 /** A person's full 身份证 number and full name, as needles named by `key`. */
-export function personNeedles(people: readonly { readonly key: string; readonly residentId: string; readonly name: string }[]): Needle[] {
+export function personNeedles(
+  people: readonly { readonly key: string; readonly residentId: string; readonly name: string }[],
+): Needle[] {
   return people.flatMap((p) => [
     { what: `${p.key}'s 身份证`, value: p.residentId },
     { what: `${p.key}'s name`, value: p.name },
   ]);
 }
 
-/** The byte sequences a text may be stored as: UTF-8, UTF-16LE, and Latin-1 when every character fits; an ending x either case. */
+/**
+ * The byte sequences a text may be stored as: UTF-8, UTF-16LE, and Latin-1 when every character fits; an ending x
+ * either case.
+ */
 function encodings(value: string): Buffer[] {
   const spellings = new Set([value, value.toUpperCase(), value.toLowerCase()]);
   const out: Buffer[] = [];
@@ -33,7 +38,10 @@ function encodings(value: string): Buffer[] {
  * Every occurrence of every needle in the files, as `"<what> in <file> at <offset>"` (one line per hit: the count
  * is the figure a report gives). Never the needle itself.
  */
-export function needleHits(files: readonly { readonly what: string; readonly bytes: Buffer }[], needles: readonly Needle[]): string[] {
+export function needleHits(
+  files: readonly { readonly what: string; readonly bytes: Buffer }[],
+  needles: readonly Needle[],
+): string[] {
   const hits: string[] = [];
   for (const needle of needles) {
     const patterns = encodings(needle.value);

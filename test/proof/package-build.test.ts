@@ -16,10 +16,25 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const root = new URL('../../', import.meta.url).pathname;
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string>; files: string[] };
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  scripts: Record<string, string>;
+  files: string[];
+};
 
 /** What the build and the demo build read, and what npm packs besides dist/. */
-const COPIED = ['src', 'adapters', 'examples/demo-terminal', 'rollup.config.mjs', 'package.json', 'tsconfig.json', 'tsconfig.core.json', 'tsconfig.build.json', 'README.md', 'LICENSE', ...pkg.files.filter((f) => f !== 'dist')];
+const COPIED = [
+  'src',
+  'adapters',
+  'examples/demo-terminal',
+  'rollup.config.mjs',
+  'package.json',
+  'tsconfig.json',
+  'tsconfig.core.json',
+  'tsconfig.build.json',
+  'README.md',
+  'LICENSE',
+  ...pkg.files.filter((f) => f !== 'dist'),
+];
 
 describe('the package build', () => {
   it('runs the build before npm packs (prepack), and the demo page with it', () => {
@@ -36,7 +51,11 @@ describe('the package build', () => {
       writeFileSync(join(copy, 'dist/chunks/index-0ld0ld0l.d.ts'), 'export declare const stale: true;\n');
       writeFileSync(join(copy, 'dist/stale-entry.js'), 'export const stale = true;\n');
 
-      const packed = await run('npm', ['pack', '--dry-run', '--json'], { cwd: copy, env: { ...process.env, npm_config_update_notifier: 'false' }, maxBuffer: 64 * 1024 * 1024 });
+      const packed = await run('npm', ['pack', '--dry-run', '--json'], {
+        cwd: copy,
+        env: { ...process.env, npm_config_update_notifier: 'false' },
+        maxBuffer: 64 * 1024 * 1024,
+      });
       // npm prints the lifecycle scripts' output before the JSON.
       const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('[\n'))) as { files: { path: string }[] }[];
       const paths = info!.files.map((f) => f.path);
@@ -45,7 +64,17 @@ describe('the package build', () => {
       expect(existsSync(join(copy, 'dist/chunks/index-0ld0ld0l.d.ts'))).toBe(false);
       expect(paths.filter((p) => p.includes('stale') || p.includes('0ld0ld0l'))).toEqual([]);
       // prepack built it all: the entries, the CLI, the declarations, the demo page `yibao-guard demo` serves.
-      expect(paths).toEqual(expect.arrayContaining(['dist/index.js', 'dist/src/index.d.ts', 'dist/cli.js', 'dist/demo-terminal/app.js', 'dist/demo-terminal/index.html', 'LICENSE', 'README.md']));
+      expect(paths).toEqual(
+        expect.arrayContaining([
+          'dist/index.js',
+          'dist/src/index.d.ts',
+          'dist/cli.js',
+          'dist/demo-terminal/app.js',
+          'dist/demo-terminal/index.html',
+          'LICENSE',
+          'README.md',
+        ]),
+      );
     } finally {
       rmSync(copy, { recursive: true, force: true });
     }

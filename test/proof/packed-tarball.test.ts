@@ -62,14 +62,24 @@ const KNOWN: Record<string, string> = {
 const NOT_A_FUNCTION: Record<string, string> = { './ed25519-fallback': 'object' };
 
 /** The same flags as test/browser/harness.ts: a headless Chromium that stays off Google's hosts. */
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-dev-shm-usage'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
 
 let work: string;
 let app: string;
 let tarball: string;
 
 /** npm with the registry only: no audit, no funding call, the cache first. */
-const npm = (args: string[], cwd: string) => run('npm', args, { cwd, env: { ...process.env, npm_config_update_notifier: 'false' }, maxBuffer: 16 * 1024 * 1024 });
+const npm = (args: string[], cwd: string) =>
+  run('npm', args, { cwd, env: { ...process.env, npm_config_update_notifier: 'false' }, maxBuffer: 16 * 1024 * 1024 });
 
 beforeAll(async () => {
   const started = Date.now();
@@ -81,14 +91,24 @@ beforeAll(async () => {
   const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
   if (!info) throw new Error(`npm pack said nothing: ${packed.stdout}`);
   tarball = join(work, info.filename);
-  // What the tarball carries: dist, the README, the LICENSE and the documents written for people outside (the receipt format with
+  // What the tarball carries: dist, the README, the LICENSE and the documents written for people outside (the receipt
+  // format with
   // its vectors, the privacy statement); no sources, tests or examples.
   const paths = info.files.map((f) => f.path);
   expect(paths).toContain('package.json');
   expect(paths).toContain('README.md');
   expect(paths).toContain('LICENSE');
   expect(paths).toEqual(expect.arrayContaining(['docs/RECEIPT-FORMAT.md', 'docs/yibao-receipt-format-v1.json']));
-  expect(paths.filter((p) => !p.startsWith('dist/') && !/^docs\/[A-Z-]+\.md$|^docs\/[a-z0-9-]+\.json$/.test(p) && p !== 'package.json' && p !== 'README.md' && p !== 'LICENSE')).toEqual([]);
+  expect(
+    paths.filter(
+      (p) =>
+        !p.startsWith('dist/') &&
+        !/^docs\/[A-Z-]+\.md$|^docs\/[a-z0-9-]+\.json$/.test(p) &&
+        p !== 'package.json' &&
+        p !== 'README.md' &&
+        p !== 'LICENSE',
+    ),
+  ).toEqual([]);
 
   app = join(work, 'app');
   mkdirSync(app);
@@ -97,8 +117,11 @@ beforeAll(async () => {
   await npm(['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], app);
   // The optional peers, linked from the repo: Node follows the link to its real path, where their own
   // dependencies are found.
-  for (const peer of ['better-sqlite3', 'msw']) symlinkSync(join(root, 'node_modules', peer), join(app, 'node_modules', peer), 'dir');
-  console.log(`packed-tarball: built, packed ${info.filename} (${paths.length} files) and installed: build ${((built - started) / 1000).toFixed(1)} s, pack ${((packedAt - built) / 1000).toFixed(1)} s, install ${((Date.now() - packedAt) / 1000).toFixed(1)} s`);
+  for (const peer of ['better-sqlite3', 'msw'])
+    symlinkSync(join(root, 'node_modules', peer), join(app, 'node_modules', peer), 'dir');
+  console.log(
+    `packed-tarball: built, packed ${info.filename} (${paths.length} files) and installed: build ${((built - started) / 1000).toFixed(1)} s, pack ${((packedAt - built) / 1000).toFixed(1)} s, install ${((Date.now() - packedAt) / 1000).toFixed(1)} s`,
+  );
 }, 180_000);
 
 afterAll(() => {
@@ -107,10 +130,17 @@ afterAll(() => {
 
 describe('the packed tarball, installed in a scratch project', { timeout: 90_000 }, () => {
   it('installs only its five dependencies, and its exports map is the one this test covers', () => {
-    const installed = JSON.parse(readFileSync(join(app, 'node_modules/yibao-guard/package.json'), 'utf8')) as { exports: Record<string, unknown>; dependencies: Record<string, string> };
+    const installed = JSON.parse(readFileSync(join(app, 'node_modules/yibao-guard/package.json'), 'utf8')) as {
+      exports: Record<string, unknown>;
+      dependencies: Record<string, string>;
+    };
     expect(Object.keys(installed.dependencies).sort()).toEqual(['idb', 'jose', 'ky', 'tweetnacl', 'zod']);
     // A new subpath fails here until this test imports it too.
-    expect(Object.keys(installed.exports).filter((k) => k !== './package.json').sort()).toEqual(Object.keys(KNOWN).sort());
+    expect(
+      Object.keys(installed.exports)
+        .filter((k) => k !== './package.json')
+        .sort(),
+    ).toEqual(Object.keys(KNOWN).sort());
     // Installed from the tarball (a copy), not linked to the repo.
     expect(realpathSync(join(app, 'node_modules/yibao-guard')).startsWith(realpathSync(work))).toBe(true);
   });
@@ -163,8 +193,32 @@ maskResidentId(42);
     symlinkSync(join(root, 'node_modules', 'typescript'), join(app, 'node_modules', 'typescript'), 'dir');
     symlinkSync(join(root, 'node_modules', '@types'), join(app, 'node_modules', '@types'), 'dir');
     const tsc = join(app, 'node_modules', 'typescript', 'bin', 'tsc');
-    for (const [module, resolution] of [['NodeNext', 'NodeNext'], ['ESNext', 'Bundler']] as const) {
-      const result = await run(process.execPath, [tsc, '--noEmit', '--strict', '--skipLibCheck', 'false', '--target', 'ES2022', '--lib', 'ES2022,DOM', '--types', 'node', '--module', module, '--moduleResolution', resolution, 'typed.ts'], { cwd: app }).then(
+    for (const [module, resolution] of [
+      ['NodeNext', 'NodeNext'],
+      ['ESNext', 'Bundler'],
+    ] as const) {
+      const result = await run(
+        process.execPath,
+        [
+          tsc,
+          '--noEmit',
+          '--strict',
+          '--skipLibCheck',
+          'false',
+          '--target',
+          'ES2022',
+          '--lib',
+          'ES2022,DOM',
+          '--types',
+          'node',
+          '--module',
+          module,
+          '--moduleResolution',
+          resolution,
+          'typed.ts',
+        ],
+        { cwd: app },
+      ).then(
         () => '',
         (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ''}${error.stderr ?? ''}`,
       );
@@ -193,7 +247,8 @@ maskResidentId(42);
     if (found.path === undefined) {
       // A wrong CHROME_PATH is a mistake to report, not a reason to skip (as in test/browser/).
       if (found.problem !== undefined) throw new Error(found.problem);
-      if (process.env.YG_REQUIRE_BROWSER === '1') throw new Error(`YG_REQUIRE_BROWSER=1 but no Chromium was found: ${NO_CHROMIUM}`);
+      if (process.env.YG_REQUIRE_BROWSER === '1')
+        throw new Error(`YG_REQUIRE_BROWSER=1 but no Chromium was found: ${NO_CHROMIUM}`);
       console.warn(`${NO_CHROMIUM} — the packed tarball's browser bundle was not loaded`);
       return;
     }
@@ -214,13 +269,24 @@ maskResidentId(42);
        }
        globalThis.__yg = result;`,
     );
-    const bundled = await build({ absWorkingDir: app, entryPoints: [join(app, 'till.mjs')], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', write: false, logLevel: 'silent' });
+    const bundled = await build({
+      absWorkingDir: app,
+      entryPoints: [join(app, 'till.mjs')],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      write: false,
+      logLevel: 'silent',
+    });
     const script = bundled.outputFiles[0]!.text;
     expect(script).not.toMatch(/["']node:/);
 
-    const html = '<!doctype html><meta charset="utf-8"><title>yibao-guard packed</title><script type="module" src="/till.js"></script>';
+    const html =
+      '<!doctype html><meta charset="utf-8"><title>yibao-guard packed</title><script type="module" src="/till.js"></script>';
     const server: Server = createServer((request, response) => {
-      if (request.url === '/till.js') response.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(script);
+      if (request.url === '/till.js')
+        response.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(script);
       else if (request.url === '/') response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
       else if (request.url === '/favicon.ico') response.writeHead(204).end();
       else response.writeHead(404).end();
@@ -236,11 +302,19 @@ maskResidentId(42);
       });
       page.on('pageerror', (error) => problems.push(`pageerror: ${error.name}: ${error.message}`));
       await page.goto(`${origin}/`);
-      await page.waitForFunction(() => (globalThis as { __yg?: unknown }).__yg !== undefined, undefined, { timeout: 15_000 }).catch((error: unknown) => {
-        throw new Error(`the packed till did not load: ${problems.join('; ') || String(error)}`);
-      });
+      await page
+        .waitForFunction(() => (globalThis as { __yg?: unknown }).__yg !== undefined, undefined, { timeout: 15_000 })
+        .catch((error: unknown) => {
+          throw new Error(`the packed till did not load: ${problems.join('; ') || String(error)}`);
+        });
       const result = await page.evaluate(() => (globalThis as { __yg?: unknown }).__yg);
-      expect(result).toEqual({ createTerminal: 'function', createPlatformClient: 'function', createIdbStorage: 'function', mask: maskResidentId('11010119900307001X'), stored: { packed: true } });
+      expect(result).toEqual({
+        createTerminal: 'function',
+        createPlatformClient: 'function',
+        createIdbStorage: 'function',
+        mask: maskResidentId('11010119900307001X'),
+        stored: { packed: true },
+      });
       expect(problems).toEqual([]);
     } finally {
       await browser.close();

@@ -16,7 +16,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSqliteStorage } from '../../adapters/sqlite/index.js';
 import { TERMINAL_NAMES, type Storage, type Terminal, type TerminalLayout } from '../../src/index.js';
-import { createSimulator, DEMO_CATALOG, DEMO_PEOPLE, startSimulator, type DemoPersonKey, type RunningSimulator, type Simulator } from '../../adapters/simulator/index.js';
+import {
+  createSimulator,
+  DEMO_CATALOG,
+  DEMO_PEOPLE,
+  startSimulator,
+  type DemoPersonKey,
+  type RunningSimulator,
+  type Simulator,
+} from '../../adapters/simulator/index.js';
 import { boxes, NOW, P } from '../unit/rules/helpers.js';
 import { openTestTerminal } from '../integration/till-fixture.js';
 import { needleHits, personNeedles } from './needles.js';
@@ -24,7 +32,10 @@ import { needleHits, personNeedles } from './needles.js';
 let now = NOW;
 const clock = { now: () => now };
 
-/** The buyers: e-voucher QRs (1101 answers the 身份证 and name, 3505 carries them) and a social security card read with its 身份证 (03). */
+/**
+ * The buyers: e-voucher QRs (1101 answers the 身份证 and name, 3505 carries them) and a social security card read with its
+ * 身份证 (03).
+ */
 const QR_BUYERS: readonly DemoPersonKey[] = ['active', 'chronic', 'child'];
 const CARD_BUYER: DemoPersonKey = 'resident';
 const BUYERS = [...QR_BUYERS, CARD_BUYER];
@@ -39,7 +50,9 @@ let terminal: Terminal;
 
 /** The database file and its WAL as they are on disk now, while the till runs. */
 function diskBytes(): { what: string; bytes: Buffer }[] {
-  return [file, `${file}-wal`].filter((path) => existsSync(path)).map((path) => ({ what: path.slice(dir.length + 1), bytes: readFileSync(path) }));
+  return [file, `${file}-wal`]
+    .filter((path) => existsSync(path))
+    .map((path) => ({ what: path.slice(dir.length + 1), bytes: readFileSync(path) }));
 }
 
 const before: { hits: string[]; settled: number; pii: number } = { hits: [], settled: 0, pii: 0 };
@@ -54,19 +67,41 @@ beforeAll(async () => {
   await terminal.updateRulePack();
   await terminal.signIn();
   const product = DEMO_CATALOG.find((p) => p.productId === P.loratadine)!;
-  await terminal.recordMovement({ kind: 'purchase', movementId: 'PUR-1', at: now, productId: product.productId, ...(product.medListCode ? { medListCode: product.medListCode } : {}), productName: product.genericName, batchNo: 'B-1', traceCodes: [], quantity: 20, supplierName: '国药控股吉林有限公司', unitCostFen: 1000 });
+  await terminal.recordMovement({
+    kind: 'purchase',
+    movementId: 'PUR-1',
+    at: now,
+    productId: product.productId,
+    ...(product.medListCode ? { medListCode: product.medListCode } : {}),
+    productName: product.genericName,
+    batchNo: 'B-1',
+    traceCodes: [],
+    quantity: 20,
+    supplierName: '国药控股吉林有限公司',
+    unitCostFen: 1000,
+  });
 
   // Sync runs only when flushed: the buyers' 3505s wait in the outbox, their personal fields in clear.
   let serial = 5001;
   for (const key of BUYERS) {
     const person = DEMO_PEOPLE[key];
     const buyer = await terminal.verifyVoucher(
-      key === CARD_BUYER ? { voucher: { kind: 'ssc', cardNo: person.card.cardNo, cardSn: person.card.cardSn, residentId: person.residentId } } : { voucher: { kind: 'ec-qr', qr: simulator.issueVoucher(key).qr } },
+      key === CARD_BUYER
+        ? {
+            voucher: {
+              kind: 'ssc',
+              cardNo: person.card.cardNo,
+              cardSn: person.card.cardSn,
+              residentId: person.residentId,
+            },
+          }
+        : { voucher: { kind: 'ec-qr', qr: simulator.issueVoucher(key).qr } },
     );
     const sale = terminal.startSale(buyer);
     sale.scan(boxes(P.loratadine, 1, serial++)[0]!);
     const review = await sale.review();
-    for (const f of review.findings.filter((x) => x.severity === 'warning' && x.outcome !== 'overridden')) await sale.override(f.findingId, { reasonCode: 'other', note: '常规用药' });
+    for (const f of review.findings.filter((x) => x.severity === 'warning' && x.outcome !== 'overridden'))
+      await sale.override(f.findingId, { reasonCode: 'other', note: '常规用药' });
     await sale.settle();
     before.settled++;
     now += 60_000;
@@ -89,8 +124,14 @@ describe('personal data leaves the disk once synced (SQLite)', () => {
     expect(before.settled).toBe(BUYERS.length);
     expect(before.pii).toBe(BUYERS.length);
     for (const key of BUYERS) {
-      expect(before.hits.some((hit) => hit.startsWith(`${key}'s 身份证 in`)), `${key}'s 身份证 found before delivery`).toBe(true);
-      expect(before.hits.some((hit) => hit.startsWith(`${key}'s name in`)), `${key}'s name found before delivery`).toBe(true);
+      expect(
+        before.hits.some((hit) => hit.startsWith(`${key}'s 身份证 in`)),
+        `${key}'s 身份证 found before delivery`,
+      ).toBe(true);
+      expect(
+        before.hits.some((hit) => hit.startsWith(`${key}'s name in`)),
+        `${key}'s name found before delivery`,
+      ).toBe(true);
     }
   });
 

@@ -46,7 +46,12 @@ const clock = { now: () => now };
 
 /** A proxy buyer (代购) who is not one of the simulator's people: a fictional 身份证 with its check character. */
 const PROXY_ID_BODY = '22010219920815264';
-const PROXY = { residentId: PROXY_ID_BODY + residentIdCheckChar(PROXY_ID_BODY), name: '张慧敏', phone: '13904317788', relation: '女儿' };
+const PROXY = {
+  residentId: PROXY_ID_BODY + residentIdCheckChar(PROXY_ID_BODY),
+  name: '张慧敏',
+  phone: '13904317788',
+  relation: '女儿',
+};
 /** What a pharmacist types into an override note: a phone number and a 身份证 (the buyer's). */
 const NOTE_PHONE = '13812345678';
 const NOTE_ID = DEMO_PEOPLE.chronic.residentId;
@@ -89,7 +94,12 @@ const PERSONAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
 /** A deep copy with `fields` removed wherever they occur (the envelope nests them under `input.data`, `selinfo`, …). */
 function without(value: unknown, fields: readonly string[]): unknown {
   if (Array.isArray(value)) return value.map((v) => without(v, fields));
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).filter(([k]) => !fields.includes(k)).map(([k, v]) => [k, without(v, fields)]));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => !fields.includes(k))
+        .map(([k, v]) => [k, without(v, fields)]),
+    );
   return value;
 }
 
@@ -140,7 +150,8 @@ function recording(base: Simulator): Simulator {
           } catch {
             // not JSON: scanned as text
           }
-          const infno = typeof (body as { infno?: unknown })?.infno === 'string' ? (body as { infno: string }).infno : undefined;
+          const infno =
+            typeof (body as { infno?: unknown })?.infno === 'string' ? (body as { infno: string }).infno : undefined;
           outgoing.push({ infno, body, headers: request.headers });
           return target.handle(request);
         };
@@ -152,8 +163,24 @@ function recording(base: Simulator): Simulator {
 }
 
 async function open() {
-  const t = await openTestTerminal({ baseUrl: server.url, storage, clock, breaker: { threshold: 2, cooldownMs: 20, maxCooldownMs: 40 } });
-  for (const type of ['sale:settled', 'sale:refunded', 'finding', 'settlement:reversed', 'settlement:unknown', 'rule-pack', 'sync:progress', 'sync:dead-letter', 'offline', 'online'] as const) {
+  const t = await openTestTerminal({
+    baseUrl: server.url,
+    storage,
+    clock,
+    breaker: { threshold: 2, cooldownMs: 20, maxCooldownMs: 40 },
+  });
+  for (const type of [
+    'sale:settled',
+    'sale:refunded',
+    'finding',
+    'settlement:reversed',
+    'settlement:unknown',
+    'rule-pack',
+    'sync:progress',
+    'sync:dead-letter',
+    'offline',
+    'online',
+  ] as const) {
     t.on(type, (e) => events.push(JSON.stringify(e)));
   }
   return t;
@@ -169,7 +196,15 @@ function describeError(error: unknown): string {
   } catch {
     json = '';
   }
-  return [e.name, e.message, e.messageZh ?? '', e.stack ?? '', json, e.cause === undefined ? '' : describeError(e.cause), format(e)].join('\n');
+  return [
+    e.name,
+    e.message,
+    e.messageZh ?? '',
+    e.stack ?? '',
+    json,
+    e.cause === undefined ? '' : describeError(e.cause),
+    format(e),
+  ].join('\n');
 }
 
 /** Runs `f`, which must fail: the error is kept for the scan and returned for its code. */
@@ -188,22 +223,37 @@ const voucher = (key: DemoPersonKey) => ({ voucher: { kind: 'ec-qr' as const, qr
 async function stock(items: Record<string, number>) {
   for (const [productId, quantity] of Object.entries(items)) {
     const product = DEMO_CATALOG.find((p) => p.productId === productId)!;
-    await terminal.recordMovement({ kind: 'purchase', movementId: `PUR-${productId}`, at: now, productId, ...(product.medListCode ? { medListCode: product.medListCode } : {}), productName: product.genericName, batchNo: `B-${productId}`, traceCodes: [], quantity, supplierName: '国药控股吉林有限公司', unitCostFen: 1000 });
+    await terminal.recordMovement({
+      kind: 'purchase',
+      movementId: `PUR-${productId}`,
+      at: now,
+      productId,
+      ...(product.medListCode ? { medListCode: product.medListCode } : {}),
+      productName: product.genericName,
+      batchNo: `B-${productId}`,
+      traceCodes: [],
+      quantity,
+      supplierName: '国药控股吉林有限公司',
+      unitCostFen: 1000,
+    });
   }
 }
 
 /** Overrides every warning of the last review with a reason, the note typed as given. */
 async function overrideWarnings(sale: ReturnType<Terminal['startSale']>, note: string) {
   const review = await sale.review();
-  for (const f of review.findings.filter((x) => x.severity === 'warning' && x.outcome !== 'overridden')) await sale.override(f.findingId, { reasonCode: 'other', note });
+  for (const f of review.findings.filter((x) => x.severity === 'warning' && x.outcome !== 'overridden'))
+    await sale.override(f.findingId, { reasonCode: 'other', note });
   return sale.review();
 }
 
 /** Every record of every store and every journal entry, as JSON. */
 async function storageDump(): Promise<string[]> {
   const out: string[] = [];
-  for (const store of TERMINAL_NAMES.stores) for (const record of await storage.list(store)) out.push(`${store}/${record.key}: ${JSON.stringify(record)}`);
-  for (const journal of TERMINAL_NAMES.journals) for (const entry of await storage.read(journal)) out.push(`${journal}#${entry.seq}: ${JSON.stringify(entry)}`);
+  for (const store of TERMINAL_NAMES.stores)
+    for (const record of await storage.list(store)) out.push(`${store}/${record.key}: ${JSON.stringify(record)}`);
+  for (const journal of TERMINAL_NAMES.journals)
+    for (const entry of await storage.read(journal)) out.push(`${journal}#${entry.seq}: ${JSON.stringify(entry)}`);
   return out;
 }
 
@@ -214,7 +264,8 @@ function leaks(texts: readonly string[]): string[] {
     const upper = text.toUpperCase();
     for (const needle of NEEDLES) {
       const at = upper.indexOf(needle.value.toUpperCase());
-      if (at >= 0) found.push(`${needle.what} in: …${text.slice(Math.max(0, at - 100), at + needle.value.length + 100)}…`);
+      if (at >= 0)
+        found.push(`${needle.what} in: …${text.slice(Math.max(0, at - 100), at + needle.value.length + 100)}…`);
     }
   }
   return found;
@@ -255,13 +306,24 @@ beforeAll(async () => {
   expect(proxyReview.findings.some((f) => f.severity === 'warning')).toBe(true);
   // Before the override, settling is refused.
   day.refusals.push((await refused(() => proxySale.settle())).code ?? '?');
-  expect((await overrideWarnings(proxySale, `患者女儿代购，电话 ${NOTE_PHONE}，患者身份证 ${NOTE_ID}，出差两周`)).canSettle).toBe(true);
+  expect(
+    (await overrideWarnings(proxySale, `患者女儿代购，电话 ${NOTE_PHONE}，患者身份证 ${NOTE_ID}，出差两周`)).canSettle,
+  ).toBe(true);
   await proxySale.settle();
   day.settled++;
 
   // 3. The resident with a social security card and 身份证 (1101 type 03: the certificate goes out, by the spec).
   const resident = DEMO_PEOPLE.resident;
-  const cardSale = terminal.startSale(await terminal.verifyVoucher({ voucher: { kind: 'ssc', cardNo: resident.card.cardNo, cardSn: resident.card.cardSn, residentId: resident.residentId } }));
+  const cardSale = terminal.startSale(
+    await terminal.verifyVoucher({
+      voucher: {
+        kind: 'ssc',
+        cardNo: resident.card.cardNo,
+        cardSn: resident.card.cardSn,
+        residentId: resident.residentId,
+      },
+    }),
+  );
   cardSale.scan(boxes(P.loratadine, 1, 3201)[0]!);
   await overrideWarnings(cardSale, '常规用药');
   await cardSale.settle();
@@ -280,24 +342,60 @@ beforeAll(async () => {
 
   // 5. A 串换 attempt (a health product billed to the fund): blocked.
   const swap = terminal.startSale(await terminal.verifyVoucher(voucher('active')));
-  swap.addLine({ productId: P.proteinPowder, quantity: 1, payMode: 'fund', medListCode: DEMO_CATALOG.find((p) => p.productId === P.ibuprofen)!.medListCode! });
+  swap.addLine({
+    productId: P.proteinPowder,
+    quantity: 1,
+    payMode: 'fund',
+    medListCode: DEMO_CATALOG.find((p) => p.productId === P.ibuprofen)!.medListCode!,
+  });
   for (const f of (await swap.review()).findings) day.findings.add(f.ruleId);
   day.refusals.push((await refused(() => swap.settle())).code ?? '?');
 
   // 6. Refused vouchers: the deceased, the suspended, the blacklisted, the terminated; a mistyped 身份证; a QR
   //    that is not one; and each person's 身份证 typed at the card reader with a wrong check character.
-  for (const key of ['deceased', 'suspended', 'blacklisted', 'terminated'] as const) day.refusals.push((await refused(() => terminal.verifyVoucher(voucher(key)))).code ?? '?');
+  for (const key of ['deceased', 'suspended', 'blacklisted', 'terminated'] as const)
+    day.refusals.push((await refused(() => terminal.verifyVoucher(voucher(key)))).code ?? '?');
   const deceased = DEMO_PEOPLE.deceased;
-  day.refusals.push((await refused(() => terminal.verifyVoucher({ voucher: { kind: 'ssc', cardNo: deceased.card.cardNo, residentId: deceased.residentId } }))).code ?? '?');
+  day.refusals.push(
+    (
+      await refused(() =>
+        terminal.verifyVoucher({
+          voucher: { kind: 'ssc', cardNo: deceased.card.cardNo, residentId: deceased.residentId },
+        }),
+      )
+    ).code ?? '?',
+  );
   const mistyped = `${DEMO_PEOPLE.child.residentId.slice(0, 17)}${DEMO_PEOPLE.child.residentId.endsWith('0') ? '1' : '0'}`;
-  day.refusals.push((await refused(() => terminal.verifyVoucher({ voucher: { kind: 'id-card', residentId: mistyped } }))).code ?? '?');
-  day.refusals.push((await refused(() => terminal.verifyVoucher({ voucher: { kind: 'ec-qr', qr: `not a voucher ${DEMO_PEOPLE.child.name}` } }))).code ?? '?');
+  day.refusals.push(
+    (await refused(() => terminal.verifyVoucher({ voucher: { kind: 'id-card', residentId: mistyped } }))).code ?? '?',
+  );
+  day.refusals.push(
+    (
+      await refused(() =>
+        terminal.verifyVoucher({ voucher: { kind: 'ec-qr', qr: `not a voucher ${DEMO_PEOPLE.child.name}` } }),
+      )
+    ).code ?? '?',
+  );
   // A proxy whose 身份证 is mistyped: the refusal must not echo what was typed.
-  day.refusals.push((await refused(() => terminal.verifyVoucher({ ...voucher('active'), proxy: { ...PROXY, residentId: `${PROXY.residentId.slice(0, 17)}Y` } }))).code ?? '?');
+  day.refusals.push(
+    (
+      await refused(() =>
+        terminal.verifyVoucher({
+          ...voucher('active'),
+          proxy: { ...PROXY, residentId: `${PROXY.residentId.slice(0, 17)}Y` },
+        }),
+      )
+    ).code ?? '?',
+  );
 
   // 7. Bad scans: a 身份证 and a phone number scanned into the product field, and noise.
   const scans = terminal.startSale();
-  for (const code of [DEMO_PEOPLE.active.residentId, PROXY.phone, 'not-a-code', DEMO_PEOPLE.nonlocal.residentId.toLowerCase()]) {
+  for (const code of [
+    DEMO_PEOPLE.active.residentId,
+    PROXY.phone,
+    'not-a-code',
+    DEMO_PEOPLE.nonlocal.residentId.toLowerCase(),
+  ]) {
     try {
       scans.scan(code);
       scans.removeLine(scans.lines.at(-1)!.lineId);
@@ -373,7 +471,11 @@ describe('a whole day at the till leaves no one in clear', () => {
     // What was kept instead: the proxy buyer masked in the voucher audit, the override note masked but kept.
     // (Booleans, not toContain: a failure names what is missing without printing the whole storage.)
     const text = dump.join('\n');
-    for (const kept of [maskResidentId(PROXY.residentId), maskName(PROXY.name), maskPersonalData(`电话 ${NOTE_PHONE}，患者身份证 ${NOTE_ID}，出差两周`)]) {
+    for (const kept of [
+      maskResidentId(PROXY.residentId),
+      maskName(PROXY.name),
+      maskPersonalData(`电话 ${NOTE_PHONE}，患者身份证 ${NOTE_ID}，出差两周`),
+    ]) {
       expect(text.includes(kept), `storage keeps ${kept}`).toBe(true);
     }
   });
@@ -386,7 +488,9 @@ describe('a whole day at the till leaves no one in clear', () => {
   });
 
   it('nothing left the till but the certificate fields the national interface requires', () => {
-    const texts = outgoing.map(({ infno, body, headers }) => `${infno ?? '?'} ${JSON.stringify(headers)} ${JSON.stringify(cleaned(body))}`);
+    const texts = outgoing.map(
+      ({ infno, body, headers }) => `${infno ?? '?'} ${JSON.stringify(headers)} ${JSON.stringify(cleaned(body))}`,
+    );
     expect(texts.length).toBeGreaterThan(20);
     expect(leaks(texts)).toEqual([]);
     // Where personal fields did go: the voucher check, settlement and the 3505 reports, nowhere else.
@@ -414,14 +518,23 @@ describe('dead-letter notes', () => {
   it('an annotation with a phone number and a 身份证 is stored masked', async () => {
     const [letter] = await terminal.sync.deadLetters();
     expect(letter).toBeDefined();
-    await terminal.sync.annotate(letter!.seq, { by: 'OP7', text: `已电话联系顾客 ${DEAD_LETTER_PHONE}，身份证 ${DEMO_PEOPLE.active.residentId}` });
+    await terminal.sync.annotate(letter!.seq, {
+      by: 'OP7',
+      text: `已电话联系顾客 ${DEAD_LETTER_PHONE}，身份证 ${DEMO_PEOPLE.active.residentId}`,
+    });
     expect(leaks(await storageDump())).toEqual([]);
-    expect((await storageDump()).some((l) => l.includes(DEAD_LETTER_PHONE)), 'the annotation keeps the phone number').toBe(false);
+    expect(
+      (await storageDump()).some((l) => l.includes(DEAD_LETTER_PHONE)),
+      'the annotation keeps the phone number',
+    ).toBe(false);
   });
 
   it('a closing note with a phone number is stored masked', async () => {
     const [letter] = await terminal.sync.deadLetters({ includeResolved: true });
     await terminal.sync.close(letter!.seq, { by: 'OP7', text: `顾客电话 ${CLOSE_PHONE}，已退款` });
-    expect((await storageDump()).some((l) => l.includes(CLOSE_PHONE)), 'the closing note keeps the phone number').toBe(false);
+    expect(
+      (await storageDump()).some((l) => l.includes(CLOSE_PHONE)),
+      'the closing note keeps the phone number',
+    ).toBe(false);
   });
 });

@@ -8,7 +8,14 @@ import {
   ProductSchema,
   PurchaseMovementSchema,
 } from '../../src/schemas/index.js';
-import { DEMO_CATALOG, DEMO_PEOPLE, DEMO_PHARMACIES, DEMO_PRESCRIPTIONS, DEMO_STOCK, DEMO_TRACE_CODES } from '../../adapters/simulator/index.js';
+import {
+  DEMO_CATALOG,
+  DEMO_PEOPLE,
+  DEMO_PHARMACIES,
+  DEMO_PRESCRIPTIONS,
+  DEMO_STOCK,
+  DEMO_TRACE_CODES,
+} from '../../adapters/simulator/index.js';
 import { KEY_DRUG_LIST } from '../../adapters/simulator/seed/key-drugs.js';
 
 describe('demo data', () => {
@@ -21,9 +28,20 @@ describe('demo data', () => {
       expect(info.sex === 'male' ? '1' : '2').toBe(p.gend);
       expect(p.card.cardSn).toMatch(/^[A-Za-z0-9]{32}$/);
     }
-    for (const key of ['psnNo', 'residentId'] as const) expect(new Set(people.map((p) => p[key])).size).toBe(people.length);
+    for (const key of ['psnNo', 'residentId'] as const)
+      expect(new Set(people.map((p) => p[key])).size).toBe(people.length);
     expect(new Set(people.map((p) => p.card.cardNo)).size).toBe(people.length);
-    expect(Object.keys(DEMO_PEOPLE).sort()).toEqual(['active', 'blacklisted', 'child', 'chronic', 'deceased', 'nonlocal', 'resident', 'suspended', 'terminated']);
+    expect(Object.keys(DEMO_PEOPLE).sort()).toEqual([
+      'active',
+      'blacklisted',
+      'child',
+      'chronic',
+      'deceased',
+      'nonlocal',
+      'resident',
+      'suspended',
+      'terminated',
+    ]);
     expect(Object.keys(DEMO_PHARMACIES)).toEqual(['active', 'suspended']);
   });
 
@@ -34,11 +52,14 @@ describe('demo data', () => {
       if (p.medListCode) expect(p.medListCode).toMatch(/^[XZTC][A-Za-z0-9]{19,26}$/);
       if (p.traceCodePrefix) expect(p.traceCodePrefix).toMatch(/^8\d{6}$/);
     }
-    const unique = (pick: (p: (typeof DEMO_CATALOG)[number]) => unknown) => new Set(DEMO_CATALOG.map(pick).filter((v) => v !== undefined)).size;
+    const unique = (pick: (p: (typeof DEMO_CATALOG)[number]) => unknown) =>
+      new Set(DEMO_CATALOG.map(pick).filter((v) => v !== undefined)).size;
     expect(unique((p) => p.productId)).toBe(DEMO_CATALOG.length);
     expect(unique((p) => p.medListCode)).toBe(DEMO_CATALOG.filter((p) => p.medListCode).length);
     expect(unique((p) => p.traceCodePrefix)).toBe(DEMO_CATALOG.filter((p) => p.traceCodePrefix).length);
-    expect(DEMO_CATALOG.filter((p) => p.keyDrug && p.category === 'western-drug').map((p) => p.dosageForm)).toEqual(KEY_DRUG_LIST.western.map((w) => w.dosageForm));
+    expect(DEMO_CATALOG.filter((p) => p.keyDrug && p.category === 'western-drug').map((p) => p.dosageForm)).toEqual(
+      KEY_DRUG_LIST.western.map((w) => w.dosageForm),
+    );
     expect(DEMO_CATALOG.some((p) => !p.rx && p.medListCode)).toBe(true);
     expect(DEMO_CATALOG.some((p) => p.paymentRestriction?.diseaseCodes)).toBe(true);
     expect(DEMO_CATALOG.filter((p) => !FUND_ELIGIBLE_CATEGORIES.has(p.category)).map((p) => p.category)).toEqual(
@@ -53,11 +74,17 @@ describe('demo data', () => {
     const source = new URL('../fixtures/key-drugs.json', import.meta.url);
     expect(existsSync(source), 'test/fixtures/key-drugs.json').toBe(true);
     const json = JSON.parse(readFileSync(source, 'utf8')) as Record<string, unknown>;
-    expect(KEY_DRUG_LIST).toEqual({ western: json['western'], patent: json['patent'], herbalPieces: json['herbalPieces'], consumables: json['consumables'] });
+    expect(KEY_DRUG_LIST).toEqual({
+      western: json['western'],
+      patent: json['patent'],
+      herbalPieces: json['herbalPieces'],
+      consumables: json['consumables'],
+    });
   });
 
   it('has valid prescriptions, opening stock and trace codes', () => {
-    for (const rx of Object.values(DEMO_PRESCRIPTIONS)) expect(z.safeParse(PrescriptionSchema, rx).success, rx.rxNo).toBe(true);
+    for (const rx of Object.values(DEMO_PRESCRIPTIONS))
+      expect(z.safeParse(PrescriptionSchema, rx).success, rx.rxNo).toBe(true);
     for (const m of DEMO_STOCK) {
       expect(z.safeParse(PurchaseMovementSchema, m).success, m.movementId).toBe(true);
       const p = DEMO_CATALOG.find((c) => c.productId === m.productId);

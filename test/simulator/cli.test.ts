@@ -10,7 +10,11 @@ const root = new URL('../../', import.meta.url).pathname;
 async function curlLike(output: string): Promise<{ infcode: number; output: { signinoutb: { sign_no: string } } }> {
   const [, url, body] = /curl -s -X POST (\S+) -H '[^']+' -d '([^']+)'/.exec(output) ?? [];
   expect(url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:\\d+${SIMULATOR_CALL_PATH}$`));
-  const res = await fetch(url as string, { method: 'POST', headers: { 'Content-Type': 'application/json;charset=utf-8' }, body: body as string });
+  const res = await fetch(url as string, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json;charset=utf-8' },
+    body: body as string,
+  });
   return (await res.json()) as { infcode: number; output: { signinoutb: { sign_no: string } } };
 }
 
@@ -40,12 +44,19 @@ describe('yibao-guard sim', () => {
 
   it('--now stands the clock still at a CST time, moved only by POST /__sim/advance; a time that does not exist is refused', async () => {
     const out: string[] = [];
-    const { code, server } = await runSim(['--port', '0', '--now', '2026-12-31 23:59:30', '--quiet'], { out: (l) => out.push(l), err: (l) => out.push(l) });
+    const { code, server } = await runSim(['--port', '0', '--now', '2026-12-31 23:59:30', '--quiet'], {
+      out: (l) => out.push(l),
+      err: (l) => out.push(l),
+    });
     try {
       expect(code).toBe(0);
       expect(out.join('\n')).toContain('"inf_time":"2026-12-31 23:59:30"');
       expect(server?.simulator.now()).toBe(Date.UTC(2026, 11, 31, 15, 59, 30));
-      const advanced = await fetch(`${server?.url}/__sim/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"ms":60000}' });
+      const advanced = await fetch(`${server?.url}/__sim/advance`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"ms":60000}',
+      });
       expect(advanced.status).toBe(200);
       expect(server?.simulator.now()).toBe(Date.UTC(2026, 11, 31, 16, 0, 30));
     } finally {
@@ -53,7 +64,10 @@ describe('yibao-guard sim', () => {
     }
     for (const bad of [['--now', '2026-02-30 10:00:00'], ['--now', '20261123100000'], ['--now']]) {
       const err: string[] = [];
-      expect((await runSim(['--port', '0', ...bad], { out: () => {}, err: (l) => err.push(l) })).code, bad.join(' ')).toBe(2);
+      expect(
+        (await runSim(['--port', '0', ...bad], { out: () => {}, err: (l) => err.push(l) })).code,
+        bad.join(' '),
+      ).toBe(2);
       expect(err.join('\n')).toMatch(/--now/);
     }
   });
@@ -70,7 +84,10 @@ describe('yibao-guard sim', () => {
     });
 
     it('runs from dist/cli.js, answers a curl-like call, and stops on Ctrl-C', async () => {
-      const child = spawn(process.execPath, ['dist/cli.js', 'sim', '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['dist/cli.js', 'sim', '--port', '0'], {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       child.stderr.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

@@ -43,8 +43,12 @@ describe('the national envelope', () => {
 
   it('refuses a msgid that does not start with the pharmacy code, an unknown infno and an invalid input', async () => {
     const { till } = await signedInTill();
-    expect((await till.post(till.envelope('YG05', trace, { msgid: 'P22010100009202611231000000001' }))).json.err_msg).toMatch(/msgid 须以定点医药机构编码开头/);
-    expect((await till.post({ ...till.envelope('YG05', trace), infno: '9102' })).json.err_msg).toMatch(/不支持的交易编号 9102/);
+    expect(
+      (await till.post(till.envelope('YG05', trace, { msgid: 'P22010100009202611231000000001' }))).json.err_msg,
+    ).toMatch(/msgid 须以定点医药机构编码开头/);
+    expect((await till.post({ ...till.envelope('YG05', trace), infno: '9102' })).json.err_msg).toMatch(
+      /不支持的交易编号 9102/,
+    );
     const bad = await till.post({ ...till.envelope('YG05', trace), input: { data: { drug_trac_codg: [] } } });
     expect(infcode(bad.json)).toBe(-2);
     expect(bad.json.err_msg).toMatch(/^入参校验失败：data\.drug_trac_codg/);
@@ -52,7 +56,8 @@ describe('the national envelope', () => {
 
   it('answers HTTP 404 off the business path, 415 without a JSON content type, 413 past the body limit, 405 for GET', async () => {
     const { url } = await startTestSimulator({ maxBodyBytes: 2048 });
-    const post = (path: string, body: string, type = 'application/json') => fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': type }, body });
+    const post = (path: string, body: string, type = 'application/json') =>
+      fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': type }, body });
     expect((await post('/fsi/api/other', '{}')).status).toBe(404);
     expect((await post(SIMULATOR_CALL_PATH, '{}', 'text/plain')).status).toBe(415);
     const big = await post(SIMULATOR_CALL_PATH, JSON.stringify({ pad: 'x'.repeat(4096) }));

@@ -36,7 +36,11 @@ describe('fault injection', () => {
     // The client gives up once the simulator holds the request (not after a wall-clock wait a loaded machine can
     // outlast before the request even arrives): heldEndsAtDeadline rejects as a deadline would.
     const post = (body: unknown) =>
-      heldEndsAtDeadline(simulator)(`${url}/fsi/api/rsfComIfsService/callService`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      heldEndsAtDeadline(simulator)(`${url}/fsi/api/rsfComIfsService/callService`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     await expect(post(env)).rejects.toThrow(/timed out/i);
     expect(simulator.committed('3505')).toHaveLength(0);
     simulator.faults.add({ infno: '3505', kind: 'timeout', commit: true });
@@ -105,14 +109,22 @@ describe('fault injection', () => {
 
   it('takes faults through the control API of the HTTP server', async () => {
     const { till, simulator, url } = await signedInTill();
-    const add = await fetch(`${url}/__sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([{ infno: 'YG05', kind: 'http-error', status: 502, times: null }]) });
+    const add = await fetch(`${url}/__sim/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ infno: 'YG05', kind: 'http-error', status: 502, times: null }]),
+    });
     expect(await add.json()).toEqual({ ids: [1] });
     expect(simulator.faults.list()).toMatchObject([{ spec: { kind: 'http-error', times: Infinity } }]);
     expect((await till.post(till.envelope('YG05', query))).status).toBe(502);
     expect((await till.post(till.envelope('YG05', query))).status).toBe(502);
     expect((await fetch(`${url}/__sim/faults`, { method: 'DELETE' })).status).toBe(200);
     expect((await till.post(till.envelope('YG05', query))).status).toBe(200);
-    const bad = await fetch(`${url}/__sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'meteor' }) });
+    const bad = await fetch(`${url}/__sim/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'meteor' }),
+    });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: string }).error).toMatch(/unknown fault kind/);
   });

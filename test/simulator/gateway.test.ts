@@ -17,7 +17,11 @@ describe('provincial gateway headers', () => {
     ['an unknown paasid', { paasid: 'someone' }, /unknown x-tif-paasid/],
   ])('refuses %s with HTTP 401 and a JSON body', async (_what, change, message) => {
     const { simulator, url } = await startTestSimulator({ gateway });
-    const till = new Till(url, simulator, Object.keys(change).length === 0 ? {} : { gateway: { ...gateway, ...change } });
+    const till = new Till(
+      url,
+      simulator,
+      Object.keys(change).length === 0 ? {} : { gateway: { ...gateway, ...change } },
+    );
     const res = await till.post(till.envelope('9001', signInInput));
     expect(res.status).toBe(401);
     expect(res.headers.get('content-type')).toMatch(/application\/json/);

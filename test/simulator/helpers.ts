@@ -54,7 +54,9 @@ afterEach(async () => {
 });
 
 /** A simulator on an ephemeral port with a clock the test moves (`simulator.advance`); closed after each test. */
-export async function startTestSimulator(options: SimulatorOptions = {}): Promise<{ server: RunningSimulator; simulator: Simulator; url: string }> {
+export async function startTestSimulator(
+  options: SimulatorOptions = {},
+): Promise<{ server: RunningSimulator; simulator: Simulator; url: string }> {
   const simulator = createSimulator({ clock: { now: () => T0 }, ...options });
   const server = await startSimulator({ port: 0, simulator });
   running.push(server);
@@ -95,7 +97,11 @@ export class Till {
   }
 
   /** A wire envelope for `input` (internal units: 分, epoch ms), unsigned. */
-  envelope<N extends Infno>(infno: N, input: TransactionInput<N>, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  envelope<N extends Infno>(
+    infno: N,
+    input: TransactionInput<N>,
+    overrides: Record<string, unknown> = {},
+  ): Record<string, unknown> {
     const env: Record<string, unknown> = {
       infno,
       msgid: this.nextMsgid(),
@@ -129,7 +135,12 @@ export class Till {
     if (gw) {
       const timestamp = String(Math.floor(this.simulator.now() / 1000));
       const nonce = `n${Math.random().toString(36).slice(2)}`;
-      Object.assign(headers, { 'x-tif-paasid': gw.paasid, 'x-tif-timestamp': timestamp, 'x-tif-nonce': nonce, 'x-tif-signature': await tifSignature(timestamp, gw.secret, nonce) });
+      Object.assign(headers, {
+        'x-tif-paasid': gw.paasid,
+        'x-tif-timestamp': timestamp,
+        'x-tif-nonce': nonce,
+        'x-tif-signature': await tifSignature(timestamp, gw.secret, nonce),
+      });
     }
     return headers;
   }
@@ -137,7 +148,11 @@ export class Till {
   /** Posts an envelope (signed when the till has a key) or raw text. */
   async post(body: Record<string, unknown> | string, headers?: Record<string, string>): Promise<Posted> {
     const text = typeof body === 'string' ? body : JSON.stringify(await this.sign(body));
-    const res = await fetch(`${this.url}${SIMULATOR_CALL_PATH}`, { method: 'POST', headers: headers ?? (await this.headers()), body: text });
+    const res = await fetch(`${this.url}${SIMULATOR_CALL_PATH}`, {
+      method: 'POST',
+      headers: headers ?? (await this.headers()),
+      body: text,
+    });
     const answer = await res.text();
     let json: Wire;
     try {
@@ -148,7 +163,11 @@ export class Till {
     return { status: res.status, headers: res.headers, text: answer, json };
   }
 
-  async call<N extends Infno>(infno: N, input: TransactionInput<N>, overrides: Record<string, unknown> = {}): Promise<Wire> {
+  async call<N extends Infno>(
+    infno: N,
+    input: TransactionInput<N>,
+    overrides: Record<string, unknown> = {},
+  ): Promise<Wire> {
     const { json, status, text } = await this.post(this.envelope(infno, input, overrides));
     if (status !== 200) throw new Error(`HTTP ${status}: ${text}`);
     return json;
@@ -177,7 +196,11 @@ export function product(genericName: string) {
 }
 
 /** One line of a sale: `cnt` packages of a demo product at its retail price (or `priceFen`). */
-export function line(genericName: string, cnt: number, opts: { priceFen?: number; sn?: string; code?: string; amountFen?: number } = {}) {
+export function line(
+  genericName: string,
+  cnt: number,
+  opts: { priceFen?: number; sn?: string; code?: string; amountFen?: number } = {},
+) {
   const p = product(genericName);
   const priceFen = opts.priceFen ?? (p.retailPriceFen as number);
   const amount = opts.amountFen ?? Math.round(priceFen * cnt);
@@ -196,7 +219,12 @@ export function line(genericName: string, cnt: number, opts: { priceFen?: number
 type Detail = ReturnType<typeof line>;
 
 /** 2101/2102 input for `person` with `details`. */
-export function settleInput(person: DemoPerson, cert: { type: '01' | '02' | '03'; no: string; cardSn?: string }, details: Detail[], opts: { acct?: '0' | '1'; invono?: string } = {}): TransactionInput<'2101'> {
+export function settleInput(
+  person: DemoPerson,
+  cert: { type: '01' | '02' | '03'; no: string; cardSn?: string },
+  details: Detail[],
+  opts: { acct?: '0' | '1'; invono?: string } = {},
+): TransactionInput<'2101'> {
   return {
     druginfo: {
       psn_no: person.psnNo,
@@ -223,15 +251,29 @@ export function voucherCert(simulator: Simulator, key: keyof typeof DEMO_PEOPLE)
 }
 
 /** Pre-settles then settles; returns both answers. */
-export async function preSettleAndSettle(till: Till, person: DemoPerson, cert: { type: '01' | '02' | '03'; no: string; cardSn?: string }, details: Detail[], opts: { acct?: '0' | '1' } = {}) {
+export async function preSettleAndSettle(
+  till: Till,
+  person: DemoPerson,
+  cert: { type: '01' | '02' | '03'; no: string; cardSn?: string },
+  details: Detail[],
+  opts: { acct?: '0' | '1' } = {},
+) {
   const input = settleInput(person, cert, details, opts);
   const pre = await till.call('2101', input, personArea(person));
-  const settled = await till.call('2102', { ...input, druginfo: { ...input.druginfo, invono: 'INV0001' } }, personArea(person));
+  const settled = await till.call(
+    '2102',
+    { ...input, druginfo: { ...input.druginfo, invono: 'INV0001' } },
+    personArea(person),
+  );
   return { pre, settled, input };
 }
 
 /** A 3505 sale record of `codes` (boxes of one product). */
-export function saleRecord(genericName: string, codes: string[], opts: { docNo?: string; batch?: string } = {}): TransactionInput<'3505'> {
+export function saleRecord(
+  genericName: string,
+  codes: string[],
+  opts: { docNo?: string; batch?: string } = {},
+): TransactionInput<'3505'> {
   const p = product(genericName);
   return {
     selinfo: {

@@ -18,7 +18,12 @@ describe('a repeated msgid is the same message', () => {
     expect(simulator.balance('active')).toBe(balance);
     expect(simulator.settlements()).toHaveLength(1);
     expect(simulator.committed('2102')).toHaveLength(1);
-    expect(simulator.received().slice(-2).map((r) => [r.msgid, r.duplicate, r.outcome])).toEqual([
+    expect(
+      simulator
+        .received()
+        .slice(-2)
+        .map((r) => [r.msgid, r.duplicate, r.outcome]),
+    ).toEqual([
       [env['msgid'], false, 0],
       [env['msgid'], true, 0],
     ]);
@@ -48,7 +53,10 @@ describe('a repeated msgid is the same message', () => {
     const { till } = await signedInTill();
     const env = till.envelope('3505', saleRecord('阿托伐他汀钙片', [DEMO_TRACE_CODES.fresh[0] as string]));
     expect(infcode((await till.post(env)).json)).toBe(0);
-    const changed = { ...env, input: till.envelope('3505', saleRecord('阿托伐他汀钙片', [DEMO_TRACE_CODES.fresh[1] as string]))['input'] };
+    const changed = {
+      ...env,
+      input: till.envelope('3505', saleRecord('阿托伐他汀钙片', [DEMO_TRACE_CODES.fresh[1] as string]))['input'],
+    };
     expect((await till.post(changed)).json.err_msg).toMatch(/msgid 已用于另一笔不同的报文/);
   });
 

@@ -1,14 +1,24 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { setupServer } from 'msw/node';
 import { createSimulator, simulatorHandlers } from '../../adapters/simulator/msw.js';
-import { DEMO_PEOPLE, DEMO_TRACE_CODES, SIMULATOR_CALL_PATH, startSimulator, type Simulator } from '../../adapters/simulator/index.js';
+import {
+  DEMO_PEOPLE,
+  DEMO_TRACE_CODES,
+  SIMULATOR_CALL_PATH,
+  startSimulator,
+  type Simulator,
+} from '../../adapters/simulator/index.js';
 import { infcode, line, personArea, saleRecord, settleInput, T0, Till } from './helpers.js';
 
 const BASE = 'https://platform.test/prov';
 const server = setupServer();
 
 // Requests to the real server on loopback pass through; anything else unhandled is a test bug.
-beforeAll(() => server.listen({ onUnhandledRequest: (request, print) => (new URL(request.url).hostname === '127.0.0.1' ? undefined : print.error()) }));
+beforeAll(() =>
+  server.listen({
+    onUnhandledRequest: (request, print) => (new URL(request.url).hostname === '127.0.0.1' ? undefined : print.error()),
+  }),
+);
 afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
 
@@ -42,7 +52,13 @@ describe('msw handlers', () => {
     try {
       const viaHttp = await conversation(new Till(http.url, httpSimulator), httpSimulator);
       expect(viaMsw).toEqual(viaHttp);
-      expect(viaMsw.map((t) => [t.slice(0, 3), JSON.parse(t.slice(4)).infcode])).toEqual([['200', 0], ['200', 0], ['200', 0], ['200', 0], ['200', -2]]);
+      expect(viaMsw.map((t) => [t.slice(0, 3), JSON.parse(t.slice(4)).infcode])).toEqual([
+        ['200', 0],
+        ['200', 0],
+        ['200', 0],
+        ['200', 0],
+        ['200', -2],
+      ]);
     } finally {
       await http.close();
     }
@@ -54,12 +70,19 @@ describe('msw handlers', () => {
     const till = new Till(BASE, simulator);
     await till.signIn();
     simulator.faults.add({ infno: '3505', kind: 'lose-response' });
-    await expect(till.post(till.envelope('3505', saleRecord('阿托伐他汀钙片', [DEMO_TRACE_CODES.fresh[0] as string])))).rejects.toThrow(/fetch/i);
+    await expect(
+      till.post(till.envelope('3505', saleRecord('阿托伐他汀钙片', [DEMO_TRACE_CODES.fresh[0] as string]))),
+    ).rejects.toThrow(/fetch/i);
     expect(simulator.committed('3505')).toHaveLength(1);
 
     simulator.faults.add({ kind: 'timeout' });
     const body = JSON.stringify(till.envelope('YG05', { data: { drug_trac_codg: [DEMO_TRACE_CODES.resold] } }));
-    const request = fetch(`${BASE}${SIMULATOR_CALL_PATH}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(150) });
+    const request = fetch(`${BASE}${SIMULATOR_CALL_PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      signal: AbortSignal.timeout(150),
+    });
     await expect(request).rejects.toThrow(/timeout|aborted/i);
   });
 

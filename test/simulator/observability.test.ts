@@ -10,8 +10,12 @@ describe('received() and committed()', () => {
   it('hold no 身份证 numbers or names, whatever the requests carried', async () => {
     const { till, simulator, url } = await signedInTill();
     const lines: string[] = [];
-    await till.call('1101', { data: { mdtrt_cert_type: '02', mdtrt_cert_no: DEMO_PEOPLE.active.residentId, psn_name: DEMO_PEOPLE.active.name } });
-    await preSettleAndSettle(till, DEMO_PEOPLE.active, { type: '02', no: DEMO_PEOPLE.active.residentId }, [line('阿托伐他汀钙片', 1)]);
+    await till.call('1101', {
+      data: { mdtrt_cert_type: '02', mdtrt_cert_no: DEMO_PEOPLE.active.residentId, psn_name: DEMO_PEOPLE.active.name },
+    });
+    await preSettleAndSettle(till, DEMO_PEOPLE.active, { type: '02', no: DEMO_PEOPLE.active.residentId }, [
+      line('阿托伐他汀钙片', 1),
+    ]);
     await till.call('3505', saleRecord('阿托伐他汀钙片', [DEMO_TRACE_CODES.fresh[0] as string]));
     const committed = simulator.committed();
     expect(committed.map((c) => c.infno)).toEqual(['2102', '3505']);
@@ -38,14 +42,20 @@ describe('received() and committed()', () => {
       ['3505', 'T01', 0, true],
       ['3505', 'T01', -2, false],
     ]);
-    expect(simulator.committed()).toMatchObject([{ seq: 1, infno: '3505', msgid: env['msgid'], fixmedinsCode: 'P22010100001', terminal: 'T01' }]);
-    expect((simulator.committed()[0]?.input as { selinfo: { sel_retn_time: number } }).selinfo.sel_retn_time).toBe(simulator.now());
+    expect(simulator.committed()).toMatchObject([
+      { seq: 1, infno: '3505', msgid: env['msgid'], fixmedinsCode: 'P22010100001', terminal: 'T01' },
+    ]);
+    expect((simulator.committed()[0]?.input as { selinfo: { sel_retn_time: number } }).selinfo.sel_retn_time).toBe(
+      simulator.now(),
+    );
   });
 
   it('logs one line per request, duplicates marked, names never', async () => {
     const lines: string[] = [];
     const { till } = await signedInTill({ log: (l) => lines.push(l) });
-    const env = till.envelope('1101', { data: { mdtrt_cert_type: '02', mdtrt_cert_no: DEMO_PEOPLE.active.residentId } });
+    const env = till.envelope('1101', {
+      data: { mdtrt_cert_type: '02', mdtrt_cert_no: DEMO_PEOPLE.active.residentId },
+    });
     await till.post(env);
     await till.post(env);
     expect(lines).toHaveLength(3);
@@ -71,11 +81,29 @@ describe('received() and committed()', () => {
 
   it('issues vouchers and moves time through the control API', async () => {
     const { simulator, url } = await signedInTill();
-    const ticket = (await (await fetch(`${url}/__sim/issue-voucher`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ person: 'chronic' }) })).json()) as { qr: string };
+    const ticket = (await (
+      await fetch(`${url}/__sim/issue-voucher`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ person: 'chronic' }),
+      })
+    ).json()) as { qr: string };
     expect(ticket.qr).toMatch(/^ecqr:220100[0-9A-Za-z]{32}$/);
-    expect((await fetch(`${url}/__sim/issue-voucher`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"person":"nobody"}' })).status).toBe(400);
+    expect(
+      (
+        await fetch(`${url}/__sim/issue-voucher`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"person":"nobody"}',
+        })
+      ).status,
+    ).toBe(400);
     const before = simulator.now();
-    await fetch(`${url}/__sim/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"ms":60000}' });
+    await fetch(`${url}/__sim/advance`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"ms":60000}',
+    });
     expect(simulator.now()).toBe(before + 60_000);
     const received = (await (await fetch(`${url}/__sim/received`)).json()) as unknown[];
     expect(received).toHaveLength(1);

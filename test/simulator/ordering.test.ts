@@ -24,7 +24,9 @@ describe('35xx msgid order per terminal', () => {
     // Terminals of one pharmacy share the msgid space (code + time + 4-digit sequence): each needs its own range.
     const other = new Till(url, simulator, { devNo: 'T02', firstSeq: 100 });
     other.signNo = till.signNo;
-    const later = till.envelope('3505', saleRecord('阿托伐他汀钙片', [B]), { msgid: buildMsgid(till.pharmacy.code, simulator.now(), 900) });
+    const later = till.envelope('3505', saleRecord('阿托伐他汀钙片', [B]), {
+      msgid: buildMsgid(till.pharmacy.code, simulator.now(), 900),
+    });
     expect(infcode((await till.post(later)).json)).toBe(0);
     expect(infcode((await other.post(other.envelope('3505', saleRecord('阿托伐他汀钙片', [A])))).json)).toBe(0);
     // A query with an older msgid is not a 35xx report: no order applies.

@@ -3,7 +3,13 @@ import { DEMO_PHARMACIES } from '../../adapters/simulator/index.js';
 import { infcode, saleRecord, startTestSimulator, Till } from './helpers.js';
 import { DEMO_TRACE_CODES } from '../../adapters/simulator/index.js';
 
-const unknown = { key: 'active' as const, code: 'P22019900099', name: '未定点药店', admdvs: '220100', agreement: 'active' as const };
+const unknown = {
+  key: 'active' as const,
+  code: 'P22019900099',
+  name: '未定点药店',
+  admdvs: '220100',
+  agreement: 'active' as const,
+};
 
 describe('designated pharmacies', () => {
   it('refuses a fixmedins_code that is not a designated institution, even at sign-in', async () => {
@@ -19,7 +25,10 @@ describe('designated pharmacies', () => {
     const signIn = { signIn: { opter_no: 'OP7', mac: '00-1A-2B-3C-4D-5E', ip: '10.0.0.2' } };
     const elsewhere = new Till(url, simulator, { pharmacy: { ...DEMO_PHARMACIES.active, admdvs: '220200' } });
     expect((await elsewhere.call('9001', signIn)).err_msg).toMatch(/mdtrtarea_admvs/);
-    const county = new Till(url, simulator, { pharmacy: { ...DEMO_PHARMACIES.active, admdvs: '220102' }, firstSeq: 10 });
+    const county = new Till(url, simulator, {
+      pharmacy: { ...DEMO_PHARMACIES.active, admdvs: '220102' },
+      firstSeq: 10,
+    });
     expect(infcode(await county.call('9001', signIn))).toBe(0);
   });
 

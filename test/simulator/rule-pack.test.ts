@@ -1,8 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { SignedRulePackSchema } from '../../src/schemas/index.js';
-import { canonicalJson, ed25519KeyPairFromSeed, fromBase64Url, toBase64Url, verifyEd25519 } from '../../src/crypto/index.js';
-import { DEMO_PHARMACIES, SIMULATOR_PLATFORM_KEY_ID, SIMULATOR_PLATFORM_PUBLIC_KEY } from '../../adapters/simulator/index.js';
+import {
+  canonicalJson,
+  ed25519KeyPairFromSeed,
+  fromBase64Url,
+  toBase64Url,
+  verifyEd25519,
+} from '../../src/crypto/index.js';
+import {
+  DEMO_PHARMACIES,
+  SIMULATOR_PLATFORM_KEY_ID,
+  SIMULATOR_PLATFORM_PUBLIC_KEY,
+} from '../../adapters/simulator/index.js';
 import { PLATFORM_KEY_SEED } from '../../adapters/simulator/keys.js';
 import { infcode, startTestSimulator, Till } from './helpers.js';
 
@@ -18,9 +28,13 @@ describe('YG03 rule-pack download', () => {
     expect(signed.pack.keyDrugs).toContainEqual({ kind: 'western', name: '阿托伐他汀', dosageForm: '口服常释剂型' });
     expect(signed.pack.keyDrugs.filter((d) => d.name === '连花清瘟片（胶囊、颗粒）')).toHaveLength(1);
     const message = new TextEncoder().encode(canonicalJson(signed.pack));
-    expect(await verifyEd25519(message, fromBase64Url(signed.sig), fromBase64Url(SIMULATOR_PLATFORM_PUBLIC_KEY))).toBe(true);
+    expect(await verifyEd25519(message, fromBase64Url(signed.sig), fromBase64Url(SIMULATOR_PLATFORM_PUBLIC_KEY))).toBe(
+      true,
+    );
     const tampered = new TextEncoder().encode(canonicalJson({ ...signed.pack, version: 4 }));
-    expect(await verifyEd25519(tampered, fromBase64Url(signed.sig), fromBase64Url(SIMULATOR_PLATFORM_PUBLIC_KEY))).toBe(false);
+    expect(await verifyEd25519(tampered, fromBase64Url(signed.sig), fromBase64Url(SIMULATOR_PLATFORM_PUBLIC_KEY))).toBe(
+      false,
+    );
   });
 
   it('answers null when the terminal already has the current version', async () => {
@@ -39,18 +53,35 @@ describe('YG03 rule-pack download', () => {
     simulator.publishRulePack({ version: 2, validFrom, validUntil, pharmacies: [DEMO_PHARMACIES.active.code] });
     const res = await active.call('YG03', { data: { admdvs: '220100', cur_ver: 1 } });
     const signed = z.parse(SignedRulePackSchema, res.output.pack);
-    expect(signed.pack).toMatchObject({ version: 2, area: '220100', validFrom, validUntil, pharmacies: [DEMO_PHARMACIES.active.code] });
+    expect(signed.pack).toMatchObject({
+      version: 2,
+      area: '220100',
+      validFrom,
+      validUntil,
+      pharmacies: [DEMO_PHARMACIES.active.code],
+    });
     // Signed over the fields as served, the scope among them.
-    expect(await verifyEd25519(new TextEncoder().encode(canonicalJson(res.output.pack.pack)), fromBase64Url(signed.sig), fromBase64Url(SIMULATOR_PLATFORM_PUBLIC_KEY))).toBe(true);
+    expect(
+      await verifyEd25519(
+        new TextEncoder().encode(canonicalJson(res.output.pack.pack)),
+        fromBase64Url(signed.sig),
+        fromBase64Url(SIMULATOR_PLATFORM_PUBLIC_KEY),
+      ),
+    ).toBe(true);
     // A pharmacy the pack is not addressed to is not served it.
     expect((await suspended.call('YG03', { data: { admdvs: '220100', cur_ver: 1 } })).output).toEqual({ pack: null });
     expect(() => simulator.publishRulePack({ version: 0 })).toThrow(RangeError);
     simulator.reset();
-    expect(z.parse(SignedRulePackSchema, (await active.call('YG03', { data: { admdvs: '220100', cur_ver: 0 } })).output.pack).pack).not.toHaveProperty('pharmacies');
+    expect(
+      z.parse(SignedRulePackSchema, (await active.call('YG03', { data: { admdvs: '220100', cur_ver: 0 } })).output.pack)
+        .pack,
+    ).not.toHaveProperty('pharmacies');
     expect((await active.call('YG03', { data: { admdvs: '220100', cur_ver: 1 } })).output).toEqual({ pack: null });
   });
 
   it('exports the public key of its fixed seed', async () => {
-    expect(toBase64Url((await ed25519KeyPairFromSeed(PLATFORM_KEY_SEED)).publicKey)).toBe(SIMULATOR_PLATFORM_PUBLIC_KEY);
+    expect(toBase64Url((await ed25519KeyPairFromSeed(PLATFORM_KEY_SEED)).publicKey)).toBe(
+      SIMULATOR_PLATFORM_PUBLIC_KEY,
+    );
   });
 });

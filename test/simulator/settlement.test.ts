@@ -4,7 +4,17 @@ import * as z from 'zod/mini';
 import { yuanToFen } from '../../src/index.js';
 import { PharmacySettleOutputSchema } from '../../src/platform/index.js';
 import { DEMO_PEOPLE, DEMO_PHARMACIES, SETTLEMENT_PLANS } from '../../adapters/simulator/index.js';
-import { infcode, line, personArea, preSettleAndSettle, settleInput, signedInTill, Till, voucherCert, type Wire } from './helpers.js';
+import {
+  infcode,
+  line,
+  personArea,
+  preSettleAndSettle,
+  settleInput,
+  signedInTill,
+  Till,
+  voucherCert,
+  type Wire,
+} from './helpers.js';
 
 const { active, resident, chronic, nonlocal, child } = DEMO_PEOPLE;
 const fen = (yuan: number) => yuanToFen(yuan);
@@ -14,14 +24,29 @@ function split(res: Wire) {
   expect(infcode(res), res.err_msg ?? '').toBe(0);
   const out = z.parse(PharmacySettleOutputSchema, res.output);
   const s = out.setlinfo;
-  return { total: s.medfee_sumamt, fund: s.fund_pay_sumamt, acct: s.acct_pay, cash: s.psn_cash_pay, person: s.psn_part_amt ?? 0, balc: s.balc ?? 0, full: s.fulamt_ownpay_amt ?? 0, over: s.overlmt_selfpay ?? 0, pre: s.preselfpay_amt ?? 0, inScope: s.inscp_scp_amt ?? 0, out };
+  return {
+    total: s.medfee_sumamt,
+    fund: s.fund_pay_sumamt,
+    acct: s.acct_pay,
+    cash: s.psn_cash_pay,
+    person: s.psn_part_amt ?? 0,
+    balc: s.balc ?? 0,
+    full: s.fulamt_ownpay_amt ?? 0,
+    over: s.overlmt_selfpay ?? 0,
+    pre: s.preselfpay_amt ?? 0,
+    inScope: s.inscp_scp_amt ?? 0,
+    out,
+  };
 }
 
 describe('2101 pre-settlement and 2102 settlement', () => {
   it('settles exactly what was pre-settled, debits the account and returns setl_id and mdtrt_id', async () => {
     const { till, simulator } = await signedInTill();
     const before = simulator.balance('active');
-    const { pre, settled } = await preSettleAndSettle(till, active, voucherCert(simulator, 'active'), [line('阿托伐他汀钙片', 2), line('苯磺酸氨氯地平片', 1)]);
+    const { pre, settled } = await preSettleAndSettle(till, active, voucherCert(simulator, 'active'), [
+      line('阿托伐他汀钙片', 2),
+      line('苯磺酸氨氯地平片', 1),
+    ]);
     const p = split(pre);
     const s = split(settled);
     expect(pre.output.setlinfo.setl_id).toBeUndefined();
@@ -63,16 +88,35 @@ describe('2101 pre-settlement and 2102 settlement', () => {
 
   it('splits any basket so that fund + account + cash = total, in fen', async () => {
     const { till, simulator } = await signedInTill();
-    const names = ['阿托伐他汀钙片', '瑞舒伐他汀钙片', '苯磺酸氨氯地平片', '阿胶', '蛋白质粉（保健食品）', '达格列净片', '布洛芬缓释胶囊', '西洋参', '黄芪'];
+    const names = [
+      '阿托伐他汀钙片',
+      '瑞舒伐他汀钙片',
+      '苯磺酸氨氯地平片',
+      '阿胶',
+      '蛋白质粉（保健食品）',
+      '达格列净片',
+      '布洛芬缓释胶囊',
+      '西洋参',
+      '黄芪',
+    ];
     const who = ['active', 'resident', 'chronic', 'nonlocal', 'child'] as const;
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...who),
-        fc.uniqueArray(fc.record({ name: fc.constantFrom(...names), cnt: fc.integer({ min: 1, max: 4 }) }), { minLength: 1, maxLength: 5, selector: (l) => l.name }),
+        fc.uniqueArray(fc.record({ name: fc.constantFrom(...names), cnt: fc.integer({ min: 1, max: 4 }) }), {
+          minLength: 1,
+          maxLength: 5,
+          selector: (l) => l.name,
+        }),
         fc.constantFrom('0' as const, '1' as const),
         async (key, basket, acct) => {
           const person = DEMO_PEOPLE[key];
-          const input = settleInput(person, voucherCert(simulator, key), basket.map((b, i) => line(b.name, b.cnt, { sn: `L${i}` })), { acct });
+          const input = settleInput(
+            person,
+            voucherCert(simulator, key),
+            basket.map((b, i) => line(b.name, b.cnt, { sn: `L${i}` })),
+            { acct },
+          );
           const s = split(await till.call('2101', input, personArea(person)));
           expect(s.fund + s.acct + s.cash).toBe(s.total);
           expect(s.person).toBe(s.total - s.fund);
@@ -91,7 +135,11 @@ describe('2101 pre-settlement and 2102 settlement', () => {
     const s = split(
       await till.call(
         '2101',
-        settleInput(active, voucherCert(simulator, 'active'), [line('阿胶', 1, { sn: 'a' }), line('达格列净片', 1, { sn: 'b' }), line('蛋白质粉（保健食品）', 1, { sn: 'c' })]),
+        settleInput(active, voucherCert(simulator, 'active'), [
+          line('阿胶', 1, { sn: 'a' }),
+          line('达格列净片', 1, { sn: 'b' }),
+          line('蛋白质粉（保健食品）', 1, { sn: 'c' }),
+        ]),
         personArea(active),
       ),
     );
@@ -105,7 +153,13 @@ describe('2101 pre-settlement and 2102 settlement', () => {
 
   it('pays a restricted drug for a buyer with the 慢特病 registration, 乙类 with 10% 先行自付', async () => {
     const { till, simulator } = await signedInTill();
-    const s = split(await till.call('2101', settleInput(chronic, voucherCert(simulator, 'chronic'), [line('达格列净片', 2)]), personArea(chronic)));
+    const s = split(
+      await till.call(
+        '2101',
+        settleInput(chronic, voucherCert(simulator, 'chronic'), [line('达格列净片', 2)]),
+        personArea(chronic),
+      ),
+    );
     expect(s.full).toBe(0);
     expect(s.pre).toBe(1064);
     expect(s.inScope).toBe(9576);
@@ -115,7 +169,13 @@ describe('2101 pre-settlement and 2102 settlement', () => {
   it('charges the amount above the 支付标准 as 超限价自费', async () => {
     const { till, simulator } = await signedInTill();
     // 瑞舒伐他汀 retails at 24.80 with a 支付标准 of 22.00.
-    const s = split(await till.call('2101', settleInput(active, voucherCert(simulator, 'active'), [line('瑞舒伐他汀钙片', 3)]), personArea(active)));
+    const s = split(
+      await till.call(
+        '2101',
+        settleInput(active, voucherCert(simulator, 'active'), [line('瑞舒伐他汀钙片', 3)]),
+        personArea(active),
+      ),
+    );
     expect(s.over).toBe(3 * 280);
     expect(s.pre).toBe(660);
     expect(s.inScope).toBe(5940);
@@ -123,17 +183,35 @@ describe('2101 pre-settlement and 2102 settlement', () => {
 
   it('counts the 起付线 first for a buyer who has not met it, and pays residents 50% with no account', async () => {
     const { till, simulator } = await signedInTill();
-    const r = split(await till.call('2101', settleInput(resident, voucherCert(simulator, 'resident'), [line('苯磺酸氨氯地平片', 2)]), personArea(resident)));
+    const r = split(
+      await till.call(
+        '2101',
+        settleInput(resident, voucherCert(simulator, 'resident'), [line('苯磺酸氨氯地平片', 2)]),
+        personArea(resident),
+      ),
+    );
     expect(r.fund).toBe(1260);
     expect(r.acct).toBe(0);
     expect(r.cash).toBe(1260);
-    const c = split(await till.call('2101', settleInput(child, voucherCert(simulator, 'child'), [line('布洛芬缓释胶囊', 1)]), personArea(child)));
+    const c = split(
+      await till.call(
+        '2101',
+        settleInput(child, voucherCert(simulator, 'child'), [line('布洛芬缓释胶囊', 1)]),
+        personArea(child),
+      ),
+    );
     expect(c.fund).toBe(790);
   });
 
   it('gives a buyer from another province no fund payment (no 异地 filing), account only', async () => {
     const { till, simulator } = await signedInTill();
-    const s = split(await till.call('2101', settleInput(nonlocal, voucherCert(simulator, 'nonlocal'), [line('苯磺酸氨氯地平片', 1)]), personArea(nonlocal)));
+    const s = split(
+      await till.call(
+        '2101',
+        settleInput(nonlocal, voucherCert(simulator, 'nonlocal'), [line('苯磺酸氨氯地平片', 1)]),
+        personArea(nonlocal),
+      ),
+    );
     expect(s.fund).toBe(0);
     expect(s.acct).toBe(1260);
   });
@@ -146,7 +224,11 @@ describe('2101 pre-settlement and 2102 settlement', () => {
   ] as const)('refuses to settle for a %s person', async (key, message) => {
     const { till, simulator } = await signedInTill();
     const person = DEMO_PEOPLE[key];
-    const res = await till.call('2101', settleInput(person, voucherCert(simulator, key), [line('苯磺酸氨氯地平片', 1)]), personArea(person));
+    const res = await till.call(
+      '2101',
+      settleInput(person, voucherCert(simulator, key), [line('苯磺酸氨氯地平片', 1)]),
+      personArea(person),
+    );
     expect(infcode(res)).toBe(-2);
     expect(res.err_msg).toMatch(message);
   });
@@ -162,7 +244,11 @@ describe('2101 pre-settlement and 2102 settlement', () => {
 
   it('refuses amounts that do not add up: the total against the details, and a line against cnt × pric', async () => {
     const { till, simulator } = await signedInTill();
-    const env = till.envelope('2101', settleInput(active, voucherCert(simulator, 'active'), [line('阿托伐他汀钙片', 2)]), personArea(active));
+    const env = till.envelope(
+      '2101',
+      settleInput(active, voucherCert(simulator, 'active'), [line('阿托伐他汀钙片', 2)]),
+      personArea(active),
+    );
     const input = env['input'] as { druginfo: Record<string, unknown>; drugdetail: Record<string, unknown>[] };
     input.druginfo['medfee_sumamt'] = 57.41;
     const total = await till.post(env);
@@ -170,18 +256,50 @@ describe('2101 pre-settlement and 2102 settlement', () => {
     expect(total.json.err_msg).toMatch(/medfee_sumamt/);
 
     const line2 = line('阿托伐他汀钙片', 2, { amountFen: 5750 });
-    const res = await till.call('2101', settleInput(active, voucherCert(simulator, 'active'), [line2]), personArea(active));
+    const res = await till.call(
+      '2101',
+      settleInput(active, voucherCert(simulator, 'active'), [line2]),
+      personArea(active),
+    );
     expect(infcode(res)).toBe(-2);
     expect(res.err_msg).toMatch(/数量×单价.* \/ .*cnt × pric/);
     // 拆零: 3.5 units at 4.103 is 14.3605 yuan; 14.36 and 14.37 are both the right amount to the 分, 14.38 is not.
-    const loose = (fee: number) => ({ ...line('阿托伐他汀钙片', 1), pric: 4_103_000, cnt: 3.5, det_item_fee_sumamt: fee });
-    for (const fee of [1436, 1437]) expect(infcode(await till.call('2101', settleInput(active, voucherCert(simulator, 'active'), [loose(fee)]), personArea(active)))).toBe(0);
-    expect(infcode(await till.call('2101', settleInput(active, voucherCert(simulator, 'active'), [loose(1438)]), personArea(active)))).toBe(-2);
+    const loose = (fee: number) => ({
+      ...line('阿托伐他汀钙片', 1),
+      pric: 4_103_000,
+      cnt: 3.5,
+      det_item_fee_sumamt: fee,
+    });
+    for (const fee of [1436, 1437])
+      expect(
+        infcode(
+          await till.call(
+            '2101',
+            settleInput(active, voucherCert(simulator, 'active'), [loose(fee)]),
+            personArea(active),
+          ),
+        ),
+      ).toBe(0);
+    expect(
+      infcode(
+        await till.call(
+          '2101',
+          settleInput(active, voucherCert(simulator, 'active'), [loose(1438)]),
+          personArea(active),
+        ),
+      ),
+    ).toBe(-2);
   });
 
   it('refuses a 医保 code that is not in the catalog', async () => {
     const { till, simulator } = await signedInTill();
-    const res = await till.call('2101', settleInput(active, voucherCert(simulator, 'active'), [line('阿托伐他汀钙片', 1, { code: 'XZZ999A001010100012345' })]), personArea(active));
+    const res = await till.call(
+      '2101',
+      settleInput(active, voucherCert(simulator, 'active'), [
+        line('阿托伐他汀钙片', 1, { code: 'XZZ999A001010100012345' }),
+      ]),
+      personArea(active),
+    );
     expect(res.err_msg).toMatch(/不在医保目录/);
   });
 
@@ -193,7 +311,7 @@ describe('2101 pre-settlement and 2102 settlement', () => {
     expect(infcode((await preSettleAndSettle(till, resident, id, [line('苯磺酸氨氯地平片', 1)])).settled)).toBe(0);
   });
 
-  it("refuses 2101 and 2102 at a pharmacy whose agreement is suspended", async () => {
+  it('refuses 2101 and 2102 at a pharmacy whose agreement is suspended', async () => {
     const { till, simulator, url } = await signedInTill();
     const suspended = new Till(url, simulator, { pharmacy: DEMO_PHARMACIES.suspended });
     await suspended.signIn();

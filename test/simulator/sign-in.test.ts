@@ -16,7 +16,9 @@ describe('sign-in (9001/9002)', () => {
   it('answers 9001 with a sign_no and the CST sign time, and then accepts business', async () => {
     const { simulator, url } = await startTestSimulator();
     const till = new Till(url, simulator);
-    const signIn = await till.call('9001', { signIn: { opter_no: 'OP7', mac: '00-1A-2B-3C-4D-5E', ip: '192.168.1.20' } });
+    const signIn = await till.call('9001', {
+      signIn: { opter_no: 'OP7', mac: '00-1A-2B-3C-4D-5E', ip: '192.168.1.20' },
+    });
     expect(infcode(signIn)).toBe(0);
     expect(signIn.err_msg).toBeNull();
     expect(signIn.output.signinoutb.sign_time).toBe('2026-11-23 10:00:00');
@@ -58,6 +60,8 @@ describe('sign-in (9001/9002)', () => {
     const signNo = await other.signIn();
     const till = new Till(url, simulator);
     till.signNo = signNo;
-    expect((await till.call('YG05', { data: { drug_trac_codg: ['81000010000000000001'] } })).err_msg).toBe(SIGN_IN_EXPIRED_MESSAGE);
+    expect((await till.call('YG05', { data: { drug_trac_codg: ['81000010000000000001'] } })).err_msg).toBe(
+      SIGN_IN_EXPIRED_MESSAGE,
+    );
   });
 });

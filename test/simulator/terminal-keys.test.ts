@@ -7,7 +7,13 @@ async function signer(keyId: string, fill: number): Promise<Signer> {
   return createEd25519Signer(keyId, await ed25519KeyPairFromSeed(new Uint8Array(32).fill(fill)));
 }
 const register = (s: Signer, handover_sig?: string) => ({
-  data: { terminal_id: 'T01', key_id: s.keyId, pubkey: toBase64Url(s.publicKey), begntime: T0, ...(handover_sig ? { handover_sig } : {}) },
+  data: {
+    terminal_id: 'T01',
+    key_id: s.keyId,
+    pubkey: toBase64Url(s.publicKey),
+    begntime: T0,
+    ...(handover_sig ? { handover_sig } : {}),
+  },
 });
 const query = { data: { drug_trac_codg: ['81000010000000000001'] } };
 
@@ -50,9 +56,13 @@ describe('YG04 terminal keys and cainfo', () => {
     expect(infcode(await till.call('YG04', register(k1)))).toBe(0);
     till.signer = k1;
     expect((await till.call('YG04', register(k2))).err_msg).toMatch(/handover_sig/);
-    const forged = toBase64Url(await k2.sign(new TextEncoder().encode(keyHandoverText('T01-K2', toBase64Url(k2.publicKey)))));
+    const forged = toBase64Url(
+      await k2.sign(new TextEncoder().encode(keyHandoverText('T01-K2', toBase64Url(k2.publicKey)))),
+    );
     expect((await till.call('YG04', register(k2, forged))).err_msg).toMatch(/交接签名 handover_sig 校验失败/);
-    const handover = toBase64Url(await k1.sign(new TextEncoder().encode(keyHandoverText('T01-K2', toBase64Url(k2.publicKey)))));
+    const handover = toBase64Url(
+      await k1.sign(new TextEncoder().encode(keyHandoverText('T01-K2', toBase64Url(k2.publicKey)))),
+    );
     expect(infcode(await till.call('YG04', register(k2, handover)))).toBe(0);
     expect(simulator.terminalKeys()[0]).toMatchObject({ keyId: 'T01-K2', previous: [{ keyId: 'T01-K1' }] });
     expect(infcode(await till.call('YG05', query))).toBe(-2);

@@ -47,7 +47,9 @@ describe('追溯码 sold once, platform-wide (3505/3506/3507, YG05)', () => {
     expect(infcode(await till.call('3505', sale))).toBe(0);
     expect(infcode(await till.call('3507', { data: { fixmedins_bchno: 'BX-9', inv_data_type: '4' } }))).toBe(0);
     expect(simulator.soldTraceCodes().map((s) => s.code)).not.toContain(A);
-    expect((await till.call('3507', { data: { fixmedins_bchno: 'BX-9', inv_data_type: '4' } })).err_msg).toMatch(/未找到要删除/);
+    expect((await till.call('3507', { data: { fixmedins_bchno: 'BX-9', inv_data_type: '4' } })).err_msg).toMatch(
+      /未找到要删除/,
+    );
   });
 
   it('answers YG05 with whether, where and when each code was sold', async () => {
@@ -57,13 +59,18 @@ describe('追溯码 sold once, platform-wide (3505/3506/3507, YG05)', () => {
     expect(res.output.result).toEqual([
       { drug_trac_codg: A, sel_flag: '1', fixmedins_code: 'P22010100001', sel_time: '2026-11-23 10:00:00' },
       { drug_trac_codg: B, sel_flag: '0', fixmedins_code: null, sel_time: null },
-      { drug_trac_codg: DEMO_TRACE_CODES.resold, sel_flag: '1', fixmedins_code: 'P22010100002', sel_time: '2026-11-10 15:00:00' },
+      {
+        drug_trac_codg: DEMO_TRACE_CODES.resold,
+        sel_flag: '1',
+        fixmedins_code: 'P22010100002',
+        sel_time: '2026-11-10 15:00:00',
+      },
     ]);
   });
 
   it('keeps the stock of the demo pharmacy as its reports change it', async () => {
     const { till, simulator } = await signedInTill();
-    const batch = (simulator.stock('P22010100001').find((s) => s.batchNo === 'BXYG002-1'))!;
+    const batch = simulator.stock('P22010100001').find((s) => s.batchNo === 'BXYG002-1')!;
     expect(batch.quantity).toBe(12);
     expect(infcode(await till.call('3505', saleRecord('阿托伐他汀钙片', [A, B])))).toBe(0);
     expect(simulator.stock('P22010100001').find((s) => s.batchNo === 'BXYG002-1')?.quantity).toBe(10);

@@ -25,13 +25,19 @@ describe('e-voucher tokens', () => {
     const query = await till.call('1101', { data: { mdtrt_cert_type: '01', mdtrt_cert_no: ecToken } });
     expect(infcode(query)).toBe(-2);
     expect(query.err_msg).toMatch(/电子凭证已过期.* \/ the e-voucher has expired/);
-    const pre = await till.call('2101', settleInput(active, { type: '01', no: ecToken }, [line('苯磺酸氨氯地平片', 1)]), personArea(active));
+    const pre = await till.call(
+      '2101',
+      settleInput(active, { type: '01', no: ecToken }, [line('苯磺酸氨氯地平片', 1)]),
+      personArea(active),
+    );
     expect(pre.err_msg).toMatch(/已过期/);
   });
 
   it('refuses a 2102 when the token expired after its 2101', async () => {
     const { till, simulator } = await signedInTill();
-    const input = settleInput(active, { type: '01', no: simulator.issueVoucher('active').ecToken }, [line('苯磺酸氨氯地平片', 1)]);
+    const input = settleInput(active, { type: '01', no: simulator.issueVoucher('active').ecToken }, [
+      line('苯磺酸氨氯地平片', 1),
+    ]);
     expect(infcode(await till.call('2101', input, personArea(active)))).toBe(0);
     simulator.advance(5 * 60_000 + 1);
     expect((await till.call('2102', input, personArea(active))).err_msg).toMatch(/已过期/);
@@ -46,7 +52,9 @@ describe('e-voucher tokens', () => {
     expect(infcode(reuse)).toBe(-2);
     expect(reuse.err_msg).toMatch(/电子凭证已用于一笔结算/);
     const { setl_id, mdtrt_id } = settled.output.setlinfo;
-    expect(infcode(await till.call('2103', { data: { setl_id, mdtrt_id, psn_no: active.psnNo } }, personArea(active)))).toBe(0);
+    expect(
+      infcode(await till.call('2103', { data: { setl_id, mdtrt_id, psn_no: active.psnNo } }, personArea(active))),
+    ).toBe(0);
     expect(infcode(await till.call('1101', { data: { mdtrt_cert_type: '01', mdtrt_cert_no: cert.no } }))).toBe(-2);
   });
 });

@@ -13,13 +13,21 @@ import { buildPackage } from '../build-package.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const KB = 1024;
-/** The whole package in one browser bundle (it was the initial chunk of a splitting bundle, 64 KB, before the till's parts were static). */
+/**
+ * The whole package in one browser bundle (it was the initial chunk of a splitting bundle, 64 KB, before the till's
+ * parts were static).
+ */
 const ROOT_CEILING_KB = 160;
-/** The goal for a whole sale in a browser till (issue #16), and the ratchet that holds today's figure until it is met. */
+/**
+ * The goal for a whole sale in a browser till (issue #16), and the ratchet that holds today's figure until it is met.
+ */
 const GOAL_KB = 64;
 // 83.2 KB: the terminal checks its identity options (each given once) since 82.9; the ratchet moves down as cuts land.
 const WHOLE_SALE_RATCHET_KB = 84;
-/** tweetnacl's own code: in a bundle only where the app imports `yibao-guard/ed25519-fallback` (a name of its lowlevel API, kept by minifiers). */
+/**
+ * tweetnacl's own code: in a bundle only where the app imports `yibao-guard/ed25519-fallback` (a name of its lowlevel
+ * API, kept by minifiers).
+ */
 const TWEETNACL_MARK = 'crypto_scalarmult';
 
 interface Fixture {
@@ -33,12 +41,27 @@ interface Fixture {
 }
 
 // A module specifier, quoted: `{node:"selinfo"}` (a 3505 field path) is not an import of Node.
-const BROWSER_FORBIDDEN = ['"node:', "'node:", 'better-sqlite3', 'msw', 'fake-indexeddb', 'playwright', 'vitest', 'fast-check'];
+const BROWSER_FORBIDDEN = [
+  '"node:',
+  "'node:",
+  'better-sqlite3',
+  'msw',
+  'fake-indexeddb',
+  'playwright',
+  'vitest',
+  'fast-check',
+];
 
 const fixtures: Fixture[] = [
   // Everything the root exports, tree-shaking defeated: not what a till ships (it imports the facade), but a guard
   // on the package's total growth.
-  { name: 'root (everything)', platform: 'browser', source: `import * as yg from 'yibao-guard'; console.log(yg);`, ceilingKb: ROOT_CEILING_KB, forbidden: BROWSER_FORBIDDEN },
+  {
+    name: 'root (everything)',
+    platform: 'browser',
+    source: `import * as yg from 'yibao-guard'; console.log(yg);`,
+    ceilingKb: ROOT_CEILING_KB,
+    forbidden: BROWSER_FORBIDDEN,
+  },
   // What a small till uses: validators and masks only.
   {
     // An app that only validates and masks codes imports them from their own entry. The error catalog (every
@@ -71,9 +94,27 @@ const fixtures: Fixture[] = [
     ceilingKb: WHOLE_SALE_RATCHET_KB + 12,
     forbidden: BROWSER_FORBIDDEN,
   },
-  { name: 'sqlite', platform: 'node', source: `import * as m from 'yibao-guard/sqlite'; console.log(m);`, ceilingKb: 200, forbidden: ['msw', 'vitest'] },
-  { name: 'simulator', platform: 'node', source: `import * as m from 'yibao-guard/simulator'; console.log(m);`, ceilingKb: 300, forbidden: ['vitest'] },
-  { name: 'his', platform: 'node', source: `import * as m from 'yibao-guard/his'; console.log(m);`, ceilingKb: 200, forbidden: ['msw', 'vitest'] },
+  {
+    name: 'sqlite',
+    platform: 'node',
+    source: `import * as m from 'yibao-guard/sqlite'; console.log(m);`,
+    ceilingKb: 200,
+    forbidden: ['msw', 'vitest'],
+  },
+  {
+    name: 'simulator',
+    platform: 'node',
+    source: `import * as m from 'yibao-guard/simulator'; console.log(m);`,
+    ceilingKb: 300,
+    forbidden: ['vitest'],
+  },
+  {
+    name: 'his',
+    platform: 'node',
+    source: `import * as m from 'yibao-guard/his'; console.log(m);`,
+    ceilingKb: 200,
+    forbidden: ['msw', 'vitest'],
+  },
 ];
 
 let dir: string;
@@ -127,11 +168,22 @@ describe('bundle size', () => {
 
   // The exports map gives the Node-only entries no browser file ("browser": null): a browser bundle of one fails
   // as it resolves the import, naming the entry, instead of shipping code that breaks at the counter.
-  it.each(['yibao-guard/sqlite', 'yibao-guard/simulator', 'yibao-guard/simulator/msw', 'yibao-guard/his'])('a browser bundle of %s fails at resolve time', async (entry) => {
-    const fixture: Fixture = { name: `browser ${entry}`, platform: 'browser', source: `import * as m from '${entry}'; console.log(m);`, ceilingKb: 0, forbidden: [] };
-    const error = (await bundle(fixture).catch((e: unknown) => e)) as { errors?: { text: string; notes: { text: string }[] }[] };
-    const messages = (error.errors ?? []).map((e) => [e.text, ...e.notes.map((n) => n.text)].join(' '));
-    expect(messages.join('\n')).toContain(`Could not resolve "${entry}"`);
-    expect(messages.join('\n')).toContain('explicitly disabled by the package author');
-  });
+  it.each(['yibao-guard/sqlite', 'yibao-guard/simulator', 'yibao-guard/simulator/msw', 'yibao-guard/his'])(
+    'a browser bundle of %s fails at resolve time',
+    async (entry) => {
+      const fixture: Fixture = {
+        name: `browser ${entry}`,
+        platform: 'browser',
+        source: `import * as m from '${entry}'; console.log(m);`,
+        ceilingKb: 0,
+        forbidden: [],
+      };
+      const error = (await bundle(fixture).catch((e: unknown) => e)) as {
+        errors?: { text: string; notes: { text: string }[] }[];
+      };
+      const messages = (error.errors ?? []).map((e) => [e.text, ...e.notes.map((n) => n.text)].join(' '));
+      expect(messages.join('\n')).toContain(`Could not resolve "${entry}"`);
+      expect(messages.join('\n')).toContain('explicitly disabled by the package author');
+    },
+  );
 });

@@ -13,7 +13,11 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const root = new URL('../../', import.meta.url).pathname;
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; scripts: Record<string, string>; exports: Record<string, unknown> };
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  name: string;
+  scripts: Record<string, string>;
+  exports: Record<string, unknown>;
+};
 
 describe('the API reference', () => {
   it('is what npm run docs builds', () => {
@@ -24,9 +28,16 @@ describe('the API reference', () => {
     const out = mkdtempSync(join(tmpdir(), 'yg-api-'));
     try {
       const typedoc = join(root, 'node_modules/typedoc/bin/typedoc');
-      const result = await run(process.execPath, [typedoc, '--treatWarningsAsErrors', '--out', join(out, 'html'), '--json', join(out, 'api.json')], { cwd: root, maxBuffer: 16 * 1024 * 1024 }).then(
+      const result = await run(
+        process.execPath,
+        [typedoc, '--treatWarningsAsErrors', '--out', join(out, 'html'), '--json', join(out, 'api.json')],
+        { cwd: root, maxBuffer: 16 * 1024 * 1024 },
+      ).then(
         ({ stdout, stderr }) => ({ code: 0, output: `${stdout}${stderr}` }),
-        (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: error.code, output: `${error.stdout}${error.stderr}` }),
+        (error: { code?: number; stdout?: string; stderr?: string }) => ({
+          code: error.code,
+          output: `${error.stdout}${error.stderr}`,
+        }),
       );
       expect(result.output).not.toMatch(/\[warning\]|\[error\]/);
       expect(result.code, result.output).toBe(0);

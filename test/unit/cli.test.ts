@@ -40,7 +40,10 @@ describe('yibao-guard CLI', () => {
 
   it('exits 2 on usage errors and prints help', async () => {
     expect((await run('check')).code).toBe(2);
-    expect(await run('frobnicate')).toMatchObject({ code: 2, err: expect.stringContaining('unknown command: frobnicate') });
+    expect(await run('frobnicate')).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('unknown command: frobnicate'),
+    });
     expect((await run('help')).out).toContain('yibao-guard check');
     expect((await run()).out).toContain('yibao-guard check');
     expect((await run('--version')).out).toBe('9.9.9');
@@ -62,7 +65,11 @@ describe('yibao-guard CLI', () => {
 
   it('refuses an unknown option on every command with exit code 2, naming it in both languages', async () => {
     for (const command of COMMANDS) {
-      for (const [arg, named] of [['--frobnicate', '--frobnicate'], ['--frobnicate=1', '--frobnicate'], ['-z', '-z']] as const) {
+      for (const [arg, named] of [
+        ['--frobnicate', '--frobnicate'],
+        ['--frobnicate=1', '--frobnicate'],
+        ['-z', '-z'],
+      ] as const) {
         const result = await run(command, arg);
         expect(result.code, `${command} ${arg}`).toBe(2);
         expect(result.err, `${command} ${arg}`).toContain(`未知选项 / unknown option: ${named}`);
@@ -93,13 +100,24 @@ describe('yibao-guard CLI', () => {
     expect(swallowed.code).toBe(2);
     expect(swallowed.err).toContain('--now needs a value');
     // An empty value is no value either.
-    expect((await run('self-audit', '--db=', '--from', '2026-01-01', '--to', '2026-02-01')).err).toContain('--db needs a value');
+    expect((await run('self-audit', '--db=', '--from', '2026-01-01', '--to', '2026-02-01')).err).toContain(
+      '--db needs a value',
+    );
   });
 
   it('refuses a value on a flag, a stray argument and a value that looks like an option, with exit code 2', async () => {
-    expect(await run('sim', '--quiet=yes')).toMatchObject({ code: 2, err: expect.stringContaining('--quiet takes no value') });
-    expect(await run('demo', '8787')).toMatchObject({ code: 2, err: expect.stringContaining('unexpected argument: 8787') });
-    expect(await run('self-audit', 'till.sqlite')).toMatchObject({ code: 2, err: expect.stringContaining('unexpected argument: till.sqlite') });
+    expect(await run('sim', '--quiet=yes')).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('--quiet takes no value'),
+    });
+    expect(await run('demo', '8787')).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('unexpected argument: 8787'),
+    });
+    expect(await run('self-audit', 'till.sqlite')).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('unexpected argument: till.sqlite'),
+    });
     const dash = await run('verify', 'T01.jsonl', '--key', '-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
     expect(dash.code).toBe(2);
     expect(dash.err).toContain('write it as --key=<value>');
@@ -146,7 +164,10 @@ describe('yibao-guard CLI', () => {
       ['USAGE_BAD_VALUE', ['sim', '--port', '0', '--now', '2026-02-30 10:00:00']],
       ['USAGE_BAD_VALUE', ['verify', 'T01.jsonl', '--key', 'short']],
       ['USAGE_BAD_VALUE', ['self-audit', '--db', 'till.sqlite', '--from', '2026-1-1', '--to', '2026-02-01']],
-      ['USAGE_BAD_VALUE', ['self-audit', '--db', 'till.sqlite', '--from', '2026-01-01', '--to', '2026-02-01', '--table', 'x']],
+      [
+        'USAGE_BAD_VALUE',
+        ['self-audit', '--db', 'till.sqlite', '--from', '2026-01-01', '--to', '2026-02-01', '--table', 'x'],
+      ],
     ];
 
     it('start with a stable code, then the message in Chinese and English, then the usage; exit code 2', async () => {
@@ -155,7 +176,9 @@ describe('yibao-guard CLI', () => {
         const [line = '', blank, ...usage] = result.err.split('\n');
         expect(result.code, args.join(' ')).toBe(2);
         expect(result.out, args.join(' ')).toBe('');
-        expect(line, args.join(' ')).toMatch(new RegExp(`^\\[${code}\\] .*\\p{Script=Han}.* / [^\\p{Script=Han}]+$`, 'u'));
+        expect(line, args.join(' ')).toMatch(
+          new RegExp(`^\\[${code}\\] .*\\p{Script=Han}.* / [^\\p{Script=Han}]+$`, 'u'),
+        );
         expect(blank, args.join(' ')).toBe('');
         expect(usage.join('\n'), args.join(' ')).toContain('用法 / usage:');
       }
@@ -163,13 +186,22 @@ describe('yibao-guard CLI', () => {
 
     it('use every code of the CLI catalog but the fallback for what parseArgs alone refuses', () => {
       const used = new Set(cases.map(([code]) => code));
-      expect([...used].sort()).toEqual(Object.keys(USAGE_ERROR_CODES).filter((code) => code !== 'USAGE_BAD_ARGUMENTS').sort());
+      expect([...used].sort()).toEqual(
+        Object.keys(USAGE_ERROR_CODES)
+          .filter((code) => code !== 'USAGE_BAD_ARGUMENTS')
+          .sort(),
+      );
     });
 
     it('are typed errors with the message in both languages and the detail after each', () => {
       const error = new CliUsageError('USAGE_UNKNOWN_OPTION', '未知选项', 'unknown option', '--frobnicate');
       expect(error).toBeInstanceOf(Error);
-      expect(error).toMatchObject({ name: 'CliUsageError', code: 'USAGE_UNKNOWN_OPTION', message: 'unknown option: --frobnicate', messageZh: '未知选项：--frobnicate' });
+      expect(error).toMatchObject({
+        name: 'CliUsageError',
+        code: 'USAGE_UNKNOWN_OPTION',
+        message: 'unknown option: --frobnicate',
+        messageZh: '未知选项：--frobnicate',
+      });
       expect(error.line).toBe('[USAGE_UNKNOWN_OPTION] 未知选项 / unknown option: --frobnicate');
       const bare = new CliUsageError('USAGE_UNEXPECTED_VALUE', '--quiet 不带值', '--quiet takes no value');
       expect(bare).toMatchObject({ message: '--quiet takes no value', messageZh: '--quiet 不带值' });

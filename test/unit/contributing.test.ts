@@ -31,13 +31,20 @@ describe('CONTRIBUTING.md', () => {
     expect(named.length).toBeGreaterThan(20);
     // Generated output that a run makes (git ignores it) is named as such, not mapped.
     const generated = new Set(['dist', 'docs/api', 'test/e2e/artifacts']);
-    const absent = named.filter((path) => !generated.has(path) && !statSync(join(root, path), { throwIfNoEntry: false })?.isDirectory());
+    const absent = named.filter(
+      (path) => !generated.has(path) && !statSync(join(root, path), { throwIfNoEntry: false })?.isDirectory(),
+    );
     expect(absent).toEqual([]);
   });
 
   it('keeps its rule: nothing in src, adapters, examples or test reads the design notes beside the repository', () => {
     const needle = ['..', 'shared'].join('/');
-    const files = execFileSync('git', ['ls-files', 'src', 'adapters', 'examples', 'test'], { cwd: root, encoding: 'utf8' }).split('\n').filter(Boolean);
+    const files = execFileSync('git', ['ls-files', 'src', 'adapters', 'examples', 'test'], {
+      cwd: root,
+      encoding: 'utf8',
+    })
+      .split('\n')
+      .filter(Boolean);
     expect(files.length).toBeGreaterThan(100);
     const readers = files.filter((file) => readFileSync(join(root, file), 'utf8').includes(needle));
     expect(readers).toEqual([]);
@@ -46,6 +53,7 @@ describe('CONTRIBUTING.md', () => {
   it('shows the commands a newcomer runs first', () => {
     expect(contributing.slice(0, 400)).toContain('npm install && npm start');
     expect(contributing.slice(0, 400)).toContain('npm test');
-    for (const command of ['npm run build', 'npm start', 'npm run bench', 'npm run docs']) expect(contributing).toContain(`\`${command}\``);
+    for (const command of ['npm run build', 'npm start', 'npm run bench', 'npm run docs'])
+      expect(contributing).toContain(`\`${command}\``);
   });
 });

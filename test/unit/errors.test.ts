@@ -15,11 +15,17 @@ describe('YibaoGuardError', () => {
     expect(error.messageZh).toBe(ERROR_CATALOG.STORAGE_QUOTA.zh);
     expect(error.field).toBe('sales');
     expect(error.cause).toBe(cause);
-    expect(String(error)).toBe(`StorageError [STORAGE_QUOTA]: ${ERROR_CATALOG.STORAGE_QUOTA.zh} / ${ERROR_CATALOG.STORAGE_QUOTA.en}`);
+    expect(String(error)).toBe(
+      `StorageError [STORAGE_QUOTA]: ${ERROR_CATALOG.STORAGE_QUOTA.zh} / ${ERROR_CATALOG.STORAGE_QUOTA.en}`,
+    );
   });
 
   it('lets a thrower give precise messages and keeps the issues of an input error', () => {
-    const error = new InputError('INVALID_INPUT', { message: 'Sale line is invalid', messageZh: '销售明细不正确', issues: [{ path: 'quantity', message: 'x' }] });
+    const error = new InputError('INVALID_INPUT', {
+      message: 'Sale line is invalid',
+      messageZh: '销售明细不正确',
+      issues: [{ path: 'quantity', message: 'x' }],
+    });
     expect(error.message).toBe('Sale line is invalid');
     expect(error.messageZh).toBe('销售明细不正确');
     expect(error.issues).toEqual([{ path: 'quantity', message: 'x' }]);
@@ -27,8 +33,15 @@ describe('YibaoGuardError', () => {
   });
 
   it('serialises to JSON without the cause or stack', () => {
-    const json = JSON.parse(JSON.stringify(new StorageError('STORAGE_CLOSED', { cause: new Error('secret 11010519491231002X') })));
-    expect(json).toEqual({ name: 'StorageError', code: 'STORAGE_CLOSED', message: ERROR_CATALOG.STORAGE_CLOSED.en, messageZh: ERROR_CATALOG.STORAGE_CLOSED.zh });
+    const json = JSON.parse(
+      JSON.stringify(new StorageError('STORAGE_CLOSED', { cause: new Error('secret 11010519491231002X') })),
+    );
+    expect(json).toEqual({
+      name: 'StorageError',
+      code: 'STORAGE_CLOSED',
+      message: ERROR_CATALOG.STORAGE_CLOSED.en,
+      messageZh: ERROR_CATALOG.STORAGE_CLOSED.zh,
+    });
   });
 
   it('names the entry that is not built yet', () => {
@@ -56,7 +69,16 @@ describe('isYibaoGuardError', () => {
   });
 
   it('refuses other errors and non-errors', () => {
-    for (const value of [new Error('x'), new TypeError('x'), null, undefined, 'STORAGE_CLOSED', 42, { code: 'STORAGE_CLOSED' }, { name: 'Error', code: 'NOPE', messageZh: '' }]) {
+    for (const value of [
+      new Error('x'),
+      new TypeError('x'),
+      null,
+      undefined,
+      'STORAGE_CLOSED',
+      42,
+      { code: 'STORAGE_CLOSED' },
+      { name: 'Error', code: 'NOPE', messageZh: '' },
+    ]) {
       expect(isYibaoGuardError(value)).toBe(false);
     }
   });

@@ -57,7 +57,25 @@ describe('yuanToFen', () => {
   });
 
   it('refuses what is not a decimal number with a typed error', () => {
-    for (const bad of ['', ' ', 'abc', '1,000.00', '¥12', '12.3.4', '--1', '0x10', 'Infinity', NaN, Infinity, null, undefined, {}, [], true, '9'.repeat(41)]) {
+    for (const bad of [
+      '',
+      ' ',
+      'abc',
+      '1,000.00',
+      '¥12',
+      '12.3.4',
+      '--1',
+      '0x10',
+      'Infinity',
+      NaN,
+      Infinity,
+      null,
+      undefined,
+      {},
+      [],
+      true,
+      '9'.repeat(41),
+    ]) {
       expect(code(() => yuanToFen(bad))).toBe('INVALID_MONEY');
     }
   });

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 
 /** The bundle's entries, by name, as rollup.config.mjs builds them. */
-const { entries } = (await import(new URL('../../rollup.config.mjs', import.meta.url).href)) as { entries: Record<string, string> };
+const { entries } = (await import(new URL('../../rollup.config.mjs', import.meta.url).href)) as {
+  entries: Record<string, string>;
+};
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
 
 describe('package.json', () => {
@@ -18,9 +20,28 @@ describe('package.json', () => {
 
   it('exports every subpath with types first, then default; the Node-only ones with no browser file between them', () => {
     const nodeOnly = ['./sqlite', './simulator', './simulator/msw', './his'];
-    for (const subpath of ['.', './codes', './errors', './schemas', './storage', './crypto', './voucher', './invoice', './audit', './platform', './rules', './sync', './engine', './ed25519-fallback', './idb', ...nodeOnly]) {
+    for (const subpath of [
+      '.',
+      './codes',
+      './errors',
+      './schemas',
+      './storage',
+      './crypto',
+      './voucher',
+      './invoice',
+      './audit',
+      './platform',
+      './rules',
+      './sync',
+      './engine',
+      './ed25519-fallback',
+      './idb',
+      ...nodeOnly,
+    ]) {
       const entry = pkg.exports[subpath];
-      expect(Object.keys(entry)).toEqual(nodeOnly.includes(subpath) ? ['types', 'browser', 'default'] : ['types', 'default']);
+      expect(Object.keys(entry)).toEqual(
+        nodeOnly.includes(subpath) ? ['types', 'browser', 'default'] : ['types', 'default'],
+      );
       if (nodeOnly.includes(subpath)) expect(entry.browser).toBeNull();
       const name = subpath === '.' ? 'index' : subpath.slice(2).replace('/', '-');
       const source = entries[name];
@@ -33,11 +54,19 @@ describe('package.json', () => {
 
   it('declares the types of exactly the bundle’s entries, with tsc, one .d.ts per source file', () => {
     // tsconfig.build.json is JSON with comments.
-    const text = readFileSync(new URL('../../tsconfig.build.json', import.meta.url), 'utf8').replace(/^\s*\/\/.*$/gm, '');
+    const text = readFileSync(new URL('../../tsconfig.build.json', import.meta.url), 'utf8').replace(
+      /^\s*\/\/.*$/gm,
+      '',
+    );
     const build = JSON.parse(text) as { compilerOptions: Record<string, unknown>; files: string[]; include: string[] };
     expect([...build.files].sort()).toEqual(Object.values(entries).sort());
     expect(build.include).toEqual([]);
-    expect(build.compilerOptions).toMatchObject({ declaration: true, emitDeclarationOnly: true, outDir: 'dist', rootDir: '.' });
+    expect(build.compilerOptions).toMatchObject({
+      declaration: true,
+      emitDeclarationOnly: true,
+      outDir: 'dist',
+      rootDir: '.',
+    });
     expect(pkg.scripts.build).toMatch(/rollup -c .*&& tsc -p tsconfig\.build\.json$/);
     expect(pkg.devDependencies['rollup-plugin-dts']).toBeUndefined();
   });

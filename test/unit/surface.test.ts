@@ -14,7 +14,14 @@ const root = new URL('../../', import.meta.url).pathname;
 const sources = entries as Record<string, string>;
 const program = ts.createProgram(
   Object.values(sources).map((file) => join(root, file)),
-  { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, strict: true, skipLibCheck: true, noEmit: true },
+  {
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    target: ts.ScriptTarget.ES2022,
+    strict: true,
+    skipLibCheck: true,
+    noEmit: true,
+  },
 );
 const checker = program.getTypeChecker();
 
@@ -35,13 +42,22 @@ describe('the public surface', () => {
   it('the root exports at most 50 names, the till and what its screens and errors need', () => {
     const { values, types } = exportsOf('index');
     expect(values.length + types.length).toBeLessThanOrEqual(50);
-    for (const name of ['createTerminal', 'createMemoryStorage', 'TERMINAL_NAMES', 'YibaoGuardError', 'isYibaoGuardError', 'maskPersonalData']) {
+    for (const name of [
+      'createTerminal',
+      'createMemoryStorage',
+      'TERMINAL_NAMES',
+      'YibaoGuardError',
+      'isYibaoGuardError',
+      'maskPersonalData',
+    ]) {
       expect(values).toContain(name);
     }
-    for (const name of ['Terminal', 'TerminalOptions', 'Receipt', 'Storage', 'ErrorCode']) expect(types).toContain(name);
+    for (const name of ['Terminal', 'TerminalOptions', 'Receipt', 'Storage', 'ErrorCode'])
+      expect(types).toContain(name);
     // No zod schema, no engine part, no platform client at the root.
     expect(values.filter((name) => name.endsWith('Schema'))).toEqual([]);
-    for (const name of ['createPlatformClient', 'createSaleSession', 'openInvoiceBook', 'selfAudit', 'compilePack']) expect(values).not.toContain(name);
+    for (const name of ['createPlatformClient', 'createSaleSession', 'openInvoiceBook', 'selfAudit', 'compilePack'])
+      expect(values).not.toContain(name);
   });
 
   it('no entry re-exports the root: each holds its own concept', () => {
@@ -57,8 +73,23 @@ describe('the public surface', () => {
   });
 
   it('every name an app imported from the root before is still exported by some entry', () => {
-    const all = new Set(Object.keys(sources).flatMap((entry) => [...exportsOf(entry).values, ...exportsOf(entry).types]));
-    for (const name of ['createPlatformClient', 'PersonQueryOutputSchema', 'parseInput', 'canonicalJson', 'verifyChain', 'selfAudit', 'readVoucher', 'sha256Hex', 'ERROR_CATALOG', 'lineAmountFen', 'WriteOp', 'SaleRecord']) {
+    const all = new Set(
+      Object.keys(sources).flatMap((entry) => [...exportsOf(entry).values, ...exportsOf(entry).types]),
+    );
+    for (const name of [
+      'createPlatformClient',
+      'PersonQueryOutputSchema',
+      'parseInput',
+      'canonicalJson',
+      'verifyChain',
+      'selfAudit',
+      'readVoucher',
+      'sha256Hex',
+      'ERROR_CATALOG',
+      'lineAmountFen',
+      'WriteOp',
+      'SaleRecord',
+    ]) {
       expect(all.has(name), name).toBe(true);
     }
   });

@@ -36,7 +36,14 @@ const hex = (text: string) => Uint8Array.from(text.match(/../g) ?? [], (byte) =>
 
 /** Randomness that hands out the two key seeds (with fixed salts and IVs for their wrapping), in order. */
 function keyRandom(): (n: number) => Uint8Array {
-  const queue = [hex(K1_SEED), new Uint8Array(16).fill(1), new Uint8Array(12).fill(2), hex(K2_SEED), new Uint8Array(16).fill(3), new Uint8Array(12).fill(4)];
+  const queue = [
+    hex(K1_SEED),
+    new Uint8Array(16).fill(1),
+    new Uint8Array(12).fill(2),
+    hex(K2_SEED),
+    new Uint8Array(16).fill(3),
+    new Uint8Array(12).fill(4),
+  ];
   return (n) => {
     const next = queue.shift();
     if (!next || next.length !== n) throw new Error(`receipt vectors: unexpected request for ${n} random bytes`);
@@ -57,7 +64,12 @@ export interface RecordVector {
   /** The receipt QR text as printed at issue (unsigned while the key was unavailable). */
   readonly qr: string;
   /** The YG01 upload body of the record. */
-  readonly upload: { readonly terminal_id: string; readonly seq: number; readonly hash: string; readonly record: SignedInvoice };
+  readonly upload: {
+    readonly terminal_id: string;
+    readonly seq: number;
+    readonly hash: string;
+    readonly record: SignedInvoice;
+  };
 }
 
 export interface TamperVector {
@@ -73,7 +85,13 @@ export interface TamperVector {
 export interface ReceiptFormatVectors {
   readonly source: string;
   readonly format: string;
-  readonly keys: readonly { readonly keyId: string; readonly seed: string; readonly publicKey: string; readonly validFrom?: number; readonly validUntil?: number }[];
+  readonly keys: readonly {
+    readonly keyId: string;
+    readonly seed: string;
+    readonly publicKey: string;
+    readonly validFrom?: number;
+    readonly validUntil?: number;
+  }[];
   readonly records: readonly RecordVector[];
   readonly export: { readonly text: string; readonly headerSigningText: string };
   readonly tampered: readonly TamperVector[];
@@ -86,7 +104,14 @@ export async function buildReceiptFormatVectors(): Promise<ReceiptFormatVectors>
   const storage = createMemoryStorage<TerminalLayout>({ names: TERMINAL_NAMES });
   const random = keyRandom();
   const open = (withSecret: boolean) =>
-    openInvoiceBook({ storage, pharmacyCode: PHARMACY, terminalId: TERMINAL, clock, random, ...(withSecret ? { deviceSecret: DEVICE_SECRET } : {}) });
+    openInvoiceBook({
+      storage,
+      pharmacyCode: PHARMACY,
+      terminalId: TERMINAL,
+      clock,
+      random,
+      ...(withSecret ? { deviceSecret: DEVICE_SECRET } : {}),
+    });
   const line = (name: string, amountFen: number, traceCodes: string[], medListCode?: string) => ({
     ...(medListCode ? { medListCode } : {}),
     name,
@@ -107,7 +132,9 @@ export async function buildReceiptFormatVectors(): Promise<ReceiptFormatVectors>
   now += 60_000;
   keep(
     await book.issue({
-      lines: [line('阿托伐他汀钙片', 5740, ['81234560000000000017', '81234560000000000024'], 'XC10AAA052A001010104430')],
+      lines: [
+        line('阿托伐他汀钙片', 5740, ['81234560000000000017', '81234560000000000024'], 'XC10AAA052A001010104430'),
+      ],
       split: { totalFen: 5740, fundFen: 4000, accountFen: 1240, cashFen: 500 },
       setlId: 'SETL0001',
     }),
@@ -118,7 +145,16 @@ export async function buildReceiptFormatVectors(): Promise<ReceiptFormatVectors>
   // 拆零: one and a half boxes, sold from an opened box (one trace code).
   keep(
     await book.issue({
-      lines: [{ name: '维生素C片', specification: '100mg*100片', quantity: 1.5, unitPriceFen: 800, amountFen: 1200, traceCodes: ['81234560000000000031'] }],
+      lines: [
+        {
+          name: '维生素C片',
+          specification: '100mg*100片',
+          quantity: 1.5,
+          unitPriceFen: 800,
+          amountFen: 1200,
+          traceCodes: ['81234560000000000031'],
+        },
+      ],
       split: { totalFen: 1200, fundFen: 0, accountFen: 0, cashFen: 1200 },
     }),
   );
@@ -137,7 +173,12 @@ export async function buildReceiptFormatVectors(): Promise<ReceiptFormatVectors>
   keep(await book.rotateKey({ keyId: 'T01-K2' }));
   // The device clock is set back an hour: the next sale is dated on the book's time line and says by how much.
   now -= 3_600_000;
-  keep(await book.issue({ lines: [line('布洛芬缓释胶囊', 1580, ['81234560000000000048'])], split: { totalFen: 1580, fundFen: 0, accountFen: 1580, cashFen: 0 } }));
+  keep(
+    await book.issue({
+      lines: [line('布洛芬缓释胶囊', 1580, ['81234560000000000048'])],
+      split: { totalFen: 1580, fundFen: 0, accountFen: 1580, cashFen: 0 },
+    }),
+  );
   now += 7_200_000;
   const text = await book.export();
   const keys = await book.keys();
@@ -165,7 +206,15 @@ export async function buildReceiptFormatVectors(): Promise<ReceiptFormatVectors>
       bodyJson: canonicalJson(body),
       recordJson: canonicalJson(record),
       hash,
-      qrSigningText: await invoiceQrSigningText({ pharmacyCode: body.pharmacyCode, terminalId: body.terminalId, seq: body.seq, kind: body.kind, issuedAt: body.issuedAt, totalFen: body.split.totalFen, hash }),
+      qrSigningText: await invoiceQrSigningText({
+        pharmacyCode: body.pharmacyCode,
+        terminalId: body.terminalId,
+        seq: body.seq,
+        kind: body.kind,
+        issuedAt: body.issuedAt,
+        totalFen: body.split.totalFen,
+        hash,
+      }),
       qr,
       upload: { terminal_id: body.terminalId, seq: body.seq, hash, record },
     });
@@ -187,20 +236,67 @@ export async function buildReceiptFormatVectors(): Promise<ReceiptFormatVectors>
   const firstSale = recordVectors[0] as RecordVector;
   const tamperedQr = firstSale.qr.replace(`*${firstSale.record.body.split.totalFen}*`, '*574*');
   const cases: Omit<TamperVector, 'issues'>[] = [
-    { name: 'amount-changed', description: 'seq 1: a line amount, the fund share and the total lowered by 10 yuan after issue (signature kept)', target: 'export', text: withLine(0, (r) => {
-      const first = r.body.lines[0] as { amountFen: number; unitPriceFen: number };
-      const split = r.body.split as { totalFen: number; fundFen: number };
-      split.totalFen -= 1000;
-      split.fundFen -= 1000;
-      first.amountFen -= 1000;
-      first.unitPriceFen -= 500;
-    }) },
-    { name: 'record-deleted', description: 'the refund (line 5, seq 4) taken out of the file', target: 'export', text: join(headerLine, lines.filter((_, j) => j !== 3)) },
-    { name: 'records-swapped', description: 'lines 2 and 3 (seq 1 and 2) in each other\'s place', target: 'export', text: join(headerLine, [lines[1] as string, lines[0] as string, ...lines.slice(2)]) },
-    { name: 'end-cut', description: 'the last record taken off the end (the signed header still names it as head)', target: 'export', text: join(headerLine, lines.slice(0, -1)) },
-    { name: 'header-keys-changed', description: 'the header lists another public key for T01-K1 (its signature kept)', target: 'export', text: join(canonicalJson({ ...JSON.parse(headerLine), keys: keys.map((k) => (k.keyId === 'T01-K1' ? { ...k, publicKey: keys[1]?.publicKey } : k)) }), lines) },
-    { name: 'not-canonical', description: 'seq 1 written with white space (the same JSON value, not its canonical text)', target: 'export', text: join(headerLine, lines.map((l, j) => (j === 0 ? JSON.stringify(JSON.parse(l), null, 1).replace(/\n/g, '') : l))) },
-    { name: 'qr-total-changed', description: 'the first receipt\'s QR with its total changed from 5740 to 574 fen', target: 'qr', text: tamperedQr },
+    {
+      name: 'amount-changed',
+      description: 'seq 1: a line amount, the fund share and the total lowered by 10 yuan after issue (signature kept)',
+      target: 'export',
+      text: withLine(0, (r) => {
+        const first = r.body.lines[0] as { amountFen: number; unitPriceFen: number };
+        const split = r.body.split as { totalFen: number; fundFen: number };
+        split.totalFen -= 1000;
+        split.fundFen -= 1000;
+        first.amountFen -= 1000;
+        first.unitPriceFen -= 500;
+      }),
+    },
+    {
+      name: 'record-deleted',
+      description: 'the refund (line 5, seq 4) taken out of the file',
+      target: 'export',
+      text: join(
+        headerLine,
+        lines.filter((_, j) => j !== 3),
+      ),
+    },
+    {
+      name: 'records-swapped',
+      description: "lines 2 and 3 (seq 1 and 2) in each other's place",
+      target: 'export',
+      text: join(headerLine, [lines[1] as string, lines[0] as string, ...lines.slice(2)]),
+    },
+    {
+      name: 'end-cut',
+      description: 'the last record taken off the end (the signed header still names it as head)',
+      target: 'export',
+      text: join(headerLine, lines.slice(0, -1)),
+    },
+    {
+      name: 'header-keys-changed',
+      description: 'the header lists another public key for T01-K1 (its signature kept)',
+      target: 'export',
+      text: join(
+        canonicalJson({
+          ...JSON.parse(headerLine),
+          keys: keys.map((k) => (k.keyId === 'T01-K1' ? { ...k, publicKey: keys[1]?.publicKey } : k)),
+        }),
+        lines,
+      ),
+    },
+    {
+      name: 'not-canonical',
+      description: 'seq 1 written with white space (the same JSON value, not its canonical text)',
+      target: 'export',
+      text: join(
+        headerLine,
+        lines.map((l, j) => (j === 0 ? JSON.stringify(JSON.parse(l), null, 1).replace(/\n/g, '') : l)),
+      ),
+    },
+    {
+      name: 'qr-total-changed',
+      description: "the first receipt's QR with its total changed from 5740 to 574 fen",
+      target: 'qr',
+      text: tamperedQr,
+    },
   ];
   const tampered: TamperVector[] = [];
   for (const c of cases) {
@@ -212,10 +308,16 @@ export async function buildReceiptFormatVectors(): Promise<ReceiptFormatVectors>
 
   return {
     source:
-      'yibao-guard receipt format v1 (docs/RECEIPT-FORMAT.md), issued by the SDK\'s own invoice book with the RFC 8032 TEST 1 and TEST 2 keys, a fixed clock and fixed randomness. ' +
+      "yibao-guard receipt format v1 (docs/RECEIPT-FORMAT.md), issued by the SDK's own invoice book with the RFC 8032 TEST 1 and TEST 2 keys, a fixed clock and fixed randomness. " +
       'Built by test/vectors/receipt-format.ts; a change to the format shows as a difference from this file.',
     format: 'yibao-guard.invoice-chain/1',
-    keys: keys.map((k: InvoiceKey) => ({ keyId: k.keyId, seed: k.keyId === 'T01-K1' ? K1_SEED : K2_SEED, publicKey: k.publicKey, ...(k.validFrom === undefined ? {} : { validFrom: k.validFrom }), ...(k.validUntil === undefined ? {} : { validUntil: k.validUntil }) })),
+    keys: keys.map((k: InvoiceKey) => ({
+      keyId: k.keyId,
+      seed: k.keyId === 'T01-K1' ? K1_SEED : K2_SEED,
+      publicKey: k.publicKey,
+      ...(k.validFrom === undefined ? {} : { validFrom: k.validFrom }),
+      ...(k.validUntil === undefined ? {} : { validUntil: k.validUntil }),
+    })),
     records: recordVectors,
     export: { text, headerSigningText: `YG1-EXPORT|${canonicalJson(unsignedHeader)}` },
     tampered,

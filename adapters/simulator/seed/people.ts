@@ -13,7 +13,8 @@ function residentId(region: string, birth: string, sequence: string): string {
 }
 
 /** The keys of {@link DEMO_PEOPLE}: one person per status the till must handle. */
-export type DemoPersonKey = 'active' | 'resident' | 'suspended' | 'deceased' | 'terminated' | 'blacklisted' | 'nonlocal' | 'child' | 'chronic';
+export type DemoPersonKey =
+  'active' | 'resident' | 'suspended' | 'deceased' | 'terminated' | 'blacklisted' | 'nonlocal' | 'child' | 'chronic';
 
 /** A 门诊慢特病 registration (what 1101 lists in `opspinfo[]`). */
 export interface DemoChronicDisease {
@@ -65,7 +66,14 @@ export interface DemoPerson {
   readonly chronicDiseases: readonly DemoChronicDisease[];
 }
 
-function person(p: Omit<DemoPerson, 'residentId' | 'gend' | 'birthDate' | 'card'> & { region: string; birth: string; sequence: string; cardNo: string }): DemoPerson {
+function person(
+  p: Omit<DemoPerson, 'residentId' | 'gend' | 'birthDate' | 'card'> & {
+    region: string;
+    birth: string;
+    sequence: string;
+    cardNo: string;
+  },
+): DemoPerson {
   const { region, birth, sequence, cardNo, ...rest } = p;
   return {
     ...rest,
@@ -317,6 +325,18 @@ export interface DemoPharmacy {
  * envelope.fixmedins_code = DEMO_PHARMACIES.active.code // 'P22010100001'
  */
 export const DEMO_PHARMACIES: Readonly<Record<DemoPharmacy['key'], DemoPharmacy>> = {
-  active: { key: 'active', code: 'P22010100001', name: '长春市示范大药房（人民大街店）', admdvs: '220100', agreement: 'active' },
-  suspended: { key: 'suspended', code: 'P22010100002', name: '长春市康宁药店（朝阳店）', admdvs: '220100', agreement: 'suspended' },
+  active: {
+    key: 'active',
+    code: 'P22010100001',
+    name: '长春市示范大药房（人民大街店）',
+    admdvs: '220100',
+    agreement: 'active',
+  },
+  suspended: {
+    key: 'suspended',
+    code: 'P22010100002',
+    name: '长春市康宁药店（朝阳店）',
+    admdvs: '220100',
+    agreement: 'suspended',
+  },
 };

@@ -11,7 +11,10 @@ export const TEXT = {
   langToggle: ['English', '中文'],
   loading: ['正在启动终端…', 'Starting the till…'],
   signInTitle: ['选择操作员登录', 'Sign in: choose an operator'],
-  signInHint: ['本终端连接本机的医保平台模拟器；数据保存在本浏览器的 IndexedDB 中。', 'This till talks to the platform simulator on this machine; its data lives in this browser’s IndexedDB.'],
+  signInHint: [
+    '本终端连接本机的医保平台模拟器；数据保存在本浏览器的 IndexedDB 中。',
+    'This till talks to the platform simulator on this machine; its data lives in this browser’s IndexedDB.',
+  ],
   resetDemo: ['清空本机演示数据', 'Erase this browser’s demo data'],
   resetDone: ['已清空，请重新登录。', 'Erased: sign in again.'],
   signOut: ['退出登录', 'Sign out'],
@@ -22,7 +25,10 @@ export const TEXT = {
   tabSync: ['上传与异常', 'Sync & dead letters'],
   tabAudit: ['自查自纠', 'Self-audit'],
   auditTitle: ['自查自纠：问题台账', 'Self-audit: the problem ledger'],
-  auditHint: ['按结算时生效的规则包重放本年度本终端的全部医保销售，列出违规线索及涉及的医保基金金额。', "Replays this year's sales of this till through the rules in force when each settled, and lists every finding with the fund money at stake."],
+  auditHint: [
+    '按结算时生效的规则包重放本年度本终端的全部医保销售，列出违规线索及涉及的医保基金金额。',
+    "Replays this year's sales of this till through the rules in force when each settled, and lists every finding with the fund money at stake.",
+  ],
   auditRun: ['开始自查', 'Run the self-audit'],
   auditRunning: ['正在自查…', 'Running…'],
   auditSales: ['销售笔数', 'Sales'],
@@ -32,12 +38,18 @@ export const TEXT = {
   outbox: ['待上传', 'Outbox'],
   outboxIdle: ['已全部上传', 'All delivered'],
   deadBadge: ['异常', 'dead letters'],
-  offlineBanner: ['医保平台无法连接：医保结算暂停，可自费销售；进销存记录已保存在本机，平台恢复后自动上传。', 'The insurance platform cannot be reached: insured settlement is paused, self-pay sales go on; stock records are kept on this till and uploaded when the platform is back.'],
+  offlineBanner: [
+    '医保平台无法连接：医保结算暂停，可自费销售；进销存记录已保存在本机，平台恢复后自动上传。',
+    'The insurance platform cannot be reached: insured settlement is paused, self-pay sales go on; stock records are kept on this till and uploaded when the platform is back.',
+  ],
   platformOnline: ['演示：断开医保平台', 'Demo: take the platform offline'],
   platformOffline: ['演示：恢复医保平台', 'Demo: bring the platform back'],
   // Buyer
   buyerTitle: ['1. 购药人实名核验', '1. Verify the buyer'],
-  voucherLabel: ['扫描医保电子凭证 / 社保卡 / 身份证（扫码枪输入后回车）', 'Scan the e-voucher / social-security card / ID card (scanner types it, then Enter)'],
+  voucherLabel: [
+    '扫描医保电子凭证 / 社保卡 / 身份证（扫码枪输入后回车）',
+    'Scan the e-voucher / social-security card / ID card (scanner types it, then Enter)',
+  ],
   voucherPlaceholder: ['在此扫码…', 'Scan here…'],
   demoVoucher: ['演示：出示医保码', 'Demo: show a voucher QR'],
   selfPaySale: ['不使用医保（自费销售）', 'No insurance (self-pay sale)'],
@@ -54,7 +66,10 @@ export const TEXT = {
   changeBuyer: ['更换购药人', 'Change buyer'],
   // Lines
   linesTitle: ['2. 扫描商品', '2. Scan the goods'],
-  scanLabel: ['扫描药品追溯码或商品条码（GTIN）后回车', 'Scan a drug trace code (追溯码) or a GTIN barcode, then Enter'],
+  scanLabel: [
+    '扫描药品追溯码或商品条码（GTIN）后回车',
+    'Scan a drug trace code (追溯码) or a GTIN barcode, then Enter',
+  ],
   scanPlaceholder: ['追溯码 / 条码…', 'Trace code / barcode…'],
   productPicker: ['演示：从货架取一盒', 'Demo: take a box off the shelf'],
   scanBox: ['扫描一盒', 'Scan a box'],
@@ -171,7 +186,10 @@ export const TEXT = {
   annotate: ['添加备注', 'Add note'],
   resubmit: ['修正后重新上传', 'Resubmit corrected'],
   closeDead: ['已线下处理，关闭', 'Handled by hand: close'],
-  resubmitHint: ['修改下方的库存变动（如删除有问题的追溯码）后重新上传：', 'Correct the stock movement below (e.g. drop the offending trace code), then resubmit:'],
+  resubmitHint: [
+    '修改下方的库存变动（如删除有问题的追溯码）后重新上传：',
+    'Correct the stock movement below (e.g. drop the offending trace code), then resubmit:',
+  ],
   resolved: ['已处理', 'Resolved'],
   errorTitle: ['操作未完成', 'Not done'],
 } as const satisfies Record<string, readonly [string, string]>;

@@ -92,18 +92,29 @@ const when = (ms: number): string => new Date(ms).toLocaleString(lang === 'zh' ?
 type Child = Node | string | number | null | undefined | false;
 type Props = Record<string, unknown> & { testid?: string; class?: string };
 
-/** Creates an element: `testid` becomes `data-testid`, `on*` functions listeners, `data-*`/`aria-*` attributes, the rest properties. */
-function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+/**
+ * Creates an element: `testid` becomes `data-testid`, `on*` functions listeners, `data-*`/`aria-*` attributes, the rest
+ * properties.
+ */
+function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Props = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [name, value] of Object.entries(props)) {
     if (value === undefined || value === null || value === false) continue;
     if (name === 'testid') el.setAttribute('data-testid', String(value));
     else if (name === 'class') el.className = String(value);
-    else if (name.startsWith('on') && typeof value === 'function') el.addEventListener(name.slice(2), value as EventListener);
-    else if (name.startsWith('data-') || name.startsWith('aria-') || name === 'role' || name === 'for') el.setAttribute(name, String(value));
+    else if (name.startsWith('on') && typeof value === 'function')
+      el.addEventListener(name.slice(2), value as EventListener);
+    else if (name.startsWith('data-') || name.startsWith('aria-') || name === 'role' || name === 'for')
+      el.setAttribute(name, String(value));
     else (el as unknown as Record<string, unknown>)[name] = value;
   }
-  for (const child of children) if (child !== null && child !== undefined && child !== false) el.append(typeof child === 'number' ? String(child) : child);
+  for (const child of children)
+    if (child !== null && child !== undefined && child !== false)
+      el.append(typeof child === 'number' ? String(child) : child);
   return el;
 }
 
@@ -115,7 +126,14 @@ function errorText(error: unknown): { code: string; text: string } {
 
 function errorBox(error: unknown, testid: string): HTMLElement {
   const { code, text } = errorText(error);
-  return h('div', { class: 'error', testid, role: 'alert', 'data-code': code }, h('strong', {}, t('errorTitle')), ' ', h('code', {}, code), h('div', {}, text));
+  return h(
+    'div',
+    { class: 'error', testid, role: 'alert', 'data-code': code },
+    h('strong', {}, t('errorTitle')),
+    ' ',
+    h('code', {}, code),
+    h('div', {}, text),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -169,7 +187,10 @@ const productOf = (productId: string): Product | undefined => app.data?.catalog.
 /** Trace codes the demo knows of per product (opening stock), less the boxes sold here and those in the basket. */
 function freeBoxes(product: Product): string[] {
   const inBasket = new Set(app.current?.sale.lines.flatMap((l) => l.traceCodes) ?? []);
-  return (app.data?.opening ?? []).filter((m) => m.productId === product.productId).flatMap((m) => m.traceCodes).filter((code) => !app.soldCodes.has(code) && !inBasket.has(code));
+  return (app.data?.opening ?? [])
+    .filter((m) => m.productId === product.productId)
+    .flatMap((m) => m.traceCodes)
+    .filter((code) => !app.soldCodes.has(code) && !inBasket.has(code));
 }
 
 async function refreshSoldCodes(): Promise<void> {
@@ -205,7 +226,10 @@ async function openTill(operator: Operator): Promise<void> {
     selfAudit,
     deviceSecret: deviceSecret(),
     // Quick to notice the platform is back, for a demo.
-    sync: { backoff: { baseMs: 300, maxMs: 3_000 }, breaker: { threshold: 3, cooldownMs: 2_000, maxCooldownMs: 6_000 } },
+    sync: {
+      backoff: { baseMs: 300, maxMs: 3_000 },
+      breaker: { threshold: 3, cooldownMs: 2_000, maxCooldownMs: 6_000 },
+    },
   });
   app.storage = storage;
   app.terminal = terminal;
@@ -217,7 +241,12 @@ async function openTill(operator: Operator): Promise<void> {
       if (event.delivered) app.deliveredInRun += event.delivered;
       if (event.status.pending === 0) app.deliveredInRun = 0;
       if (event.delivered && event.delivered > 0) app.tillOffline = false;
-      else if (event.status.lastError && (event.status.state === 'backoff' || event.status.state === 'circuit-open') && before >= 0) app.tillOffline = true;
+      else if (
+        event.status.lastError &&
+        (event.status.state === 'backoff' || event.status.state === 'circuit-open') &&
+        before >= 0
+      )
+        app.tillOffline = true;
       renderHeader();
       if (app.view === 'sync') void renderSync();
     }),
@@ -287,7 +316,9 @@ async function closeTill(): Promise<void> {
 }
 
 const isPlatformDown = (error: unknown): boolean =>
-  isYibaoGuardError(error, 'PLATFORM_UNAVAILABLE') || isYibaoGuardError(error, 'VOUCHER_OFFLINE') || (error as { selfPayAllowed?: unknown } | null)?.selfPayAllowed === true;
+  isYibaoGuardError(error, 'PLATFORM_UNAVAILABLE') ||
+  isYibaoGuardError(error, 'VOUCHER_OFFLINE') ||
+  (error as { selfPayAllowed?: unknown } | null)?.selfPayAllowed === true;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Rendering: header (always), then the current view
@@ -318,28 +349,66 @@ function renderHeader(): void {
   const pending = status?.pending ?? 0;
   const total = pending + app.deliveredInRun;
   header.replaceChildren(
-    h('div', { class: 'brand' }, h('strong', {}, t('title')), h('span', { class: 'muted' }, app.data?.config.pharmacy.name ?? ''), h('span', { class: 'fictional' }, t('fictional'))),
+    h(
+      'div',
+      { class: 'brand' },
+      h('strong', {}, t('title')),
+      h('span', { class: 'muted' }, app.data?.config.pharmacy.name ?? ''),
+      h('span', { class: 'fictional' }, t('fictional')),
+    ),
     h(
       'div',
       { class: 'header-tools' },
       app.terminal
         ? h(
             'div',
-            { class: `outbox ${pending > 0 ? 'busy' : ''}`, testid: 'outbox', title: status ? `${status.state}${status.lastError ? ` · ${status.lastError}` : ''}` : '' },
-            h('span', { testid: 'outbox-badge', 'data-pending': pending, class: 'badge' }, pending > 0 ? `${t('outbox')} ${pending}` : t('outboxIdle')),
-            h('progress', { testid: 'outbox-progress', max: Math.max(total, 1), value: total === 0 ? 1 : app.deliveredInRun, hidden: pending === 0 }),
-            status && status.deadLetters > 0 ? h('span', { class: 'badge dead', testid: 'dead-badge', 'data-count': status.deadLetters }, `${status.deadLetters} ${t('deadBadge')}`) : null,
+            {
+              class: `outbox ${pending > 0 ? 'busy' : ''}`,
+              testid: 'outbox',
+              title: status ? `${status.state}${status.lastError ? ` · ${status.lastError}` : ''}` : '',
+            },
+            h(
+              'span',
+              { testid: 'outbox-badge', 'data-pending': pending, class: 'badge' },
+              pending > 0 ? `${t('outbox')} ${pending}` : t('outboxIdle'),
+            ),
+            h('progress', {
+              testid: 'outbox-progress',
+              max: Math.max(total, 1),
+              value: total === 0 ? 1 : app.deliveredInRun,
+              hidden: pending === 0,
+            }),
+            status && status.deadLetters > 0
+              ? h(
+                  'span',
+                  { class: 'badge dead', testid: 'dead-badge', 'data-count': status.deadLetters },
+                  `${status.deadLetters} ${t('deadBadge')}`,
+                )
+              : null,
           )
         : null,
       app.data
         ? h(
             'button',
-            { class: `demo-control ${app.platformOnline ? '' : 'down'}`, testid: 'platform-toggle', 'data-online': String(app.platformOnline), onclick: () => void togglePlatform() },
+            {
+              class: `demo-control ${app.platformOnline ? '' : 'down'}`,
+              testid: 'platform-toggle',
+              'data-online': String(app.platformOnline),
+              onclick: () => void togglePlatform(),
+            },
             app.platformOnline ? t('platformOnline') : t('platformOffline'),
           )
         : null,
-      app.operator ? h('span', { class: 'operator', testid: 'operator-name' }, `${t('operator')}: ${app.operator.name}（${pick(app.operator.role)}）`) : null,
-      app.operator ? h('button', { testid: 'sign-out', onclick: () => void closeTill().then(render) }, t('signOut')) : null,
+      app.operator
+        ? h(
+            'span',
+            { class: 'operator', testid: 'operator-name' },
+            `${t('operator')}: ${app.operator.name}（${pick(app.operator.role)}）`,
+          )
+        : null,
+      app.operator
+        ? h('button', { testid: 'sign-out', onclick: () => void closeTill().then(render) }, t('signOut'))
+        : null,
       h('button', { testid: 'lang-toggle', onclick: toggleLang }, t('langToggle')),
     ),
   );
@@ -359,13 +428,27 @@ function renderHeader(): void {
                 render();
               },
             },
-            t(v === 'sale' ? 'tabSale' : v === 'sales' ? 'tabSales' : v === 'stock' ? 'tabStock' : v === 'audit' ? 'tabAudit' : 'tabSync'),
+            t(
+              v === 'sale'
+                ? 'tabSale'
+                : v === 'sales'
+                  ? 'tabSales'
+                  : v === 'stock'
+                    ? 'tabStock'
+                    : v === 'audit'
+                      ? 'tabAudit'
+                      : 'tabSync',
+            ),
           ),
         ),
       ),
     );
   }
-  banner.replaceChildren(app.terminal && app.tillOffline ? h('div', { class: 'offline-banner', testid: 'offline-banner', role: 'status' }, t('offlineBanner')) : '');
+  banner.replaceChildren(
+    app.terminal && app.tillOffline
+      ? h('div', { class: 'offline-banner', testid: 'offline-banner', role: 'status' }, t('offlineBanner'))
+      : '',
+  );
 }
 
 function toggleLang(): void {
@@ -377,7 +460,11 @@ function toggleLang(): void {
 }
 
 async function togglePlatform(): Promise<void> {
-  const { online } = await getJson<{ online: boolean }>('/demo/platform', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ online: !app.platformOnline }) });
+  const { online } = await getJson<{ online: boolean }>('/demo/platform', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ online: !app.platformOnline }),
+  });
   app.platformOnline = online;
   // The till finds out as a till does: at its next call. Nudge delivery so a waiting outbox notices at once.
   if (online && app.terminal) void app.terminal.sync.flush().catch(() => undefined);
@@ -469,11 +556,33 @@ function renderBuyer(): HTMLElement {
         ? h(
             'div',
             { class: 'buyer-card', testid: 'buyer-card', 'data-psn': 'hidden' },
-            h('div', {}, h('span', { class: 'label' }, t('buyer')), h('strong', { testid: 'buyer-name' }, b.displayName)),
+            h(
+              'div',
+              {},
+              h('span', { class: 'label' }, t('buyer')),
+              h('strong', { testid: 'buyer-name' }, b.displayName),
+            ),
             h('div', {}, h('span', { class: 'label' }, t('idMasked')), h('code', {}, b.displayId)),
-            h('div', {}, h('span', { class: 'label' }, t('insurance')), `${b.insurance.insutype === '310' ? (lang === 'zh' ? '职工医保' : 'Employee') : b.insurance.insutype === '390' ? (lang === 'zh' ? '居民医保' : 'Resident') : b.insurance.insutype} · ${b.insurance.insuplcAdmdvs}`),
-            h('div', {}, h('span', { class: 'label' }, t('balance')), h('span', { testid: 'buyer-balance' }, yuan(b.insurance.balanceFen))),
-            b.chronic.length > 0 ? h('div', {}, h('span', { class: 'label' }, t('chronic')), b.chronic.map((c) => c.name ?? c.code).join('、')) : null,
+            h(
+              'div',
+              {},
+              h('span', { class: 'label' }, t('insurance')),
+              `${b.insurance.insutype === '310' ? (lang === 'zh' ? '职工医保' : 'Employee') : b.insurance.insutype === '390' ? (lang === 'zh' ? '居民医保' : 'Resident') : b.insurance.insutype} · ${b.insurance.insuplcAdmdvs}`,
+            ),
+            h(
+              'div',
+              {},
+              h('span', { class: 'label' }, t('balance')),
+              h('span', { testid: 'buyer-balance' }, yuan(b.insurance.balanceFen)),
+            ),
+            b.chronic.length > 0
+              ? h(
+                  'div',
+                  {},
+                  h('span', { class: 'label' }, t('chronic')),
+                  b.chronic.map((c) => c.name ?? c.code).join('、'),
+                )
+              : null,
             b.outOfArea ? h('div', { class: 'warn' }, t('outOfArea')) : null,
             ...b.warnings.map((w) => h('div', { class: 'warn', testid: 'buyer-warning' }, lang === 'zh' ? w.zh : w.en)),
           )
@@ -507,7 +616,13 @@ function renderBuyer(): HTMLElement {
       if (text) void verify(text);
     },
   });
-  const picker = remembered(h('select', { testid: 'voucher-picker' }, ...data.people.map((p) => h('option', { value: p.key }, `${p.displayName} — ${p.about}`))));
+  const picker = remembered(
+    h(
+      'select',
+      { testid: 'voucher-picker' },
+      ...data.people.map((p) => h('option', { value: p.key }, `${p.displayName} — ${p.about}`)),
+    ),
+  );
   section.append(
     h('label', {}, t('voucherLabel'), input),
     h(
@@ -524,7 +639,11 @@ function renderBuyer(): HTMLElement {
             render();
             try {
               // The buyer opens the 医保 app; the scanner types its QR into the field, then Enter.
-              const { qr } = await getJson<{ qr: string }>('/__sim/issue-voucher', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ person: picker.value }) });
+              const { qr } = await getJson<{ qr: string }>('/__sim/issue-voucher', {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify({ person: picker.value }),
+              });
               await verify(qr);
             } catch (error) {
               app.verifying = false;
@@ -655,14 +774,27 @@ function renderLines(): HTMLElement {
       event.preventDefault();
       const code = scan.value.trim();
       scan.value = '';
-      if (code) void change((s) => s.scan(code)).then(() => (document.querySelector('[data-testid="scan-input"]') as HTMLInputElement | null)?.focus());
+      if (code)
+        void change((s) => s.scan(code)).then(() =>
+          (document.querySelector('[data-testid="scan-input"]') as HTMLInputElement | null)?.focus(),
+        );
     },
   });
   const shelf = new Set(data.opening.map((m) => m.productId));
   const sellable = data.catalog.filter((p) => p.retailPriceFen !== undefined);
-  const ordered = [...sellable.filter((p) => shelf.has(p.productId)), ...sellable.filter((p) => !shelf.has(p.productId))];
-  const productLabel = (p: Product) => `${p.genericName} ${p.specification} · ${p.rx ? t('rx') : t('otc')} · ${yuan(p.retailPriceFen ?? 0)}${shelf.has(p.productId) ? '' : ' ·'}`;
-  const productPicker = remembered(h('select', { testid: 'product-picker' }, ...ordered.map((p) => h('option', { value: p.productId }, productLabel(p)))));
+  const ordered = [
+    ...sellable.filter((p) => shelf.has(p.productId)),
+    ...sellable.filter((p) => !shelf.has(p.productId)),
+  ];
+  const productLabel = (p: Product) =>
+    `${p.genericName} ${p.specification} · ${p.rx ? t('rx') : t('otc')} · ${yuan(p.retailPriceFen ?? 0)}${shelf.has(p.productId) ? '' : ' ·'}`;
+  const productPicker = remembered(
+    h(
+      'select',
+      { testid: 'product-picker' },
+      ...ordered.map((p) => h('option', { value: p.productId }, productLabel(p))),
+    ),
+  );
   const scanBox = () => {
     const product = productOf(productPicker.value);
     if (!product) return;
@@ -671,22 +803,52 @@ function renderLines(): HTMLElement {
     void change((s) => (code ? s.scan(code) : s.addLine({ productId: product.productId, quantity: 1 })));
   };
 
-  const manualProduct = remembered(h('select', { testid: 'manual-product' }, ...sellable.map((p) => h('option', { value: p.productId }, `${p.genericName} ${p.specification}`))));
+  const manualProduct = remembered(
+    h(
+      'select',
+      { testid: 'manual-product' },
+      ...sellable.map((p) => h('option', { value: p.productId }, `${p.genericName} ${p.specification}`)),
+    ),
+  );
   const billAs = h(
     'select',
     { testid: 'manual-billed-code' },
     h('option', { value: '' }, t('ownCode')),
-    ...data.catalog.filter((p) => p.medListCode).map((p) => h('option', { value: p.medListCode }, `${p.medListCode} ${p.genericName}`)),
+    ...data.catalog
+      .filter((p) => p.medListCode)
+      .map((p) => h('option', { value: p.medListCode }, `${p.medListCode} ${p.genericName}`)),
   );
-  const payMode = h('select', { testid: 'manual-paymode' }, h('option', { value: '' }, '—'), h('option', { value: 'fund' }, t('fund')), h('option', { value: 'self-pay' }, t('selfPay')));
-  const quantity = h('input', { testid: 'manual-quantity', type: 'number', min: '0.01', step: 'any', value: '1', class: 'qty' });
+  const payMode = h(
+    'select',
+    { testid: 'manual-paymode' },
+    h('option', { value: '' }, '—'),
+    h('option', { value: 'fund' }, t('fund')),
+    h('option', { value: 'self-pay' }, t('selfPay')),
+  );
+  const quantity = h('input', {
+    testid: 'manual-quantity',
+    type: 'number',
+    min: '0.01',
+    step: 'any',
+    value: '1',
+    class: 'qty',
+  });
 
   const rows = sale.lines.map((line) =>
     h(
       'tr',
       { testid: 'line', 'data-line': line.lineId, 'data-product': line.productId, 'data-paymode': line.payMode },
       h('td', {}, line.lineId),
-      h('td', {}, line.name, h('div', { class: 'muted small' }, `${line.specification ?? ''}${line.medListCode ? ` · ${line.medListCode}` : ''}`)),
+      h(
+        'td',
+        {},
+        line.name,
+        h(
+          'div',
+          { class: 'muted small' },
+          `${line.specification ?? ''}${line.medListCode ? ` · ${line.medListCode}` : ''}`,
+        ),
+      ),
       h('td', { class: 'num' }, line.quantity),
       h('td', { class: 'num' }, yuan(line.unitPriceFen)),
       h('td', { class: 'num' }, yuan(line.amountFen)),
@@ -695,12 +857,25 @@ function renderLines(): HTMLElement {
         {},
         h(
           'button',
-          { class: `paymode ${line.payMode}`, testid: 'line-paymode', title: t('payMode'), onclick: () => void change((s) => s.setPayMode(line.lineId, line.payMode === 'fund' ? 'self-pay' : 'fund')) },
+          {
+            class: `paymode ${line.payMode}`,
+            testid: 'line-paymode',
+            title: t('payMode'),
+            onclick: () => void change((s) => s.setPayMode(line.lineId, line.payMode === 'fund' ? 'self-pay' : 'fund')),
+          },
           line.payMode === 'fund' ? t('fund') : t('selfPay'),
         ),
       ),
       h('td', { class: 'small mono' }, line.traceCodes.join(' ')),
-      h('td', {}, h('button', { testid: 'line-remove', onclick: () => void change((s) => s.removeLine(line.lineId)) }, t('remove'))),
+      h(
+        'td',
+        {},
+        h(
+          'button',
+          { testid: 'line-remove', onclick: () => void change((s) => s.removeLine(line.lineId)) },
+          t('remove'),
+        ),
+      ),
     ),
   );
   return h(
@@ -708,7 +883,13 @@ function renderLines(): HTMLElement {
     { class: 'card' },
     h('h2', {}, t('linesTitle')),
     h('label', {}, t('scanLabel'), scan),
-    h('div', { class: 'row demo-row' }, h('span', { class: 'muted' }, t('productPicker')), productPicker, h('button', { testid: 'product-scan', onclick: scanBox }, t('scanBox'))),
+    h(
+      'div',
+      { class: 'row demo-row' },
+      h('span', { class: 'muted' }, t('productPicker')),
+      productPicker,
+      h('button', { testid: 'product-scan', onclick: scanBox }, t('scanBox')),
+    ),
     h(
       'details',
       { class: 'manual' },
@@ -744,9 +925,29 @@ function renderLines(): HTMLElement {
       : h(
           'table',
           { testid: 'lines' },
-          h('thead', {}, h('tr', {}, ...['#', t('product'), t('quantity'), t('price'), t('amount'), t('payMode'), t('traceCodes'), ''].map((c) => h('th', {}, c)))),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ...['#', t('product'), t('quantity'), t('price'), t('amount'), t('payMode'), t('traceCodes'), ''].map(
+                (c) => h('th', {}, c),
+              ),
+            ),
+          ),
           h('tbody', {}, ...rows),
-          h('tfoot', {}, h('tr', {}, h('td', { colSpan: 4 }, t('total')), h('td', { class: 'num', testid: 'sale-total' }, yuan(sale.lines.reduce((n, l) => n + l.amountFen, 0))), h('td', { colSpan: 3 }))),
+          h(
+            'tfoot',
+            {},
+            h(
+              'tr',
+              {},
+              h('td', { colSpan: 4 }, t('total')),
+              h('td', { class: 'num', testid: 'sale-total' }, yuan(sale.lines.reduce((n, l) => n + l.amountFen, 0))),
+              h('td', { colSpan: 3 }),
+            ),
+          ),
         ),
   );
 }
@@ -767,14 +968,21 @@ function remembered<E extends HTMLSelectElement>(select: E): E {
 function renderPrescriptions(): HTMLElement {
   const data = app.data!;
   const { sale } = app.current!;
-  const statusText = (rx: Prescription) => (rx.status === 'valid' ? t('rxValid') : rx.status === 'dispensed' ? t('rxDispensed') : t('rxRevoked'));
-  const picker = remembered(h(
-    'select',
-    { testid: 'rx-picker' },
-    ...data.prescriptions.map(({ key, prescription: rx }) =>
-      h('option', { value: key }, `${rx.rxNo} · ${rx.hospitalName} · ${rx.diagnoses.map((d) => d.name).join('、')} · ${rx.items.map((i) => `${i.genericName}×${i.quantity}`).join('、')} · ${statusText(rx)}`),
+  const statusText = (rx: Prescription) =>
+    rx.status === 'valid' ? t('rxValid') : rx.status === 'dispensed' ? t('rxDispensed') : t('rxRevoked');
+  const picker = remembered(
+    h(
+      'select',
+      { testid: 'rx-picker' },
+      ...data.prescriptions.map(({ key, prescription: rx }) =>
+        h(
+          'option',
+          { value: key },
+          `${rx.rxNo} · ${rx.hospitalName} · ${rx.diagnoses.map((d) => d.name).join('、')} · ${rx.items.map((i) => `${i.genericName}×${i.quantity}`).join('、')} · ${statusText(rx)}`,
+        ),
+      ),
     ),
-  ));
+  );
   return h(
     'section',
     { class: 'card', testid: 'rx-section' },
@@ -800,7 +1008,13 @@ function renderPrescriptions(): HTMLElement {
       ? h(
           'ul',
           { testid: 'rx-attached' },
-          ...sale.prescriptions.map((rx) => h('li', { 'data-rx': rx.rxNo }, `${t('attached')}: ${rx.rxNo} · ${rx.doctorName} · ${rx.items.map((i) => `${i.genericName}×${i.quantity}（${i.days}d）`).join('、')}`)),
+          ...sale.prescriptions.map((rx) =>
+            h(
+              'li',
+              { 'data-rx': rx.rxNo },
+              `${t('attached')}: ${rx.rxNo} · ${rx.doctorName} · ${rx.items.map((i) => `${i.genericName}×${i.quantity}（${i.days}d）`).join('、')}`,
+            ),
+          ),
         )
       : null,
   );
@@ -809,13 +1023,38 @@ function renderPrescriptions(): HTMLElement {
 function renderReview(): HTMLElement {
   const current = app.current!;
   const r = current.review;
-  const section = h('section', { class: 'card', testid: 'review-section', 'data-state': current.reviewing ? 'reviewing' : r ? (r.canSettle ? 'clear' : r.blocked ? 'blocked' : 'warnings') : 'none' }, h('h2', {}, t('reviewTitle')));
+  const section = h(
+    'section',
+    {
+      class: 'card',
+      testid: 'review-section',
+      'data-state': current.reviewing
+        ? 'reviewing'
+        : r
+          ? r.canSettle
+            ? 'clear'
+            : r.blocked
+              ? 'blocked'
+              : 'warnings'
+          : 'none',
+    },
+    h('h2', {}, t('reviewTitle')),
+  );
   if (!r) {
     section.append(h('p', { class: 'muted' }, t('reviewPending')));
     return section;
   }
   section.append(
-    h('div', { class: 'row' }, h('span', { class: 'muted small', testid: 'review-platform' }, r.platform === 'checked' ? t('platformChecked') : r.platform === 'unavailable' ? t('platformUnavailable') : ''), h('button', { testid: 'review', onclick: () => void review() }, t('review'))),
+    h(
+      'div',
+      { class: 'row' },
+      h(
+        'span',
+        { class: 'muted small', testid: 'review-platform' },
+        r.platform === 'checked' ? t('platformChecked') : r.platform === 'unavailable' ? t('platformUnavailable') : '',
+      ),
+      h('button', { testid: 'review', onclick: () => void review() }, t('review')),
+    ),
   );
   if (r.findings.length === 0) section.append(h('p', { class: 'clean', testid: 'review-clean' }, t('reviewClean')));
   for (const finding of r.findings) section.append(renderFinding(finding));
@@ -827,20 +1066,55 @@ function renderFinding(f: ReviewedFinding): HTMLElement {
   const evidence = Object.entries(f.evidence).filter(([, value]) => value !== null);
   return h(
     'article',
-    { class: `finding ${f.severity} ${f.outcome}`, testid: 'finding', 'data-rule': f.ruleId, 'data-severity': f.severity, 'data-outcome': f.outcome, 'data-finding': f.findingId },
-    h('header', {}, h('span', { class: `severity ${f.severity}` }, t(`severity_${f.severity}` as TextKey)), h('strong', { testid: 'finding-summary' }, pick(f.summary)), f.source === 'platform' ? h('span', { class: 'tag' }, '3101') : null),
+    {
+      class: `finding ${f.severity} ${f.outcome}`,
+      testid: 'finding',
+      'data-rule': f.ruleId,
+      'data-severity': f.severity,
+      'data-outcome': f.outcome,
+      'data-finding': f.findingId,
+    },
+    h(
+      'header',
+      {},
+      h('span', { class: `severity ${f.severity}` }, t(`severity_${f.severity}` as TextKey)),
+      h('strong', { testid: 'finding-summary' }, pick(f.summary)),
+      f.source === 'platform' ? h('span', { class: 'tag' }, '3101') : null,
+    ),
     h('p', {}, pick(f.detail)),
     h('p', { class: 'muted small' }, lang === 'zh' ? f.summary.en : f.summary.zh),
-    evidence.length > 0 ? h('dl', { class: 'evidence' }, h('dt', {}, t('evidence')), ...evidence.map(([k, value]) => h('dd', {}, h('code', {}, k), ' ', String(value)))) : null,
+    evidence.length > 0
+      ? h(
+          'dl',
+          { class: 'evidence' },
+          h('dt', {}, t('evidence')),
+          ...evidence.map(([k, value]) => h('dd', {}, h('code', {}, k), ' ', String(value))),
+        )
+      : null,
     f.outcome === 'overridden' && f.override
-      ? h('p', { class: 'overridden', testid: 'finding-overridden' }, `${t('overridden')}: ${reasonLabel(f.override.reasonCode)}${f.override.note ? ` — ${f.override.note}` : ''}`)
+      ? h(
+          'p',
+          { class: 'overridden', testid: 'finding-overridden' },
+          `${t('overridden')}: ${reasonLabel(f.override.reasonCode)}${f.override.note ? ` — ${f.override.note}` : ''}`,
+        )
       : h(
           'div',
           { class: 'actions' },
           ...f.actions.map((action) =>
-            h('button', { testid: 'finding-action', 'data-kind': action.kind, onclick: () => void applyAction(f, action) }, t(`action_${action.kind}` as TextKey), 'lineId' in action ? ` (${action.lineId})` : ''),
+            h(
+              'button',
+              { testid: 'finding-action', 'data-kind': action.kind, onclick: () => void applyAction(f, action) },
+              t(`action_${action.kind}` as TextKey),
+              'lineId' in action ? ` (${action.lineId})` : '',
+            ),
           ),
-          f.severity === 'warning' ? h('button', { testid: 'finding-override', class: 'secondary', onclick: () => openOverride(f) }, t('overrideOpen')) : null,
+          f.severity === 'warning'
+            ? h(
+                'button',
+                { testid: 'finding-override', class: 'secondary', onclick: () => openOverride(f) },
+                t('overrideOpen'),
+              )
+            : null,
         ),
   );
 }
@@ -860,8 +1134,15 @@ async function applyAction(finding: ReviewedFinding, action: SuggestedAction): P
 }
 
 function openOverride(finding: ReviewedFinding): void {
-  const reasons = app.terminal!.rulePack?.overrideReasons ?? [{ code: 'other', label: { zh: '其他（须填写说明）', en: 'Other (explain in the note)' } }];
-  const reason = h('select', { testid: 'override-reason', required: true }, h('option', { value: '' }, t('choose')), ...reasons.map((r) => h('option', { value: r.code }, pick(r.label))));
+  const reasons = app.terminal!.rulePack?.overrideReasons ?? [
+    { code: 'other', label: { zh: '其他（须填写说明）', en: 'Other (explain in the note)' } },
+  ];
+  const reason = h(
+    'select',
+    { testid: 'override-reason', required: true },
+    h('option', { value: '' }, t('choose')),
+    ...reasons.map((r) => h('option', { value: r.code }, pick(r.label))),
+  );
   const note = h('textarea', { testid: 'override-note', rows: 3, placeholder: t('notePlaceholder'), maxLength: 500 });
   const problem = h('div', { testid: 'override-error', class: 'error', hidden: true, role: 'alert' });
   const dialog = h(
@@ -886,7 +1167,11 @@ function openOverride(finding: ReviewedFinding): void {
               return;
             }
             try {
-              await app.current!.sale.override(finding.findingId, { reasonCode: reason.value, note: note.value, by: { operatorId: app.operator!.id, name: app.operator!.name } });
+              await app.current!.sale.override(finding.findingId, {
+                reasonCode: reason.value,
+                note: note.value,
+                by: { operatorId: app.operator!.id, name: app.operator!.name },
+              });
             } catch (error) {
               problem.hidden = false;
               problem.textContent = `${errorText(error).code}: ${errorText(error).text}`;
@@ -940,7 +1225,10 @@ function renderSettle(): HTMLElement {
           render();
           try {
             const op = app.operator!;
-            app.receipt = await sale.settle({ useAccount: useAccount.checked, ...(op.certNo ? { pharmacist: { name: op.name, certNo: op.certNo } } : {}) });
+            app.receipt = await sale.settle({
+              useAccount: useAccount.checked,
+              ...(op.certNo ? { pharmacist: { name: op.name, certNo: op.certNo } } : {}),
+            });
             app.current = undefined;
             await refreshSoldCodes();
           } catch (error) {
@@ -960,7 +1248,10 @@ function renderSettle(): HTMLElement {
 // ---------------------------------------------------------------------------------------------------------------
 // Receipt (printable)
 
-function renderReceipt(receipt: Receipt | { sale: SaleRecord; qr: string; seq: number; signed: boolean; hash: string; keyId: string }, fresh: boolean): HTMLElement {
+function renderReceipt(
+  receipt: Receipt | { sale: SaleRecord; qr: string; seq: number; signed: boolean; hash: string; keyId: string },
+  fresh: boolean,
+): HTMLElement {
   const sale = receipt.sale;
   const qr = 'invoice' in receipt ? receipt.invoice.qr : receipt.qr;
   const seq = 'invoice' in receipt ? receipt.invoice.seq : receipt.seq;
@@ -995,8 +1286,32 @@ function renderReceipt(receipt: Receipt | { sale: SaleRecord; qr: string; seq: n
     h(
       'table',
       { class: 'receipt-lines' },
-      h('thead', {}, h('tr', {}, h('th', {}, t('product')), h('th', {}, t('quantity')), h('th', {}, t('amount')), h('th', {}, t('payMode')))),
-      h('tbody', {}, ...sale.lines.map((l) => h('tr', {}, h('td', {}, l.name), h('td', { class: 'num' }, l.quantity), h('td', { class: 'num' }, yuan(l.amountFen)), h('td', {}, l.payMode === 'fund' ? t('fund') : t('selfPay'))))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', {}, t('product')),
+          h('th', {}, t('quantity')),
+          h('th', {}, t('amount')),
+          h('th', {}, t('payMode')),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        ...sale.lines.map((l) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, l.name),
+            h('td', { class: 'num' }, l.quantity),
+            h('td', { class: 'num' }, yuan(l.amountFen)),
+            h('td', {}, l.payMode === 'fund' ? t('fund') : t('selfPay')),
+          ),
+        ),
+      ),
     ),
     h(
       'dl',
@@ -1047,11 +1362,18 @@ function renderReceipt(receipt: Receipt | { sale: SaleRecord; qr: string; seq: n
 // ---------------------------------------------------------------------------------------------------------------
 // Sales and refunds
 
-let shownReceipt: { sale: SaleRecord; qr: string; seq: number; signed: boolean; hash: string; keyId: string } | undefined;
+let shownReceipt:
+  { sale: SaleRecord; qr: string; seq: number; signed: boolean; hash: string; keyId: string } | undefined;
 let refundState: { saleId: string; confirming: boolean; error?: unknown; done?: number } | undefined;
 
 /** The self-audit page (自查自纠): every sale of this till since the start of the year, replayed through the rules. */
-let auditState: { running: boolean; done?: number; report?: Awaited<ReturnType<Terminal['selfAudit']>>; html?: string; error?: unknown } = { running: false };
+let auditState: {
+  running: boolean;
+  done?: number;
+  report?: Awaited<ReturnType<Terminal['selfAudit']>>;
+  html?: string;
+  error?: unknown;
+} = { running: false };
 
 function renderAudit(): void {
   const v = view();
@@ -1077,7 +1399,15 @@ function renderAudit(): void {
   v.replaceChildren(
     h('h2', {}, t('auditTitle')),
     h('p', { class: 'muted' }, t('auditHint')),
-    h('div', { class: 'row' }, h('button', { testid: 'audit-run', disabled: auditState.running, onclick: () => void run() }, auditState.running ? `${t('auditRunning')} ${auditState.done ?? 0}` : t('auditRun'))),
+    h(
+      'div',
+      { class: 'row' },
+      h(
+        'button',
+        { testid: 'audit-run', disabled: auditState.running, onclick: () => void run() },
+        auditState.running ? `${t('auditRunning')} ${auditState.done ?? 0}` : t('auditRun'),
+      ),
+    ),
     auditState.error ? errorBox(auditState.error, 'audit-error') : '',
     report
       ? h(
@@ -1094,13 +1424,21 @@ function renderAudit(): void {
               testid: 'audit-csv',
               onclick: async () => {
                 const csv = await renderAuditCsv(report);
-                const a = h('a', { href: URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' })), download: '问题台账.csv' });
+                const a = h('a', {
+                  href: URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' })),
+                  download: '问题台账.csv',
+                });
                 a.click();
               },
             },
             t('auditCsv'),
           ),
-          h('iframe', { testid: 'audit-report', class: 'audit-report', srcdoc: auditState.html ?? '', title: t('auditTitle') }),
+          h('iframe', {
+            testid: 'audit-report',
+            class: 'audit-report',
+            srcdoc: auditState.html ?? '',
+            title: t('auditTitle'),
+          }),
         )
       : '',
   );
@@ -1131,7 +1469,14 @@ async function renderSales(): Promise<void> {
             testid: 'sale-receipt',
             onclick: async () => {
               const record = await terminal.invoices.get(s.invoice.seq);
-              shownReceipt = { sale: s, qr: (await terminal.invoices.receiptQr(s.invoice.seq)) ?? '', seq: s.invoice.seq, signed: s.invoice.signed, hash: s.invoice.hash, keyId: record?.body.keyId ?? '' };
+              shownReceipt = {
+                sale: s,
+                qr: (await terminal.invoices.receiptQr(s.invoice.seq)) ?? '',
+                seq: s.invoice.seq,
+                signed: s.invoice.signed,
+                hash: s.invoice.hash,
+                keyId: record?.body.keyId ?? '',
+              };
               void renderSales();
             },
           },
@@ -1172,13 +1517,25 @@ async function renderSales(): Promise<void> {
       { class: 'card' },
       h('h2', {}, t('salesTitle')),
       refundState?.error ? errorBox(refundState.error, 'refund-error') : null,
-      refundState?.done !== undefined ? h('p', { class: 'notice', testid: 'refund-done' }, `${t('refunded')} ${refundState.done}`) : null,
+      refundState?.done !== undefined
+        ? h('p', { class: 'notice', testid: 'refund-done' }, `${t('refunded')} ${refundState.done}`)
+        : null,
       sales.length === 0
         ? h('p', { class: 'muted' }, t('noSales'))
         : h(
             'table',
             { testid: 'sales-table' },
-            h('thead', {}, h('tr', {}, ...[t('time'), t('saleId'), t('payMode'), t('product'), t('total'), t('status'), ''].map((c) => h('th', {}, c)))),
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                ...[t('time'), t('saleId'), t('payMode'), t('product'), t('total'), t('status'), ''].map((c) =>
+                  h('th', {}, c),
+                ),
+              ),
+            ),
             h('tbody', {}, ...rows),
           ),
     ),
@@ -1231,9 +1588,19 @@ function movementOf(prefix: 'P' | 'C', product: Product) {
 /** The purchase (入库) form: product, batch, quantity, cost, supplier and the boxes' trace codes. */
 function purchaseCard(record: RecordMovement): HTMLElement {
   const pProduct = h('select', { testid: 'purchase-product' }, ...productOptions());
-  const pBatch = h('input', { testid: 'purchase-batch', value: `B${new Date().toISOString().slice(0, 10).replaceAll('-', '')}` });
+  const pBatch = h('input', {
+    testid: 'purchase-batch',
+    value: `B${new Date().toISOString().slice(0, 10).replaceAll('-', '')}`,
+  });
   const pQty = h('input', { testid: 'purchase-qty', type: 'number', min: '1', step: '1', value: '5', class: 'qty' });
-  const pCost = h('input', { testid: 'purchase-cost', type: 'number', min: '0', step: '0.01', value: '10.00', class: 'qty' });
+  const pCost = h('input', {
+    testid: 'purchase-cost',
+    type: 'number',
+    min: '0',
+    step: '0.01',
+    value: '10.00',
+    class: 'qty',
+  });
   const pSupplier = h('input', { testid: 'purchase-supplier', value: '吉林省示范医药有限公司' });
   const pCodes = h('textarea', { testid: 'purchase-codes', rows: 3, class: 'mono', placeholder: '8…' });
   const genCodes = () => {
@@ -1243,7 +1610,10 @@ function purchaseCard(record: RecordMovement): HTMLElement {
       return;
     }
     const base = 700_000 + Math.floor(Math.random() * 200_000) * 10;
-    pCodes.value = Array.from({ length: Math.max(0, Math.floor(Number(pQty.value))) }, (_, i) => `${product.traceCodePrefix}${String(base + i).padStart(13, '0')}`).join('\n');
+    pCodes.value = Array.from(
+      { length: Math.max(0, Math.floor(Number(pQty.value))) },
+      (_, i) => `${product.traceCodePrefix}${String(base + i).padStart(13, '0')}`,
+    ).join('\n');
   };
   const submit = () => {
     const product = productOf(pProduct.value);
@@ -1263,7 +1633,13 @@ function purchaseCard(record: RecordMovement): HTMLElement {
     { class: 'card' },
     h('h2', {}, t('purchaseTitle')),
     h('label', {}, t('product'), pProduct),
-    h('div', { class: 'row' }, h('label', {}, t('batch'), pBatch), h('label', {}, t('quantity'), pQty), h('label', {}, t('unitCost'), pCost)),
+    h(
+      'div',
+      { class: 'row' },
+      h('label', {}, t('batch'), pBatch),
+      h('label', {}, t('quantity'), pQty),
+      h('label', {}, t('unitCost'), pCost),
+    ),
     h('label', {}, t('supplier'), pSupplier),
     h('label', {}, t('traceCodes'), pCodes),
     h(
@@ -1311,7 +1687,9 @@ function countCard(record: RecordMovement): HTMLElement {
 
 /** The stock on hand, a row per product and batch. */
 function stockTable(): HTMLElement {
-  const levels = [...app.terminal!.stock()].sort((a, b) => (a.productId === b.productId ? a.batchNo.localeCompare(b.batchNo) : a.productId.localeCompare(b.productId)));
+  const levels = [...app.terminal!.stock()].sort((a, b) =>
+    a.productId === b.productId ? a.batchNo.localeCompare(b.batchNo) : a.productId.localeCompare(b.productId),
+  );
   return h(
     'section',
     { class: 'card' },
@@ -1319,12 +1697,30 @@ function stockTable(): HTMLElement {
     h(
       'table',
       { testid: 'stock-table' },
-      h('thead', {}, h('tr', {}, h('th', {}, t('product')), h('th', {}, t('batch')), h('th', {}, t('onHand')), h('th', {}, t('time')))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', {}, t('product')),
+          h('th', {}, t('batch')),
+          h('th', {}, t('onHand')),
+          h('th', {}, t('time')),
+        ),
+      ),
       h(
         'tbody',
         {},
         ...levels.map((l) =>
-          h('tr', { testid: 'stock-row', 'data-product': l.productId, 'data-batch': l.batchNo, 'data-on-hand': l.onHand }, h('td', {}, productOf(l.productId)?.genericName ?? l.productId), h('td', { class: 'mono' }, l.batchNo), h('td', { class: 'num' }, l.onHand), h('td', { class: 'small' }, when(l.updatedAt))),
+          h(
+            'tr',
+            { testid: 'stock-row', 'data-product': l.productId, 'data-batch': l.batchNo, 'data-on-hand': l.onHand },
+            h('td', {}, productOf(l.productId)?.genericName ?? l.productId),
+            h('td', { class: 'mono' }, l.batchNo),
+            h('td', { class: 'num' }, l.onHand),
+            h('td', { class: 'small' }, when(l.updatedAt)),
+          ),
         ),
       ),
     ),
@@ -1345,7 +1741,12 @@ async function renderSync(): Promise<void> {
     if (app.view !== 'sync') return;
     const v = view();
     // Keep what the operator is typing: re-render only when nothing in the view has focus.
-    if (v.contains(document.activeElement) && document.activeElement !== document.body && (document.activeElement as HTMLElement).tagName !== 'BUTTON') return;
+    if (
+      v.contains(document.activeElement) &&
+      document.activeElement !== document.body &&
+      (document.activeElement as HTMLElement).tagName !== 'BUTTON'
+    )
+      return;
     v.replaceChildren(
       h(
         'section',
@@ -1384,7 +1785,14 @@ async function renderSync(): Promise<void> {
           t('flush'),
         ),
       ),
-      h('section', { class: 'card' }, h('h2', {}, t('deadTitle')), letters.length === 0 ? h('p', { class: 'muted', testid: 'no-dead' }, t('noDead')) : h('div', {}, ...(await Promise.all(letters.map(renderDeadLetter))))),
+      h(
+        'section',
+        { class: 'card' },
+        h('h2', {}, t('deadTitle')),
+        letters.length === 0
+          ? h('p', { class: 'muted', testid: 'no-dead' }, t('noDead'))
+          : h('div', {}, ...(await Promise.all(letters.map(renderDeadLetter)))),
+      ),
     );
   } finally {
     syncRendering = false;
@@ -1406,12 +1814,38 @@ async function renderDeadLetter(letter: DeadLetter): Promise<HTMLElement> {
   const by = app.operator!.id;
   return h(
     'article',
-    { class: `dead-letter ${letter.resolved ? 'resolved' : ''}`, testid: 'dead-letter', 'data-seq': letter.seq, 'data-infno': record.prepared.infno, 'data-resolved': String(!!letter.resolved) },
-    h('header', {}, h('strong', {}, `#${letter.seq} · ${record.prepared.infno}`), ' ', h('code', {}, record.ref), ' ', h('span', { class: 'muted small' }, when(letter.at))),
-    h('p', { testid: 'dead-reason' }, h('code', {}, letter.reason.code), ' ', lang === 'zh' ? letter.reason.messageZh : letter.reason.message),
-    letter.notes.length > 0 ? h('ul', { class: 'small' }, ...letter.notes.map((n) => h('li', {}, `${when(n.at)} ${n.by}: ${n.text}`))) : null,
+    {
+      class: `dead-letter ${letter.resolved ? 'resolved' : ''}`,
+      testid: 'dead-letter',
+      'data-seq': letter.seq,
+      'data-infno': record.prepared.infno,
+      'data-resolved': String(!!letter.resolved),
+    },
+    h(
+      'header',
+      {},
+      h('strong', {}, `#${letter.seq} · ${record.prepared.infno}`),
+      ' ',
+      h('code', {}, record.ref),
+      ' ',
+      h('span', { class: 'muted small' }, when(letter.at)),
+    ),
+    h(
+      'p',
+      { testid: 'dead-reason' },
+      h('code', {}, letter.reason.code),
+      ' ',
+      lang === 'zh' ? letter.reason.messageZh : letter.reason.message,
+    ),
+    letter.notes.length > 0
+      ? h('ul', { class: 'small' }, ...letter.notes.map((n) => h('li', {}, `${when(n.at)} ${n.by}: ${n.text}`)))
+      : null,
     letter.resolved
-      ? h('p', { class: 'muted' }, `${t('resolved')}: ${letter.resolved.how}${letter.resolved.newSeq ? ` → #${letter.resolved.newSeq}` : ''}`)
+      ? h(
+          'p',
+          { class: 'muted' },
+          `${t('resolved')}: ${letter.resolved.how}${letter.resolved.newSeq ? ` → #${letter.resolved.newSeq}` : ''}`,
+        )
       : h(
           'div',
           {},
@@ -1471,7 +1905,10 @@ async function renderDeadLetter(letter: DeadLetter): Promise<HTMLElement> {
                         const product = productOf(corrected.productId);
                         if (!product) throw new Error(`unknown product ${corrected.productId}`);
                         const entry = movementReport(corrected, product, { operatorName: app.operator!.name });
-                        await terminal.sync.resubmit(letter.seq, { input: entry.input, ...(noteInput.value.trim() ? { note: noteInput.value.trim() } : {}) });
+                        await terminal.sync.resubmit(letter.seq, {
+                          input: entry.input,
+                          ...(noteInput.value.trim() ? { note: noteInput.value.trim() } : {}),
+                        });
                         (document.activeElement as HTMLElement | null)?.blur();
                         void renderSync();
                       } catch (error) {

@@ -28,12 +28,20 @@ export const repeatPurchase: Check<'repeat-purchase'> = {
       const earliest = last.at + last.daysSupply * (1 - tolerance) * DAY;
       ctx.emit({
         lineId: line.lineId,
-        summary: { zh: `重复购药：上次购买的药量还可用 ${Math.ceil(remainingDays)} 天`, en: `Bought again too soon: ${Math.ceil(remainingDays)} days of supply left` },
+        summary: {
+          zh: `重复购药：上次购买的药量还可用 ${Math.ceil(remainingDays)} 天`,
+          en: `Bought again too soon: ${Math.ceil(remainingDays)} days of supply left`,
+        },
         detail: {
           zh: `参保人 ${formatCstDate(last.at)} 已购“${product.genericName}” ${last.packages} 盒，可用 ${last.daysSupply} 天，预计 ${formatCstDate(runsOutAt)} 用完；最早可于 ${formatCstDate(earliest)} 再次购买。`,
           en: `The buyer bought ${last.packages} of "${product.genericName}" on ${formatCstDate(last.at)} for ${last.daysSupply} days (until ${formatCstDate(runsOutAt)}); a refill is due from ${formatCstDate(earliest)}.`,
         },
-        evidence: { genericName: product.genericName, lastPurchase: formatCstDate(last.at), daysSupply: last.daysSupply, remainingDays: Math.ceil(remainingDays) },
+        evidence: {
+          genericName: product.genericName,
+          lastPurchase: formatCstDate(last.at),
+          daysSupply: last.daysSupply,
+          remainingDays: Math.ceil(remainingDays),
+        },
         actions: [
           { kind: 'remove-line', lineId: line.lineId },
           { kind: 'switch-to-self-pay', lineId: line.lineId },
@@ -69,7 +77,10 @@ export const amountLimit: Check<'amount-limit'> = {
       if (limit === 0 || amount <= limit) continue;
       ctx.emit({
         key,
-        summary: { zh: `医保支付超限：${zh} ${fenToYuan(amount)} 元 > ${fenToYuan(limit)} 元`, en: `Fund ceiling exceeded ${en}: ${fenToYuan(amount)} > ${fenToYuan(limit)} yuan` },
+        summary: {
+          zh: `医保支付超限：${zh} ${fenToYuan(amount)} 元 > ${fenToYuan(limit)} 元`,
+          en: `Fund ceiling exceeded ${en}: ${fenToYuan(amount)} > ${fenToYuan(limit)} yuan`,
+        },
         detail: {
           zh: `药店医保结算${zh}上限 ${fenToYuan(limit)} 元，本单计入后为 ${fenToYuan(amount)} 元。`,
           en: `The pharmacy fund ceiling ${en} is ${fenToYuan(limit)} yuan; with this sale it comes to ${fenToYuan(amount)} yuan.`,
@@ -109,7 +120,10 @@ export const outOfAreaKeyDrug: Check<'out-of-area-key-drug'> = {
       if (packages > maxPackages) {
         ctx.emit({
           lineId: line.lineId,
-          summary: { zh: `异地凭证购买重点药品超量：${product.genericName} ${packages}${product.packageUnit}`, en: `Out-of-area voucher buying a key drug in bulk: ${packages} × ${product.genericName}` },
+          summary: {
+            zh: `异地凭证购买重点药品超量：${product.genericName} ${packages}${product.packageUnit}`,
+            en: `Out-of-area voucher buying a key drug in bulk: ${packages} × ${product.genericName}`,
+          },
           detail: {
             zh: `“${product.genericName}”属重点监控药品，异地参保人单次限 ${maxPackages}${product.packageUnit}，本次 ${packages}。请核实购药人身份与用药需求。`,
             en: `"${product.genericName}" is a monitored key drug; an out-of-area voucher may buy ${maxPackages} per sale, this sale has ${packages}. Check who is buying and why.`,
@@ -122,7 +136,10 @@ export const outOfAreaKeyDrug: Check<'out-of-area-key-drug'> = {
     if (largest && amount > maxAmountFen) {
       ctx.emit({
         key: 'amount',
-        summary: { zh: `异地凭证购买重点药品金额超限：${fenToYuan(amount)} 元`, en: `Out-of-area voucher: key drugs worth ${fenToYuan(amount)} yuan` },
+        summary: {
+          zh: `异地凭证购买重点药品金额超限：${fenToYuan(amount)} 元`,
+          en: `Out-of-area voucher: key drugs worth ${fenToYuan(amount)} yuan`,
+        },
         detail: {
           zh: `异地参保人单次购买重点监控药品限 ${fenToYuan(maxAmountFen)} 元，本次 ${fenToYuan(amount)} 元。`,
           en: `An out-of-area voucher may buy key drugs for ${fenToYuan(maxAmountFen)} yuan per sale; this sale has ${fenToYuan(amount)} yuan.`,
@@ -148,7 +165,9 @@ export const keyDrugVolume: Check<'key-drug-volume'> = {
     const packages = packagesOf(group);
     const { factor, maxPackages, windowDays, minHistory } = ctx.rule.params;
     const since = ctx.input.now - windowDays * DAY;
-    const earlier = (ctx.input.history?.byGeneric(product.genericName) ?? []).filter((p) => p.at >= since).map((p) => p.packages);
+    const earlier = (ctx.input.history?.byGeneric(product.genericName) ?? [])
+      .filter((p) => p.at >= since)
+      .map((p) => p.packages);
     let limit = maxPackages;
     let usual: number | null = null;
     if (earlier.length >= minHistory) {
@@ -159,10 +178,16 @@ export const keyDrugVolume: Check<'key-drug-volume'> = {
     if (packages <= limit) return;
     ctx.emit({
       lineId: line.lineId,
-      summary: { zh: `重点药品用量异常：${product.genericName} ${packages}${product.packageUnit}`, en: `Unusual volume of a key drug: ${packages} × ${product.genericName}` },
+      summary: {
+        zh: `重点药品用量异常：${product.genericName} ${packages}${product.packageUnit}`,
+        en: `Unusual volume of a key drug: ${packages} × ${product.genericName}`,
+      },
       detail:
         usual === null
-          ? { zh: `“${product.genericName}”属重点监控药品，单次超过 ${maxPackages}${product.packageUnit}。`, en: `"${product.genericName}" is a monitored key drug; more than ${maxPackages} in one sale.` }
+          ? {
+              zh: `“${product.genericName}”属重点监控药品，单次超过 ${maxPackages}${product.packageUnit}。`,
+              en: `"${product.genericName}" is a monitored key drug; more than ${maxPackages} in one sale.`,
+            }
           : {
               zh: `“${product.genericName}”属重点监控药品，参保人通常每次购买 ${usual}${product.packageUnit}，本次 ${packages}（超过 ${factor} 倍）。`,
               en: `"${product.genericName}" is a monitored key drug; the buyer usually buys ${usual}, this sale ${packages} (over ${factor}×).`,

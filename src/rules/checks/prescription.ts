@@ -38,17 +38,27 @@ export const rxRequired: Check<'rx-required'> = {
     // A prescription already dispensed or revoked is reported as such even when it is also past its date: being
     // presented again is the telling fact (a reused or 变造 prescription).
     if (rx.status !== 'valid') {
-      emit('used', rx.status === 'dispensed' ? '处方已调剂使用' : '处方已作废', rx.status === 'dispensed' ? 'the prescription was already dispensed' : 'the prescription was revoked', { rxNo: rx.rxNo, status: rx.status });
+      emit(
+        'used',
+        rx.status === 'dispensed' ? '处方已调剂使用' : '处方已作废',
+        rx.status === 'dispensed' ? 'the prescription was already dispensed' : 'the prescription was revoked',
+        { rxNo: rx.rxNo, status: rx.status },
+      );
       return;
     }
     const validDays = rx.validDays ?? ctx.rule.params.prescriptionValidDays;
     const expiresAt = rx.issuedAt + validDays * DAY;
     if (ctx.input.now >= expiresAt) {
-      emit('expired', `处方已过期（开具于 ${formatCstDate(rx.issuedAt)}，有效 ${validDays} 天）`, `the prescription expired (issued ${formatCstDate(rx.issuedAt)}, valid ${validDays} days)`, {
-        rxNo: rx.rxNo,
-        issuedOn: formatCstDate(rx.issuedAt),
-        validDays,
-      });
+      emit(
+        'expired',
+        `处方已过期（开具于 ${formatCstDate(rx.issuedAt)}，有效 ${validDays} 天）`,
+        `the prescription expired (issued ${formatCstDate(rx.issuedAt)}, valid ${validDays} days)`,
+        {
+          rxNo: rx.rxNo,
+          issuedOn: formatCstDate(rx.issuedAt),
+          validDays,
+        },
+      );
       return;
     }
     if (!forThisBuyer(rx, ctx.input.buyer)) {
@@ -57,13 +67,23 @@ export const rxRequired: Check<'rx-required'> = {
     }
     const item = rx.items.find((i) => i.medListCode === product.medListCode);
     if (!item) {
-      emit('drug', '处方未开具该药品', 'the prescription does not list this drug', { rxNo: rx.rxNo, medListCode: product.medListCode ?? null });
+      emit('drug', '处方未开具该药品', 'the prescription does not list this drug', {
+        rxNo: rx.rxNo,
+        medListCode: product.medListCode ?? null,
+      });
       return;
     }
     // All lines dispensing this drug against this prescription count together.
-    const dispensed = packagesOf(ctx.input.lines.filter((l) => l.rxNo === rx.rxNo && l.medListCode === product.medListCode));
+    const dispensed = packagesOf(
+      ctx.input.lines.filter((l) => l.rxNo === rx.rxNo && l.medListCode === product.medListCode),
+    );
     if (dispensed > item.quantity) {
-      emit('quantity', `数量超过处方（处方 ${item.quantity}，本次 ${dispensed}）`, `more than prescribed (${item.quantity} prescribed, ${dispensed} sold)`, { rxNo: rx.rxNo, prescribed: item.quantity, sold: dispensed });
+      emit(
+        'quantity',
+        `数量超过处方（处方 ${item.quantity}，本次 ${dispensed}）`,
+        `more than prescribed (${item.quantity} prescribed, ${dispensed} sold)`,
+        { rxNo: rx.rxNo, prescribed: item.quantity, sold: dispensed },
+      );
     }
   },
 };
@@ -71,7 +91,8 @@ export const rxRequired: Check<'rx-required'> = {
 function forThisBuyer(rx: Prescription, buyer: { psnNo: string; residentId?: string } | undefined): boolean {
   if (!buyer) return false;
   if (rx.patient.psnNo !== undefined) return rx.patient.psnNo === buyer.psnNo;
-  if (rx.patient.residentId !== undefined && buyer.residentId !== undefined) return rx.patient.residentId.toUpperCase() === buyer.residentId.toUpperCase();
+  if (rx.patient.residentId !== undefined && buyer.residentId !== undefined)
+    return rx.patient.residentId.toUpperCase() === buyer.residentId.toUpperCase();
   return false;
 }
 
@@ -100,7 +121,11 @@ export const daysSupply: Check<'days-supply'> = {
     const prescribedDays = rx?.items.find((i) => i.medListCode === product.medListCode)?.days;
     let limit = p.ordinaryDays;
     let basis = { zh: '普通', en: 'ordinary' };
-    if (buyer && buyer.identities.some((i) => p.mobilityImpairedIdentities.includes(i)) && p.mobilityImpairedDays > limit) {
+    if (
+      buyer &&
+      buyer.identities.some((i) => p.mobilityImpairedIdentities.includes(i)) &&
+      p.mobilityImpairedDays > limit
+    ) {
       limit = p.mobilityImpairedDays;
       basis = { zh: '行动不便', en: 'mobility-impaired' };
     }
@@ -128,10 +153,15 @@ export const daysSupply: Check<'days-supply'> = {
     if (!split && packages <= 1) return;
     // Packages that cover the limit: to the 1/10000 when sold loose, else whole ones (at least one).
     const covering = (limit * product.dailyDoseUnits) / product.packageSize;
-    const maxPackages = split ? Math.floor(covering * 10_000 + 1e-9) / 10_000 : Math.max(1, Math.floor(covering + 1e-9));
+    const maxPackages = split
+      ? Math.floor(covering * 10_000 + 1e-9) / 10_000
+      : Math.max(1, Math.floor(covering + 1e-9));
     ctx.emit({
       lineId: line.lineId,
-      summary: { zh: `超过最大用药天数：${Math.ceil(days)} 天 > ${limit} 天`, en: `Exceeds the days of supply: ${Math.ceil(days)} > ${limit} days` },
+      summary: {
+        zh: `超过最大用药天数：${Math.ceil(days)} 天 > ${limit} 天`,
+        en: `Exceeds the days of supply: ${Math.ceil(days)} > ${limit} days`,
+      },
       detail: {
         zh: `“${product.genericName}”本次 ${packages}${product.packageUnit}，按每日 ${product.dailyDoseUnits}${product.minUnit} 可用 ${Math.ceil(days)} 天，超过${basis.zh}上限 ${limit} 天。建议减至 ${maxPackages}${product.packageUnit}。`,
         en: `${packages} × "${product.genericName}" at ${product.dailyDoseUnits} units a day lasts ${Math.ceil(days)} days, over the ${basis.en} limit of ${limit} days. Reduce to ${maxPackages}.`,
@@ -142,7 +172,9 @@ export const daysSupply: Check<'days-supply'> = {
   },
 };
 
-/** A buyer counts as chronic for a drug when registered for one of the drug's diseases, or for any when it names none. */
+/**
+ * A buyer counts as chronic for a drug when registered for one of the drug's diseases, or for any when it names none.
+ */
 function qualifiesAsChronic(drugDiseases: readonly string[] | undefined, buyerChronic: readonly string[]): boolean {
   if (buyerChronic.length === 0) return false;
   return drugDiseases === undefined || drugDiseases.some((code) => buyerChronic.includes(code));

@@ -20,8 +20,14 @@ export const substitution: Check<'substitution'> = {
       ctx.emit({
         lineId: line.lineId,
         key: 'unknown',
-        summary: { zh: `串换风险：商品不在本店目录中，却按医保结算`, en: 'Substitution risk: a product missing from the catalog billed to the fund' },
-        detail: { zh: `明细 ${line.lineId} 的商品编号在本店商品目录中查不到，不能确认其医保属性。`, en: `Line ${line.lineId}: its product id is not in the pharmacy catalog, so it cannot be billed to the fund.` },
+        summary: {
+          zh: `串换风险：商品不在本店目录中，却按医保结算`,
+          en: 'Substitution risk: a product missing from the catalog billed to the fund',
+        },
+        detail: {
+          zh: `明细 ${line.lineId} 的商品编号在本店商品目录中查不到，不能确认其医保属性。`,
+          en: `Line ${line.lineId}: its product id is not in the pharmacy catalog, so it cannot be billed to the fund.`,
+        },
         evidence: { productId: line.productId, medListCode: line.medListCode ?? null },
         actions: fix,
       });
@@ -31,7 +37,10 @@ export const substitution: Check<'substitution'> = {
       ctx.emit({
         lineId: line.lineId,
         key: 'category',
-        summary: { zh: `串换：${PRODUCT_CATEGORY_ZH[product.category]}不能按医保结算`, en: `Substitution: a ${product.category} item billed to the fund` },
+        summary: {
+          zh: `串换：${PRODUCT_CATEGORY_ZH[product.category]}不能按医保结算`,
+          en: `Substitution: a ${product.category} item billed to the fund`,
+        },
         detail: {
           zh: `“${product.genericName}”属于${PRODUCT_CATEGORY_ZH[product.category]}，不属于医保基金支付范围，却以医保编码 ${line.medListCode ?? '（无）'} 结算。`,
           en: `"${product.genericName}" is a ${product.category} product outside the fund's scope, billed under code ${line.medListCode ?? '(none)'}.`,
@@ -47,7 +56,10 @@ export const substitution: Check<'substitution'> = {
       ctx.emit({
         lineId: line.lineId,
         key: 'class',
-        summary: { zh: `串换：丙类（医保不予支付）药品不能按医保结算`, en: 'Substitution: a class C drug (not paid by the fund) billed to the fund' },
+        summary: {
+          zh: `串换：丙类（医保不予支付）药品不能按医保结算`,
+          en: 'Substitution: a class C drug (not paid by the fund) billed to the fund',
+        },
         detail: {
           zh: `“${product.genericName}”在医保目录中属丙类（自费），不属于医保基金支付范围，却以医保编码 ${line.medListCode ?? '（无）'} 结算。`,
           en: `"${product.genericName}" is class C (self-pay) in the catalog, outside the fund's scope, billed under code ${line.medListCode ?? '(none)'}.`,
@@ -66,7 +78,11 @@ export const substitution: Check<'substitution'> = {
           zh: `实际商品“${product.genericName}”的医保编码为 ${product.medListCode}，本行却以 ${line.medListCode ?? '（无）'} 结算。`,
           en: `The product "${product.genericName}" has code ${product.medListCode}, but the line bills ${line.medListCode ?? '(none)'}.`,
         },
-        evidence: { productId: product.productId, productCode: product.medListCode ?? null, billedCode: line.medListCode ?? null },
+        evidence: {
+          productId: product.productId,
+          productCode: product.medListCode ?? null,
+          billedCode: line.medListCode ?? null,
+        },
         actions: fix,
       });
     }
@@ -125,27 +141,46 @@ export const paymentScope: Check<'payment-scope'> = {
       failed.push({ zh: `限 ${restriction.maxAge} 岁及以下`, en: `age ${restriction.maxAge} or under` });
     }
     if (restriction.diseaseCodes && !restriction.diseaseCodes.some((code) => buyer?.chronic.includes(code))) {
-      failed.push({ zh: `限已备案的慢特病（${restriction.diseaseCodes.join('、')}）`, en: `registered chronic disease (${restriction.diseaseCodes.join(', ')})` });
+      failed.push({
+        zh: `限已备案的慢特病（${restriction.diseaseCodes.join('、')}）`,
+        en: `registered chronic disease (${restriction.diseaseCodes.join(', ')})`,
+      });
     }
     const amount = fenToYuan(line.amountFen);
     if (failed.length > 0) {
       ctx.emit({
         lineId: line.lineId,
         key: 'unmet',
-        summary: { zh: `超限定支付范围：${product.genericName}`, en: `Outside the payment scope: ${product.genericName}` },
+        summary: {
+          zh: `超限定支付范围：${product.genericName}`,
+          en: `Outside the payment scope: ${product.genericName}`,
+        },
         detail: {
           zh: `“${product.genericName}”医保限定支付：${failed.map((f) => f.zh).join('；')}。购药人不符合，应按自费结算（${amount} 元）。${restriction.text ? `目录说明：${restriction.text}` : ''}`,
           en: `The fund pays for "${product.genericName}" only for: ${failed.map((f) => f.en).join('; ')}. The buyer does not qualify; sell it as self-pay (${amount} yuan).`,
         },
-        evidence: { productId: product.productId, unmet: failed.map((f) => f.en).join('; '), amountFen: line.amountFen },
+        evidence: {
+          productId: product.productId,
+          unmet: failed.map((f) => f.en).join('; '),
+          amountFen: line.amountFen,
+        },
         actions: [{ kind: 'switch-to-self-pay', lineId: line.lineId }],
       });
-    } else if (restriction.text && !restriction.sex && restriction.minAge === undefined && restriction.maxAge === undefined && !restriction.diseaseCodes) {
+    } else if (
+      restriction.text &&
+      !restriction.sex &&
+      restriction.minAge === undefined &&
+      restriction.maxAge === undefined &&
+      !restriction.diseaseCodes
+    ) {
       ctx.emit({
         lineId: line.lineId,
         key: 'text',
         severity: 'info',
-        summary: { zh: `请核对限定支付范围：${product.genericName}`, en: `Check the payment scope: ${product.genericName}` },
+        summary: {
+          zh: `请核对限定支付范围：${product.genericName}`,
+          en: `Check the payment scope: ${product.genericName}`,
+        },
         detail: { zh: `目录限定：${restriction.text}`, en: `Catalog restriction (in words): ${restriction.text}` },
         evidence: { productId: product.productId },
         actions: [{ kind: 'switch-to-self-pay', lineId: line.lineId }],

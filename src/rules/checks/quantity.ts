@@ -31,5 +31,7 @@ export function cutTo(lines: readonly SaleLine[], allowed: number): SuggestedAct
   const last = lines[lines.length - 1]!;
   const left = round4(allowed - (packagesOf(lines) - last.quantity));
   const keep = last.split ? Math.floor(left * 10_000 + 1e-6) / 10_000 : Math.floor(left + 1e-6);
-  return keep > 0 ? { kind: 'reduce-quantity', lineId: last.lineId, quantity: keep } : { kind: 'remove-line', lineId: last.lineId };
+  return keep > 0
+    ? { kind: 'reduce-quantity', lineId: last.lineId, quantity: keep }
+    : { kind: 'remove-line', lineId: last.lineId };
 }

@@ -13,7 +13,10 @@ export const pharmacySuspended: Check<'pharmacy-suspended'> = {
     const fund = ctx.input.lines.filter((l) => l.payMode === 'fund');
     if (fund.length === 0) return;
     ctx.emit({
-      summary: { zh: '本店医保协议已中止，不能医保结算', en: 'The pharmacy’s insurance agreement is suspended: no fund settlement' },
+      summary: {
+        zh: '本店医保协议已中止，不能医保结算',
+        en: 'The pharmacy’s insurance agreement is suspended: no fund settlement',
+      },
       detail: {
         zh: `本店定点医保协议${agreement === 'ended' ? '已终止' : '已中止'}，期间不得进行医保结算。请将全部明细改为自费。`,
         en: `The pharmacy's agreement is ${agreement}; nothing may be billed to the fund meanwhile. Switch every line to self-pay.`,
@@ -25,9 +28,15 @@ export const pharmacySuspended: Check<'pharmacy-suspended'> = {
 };
 
 const STATUS_TEXT = {
-  deceased: { zh: '参保人已死亡（冒用死亡人员医保凭证）', en: 'the holder is deceased (a dead person’s voucher in use)' },
+  deceased: {
+    zh: '参保人已死亡（冒用死亡人员医保凭证）',
+    en: 'the holder is deceased (a dead person’s voucher in use)',
+  },
   'insurance-suspended': { zh: '参保人已暂停参保', en: 'the insurance is suspended' },
-  'settlement-suspended': { zh: '参保人联网结算已暂停（医保失信等）', en: 'networked settlement is suspended for the person' },
+  'settlement-suspended': {
+    zh: '参保人联网结算已暂停（医保失信等）',
+    en: 'networked settlement is suspended for the person',
+  },
   'not-insured': { zh: '参保人未参保或已终止参保', en: 'the person is not insured' },
 } as const;
 
@@ -42,7 +51,10 @@ export const buyerStatus: Check<'buyer-status'> = {
     const text = STATUS_TEXT[status];
     ctx.emit({
       summary: { zh: `不能医保结算：${text.zh}`, en: `No fund settlement: ${text.en}` },
-      detail: { zh: `${text.zh}，本单不得使用医保基金结算。`, en: `Because ${text.en}, this sale must not be billed to the fund.` },
+      detail: {
+        zh: `${text.zh}，本单不得使用医保基金结算。`,
+        en: `Because ${text.en}, this sale must not be billed to the fund.`,
+      },
       evidence: { status },
       actions: fund.map((l) => ({ kind: 'switch-to-self-pay' as const, lineId: l.lineId })),
     });
@@ -71,7 +83,10 @@ export const stockShortfall: Check<'stock-shortfall'> = {
       const product = ctx.catalog.byId(line.productId);
       ctx.emit({
         lineId: line.lineId,
-        summary: { zh: `库存不足：账面 ${onHand}，本次售出 ${total}`, en: `Stock shortfall: ${onHand} on record, ${total} sold` },
+        summary: {
+          zh: `库存不足：账面 ${onHand}，本次售出 ${total}`,
+          en: `Stock shortfall: ${onHand} on record, ${total} sold`,
+        },
         detail: {
           zh: `“${product?.genericName ?? line.name}”进销存账面库存 ${onHand}，本次售出 ${total}。账外销售或未入库的药品不得医保结算，请核对入库记录或盘点。`,
           en: `"${product?.genericName ?? line.name}" has ${onHand} on the stock ledger, this sale takes ${total}. Goods not booked in must not be billed; check the purchase records or count the shelf.`,

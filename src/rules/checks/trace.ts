@@ -15,13 +15,19 @@ export const traceCodeMissing: Check<'trace-code-missing'> = {
     if (have >= needed) return;
     ctx.emit({
       lineId: line.lineId,
-      summary: { zh: `缺少追溯码：需 ${needed} 个，已扫 ${have} 个`, en: `Trace codes missing: ${have} of ${needed} scanned` },
+      summary: {
+        zh: `缺少追溯码：需 ${needed} 个，已扫 ${have} 个`,
+        en: `Trace codes missing: ${have} of ${needed} scanned`,
+      },
       detail: {
         zh: `“${product.genericName}”每盒须扫描一个药品追溯码，本行 ${line.quantity}${product.packageUnit}，已扫 ${have} 个。`,
         en: `"${product.genericName}" needs one trace code per box: ${line.quantity} boxes, ${have} codes scanned.`,
       },
       evidence: { productId: product.productId, needed, scanned: have },
-      actions: have > 0 ? [{ kind: 'reduce-quantity', lineId: line.lineId, quantity: have }] : [{ kind: 'remove-line', lineId: line.lineId }],
+      actions:
+        have > 0
+          ? [{ kind: 'reduce-quantity', lineId: line.lineId, quantity: have }]
+          : [{ kind: 'remove-line', lineId: line.lineId }],
     });
   },
 };
@@ -72,7 +78,12 @@ export const traceCodeDuplicate: Check<'trace-code-duplicate'> = {
       for (const [code, n] of times) {
         const earlierLine = firstLine.get(code);
         if (earlierLine === undefined) firstLine.set(code, line.lineId);
-        const where = earlierLine === undefined && ctx.input.soldTraceCodes?.soldBefore(code) ? 'sold-before' : earlierLine !== undefined || n > 1 ? 'this-sale' : undefined;
+        const where =
+          earlierLine === undefined && ctx.input.soldTraceCodes?.soldBefore(code)
+            ? 'sold-before'
+            : earlierLine !== undefined || n > 1
+              ? 'this-sale'
+              : undefined;
         if (!where) continue;
         const scannedOn = earlierLine ?? line.lineId;
         ctx.emit({
@@ -81,8 +92,14 @@ export const traceCodeDuplicate: Check<'trace-code-duplicate'> = {
           summary: { zh: '追溯码重复：疑似回流药', en: 'Duplicate trace code: possibly a resold box' },
           detail:
             where === 'this-sale'
-              ? { zh: `追溯码 ${code} 在本单中已扫描过（明细 ${scannedOn}）。`, en: `Trace code ${code} was already scanned in this sale (line ${scannedOn}).` }
-              : { zh: `追溯码 ${code} 对应的药盒此前已售出，不得再次医保结算（回流药）。`, en: `The box with trace code ${code} was sold before: it must not be billed again (resold drug).` },
+              ? {
+                  zh: `追溯码 ${code} 在本单中已扫描过（明细 ${scannedOn}）。`,
+                  en: `Trace code ${code} was already scanned in this sale (line ${scannedOn}).`,
+                }
+              : {
+                  zh: `追溯码 ${code} 对应的药盒此前已售出，不得再次医保结算（回流药）。`,
+                  en: `The box with trace code ${code} was sold before: it must not be billed again (resold drug).`,
+                },
           evidence: { traceCode: code, where },
           actions: [{ kind: 'remove-line', lineId: line.lineId }],
         });

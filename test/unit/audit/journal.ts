@@ -4,7 +4,14 @@
  * packs installed as the terminal installs them (`rulePacks`, `v00000001`, `current`).
  */
 import { simulatorRulePack, type DemoPersonKey } from '../../../adapters/simulator/index.js';
-import { createMemoryStorage, TERMINAL_NAMES, type SaleLine, type SaleRecord, type Storage, type TerminalLayout } from '../../../src/index.js';
+import {
+  createMemoryStorage,
+  TERMINAL_NAMES,
+  type SaleLine,
+  type SaleRecord,
+  type Storage,
+  type TerminalLayout,
+} from '../../../src/index.js';
 import type { PaymentSplit, RulePack } from '../../../src/schemas/index.js';
 import { box, buyerOf, cst, P, prescriptionFor, product, signPack } from '../rules/helpers.js';
 
@@ -79,7 +86,12 @@ export function saleRecord(spec: SaleSpec): SaleRecord {
   const total = lines.reduce((s, l) => s + l.amountFen, 0);
   const accountFen = spec.accountFen ?? 0;
   const cashOnFund = spec.cashOnFundFen ?? 0;
-  const split: PaymentSplit = { totalFen: total, fundFen: fundTotal - accountFen - cashOnFund, accountFen, cashFen: total - fundTotal + cashOnFund };
+  const split: PaymentSplit = {
+    totalFen: total,
+    fundFen: fundTotal - accountFen - cashOnFund,
+    accountFen,
+    cashFen: total - fundTotal + cashOnFund,
+  };
   let buyer: SaleRecord['buyer'];
   if (spec.buyer) {
     const { residentId: _id, ...facts } = buyerOf(spec.buyer);
@@ -98,10 +110,21 @@ export function saleRecord(spec: SaleSpec): SaleRecord {
     ...(buyer ? { buyer } : {}),
     lines,
     prescriptions: spec.prescriptions ?? [],
-    ...(fundTotal > 0 ? { settlement: { setlId: `SETL-${spec.saleId}`, mdtrtId: `MDTRT-${spec.saleId}`, msgid: `H22010100001${spec.saleId}` } } : {}),
+    ...(fundTotal > 0
+      ? {
+          settlement: {
+            setlId: `SETL-${spec.saleId}`,
+            mdtrtId: `MDTRT-${spec.saleId}`,
+            msgid: `H22010100001${spec.saleId}`,
+          },
+        }
+      : {}),
     split,
     invoice: { seq: 1, hash: 'a'.repeat(64), signed: true },
-    review: { ...(spec.packVersion !== undefined ? { packVersion: spec.packVersion } : {}), findings: spec.tillFindings ?? [] },
+    review: {
+      ...(spec.packVersion !== undefined ? { packVersion: spec.packVersion } : {}),
+      findings: spec.tillFindings ?? [],
+    },
     status: refunds.length === 0 ? 'settled' : refunded >= sold ? 'refunded' : 'partly-refunded',
     refunds,
   };
@@ -116,13 +139,18 @@ const LORATADINE_5 = box(P.loratadine, 5);
  *
  * | sale | when | what | at stake |
  * |---|---|---|---|
- * | S3 | 10-12 | valsartan bought again 22 days into a 28-day supply (repeat-purchase), overridden at the till | 10600 |
+ * | S3 | 10-12 | valsartan bought again 22 days into a 28-day supply (repeat-purchase), overridden at the till | 10600
+ * |
  * | S4 | 11-05 | a loratadine box sold in S1 sold again (trace-code-duplicate), not shown at the till | 1850 |
- * | S5 | 11-06 | 2 boxes of loratadine (a chronic buyer: 12 days allowed), 1 trace code (trace-code-missing, not shown); stock warning overridden at the till; 1 box refunded | 1850 |
- * | S6 | 11-20 | albumin 5 boxes + paracetamol: 2344.50 yuan in one sale (amount-limit), overridden with a phone number in the note | 170000 |
- * | S2 | 10-10 | amoxicillin (Rx) without a prescription, under pack v1 with rx-required off: only a replay under v2 finds it | 1050 |
+ * | S5 | 11-06 | 2 boxes of loratadine (a chronic buyer: 12 days allowed), 1 trace code (trace-code-missing, not
+ * shown); stock warning overridden at the till; 1 box refunded | 1850 |
+ * | S6 | 11-20 | albumin 5 boxes + paracetamol: 2344.50 yuan in one sale (amount-limit), overridden with a phone number
+ * in the note | 170000 |
+ * | S2 | 10-10 | amoxicillin (Rx) without a prescription, under pack v1 with rx-required off: only a replay under v2
+ * finds it | 1050 |
  *
- * Honest: S1, S5b (11-13: the box refunded in S5 sold again, and the refunded supply no longer counts), S7 (anonymous 自费), S10 (Rx with a prescription whose record
+ * Honest: S1, S5b (11-13: the box refunded in S5 sold again, and the refunded supply no longer counts), S7 (anonymous
+ * 自费), S10 (Rx with a prescription whose record
  * has no patient person number). Outside the period: H1 (09-20, history for S3), S9 (09-25) and S8 (12-02), both Rx
  * without a prescription.
  */
@@ -133,19 +161,61 @@ export function seededSales(): SaleRecord[] {
       at: cst(2026, 9, 20, 10),
       buyer: 'active',
       packVersion: 1,
-      lines: [{ productId: P.valsartan, quantity: 4, traceCodes: [box(P.valsartan, 1), box(P.valsartan, 2), box(P.valsartan, 3), box(P.valsartan, 4)], rxNo: 'RX-H1' }],
-      prescriptions: [{ ...recordRx('active', [{ productId: P.valsartan, quantity: 4, days: 28 }], cst(2026, 9, 19, 15)), rxNo: 'RX-H1' }],
+      lines: [
+        {
+          productId: P.valsartan,
+          quantity: 4,
+          traceCodes: [box(P.valsartan, 1), box(P.valsartan, 2), box(P.valsartan, 3), box(P.valsartan, 4)],
+          rxNo: 'RX-H1',
+        },
+      ],
+      prescriptions: [
+        {
+          ...recordRx('active', [{ productId: P.valsartan, quantity: 4, days: 28 }], cst(2026, 9, 19, 15)),
+          rxNo: 'RX-H1',
+        },
+      ],
     }),
-    saleRecord({ saleId: 'S9', at: cst(2026, 9, 25, 11), buyer: 'active', packVersion: 2, lines: [{ productId: P.amoxicillin, quantity: 1, traceCodes: [box(P.amoxicillin, 9)] }] }),
-    saleRecord({ saleId: 'S1', at: cst(2026, 10, 8, 9), buyer: 'active', packVersion: 1, lines: [{ productId: P.loratadine, quantity: 1, traceCodes: [LORATADINE_1] }] }),
-    saleRecord({ saleId: 'S2', at: cst(2026, 10, 10, 9), buyer: 'active', packVersion: 1, lines: [{ productId: P.amoxicillin, quantity: 1, traceCodes: [box(P.amoxicillin, 2)] }] }),
+    saleRecord({
+      saleId: 'S9',
+      at: cst(2026, 9, 25, 11),
+      buyer: 'active',
+      packVersion: 2,
+      lines: [{ productId: P.amoxicillin, quantity: 1, traceCodes: [box(P.amoxicillin, 9)] }],
+    }),
+    saleRecord({
+      saleId: 'S1',
+      at: cst(2026, 10, 8, 9),
+      buyer: 'active',
+      packVersion: 1,
+      lines: [{ productId: P.loratadine, quantity: 1, traceCodes: [LORATADINE_1] }],
+    }),
+    saleRecord({
+      saleId: 'S2',
+      at: cst(2026, 10, 10, 9),
+      buyer: 'active',
+      packVersion: 1,
+      lines: [{ productId: P.amoxicillin, quantity: 1, traceCodes: [box(P.amoxicillin, 2)] }],
+    }),
     saleRecord({
       saleId: 'S3',
       at: cst(2026, 10, 12, 10),
       buyer: 'active',
       packVersion: 2,
-      lines: [{ productId: P.valsartan, quantity: 4, traceCodes: [box(P.valsartan, 11), box(P.valsartan, 12), box(P.valsartan, 13), box(P.valsartan, 14)], rxNo: 'RX-S3' }],
-      prescriptions: [{ ...recordRx('active', [{ productId: P.valsartan, quantity: 4, days: 28 }], cst(2026, 10, 11, 15)), rxNo: 'RX-S3' }],
+      lines: [
+        {
+          productId: P.valsartan,
+          quantity: 4,
+          traceCodes: [box(P.valsartan, 11), box(P.valsartan, 12), box(P.valsartan, 13), box(P.valsartan, 14)],
+          rxNo: 'RX-S3',
+        },
+      ],
+      prescriptions: [
+        {
+          ...recordRx('active', [{ productId: P.valsartan, quantity: 4, days: 28 }], cst(2026, 10, 11, 15)),
+          rxNo: 'RX-S3',
+        },
+      ],
       tillFindings: [
         {
           findingId: 'repeat-purchase:L1',
@@ -158,7 +228,14 @@ export function seededSales(): SaleRecord[] {
         },
       ],
     }),
-    saleRecord({ saleId: 'S4', at: cst(2026, 11, 5, 16), buyer: 'active', operatorId: 'OP8', packVersion: 2, lines: [{ productId: P.loratadine, quantity: 1, traceCodes: [LORATADINE_1] }] }),
+    saleRecord({
+      saleId: 'S4',
+      at: cst(2026, 11, 5, 16),
+      buyer: 'active',
+      operatorId: 'OP8',
+      packVersion: 2,
+      lines: [{ productId: P.loratadine, quantity: 1, traceCodes: [LORATADINE_1] }],
+    }),
     saleRecord({
       saleId: 'S5',
       at: cst(2026, 11, 6, 10),
@@ -186,14 +263,25 @@ export function seededSales(): SaleRecord[] {
         },
       ],
     }),
-    saleRecord({ saleId: 'S5b', at: cst(2026, 11, 13, 10), buyer: 'chronic', packVersion: 2, lines: [{ productId: P.loratadine, quantity: 1, traceCodes: [LORATADINE_5] }] }),
+    saleRecord({
+      saleId: 'S5b',
+      at: cst(2026, 11, 13, 10),
+      buyer: 'chronic',
+      packVersion: 2,
+      lines: [{ productId: P.loratadine, quantity: 1, traceCodes: [LORATADINE_5] }],
+    }),
     saleRecord({
       saleId: 'S10',
       at: cst(2026, 11, 15, 10),
       buyer: 'chronic',
       packVersion: 2,
       lines: [{ productId: P.amoxicillin, quantity: 1, traceCodes: [box(P.amoxicillin, 10)], rxNo: 'RX-S10' }],
-      prescriptions: [{ ...recordRx('chronic', [{ productId: P.amoxicillin, quantity: 1 }], cst(2026, 11, 15, 8), 'none'), rxNo: 'RX-S10' }],
+      prescriptions: [
+        {
+          ...recordRx('chronic', [{ productId: P.amoxicillin, quantity: 1 }], cst(2026, 11, 15, 8), 'none'),
+          rxNo: 'RX-S10',
+        },
+      ],
     }),
     saleRecord({
       saleId: 'S6',
@@ -207,7 +295,9 @@ export function seededSales(): SaleRecord[] {
         { productId: P.albumin, quantity: 5, traceCodes: [1, 2, 3, 4, 5].map((n) => box(P.albumin, n)), rxNo: 'RX-S6' },
         { productId: P.paracetamol, quantity: 1, traceCodes: [box(P.paracetamol, 1)] },
       ],
-      prescriptions: [{ ...recordRx('active', [{ productId: P.albumin, quantity: 5 }], cst(2026, 11, 20, 9)), rxNo: 'RX-S6' }],
+      prescriptions: [
+        { ...recordRx('active', [{ productId: P.albumin, quantity: 5 }], cst(2026, 11, 20, 9)), rxNo: 'RX-S6' },
+      ],
       tillFindings: [
         {
           findingId: 'payment-scope:L1:text',
@@ -227,13 +317,28 @@ export function seededSales(): SaleRecord[] {
         },
       ],
     }),
-    saleRecord({ saleId: 'S7', at: cst(2026, 11, 21, 18), packVersion: 2, lines: [{ productId: P.paracetamol, quantity: 1, payMode: 'self-pay', traceCodes: [box(P.paracetamol, 7)] }] }),
-    saleRecord({ saleId: 'S8', at: cst(2026, 12, 2, 9), buyer: 'active', packVersion: 2, lines: [{ productId: P.amoxicillin, quantity: 1, traceCodes: [box(P.amoxicillin, 8)] }] }),
+    saleRecord({
+      saleId: 'S7',
+      at: cst(2026, 11, 21, 18),
+      packVersion: 2,
+      lines: [{ productId: P.paracetamol, quantity: 1, payMode: 'self-pay', traceCodes: [box(P.paracetamol, 7)] }],
+    }),
+    saleRecord({
+      saleId: 'S8',
+      at: cst(2026, 12, 2, 9),
+      buyer: 'active',
+      packVersion: 2,
+      lines: [{ productId: P.amoxicillin, quantity: 1, traceCodes: [box(P.amoxicillin, 8)] }],
+    }),
   ];
 }
 
 /** Writes sales (keyed by `keyOf`, by default the sale id) and the signed packs v1 and v2 into a storage. */
-export async function seed(storage: Storage<TerminalLayout>, sales: readonly SaleRecord[], keyOf: (s: SaleRecord) => string = (s) => s.saleId): Promise<void> {
+export async function seed(
+  storage: Storage<TerminalLayout>,
+  sales: readonly SaleRecord[],
+  keyOf: (s: SaleRecord) => string = (s) => s.saleId,
+): Promise<void> {
   const v1 = await signPack(packV1());
   const v2 = await signPack(packV2());
   await storage.write([
@@ -249,4 +354,5 @@ export function memoryStorage(): Storage<TerminalLayout> {
 }
 
 /** Sale ids as a till that numbers by date would give them (`S20261012-S3`): key order is settlement order. */
-export const chronologicalKey = (s: SaleRecord) => `${new Date(s.settledAt + 8 * 3_600_000).toISOString().slice(0, 19).replace(/\D/g, '')}-${s.saleId}`;
+export const chronologicalKey = (s: SaleRecord) =>
+  `${new Date(s.settledAt + 8 * 3_600_000).toISOString().slice(0, 19).replace(/\D/g, '')}-${s.saleId}`;

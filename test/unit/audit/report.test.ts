@@ -19,12 +19,12 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
+      if (c === '"' && text[i + 1] === '"') ((field += '"'), i++);
       else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(field), (field = '');
-    else if (c === '\r' && text[i + 1] === '\n') row.push(field), rows.push(row), (row = []), (field = ''), i++;
+    else if (c === ',') (row.push(field), (field = ''));
+    else if (c === '\r' && text[i + 1] === '\n') (row.push(field), rows.push(row), (row = []), (field = ''), i++);
     else field += c;
   }
   return rows;
@@ -43,7 +43,9 @@ function hostile(report: SelfAuditReport): SelfAuditReport {
       },
       ...rest,
     ],
-    byRule: report.byRule.map((r, i) => (i === 0 ? { ...r, label: { zh: '<img src=x onerror=alert(1)>', en: 'x' } } : r)),
+    byRule: report.byRule.map((r, i) =>
+      i === 0 ? { ...r, label: { zh: '<img src=x onerror=alert(1)>', en: 'x' } } : r,
+    ),
   };
 }
 
@@ -99,7 +101,10 @@ describe('renderAuditCsv', () => {
 describe('renderAuditHtml', () => {
   it('is one self-contained page with both charts, the totals and every ledger row', async () => {
     const report = await seededReport();
-    const html = await renderAuditHtml(report, { title: '示范大药房 2026 年第四季度自查', generatedAt: '2026-12-01 09:00' });
+    const html = await renderAuditHtml(report, {
+      title: '示范大药房 2026 年第四季度自查',
+      generatedAt: '2026-12-01 09:00',
+    });
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
     expect(html).toContain('<meta charset="utf-8">');
     expect(html).toContain('示范大药房 2026 年第四季度自查');
@@ -127,7 +132,12 @@ describe('renderAuditHtml', () => {
 
   it('says plainly when there is nothing to report', async () => {
     const storage = memoryStorage();
-    const report = await selfAudit({ storage, catalog: createCatalog(DEMO_CATALOG), from: '2026-10-01', to: '2026-12-01' });
+    const report = await selfAudit({
+      storage,
+      catalog: createCatalog(DEMO_CATALOG),
+      from: '2026-10-01',
+      to: '2026-12-01',
+    });
     const html = await renderAuditHtml(report);
     expect(html).toContain('未发现问题 / no findings');
     expect(await renderAuditCsv(report)).toBe(`\uFEFF${(await renderAuditCsv(report)).slice(1).split('\r\n')[0]}\r\n`);

@@ -10,7 +10,10 @@ import { box, chronologicalKey, cst, memoryStorage, P, packV2, saleRecord, seed,
 const catalog = createCatalog(DEMO_CATALOG);
 const PERIOD = { from: '2026-10-01', to: '2026-12-01' } as const;
 
-async function audit(options: Partial<Parameters<typeof selfAudit>[0]> = {}, keyOf?: Parameters<typeof seed>[2]): Promise<SelfAuditReport> {
+async function audit(
+  options: Partial<Parameters<typeof selfAudit>[0]> = {},
+  keyOf?: Parameters<typeof seed>[2],
+): Promise<SelfAuditReport> {
   const storage = memoryStorage();
   await seed(storage, seededSales(), keyOf);
   return selfAudit({ storage, catalog, ...PERIOD, ...options });
@@ -18,14 +21,68 @@ async function audit(options: Partial<Parameters<typeof selfAudit>[0]> = {}, key
 
 /** The ledger reduced to what identifies each row and its money. */
 const rows = (entries: readonly LedgerEntry[]) =>
-  entries.map((e) => ({ sale: e.saleId, date: e.date, line: e.lineId ?? null, rule: e.ruleId, severity: e.severity, atStake: e.atStakeFen, till: e.tillOutcome, origin: e.origin }));
+  entries.map((e) => ({
+    sale: e.saleId,
+    date: e.date,
+    line: e.lineId ?? null,
+    rule: e.ruleId,
+    severity: e.severity,
+    atStake: e.atStakeFen,
+    till: e.tillOutcome,
+    origin: e.origin,
+  }));
 
 const EXPECTED_IN_FORCE = [
-  { sale: 'S3', date: '2026-10-12', line: 'L1', rule: 'repeat-purchase', severity: 'warning', atStake: 10_600, till: 'overridden', origin: 'replay' },
-  { sale: 'S4', date: '2026-11-05', line: 'L1', rule: 'trace-code-duplicate', severity: 'block', atStake: 1_850, till: 'not-shown', origin: 'replay' },
-  { sale: 'S5', date: '2026-11-06', line: 'L1', rule: 'trace-code-missing', severity: 'warning', atStake: 1_850, till: 'not-shown', origin: 'replay' },
-  { sale: 'S5', date: '2026-11-06', line: 'L1', rule: 'stock-shortfall', severity: 'warning', atStake: 1_850, till: 'overridden', origin: 'till' },
-  { sale: 'S6', date: '2026-11-20', line: null, rule: 'amount-limit', severity: 'warning', atStake: 170_000, till: 'overridden', origin: 'replay' },
+  {
+    sale: 'S3',
+    date: '2026-10-12',
+    line: 'L1',
+    rule: 'repeat-purchase',
+    severity: 'warning',
+    atStake: 10_600,
+    till: 'overridden',
+    origin: 'replay',
+  },
+  {
+    sale: 'S4',
+    date: '2026-11-05',
+    line: 'L1',
+    rule: 'trace-code-duplicate',
+    severity: 'block',
+    atStake: 1_850,
+    till: 'not-shown',
+    origin: 'replay',
+  },
+  {
+    sale: 'S5',
+    date: '2026-11-06',
+    line: 'L1',
+    rule: 'trace-code-missing',
+    severity: 'warning',
+    atStake: 1_850,
+    till: 'not-shown',
+    origin: 'replay',
+  },
+  {
+    sale: 'S5',
+    date: '2026-11-06',
+    line: 'L1',
+    rule: 'stock-shortfall',
+    severity: 'warning',
+    atStake: 1_850,
+    till: 'overridden',
+    origin: 'till',
+  },
+  {
+    sale: 'S6',
+    date: '2026-11-20',
+    line: null,
+    rule: 'amount-limit',
+    severity: 'warning',
+    atStake: 170_000,
+    till: 'overridden',
+    origin: 'replay',
+  },
 ];
 
 describe('selfAudit: the problem ledger of a seeded journal', () => {
@@ -33,7 +90,12 @@ describe('selfAudit: the problem ledger of a seeded journal', () => {
     const report = await audit();
     expect(rows(report.entries)).toEqual(EXPECTED_IN_FORCE);
     expect(report.mode).toBe('in-force');
-    expect(report.period).toEqual({ from: cst(2026, 10, 1), to: cst(2026, 12, 1), fromDate: '2026-10-01', lastDate: '2026-11-30' });
+    expect(report.period).toEqual({
+      from: cst(2026, 10, 1),
+      to: cst(2026, 12, 1),
+      fromDate: '2026-10-01',
+      lastDate: '2026-11-30',
+    });
     expect(report.pharmacyCodes).toEqual(['P22010100001']);
     expect(report.terminalIds).toEqual(['T01']);
   });
@@ -54,9 +116,18 @@ describe('selfAudit: the problem ledger of a seeded journal', () => {
       amountFen: 10_600,
       insuredFen: 10_600,
       refundedFen: 0,
-      override: { reasonCode: 'doctor-confirmed', reasonLabel: { zh: '已与开方医师确认', en: 'Confirmed with the prescribing doctor' }, note: '医生调整剂量', operatorId: 'OP7' },
+      override: {
+        reasonCode: 'doctor-confirmed',
+        reasonLabel: { zh: '已与开方医师确认', en: 'Confirmed with the prescribing doctor' },
+        note: '医生调整剂量',
+        operatorId: 'OP7',
+      },
     });
-    expect(s4).toMatchObject({ findingId: `trace-code-duplicate:L1:${box(P.loratadine, 1)}`, evidence: { where: 'sold-before' }, operatorId: 'OP8' });
+    expect(s4).toMatchObject({
+      findingId: `trace-code-duplicate:L1:${box(P.loratadine, 1)}`,
+      evidence: { where: 'sold-before' },
+      operatorId: 'OP8',
+    });
     expect(s4?.override).toBeUndefined();
     expect(s5stock).toMatchObject({ insuredFen: 3_700, refundedFen: 1_850, override: { reasonCode: 'stock-recount' } });
     // A finding about the whole sale puts every fund line at stake: the insured 1700 yuan shared over both lines.
@@ -131,11 +202,26 @@ describe('selfAudit: the problem ledger of a seeded journal', () => {
     const report = await audit({ rulePack: packV2() });
     expect(report.mode).toBe('given');
     expect(rows(report.entries)).toEqual([
-      { sale: 'S2', date: '2026-10-10', line: 'L1', rule: 'rx-required', severity: 'block', atStake: 1_050, till: 'not-shown', origin: 'replay' },
+      {
+        sale: 'S2',
+        date: '2026-10-10',
+        line: 'L1',
+        rule: 'rx-required',
+        severity: 'block',
+        atStake: 1_050,
+        till: 'not-shown',
+        origin: 'replay',
+      },
       ...EXPECTED_IN_FORCE,
     ]);
     expect(report.entries[0]).toMatchObject({ findingId: 'rx-required:L1:missing', packVersion: 2 });
-    expect(report.totals).toMatchObject({ findings: 6, block: 2, atStakeFen: 185_350, salesWithFindings: 5, notShown: 3 });
+    expect(report.totals).toMatchObject({
+      findings: 6,
+      block: 2,
+      atStakeFen: 185_350,
+      salesWithFindings: 5,
+      notShown: 3,
+    });
     expect(report.packs).toEqual([{ version: 2, packId: 'SIM-220100', source: 'given', verified: false, sales: 9 }]);
   });
 
@@ -149,7 +235,17 @@ describe('selfAudit: the problem ledger of a seeded journal', () => {
     await seed(storage, seededSales());
     const v2 = (await storage.get('rulePacks', 'v00000002'))!.value as { pack: { rules: Record<string, unknown> } };
     // Edited on disk: repeat-purchase switched off without a new signature.
-    await storage.write([{ op: 'put', store: 'rulePacks', key: 'v00000002', value: { ...v2, pack: { ...v2.pack, rules: { ...v2.pack.rules, 'repeat-purchase': { enabled: false, params: {} } } } } }]);
+    await storage.write([
+      {
+        op: 'put',
+        store: 'rulePacks',
+        key: 'v00000002',
+        value: {
+          ...v2,
+          pack: { ...v2.pack, rules: { ...v2.pack.rules, 'repeat-purchase': { enabled: false, params: {} } } },
+        },
+      },
+    ]);
     const tampered = await selfAudit({ storage, catalog, ...PERIOD, trusted });
     expect(tampered.notes.map((n) => n.code).sort()).toEqual(['pack-missing', 'pack-unverified', 'stock-not-replayed']);
     // v2 sales fall back to v1 (rx-required off there): the edit did not hide the repeat purchase.
@@ -175,25 +271,51 @@ describe('selfAudit: honest sales', () => {
       buyer: 'active',
       packVersion: 2,
       lines: [{ productId: P.amoxicillin, quantity: 1, traceCodes: [box(P.amoxicillin, 11)], rxNo: 'RX-S11' }],
-      prescriptions: [{ ...(seededSales().find((s) => s.saleId === 'S10')!.prescriptions[0]!), rxNo: 'RX-S11', patient: {}, status: 'dispensed' }],
+      prescriptions: [
+        {
+          ...seededSales().find((s) => s.saleId === 'S10')!.prescriptions[0]!,
+          rxNo: 'RX-S11',
+          patient: {},
+          status: 'dispensed',
+        },
+      ],
     });
     const storage = memoryStorage();
     await seed(storage, [...honest, dispensed]);
     const progress: SelfAuditProgress[] = [];
-    const report = await selfAudit({ storage, catalog, ...PERIOD, rulePack: packV2(), onProgress: (p) => progress.push(p) });
+    const report = await selfAudit({
+      storage,
+      catalog,
+      ...PERIOD,
+      rulePack: packV2(),
+      onProgress: (p) => progress.push(p),
+    });
     expect(report.entries).toEqual([]);
     expect(report.totals).toMatchObject({ sales: 5, findings: 0, atStakeFen: 0, salesWithFindings: 0 });
     expect(report.byRule).toEqual([]);
-    expect(progress.at(-1)).toEqual({ phase: 'done', salesDone: 6, salesTotal: 6, linesDone: 5, linesTotal: 5, findings: 0 });
+    expect(progress.at(-1)).toEqual({
+      phase: 'done',
+      salesDone: 6,
+      salesTotal: 6,
+      linesDone: 5,
+      linesTotal: 5,
+      findings: 0,
+    });
     expect(progress[0]?.phase).toBe('indexing');
   });
 
   it('lets a refunded box be sold again and stops counting a refunded supply, from the refund on', async () => {
     const storage = memoryStorage();
-    await seed(storage, seededSales().map((s) => (s.saleId === 'S5' ? { ...s, refunds: [], status: 'settled' as const } : s)));
+    await seed(
+      storage,
+      seededSales().map((s) => (s.saleId === 'S5' ? { ...s, refunds: [], status: 'settled' as const } : s)),
+    );
     const report = await selfAudit({ storage, catalog, ...PERIOD });
     // Without the refund, S5b's box was sold before and its buyer still has 5 days of S5's supply.
-    expect(report.entries.filter((e) => e.saleId === 'S5b').map((e) => e.ruleId)).toEqual(['trace-code-duplicate', 'repeat-purchase']);
+    expect(report.entries.filter((e) => e.saleId === 'S5b').map((e) => e.ruleId)).toEqual([
+      'trace-code-duplicate',
+      'repeat-purchase',
+    ]);
   });
 
   it('still finds a prescription the till saw was written for someone else', async () => {
@@ -201,7 +323,19 @@ describe('selfAudit: honest sales', () => {
     const other = {
       ...s10!,
       saleId: 'S12',
-      review: { packVersion: 2, findings: [{ findingId: 'rx-required:L1:patient', ruleId: 'rx-required' as const, lineId: 'L1', severity: 'block' as const, source: 'local' as const, outcome: 'open' as const }] },
+      review: {
+        packVersion: 2,
+        findings: [
+          {
+            findingId: 'rx-required:L1:patient',
+            ruleId: 'rx-required' as const,
+            lineId: 'L1',
+            severity: 'block' as const,
+            source: 'local' as const,
+            outcome: 'open' as const,
+          },
+        ],
+      },
     };
     const storage = memoryStorage();
     await seed(storage, [other]);
@@ -238,7 +372,9 @@ describe('selfAudit: edges', () => {
 
   it('passes over an unreadable record and says so; takes overrides from the audit trail when the record lacks them', async () => {
     const storage = memoryStorage();
-    const sales = seededSales().map((s) => (s.saleId === 'S3' ? { ...s, review: { packVersion: 2, findings: [] } } : s));
+    const sales = seededSales().map((s) =>
+      s.saleId === 'S3' ? { ...s, review: { packVersion: 2, findings: [] } } : s,
+    );
     await seed(storage, sales);
     await storage.write([
       { op: 'put', store: 'sales', key: 'BROKEN', value: { saleId: 'BROKEN', settledAt: 'yesterday' } as never },
@@ -249,7 +385,13 @@ describe('selfAudit: edges', () => {
           kind: 'finding-override',
           at: cst(2026, 10, 12, 9, 58),
           saleId: 'S3',
-          finding: { findingId: 'repeat-purchase:L1', ruleId: 'repeat-purchase', lineId: 'L1', severity: 'warning', source: 'local' },
+          finding: {
+            findingId: 'repeat-purchase:L1',
+            ruleId: 'repeat-purchase',
+            lineId: 'L1',
+            severity: 'warning',
+            source: 'local',
+          },
           reasonCode: 'chronic-long-rx',
           note: '',
           by: { operatorId: 'OP9' },
@@ -258,15 +400,28 @@ describe('selfAudit: edges', () => {
     ]);
     const report = await selfAudit({ storage, catalog, ...PERIOD });
     expect(report.notes.find((n) => n.code === 'record-unreadable')?.count).toBe(1);
-    expect(report.entries[0]).toMatchObject({ saleId: 'S3', tillOutcome: 'overridden', override: { reasonCode: 'chronic-long-rx', operatorId: 'OP9', reasonLabel: { zh: '慢性病长期处方' } } });
+    expect(report.entries[0]).toMatchObject({
+      saleId: 'S3',
+      tillOutcome: 'overridden',
+      override: { reasonCode: 'chronic-long-rx', operatorId: 'OP9', reasonLabel: { zh: '慢性病长期处方' } },
+    });
   });
 
   it('notes products missing from the catalog and reports their fund lines as substitution risks', async () => {
     const storage = memoryStorage();
     await seed(storage, seededSales());
-    const report = await selfAudit({ storage, catalog: createCatalog(DEMO_CATALOG.filter((p) => p.productId !== P.loratadine)), ...PERIOD });
+    const report = await selfAudit({
+      storage,
+      catalog: createCatalog(DEMO_CATALOG.filter((p) => p.productId !== P.loratadine)),
+      ...PERIOD,
+    });
     expect(report.notes.find((n) => n.code === 'products-missing')?.count).toBe(1);
-    expect(report.entries.filter((e) => e.ruleId === 'substitution').map((e) => e.saleId)).toEqual(['S1', 'S4', 'S5', 'S5b']);
+    expect(report.entries.filter((e) => e.ruleId === 'substitution').map((e) => e.saleId)).toEqual([
+      'S1',
+      'S4',
+      'S5',
+      'S5b',
+    ]);
   });
 });
 

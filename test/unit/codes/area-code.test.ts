@@ -27,7 +27,18 @@ describe('isValidAreaCode', () => {
   });
 
   it('rejects 100000 (the whole country is no province) and unknown provinces', () => {
-    for (const code of ['100000', '000000', '160100', '240100', '470100', '550100', '660100', '720000', '830000', '990100']) {
+    for (const code of [
+      '100000',
+      '000000',
+      '160100',
+      '240100',
+      '470100',
+      '550100',
+      '660100',
+      '720000',
+      '830000',
+      '990100',
+    ]) {
       expectRefused(code, /first two digits are not a province-level code/, /省级行政区划代码/);
     }
   });

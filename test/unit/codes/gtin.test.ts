@@ -107,7 +107,9 @@ describe('GTIN properties', () => {
 
   it('rejects every single-digit change of a valid GTIN', () => {
     const changed = anyValidGtin
-      .chain((code) => fc.tuple(fc.constant(code), fc.integer({ min: 0, max: code.length - 1 }), fc.constantFrom(...'0123456789')))
+      .chain((code) =>
+        fc.tuple(fc.constant(code), fc.integer({ min: 0, max: code.length - 1 }), fc.constantFrom(...'0123456789')),
+      )
       .filter(([code, position, c]) => code.charAt(position) !== c)
       .map(([code, position, c]) => `${code.slice(0, position)}${c}${code.slice(position + 1)}`);
     fc.assert(

@@ -24,7 +24,12 @@ function expectRefused(code: unknown, en: RegExp, zh: RegExp): void {
 
 describe('isValidMedListCode', () => {
   it('accepts realistic codes of each kind', () => {
-    for (const code of ['XA01ABD075A002010100483', 'ZA04BAA0223010101443', 'T000100001', 'C01010100100100000000000000']) {
+    for (const code of [
+      'XA01ABD075A002010100483',
+      'ZA04BAA0223010101443',
+      'T000100001',
+      'C01010100100100000000000000',
+    ]) {
       expect(isValidMedListCode(code)).toBe(true);
       expect(checkMedListCode(code)).toBe(code);
     }
@@ -90,7 +95,11 @@ describe('med list code properties', () => {
   });
 
   it('agrees with checkMedListCode on arbitrary input', () => {
-    const candidate = fc.oneof(fc.anything(), fc.string({ maxLength: 40 }), validMedListCode.map((v) => v.code));
+    const candidate = fc.oneof(
+      fc.anything(),
+      fc.string({ maxLength: 40 }),
+      validMedListCode.map((v) => v.code),
+    );
     fc.assert(
       fc.property(candidate, (code) => {
         let threw = false;

@@ -1,11 +1,6 @@
 import { describe, it, expect, vi } from 'vitest';
 import fc from 'fast-check';
-import {
-  checkResidentId,
-  isValidResidentId,
-  residentIdCheckChar,
-  residentIdInfo,
-} from '../../../src/codes/index.js';
+import { checkResidentId, isValidResidentId, residentIdCheckChar, residentIdInfo } from '../../../src/codes/index.js';
 import { expectInputError, referenceIdCheckChar, validResidentId } from './helpers.js';
 
 /** A valid-looking ID built from parts, with the right check character, so only the part under test is wrong. */
@@ -84,14 +79,23 @@ describe('isValidResidentId: birth date', () => {
   it('accepts birth years 1800 to the current year and rejects 1799 and next year', () => {
     expect(isValidResidentId(idWith('110105', '18000101'), IN_2026)).toBe(true);
     expect(isValidResidentId(idWith('110105', '20261231'), IN_2026)).toBe(true);
-    expectRefused(idWith('110105', '17991231'), /birth year \(digits 7–10\) is not between 1800 and 2026/, /出生年份（第 7–10 位）不在 1800–2026 年之间/, IN_2026);
+    expectRefused(
+      idWith('110105', '17991231'),
+      /birth year \(digits 7–10\) is not between 1800 and 2026/,
+      /出生年份（第 7–10 位）不在 1800–2026 年之间/,
+      IN_2026,
+    );
     expectRefused(idWith('110105', '20270101'), /birth year/, /出生年份/, IN_2026);
     expectRefused(idWith('110105', '20991231'), /birth year/, /出生年份/, IN_2026);
   });
 
   it('accepts the GB 11643-1999 example 440524188001010014, born in 1880', () => {
     expect(isValidResidentId('440524188001010014')).toBe(true);
-    expect(residentIdInfo('440524188001010014')).toEqual({ birthDate: '1880-01-01', sex: 'male', regionCode: '440524' });
+    expect(residentIdInfo('440524188001010014')).toEqual({
+      birthDate: '1880-01-01',
+      sex: 'male',
+      regionCode: '440524',
+    });
     // The Gregorian rule holds back to 1800: 1880 was a leap year, 1800 (a century) was not.
     expect(isValidResidentId(idWith('440524', '18800229'))).toBe(true);
     expectRefused(idWith('440524', '18000229'), /birth day/, /出生日/);
@@ -126,7 +130,9 @@ describe('isValidResidentId: birth date', () => {
   });
 
   it('ignores a second argument that is not options (as Array.prototype.filter passes an index)', () => {
-    expect([idWith('110105', '19491231'), 'x'].filter(isValidResidentId as (id: unknown, index: number) => boolean)).toHaveLength(1);
+    expect(
+      [idWith('110105', '19491231'), 'x'].filter(isValidResidentId as (id: unknown, index: number) => boolean),
+    ).toHaveLength(1);
     expect(isValidResidentId(idWith('110105', '18000101'), { now: Number.NaN })).toBe(true);
   });
 });
@@ -212,7 +218,13 @@ describe('residentIdCheckChar', () => {
   });
 
   it('throws INVALID_RESIDENT_ID for anything but 17 ASCII digits', () => {
-    for (const bad of ['1101051949123100', '110105194912310021', '1101051949123100A', '１１０１０５１９４９１２３１００２', '']) {
+    for (const bad of [
+      '1101051949123100',
+      '110105194912310021',
+      '1101051949123100A',
+      '１１０１０５１９４９１２３１００２',
+      '',
+    ]) {
       const error = expectInputError(() => residentIdCheckChar(bad), 'INVALID_RESIDENT_ID');
       if (bad !== '') expect(error.message).not.toContain(bad);
     }
@@ -251,7 +263,10 @@ describe('resident ID properties', () => {
     const changed = fc
       .tuple(validResidentId, fc.integer({ min: 0, max: 17 }), fc.constantFrom(...'0123456789X'))
       .filter(([{ id }, position, c]) => id.charAt(position).toUpperCase() !== c)
-      .map(([{ id }, position, c]) => ({ original: id, mutated: `${id.slice(0, position)}${c}${id.slice(position + 1)}` }));
+      .map(([{ id }, position, c]) => ({
+        original: id,
+        mutated: `${id.slice(0, position)}${c}${id.slice(position + 1)}`,
+      }));
     fc.assert(
       fc.property(changed, ({ original, mutated }) => {
         expect(isValidResidentId(mutated)).toBe(false);

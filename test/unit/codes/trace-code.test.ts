@@ -27,7 +27,12 @@ describe('parseTraceCode', () => {
   });
 
   it('trims the CR/LF a keyboard-wedge scanner appends, and surrounding spaces and tabs', () => {
-    for (const input of ['81234567890123456789\r\n', '81234567890123456789\n', ' 81234567890123456789 ', '\t81234567890123456789\r']) {
+    for (const input of [
+      '81234567890123456789\r\n',
+      '81234567890123456789\n',
+      ' 81234567890123456789 ',
+      '\t81234567890123456789\r',
+    ]) {
       expect(parseTraceCode(input).code).toBe('81234567890123456789');
       expect(isValidTraceCode(input)).toBe(true);
     }

@@ -36,6 +36,10 @@ describe('sha256Hex', () => {
       }),
       { numRuns: 50 },
     );
-    expect(await sha256Hex(new Uint8Array([1, 2, 3]))).toBe(createHash('sha256').update(Buffer.from([1, 2, 3])).digest('hex'));
+    expect(await sha256Hex(new Uint8Array([1, 2, 3]))).toBe(
+      createHash('sha256')
+        .update(Buffer.from([1, 2, 3]))
+        .digest('hex'),
+    );
   });
 });

@@ -13,7 +13,13 @@ import { verifyInvoice } from '../../../src/invoice/index.js';
 import { verifyRulePack } from '../../../src/rules/pack.js';
 import { ed25519Strict } from '../../../src/crypto/ed25519-strict.js';
 import { createJwtVerifier, signHisJwt } from '../../../adapters/his/index.js';
-import { requireSignature, signRulePack, simulatorRulePack, SIMULATOR_PLATFORM_KEY_ID, SIMULATOR_PLATFORM_PUBLIC_KEY } from '../../../adapters/simulator/keys.js';
+import {
+  requireSignature,
+  signRulePack,
+  simulatorRulePack,
+  SIMULATOR_PLATFORM_KEY_ID,
+  SIMULATOR_PLATFORM_PUBLIC_KEY,
+} from '../../../adapters/simulator/keys.js';
 import type { World } from '../../../adapters/simulator/world.js';
 import { chainOf } from '../invoice/helpers.js';
 import { via } from '../invoice/fallback.js';
@@ -43,13 +49,21 @@ beforeEach(() => {
 describe('every path verifies through the core verifyEd25519', () => {
   it('rule packs (YG03)', async () => {
     const signed = await signRulePack(simulatorRulePack('220100', 3));
-    await verifyRulePack(signed, [{ keyId: SIMULATOR_PLATFORM_KEY_ID, publicKey: SIMULATOR_PLATFORM_PUBLIC_KEY }], signed.pack.validFrom + 1);
+    await verifyRulePack(
+      signed,
+      [{ keyId: SIMULATOR_PLATFORM_KEY_ID, publicKey: SIMULATOR_PLATFORM_PUBLIC_KEY }],
+      signed.pack.validFrom + 1,
+    );
     expect(await sharedVerdicts()).toEqual([true]);
   });
 
   it('cainfo (simulator)', async () => {
     const terminal = createEd25519Signer('T01-K1', await ed25519KeyPairFromSeed(new Uint8Array(32).fill(6)));
-    const world = { keys: new Map([['P22010100001/T01', { keyId: 'T01-K1', publicKey: toBase64Url(terminal.publicKey), previous: [] }]]) } as unknown as World;
+    const world = {
+      keys: new Map([
+        ['P22010100001/T01', { keyId: 'T01-K1', publicKey: toBase64Url(terminal.publicKey), previous: [] }],
+      ]),
+    } as unknown as World;
     const wire = { infno: 'YG05', msgid: 'M1', dev_no: 'T01', input: { data: {} }, signtype: 'ED25519' };
     const cainfo = toBase64Url(await terminal.sign(new TextEncoder().encode(signedBodyText(wire))));
     await requireSignature(world, 'P22010100001/T01', { ...wire, cainfo });
@@ -79,14 +93,20 @@ describe('HIS tokens: jose verifies, after the RFC 8032 checks of ed25519Strict'
     const aud = 'https://clinic.example/his';
     strict.mockClear();
     shared.mockClear();
-    const verifier = createJwtVerifier({ audience: aud, clock, issuers: [{ iss: 'https://his.example', keys: [{ kid: 'his-k1', publicKey: his.publicKey }] }] });
+    const verifier = createJwtVerifier({
+      audience: aud,
+      clock,
+      issuers: [{ iss: 'https://his.example', keys: [{ kid: 'his-k1', publicKey: his.publicKey }] }],
+    });
     // Making the verifier checks the key (under a signature of zeros, which passes every signature check).
     expect(strict.mock.calls.map(([, key]) => toBase64Url(key))).toEqual([toBase64Url(his.publicKey)]);
     expect(strict.mock.results.map((r) => r.value)).toEqual([true]);
     strict.mockClear();
     const token = await signHisJwt({ signer: his, iss: 'https://his.example', aud, clock });
     await verifier.verify(`Bearer ${token}`, '/cds-services/yibao-presettle');
-    expect(strict.mock.calls.map(([sig, key]) => [toBase64Url(sig), toBase64Url(key)])).toEqual([[token.split('.')[2], toBase64Url(his.publicKey)]]);
+    expect(strict.mock.calls.map(([sig, key]) => [toBase64Url(sig), toBase64Url(key)])).toEqual([
+      [token.split('.')[2], toBase64Url(his.publicKey)],
+    ]);
     expect(strict.mock.results.map((r) => r.value)).toEqual([true]);
     expect(shared).not.toHaveBeenCalled();
   });
@@ -95,15 +115,22 @@ describe('HIS tokens: jose verifies, after the RFC 8032 checks of ed25519Strict'
 describe('nothing else verifies an Ed25519 signature', () => {
   const root = new URL('../../../', import.meta.url).pathname;
   const files = (dir: string): string[] =>
-    readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : /\.[cm]?[jt]s$/.test(e.name) ? [join(dir, e.name)] : []));
-  /** tweetnacl loaded, and calls of an Ed25519 verify: tweetnacl's, WebCrypto's, node:crypto's (`verify(null, …)`, `createVerify`). */
-  const PRIMITIVE = /detached\.verify|\.verify\(\s*(ED25519|\{\s*name:\s*['"]Ed25519|['"]Ed25519)|\bverify\(\s*null|createVerify|import\(['"]tweetnacl['"]\)|from ['"]tweetnacl['"]/g;
+    readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? files(join(dir, e.name)) : /\.[cm]?[jt]s$/.test(e.name) ? [join(dir, e.name)] : [],
+    );
+  /**
+   * tweetnacl loaded, and calls of an Ed25519 verify: tweetnacl's, WebCrypto's, node:crypto's (`verify(null, …)`,
+   * `createVerify`).
+   */
+  const PRIMITIVE =
+    /detached\.verify|\.verify\(\s*(ED25519|\{\s*name:\s*['"]Ed25519|['"]Ed25519)|\bverify\(\s*null|createVerify|import\(['"]tweetnacl['"]\)|from ['"]tweetnacl['"]/g;
 
   it('only src/crypto/ed25519.ts (its WebCrypto probe and default), the tweetnacl fallback and the WebCrypto equation of src/invoice/webcrypto.ts call a primitive', () => {
     const found: Record<string, string[]> = {};
     for (const file of [...files('src'), ...files('adapters')]) {
       const hits = readFileSync(join(root, file), 'utf8').match(PRIMITIVE);
-      if (hits) found[relative(root, join(root, file))] = hits;
+      // A call the formatter broke over lines counts as the same call.
+      if (hits) found[relative(root, join(root, file))] = hits.map((hit) => hit.replace(/\(\s+/g, '('));
     }
     expect(found).toEqual({
       'src/crypto/ed25519.ts': ['.verify(ED25519', '.verify(ED25519'],

@@ -29,7 +29,12 @@ import { verifyRulePack } from '../../../src/rules/pack.js';
 import { ed25519Verifier } from '../../../src/invoice/webcrypto.js';
 import { createJwtVerifier, signHisJwt } from '../../../adapters/his/index.js';
 import { keyHandoverText, requireSignature } from '../../../adapters/simulator/keys.js';
-import { signRulePack, simulatorRulePack, SIMULATOR_PLATFORM_KEY_ID, SIMULATOR_PLATFORM_PUBLIC_KEY } from '../../../adapters/simulator/keys.js';
+import {
+  signRulePack,
+  simulatorRulePack,
+  SIMULATOR_PLATFORM_KEY_ID,
+  SIMULATOR_PLATFORM_PUBLIC_KEY,
+} from '../../../adapters/simulator/keys.js';
 import type { World } from '../../../adapters/simulator/world.js';
 import { signedBodyText } from '../../../src/platform/index.js';
 import { chainOf } from '../invoice/helpers.js';
@@ -43,10 +48,16 @@ interface Vector {
   readonly sig: string;
   readonly result: 'valid' | 'invalid' | 'acceptable';
 }
-const file = JSON.parse(readFileSync(new URL('../../vectors/wycheproof-ed25519_test.json', import.meta.url), 'utf8')) as {
+const file = JSON.parse(
+  readFileSync(new URL('../../vectors/wycheproof-ed25519_test.json', import.meta.url), 'utf8'),
+) as {
   readonly algorithm: string;
   readonly numberOfTests: number;
-  readonly testGroups: readonly { readonly type: string; readonly publicKey: { readonly pk: string }; readonly tests: readonly Vector[] }[];
+  readonly testGroups: readonly {
+    readonly type: string;
+    readonly publicKey: { readonly pk: string };
+    readonly tests: readonly Vector[];
+  }[];
 };
 const hex = (text: string) => Uint8Array.from(text.match(/../g) ?? [], (byte) => parseInt(byte, 16));
 const vectors = file.testGroups.flatMap((group) => group.tests.map((t) => ({ ...t, pk: group.publicKey.pk })));
@@ -63,16 +74,25 @@ async function everyPath(message: Uint8Array, signature: Uint8Array, publicKey: 
 const REFUSED = { core: false, invoiceWebCrypto: false, invoiceTweetnacl: false };
 
 /** Making an HIS token verifier with `key` as its issuer's Ed25519 key, raw or as a JWK. */
-const hisVerifierWith = (key: Uint8Array, as: 'raw' | 'jwks' = 'raw') => () =>
-  createJwtVerifier({
-    audience: 'https://clinic.example/his',
-    issuers: [as === 'raw' ? { iss: 'https://his.example', keys: [{ publicKey: key }] } : { iss: 'https://his.example', jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: toBase64Url(key) }] } }],
-  });
+const hisVerifierWith =
+  (key: Uint8Array, as: 'raw' | 'jwks' = 'raw') =>
+  () =>
+    createJwtVerifier({
+      audience: 'https://clinic.example/his',
+      issuers: [
+        as === 'raw'
+          ? { iss: 'https://his.example', keys: [{ publicKey: key }] }
+          : { iss: 'https://his.example', jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: toBase64Url(key) }] } },
+      ],
+    });
 
 /** Each vector the path got wrong: an invalid one accepted, or a valid one refused. */
-async function wrongOn(verify: (message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array) => Promise<boolean>): Promise<number[]> {
+async function wrongOn(
+  verify: (message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array) => Promise<boolean>,
+): Promise<number[]> {
   const wrong: number[] = [];
-  for (const v of vectors) if ((await verify(hex(v.msg), hex(v.sig), hex(v.pk))) !== (v.result === 'valid')) wrong.push(v.tcId);
+  for (const v of vectors)
+    if ((await verify(hex(v.msg), hex(v.sig), hex(v.pk))) !== (v.result === 'valid')) wrong.push(v.tcId);
   return wrong;
 }
 
@@ -143,7 +163,11 @@ async function universalSignature(): Promise<Uint8Array> {
   sig.set(le(scalar(h) % L), 32); // S = a mod L
   return sig;
 }
-const NON_CANONICAL_KEYS = { 'y = p + 1': le(P + 1n), 'y = 1, sign bit set': withSignBit(le(1n)), 'y = p + 1, sign bit set': withSignBit(le(P + 1n)) };
+const NON_CANONICAL_KEYS = {
+  'y = p + 1': le(P + 1n),
+  'y = 1, sign bit set': withSignBit(le(1n)),
+  'y = p + 1, sign bit set': withSignBit(le(P + 1n)),
+};
 
 describe('a public key that does not decode (RFC 8032 §5.1.3) is refused on every path', () => {
   const message = new TextEncoder().encode('any message at all');
@@ -157,10 +181,17 @@ describe('a public key that does not decode (RFC 8032 §5.1.3) is refused on eve
     expect(await everyPath(message, sig, key)).toEqual(REFUSED);
   });
 
-  it.each(Object.entries(NON_CANONICAL_KEYS))('the HIS token verifier is not made with %s as an issuer key', (_name, key) => {
-    expect(hisVerifierWith(key)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', field: 'issuers.keys.publicKey' }));
-    expect(hisVerifierWith(key, 'jwks')).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', field: 'issuers.jwks.keys.x' }));
-  });
+  it.each(Object.entries(NON_CANONICAL_KEYS))(
+    'the HIS token verifier is not made with %s as an issuer key',
+    (_name, key) => {
+      expect(hisVerifierWith(key)).toThrow(
+        expect.objectContaining({ code: 'INVALID_INPUT', field: 'issuers.keys.publicKey' }),
+      );
+      expect(hisVerifierWith(key, 'jwks')).toThrow(
+        expect.objectContaining({ code: 'INVALID_INPUT', field: 'issuers.jwks.keys.x' }),
+      );
+    },
+  );
 
   it('a y with no square root (x² = (y² − 1)/(dy² + 1) not a square) is refused too, never a throw', async () => {
     const d = (-121665n * inverse(121666n)) % P;
@@ -211,8 +242,12 @@ describe('a public key of small order is refused on every path', () => {
     // yibao-guard's verify does not.
     expect(await everyPath(message, forgery, key)).toEqual(REFUSED);
     // And the HIS token verifier (jose, on WebCrypto) is never given such a key.
-    expect(hisVerifierWith(key)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', field: 'issuers.keys.publicKey' }));
-    expect(hisVerifierWith(key, 'jwks')).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', field: 'issuers.jwks.keys.x' }));
+    expect(hisVerifierWith(key)).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT', field: 'issuers.keys.publicKey' }),
+    );
+    expect(hisVerifierWith(key, 'jwks')).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT', field: 'issuers.jwks.keys.x' }),
+    );
   });
 });
 
@@ -260,9 +295,15 @@ describe('the forgeries of tc 63–66 applied to each path’s own signatures', 
     const his = await signer(4, 'his-k1');
     const clock = { now: () => Date.UTC(2026, 10, 23, 2, 0) };
     const aud = 'https://clinic.example/his';
-    const verifier = createJwtVerifier({ audience: aud, clock, issuers: [{ iss: 'https://his.example', keys: [{ kid: 'his-k1', publicKey: his.publicKey }] }] });
+    const verifier = createJwtVerifier({
+      audience: aud,
+      clock,
+      issuers: [{ iss: 'https://his.example', keys: [{ kid: 'his-k1', publicKey: his.publicKey }] }],
+    });
     const token = await signHisJwt({ signer: his, iss: 'https://his.example', aud, clock, jti: 'genuine' });
-    await expect(verifier.verify(`Bearer ${token}`, '/cds-services/yibao-presettle')).resolves.toMatchObject({ jti: 'genuine' });
+    await expect(verifier.verify(`Bearer ${token}`, '/cds-services/yibao-presettle')).resolves.toMatchObject({
+      jti: 'genuine',
+    });
     let n = 0;
     for (const k of [1, 2, 3, 4]) {
       // A fresh jti each time, so that only the signature can be what refuses it.
@@ -270,7 +311,9 @@ describe('the forgeries of tc 63–66 applied to each path’s own signatures', 
       const [h, p, s] = fresh.split('.') as [string, string, string];
       for (const sig of malleatedB64(s)) {
         n++;
-        const error = await verifier.verify(`Bearer ${h}.${p}.${sig}`, '/cds-services/yibao-presettle').catch((e: unknown) => e);
+        const error = await verifier
+          .verify(`Bearer ${h}.${p}.${sig}`, '/cds-services/yibao-presettle')
+          .catch((e: unknown) => e);
         expect(isYibaoGuardError(error, 'HIS_UNAUTHORIZED') && (error as { reason?: string }).reason).toBe('signature');
       }
     }
@@ -279,12 +322,24 @@ describe('the forgeries of tc 63–66 applied to each path’s own signatures', 
 
   it('cainfo and handover_sig (simulator): a genuine request signature with S + kL is refused', async () => {
     const terminal = await signer(6, 'T01-K1');
-    const world = { keys: new Map([['P22010100001/T01', { keyId: 'T01-K1', publicKey: toBase64Url(terminal.publicKey), previous: [] }]]) } as unknown as World;
-    const wire = { infno: 'YG05', msgid: 'M1', dev_no: 'T01', input: { data: { drug_trac_codg: ['81000010000000000001'] } }, signtype: 'ED25519' };
+    const world = {
+      keys: new Map([
+        ['P22010100001/T01', { keyId: 'T01-K1', publicKey: toBase64Url(terminal.publicKey), previous: [] }],
+      ]),
+    } as unknown as World;
+    const wire = {
+      infno: 'YG05',
+      msgid: 'M1',
+      dev_no: 'T01',
+      input: { data: { drug_trac_codg: ['81000010000000000001'] } },
+      signtype: 'ED25519',
+    };
     const cainfo = toBase64Url(await terminal.sign(new TextEncoder().encode(signedBodyText(wire))));
     await expect(requireSignature(world, 'P22010100001/T01', { ...wire, cainfo })).resolves.toBeUndefined();
     for (const forged of malleatedB64(cainfo)) {
-      await expect(requireSignature(world, 'P22010100001/T01', { ...wire, cainfo: forged })).rejects.toThrow(/cainfo does not verify/);
+      await expect(requireSignature(world, 'P22010100001/T01', { ...wire, cainfo: forged })).rejects.toThrow(
+        /cainfo does not verify/,
+      );
     }
     // handover_sig goes through the same function: a genuine one verifies, its S + kL twins do not.
     const text = new TextEncoder().encode(keyHandoverText('T01-K2', 'AAAA'));

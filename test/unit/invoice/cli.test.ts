@@ -16,7 +16,9 @@ const run = promisify(execFile);
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [join(root, 'dist/cli.js'), 'verify', ...args], { cwd: root });
+    const { stdout, stderr } = await run(process.execPath, [join(root, 'dist/cli.js'), 'verify', ...args], {
+      cwd: root,
+    });
     return { code: 0, out: stdout, err: stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -74,7 +76,9 @@ describe('yibao-guard verify', () => {
     expect(result.out).toContain('结论 / verdict: 不通过 FAIL — 2 个问题 / 2 problems:');
     const problems = result.out.split('\n').filter((l) => l.startsWith('  ✗'));
     expect(problems).toHaveLength(2);
-    expect(problems[0]).toMatch(/^ {2}✗ 第 3 号 seq 3 · 第 4 行 line 4 · \[altered\] 第 3 号在开具后被改动.+ \/ invoice 3 was changed.+/);
+    expect(problems[0]).toMatch(
+      /^ {2}✗ 第 3 号 seq 3 · 第 4 行 line 4 · \[altered\] 第 3 号在开具后被改动.+ \/ invoice 3 was changed.+/,
+    );
     expect(problems[1]).toMatch(/^ {2}✗ 第 4 号 seq 4 · 第 5 行 line 5 · \[deleted\] 第 4 号被删除/);
   });
 
@@ -107,13 +111,16 @@ describe('yibao-guard verify', () => {
     expect(help.out).toContain('yibao-guard verify <export.jsonl>');
   });
 
-  it('passes the receipt-format vectors and says where the till\'s clock was set back', async () => {
-    const vectors = JSON.parse(readFileSync(join(root, 'docs/yibao-receipt-format-v1.json'), 'utf8')) as { export: { text: string }; keys: { keyId: string; publicKey: string }[] };
+  it("passes the receipt-format vectors and says where the till's clock was set back", async () => {
+    const vectors = JSON.parse(readFileSync(join(root, 'docs/yibao-receipt-format-v1.json'), 'utf8')) as {
+      export: { text: string };
+      keys: { keyId: string; publicKey: string }[];
+    };
     const file = join(dir, 'vectors.jsonl');
     writeFileSync(file, vectors.export.text);
     const result = await cli(file, ...vectors.keys.flatMap((k) => ['--key', `${k.keyId}=${k.publicKey}`]));
     expect(result.code).toBe(0);
-    expect(result.out).toContain('seq 6 was issued with the till\'s clock 60 min behind the chain');
+    expect(result.out).toContain("seq 6 was issued with the till's clock 60 min behind the chain");
     expect(result.out).toContain('第 6 号开具时终端时钟比票据链慢 60 分钟');
   });
 

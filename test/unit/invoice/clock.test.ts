@@ -23,7 +23,19 @@ import {
   verifyInvoiceQr,
   type InvoiceKey,
 } from '../../../src/invoice/index.js';
-import { chainOf, DEVICE_SECRET, keyOf, otherKey, PHARMACY, rechain, sale, seededRandom, signBody, T0, till } from './helpers.js';
+import {
+  chainOf,
+  DEVICE_SECRET,
+  keyOf,
+  otherKey,
+  PHARMACY,
+  rechain,
+  sale,
+  seededRandom,
+  signBody,
+  T0,
+  till,
+} from './helpers.js';
 
 const DAY = 86_400_000;
 const HEAD_KEY = `${PHARMACY}/T01`;
@@ -31,7 +43,14 @@ const times = (records: readonly SignedInvoice[]) => records.map((r) => r.body.i
 
 /** Opens the book again over the same storage, with its own clock: a restart. */
 async function reopen(storage: Storage<TerminalLayout>, now: () => number) {
-  return openInvoiceBook({ storage, pharmacyCode: PHARMACY, terminalId: 'T01', deviceSecret: DEVICE_SECRET, clock: { now }, random: seededRandom(2) });
+  return openInvoiceBook({
+    storage,
+    pharmacyCode: PHARMACY,
+    terminalId: 'T01',
+    deviceSecret: DEVICE_SECRET,
+    clock: { now },
+    random: seededRandom(2),
+  });
 }
 
 describe('issue times are monotonic per book', () => {
@@ -122,7 +141,8 @@ describe('issue times are monotonic per book', () => {
         for (const s of steps) {
           now = Math.max(0, now + s.move);
           if (s.kind === 'restart') book = await reopen(storage, () => now);
-          const issued = s.kind === 'rotate' ? await book.rotateKey({ keyId: `K${++rotations}` }) : await book.issue(sale(100));
+          const issued =
+            s.kind === 'rotate' ? await book.rotateKey({ keyId: `K${++rotations}` }) : await book.issue(sale(100));
           // max(device clock, book time), and the shortfall recorded exactly.
           expect(issued.record.body.issuedAt).toBe(Math.max(now, latest));
           expect(issued.record.body.clockBehindMs).toBe(now < latest ? latest - now : undefined);
@@ -138,7 +158,8 @@ describe('issue times are monotonic per book', () => {
 
   it('refuses a clockBehindMs that is not a positive whole number of ms', async () => {
     const body = (await (await till()).book.issue(sale(100))).record.body;
-    for (const bad of [0, -5, 1.5, '60000']) expect(InvoiceBodySchema.safeParse({ ...body, clockBehindMs: bad }).success).toBe(false);
+    for (const bad of [0, -5, 1.5, '60000'])
+      expect(InvoiceBodySchema.safeParse({ ...body, clockBehindMs: bad }).success).toBe(false);
     expect(InvoiceBodySchema.safeParse({ ...body, clockBehindMs: 60_000 }).success).toBe(true);
   });
 });
@@ -147,12 +168,15 @@ describe('key validity is judged on the chain time line', () => {
   /** A chain as a till without monotonic times wrote it: records from `from` on dated `shift` ms earlier, re-signed. */
   async function backdated(n: number, from: number, shift: number) {
     const { t, records, keys } = await chainOf(n);
-    const shifted = records.map((r, i) => (i >= from ? { ...r, body: { ...r.body, issuedAt: r.body.issuedAt - shift } } : r));
+    const shifted = records.map((r, i) =>
+      i >= from ? { ...r, body: { ...r.body, issuedAt: r.body.issuedAt - shift } } : r,
+    );
     return { t, keys, records: await rechain(shifted, from, await keyOf(t)) };
   }
 
   it('accepts a chain issued through a backward clock jump, and lists the records issued behind the clock', async () => {
-    // Key T01-K1 made at T0; sales at T0+1…4 min; from the third on the clock is a day behind (before the key was made).
+    // Key T01-K1 made at T0; sales at T0+1…4 min; from the third on the clock is a day behind (before the key was
+    // made).
     const { records, keys } = await backdated(4, 2, DAY);
     expect(keys).toEqual([expect.objectContaining({ keyId: 'T01-K1', validFrom: T0 })]);
     expect(records[2]!.body.issuedAt).toBeLessThan(T0);
@@ -175,15 +199,22 @@ describe('key validity is judged on the chain time line', () => {
       ['key-not-valid', 3],
     ]);
     // One record alone has only its own time.
-    expect((await verifyInvoice((await backdated(3, 2, DAY)).records[2], keys)).issues.map((i) => i.kind)).toEqual(['key-not-valid']);
+    expect((await verifyInvoice((await backdated(3, 2, DAY)).records[2], keys)).issues.map((i) => i.kind)).toEqual([
+      'key-not-valid',
+    ]);
   });
 
   it('takes no time from a record whose signature fails', async () => {
     const { t, records, keys } = await chainOf(3);
     const key = await keyOf(t);
-    // Record 1 forged with another key and dated two days on; record 2, properly signed and built on it, dated before the key.
+    // Record 1 forged with another key and dated two days on; record 2, properly signed and built on it, dated before
+    // the key.
     const forged = await signBody({ ...records[0]!.body, issuedAt: T0 + 2 * DAY }, await otherKey());
-    const chain = await rechain([forged, { ...records[1]!, body: { ...records[1]!.body, issuedAt: T0 - DAY } }, records[2]!], 1, key);
+    const chain = await rechain(
+      [forged, { ...records[1]!, body: { ...records[1]!.body, issuedAt: T0 - DAY } }, records[2]!],
+      1,
+      key,
+    );
     const report = await verifyChain(chain, keys);
     expect(report.issues.map((i) => [i.kind, i.seq])).toEqual([
       ['bad-signature', 1],
@@ -195,9 +226,15 @@ describe('key validity is judged on the chain time line', () => {
     const { t, records } = await chainOf(3);
     const key = await keyOf(t);
     const until = T0 + 90_000; // after the first sale (T0+1 min), before the second (T0+2 min)
-    const keys: InvoiceKey[] = [{ keyId: 'T01-K1', publicKey: (await t.book.keys())[0]!.publicKey, validFrom: T0, validUntil: until }];
+    const keys: InvoiceKey[] = [
+      { keyId: 'T01-K1', publicKey: (await t.book.keys())[0]!.publicKey, validFrom: T0, validUntil: until },
+    ];
     // The third record claims T0+1 min but is built on the second (T0+2 min): it was signed after the key's end.
-    const chain = await rechain([records[0]!, records[1]!, { ...records[2]!, body: { ...records[2]!.body, issuedAt: T0 + 60_000 } }], 2, key);
+    const chain = await rechain(
+      [records[0]!, records[1]!, { ...records[2]!, body: { ...records[2]!.body, issuedAt: T0 + 60_000 } }],
+      2,
+      key,
+    );
     expect((await verifyChain(chain, keys)).issues.map((i) => [i.kind, i.seq])).toEqual([
       ['key-not-valid', 2],
       ['key-not-valid', 3],

@@ -45,10 +45,26 @@ describe('chain export', () => {
     expect(text.endsWith('\n')).toBe(true);
     const lines = text.slice(0, -1).split('\n');
     const header = InvoiceExportHeaderSchema.parse(JSON.parse(lines[0]!));
-    expect(header).toMatchObject({ format: INVOICE_EXPORT_FORMAT, pharmacyCode: 'P22010100001', terminalId: 'T01', count: 7, from: { seq: 1 }, head: { seq: 7 }, keyId: 'T01-K2' });
+    expect(header).toMatchObject({
+      format: INVOICE_EXPORT_FORMAT,
+      pharmacyCode: 'P22010100001',
+      terminalId: 'T01',
+      count: 7,
+      from: { seq: 1 },
+      head: { seq: 7 },
+      keyId: 'T01-K2',
+    });
     expect(header.keys.map((k) => k.keyId)).toEqual(['T01-K1', 'T01-K2']);
     for (const line of lines) expect(canonicalJson(JSON.parse(line))).toBe(line);
-    expect(lines.slice(1).map((l) => JSON.parse(l).body.kind)).toEqual(['sale', 'sale', 'catch-up', 'refund', 'key-rotation', 'sale', 'void']);
+    expect(lines.slice(1).map((l) => JSON.parse(l).body.kind)).toEqual([
+      'sale',
+      'sale',
+      'catch-up',
+      'refund',
+      'key-rotation',
+      'sale',
+      'void',
+    ]);
     const fromExport = await verifyInvoiceExport(text);
     expect(fromExport).toMatchObject({ ok: true, keysFrom: 'export', count: 7, unsigned: 1, unsignedCovered: 1 });
     expect(await verifyInvoiceExport(text, [keys[0]!])).toMatchObject({ ok: true, keysFrom: 'given' });
@@ -63,8 +79,13 @@ describe('chain export', () => {
     expect(report.issues.map((i) => [i.kind, i.index, i.seq])).toEqual([['deleted', 5, 6]]);
 
     const header = JSON.parse(lines[0]!);
-    const relabelled = [canonicalJson({ ...header, count: 6, head: { seq: 6, hash: JSON.parse(lines[0]!).head.hash } }), ...lines.slice(1)].join('\n');
-    expect((await verifyInvoiceExport(relabelled, keys)).issues.map((i) => [i.kind, i.index])).toEqual([['bad-signature', -1]]);
+    const relabelled = [
+      canonicalJson({ ...header, count: 6, head: { seq: 6, hash: JSON.parse(lines[0]!).head.hash } }),
+      ...lines.slice(1),
+    ].join('\n');
+    expect((await verifyInvoiceExport(relabelled, keys)).issues.map((i) => [i.kind, i.index])).toEqual([
+      ['bad-signature', -1],
+    ]);
 
     const unsigned = [canonicalJson({ ...header, keyId: null, sig: null }), ...lines.slice(1)].join('\n');
     const unsignedReport = await verifyInvoiceExport(unsigned, keys);
@@ -78,7 +99,9 @@ describe('chain export', () => {
     const crlf = await verifyInvoiceExport(text.replaceAll('\n', '\r\n'), keys);
     expect(crlf.ok).toBe(false);
     expect(crlf.issues.filter((i) => i.kind === 'malformed').map((i) => i.index)).toEqual([-1, 0, 1, 2, 3, 4, 5, 6]);
-    expect((await verifyInvoiceExport(text.slice(0, -1), keys)).issues.map((i) => [i.kind, i.index])).toEqual([['malformed', 6]]);
+    expect((await verifyInvoiceExport(text.slice(0, -1), keys)).issues.map((i) => [i.kind, i.index])).toEqual([
+      ['malformed', 6],
+    ]);
     const blank = await verifyInvoiceExport(text.replace('\n', '\n\n'), keys);
     expect(blank.issues[0]).toMatchObject({ kind: 'malformed', index: 0 });
   });
@@ -88,13 +111,18 @@ describe('chain export', () => {
     const bytes = new TextEncoder().encode(text);
     const decoder = new TextDecoder('utf-8', { fatal: false });
     await fc.assert(
-      fc.asyncProperty(fc.nat(bytes.length - 1), fc.integer({ min: 1, max: 255 }), fc.boolean(), async (at, delta, given) => {
-        const changed = bytes.slice();
-        changed[at] = ((changed[at] as number) + delta) & 0xff;
-        const report = await verifyInvoiceExport(decoder.decode(changed), given ? keys : undefined);
-        expect(report.ok).toBe(false);
-        expect(report.issues.map((i) => i.index)).toContain(lineOf(bytes, at) - 1);
-      }),
+      fc.asyncProperty(
+        fc.nat(bytes.length - 1),
+        fc.integer({ min: 1, max: 255 }),
+        fc.boolean(),
+        async (at, delta, given) => {
+          const changed = bytes.slice();
+          changed[at] = ((changed[at] as number) + delta) & 0xff;
+          const report = await verifyInvoiceExport(decoder.decode(changed), given ? keys : undefined);
+          expect(report.ok).toBe(false);
+          expect(report.issues.map((i) => i.index)).toContain(lineOf(bytes, at) - 1);
+        },
+      ),
       { numRuns: 400 },
     );
   }, 60_000);

@@ -10,7 +10,10 @@ import { resetWebCryptoProbe, webCryptoEd25519, type Ed25519Choice } from '../..
 /** tweetnacl alone, as the invoice verifier is told to use it. */
 export const TWEETNACL: Ed25519Choice = { backend: 'fallback', ed25519Fallback: tweetnaclEd25519 };
 
-/** The verifier's choice for a backend name: `auto` (WebCrypto here, tweetnacl where it is missing), `webcrypto`, `tweetnacl`. */
+/**
+ * The verifier's choice for a backend name: `auto` (WebCrypto here, tweetnacl where it is missing), `webcrypto`,
+ * `tweetnacl`.
+ */
 export function via(backend: 'auto' | 'webcrypto' | 'tweetnacl'): Ed25519Choice {
   if (backend === 'tweetnacl') return TWEETNACL;
   return backend === 'webcrypto' ? { backend } : { ed25519Fallback: tweetnaclEd25519 };
@@ -19,7 +22,12 @@ export function via(backend: 'auto' | 'webcrypto' | 'tweetnacl'): Ed25519Choice 
 export async function withoutWebCryptoEd25519<T>(task: () => Promise<T>): Promise<T> {
   const subtle = globalThis.crypto.subtle;
   const original = subtle.importKey.bind(subtle);
-  const spy = vi.spyOn(subtle, 'importKey').mockImplementation(((format: never, data: never, algorithm: unknown, ...rest: never[]) => {
+  const spy = vi.spyOn(subtle, 'importKey').mockImplementation(((
+    format: never,
+    data: never,
+    algorithm: unknown,
+    ...rest: never[]
+  ) => {
     const name = typeof algorithm === 'string' ? algorithm : (algorithm as { name?: string }).name;
     if (name === 'Ed25519') return Promise.reject(new DOMException('Unrecognized algorithm name', 'NotSupportedError'));
     return (original as (...args: unknown[]) => Promise<CryptoKey>)(format, data, algorithm, ...rest);

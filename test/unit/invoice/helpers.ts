@@ -62,7 +62,15 @@ export async function till(options: Partial<InvoiceBookOptions> & { enrol?: bool
   let now = T0;
   const clock = { now: () => now, advance: (ms: number) => void (now += ms) };
   const storage = options.storage ?? createMemoryStorage<TerminalLayout>({ names: TERMINAL_NAMES });
-  const book = await openInvoiceBook({ storage, pharmacyCode: PHARMACY, terminalId: 'T01', deviceSecret: DEVICE_SECRET, clock, random: seededRandom(), ...options });
+  const book = await openInvoiceBook({
+    storage,
+    pharmacyCode: PHARMACY,
+    terminalId: 'T01',
+    deviceSecret: DEVICE_SECRET,
+    clock,
+    random: seededRandom(),
+    ...options,
+  });
   if (options.enrol !== false) await book.enrolKey({ keyId: 'T01-K1' });
   return { storage, book, clock };
 }
@@ -80,7 +88,13 @@ export async function chainOf(n: number, t?: Till): Promise<{ t: Till; records: 
 export const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 import type { InvoiceBody } from '../../../src/schemas/index.js';
-import { canonicalJson, createEd25519Signer, ed25519KeyPairFromSeed, toBase64Url, type Signer } from '../../../src/crypto/index.js';
+import {
+  canonicalJson,
+  createEd25519Signer,
+  ed25519KeyPairFromSeed,
+  toBase64Url,
+  type Signer,
+} from '../../../src/crypto/index.js';
 import { invoiceHash, unwrapTerminalKey } from '../../../src/invoice/index.js';
 
 /** The till's own key, unwrapped as a key holder (the pharmacy) could: for forging "re-signed" records. */
@@ -105,7 +119,10 @@ export async function rechain(records: SignedInvoice[], from: number, signer: Si
   const out = records.slice();
   for (let i = from; i < out.length; i++) {
     const prev = out[i - 1];
-    const body = { ...(out[i] as SignedInvoice).body, prevHash: prev ? await invoiceHash(prev) : (out[i] as SignedInvoice).body.prevHash };
+    const body = {
+      ...(out[i] as SignedInvoice).body,
+      prevHash: prev ? await invoiceHash(prev) : (out[i] as SignedInvoice).body.prevHash,
+    };
     out[i] = await signBody(body, signer);
   }
   return out;

@@ -32,11 +32,17 @@ describe('enrolment and wrapping', () => {
     const random = seededRandom(42);
     const seed = seededRandom(42)(32);
     const t = await till({ random });
-    const dump = JSON.stringify(await t.storage.list('invoiceKeys')) + JSON.stringify(await t.storage.list('invoiceChain'));
+    const dump =
+      JSON.stringify(await t.storage.list('invoiceKeys')) + JSON.stringify(await t.storage.list('invoiceChain'));
     for (const form of [toBase64Url(seed), toHex(seed)]) expect(dump).not.toContain(form);
     const [stored] = await t.storage.list('invoiceKeys');
     expect(stored?.key).toBe(`${PHARMACY}/T01/T01-K1`);
-    expect(stored?.value).toMatchObject({ v: 1, keyId: 'T01-K1', alg: 'HKDF-SHA256/A256GCM', createdAt: t.clock.now() });
+    expect(stored?.value).toMatchObject({
+      v: 1,
+      keyId: 'T01-K1',
+      alg: 'HKDF-SHA256/A256GCM',
+      createdAt: t.clock.now(),
+    });
   });
 
   it('unwraps only with the device secret it was wrapped under, and only as the key it says it is', async () => {
@@ -47,7 +53,13 @@ describe('enrolment and wrapping', () => {
     for (const attempt of [
       unwrapTerminalKey(wrapped, new Uint8Array(32).fill(8)),
       unwrapTerminalKey({ ...wrapped, keyId: 'T01-K9' }, DEVICE_SECRET),
-      unwrapTerminalKey({ ...wrapped, data: `${wrapped.data.slice(0, 10)}${wrapped.data[10] === 'A' ? 'B' : 'A'}${wrapped.data.slice(11)}` }, DEVICE_SECRET),
+      unwrapTerminalKey(
+        {
+          ...wrapped,
+          data: `${wrapped.data.slice(0, 10)}${wrapped.data[10] === 'A' ? 'B' : 'A'}${wrapped.data.slice(11)}`,
+        },
+        DEVICE_SECRET,
+      ),
     ]) {
       const error = await attempt.catch((e: unknown) => e);
       expect(isYibaoGuardError(error, 'INVOICE_KEY_UNAVAILABLE')).toBe(true);
@@ -55,7 +67,9 @@ describe('enrolment and wrapping', () => {
     }
     const short = await generateTerminalKey({ keyId: 'K', deviceSecret: new Uint8Array(8) }).catch((e: unknown) => e);
     expect(isYibaoGuardError(short, 'INVALID_INPUT')).toBe(true);
-    const badId = await generateTerminalKey({ keyId: 'has space', deviceSecret: DEVICE_SECRET }).catch((e: unknown) => e);
+    const badId = await generateTerminalKey({ keyId: 'has space', deviceSecret: DEVICE_SECRET }).catch(
+      (e: unknown) => e,
+    );
     expect(isYibaoGuardError(badId, 'INVALID_INPUT')).toBe(true);
   });
 
@@ -73,7 +87,12 @@ describe('registration (YG04) and rotation', () => {
     await t.book.enrolKey({ keyId: 'T01-K1', platform });
     await t.book.registerKey(platform);
     expect(calls).toHaveLength(1);
-    expect(calls[0]!.input.data).toEqual({ terminal_id: 'T01', key_id: 'T01-K1', pubkey: toBase64Url(t.book.signer.publicKey), begntime: t.clock.now() });
+    expect(calls[0]!.input.data).toEqual({
+      terminal_id: 'T01',
+      key_id: 'T01-K1',
+      pubkey: toBase64Url(t.book.signer.publicKey),
+      begntime: t.clock.now(),
+    });
     expect(await t.book.head()).toMatchObject({ keyId: 'T01-K1', registeredKeyId: 'T01-K1' });
   });
 
@@ -85,14 +104,26 @@ describe('registration (YG04) and rotation', () => {
     const oldKey = toBase64Url(t.book.signer.publicKey);
     t.clock.advance(60_000);
     const rotation = await t.book.rotateKey({ keyId: 'T01-K2', platform });
-    expect(rotation.record.body).toMatchObject({ kind: 'key-rotation', seq: 2, keyId: 'T01-K1', newKey: { keyId: 'T01-K2' }, lines: [] });
+    expect(rotation.record.body).toMatchObject({
+      kind: 'key-rotation',
+      seq: 2,
+      keyId: 'T01-K1',
+      newKey: { keyId: 'T01-K2' },
+      lines: [],
+    });
     const newKey = rotation.record.body.newKey!.publicKey;
     expect(calls.map((c) => [c.input.data.key_id, c.cainfoKey])).toEqual([
       ['T01-K1', 'T01-K1'],
       ['T01-K2', 'T01-K1'], // the request itself is still signed with the key the platform has
     ]);
     const handover = calls[1]!.input.data.handover_sig!;
-    expect(await verifyEd25519(new TextEncoder().encode(keyHandoverText('T01-K2', newKey)), fromBase64Url(handover), fromBase64Url(oldKey))).toBe(true);
+    expect(
+      await verifyEd25519(
+        new TextEncoder().encode(keyHandoverText('T01-K2', newKey)),
+        fromBase64Url(handover),
+        fromBase64Url(oldKey),
+      ),
+    ).toBe(true);
     expect(t.book.signer.keyId).toBe('T01-K2');
     expect(await t.book.head()).toMatchObject({ keyId: 'T01-K2', registeredKeyId: 'T01-K2' });
 
@@ -105,7 +136,13 @@ describe('registration (YG04) and rotation', () => {
     ]);
     // An inspector holding only the first key still verifies the whole chain: the rotation record vouches for K2.
     const report = await verifyChain(await t.book.records(), [keys[0]!]);
-    expect(report).toMatchObject({ ok: true, keys: [{ keyId: 'T01-K1', source: 'given' }, { keyId: 'T01-K2', source: 'rotation' }] });
+    expect(report).toMatchObject({
+      ok: true,
+      keys: [
+        { keyId: 'T01-K1', source: 'given' },
+        { keyId: 'T01-K2', source: 'rotation' },
+      ],
+    });
   });
 
   it('keeps the chain rotated when the platform is unreachable, and registers later with the old key’s hand-over', async () => {
@@ -124,11 +161,30 @@ describe('registration (YG04) and rotation', () => {
 
   it('refuses to rotate without a key, to a used key id, or when the old key cannot sign', async () => {
     const bare = await till({ enrol: false });
-    expect(isYibaoGuardError(await bare.book.rotateKey({ keyId: 'T01-K2' }).catch((e: unknown) => e), 'INVOICE_KEY_UNAVAILABLE')).toBe(true);
+    expect(
+      isYibaoGuardError(
+        await bare.book.rotateKey({ keyId: 'T01-K2' }).catch((e: unknown) => e),
+        'INVOICE_KEY_UNAVAILABLE',
+      ),
+    ).toBe(true);
     const t = await till();
-    expect(isYibaoGuardError(await t.book.rotateKey({ keyId: 'T01-K1' }).catch((e: unknown) => e), 'INVALID_INPUT')).toBe(true);
-    await t.book.unlock({ signer: { keyId: 'T01-K1', algorithm: 'ED25519', publicKey: t.book.signer.publicKey, sign: () => Promise.reject(new Error('HSM offline')) } });
-    expect(isYibaoGuardError(await t.book.rotateKey({ keyId: 'T01-K2' }).catch((e: unknown) => e), 'INVOICE_KEY_UNAVAILABLE')).toBe(true);
+    expect(
+      isYibaoGuardError(await t.book.rotateKey({ keyId: 'T01-K1' }).catch((e: unknown) => e), 'INVALID_INPUT'),
+    ).toBe(true);
+    await t.book.unlock({
+      signer: {
+        keyId: 'T01-K1',
+        algorithm: 'ED25519',
+        publicKey: t.book.signer.publicKey,
+        sign: () => Promise.reject(new Error('HSM offline')),
+      },
+    });
+    expect(
+      isYibaoGuardError(
+        await t.book.rotateKey({ keyId: 'T01-K2' }).catch((e: unknown) => e),
+        'INVOICE_KEY_UNAVAILABLE',
+      ),
+    ).toBe(true);
     expect((await t.book.head())?.keyId).toBe('T01-K1');
   });
 
@@ -138,6 +194,12 @@ describe('registration (YG04) and rotation', () => {
     const { platform, calls } = recordingPlatform({ signer: previous });
     await registerTerminalKey(platform, { terminalId: 'T01', key: next, previous, begntime: 5 });
     const sig = calls[0]!.input.data.handover_sig!;
-    expect(await verifyEd25519(new TextEncoder().encode(keyHandoverText('B', toBase64Url(next.publicKey))), fromBase64Url(sig), previous.publicKey)).toBe(true);
+    expect(
+      await verifyEd25519(
+        new TextEncoder().encode(keyHandoverText('B', toBase64Url(next.publicKey))),
+        fromBase64Url(sig),
+        previous.publicKey,
+      ),
+    ).toBe(true);
   });
 });

@@ -38,9 +38,17 @@ describe('receipt QR code', () => {
     const t = await till();
     const keys = await t.book.keys();
     const issued = await t.book.issue(sale(5740));
-    expect(await verifyInvoiceQr(issued.qr, keys)).toMatchObject({ ok: true, issues: [], qr: { seq: 1, totalFen: 5740 } });
+    expect(await verifyInvoiceQr(issued.qr, keys)).toMatchObject({
+      ok: true,
+      issues: [],
+      qr: { seq: 1, totalFen: 5740 },
+    });
     expect((await verifyInvoiceQr(issued.qr, [])).issues.map((i) => i.kind)).toEqual(['key-not-valid']);
-    expect((await verifyInvoiceQr(issued.qr, [{ ...keys[0]!, validUntil: issued.record.body.issuedAt - 1 }])).issues.map((i) => i.kind)).toEqual(['key-not-valid']);
+    expect(
+      (await verifyInvoiceQr(issued.qr, [{ ...keys[0]!, validUntil: issued.record.body.issuedAt - 1 }])).issues.map(
+        (i) => i.kind,
+      ),
+    ).toEqual(['key-not-valid']);
     const parts = issued.qr.split('*');
     parts[8] = '';
     expect((await verifyInvoiceQr(parts.join('*'), keys)).issues.map((i) => i.kind)).toEqual(['unsigned']);
@@ -63,7 +71,10 @@ describe('receipt QR code', () => {
     ] as const) {
       const changed = parts.slice();
       changed[field] = value;
-      expect((await verifyInvoiceQr(changed.join('*'), keys)).issues.map((i) => i.kind), `field ${field}`).toEqual(['bad-signature']);
+      expect(
+        (await verifyInvoiceQr(changed.join('*'), keys)).issues.map((i) => i.kind),
+        `field ${field}`,
+      ).toEqual(['bad-signature']);
     }
   });
 
@@ -103,6 +114,8 @@ describe('receipt QR code', () => {
     parts[7] = parts[7]!.slice(0, -1) + (parts[7]!.endsWith('A') ? 'B' : 'A'); // non-zero padding bits, or another hash
     const report = await verifyInvoiceQr(parts.join('*'), await t.book.keys());
     expect(report.ok).toBe(false);
-    expect((await verifyInvoiceQr('nonsense', [])).issues).toEqual([expect.objectContaining({ kind: 'malformed', index: 0 })]);
+    expect((await verifyInvoiceQr('nonsense', [])).issues).toEqual([
+      expect.objectContaining({ kind: 'malformed', index: 0 }),
+    ]);
   });
 });

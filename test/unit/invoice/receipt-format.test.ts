@@ -29,8 +29,16 @@ describe('receipt format vectors', () => {
   });
 
   it('the chain and its export verify, with the keys given and with the keys the export lists', async () => {
-    const keys = vectors.keys.map(({ keyId, publicKey, validFrom, validUntil }) => ({ keyId, publicKey, validFrom, validUntil }));
-    const chain = await verifyChain(vectors.records.map((r) => r.record), keys);
+    const keys = vectors.keys.map(({ keyId, publicKey, validFrom, validUntil }) => ({
+      keyId,
+      publicKey,
+      validFrom,
+      validUntil,
+    }));
+    const chain = await verifyChain(
+      vectors.records.map((r) => r.record),
+      keys,
+    );
     expect(chain.issues).toEqual([]);
     expect(chain.unsignedCovered).toBe(1);
     expect((await verifyInvoiceExport(vectors.export.text, keys)).ok).toBe(true);
@@ -39,12 +47,33 @@ describe('receipt format vectors', () => {
     expect(own.head).toEqual({ seq: vectors.records.length, hash: vectors.records.at(-1)?.hash });
   });
 
-  it('each record\'s texts are the ones the document defines', () => {
+  it("each record's texts are the ones the document defines", () => {
     for (const r of vectors.records) {
       const { body } = r.record;
-      expect(r.qrSigningText).toBe(['YG1', body.pharmacyCode, body.terminalId, body.seq, body.kind, body.issuedAt, body.split.totalFen, r.hash].join('|'));
+      expect(r.qrSigningText).toBe(
+        [
+          'YG1',
+          body.pharmacyCode,
+          body.terminalId,
+          body.seq,
+          body.kind,
+          body.issuedAt,
+          body.split.totalFen,
+          r.hash,
+        ].join('|'),
+      );
       expect(r.recordJson).toBe(`{"body":${r.bodyJson},"sig":${JSON.stringify(r.record.sig)}}`);
-      expect(r.qr.split('*').slice(0, 7).join('*')).toBe(['YG1', body.pharmacyCode, body.terminalId, body.seq, body.kind[0]?.toUpperCase(), body.issuedAt, body.split.totalFen].join('*'));
+      expect(r.qr.split('*').slice(0, 7).join('*')).toBe(
+        [
+          'YG1',
+          body.pharmacyCode,
+          body.terminalId,
+          body.seq,
+          body.kind[0]?.toUpperCase(),
+          body.issuedAt,
+          body.split.totalFen,
+        ].join('*'),
+      );
       expect(r.upload).toEqual({ terminal_id: body.terminalId, seq: body.seq, hash: r.hash, record: r.record });
     }
   });
@@ -58,11 +87,14 @@ describe('receipt format vectors', () => {
     }
   });
 
-  it.each(vectors.tampered.map((t) => [t.name, t] as const))('tampered: %s is caught where the file says', async (_name, t) => {
-    expect(t.issues.length).toBeGreaterThan(0);
-    const keys = vectors.keys.map(({ keyId, publicKey }) => ({ keyId, publicKey }));
-    const report = t.target === 'export' ? await verifyInvoiceExport(t.text) : await verifyInvoiceQr(t.text, keys);
-    expect(report.ok).toBe(false);
-    expect(report.issues.map((i) => ({ kind: i.kind, seq: i.seq, index: i.index }))).toEqual(t.issues);
-  });
+  it.each(vectors.tampered.map((t) => [t.name, t] as const))(
+    'tampered: %s is caught where the file says',
+    async (_name, t) => {
+      expect(t.issues.length).toBeGreaterThan(0);
+      const keys = vectors.keys.map(({ keyId, publicKey }) => ({ keyId, publicKey }));
+      const report = t.target === 'export' ? await verifyInvoiceExport(t.text) : await verifyInvoiceQr(t.text, keys);
+      expect(report.ok).toBe(false);
+      expect(report.issues.map((i) => ({ kind: i.kind, seq: i.seq, index: i.index }))).toEqual(t.issues);
+    },
+  );
 });

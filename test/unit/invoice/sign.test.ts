@@ -46,15 +46,30 @@ describe('issuing', () => {
     const t = await till();
     const issued = await t.book.issue(sale(5740));
     const qr = await parseInvoiceQr(issued.qr);
-    expect(qr).toMatchObject({ pharmacyCode: PHARMACY, terminalId: 'T01', seq: 1, kind: 'sale', totalFen: 5740, hash: issued.hash, keyId: 'T01-K1' });
+    expect(qr).toMatchObject({
+      pharmacyCode: PHARMACY,
+      terminalId: 'T01',
+      seq: 1,
+      kind: 'sale',
+      totalFen: 5740,
+      hash: issued.hash,
+      keyId: 'T01-K1',
+    });
     expect(issued.qr.length).toBeLessThanOrEqual(300);
   });
 
   it('never forks or skips a number when two books write one storage at once', async () => {
     const backing = createMemoryBacking();
     const a = await till({ storage: createMemoryStorage<TerminalLayout>({ names: TERMINAL_NAMES, backing }) });
-    const b = await openInvoiceBook({ storage: createMemoryStorage<TerminalLayout>({ names: TERMINAL_NAMES, backing }), pharmacyCode: PHARMACY, terminalId: 'T01', deviceSecret: DEVICE_SECRET });
-    const issued = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : { book: b }).book.issue(sale(100 + i))));
+    const b = await openInvoiceBook({
+      storage: createMemoryStorage<TerminalLayout>({ names: TERMINAL_NAMES, backing }),
+      pharmacyCode: PHARMACY,
+      terminalId: 'T01',
+      deviceSecret: DEVICE_SECRET,
+    });
+    const issued = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? a : { book: b }).book.issue(sale(100 + i))),
+    );
     expect(issued.map((r) => r.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     const records = await a.book.records();
     expect(records).toHaveLength(20);
@@ -86,9 +101,24 @@ describe('issuing', () => {
   it('refuses a draft that does not add up, before anything is written', async () => {
     const t = await till();
     const bad = sale(500);
-    expect(isYibaoGuardError(await rejection(t.book.issue({ ...bad, split: { ...bad.split, totalFen: 501, cashFen: 501 } })), 'INVALID_INPUT')).toBe(true);
-    expect(isYibaoGuardError(await rejection(t.book.issue({ ...bad, lines: [{ ...bad.lines[0]!, quantity: 2 }] })), 'INVALID_MONEY')).toBe(true);
-    expect(isYibaoGuardError(await rejection(t.book.issue({ ...bad, lines: [{ ...bad.lines[0]!, buyerName: '张三' } as never] })), 'INVALID_INPUT')).toBe(true);
+    expect(
+      isYibaoGuardError(
+        await rejection(t.book.issue({ ...bad, split: { ...bad.split, totalFen: 501, cashFen: 501 } })),
+        'INVALID_INPUT',
+      ),
+    ).toBe(true);
+    expect(
+      isYibaoGuardError(
+        await rejection(t.book.issue({ ...bad, lines: [{ ...bad.lines[0]!, quantity: 2 }] })),
+        'INVALID_MONEY',
+      ),
+    ).toBe(true);
+    expect(
+      isYibaoGuardError(
+        await rejection(t.book.issue({ ...bad, lines: [{ ...bad.lines[0]!, buyerName: '张三' } as never] })),
+        'INVALID_INPUT',
+      ),
+    ).toBe(true);
     expect(await t.book.head()).toMatchObject({ seq: 0 });
   });
 });
@@ -103,7 +133,15 @@ describe('bad drafts', () => {
       }),
       { numRuns: 100 },
     );
-    const junk = [null, 7, 'sale', { kind: 'key-rotation' }, { lines: 'x', split: {} }, { lines: [null], split: sale(1).split }, { lines: [{}], split: sale(1).split }];
+    const junk = [
+      null,
+      7,
+      'sale',
+      { kind: 'key-rotation' },
+      { lines: 'x', split: {} },
+      { lines: [null], split: sale(1).split },
+      { lines: [{}], split: sale(1).split },
+    ];
     for (const draft of junk) expect(isYibaoGuardError(await rejection(t.book.issue(draft as never)))).toBe(true);
     expect((await t.book.head())?.seq).toBe(0);
   });
@@ -114,8 +152,16 @@ describe('refunds and voids', () => {
     const t = await till();
     const first = await t.book.issue(sale(1000));
     await t.book.issue(sale(2000));
-    const refund = await t.book.issue({ kind: 'refund', reverses: 1, ...{ lines: sale(400).lines, split: sale(400).split } });
-    expect(refund.record.body).toMatchObject({ kind: 'refund', reverses: { seq: 1, hash: first.hash }, setlId: 'SETL0001' });
+    const refund = await t.book.issue({
+      kind: 'refund',
+      reverses: 1,
+      ...{ lines: sale(400).lines, split: sale(400).split },
+    });
+    expect(refund.record.body).toMatchObject({
+      kind: 'refund',
+      reverses: { seq: 1, hash: first.hash },
+      setlId: 'SETL0001',
+    });
     const voided = await t.book.issue({ kind: 'void', reverses: 2 });
     expect(voided.record.body.split.totalFen).toBe(2000);
     expect((await parseInvoiceQr(voided.qr)).kind).toBe('void');
@@ -125,12 +171,16 @@ describe('refunds and voids', () => {
   it('refuses to reverse what does not exist, what is not a sale, or more than the sale', async () => {
     const t = await till();
     await t.book.issue(sale(1000));
-    const refund = (reverses: number, amount = 100) => t.book.issue({ kind: 'refund', reverses, lines: sale(amount).lines, split: sale(amount).split });
-    for (const attempt of [refund(7), refund(0)]) expect(isYibaoGuardError(await rejection(attempt), 'INVOICE_REVERSAL_INVALID')).toBe(true);
+    const refund = (reverses: number, amount = 100) =>
+      t.book.issue({ kind: 'refund', reverses, lines: sale(amount).lines, split: sale(amount).split });
+    for (const attempt of [refund(7), refund(0)])
+      expect(isYibaoGuardError(await rejection(attempt), 'INVOICE_REVERSAL_INVALID')).toBe(true);
     await refund(1, 600);
     expect(isYibaoGuardError(await rejection(refund(2)), 'INVOICE_REVERSAL_INVALID')).toBe(true); // 2 is a refund
     expect(isYibaoGuardError(await rejection(refund(1, 500)), 'INVOICE_REVERSAL_INVALID')).toBe(true); // 600 + 500 > 1000
-    expect(isYibaoGuardError(await rejection(t.book.issue({ kind: 'void', reverses: 1 })), 'INVOICE_REVERSAL_INVALID')).toBe(true);
+    expect(
+      isYibaoGuardError(await rejection(t.book.issue({ kind: 'void', reverses: 1 })), 'INVOICE_REVERSAL_INVALID'),
+    ).toBe(true);
     expect((await refund(1, 400)).seq).toBe(3);
     expect(isYibaoGuardError(await rejection(t.book.issue({ ...sale(100), reverses: 1 })), 'INVALID_INPUT')).toBe(true);
   });
@@ -145,7 +195,12 @@ describe('signing failure never blocks a sale', () => {
       keyId: real.keyId,
       algorithm: 'ED25519',
       publicKey: real.publicKey,
-      sign: (message) => (state.down ? (mode === 'throw' ? Promise.reject(new Error('HSM offline')) : new Promise(() => {})) : real.sign(message)),
+      sign: (message) =>
+        state.down
+          ? mode === 'throw'
+            ? Promise.reject(new Error('HSM offline'))
+            : new Promise(() => {})
+          : real.sign(message),
     };
     return { signer, state };
   }
@@ -168,10 +223,19 @@ describe('signing failure never blocks a sale', () => {
     state.down = false;
     const next = await t.book.issue(sale(400));
     expect(next.catchUp).toMatchObject({ seq: 4 });
-    expect(next.catchUp?.record.body).toMatchObject({ kind: 'catch-up', covers: { from: 2, to: 3 }, lines: [], split: { totalFen: 0 } });
+    expect(next.catchUp?.record.body).toMatchObject({
+      kind: 'catch-up',
+      covers: { from: 2, to: 3 },
+      lines: [],
+      split: { totalFen: 0 },
+    });
     expect(next).toMatchObject({ seq: 5, signed: true });
     expect((await t.book.head())?.unsignedFrom).toBeUndefined();
-    expect(await verifyChain(await t.book.records(), await t.book.keys())).toMatchObject({ ok: true, unsigned: 2, unsignedCovered: 2 });
+    expect(await verifyChain(await t.book.records(), await t.book.keys())).toMatchObject({
+      ok: true,
+      unsigned: 2,
+      unsignedCovered: 2,
+    });
   });
 
   it('does not wait for a signer that hangs', async () => {
@@ -200,7 +264,13 @@ describe('signing failure never blocks a sale', () => {
   it('with a wrong device secret the receipts go unsigned until the right one unlocks the key', async () => {
     const t = await till();
     await t.book.issue(sale(100));
-    const reopened = await openInvoiceBook({ storage: t.storage, pharmacyCode: PHARMACY, terminalId: 'T01', deviceSecret: new Uint8Array(32).fill(8), clock: t.clock });
+    const reopened = await openInvoiceBook({
+      storage: t.storage,
+      pharmacyCode: PHARMACY,
+      terminalId: 'T01',
+      deviceSecret: new Uint8Array(32).fill(8),
+      clock: t.clock,
+    });
     const receipt = await reopened.issue(sale(200));
     expect(receipt.signed).toBe(false);
     expect(receipt.signingError?.message).toMatch(/wrong device secret/);

@@ -16,7 +16,16 @@ describe('verifyChain: a good chain', () => {
   it('is ok, with its head, counts and keys', async () => {
     const { records, keys } = await chainOf(6);
     const report = await verifyChain(records, keys);
-    expect(report).toMatchObject({ ok: true, issues: [], count: 6, first: 1, last: 6, signed: 6, unsigned: 0, backend: 'webcrypto' });
+    expect(report).toMatchObject({
+      ok: true,
+      issues: [],
+      count: 6,
+      first: 1,
+      last: 6,
+      signed: 6,
+      unsigned: 0,
+      backend: 'webcrypto',
+    });
     expect(report.head).toEqual({ seq: 6, hash: await invoiceHash(records[5]!) });
     expect(report.keys).toEqual([{ keyId: 'T01-K1', publicKey: keys[0]!.publicKey, source: 'given' }]);
   });
@@ -103,7 +112,9 @@ describe('verifyChain: tampering, one kind at a time', () => {
 
   it('duplicate number: the same record twice', async () => {
     const { records, keys } = await chainOf(5);
-    expect(kinds(await verifyChain([...records.slice(0, 3), records[2]!, ...records.slice(3)], keys))).toEqual([['duplicate', 3, 3]]);
+    expect(kinds(await verifyChain([...records.slice(0, 3), records[2]!, ...records.slice(3)], keys))).toEqual([
+      ['duplicate', 3, 3],
+    ]);
   });
 
   it('duplicate number: a number issued twice, both chained', async () => {
@@ -149,25 +160,43 @@ describe('verifyChain: tampering, one kind at a time', () => {
   it('insertion: a record no later record is built on, between two that link directly', async () => {
     const { t, records, keys } = await chainOf(6);
     // Signed with the real key, numbered as the next one, built on the right predecessor: still not in the chain.
-    const fake = await signBody({ ...records[3]!.body, setlId: 'FAKE', lines: sale(99_900).lines, split: sale(99_900).split }, await keyOf(t));
+    const fake = await signBody(
+      { ...records[3]!.body, setlId: 'FAKE', lines: sale(99_900).lines, split: sale(99_900).split },
+      await keyOf(t),
+    );
     const report = await verifyChain([...records.slice(0, 3), fake, ...records.slice(3)], keys);
     expect(kinds(report)).toEqual([['inserted', 3, 4]]);
-    expect(report.issues[0]!.detail.en).toBe('inserted: not part of the chain (invoice 4 is built directly on invoice 3); it repeats number 4');
+    expect(report.issues[0]!.detail.en).toBe(
+      'inserted: not part of the chain (invoice 4 is built directly on invoice 3); it repeats number 4',
+    );
     const junk = await signBody({ ...records[3]!.body, seq: 40, prevHash: 'a'.repeat(64) }, await otherKey());
-    expect(kinds(await verifyChain([...records.slice(0, 3), junk, ...records.slice(3)], keys))).toEqual([['inserted', 3, 40]]);
+    expect(kinds(await verifyChain([...records.slice(0, 3), junk, ...records.slice(3)], keys))).toEqual([
+      ['inserted', 3, 40],
+    ]);
   });
 
   it('refund of something that does not exist, of something that is not a sale, and beyond the sale', async () => {
     const { t, records, keys } = await chainOf(3);
     const key = await keyOf(t);
     const next = async (body: Partial<SignedInvoice['body']>, prev: SignedInvoice) =>
-      signBody({ ...records[0]!.body, seq: prev.body.seq + 1, prevHash: await invoiceHash(prev), ...body } as SignedInvoice['body'], key);
+      signBody(
+        {
+          ...records[0]!.body,
+          seq: prev.body.seq + 1,
+          prevHash: await invoiceHash(prev),
+          ...body,
+        } as SignedInvoice['body'],
+        key,
+      );
     const ghost = await next({ kind: 'refund', reverses: { seq: 2, hash: 'b'.repeat(64) } }, records[2]!);
     const ghostReport = await verifyChain([...records, ghost], keys);
     expect(kinds(ghostReport)).toEqual([['unknown-reversal', 3, 4]]);
     expect(ghostReport.issues[0]!.detail.zh).toBe('退费所指的原票据（第 2 号）在票据链中不存在');
 
-    const refund = await next({ kind: 'refund', reverses: { seq: 1, hash: await invoiceHash(records[0]!) } }, records[2]!);
+    const refund = await next(
+      { kind: 'refund', reverses: { seq: 1, hash: await invoiceHash(records[0]!) } },
+      records[2]!,
+    );
     expect(kinds(await verifyChain([...records, refund], keys))).toEqual([]);
     const refundOfRefund = await next({ kind: 'void', reverses: { seq: 4, hash: await invoiceHash(refund) } }, refund);
     expect(kinds(await verifyChain([...records, refund, refundOfRefund], keys))).toEqual([['unknown-reversal', 4, 5]]);
@@ -182,8 +211,16 @@ describe('verifyChain: tampering, one kind at a time', () => {
       ['key-not-valid', 2, 3],
       ['key-not-valid', 3, 4],
     ]);
-    expect(kinds(await verifyChain(records, [{ ...key, validFrom: records[1]!.body.issuedAt + 1 }]))).toEqual([['key-not-valid', 0, 1], ['key-not-valid', 1, 2]]);
-    expect(kinds(await verifyChain(records, [{ ...key, keyId: 'T01-K9' }])).map((k) => k[0])).toEqual(['key-not-valid', 'key-not-valid', 'key-not-valid', 'key-not-valid']);
+    expect(kinds(await verifyChain(records, [{ ...key, validFrom: records[1]!.body.issuedAt + 1 }]))).toEqual([
+      ['key-not-valid', 0, 1],
+      ['key-not-valid', 1, 2],
+    ]);
+    expect(kinds(await verifyChain(records, [{ ...key, keyId: 'T01-K9' }])).map((k) => k[0])).toEqual([
+      'key-not-valid',
+      'key-not-valid',
+      'key-not-valid',
+      'key-not-valid',
+    ]);
 
     // Rotate to K2, then forge a record with the retired K1 (a stolen old key).
     const old = await keyOf(t);
@@ -193,7 +230,10 @@ describe('verifyChain: tampering, one kind at a time', () => {
     const rotated = await t.book.records();
     expect(kinds(await verifyChain(rotated, keys))).toEqual([]);
     const last = rotated[rotated.length - 1]!;
-    const stolen = await signBody({ ...last.body, keyId: 'T01-K1', seq: last.body.seq + 1, prevHash: await invoiceHash(last) }, old);
+    const stolen = await signBody(
+      { ...last.body, keyId: 'T01-K1', seq: last.body.seq + 1, prevHash: await invoiceHash(last) },
+      old,
+    );
     const report = await verifyChain([...rotated, stolen], keys);
     expect(kinds(report)).toEqual([['key-not-valid', 6, 7]]);
     expect(report.issues[0]!.detail.zh).toBe('密钥 T01-K1 已在第 5 号密钥更换后停用，不能再签名');
@@ -206,13 +246,23 @@ describe('verifyChain: tampering, one kind at a time', () => {
     const { t, keys } = await chainOf(2);
     let down = true;
     const real = await keyOf(t);
-    await t.book.unlock({ signer: { ...real, keyId: 'T01-K1', sign: async (m) => (down ? Promise.reject(new Error('HSM offline')) : real.sign(m)) } });
+    await t.book.unlock({
+      signer: {
+        ...real,
+        keyId: 'T01-K1',
+        sign: async (m) => (down ? Promise.reject(new Error('HSM offline')) : real.sign(m)),
+      },
+    });
     await t.book.issue(sale(500));
     const report = await verifyChain(await t.book.records(), keys);
     expect(kinds(report)).toEqual([['unsigned', 2, 3]]);
     down = false;
     await t.book.catchUp();
-    expect(await verifyChain(await t.book.records(), keys)).toMatchObject({ ok: true, unsigned: 1, unsignedCovered: 1 });
+    expect(await verifyChain(await t.book.records(), keys)).toMatchObject({
+      ok: true,
+      unsigned: 1,
+      unsignedCovered: 1,
+    });
   });
 
   it('malformed: not an invoice, a field of the wrong form, an extra member', async () => {
@@ -255,7 +305,11 @@ describe('verifyInvoice', () => {
     expect((await verifyInvoice(changed, keys)).issues.map((i) => i.kind)).toEqual(['bad-signature']);
     expect((await verifyInvoice({ ...records[1]!, sig: null }, keys)).issues.map((i) => i.kind)).toEqual(['unsigned']);
     expect((await verifyInvoice(records[1], [])).issues.map((i) => i.kind)).toEqual(['key-not-valid']);
-    expect(await verifyInvoice('nonsense', keys)).toMatchObject({ ok: false, hash: null, issues: [{ kind: 'malformed', index: 0 }] });
+    expect(await verifyInvoice('nonsense', keys)).toMatchObject({
+      ok: false,
+      hash: null,
+      issues: [{ kind: 'malformed', index: 0 }],
+    });
   });
 
   it('accepts a record from any till of the same key set', async () => {
@@ -273,23 +327,28 @@ describe('verifyChain: any change is found where it is', () => {
     const texts = records.map((r) => new TextEncoder().encode(canonicalJson(r)));
     const decoder = new TextDecoder('utf-8', { fatal: false });
     await fc.assert(
-      fc.asyncProperty(fc.nat(records.length - 1), fc.nat(), fc.integer({ min: 1, max: 255 }), async (index, at, delta) => {
-        const bytes = (texts[index] as Uint8Array).slice();
-        const position = at % bytes.length;
-        bytes[position] = ((bytes[position] as number) + delta) & 0xff;
-        const text = decoder.decode(bytes);
-        let value: unknown;
-        try {
-          value = JSON.parse(text);
-        } catch {
-          value = text; // what no longer parses is handed over as it is
-        }
-        const changed = records.slice() as unknown[];
-        changed[index] = value;
-        const report = await verifyChain(changed, keys);
-        expect(report.ok).toBe(false);
-        expect(report.issues.map((i) => i.index)).toContain(index);
-      }),
+      fc.asyncProperty(
+        fc.nat(records.length - 1),
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        async (index, at, delta) => {
+          const bytes = (texts[index] as Uint8Array).slice();
+          const position = at % bytes.length;
+          bytes[position] = ((bytes[position] as number) + delta) & 0xff;
+          const text = decoder.decode(bytes);
+          let value: unknown;
+          try {
+            value = JSON.parse(text);
+          } catch {
+            value = text; // what no longer parses is handed over as it is
+          }
+          const changed = records.slice() as unknown[];
+          changed[index] = value;
+          const report = await verifyChain(changed, keys);
+          expect(report.ok).toBe(false);
+          expect(report.issues.map((i) => i.index)).toContain(index);
+        },
+      ),
       { numRuns: 300 },
     );
   }, 60_000);
@@ -300,12 +359,16 @@ describe('verification never throws for what it is given to check', () => {
     const { verifyInvoiceExport, verifyInvoiceQr } = await import('../../../src/invoice/index.js');
     const { records, keys } = await chainOf(2);
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.oneof(fc.anything(), fc.constant(records[0]), fc.constant(records[1]))), fc.string(), async (values, text) => {
-        const report = await verifyChain(values, keys);
-        expect(report.count).toBe(values.length);
-        await verifyInvoiceExport(text, keys);
-        await verifyInvoiceQr(text, keys);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.oneof(fc.anything(), fc.constant(records[0]), fc.constant(records[1]))),
+        fc.string(),
+        async (values, text) => {
+          const report = await verifyChain(values, keys);
+          expect(report.count).toBe(values.length);
+          await verifyInvoiceExport(text, keys);
+          await verifyInvoiceQr(text, keys);
+        },
+      ),
       { numRuns: 150 },
     );
   });

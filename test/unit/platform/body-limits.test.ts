@@ -10,7 +10,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { InputError } from '../../../src/index.js';
 import { PlatformProtocolError, PlatformUnavailableError } from '../../../src/errors/index.js';
-import { client, ok, personQueryInput, rejection, saleReportInput, settlementInput, settlementOutput } from './helpers.js';
+import {
+  client,
+  ok,
+  personQueryInput,
+  rejection,
+  saleReportInput,
+  settlementInput,
+  settlementOutput,
+} from './helpers.js';
 
 const MiB = 1024 * 1024;
 const PERSON_OPTIONS = { insuplcAdmdvs: '220102' };
@@ -59,7 +67,11 @@ async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> 
     return;
   }
   let resolveFinished!: () => void;
-  const record: Served = { written: 0, abandoned: false, finished: new Promise<void>((resolve) => (resolveFinished = resolve)) };
+  const record: Served = {
+    written: 0,
+    abandoned: false,
+    finished: new Promise<void>((resolve) => (resolveFinished = resolve)),
+  };
   served.push(record);
   res.on('close', () => {
     if (!res.writableFinished) record.abandoned = true;
@@ -184,7 +196,8 @@ describe('an answer larger than maxResponseBytes is not read', () => {
     expect(lost).toBeInstanceOf(PlatformUnavailableError);
     expect(lost).toMatchObject({ code: 'PLATFORM_OUTCOME_UNKNOWN', infno: '2102', msgid: prepared.msgid });
     expect(lost.message).toContain('resolve()');
-    business = async (res) => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(ok(settlementOutput())));
+    business = async (res) =>
+      void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(ok(settlementOutput())));
     const { setlinfo } = await platform.resolve(prepared);
     expect(setlinfo.setl_id).toBe('S0001');
   });
@@ -209,7 +222,9 @@ describe('an answer larger than maxResponseBytes is not read', () => {
         },
         { highWaterMark: 0 },
       );
-      return new Response(stream, { headers: { 'content-type': 'application/json', 'content-length': String(body.length) } });
+      return new Response(stream, {
+        headers: { 'content-type': 'application/json', 'content-length': String(body.length) },
+      });
     };
     const error = await rejection(client({ fetch, maxResponseBytes: MiB }).queryPerson(personQueryInput()));
     expect(error).toMatchObject({ code: 'PLATFORM_PROTOCOL', infno: '1101' });
@@ -223,7 +238,9 @@ describe('an answer larger than maxResponseBytes is not read', () => {
       const { infno } = JSON.parse(await (input as Request).text()) as { infno: string };
       return new Response(infno === '9001' ? JSON.stringify(SIGN_IN) : json);
     };
-    const { baseinfo } = await client({ fetch, maxResponseBytes: Buffer.byteLength(json) }).queryPerson(personQueryInput());
+    const { baseinfo } = await client({ fetch, maxResponseBytes: Buffer.byteLength(json) }).queryPerson(
+      personQueryInput(),
+    );
     expect(baseinfo.psn_name).toBe('张三丰');
   });
 

@@ -1,7 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../../src/index.js';
 import { RequestEnvelopeSchema } from '../../../src/platform/index.js';
-import { CALL_URL, INSTITUTION, PERSON, T0, client, manualClock, ok, personQueryInput, rejection, settlementInput, settlementOutput, useFakePlatform } from './helpers.js';
+import {
+  CALL_URL,
+  INSTITUTION,
+  PERSON,
+  T0,
+  client,
+  manualClock,
+  ok,
+  personQueryInput,
+  rejection,
+  settlementInput,
+  settlementOutput,
+  useFakePlatform,
+} from './helpers.js';
 
 const fakePlatform = useFakePlatform();
 
@@ -72,13 +85,25 @@ describe('the request envelope', () => {
       device: { no: 'KIOSK-9', mac: 'AA-BB', ip: '10.0.0.9', safeInfo: 'tpm:ok' },
     });
     await custom.report('3507', { data: { fixmedins_bchno: 'B1', inv_data_type: '4' } });
-    expect(platform.business()[0]!.envelope).toMatchObject({ recer_sys_code: 'JLYB', infver: 'V2.0', opter_type: '2', opter: 'K9', opter_name: '自助机9', dev_no: 'KIOSK-9', dev_safe_info: 'tpm:ok' });
-    expect(platform.requests[0]!.envelope['input']).toEqual({ signIn: { opter_no: 'K9', mac: 'AA-BB', ip: '10.0.0.9' } });
+    expect(platform.business()[0]!.envelope).toMatchObject({
+      recer_sys_code: 'JLYB',
+      infver: 'V2.0',
+      opter_type: '2',
+      opter: 'K9',
+      opter_name: '自助机9',
+      dev_no: 'KIOSK-9',
+      dev_safe_info: 'tpm:ok',
+    });
+    expect(platform.requests[0]!.envelope['input']).toEqual({
+      signIn: { opter_no: 'K9', mac: 'AA-BB', ip: '10.0.0.9' },
+    });
   });
 
   it('POSTs JSON to the national call path, whatever trailing slash the base URL has', async () => {
     const platform = fakePlatform(() => ok({ retRslt: '1' }));
-    await client({ baseUrl: 'https://ybj.test.example/' }).report('3507', { data: { fixmedins_bchno: 'B1', inv_data_type: '4' } });
+    await client({ baseUrl: 'https://ybj.test.example/' }).report('3507', {
+      data: { fixmedins_bchno: 'B1', inv_data_type: '4' },
+    });
     const seen = platform.business()[0]!;
     expect(seen.headers.get('content-type')).toBe('application/json;charset=utf-8');
     expect(JSON.parse(seen.body)).toEqual(seen.envelope);
@@ -126,7 +151,9 @@ describe('prepare and send', () => {
 
   it('refuses a msgid that is not institution code + time + sequence, before sending', async () => {
     const platform = fakePlatform();
-    expect(() => client().prepare('3507', { data: { fixmedins_bchno: 'B1', inv_data_type: '4' } }, { msgid: 'not-a-msgid' })).toThrow(InputError);
+    expect(() =>
+      client().prepare('3507', { data: { fixmedins_bchno: 'B1', inv_data_type: '4' } }, { msgid: 'not-a-msgid' }),
+    ).toThrow(InputError);
     expect(platform.requests).toHaveLength(0);
   });
 
@@ -144,7 +171,9 @@ describe('prepare and send', () => {
     const error = await rejection(client().settle(bad, { insuplcAdmdvs: '220102' }));
     expect(error).toBeInstanceOf(InputError);
     expect(error['code']).toBe('INVALID_INPUT');
-    expect((error as unknown as InputError).issues.map((issue) => issue.path)).toEqual(expect.arrayContaining(['druginfo.mdtrt_cert_type']));
+    expect((error as unknown as InputError).issues.map((issue) => issue.path)).toEqual(
+      expect.arrayContaining(['druginfo.mdtrt_cert_type']),
+    );
     // Paths and reasons only: the values (an ID number here) never appear in the error.
     expect(JSON.stringify({ ...error, message: error.message })).not.toContain(PERSON.certno);
     expect(platform.requests).toHaveLength(0);
@@ -169,10 +198,18 @@ describe('prepared calls from storage', () => {
   it('sends a prepared call that went through JSON, and refuses one whose input was altered', async () => {
     const platform = fakePlatform(() => ok(settlementOutput()));
     const platformClient = client();
-    const stored = JSON.parse(JSON.stringify(platformClient.prepare('2102', settlementInput(), { insuplcAdmdvs: '220102' })));
+    const stored = JSON.parse(
+      JSON.stringify(platformClient.prepare('2102', settlementInput(), { insuplcAdmdvs: '220102' })),
+    );
     await expect(platformClient.send(stored)).resolves.toMatchObject({ setlinfo: { medfee_sumamt: 5740 } });
-    const altered = { ...stored, input: { ...stored.input, druginfo: { ...stored.input.druginfo, medfee_sumamt: 5.74 } } };
-    await expect(platformClient.send(altered)).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'druginfo.medfee_sumamt' });
+    const altered = {
+      ...stored,
+      input: { ...stored.input, druginfo: { ...stored.input.druginfo, medfee_sumamt: 5.74 } },
+    };
+    await expect(platformClient.send(altered)).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      field: 'druginfo.medfee_sumamt',
+    });
     expect(platform.business()).toHaveLength(1);
   });
 });

@@ -3,7 +3,18 @@ import { HttpResponse } from 'msw';
 import { isYibaoGuardError } from '../../../src/index.js';
 import { PlatformProtocolError, PlatformRejectedError, PlatformUnavailableError } from '../../../src/errors/index.js';
 import type { PlatformEvent } from '../../../src/platform/index.js';
-import { PERSON, client, fail, ok, personQueryInput, rejection, saleReportInput, settlementInput, settlementOutput, useFakePlatform } from './helpers.js';
+import {
+  PERSON,
+  client,
+  fail,
+  ok,
+  personQueryInput,
+  rejection,
+  saleReportInput,
+  settlementInput,
+  settlementOutput,
+  useFakePlatform,
+} from './helpers.js';
 
 const fakePlatform = useFakePlatform();
 const PERSON_OPTIONS = { insuplcAdmdvs: '220102' };
@@ -13,7 +24,12 @@ describe('refusals (non-zero infcode)', () => {
     const platform = fakePlatform(() => fail('-2', '该人员无有效参保信息'));
     const error = await rejection(client().queryPerson(personQueryInput()));
     expect(error).toBeInstanceOf(PlatformRejectedError);
-    expect(error).toMatchObject({ code: 'PLATFORM_REJECTED', infcode: -2, infno: '1101', platformMessage: '该人员无有效参保信息' });
+    expect(error).toMatchObject({
+      code: 'PLATFORM_REJECTED',
+      infcode: -2,
+      infno: '1101',
+      platformMessage: '该人员无有效参保信息',
+    });
     expect(error['msgid']).toBe(platform.business()[0]!.envelope.msgid);
     expect(String(error['messageZh'])).toContain('该人员无有效参保信息');
   });
@@ -57,7 +73,9 @@ describe('refusals (non-zero infcode)', () => {
 
 describe('answers not in the interface form', () => {
   it('throws PlatformProtocolError for a body that is not JSON', async () => {
-    fakePlatform(() => new HttpResponse('<html>502 Bad Gateway</html>', { status: 200, headers: { 'content-type': 'text/html' } }));
+    fakePlatform(
+      () => new HttpResponse('<html>502 Bad Gateway</html>', { status: 200, headers: { 'content-type': 'text/html' } }),
+    );
     const error = await rejection(client().queryPerson(personQueryInput()));
     expect(error).toBeInstanceOf(PlatformProtocolError);
     expect(error['code']).toBe('PLATFORM_PROTOCOL');
@@ -76,7 +94,9 @@ describe('answers not in the interface form', () => {
     expect(error).toBeInstanceOf(PlatformProtocolError);
     const paths = (error as unknown as PlatformProtocolError).issues.map((issue) => issue.path);
     expect(paths).toEqual(expect.arrayContaining(['setlinfo.medfee_sumamt', 'setlinfo.psn_cash_pay']));
-    expect(JSON.stringify({ message: error.message, zh: error['messageZh'], issues: error['issues'] })).not.toMatch(/57\.4元|11010519491231002X/);
+    expect(JSON.stringify({ message: error.message, zh: error['messageZh'], issues: error['issues'] })).not.toMatch(
+      /57\.4元|11010519491231002X/,
+    );
   });
 
   it('decodes an output sent as a JSON string (some gateways do)', async () => {
@@ -111,14 +131,19 @@ describe('onEvent', () => {
   it('logs infno, msgid, attempts, duration and outcome, and no personal data from input or answers', async () => {
     const events: PlatformEvent[] = [];
     // The platform echoes the name and ID number of the 1101 request in its refusal.
-    const answers = [fail(-2, `${PERSON.name}（${PERSON.certno}）无参保信息`), ok(settlementOutput()), ok({ setlinfo: { medfee_sumamt: 'x' } })];
+    const answers = [
+      fail(-2, `${PERSON.name}（${PERSON.certno}）无参保信息`),
+      ok(settlementOutput()),
+      ok({ setlinfo: { medfee_sumamt: 'x' } }),
+    ];
     fakePlatform(() => answers.shift());
     const platformClient = client({ onEvent: (event) => events.push(event) });
     await rejection(platformClient.queryPerson(personQueryInput()));
     await platformClient.settle(settlementInput(), PERSON_OPTIONS);
     await rejection(platformClient.preSettle(settlementInput(), PERSON_OPTIONS));
     const log = JSON.stringify(events);
-    for (const secret of [PERSON.certno, PERSON.name, PERSON.psnNo, '57.4', '5740', 'XA10BAA001A001010100001', 'S0001']) expect(log).not.toContain(secret);
+    for (const secret of [PERSON.certno, PERSON.name, PERSON.psnNo, '57.4', '5740', 'XA10BAA001A001010100001', 'S0001'])
+      expect(log).not.toContain(secret);
     const results = events.filter((event) => event.type === 'result');
     expect(results.map((event) => [event.infno, event.outcome])).toEqual([
       ['9001', 'OK'],
@@ -143,6 +168,8 @@ describe('onEvent', () => {
 
   it('is a yibao-guard error for every failure, for branching on codes', async () => {
     fakePlatform(() => fail(-2, 'x'));
-    expect(isYibaoGuardError(await rejection(client().queryPerson(personQueryInput())), 'PLATFORM_REJECTED')).toBe(true);
+    expect(isYibaoGuardError(await rejection(client().queryPerson(personQueryInput())), 'PLATFORM_REJECTED')).toBe(
+      true,
+    );
   });
 });

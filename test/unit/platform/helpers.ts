@@ -17,7 +17,12 @@ export const INSTITUTION = 'P22010100001';
 export const T0 = Date.UTC(2026, 10, 23, 2, 5, 9);
 
 /** A resident ID with a valid check character, a name and a token: what must never reach a log. */
-export const PERSON = { certno: '11010519491231002X', name: '张三丰', psnNo: '22000000123456', token: '220100Ab3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3' } as const;
+export const PERSON = {
+  certno: '11010519491231002X',
+  name: '张三丰',
+  psnNo: '22000000123456',
+  token: '220100Ab3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3',
+} as const;
 
 export interface SeenRequest {
   readonly envelope: Record<string, unknown> & { infno: string; msgid: string; input: Record<string, unknown> };
@@ -29,7 +34,10 @@ type Answer = unknown;
 type Handler = (envelope: SeenRequest['envelope'], seen: readonly SeenRequest[]) => Answer | Promise<Answer>;
 
 /** Starts msw for this test file and returns a function that installs a fake platform for one test. */
-export function useFakePlatform(): (handler?: Handler, options?: { signIn?: Handler }) => { readonly requests: SeenRequest[]; business(): SeenRequest[] } {
+export function useFakePlatform(): (
+  handler?: Handler,
+  options?: { signIn?: Handler },
+) => { readonly requests: SeenRequest[]; business(): SeenRequest[] } {
   const server = setupServer();
   beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
   afterEach(() => server.resetHandlers());
@@ -59,7 +67,14 @@ export function useFakePlatform(): (handler?: Handler, options?: { signIn?: Hand
 
 /** A success envelope. */
 export function ok(output: unknown): Record<string, unknown> {
-  return { infcode: 0, inf_refmsgid: '220102202611231005090000000001', refmsg_time: '20261123100509123', respond_time: '20261123100509200', err_msg: null, output };
+  return {
+    infcode: 0,
+    inf_refmsgid: '220102202611231005090000000001',
+    refmsg_time: '20261123100509123',
+    respond_time: '20261123100509200',
+    err_msg: null,
+    output,
+  };
 }
 
 /** A failure envelope. */
@@ -146,7 +161,15 @@ export function settlementOutput(extra: Record<string, unknown> = {}): Record<st
 }
 
 export function personQueryInput(): TransactionInput<'1101'> {
-  return { data: { mdtrt_cert_type: '02', mdtrt_cert_no: PERSON.certno, psn_cert_type: '01', certno: PERSON.certno, psn_name: PERSON.name } };
+  return {
+    data: {
+      mdtrt_cert_type: '02',
+      mdtrt_cert_no: PERSON.certno,
+      psn_cert_type: '01',
+      certno: PERSON.certno,
+      psn_name: PERSON.name,
+    },
+  };
 }
 
 /** 3505 sale report input. */

@@ -34,9 +34,19 @@ describe('createMsgidSource', () => {
   });
 
   it('resumes after the last msgid of a previous run, even if the clock is now earlier', () => {
-    const msgids = createMsgidSource({ institutionCode: INSTITUTION, terminalDigit: 2, after: `${INSTITUTION}20261123100509` + '2007' });
+    const msgids = createMsgidSource({
+      institutionCode: INSTITUTION,
+      terminalDigit: 2,
+      after: `${INSTITUTION}20261123100509` + '2007',
+    });
     expect(msgids.next(T0 - 60_000)).toBe(`${INSTITUTION}20261123100509` + '2008');
-    expect(() => createMsgidSource({ institutionCode: INSTITUTION, terminalDigit: 2, after: `${INSTITUTION}20261123100509` + '3007' })).toThrow(InputError);
+    expect(() =>
+      createMsgidSource({
+        institutionCode: INSTITUTION,
+        terminalDigit: 2,
+        after: `${INSTITUTION}20261123100509` + '3007',
+      }),
+    ).toThrow(InputError);
   });
 
   it('refuses an institution code a msgid cannot hold and a terminal digit outside 0–9', () => {
@@ -48,26 +58,35 @@ describe('createMsgidSource', () => {
 
   it('never repeats across terminals and never decreases within one, whatever the clock does (10k msgids)', () => {
     // A clock step is a jump forwards or backwards of up to ten minutes, or no move at all (bursts in one second).
-    const step = fc.oneof(fc.constant(0), fc.integer({ min: -600_000, max: 600_000 }), fc.integer({ min: 0, max: 1500 }));
+    const step = fc.oneof(
+      fc.constant(0),
+      fc.integer({ min: -600_000, max: 600_000 }),
+      fc.integer({ min: 0, max: 1500 }),
+    );
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), step), { minLength: 10_000, maxLength: 10_000 }), (script) => {
-        const digits = [0, 3, 7, 9];
-        const sources = digits.map((terminalDigit) => createMsgidSource({ institutionCode: INSTITUTION, terminalDigit }));
-        const last: (string | undefined)[] = digits.map(() => undefined);
-        const seen = new Set<string>();
-        let now = T0;
-        for (const [terminal, delta] of script) {
-          now += delta;
-          const msgid = sources[terminal]!.next(now);
-          if (seen.has(msgid)) return false;
-          seen.add(msgid);
-          const previous = last[terminal];
-          if (previous !== undefined && !(msgid > previous)) return false;
-          last[terminal] = msgid;
-          if (Number(msgid.slice(-4)[0]) !== digits[terminal]) return false;
-        }
-        return seen.size === script.length;
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), step), { minLength: 10_000, maxLength: 10_000 }),
+        (script) => {
+          const digits = [0, 3, 7, 9];
+          const sources = digits.map((terminalDigit) =>
+            createMsgidSource({ institutionCode: INSTITUTION, terminalDigit }),
+          );
+          const last: (string | undefined)[] = digits.map(() => undefined);
+          const seen = new Set<string>();
+          let now = T0;
+          for (const [terminal, delta] of script) {
+            now += delta;
+            const msgid = sources[terminal]!.next(now);
+            if (seen.has(msgid)) return false;
+            seen.add(msgid);
+            const previous = last[terminal];
+            if (previous !== undefined && !(msgid > previous)) return false;
+            last[terminal] = msgid;
+            if (Number(msgid.slice(-4)[0]) !== digits[terminal]) return false;
+          }
+          return seen.size === script.length;
+        },
+      ),
       { numRuns: 5 },
     );
   });
@@ -77,7 +96,9 @@ describe('the client and its msgids', () => {
   it('gives every call a new msgid from the configured source', async () => {
     const platform = fakePlatform(() => ok({ retRslt: '1' }));
     const platformClient = client({ msgids: createMsgidSource({ institutionCode: INSTITUTION, terminalDigit: 5 }) });
-    await Promise.all([1, 2, 3].map(() => platformClient.report('3507', { data: { fixmedins_bchno: 'B1', inv_data_type: '4' } })));
+    await Promise.all(
+      [1, 2, 3].map(() => platformClient.report('3507', { data: { fixmedins_bchno: 'B1', inv_data_type: '4' } })),
+    );
     const msgids = platform.requests.map((r) => r.envelope.msgid);
     expect(new Set(msgids).size).toBe(4); // 9001 and three reports
     for (const msgid of msgids) expect(msgid).toMatch(new RegExp(`^${INSTITUTION}20261123100509500\\d$`));

@@ -3,11 +3,21 @@ import { HttpResponse, delay } from 'msw';
 import { isYibaoGuardError } from '../../../src/index.js';
 import { PlatformProtocolError, PlatformUnavailableError } from '../../../src/errors/index.js';
 import { heldEndsAtDeadline } from '../../integration/held-fetch.js';
-import { client, ok, personQueryInput, rejection, saleReportInput, settlementInput, settlementOutput, useFakePlatform } from './helpers.js';
+import {
+  client,
+  ok,
+  personQueryInput,
+  rejection,
+  saleReportInput,
+  settlementInput,
+  settlementOutput,
+  useFakePlatform,
+} from './helpers.js';
 
 const fakePlatform = useFakePlatform();
 const PERSON_OPTIONS = { insuplcAdmdvs: '220102' };
-const status = (code: number, headers: Record<string, string> = {}) => new HttpResponse('gateway says no', { status: code, headers });
+const status = (code: number, headers: Record<string, string> = {}) =>
+  new HttpResponse('gateway says no', { status: code, headers });
 
 /** Answers with `failures` in turn, then with `success` forever. */
 function flaky(failures: (() => unknown)[], success: () => unknown): () => unknown {
@@ -85,15 +95,21 @@ describe('retries where they are safe', () => {
   });
 
   it('times out a silent platform with PlatformUnavailableError', async () => {
-    // The platform holds every query unanswered; each attempt ends at the deadline once it is held (heldEndsAtDeadline),
-    // so a normal deadline is kept and no attempt (nor the sign-in before them) races a 30 ms timer on a loaded machine.
+    // The platform holds every query unanswered; each attempt ends at the deadline once it is held
+    // (heldEndsAtDeadline),
+    // so a normal deadline is kept and no attempt (nor the sign-in before them) races a 30 ms timer on a loaded
+    // machine.
     const held: { msgid: string; fault: 'timeout' }[] = [];
     const platform = fakePlatform(async (envelope) => {
       held.push({ msgid: envelope.msgid, fault: 'timeout' });
       await delay('infinite');
       return ok(PERSON_OUTPUT);
     });
-    const silent = client({ timeoutMs: 10_000, retry: { limit: 1, backoffLimitMs: 1 }, fetch: heldEndsAtDeadline({ received: () => held }) });
+    const silent = client({
+      timeoutMs: 10_000,
+      retry: { limit: 1, backoffLimitMs: 1 },
+      fetch: heldEndsAtDeadline({ received: () => held }),
+    });
     const error = await rejection(silent.queryPerson(personQueryInput()));
     expect(error).toBeInstanceOf(PlatformUnavailableError);
     expect(error['code']).toBe('PLATFORM_UNAVAILABLE');
@@ -103,8 +119,12 @@ describe('retries where they are safe', () => {
 
   it('reports a network failure on a query as unavailable, on a write as outcome unknown', async () => {
     fakePlatform(() => HttpResponse.error());
-    expect(await rejection(client({ retry: { limit: 0 } }).queryPerson(personQueryInput()))).toMatchObject({ code: 'PLATFORM_UNAVAILABLE' });
-    expect(await rejection(client({ retry: { limit: 0 } }).report('3505', saleReportInput()))).toMatchObject({ code: 'PLATFORM_OUTCOME_UNKNOWN' });
+    expect(await rejection(client({ retry: { limit: 0 } }).queryPerson(personQueryInput()))).toMatchObject({
+      code: 'PLATFORM_UNAVAILABLE',
+    });
+    expect(await rejection(client({ retry: { limit: 0 } }).report('3505', saleReportInput()))).toMatchObject({
+      code: 'PLATFORM_OUTCOME_UNKNOWN',
+    });
   });
 
   it('sends through an injected fetch', async () => {
@@ -112,7 +132,9 @@ describe('retries where they are safe', () => {
     const fetch = async (input: string | URL | Request) => {
       const request = input as Request;
       seen.push(JSON.parse(await request.text()).infno);
-      return new Response(JSON.stringify(seen.length === 1 ? ok({ signinoutb: { sign_no: 'X' } }) : ok({ retRslt: '1' })));
+      return new Response(
+        JSON.stringify(seen.length === 1 ? ok({ signinoutb: { sign_no: 'X' } }) : ok({ retRslt: '1' })),
+      );
     };
     await client({ fetch }).report('3507', { data: { fixmedins_bchno: 'B1', inv_data_type: '4' } });
     expect(seen).toEqual(['9001', '3507']);
@@ -162,7 +184,14 @@ describe('resolve()', () => {
     const platform = fakePlatform(() => ok(null));
     const platformClient = client({ idempotentMsgid: false });
     const prepared = platformClient.prepare('2102', settlementInput(), PERSON_OPTIONS);
-    await platformClient.reverse({ psn_no: '22000000123456', omsgid: prepared.msgid, oinfno: prepared.infno }, { insuplcAdmdvs: prepared.insuplcAdmdvs! });
-    expect(platform.business()[0]!.envelope).toMatchObject({ infno: '2601', insuplc_admdvs: '220102', input: { data: { psn_no: '22000000123456', omsgid: prepared.msgid, oinfno: '2102' } } });
+    await platformClient.reverse(
+      { psn_no: '22000000123456', omsgid: prepared.msgid, oinfno: prepared.infno },
+      { insuplcAdmdvs: prepared.insuplcAdmdvs! },
+    );
+    expect(platform.business()[0]!.envelope).toMatchObject({
+      infno: '2601',
+      insuplc_admdvs: '220102',
+      input: { data: { psn_no: '22000000123456', omsgid: prepared.msgid, oinfno: '2102' } },
+    });
   });
 });

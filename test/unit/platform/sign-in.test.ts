@@ -15,7 +15,9 @@ describe('sign-in', () => {
     expect(platformClient.signNo).toBeUndefined();
     await platformClient.report('3507', REPORT);
     expect(platform.requests.map((r) => r.envelope.infno)).toEqual(['9001', '3507']);
-    expect(platform.requests[0]!.envelope['input']).toEqual({ signIn: { opter_no: 'S001', mac: '00-1A-2B-3C-4D-5E', ip: '10.0.0.8' } });
+    expect(platform.requests[0]!.envelope['input']).toEqual({
+      signIn: { opter_no: 'S001', mac: '00-1A-2B-3C-4D-5E', ip: '10.0.0.8' },
+    });
     expect(platform.requests[1]!.envelope['sign_no']).toBe('SN1');
     expect(platformClient.signNo).toBe('SN1');
   });
@@ -35,7 +37,9 @@ describe('sign-in', () => {
 
   it('signs in again once when the platform says the sign-in expired, and resends the same msgid', async () => {
     const events: PlatformEvent[] = [];
-    const platform = fakePlatform((envelope) => (envelope['sign_no'] === 'SN1' ? fail(-2, '签到信息已失效，请重新签到') : ok({ retRslt: '1' })));
+    const platform = fakePlatform((envelope) =>
+      envelope['sign_no'] === 'SN1' ? fail(-2, '签到信息已失效，请重新签到') : ok({ retRslt: '1' }),
+    );
     const platformClient = client({ onEvent: (event) => events.push(event) });
     await platformClient.report('3507', REPORT);
     expect(platform.requests.map((r) => [r.envelope.infno, r.envelope['sign_no']])).toEqual([
@@ -71,7 +75,9 @@ describe('sign-in', () => {
   });
 
   it('recognises provincial wording through isSignInExpired', async () => {
-    const platform = fakePlatform((envelope) => (envelope['sign_no'] === 'SN1' ? fail(1001, 'E-SIGN-STALE') : ok({ retRslt: '1' })));
+    const platform = fakePlatform((envelope) =>
+      envelope['sign_no'] === 'SN1' ? fail(1001, 'E-SIGN-STALE') : ok({ retRslt: '1' }),
+    );
     await client({ isSignInExpired: (infcode) => infcode === 1001 }).report('3507', REPORT);
     expect(platform.business()).toHaveLength(2);
   });

@@ -4,7 +4,19 @@
  * (default 2000 元), per CST day (3000 元) and per year (off unless the pack sets it).
  */
 import { describe, expect, it } from 'vitest';
-import { barePack, boxes, buyerOf, cardOf, cst, expectClean, findingsOf, P, purchase, reviewChecked, sale } from './helpers.js';
+import {
+  barePack,
+  boxes,
+  buyerOf,
+  cardOf,
+  cst,
+  expectClean,
+  findingsOf,
+  P,
+  purchase,
+  reviewChecked,
+  sale,
+} from './helpers.js';
 import type { RulePack } from '../../../src/schemas/index.js';
 import type { PurchaseRecord } from '../../../src/rules/index.js';
 
@@ -70,31 +82,61 @@ describe('amount-limit (医保支付限额)', () => {
   });
 
   it('四（二）…刷卡结付相关费用或套现：warns when today’s fund total (2500 元 earlier today + 606 元) passes the 3000 元 daily ceiling', async () => {
-    const session = basket(SMALL, { purchases: [purchase(P.fritillaria, cst(2026, 11, 23, 8), 1, { fundFen: 250_000 })] });
+    const session = basket(SMALL, {
+      purchases: [purchase(P.fritillaria, cst(2026, 11, 23, 8), 1, { fundFen: 250_000 })],
+    });
     const card = cardOf(await reviewChecked(session), 'amount-limit');
-    expect(card).toMatchObject({ findingId: 'amount-limit:sale:day', evidence: { period: 'day', amountFen: 310_600, limitFen: 300_000 } });
+    expect(card).toMatchObject({
+      findingId: 'amount-limit:sale:day',
+      evidence: { period: 'day', amountFen: 310_600, limitFen: 300_000 },
+    });
     expect(card.summary.zh).toContain('当日累计');
   });
 
   it('honest: 2300 元 earlier today + 606 元 stays under the daily ceiling', async () => {
-    expectClean(await reviewChecked(basket(SMALL, { purchases: [purchase(P.fritillaria, cst(2026, 11, 23, 8), 1, { fundFen: 230_000 })] })));
+    expectClean(
+      await reviewChecked(
+        basket(SMALL, { purchases: [purchase(P.fritillaria, cst(2026, 11, 23, 8), 1, { fundFen: 230_000 })] }),
+      ),
+    );
   });
 
   it('honest: 2500 元 spent yesterday at 23:59 CST does not count toward today', async () => {
-    expectClean(await reviewChecked(basket(SMALL, { purchases: [purchase(P.fritillaria, cst(2026, 11, 22, 23, 59), 1, { fundFen: 250_000 })] })));
+    expectClean(
+      await reviewChecked(
+        basket(SMALL, { purchases: [purchase(P.fritillaria, cst(2026, 11, 22, 23, 59), 1, { fundFen: 250_000 })] }),
+      ),
+    );
   });
 
   const yearly = barePack({ 'amount-limit': { enabled: true, params: { perYearFen: 1_000_000 } } });
 
   it('四（二）…刷卡结付相关费用或套现：warns when the year’s fund total passes a pack’s 10000 元 yearly ceiling', async () => {
-    const session = basket(SMALL, { pack: yearly, purchases: [purchase(P.fritillaria, cst(2026, 3, 1, 9), 1, { fundFen: 950_000 })] });
+    const session = basket(SMALL, {
+      pack: yearly,
+      purchases: [purchase(P.fritillaria, cst(2026, 3, 1, 9), 1, { fundFen: 950_000 })],
+    });
     const card = cardOf(await reviewChecked(session), 'amount-limit');
-    expect(card).toMatchObject({ findingId: 'amount-limit:sale:year', evidence: { period: 'year', amountFen: 1_010_600, limitFen: 1_000_000 } });
+    expect(card).toMatchObject({
+      findingId: 'amount-limit:sale:year',
+      evidence: { period: 'year', amountFen: 1_010_600, limitFen: 1_000_000 },
+    });
   });
 
   it('honest: last year’s purchases (2025-12-31 23:00 CST) do not count, and without the pack’s ceiling there is no yearly limit', async () => {
-    expectClean(await reviewChecked(basket(SMALL, { pack: yearly, purchases: [purchase(P.fritillaria, cst(2025, 12, 31, 23), 1, { fundFen: 950_000 })] })));
-    expectClean(await reviewChecked(basket(SMALL, { purchases: [purchase(P.fritillaria, cst(2026, 3, 1, 9), 1, { fundFen: 950_000 })] })));
+    expectClean(
+      await reviewChecked(
+        basket(SMALL, {
+          pack: yearly,
+          purchases: [purchase(P.fritillaria, cst(2025, 12, 31, 23), 1, { fundFen: 950_000 })],
+        }),
+      ),
+    );
+    expectClean(
+      await reviewChecked(
+        basket(SMALL, { purchases: [purchase(P.fritillaria, cst(2026, 3, 1, 9), 1, { fundFen: 950_000 })] }),
+      ),
+    );
   });
 
   it('counts only what is billed to the fund', async () => {

@@ -17,10 +17,30 @@ function ibuprofenFor(who: DemoPersonKey) {
 
 describe('buyer-status (参保人状态)', () => {
   it.each([
-    ['deceased', 'deceased', '二（四）明知购买人所持系冒用、盗用他人的…医保凭证…仍向其销售：blocks a sale on a dead person’s voucher', '已死亡'],
-    ['suspended', 'insurance-suspended', '三（二）将本人的医疗保障凭证交由他人冒名使用：blocks a sale to a person whose insurance is suspended', '暂停参保'],
-    ['terminated', 'not-insured', '二（四）…医保凭证…仍向其销售：blocks a sale to a person whose insurance has ended', '未参保'],
-    ['blacklisted', 'settlement-suspended', '吉林（十二）对失信参保人员…暂停医疗费用联网结算：blocks a sale to a credit-blacklisted person', '失信'],
+    [
+      'deceased',
+      'deceased',
+      '二（四）明知购买人所持系冒用、盗用他人的…医保凭证…仍向其销售：blocks a sale on a dead person’s voucher',
+      '已死亡',
+    ],
+    [
+      'suspended',
+      'insurance-suspended',
+      '三（二）将本人的医疗保障凭证交由他人冒名使用：blocks a sale to a person whose insurance is suspended',
+      '暂停参保',
+    ],
+    [
+      'terminated',
+      'not-insured',
+      '二（四）…医保凭证…仍向其销售：blocks a sale to a person whose insurance has ended',
+      '未参保',
+    ],
+    [
+      'blacklisted',
+      'settlement-suspended',
+      '吉林（十二）对失信参保人员…暂停医疗费用联网结算：blocks a sale to a credit-blacklisted person',
+      '失信',
+    ],
   ] as const)('%s (%s): %s', async (who, status, _name, zh) => {
     const review = await reviewChecked(ibuprofenFor(who));
     const card = cardOf(review, 'buyer-status');

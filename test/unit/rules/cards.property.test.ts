@@ -14,7 +14,12 @@ const LONG = '长'.repeat(190);
 /** The demo catalog plus a drug whose generic name is as long as a name may be (200 characters). */
 const longCatalog = createCatalog([
   ...DEMO_CATALOG,
-  ...DEMO_CATALOG.filter((p) => p.productId === 'YP-XOT008' || p.productId === 'YP-TYG011').map((p): Product => ({ ...p, productId: `${p.productId}-L`, genericName: `${LONG}${p.genericName}`.slice(0, 200), gtins: [] })),
+  ...DEMO_CATALOG.filter((p) => p.productId === 'YP-XOT008' || p.productId === 'YP-TYG011').map((p): Product => ({
+    ...p,
+    productId: `${p.productId}-L`,
+    genericName: `${LONG}${p.genericName}`.slice(0, 200),
+    gtins: [],
+  })),
 ]);
 const products = [...longCatalog.products()].filter((p) => p.retailPriceFen !== undefined);
 const people = Object.keys(DEMO_PEOPLE) as DemoPersonKey[];
@@ -31,7 +36,15 @@ const saleArb = fc.record({
   who: fc.constantFrom(...people),
   agreement: fc.constantFrom('active', 'active', 'active', 'suspended') as fc.Arbitrary<'active' | 'suspended'>,
   lines: fc.array(lineArb, { minLength: 1, maxLength: 8 }),
-  history: fc.array(fc.record({ product: fc.constantFrom(...products), daysAgo: fc.integer({ min: 0, max: 400 }), packages: fc.integer({ min: 1, max: 6 }), days: fc.option(fc.integer({ min: 1, max: 90 })) }), { maxLength: 6 }),
+  history: fc.array(
+    fc.record({
+      product: fc.constantFrom(...products),
+      daysAgo: fc.integer({ min: 0, max: 400 }),
+      packages: fc.integer({ min: 1, max: 6 }),
+      days: fc.option(fc.integer({ min: 1, max: 90 })),
+    }),
+    { maxLength: 6 },
+  ),
   onHand: fc.option(fc.integer({ min: 0, max: 5 })),
   identities: fc.constantFrom([], ['XD14']),
 });
@@ -44,7 +57,10 @@ function build(s: SaleCase) {
     catalog: longCatalog,
     buyer: buyerOf(s.who, { identities: s.identities }),
     pharmacy: { agreement: s.agreement },
-    purchases: s.history.map((h) => ({ ...purchase(h.product.productId.replace(/-L$/, ''), NOW - h.daysAgo * DAY, h.packages), ...(h.days !== null ? { daysSupply: h.days } : {}) })),
+    purchases: s.history.map((h) => ({
+      ...purchase(h.product.productId.replace(/-L$/, ''), NOW - h.daysAgo * DAY, h.packages),
+      ...(h.days !== null ? { daysSupply: h.days } : {}),
+    })),
     ...(s.onHand !== null ? { onHand: Object.fromEntries(products.map((p) => [p.productId, s.onHand!])) } : {}),
     sold: ['81002740000000900001'],
   });
@@ -52,8 +68,17 @@ function build(s: SaleCase) {
     const split = !Number.isInteger(l.quantity);
     const prefix = l.product.traceCodePrefix;
     const code = (p: string | undefined) => (p ? `${p}${String(++serial).padStart(13, '0')}` : undefined);
-    const own = Array.from({ length: Math.ceil(l.quantity) }, () => code(prefix)).filter((c): c is string => c !== undefined);
-    const traceCodes = l.codes === 'own' ? own : l.codes === 'other' ? [code('8100274')!] : l.codes === 'twice' && own[0] ? [own[0], own[0]] : [];
+    const own = Array.from({ length: Math.ceil(l.quantity) }, () => code(prefix)).filter(
+      (c): c is string => c !== undefined,
+    );
+    const traceCodes =
+      l.codes === 'own'
+        ? own
+        : l.codes === 'other'
+          ? [code('8100274')!]
+          : l.codes === 'twice' && own[0]
+            ? [own[0], own[0]]
+            : [];
     session.addLine({
       productId: l.product.productId,
       quantity: l.quantity,
@@ -76,7 +101,8 @@ describe('every card, whatever the basket', () => {
         for (const f of review.findings) expectCard(f, lineIds);
         expect(new Set(review.findings.map((f) => f.findingId)).size).toBe(review.findings.length);
         const rank = { info: 0, warning: 1, block: 2 } as const;
-        for (let i = 1; i < review.findings.length; i++) expect(rank[review.findings[i - 1]!.severity]).toBeGreaterThanOrEqual(rank[review.findings[i]!.severity]);
+        for (let i = 1; i < review.findings.length; i++)
+          expect(rank[review.findings[i - 1]!.severity]).toBeGreaterThanOrEqual(rank[review.findings[i]!.severity]);
         expect(review.blocked).toBe(review.findings.some((f) => f.severity === 'block'));
       }),
       { numRuns: 300 },

@@ -6,7 +6,19 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_CATALOG } from '../../../adapters/simulator/index.js';
 import { createCatalog } from '../../../src/engine.js';
-import { barePack, box, boxes, buyerOf, cardOf, expectClean, findingsOf, P, prescriptionFor, reviewChecked, sale } from './helpers.js';
+import {
+  barePack,
+  box,
+  boxes,
+  buyerOf,
+  cardOf,
+  expectClean,
+  findingsOf,
+  P,
+  prescriptionFor,
+  reviewChecked,
+  sale,
+} from './helpers.js';
 
 const MOBILITY = 'XD14'; // a 特殊人员身份 code the pack counts as 行动不便
 const mobilityPack = barePack({ 'days-supply': { enabled: true, params: { mobilityImpairedIdentities: [MOBILITY] } } });
@@ -45,7 +57,10 @@ describe('days-supply (最大用药天数)', () => {
     session.scan(box(P.ibuprofen, 1));
     session.scan(box(P.ibuprofen, 2));
     const card = cardOf(await reviewChecked(session), 'days-supply');
-    expect(card).toMatchObject({ evidence: { days: 20, limit: 7, basis: 'ordinary', packages: 2, maxPackages: 1 }, actions: [{ kind: 'reduce-quantity', lineId: 'L1', quantity: 1 }] });
+    expect(card).toMatchObject({
+      evidence: { days: 20, limit: 7, basis: 'ordinary', packages: 2, maxPackages: 1 },
+      actions: [{ kind: 'reduce-quantity', lineId: 'L1', quantity: 1 }],
+    });
   });
 
   it('三（三）转卖药品：counts every line of the product together (1 + 1 boxes of 氯雷他定 on two lines)', async () => {
@@ -54,7 +69,11 @@ describe('days-supply (最大用药天数)', () => {
     session.addLine({ productId: P.loratadine, quantity: 1, traceCodes: [box(P.loratadine, 2)] });
     const review = await reviewChecked(session);
     const card = cardOf(review, 'days-supply');
-    expect(card).toMatchObject({ lineId: 'L1', evidence: { days: 12, packages: 2, maxPackages: 1 }, actions: [{ kind: 'remove-line', lineId: 'L2' }] });
+    expect(card).toMatchObject({
+      lineId: 'L1',
+      evidence: { days: 12, packages: 2, maxPackages: 1 },
+      actions: [{ kind: 'remove-line', lineId: 'L2' }],
+    });
     await session.apply(card.actions[0]!, card.findingId);
     expectClean(await reviewChecked(session));
   });
@@ -63,7 +82,10 @@ describe('days-supply (最大用药天数)', () => {
     const { session } = sale({ buyer: buyerOf('active') });
     session.addLine({ productId: P.ibuprofen, quantity: 0.75, split: true, traceCodes: [box(P.ibuprofen, 1)] });
     const card = cardOf(await reviewChecked(session), 'days-supply');
-    expect(card).toMatchObject({ evidence: { days: 8, limit: 7, packages: 0.75, maxPackages: 0.7 }, actions: [{ kind: 'reduce-quantity', lineId: 'L1', quantity: 0.7 }] });
+    expect(card).toMatchObject({
+      evidence: { days: 8, limit: 7, packages: 0.75, maxPackages: 0.7 },
+      actions: [{ kind: 'reduce-quantity', lineId: 'L1', quantity: 0.7 }],
+    });
     await session.apply(card.actions[0]!, card.findingId);
     expect(session.lines[0]).toMatchObject({ quantity: 0.7, amountFen: 1106 });
     expectClean(await reviewChecked(session));
@@ -79,7 +101,10 @@ describe('days-supply (最大用药天数)', () => {
     const { session } = sale({ buyer: buyerOf('active', { identities: [MOBILITY] }), pack: mobilityPack });
     session.addLine({ productId: P.loratadine, quantity: 3, traceCodes: boxes(P.loratadine, 3) });
     const card = cardOf(await reviewChecked(session), 'days-supply');
-    expect(card).toMatchObject({ evidence: { days: 18, limit: 14, basis: 'mobility-impaired', maxPackages: 2 }, actions: [{ kind: 'reduce-quantity', lineId: 'L1', quantity: 2 }] });
+    expect(card).toMatchObject({
+      evidence: { days: 18, limit: 14, basis: 'mobility-impaired', maxPackages: 2 },
+      actions: [{ kind: 'reduce-quantity', lineId: 'L1', quantity: 2 }],
+    });
   });
 
   it('honest: 2 boxes of 氯雷他定 (12 days) for the mobility-impaired buyer pass clean (the same sale warns for anyone else)', async () => {
@@ -143,7 +168,9 @@ describe('days-supply (最大用药天数)', () => {
 
   // The demo catalog caps every chronic drug at 30 days (maxDaysSupply), so the 84-day tier is shown on the same
   // 缬沙坦 without that cap.
-  const uncapped = createCatalog(DEMO_CATALOG.map((p) => (p.productId === P.valsartan ? (({ maxDaysSupply: _m, ...rest }) => rest)(p) : p)));
+  const uncapped = createCatalog(
+    DEMO_CATALOG.map((p) => (p.productId === P.valsartan ? (({ maxDaysSupply: _m, ...rest }) => rest)(p) : p)),
+  );
 
   it('三（三）转卖药品：a long 慢特病 prescription allows up to 84 days — 13 boxes of 缬沙坦 (91 days) on a 91-day prescription is over 84', async () => {
     const { session } = sale({ buyer: buyerOf('chronic'), catalog: uncapped });
@@ -164,7 +191,12 @@ describe('days-supply (最大用药天数)', () => {
     const { session } = sale({ buyer: buyerOf('chronic') });
     session.addLine({ productId: P.valsartan, quantity: 6, traceCodes: boxes(P.valsartan, 6) });
     session.attachPrescription(prescriptionFor('chronic', [{ productId: P.valsartan, quantity: 6, days: 84 }]));
-    expect(cardOf(await reviewChecked(session), 'days-supply').evidence).toMatchObject({ days: 42, limit: 30, basis: 'catalog maximum', maxPackages: 4 });
+    expect(cardOf(await reviewChecked(session), 'days-supply').evidence).toMatchObject({
+      days: 42,
+      limit: 30,
+      basis: 'catalog maximum',
+      maxPackages: 4,
+    });
   });
 
   it('does not look at 自费 lines, or at products without a daily dose', async () => {

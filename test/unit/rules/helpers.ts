@@ -6,7 +6,14 @@
  */
 import { expect } from 'vitest';
 import * as z from 'zod/mini';
-import { DEMO_CATALOG, DEMO_PEOPLE, DEMO_PRESCRIPTIONS, DEMO_STOCK, simulatorRulePack, type DemoPersonKey } from '../../../adapters/simulator/index.js';
+import {
+  DEMO_CATALOG,
+  DEMO_PEOPLE,
+  DEMO_PRESCRIPTIONS,
+  DEMO_STOCK,
+  simulatorRulePack,
+  type DemoPersonKey,
+} from '../../../adapters/simulator/index.js';
 import { isYibaoGuardError, type Finding, type Prescription } from '../../../src/index.js';
 import { residentIdInfo } from '../../../src/codes/index.js';
 import {
@@ -83,7 +90,9 @@ function statusOf(key: DemoPersonKey): BuyerFacts['status'] {
   return 'active';
 }
 
-/** The facts verification (or the HIS, for standing) gives for a demo person (out of area when insured outside 2201xx). */
+/**
+ * The facts verification (or the HIS, for standing) gives for a demo person (out of area when insured outside 2201xx).
+ */
 export function buyerOf(key: DemoPersonKey, overrides: Partial<BuyerFacts> = {}): BuyerFacts {
   const person = DEMO_PEOPLE[key];
   const info = residentIdInfo(person.residentId);
@@ -126,7 +135,12 @@ export function prescriptionFor(
     diagnoses: [{ code: 'Z00.000', name: '测试诊断' }],
     items: items.map((i) => {
       const p = product(i.productId);
-      return { medListCode: p.medListCode as string, genericName: p.genericName, quantity: i.quantity, ...(i.days !== undefined ? { days: i.days } : {}) };
+      return {
+        medListCode: p.medListCode as string,
+        genericName: p.genericName,
+        quantity: i.quantity,
+        ...(i.days !== undefined ? { days: i.days } : {}),
+      };
     }),
     status: 'valid',
     ...overrides,
@@ -141,7 +155,12 @@ export const DEMO_ON_HAND: Readonly<Record<string, number>> = DEMO_STOCK.reduce<
 
 /** A sale session over the demo catalog with the given pack, buyer, history and stock. */
 export function sale(
-  options: Partial<Omit<SaleSessionOptions, 'rules'>> & { pack?: RulePack; purchases?: PurchaseRecord[]; onHand?: Record<string, number>; sold?: readonly string[] } = {},
+  options: Partial<Omit<SaleSessionOptions, 'rules'>> & {
+    pack?: RulePack;
+    purchases?: PurchaseRecord[];
+    onHand?: Record<string, number>;
+    sold?: readonly string[];
+  } = {},
 ) {
   const compiled = compilePack(options.pack);
   const audit: AuditEvent[] = [];
@@ -175,9 +194,22 @@ export function boxes(productId: string, n: number, first = 1): string[] {
 }
 
 /** An earlier purchase of a demo product by the buyer. */
-export function purchase(productId: string, at: number, packages: number, extra: Partial<PurchaseRecord> = {}): PurchaseRecord {
+export function purchase(
+  productId: string,
+  at: number,
+  packages: number,
+  extra: Partial<PurchaseRecord> = {},
+): PurchaseRecord {
   const p = product(productId);
-  return { at, productId, genericName: p.genericName, packages, fundFen: (p.retailPriceFen ?? 0) * packages, keyDrug: p.keyDrug, ...extra };
+  return {
+    at,
+    productId,
+    genericName: p.genericName,
+    packages,
+    fundFen: (p.retailPriceFen ?? 0) * packages,
+    keyDrug: p.keyDrug,
+    ...extra,
+  };
 }
 
 /** The findings of one rule in a review. */
@@ -188,7 +220,10 @@ export function findingsOf(review: Review, ruleId: RuleId) {
 /** The single finding of a rule in a review (fails unless there is exactly one). */
 export function cardOf(review: Review, ruleId: RuleId) {
   const found = findingsOf(review, ruleId);
-  expect(found.map((f) => f.findingId), `findings of ${ruleId}`).toHaveLength(1);
+  expect(
+    found.map((f) => f.findingId),
+    `findings of ${ruleId}`,
+  ).toHaveLength(1);
   return found[0]!;
 }
 
@@ -287,7 +322,14 @@ export async function testTrusted(): Promise<TrustedKey[]> {
 }
 
 /** Signs a pack with the test key (or another key under a given id), as the platform signs YG03 packs. */
-export async function signPack(pack: RulePack, opts: { keyId?: string; otherKey?: boolean } = {}): Promise<SignedRulePack> {
+export async function signPack(
+  pack: RulePack,
+  opts: { keyId?: string; otherKey?: boolean } = {},
+): Promise<SignedRulePack> {
   const signer = createEd25519Signer(opts.keyId ?? TEST_KEY_ID, await (opts.otherKey ? otherKeys : testKeys));
-  return { pack, keyId: signer.keyId, sig: toBase64Url(await signer.sign(new TextEncoder().encode(canonicalJson(pack)))) };
+  return {
+    pack,
+    keyId: signer.keyId,
+    sig: toBase64Url(await signer.sign(new TextEncoder().encode(canonicalJson(pack)))),
+  };
 }

@@ -35,11 +35,18 @@ describe('key-drug-volume (重点药品用量异常)', () => {
     expectClean(await reviewChecked(astragalus(5)));
   });
 
-  const usually2 = [purchase(P.astragalus, NOW - 200 * DAY, 2), purchase(P.astragalus, NOW - 100 * DAY, 3), purchase(P.astragalus, NOW - 30 * DAY, 2)];
+  const usually2 = [
+    purchase(P.astragalus, NOW - 200 * DAY, 2),
+    purchase(P.astragalus, NOW - 100 * DAY, 3),
+    purchase(P.astragalus, NOW - 30 * DAY, 2),
+  ];
 
   it('四（一）对其他出现异常增长的药品…也要予以重点关注：notes 5 bags from a buyer who usually buys 2 (over 2 × 2)', async () => {
     const card = cardOf(await reviewChecked(astragalus(5, { purchases: usually2 })), 'key-drug-volume');
-    expect(card).toMatchObject({ evidence: { packages: 5, usual: 2, limit: 4 }, actions: [{ kind: 'reduce-quantity', lineId: 'L1', quantity: 4 }] });
+    expect(card).toMatchObject({
+      evidence: { packages: 5, usual: 2, limit: 4 },
+      actions: [{ kind: 'reduce-quantity', lineId: 'L1', quantity: 4 }],
+    });
     expect(card.detail.zh).toContain('通常每次购买 2袋');
   });
 
@@ -57,7 +64,11 @@ describe('key-drug-volume (重点药品用量异常)', () => {
     session.addLine({ productId: P.astragalus, quantity: 3 });
     session.addLine({ productId: P.astragalus, quantity: 3 });
     const card = cardOf(await reviewChecked(session), 'key-drug-volume');
-    expect(card).toMatchObject({ lineId: 'L1', evidence: { packages: 6, limit: 5 }, actions: [{ kind: 'reduce-quantity', lineId: 'L2', quantity: 2 }] });
+    expect(card).toMatchObject({
+      lineId: 'L1',
+      evidence: { packages: 6, limit: 5 },
+      actions: [{ kind: 'reduce-quantity', lineId: 'L2', quantity: 2 }],
+    });
     await session.apply(card.actions[0]!, card.findingId);
     expectClean(await reviewChecked(session));
   });

@@ -38,7 +38,11 @@ describe('out-of-area-key-drug (异地凭证购买重点药品)', () => {
     session.addLine({ productId: P.fritillaria, quantity: 2 });
     session.addLine({ productId: P.fritillaria, quantity: 2 });
     const card = cardOf(await reviewChecked(session), 'out-of-area-key-drug');
-    expect(card).toMatchObject({ lineId: 'L1', evidence: { packages: 4, maxPackages: 2 }, actions: [{ kind: 'remove-line', lineId: 'L2' }] });
+    expect(card).toMatchObject({
+      lineId: 'L1',
+      evidence: { packages: 4, maxPackages: 2 },
+      actions: [{ kind: 'remove-line', lineId: 'L2' }],
+    });
     await session.apply(card.actions[0]!, card.findingId);
     expectClean(await reviewChecked(session));
   });

@@ -7,14 +7,37 @@ import { DEMO_CATALOG, simulatorRulePack } from '../../../adapters/simulator/ind
 import type { Product } from '../../../src/index.js';
 import { RULE_IDS, type RulePack } from '../../../src/schemas/index.js';
 import { compilePack, RULE_PARAMS } from '../../../src/engine.js';
-import { barePack, box, boxes, buyerOf, cardOf, cst, expectClean, expectCode, findingsOf, P, product, reviewChecked, rx, sale } from './helpers.js';
+import {
+  barePack,
+  box,
+  boxes,
+  buyerOf,
+  cardOf,
+  cst,
+  expectClean,
+  expectCode,
+  findingsOf,
+  P,
+  product,
+  reviewChecked,
+  rx,
+  sale,
+} from './helpers.js';
 
 describe('rule pack parameters and severities', () => {
   it('without a pack every rule runs at its default severity and parameters', () => {
     const compiled = compilePack();
-    expect(compiled.rules.map((r) => r.id)).toEqual(RULE_IDS.filter((id) => id !== 'platform-analysis' && id !== 'rule-pack-expired'));
+    expect(compiled.rules.map((r) => r.id)).toEqual(
+      RULE_IDS.filter((id) => id !== 'platform-analysis' && id !== 'rule-pack-expired'),
+    );
     for (const rule of compiled.rules) expect(rule.severity).toBe(RULE_PARAMS[rule.id].severity);
-    expect(compiled.rules.find((r) => r.id === 'days-supply')!.params).toEqual({ ordinaryDays: 7, mobilityImpairedDays: 14, chronicDays: 30, longChronicDays: 84, mobilityImpairedIdentities: [] });
+    expect(compiled.rules.find((r) => r.id === 'days-supply')!.params).toEqual({
+      ordinaryDays: 7,
+      mobilityImpairedDays: 14,
+      chronicDays: 30,
+      longChronicDays: 84,
+      mobilityImpairedIdentities: [],
+    });
   });
 
   it('a pack may raise a severity: key-drug-volume → warning stops settlement where the default info did not', async () => {
@@ -26,7 +49,9 @@ describe('rule pack parameters and severities', () => {
     const info = await reviewChecked(sixBags());
     expect(cardOf(info, 'key-drug-volume').severity).toBe('info');
     expect(info.canSettle).toBe(true);
-    const warned = await reviewChecked(sixBags(barePack({ 'key-drug-volume': { enabled: true, severity: 'warning', params: {} } })));
+    const warned = await reviewChecked(
+      sixBags(barePack({ 'key-drug-volume': { enabled: true, severity: 'warning', params: {} } })),
+    );
     expect(cardOf(warned, 'key-drug-volume').severity).toBe('warning');
     expect(warned.canSettle).toBe(false);
   });
@@ -45,11 +70,23 @@ describe('rule pack parameters and severities', () => {
     const pack = barePack({ 'payment-scope': { enabled: true, severity: 'block', params: {} } });
     const { session } = sale({ buyer: buyerOf('active'), pack });
     session.addLine({ productId: P.albumin, quantity: 1, traceCodes: [box(P.albumin, 1)] });
-    session.attachPrescription({ ...rx('active-statin'), rxNo: 'RX-ALB-1', items: [{ medListCode: product(P.albumin).medListCode!, quantity: 1 }] });
+    session.attachPrescription({
+      ...rx('active-statin'),
+      rxNo: 'RX-ALB-1',
+      items: [{ medListCode: product(P.albumin).medListCode!, quantity: 1 }],
+    });
     expect(cardOf(await reviewChecked(session), 'payment-scope').severity).toBe('info');
-    const { session: infoPack } = sale({ buyer: buyerOf('resident'), pack: barePack({ 'payment-scope': { enabled: true, severity: 'info', params: {} } }) });
+    const { session: infoPack } = sale({
+      buyer: buyerOf('resident'),
+      pack: barePack({ 'payment-scope': { enabled: true, severity: 'info', params: {} } }),
+    });
     infoPack.addLine({ productId: P.finasteride, quantity: 1, traceCodes: [box(P.finasteride, 1)] });
-    infoPack.attachPrescription({ ...rx('active-statin'), rxNo: 'RX-FIN-1', patient: { psnNo: buyerOf('resident').psnNo }, items: [{ medListCode: product(P.finasteride).medListCode!, quantity: 1 }] });
+    infoPack.attachPrescription({
+      ...rx('active-statin'),
+      rxNo: 'RX-FIN-1',
+      patient: { psnNo: buyerOf('resident').psnNo },
+      items: [{ medListCode: product(P.finasteride).medListCode!, quantity: 1 }],
+    });
     expect(cardOf(await reviewChecked(infoPack), 'payment-scope').severity).toBe('info');
   });
 
@@ -57,7 +94,12 @@ describe('rule pack parameters and severities', () => {
     const pack = barePack({ substitution: { enabled: false, params: {} } });
     expect(compilePack(pack).rules.map((r) => r.id)).not.toContain('substitution');
     const { session } = sale({ buyer: buyerOf('active'), pack });
-    session.addLine({ productId: P.proteinPowder, quantity: 1, payMode: 'fund', medListCode: product(P.atorvastatin).medListCode! });
+    session.addLine({
+      productId: P.proteinPowder,
+      quantity: 1,
+      payMode: 'fund',
+      medListCode: product(P.atorvastatin).medListCode!,
+    });
     expect(findingsOf(await reviewChecked(session), 'substitution')).toEqual([]);
   });
 
@@ -68,12 +110,18 @@ describe('rule pack parameters and severities', () => {
       return session;
     };
     expectClean(await reviewChecked(loose()));
-    const card = cardOf(await reviewChecked(loose(barePack({ 'days-supply': { enabled: true, params: { ordinaryDays: 3 } } }))), 'days-supply');
+    const card = cardOf(
+      await reviewChecked(loose(barePack({ 'days-supply': { enabled: true, params: { ordinaryDays: 3 } } }))),
+      'days-supply',
+    );
     expect(card.evidence).toMatchObject({ limit: 3, basis: 'ordinary', days: 5, maxPackages: 0.5 });
   });
 
   it('a pack may change a threshold: key-drug-volume maxPackages 2 notes 3 bags of 黄芪', async () => {
-    const { session } = sale({ buyer: buyerOf('active'), pack: barePack({ 'key-drug-volume': { enabled: true, params: { maxPackages: 2 } } }) });
+    const { session } = sale({
+      buyer: buyerOf('active'),
+      pack: barePack({ 'key-drug-volume': { enabled: true, params: { maxPackages: 2 } } }),
+    });
     session.addLine({ productId: P.astragalus, quantity: 3 });
     expect(cardOf(await reviewChecked(session), 'key-drug-volume').evidence).toMatchObject({ packages: 3, limit: 2 });
   });
@@ -109,7 +157,9 @@ describe('rule pack parameters and severities', () => {
   });
 
   it('a disabled rule’s parameters are not looked at', () => {
-    expect(() => compilePack(barePack({ 'days-supply': { enabled: false, params: { ordinaryDays: 0 } } }))).not.toThrow();
+    expect(() =>
+      compilePack(barePack({ 'days-supply': { enabled: false, params: { ordinaryDays: 0 } } })),
+    ).not.toThrow();
   });
 
   it('the simulator’s pack compiles and means what the engine means', () => {
@@ -133,13 +183,23 @@ describe('rule pack parameters and severities', () => {
     const levamlodipine = DEMO_CATALOG.find((p) => p.genericName === '苯磺酸左氨氯地平片')!;
     expect(compiled.isKeyDrug(unflagged(levamlodipine))).toBe(true);
     expect(compiled.isKeyDrug(unflagged(product(P.astragalus)))).toBe(true);
-    const fangfengTongsheng: Product = { ...unflagged(product(P.danshen)), productId: 'YP-FFTS', genericName: '防风通圣丸', medListCode: 'ZOT099A00101010000001' };
+    const fangfengTongsheng: Product = {
+      ...unflagged(product(P.danshen)),
+      productId: 'YP-FFTS',
+      genericName: '防风通圣丸',
+      medListCode: 'ZOT099A00101010000001',
+    };
     expect(compiled.isKeyDrug(fangfengTongsheng)).toBe(false);
     expect(compiled.isKeyDrug(unflagged(product(P.loratadine)))).toBe(false);
   });
 
   it('the pack’s override reasons replace the defaults', async () => {
-    const pack = barePack({}, { overrideReasons: [{ code: 'pharmacist-checked', label: { zh: '药师已核实', en: 'Checked by the pharmacist' } }] });
+    const pack = barePack(
+      {},
+      {
+        overrideReasons: [{ code: 'pharmacist-checked', label: { zh: '药师已核实', en: 'Checked by the pharmacist' } }],
+      },
+    );
     const { session } = sale({ buyer: buyerOf('active'), pack });
     session.addLine({ productId: P.loratadine, quantity: 2, traceCodes: boxes(P.loratadine, 2) });
     const card = cardOf(await reviewChecked(session), 'days-supply');

@@ -3,7 +3,20 @@
  * 医保基金结算". Not met → a warning whose one action is "switch to 自费".
  */
 import { describe, expect, it } from 'vitest';
-import { box, boxes, buyerOf, cardOf, expectClean, findingsOf, P, prescriptionFor, product, reviewChecked, rx, sale } from './helpers.js';
+import {
+  box,
+  boxes,
+  buyerOf,
+  cardOf,
+  expectClean,
+  findingsOf,
+  P,
+  prescriptionFor,
+  product,
+  reviewChecked,
+  rx,
+  sale,
+} from './helpers.js';
 import type { DemoPersonKey } from '../../../adapters/simulator/index.js';
 
 /** A sale of `packages` of a restricted Rx drug to `who`, with their own prescription for it. */
@@ -90,14 +103,21 @@ describe('payment-scope (限定支付范围)', () => {
 
   it('定点药店（三）超医保限定支付条件和范围：names every condition not met (甘精胰岛素 for the employee)', async () => {
     const session = restrictedSale('active', P.insulinGlargine, 1);
-    expect(cardOf(await reviewChecked(session), 'payment-scope').evidence['unmet']).toBe('registered chronic disease (M03100)');
+    expect(cardOf(await reviewChecked(session), 'payment-scope').evidence['unmet']).toBe(
+      'registered chronic disease (M03100)',
+    );
   });
 
   it('a restriction stated only in words (人血白蛋白) is an info card for the pharmacist to confirm, not a stop', async () => {
     const session = restrictedSale('active', P.albumin, 1);
     const review = await reviewChecked(session);
     const card = cardOf(review, 'payment-scope');
-    expect(card).toMatchObject({ findingId: 'payment-scope:L1:text', severity: 'info', evidence: { productId: P.albumin }, actions: [{ kind: 'switch-to-self-pay', lineId: 'L1' }] });
+    expect(card).toMatchObject({
+      findingId: 'payment-scope:L1:text',
+      severity: 'info',
+      evidence: { productId: P.albumin },
+      actions: [{ kind: 'switch-to-self-pay', lineId: 'L1' }],
+    });
     expect(card.detail.zh).toContain(product(P.albumin).paymentRestriction!.text!);
     expect(review.canSettle).toBe(true);
   });

@@ -49,7 +49,13 @@ describe('platformFindings', () => {
     const findings = platformFindings(
       [
         result({ rule_id: 'SIM-KEY-DRUG-VOLUME', sev_deg: '2', rx_id: 'L1' }),
-        result({ rule_id: 'SIM-PAYMENT-SCOPE', sev_deg: '1', rx_id: 'L2', rule_name: '超限定支付范围', vola_cont: '达格列净片 限定支付范围，参保人不符合' }),
+        result({
+          rule_id: 'SIM-PAYMENT-SCOPE',
+          sev_deg: '1',
+          rx_id: 'L2',
+          rule_name: '超限定支付范围',
+          vola_cont: '达格列净片 限定支付范围，参保人不符合',
+        }),
         result({ rule_id: 'SIM-NOT-IN-CATALOG', sev_deg: '3', rx_id: 'L3' }),
         result({ rule_id: 'PROV-0042', sev_deg: null, rx_id: null }),
       ],
@@ -62,7 +68,11 @@ describe('platformFindings', () => {
       ['platform-analysis:sale:platform:PROV-0042', 'platform-analysis', undefined, 'info', 'platform'],
     ]);
     for (const f of findings) expectCard(f);
-    expect(findings[0]!.evidence).toMatchObject({ platformRule: 'SIM-KEY-DRUG-VOLUME', amountFen: 560, evidence: 'cnt=6; limit=5' });
+    expect(findings[0]!.evidence).toMatchObject({
+      platformRule: 'SIM-KEY-DRUG-VOLUME',
+      amountFen: 560,
+      evidence: 'cnt=6; limit=5',
+    });
     expect(findings[0]!.actions).toEqual([
       { kind: 'switch-to-self-pay', lineId: 'L1' },
       { kind: 'remove-line', lineId: 'L1' },
@@ -71,25 +81,47 @@ describe('platformFindings', () => {
   });
 
   it('without a pack (or an unmapped id) every platform finding is platform-analysis', () => {
-    expect(platformFindings([result({ rule_id: 'SIM-KEY-DRUG-VOLUME' })], undefined).map((f) => f.ruleId)).toEqual(['platform-analysis']);
+    expect(platformFindings([result({ rule_id: 'SIM-KEY-DRUG-VOLUME' })], undefined).map((f) => f.ruleId)).toEqual([
+      'platform-analysis',
+    ]);
   });
 
   it('masks personal data in the platform’s texts and keeps the summary to 140 characters', () => {
     const person = DEMO_PEOPLE.active;
-    const [f] = platformFindings([result({ rule_id: 'X-1', rule_name: `参保人 ${person.residentId} ${'很长的规则名称'.repeat(30)}`, vola_cont: `参保人 ${person.residentId} 电话 13812345678`, vola_evid: `id=${person.residentId}` })], pack);
+    const [f] = platformFindings(
+      [
+        result({
+          rule_id: 'X-1',
+          rule_name: `参保人 ${person.residentId} ${'很长的规则名称'.repeat(30)}`,
+          vola_cont: `参保人 ${person.residentId} 电话 13812345678`,
+          vola_evid: `id=${person.residentId}`,
+        }),
+      ],
+      pack,
+    );
     expectCard(f!);
     expect(f!.summary.zh.length).toBeLessThanOrEqual(140);
   });
 
   it('one card per platform rule and line', () => {
-    expect(platformFindings([result({ rule_id: 'SIM-KEY-DRUG-VOLUME' }), result({ rule_id: 'SIM-KEY-DRUG-VOLUME' })], pack)).toHaveLength(1);
+    expect(
+      platformFindings([result({ rule_id: 'SIM-KEY-DRUG-VOLUME' }), result({ rule_id: 'SIM-KEY-DRUG-VOLUME' })], pack),
+    ).toHaveLength(1);
   });
 });
 
 describe('mergeFindings', () => {
   it('keeps ONE card when local and platform agree on rule and line: the local card, platformConfirmed, the more serious severity', () => {
-    const mine = local({ ruleId: 'payment-scope', lineId: 'L2', severity: 'warning', evidence: { unmet: 'registered chronic disease (M03100)' } });
-    const theirs = platformFindings([result({ rule_id: 'SIM-PAYMENT-SCOPE', sev_deg: '1', rx_id: 'L2', jr_id: 'JR-77' })], pack);
+    const mine = local({
+      ruleId: 'payment-scope',
+      lineId: 'L2',
+      severity: 'warning',
+      evidence: { unmet: 'registered chronic disease (M03100)' },
+    });
+    const theirs = platformFindings(
+      [result({ rule_id: 'SIM-PAYMENT-SCOPE', sev_deg: '1', rx_id: 'L2', jr_id: 'JR-77' })],
+      pack,
+    );
     const merged = mergeFindings([mine], theirs);
     expect(merged).toHaveLength(1);
     expect(merged[0]).toMatchObject({
@@ -103,14 +135,25 @@ describe('mergeFindings', () => {
   });
 
   it('a less serious platform finding does not soften the local card', () => {
-    const merged = mergeFindings([local({ ruleId: 'key-drug-volume', lineId: 'L1', severity: 'warning' })], platformFindings([result({ rule_id: 'SIM-KEY-DRUG-VOLUME', sev_deg: '3' })], pack));
-    expect(merged.map((f) => [f.findingId, f.severity, f.evidence['platformConfirmed']])).toEqual([['key-drug-volume:L1', 'warning', true]]);
+    const merged = mergeFindings(
+      [local({ ruleId: 'key-drug-volume', lineId: 'L1', severity: 'warning' })],
+      platformFindings([result({ rule_id: 'SIM-KEY-DRUG-VOLUME', sev_deg: '3' })], pack),
+    );
+    expect(merged.map((f) => [f.findingId, f.severity, f.evidence['platformConfirmed']])).toEqual([
+      ['key-drug-volume:L1', 'warning', true],
+    ]);
   });
 
   it('adds platform-only findings (another rule, or the same rule on another line), most serious first', () => {
     const merged = mergeFindings(
       [local({ ruleId: 'key-drug-volume', lineId: 'L1', severity: 'info' })],
-      platformFindings([result({ rule_id: 'SIM-KEY-DRUG-VOLUME', rx_id: 'L2', sev_deg: '2' }), result({ rule_id: 'SIM-PAYMENT-SCOPE', rx_id: 'L1', sev_deg: '1' })], pack),
+      platformFindings(
+        [
+          result({ rule_id: 'SIM-KEY-DRUG-VOLUME', rx_id: 'L2', sev_deg: '2' }),
+          result({ rule_id: 'SIM-PAYMENT-SCOPE', rx_id: 'L1', sev_deg: '1' }),
+        ],
+        pack,
+      ),
     );
     expect(merged.map((f) => [f.findingId, f.severity, f.source])).toEqual([
       ['payment-scope:L1:platform:SIM-PAYMENT-SCOPE', 'block', 'platform'],
@@ -127,8 +170,15 @@ describe('3101 in the sale session', () => {
       buyer: buyerOf('active'),
       pack,
       platformFindings: async (session) => {
-        const request = analysisRequest({ lines: session.lines, buyer: session.buyer!, pharmacyCode: 'P22010100001', saleId: session.saleId });
-        expect(request.data.patient_dtos[0]!.fsi_encounter_dtos[0]!.fsi_order_dtos.map((o) => o.rx_id)).toEqual(session.lines.filter((l) => l.payMode === 'fund').map((l) => l.lineId));
+        const request = analysisRequest({
+          lines: session.lines,
+          buyer: session.buyer!,
+          pharmacyCode: 'P22010100001',
+          saleId: session.saleId,
+        });
+        expect(request.data.patient_dtos[0]!.fsi_encounter_dtos[0]!.fsi_order_dtos.map((o) => o.rx_id)).toEqual(
+          session.lines.filter((l) => l.payMode === 'fund').map((l) => l.lineId),
+        );
         return platformFindings(platform(), pack);
       },
     });
@@ -140,7 +190,12 @@ describe('3101 in the sale session', () => {
     const { session } = sixBags(() => [result({ rule_id: 'SIM-KEY-DRUG-VOLUME', rx_id: 'L1', sev_deg: '2' })]);
     const review = await reviewChecked(session);
     const card = cardOf(review, 'key-drug-volume');
-    expect(card).toMatchObject({ findingId: 'key-drug-volume:L1', severity: 'warning', source: 'local', evidence: { packages: 6, platformConfirmed: true } });
+    expect(card).toMatchObject({
+      findingId: 'key-drug-volume:L1',
+      severity: 'warning',
+      source: 'local',
+      evidence: { packages: 6, platformConfirmed: true },
+    });
     await session.override(card.findingId, { reasonCode: 'doctor-confirmed' });
     const again = await session.review();
     expect(cardOf(again, 'key-drug-volume')).toMatchObject({ outcome: 'overridden' });
@@ -151,11 +206,25 @@ describe('3101 in the sale session', () => {
     const { session } = sale({ buyer: buyerOf('active') });
     session.addLine({ productId: P.valsartan, quantity: 2, traceCodes: boxes(P.valsartan, 2), rxNo: 'RX1' });
     session.addLine({ productId: P.proteinPowder, quantity: 1 });
-    const request = analysisRequest({ lines: session.lines, buyer: session.buyer!, pharmacyCode: 'P22010100001', saleId: 'S-1' });
+    const request = analysisRequest({
+      lines: session.lines,
+      buyer: session.buyer!,
+      pharmacyCode: 'P22010100001',
+      saleId: 'S-1',
+    });
     expect(request.data).toMatchObject({ task_id: 'S-1', trig_scen: '10' });
     expect(request.data.patient_dtos[0]).toMatchObject({ patn_id: DEMO_PEOPLE.active.psnNo, gend: '1' });
     expect(request.data.patient_dtos[0]!.fsi_encounter_dtos[0]!.fsi_order_dtos).toEqual([
-      { rx_id: 'L1', rxno: 'RX1', hilist_code: product(P.valsartan).medListCode, hilist_name: '缬沙坦胶囊', cnt: 2, pric: 2650 * 10_000, sumamt: 5300, spec: '80mg*7粒' },
+      {
+        rx_id: 'L1',
+        rxno: 'RX1',
+        hilist_code: product(P.valsartan).medListCode,
+        hilist_name: '缬沙坦胶囊',
+        cnt: 2,
+        pric: 2650 * 10_000,
+        sumamt: 5300,
+        spec: '80mg*7粒',
+      },
     ]);
   });
 
@@ -164,7 +233,10 @@ describe('3101 in the sale session', () => {
       buyer: buyerOf('active'),
       pack,
       platformFindings: async () => {
-        throw new PlatformUnavailableError({ infno: '3101', msgid: 'P22010100001202611231000000001' }, { message: 'timed out' });
+        throw new PlatformUnavailableError(
+          { infno: '3101', msgid: 'P22010100001202611231000000001' },
+          { message: 'timed out' },
+        );
       },
     });
     session.addLine({ productId: P.astragalus, quantity: 6 });

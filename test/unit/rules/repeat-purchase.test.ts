@@ -3,7 +3,20 @@
  * bought again while the last supply should still last. Default tolerance 20 % of the last supply, window 180 days.
  */
 import { describe, expect, it } from 'vitest';
-import { boxes, buyerOf, cardOf, DAY, expectClean, findingsOf, NOW, P, prescriptionFor, purchase, reviewChecked, sale } from './helpers.js';
+import {
+  boxes,
+  buyerOf,
+  cardOf,
+  DAY,
+  expectClean,
+  findingsOf,
+  NOW,
+  P,
+  prescriptionFor,
+  purchase,
+  reviewChecked,
+  sale,
+} from './helpers.js';
 import type { PurchaseRecord } from '../../../src/rules/index.js';
 
 /** The retiree buys 4 boxes of 缬沙坦 (28 days) on her prescription, with the given history. */
@@ -11,12 +24,15 @@ function refill(purchases: PurchaseRecord[], opts: { packages?: number } = {}) {
   const packages = opts.packages ?? 4;
   const { session } = sale({ buyer: buyerOf('chronic'), purchases });
   session.addLine({ productId: P.valsartan, quantity: packages, traceCodes: boxes(P.valsartan, packages) });
-  session.attachPrescription(prescriptionFor('chronic', [{ productId: P.valsartan, quantity: packages, days: 7 * packages }]));
+  session.attachPrescription(
+    prescriptionFor('chronic', [{ productId: P.valsartan, quantity: packages, days: 7 * packages }]),
+  );
   return session;
 }
 
 /** 4 boxes, 28 days, bought `daysAgo` days before NOW. */
-const earlier = (daysAgo: number, extra: Partial<PurchaseRecord> = {}) => purchase(P.valsartan, NOW - daysAgo * DAY, 4, { daysSupply: 28, ...extra });
+const earlier = (daysAgo: number, extra: Partial<PurchaseRecord> = {}) =>
+  purchase(P.valsartan, NOW - daysAgo * DAY, 4, { daysSupply: 28, ...extra });
 
 describe('repeat-purchase (重复购药)', () => {
   it('三（三）利用享受医疗保障待遇的机会转卖药品：warns on 28 days of 缬沙坦 bought again 13 days after the last 28', async () => {
@@ -46,7 +62,10 @@ describe('repeat-purchase (重复购药)', () => {
   it('三（三）转卖药品：at the edge of tolerance — 5.6 days left of 28 (20 %) passes, a minute earlier warns', async () => {
     const edge = NOW - 22.4 * DAY;
     expectClean(await reviewChecked(refill([purchase(P.valsartan, edge, 4, { daysSupply: 28 })])));
-    const tooSoon = cardOf(await reviewChecked(refill([purchase(P.valsartan, edge + 60_000, 4, { daysSupply: 28 })])), 'repeat-purchase');
+    const tooSoon = cardOf(
+      await reviewChecked(refill([purchase(P.valsartan, edge + 60_000, 4, { daysSupply: 28 })])),
+      'repeat-purchase',
+    );
     expect(tooSoon.evidence).toMatchObject({ daysSupply: 28, remainingDays: 6 });
   });
 
@@ -56,7 +75,10 @@ describe('repeat-purchase (重复购药)', () => {
   });
 
   it('a purchase whose days of supply are unknown is passed over for an earlier known one', async () => {
-    const card = cardOf(await reviewChecked(refill([earlier(10), purchase(P.valsartan, NOW - 2 * DAY, 4)])), 'repeat-purchase');
+    const card = cardOf(
+      await reviewChecked(refill([earlier(10), purchase(P.valsartan, NOW - 2 * DAY, 4)])),
+      'repeat-purchase',
+    );
     expect(card.evidence).toMatchObject({ remainingDays: 18 });
   });
 

@@ -8,7 +8,11 @@ import type { RulePack, SignedRulePack } from '../../../src/schemas/index.js';
 import { installRulePack, loadRulePack, storedRulePack, verifyRulePack, type TrustedKey } from '../../../src/engine.js';
 import { barePack, cst, expectCode, NOW, signPack, testTrusted } from './helpers.js';
 
-const pack = (version: number, extra: Partial<RulePack> = {}): RulePack => barePack({ 'days-supply': { enabled: true, params: { ordinaryDays: 7 } } }, { packId: 'TEST-220100', version, ...extra });
+const pack = (version: number, extra: Partial<RulePack> = {}): RulePack =>
+  barePack(
+    { 'days-supply': { enabled: true, params: { ordinaryDays: 7 } } },
+    { packId: 'TEST-220100', version, ...extra },
+  );
 
 let storage: Storage<TerminalLayout>;
 let trusted: TrustedKey[];
@@ -59,13 +63,22 @@ describe('verifyRulePack / installRulePack / loadRulePack', () => {
     const otherSig = (await signPack(pack(3))).sig;
     await expectCode(install({ ...v2, sig: otherSig }), 'RULE_PACK_INVALID_SIGNATURE');
     // The same signature over a pack changed after signing (a threshold loosened).
-    await expectCode(install({ ...v2, pack: { ...v2.pack, rules: { 'days-supply': { enabled: true, params: { ordinaryDays: 60 } } } } }), 'RULE_PACK_INVALID_SIGNATURE');
+    await expectCode(
+      install({
+        ...v2,
+        pack: { ...v2.pack, rules: { 'days-supply': { enabled: true, params: { ordinaryDays: 60 } } } },
+      }),
+      'RULE_PACK_INVALID_SIGNATURE',
+    );
     await expectV1InForce();
   });
 
   it('a pack signed by an untrusted key, or by another key under the trusted id → RULE_PACK_INVALID_SIGNATURE; the previous pack stays in force', async () => {
     await withV1();
-    const untrusted = await expectCode(install(await signPack(pack(2), { keyId: 'ROGUE-1', otherKey: true })), 'RULE_PACK_INVALID_SIGNATURE');
+    const untrusted = await expectCode(
+      install(await signPack(pack(2), { keyId: 'ROGUE-1', otherKey: true })),
+      'RULE_PACK_INVALID_SIGNATURE',
+    );
     expect(untrusted.message).toContain('ROGUE-1');
     await expectCode(install(await signPack(pack(2), { otherKey: true })), 'RULE_PACK_INVALID_SIGNATURE');
     await expectV1InForce();
@@ -93,7 +106,10 @@ describe('verifyRulePack / installRulePack / loadRulePack', () => {
 
   it('a malformed pack → INVALID_INPUT; the previous pack stays in force', async () => {
     await withV1();
-    await expectCode(install({ pack: { ...pack(2), format: 'yibao-guard.rule-pack/9' }, keyId: 'X', sig: 'AAAA' }), 'INVALID_INPUT');
+    await expectCode(
+      install({ pack: { ...pack(2), format: 'yibao-guard.rule-pack/9' }, keyId: 'X', sig: 'AAAA' }),
+      'INVALID_INPUT',
+    );
     await expectCode(install('not a pack'), 'INVALID_INPUT');
     await expectCode(install({ ...(await signPack(pack(2))), sig: undefined }), 'INVALID_INPUT');
     await expectCode(install(await signPack(pack(2, { validUntil: cst(2025, 1, 1) }))), 'INVALID_INPUT');
@@ -102,7 +118,10 @@ describe('verifyRulePack / installRulePack / loadRulePack', () => {
 
   it('a genuine pack whose rule parameters the engine refuses → INVALID_INPUT naming the rule; the previous pack stays in force', async () => {
     await withV1();
-    const bad = barePack({ 'amount-limit': { enabled: true, params: { maxSaleFen: 200_000 } } }, { packId: 'TEST-220100', version: 2 });
+    const bad = barePack(
+      { 'amount-limit': { enabled: true, params: { maxSaleFen: 200_000 } } },
+      { packId: 'TEST-220100', version: 2 },
+    );
     const error = await expectCode(install(await signPack(bad)), 'INVALID_INPUT');
     expect(error.field).toBe('rules.amount-limit.params');
     await expectV1InForce();
@@ -131,7 +150,8 @@ describe('verifyRulePack / installRulePack / loadRulePack', () => {
  */
 describe('scope, the version floor and re-installation', () => {
   const HERE = { area: '220100', pharmacy: 'P22010100001' } as const;
-  const scoped = (signed: unknown, now = NOW, scope: { area: string; pharmacy: string; packId?: string } = HERE) => installRulePack(storage, signed, { trusted, now, scope });
+  const scoped = (signed: unknown, now = NOW, scope: { area: string; pharmacy: string; packId?: string } = HERE) =>
+    installRulePack(storage, signed, { trusted, now, scope });
   const loadHere = (now = NOW) => loadRulePack(storage, { trusted, now, scope: HERE });
 
   async function v1Here(): Promise<SignedRulePack> {
@@ -200,7 +220,9 @@ describe('scope, the version floor and re-installation', () => {
     const again = await scoped(structuredClone(v1), NOW + 3_600_000);
     expect(again).toEqual(v1.pack);
     expect(await storage.list('rulePacks')).toEqual(before);
-    const altered = await signPack(pack(1, { rules: { 'days-supply': { enabled: true, params: { ordinaryDays: 9 } } } }));
+    const altered = await signPack(
+      pack(1, { rules: { 'days-supply': { enabled: true, params: { ordinaryDays: 9 } } } }),
+    );
     const error = await expectCode(scoped(altered), 'RULE_PACK_STALE');
     expect(error.message).toContain('v1');
     await expectV1InForce();

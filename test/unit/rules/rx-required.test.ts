@@ -3,14 +3,34 @@
  * 医疗器械等，并纳入医保基金结算".
  */
 import { describe, expect, it } from 'vitest';
-import { actions, box, boxes, buyerOf, cardOf, cst, expectClean, findingsOf, HOUR, NOW, P, prescriptionFor, product, reviewChecked, rx, sale } from './helpers.js';
+import {
+  actions,
+  box,
+  boxes,
+  buyerOf,
+  cardOf,
+  cst,
+  expectClean,
+  findingsOf,
+  HOUR,
+  NOW,
+  P,
+  prescriptionFor,
+  product,
+  reviewChecked,
+  rx,
+  sale,
+} from './helpers.js';
 
 const STATIN_RX = rx('active-statin'); // 李… (active): 阿托伐他汀钙片 ×2, 14 days, issued 2026-11-22 10:00, valid 3 days
 const fix = (lineId: string) => actions({ kind: 'attach-prescription', lineId }, { kind: 'remove-line', lineId });
 
 /** The active employee's statin sale: two boxes scanned, optionally with a prescription. */
 function statinSale(opts: { buyer?: Parameters<typeof buyerOf>[0]; now?: number } = {}) {
-  const { session, audit } = sale({ buyer: buyerOf(opts.buyer ?? 'active'), ...(opts.now ? { clock: { now: () => opts.now! } } : {}) });
+  const { session, audit } = sale({
+    buyer: buyerOf(opts.buyer ?? 'active'),
+    ...(opts.now ? { clock: { now: () => opts.now! } } : {}),
+  });
   session.scan(box(P.atorvastatin, 1));
   session.scan(box(P.atorvastatin, 2));
   return { session, audit };
@@ -69,7 +89,12 @@ describe('rx-required (处方药须凭有效处方)', () => {
     const { session } = statinSale({ buyer: 'resident' });
     session.attachPrescription(STATIN_RX);
     const card = cardOf(await reviewChecked(session), 'rx-required');
-    expect(card).toMatchObject({ findingId: 'rx-required:L1:patient', severity: 'block', evidence: { productId: P.atorvastatin, rxNo: STATIN_RX.rxNo }, actions: fix('L1') });
+    expect(card).toMatchObject({
+      findingId: 'rx-required:L1:patient',
+      severity: 'block',
+      evidence: { productId: P.atorvastatin, rxNo: STATIN_RX.rxNo },
+      actions: fix('L1'),
+    });
     expect(card.summary.en).toContain('someone else');
   });
 
@@ -102,7 +127,12 @@ describe('rx-required (处方药须凭有效处方)', () => {
     session.attachPrescription(STATIN_RX);
     const review = await reviewChecked(session);
     const card = cardOf(review, 'rx-required');
-    expect(card).toMatchObject({ findingId: 'rx-required:L1:quantity', severity: 'block', evidence: { rxNo: STATIN_RX.rxNo, prescribed: 2, sold: 3 }, actions: fix('L1') });
+    expect(card).toMatchObject({
+      findingId: 'rx-required:L1:quantity',
+      severity: 'block',
+      evidence: { rxNo: STATIN_RX.rxNo, prescribed: 2, sold: 3 },
+      actions: fix('L1'),
+    });
     expect(card.summary.zh).toContain('处方 2，本次 3');
   });
 
@@ -133,7 +163,12 @@ describe('rx-required (处方药须凭有效处方)', () => {
     session.scan(box(P.nifedipine, 2));
     session.attachPrescription(dispensed);
     const card = cardOf(await reviewChecked(session), 'rx-required');
-    expect(card).toMatchObject({ findingId: 'rx-required:L1:used', severity: 'block', evidence: { productId: P.nifedipine, rxNo: dispensed.rxNo, status: 'dispensed' }, actions: fix('L1') });
+    expect(card).toMatchObject({
+      findingId: 'rx-required:L1:used',
+      severity: 'block',
+      evidence: { productId: P.nifedipine, rxNo: dispensed.rxNo, status: 'dispensed' },
+      actions: fix('L1'),
+    });
     expect(card.summary.zh).toContain('已调剂');
   });
 

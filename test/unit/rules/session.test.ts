@@ -8,7 +8,22 @@ import { DEMO_CATALOG, DEMO_PEOPLE, DEMO_TRACE_CODES, simulatorRulePack } from '
 import type { AuditEvent } from '../../../src/schemas/index.js';
 import { createCatalog } from '../../../src/catalog/product-catalog.js';
 import { ProductSchema } from '../../../src/schemas/product.js';
-import { box, boxes, buyerOf, cardOf, expectAuditClean, expectClean, expectCode, findingsOf, P, prescriptionFor, product, reviewChecked, rx, sale } from './helpers.js';
+import {
+  box,
+  boxes,
+  buyerOf,
+  cardOf,
+  expectAuditClean,
+  expectClean,
+  expectCode,
+  findingsOf,
+  P,
+  prescriptionFor,
+  product,
+  reviewChecked,
+  rx,
+  sale,
+} from './helpers.js';
 
 const pack = simulatorRulePack('220100', 1);
 
@@ -26,8 +41,17 @@ describe('overrides', () => {
     const { session } = warningSale();
     const card = cardOf(await reviewChecked(session), 'days-supply');
     expect(card.outcome).toBe('open');
-    const override = await session.override(card.findingId, { reasonCode: 'doctor-confirmed', note: '医师电话确认用药 12 天' });
-    expect(override).toMatchObject({ findingId: 'days-supply:L1', ruleId: 'days-supply', reasonCode: 'doctor-confirmed', note: '医师电话确认用药 12 天', by: { operatorId: 'OP7', name: '李药师' } });
+    const override = await session.override(card.findingId, {
+      reasonCode: 'doctor-confirmed',
+      note: '医师电话确认用药 12 天',
+    });
+    expect(override).toMatchObject({
+      findingId: 'days-supply:L1',
+      ruleId: 'days-supply',
+      reasonCode: 'doctor-confirmed',
+      note: '医师电话确认用药 12 天',
+      by: { operatorId: 'OP7', name: '李药师' },
+    });
     expect(session.lastReview!.canSettle).toBe(true);
     expect(session.lastReview!.findings[0]).toMatchObject({ outcome: 'overridden', override });
     expect(() => session.assertSettleable()).not.toThrow();
@@ -50,16 +74,27 @@ describe('overrides', () => {
   it('a reason not in the pack → OVERRIDE_REASON_UNKNOWN', async () => {
     const { session } = warningSale();
     const card = cardOf(await session.review(), 'days-supply');
-    const error = await expectCode(session.override(card.findingId, { reasonCode: 'customer-insisted' }), 'OVERRIDE_REASON_UNKNOWN');
+    const error = await expectCode(
+      session.override(card.findingId, { reasonCode: 'customer-insisted' }),
+      'OVERRIDE_REASON_UNKNOWN',
+    );
     expect(error.field).toBe('reasonCode');
     expect(session.lastReview!.findings[0]!.outcome).toBe('open');
   });
 
   it('a block → FINDING_NOT_OVERRIDABLE (定点药店（一）串换 cannot be waved through)', async () => {
     const { session } = sale({ buyer: buyerOf('active'), pack });
-    session.addLine({ productId: P.proteinPowder, quantity: 1, payMode: 'fund', medListCode: product(P.atorvastatin).medListCode! });
+    session.addLine({
+      productId: P.proteinPowder,
+      quantity: 1,
+      payMode: 'fund',
+      medListCode: product(P.atorvastatin).medListCode!,
+    });
     const card = cardOf(await session.review(), 'substitution');
-    await expectCode(session.override(card.findingId, { reasonCode: 'doctor-confirmed', note: 'x' }), 'FINDING_NOT_OVERRIDABLE');
+    await expectCode(
+      session.override(card.findingId, { reasonCode: 'doctor-confirmed', note: 'x' }),
+      'FINDING_NOT_OVERRIDABLE',
+    );
     await expectCode(() => session.assertSettleable(), 'RULE_BLOCKED');
   });
 
@@ -111,7 +146,12 @@ describe('assertSettleable', () => {
   it('refuses SALE_NOT_REVIEWED, RULE_BLOCKED, RULE_WARNING_NOT_OVERRIDDEN in turn, and passes after', async () => {
     const { session } = sale({ buyer: buyerOf('active'), pack });
     session.addLine({ productId: P.loratadine, quantity: 2, traceCodes: boxes(P.loratadine, 2) });
-    session.addLine({ productId: P.proteinPowder, quantity: 1, payMode: 'fund', medListCode: product(P.atorvastatin).medListCode! });
+    session.addLine({
+      productId: P.proteinPowder,
+      quantity: 1,
+      payMode: 'fund',
+      medListCode: product(P.atorvastatin).medListCode!,
+    });
     await expectCode(() => session.assertSettleable(), 'SALE_NOT_REVIEWED');
     const review = await session.review();
     expect(review.findings.map((f) => [f.ruleId, f.severity])).toEqual([
@@ -177,9 +217,17 @@ describe('assertSettleable', () => {
 describe('actions, one call each', () => {
   it('remove-line resolves a substitution block', async () => {
     const { session } = sale({ buyer: buyerOf('active') });
-    session.addLine({ productId: P.proteinPowder, quantity: 1, payMode: 'fund', medListCode: product(P.atorvastatin).medListCode! });
+    session.addLine({
+      productId: P.proteinPowder,
+      quantity: 1,
+      payMode: 'fund',
+      medListCode: product(P.atorvastatin).medListCode!,
+    });
     const card = cardOf(await session.review(), 'substitution');
-    await session.apply(card.actions.find((a) => a.kind === 'remove-line')!, card.findingId);
+    await session.apply(
+      card.actions.find((a) => a.kind === 'remove-line')!,
+      card.findingId,
+    );
     expect(session.lines).toEqual([]);
     expectClean(await reviewChecked(session));
   });
@@ -229,7 +277,10 @@ describe('the audit trail', () => {
     session.attachPrescription(rx('active-statin'));
     await session.review();
     const person = DEMO_PEOPLE.active;
-    await session.override('days-supply:L1', { reasonCode: 'other', note: `顾客身份证 ${person.residentId}，电话 13812345678，出差两周` });
+    await session.override('days-supply:L1', {
+      reasonCode: 'other',
+      note: `顾客身份证 ${person.residentId}，电话 13812345678，出差两周`,
+    });
     await session.apply({ kind: 'remove-line', lineId: 'L2' }, `trace-code-duplicate:L2:${DEMO_TRACE_CODES.resold}`);
     await session.review();
     expect(kinds(audit)).toEqual(['sale-review', 'finding-override', 'finding-action', 'sale-review']);
@@ -239,12 +290,27 @@ describe('the audit trail', () => {
       operatorId: 'OP7',
       packVersion: 1,
       findings: [
-        { findingId: `trace-code-duplicate:L2:${DEMO_TRACE_CODES.resold}`, ruleId: 'trace-code-duplicate', lineId: 'L2', severity: 'block', source: 'local' },
+        {
+          findingId: `trace-code-duplicate:L2:${DEMO_TRACE_CODES.resold}`,
+          ruleId: 'trace-code-duplicate',
+          lineId: 'L2',
+          severity: 'block',
+          source: 'local',
+        },
         { findingId: 'days-supply:L1', ruleId: 'days-supply', lineId: 'L1', severity: 'warning', source: 'local' },
       ],
     });
-    expect(audit[1]).toMatchObject({ kind: 'finding-override', finding: { findingId: 'days-supply:L1', severity: 'warning' }, reasonCode: 'other', by: { operatorId: 'OP7' } });
-    expect(audit[2]).toMatchObject({ kind: 'finding-action', findingId: `trace-code-duplicate:L2:${DEMO_TRACE_CODES.resold}`, action: { kind: 'remove-line', lineId: 'L2' } });
+    expect(audit[1]).toMatchObject({
+      kind: 'finding-override',
+      finding: { findingId: 'days-supply:L1', severity: 'warning' },
+      reasonCode: 'other',
+      by: { operatorId: 'OP7' },
+    });
+    expect(audit[2]).toMatchObject({
+      kind: 'finding-action',
+      findingId: `trace-code-duplicate:L2:${DEMO_TRACE_CODES.resold}`,
+      action: { kind: 'remove-line', lineId: 'L2' },
+    });
     expect(audit[3]).toMatchObject({ kind: 'sale-review', findings: [{ findingId: 'days-supply:L1' }] });
     // The note keeps what was typed, with the 身份证 and the phone number the pharmacist should not have typed masked.
     const note = (audit[1] as Extract<AuditEvent, { kind: 'finding-override' }>).note;
@@ -259,12 +325,22 @@ describe('the audit trail', () => {
 describe('text a receipt could not carry', () => {
   it('a catalog product whose name holds a lone surrogate is refused at the scan, before any settlement; the schema refuses it at the edge', async () => {
     const good = product(P.loratadine);
-    const bad = { ...good, productId: 'BAD-TEXT', genericName: `氯雷他定\ud800片`, gtins: [], traceCodePrefix: undefined };
+    const bad = {
+      ...good,
+      productId: 'BAD-TEXT',
+      genericName: `氯雷他定\ud800片`,
+      gtins: [],
+      traceCodePrefix: undefined,
+    };
     const { session } = sale({ buyer: buyerOf('active'), pack, catalog: createCatalog([...DEMO_CATALOG, bad]) });
     await expectCode(() => session.addLine({ productId: 'BAD-TEXT', quantity: 1 }), 'INVALID_INPUT');
     expect(session.lines).toHaveLength(0);
     // The same product with its name well-formed (a pair, not half of one) is sold.
-    const { session: ok } = sale({ buyer: buyerOf('active'), pack, catalog: createCatalog([...DEMO_CATALOG, { ...bad, genericName: '氯雷他定𠀀片' }]) });
+    const { session: ok } = sale({
+      buyer: buyerOf('active'),
+      pack,
+      catalog: createCatalog([...DEMO_CATALOG, { ...bad, genericName: '氯雷他定𠀀片' }]),
+    });
     expect(ok.addLine({ productId: 'BAD-TEXT', quantity: 1 }).name).toBe('氯雷他定𠀀片');
     expect(ProductSchema.safeParse({ ...good, genericName: `氯雷他定\ud800片` }).success).toBe(false);
     expect(ProductSchema.safeParse({ ...good, specification: `10mg\udc00` }).success).toBe(false);

@@ -3,7 +3,19 @@
  * selling more than the stock ledger has on hand (goods never booked in). A warning: the ledger may lag a delivery.
  */
 import { describe, expect, it } from 'vitest';
-import { box, boxes, buyerOf, cardOf, DEMO_ON_HAND, expectClean, findingsOf, P, reviewChecked, rx, sale } from './helpers.js';
+import {
+  box,
+  boxes,
+  buyerOf,
+  cardOf,
+  DEMO_ON_HAND,
+  expectClean,
+  findingsOf,
+  P,
+  reviewChecked,
+  rx,
+  sale,
+} from './helpers.js';
 
 describe('stock-shortfall (库存不足：空刷)', () => {
   it('二（五）利用参保人医疗保障凭证采取空刷：warns when 2 boxes of 阿托伐他汀 are sold with 1 on the ledger', async () => {
@@ -34,7 +46,10 @@ describe('stock-shortfall (库存不足：空刷)', () => {
   it('二（五）空刷：a product never booked in (0 on hand) is offered removal', async () => {
     const { session } = sale({ buyer: buyerOf('active'), onHand: { ...DEMO_ON_HAND, [P.loratadine]: 0 } });
     session.scan(box(P.loratadine, 1));
-    expect(cardOf(await reviewChecked(session), 'stock-shortfall')).toMatchObject({ evidence: { onHand: 0, sold: 1 }, actions: [{ kind: 'remove-line', lineId: 'L1' }] });
+    expect(cardOf(await reviewChecked(session), 'stock-shortfall')).toMatchObject({
+      evidence: { onHand: 0, sold: 1 },
+      actions: [{ kind: 'remove-line', lineId: 'L1' }],
+    });
   });
 
   it('二（五）空刷：counts every line of the product, with one card on the first, whose action brings the total to the ledger', async () => {
@@ -43,7 +58,11 @@ describe('stock-shortfall (库存不足：空刷)', () => {
     session.addLine({ productId: P.ibuprofen, quantity: 0.5, split: true, traceCodes: [box(P.ibuprofen, 2)] });
     const review = await reviewChecked(session);
     const card = cardOf(review, 'stock-shortfall');
-    expect(card).toMatchObject({ lineId: 'L1', evidence: { onHand: 1, sold: 1.5 }, actions: [{ kind: 'remove-line', lineId: 'L2' }] });
+    expect(card).toMatchObject({
+      lineId: 'L1',
+      evidence: { onHand: 1, sold: 1.5 },
+      actions: [{ kind: 'remove-line', lineId: 'L2' }],
+    });
     await session.apply(card.actions[0]!, card.findingId);
     expect(findingsOf(await reviewChecked(session), 'stock-shortfall')).toEqual([]);
   });

@@ -5,7 +5,21 @@
 import { describe, expect, it } from 'vitest';
 import type { SaleLine } from '../../../src/index.js';
 import { compilePack, reviewSale } from '../../../src/engine.js';
-import { box, buyerOf, cardOf, catalog, expectCard, expectClean, findingsOf, NOW, P, product, reviewChecked, rx, sale } from './helpers.js';
+import {
+  box,
+  buyerOf,
+  cardOf,
+  catalog,
+  expectCard,
+  expectClean,
+  findingsOf,
+  NOW,
+  P,
+  product,
+  reviewChecked,
+  rx,
+  sale,
+} from './helpers.js';
 
 const ATORVASTATIN_CODE = product(P.atorvastatin).medListCode as string;
 
@@ -13,7 +27,13 @@ describe('substitution (串换)', () => {
   it('定点药店（一）以保健品串换为医保药品：blocks a protein powder billed as 阿托伐他汀', async () => {
     const { session } = sale({ buyer: buyerOf('active') });
     // The till rings up the tin under the statin's 医保 code, billed to the fund.
-    session.addLine({ productId: P.proteinPowder, quantity: 1, payMode: 'fund', medListCode: ATORVASTATIN_CODE, gtin: product(P.proteinPowder).gtins[0]! });
+    session.addLine({
+      productId: P.proteinPowder,
+      quantity: 1,
+      payMode: 'fund',
+      medListCode: ATORVASTATIN_CODE,
+      gtin: product(P.proteinPowder).gtins[0]!,
+    });
     const review = await reviewChecked(session);
     const card = cardOf(review, 'substitution');
     expect(card).toMatchObject({
@@ -46,19 +66,29 @@ describe('substitution (串换)', () => {
     ['YP-G004', 'daily-goods', '日用品'],
     ['YP-G005', 'food', '食品'],
     ['YP-G006', 'device', '器械'],
-  ] as const)('定点药店（一）以日用品、保健品以及其它商品串换为医保基金可支付的药品：blocks %s (%s) billed to the fund', async (productId, category, zh) => {
-    const { session } = sale({ buyer: buyerOf('active') });
-    session.addLine({ productId, quantity: 1, payMode: 'fund', medListCode: ATORVASTATIN_CODE });
-    const card = cardOf(await reviewChecked(session), 'substitution');
-    expect(card).toMatchObject({ lineId: 'L1', severity: 'block', evidence: { productId, category, billedCode: ATORVASTATIN_CODE } });
-    expect(card.summary.zh).toContain(zh);
-  });
+  ] as const)(
+    '定点药店（一）以日用品、保健品以及其它商品串换为医保基金可支付的药品：blocks %s (%s) billed to the fund',
+    async (productId, category, zh) => {
+      const { session } = sale({ buyer: buyerOf('active') });
+      session.addLine({ productId, quantity: 1, payMode: 'fund', medListCode: ATORVASTATIN_CODE });
+      const card = cardOf(await reviewChecked(session), 'substitution');
+      expect(card).toMatchObject({
+        lineId: 'L1',
+        severity: 'block',
+        evidence: { productId, category, billedCode: ATORVASTATIN_CODE },
+      });
+      expect(card.summary.zh).toContain(zh);
+    },
+  );
 
-  it.each(['YP-G002', 'YP-G003', 'YP-G004', 'YP-G005', 'YP-G006'])('honest: %s scanned by its barcode is sold 自费 and passes clean', async (productId) => {
-    const { session } = sale({ buyer: buyerOf('active') });
-    session.scan(product(productId).gtins[0]!);
-    expectClean(await reviewChecked(session));
-  });
+  it.each(['YP-G002', 'YP-G003', 'YP-G004', 'YP-G005', 'YP-G006'])(
+    'honest: %s scanned by its barcode is sold 自费 and passes clean',
+    async (productId) => {
+      const { session } = sale({ buyer: buyerOf('active') });
+      session.scan(product(productId).gtins[0]!);
+      expectClean(await reviewChecked(session));
+    },
+  );
 
   it('定点药店（一）串换药品：blocks a line whose scanned barcode is another product (a tin of protein powder rung up as the statin)', async () => {
     const { session } = sale({ buyer: buyerOf('active') });
@@ -108,12 +138,21 @@ describe('substitution (串换)', () => {
 
   it('定点药店（一）串换药品：blocks 布洛芬 billed under the dearer 阿托伐他汀 医保 code', async () => {
     const { session } = sale({ buyer: buyerOf('active') });
-    session.addLine({ productId: P.ibuprofen, quantity: 1, medListCode: ATORVASTATIN_CODE, traceCodes: [box(P.ibuprofen, 1)] });
+    session.addLine({
+      productId: P.ibuprofen,
+      quantity: 1,
+      medListCode: ATORVASTATIN_CODE,
+      traceCodes: [box(P.ibuprofen, 1)],
+    });
     const card = cardOf(await reviewChecked(session), 'substitution');
     expect(card).toMatchObject({
       findingId: 'substitution:L1:code',
       severity: 'block',
-      evidence: { productId: P.ibuprofen, productCode: product(P.ibuprofen).medListCode!, billedCode: ATORVASTATIN_CODE },
+      evidence: {
+        productId: P.ibuprofen,
+        productCode: product(P.ibuprofen).medListCode!,
+        billedCode: ATORVASTATIN_CODE,
+      },
     });
   });
 
@@ -126,33 +165,48 @@ describe('substitution (串换)', () => {
   it.each([
     [P.americanGinseng, '西洋参'],
     [P.ejiao, '阿胶'],
-  ])('定点药店（一）将不属于医保基金支付的药品…纳入医保基金结算：blocks %s (丙类, %s) billed to the fund', async (productId, name) => {
-    const { session } = sale({ buyer: buyerOf('active') });
-    const p = product(productId);
-    session.addLine({ productId, quantity: 1, payMode: 'fund', ...(p.traceCodePrefix ? { traceCodes: [box(productId, 1)] } : {}) });
-    const review = await reviewChecked(session);
-    const card = cardOf(review, 'substitution');
-    expect(card).toMatchObject({
-      findingId: 'substitution:L1:class',
-      lineId: 'L1',
-      severity: 'block',
-      evidence: { productId, insuranceClass: 'C', billedCode: p.medListCode! },
-      actions: [
-        { kind: 'remove-line', lineId: 'L1' },
-        { kind: 'switch-to-self-pay', lineId: 'L1' },
-      ],
-    });
-    expect(card.detail.zh).toContain(name);
-    expect(review.blocked).toBe(true);
-  });
+  ])(
+    '定点药店（一）将不属于医保基金支付的药品…纳入医保基金结算：blocks %s (丙类, %s) billed to the fund',
+    async (productId, name) => {
+      const { session } = sale({ buyer: buyerOf('active') });
+      const p = product(productId);
+      session.addLine({
+        productId,
+        quantity: 1,
+        payMode: 'fund',
+        ...(p.traceCodePrefix ? { traceCodes: [box(productId, 1)] } : {}),
+      });
+      const review = await reviewChecked(session);
+      const card = cardOf(review, 'substitution');
+      expect(card).toMatchObject({
+        findingId: 'substitution:L1:class',
+        lineId: 'L1',
+        severity: 'block',
+        evidence: { productId, insuranceClass: 'C', billedCode: p.medListCode! },
+        actions: [
+          { kind: 'remove-line', lineId: 'L1' },
+          { kind: 'switch-to-self-pay', lineId: 'L1' },
+        ],
+      });
+      expect(card.detail.zh).toContain(name);
+      expect(review.blocked).toBe(true);
+    },
+  );
 
-  it.each([P.americanGinseng, P.ejiao])('honest: %s (丙类) is rung up 自费 by default and passes clean', async (productId) => {
-    const { session } = sale({ buyer: buyerOf('active') });
-    const p = product(productId);
-    const line = session.addLine({ productId, quantity: 1, ...(p.traceCodePrefix ? { traceCodes: [box(productId, 1)] } : {}) });
-    expect(line.payMode).toBe('self-pay');
-    expectClean(await reviewChecked(session));
-  });
+  it.each([P.americanGinseng, P.ejiao])(
+    'honest: %s (丙类) is rung up 自费 by default and passes clean',
+    async (productId) => {
+      const { session } = sale({ buyer: buyerOf('active') });
+      const p = product(productId);
+      const line = session.addLine({
+        productId,
+        quantity: 1,
+        ...(p.traceCodePrefix ? { traceCodes: [box(productId, 1)] } : {}),
+      });
+      expect(line.payMode).toBe('self-pay');
+      expectClean(await reviewChecked(session));
+    },
+  );
 
   it('定点药店（一）串换药品：blocks a fund line whose product is missing from the catalog', () => {
     const line: SaleLine = {
@@ -167,12 +221,29 @@ describe('substitution (串换)', () => {
       traceCodes: [],
       payMode: 'fund',
     };
-    const findings = reviewSale(compilePack(), catalog, { lines: [line], prescriptions: [], buyer: buyerOf('active'), pharmacy: { agreement: 'active' }, now: NOW });
+    const findings = reviewSale(compilePack(), catalog, {
+      lines: [line],
+      prescriptions: [],
+      buyer: buyerOf('active'),
+      pharmacy: { agreement: 'active' },
+      now: NOW,
+    });
     expect(findings).toHaveLength(1);
     expectCard(findings[0]!, ['L1']);
-    expect(findings[0]).toMatchObject({ findingId: 'substitution:L1:unknown', severity: 'block', evidence: { productId: 'YP-NOT-IN-CATALOG', medListCode: ATORVASTATIN_CODE } });
+    expect(findings[0]).toMatchObject({
+      findingId: 'substitution:L1:unknown',
+      severity: 'block',
+      evidence: { productId: 'YP-NOT-IN-CATALOG', medListCode: ATORVASTATIN_CODE },
+    });
     // The same unknown product sold 自费 draws nothing.
-    expect(reviewSale(compilePack(), catalog, { lines: [{ ...line, payMode: 'self-pay' }], prescriptions: [], pharmacy: { agreement: 'active' }, now: NOW })).toEqual([]);
+    expect(
+      reviewSale(compilePack(), catalog, {
+        lines: [{ ...line, payMode: 'self-pay' }],
+        prescriptions: [],
+        pharmacy: { agreement: 'active' },
+        now: NOW,
+      }),
+    ).toEqual([]);
   });
 
   it('applying the card’s switch-to-self-pay resolves it on the next review', async () => {

@@ -6,7 +6,20 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEMO_TRACE_CODES } from '../../../adapters/simulator/index.js';
-import { barePack, box, boxes, buyerOf, cardOf, expectClean, findingsOf, P, product, reviewChecked, rx, sale } from './helpers.js';
+import {
+  barePack,
+  box,
+  boxes,
+  buyerOf,
+  cardOf,
+  expectClean,
+  findingsOf,
+  P,
+  product,
+  reviewChecked,
+  rx,
+  sale,
+} from './helpers.js';
 
 /** The employee's statin sale on his prescription (2 boxes allowed), lines built by the caller. */
 function statinSale(opts: { sold?: readonly string[] } = {}) {
@@ -37,13 +50,19 @@ describe('trace-code-missing (缺少追溯码)', () => {
     const { session, attach } = statinSale();
     session.scan(product(P.atorvastatin).gtins[0]!);
     attach();
-    expect(cardOf(await reviewChecked(session), 'trace-code-missing')).toMatchObject({ evidence: { needed: 1, scanned: 0 }, actions: [{ kind: 'remove-line', lineId: 'L1' }] });
+    expect(cardOf(await reviewChecked(session), 'trace-code-missing')).toMatchObject({
+      evidence: { needed: 1, scanned: 0 },
+      actions: [{ kind: 'remove-line', lineId: 'L1' }],
+    });
   });
 
   it('吉林（四）全面准确传输：a 拆零 line needs the code of the box it was cut from', async () => {
     const { session } = sale({ buyer: buyerOf('active') });
     session.addLine({ productId: P.ibuprofen, quantity: 0.5, split: true });
-    expect(cardOf(await reviewChecked(session), 'trace-code-missing').evidence).toMatchObject({ needed: 1, scanned: 0 });
+    expect(cardOf(await reviewChecked(session), 'trace-code-missing').evidence).toMatchObject({
+      needed: 1,
+      scanned: 0,
+    });
   });
 
   it('honest: one code per box (and one for a 拆零 line) passes clean', async () => {
@@ -95,12 +114,22 @@ describe('trace-code-mismatch (追溯码与商品不符)', () => {
     const ibuprofenBox = box(P.ibuprofen, 3);
     session.addLine({ productId: P.loratadine, quantity: 1, payMode: 'self-pay', traceCodes: [ibuprofenBox] });
     const review = await reviewChecked(session);
-    expect(cardOf(review, 'trace-code-mismatch')).toMatchObject({ severity: 'block', evidence: { traceCode: ibuprofenBox, prefix: product(P.ibuprofen).traceCodePrefix!, expectedPrefix: product(P.loratadine).traceCodePrefix! } });
+    expect(cardOf(review, 'trace-code-mismatch')).toMatchObject({
+      severity: 'block',
+      evidence: {
+        traceCode: ibuprofenBox,
+        prefix: product(P.ibuprofen).traceCodePrefix!,
+        expectedPrefix: product(P.loratadine).traceCodePrefix!,
+      },
+    });
     expect(findingsOf(review, 'substitution')).toEqual([]);
   });
 
   it('吉林（四）全面准确传输：still blocks a known other product’s box on a fund line when the pack turns substitution off', async () => {
-    const { session } = sale({ buyer: buyerOf('active'), pack: barePack({ substitution: { enabled: false, params: {} } }) });
+    const { session } = sale({
+      buyer: buyerOf('active'),
+      pack: barePack({ substitution: { enabled: false, params: {} } }),
+    });
     session.addLine({ productId: P.loratadine, quantity: 1, traceCodes: [box(P.ibuprofen, 3)] });
     expect(cardOf(await reviewChecked(session), 'trace-code-mismatch').severity).toBe('block');
   });
@@ -110,7 +139,9 @@ describe('trace-code-mismatch (追溯码与商品不符)', () => {
     session.addLine({ productId: P.atorvastatin, quantity: 2, traceCodes: [FOREIGN, FOREIGN] });
     attach();
     const review = await reviewChecked(session);
-    expect(findingsOf(review, 'trace-code-mismatch').map((f) => f.findingId)).toEqual([`trace-code-mismatch:L1:${FOREIGN}`]);
+    expect(findingsOf(review, 'trace-code-mismatch').map((f) => f.findingId)).toEqual([
+      `trace-code-mismatch:L1:${FOREIGN}`,
+    ]);
   });
 
   it('honest: the statin’s own boxes pass clean', async () => {
@@ -153,7 +184,9 @@ describe('trace-code-duplicate (追溯码重复：回流药)', () => {
     session.scan(soldHere);
     attach();
     const cards = findingsOf(await reviewChecked(session), 'trace-code-duplicate');
-    expect(cards.map((c) => [c.findingId, c.evidence['where']])).toEqual([[`trace-code-duplicate:L1:${soldHere}`, 'sold-before']]);
+    expect(cards.map((c) => [c.findingId, c.evidence['where']])).toEqual([
+      [`trace-code-duplicate:L1:${soldHere}`, 'sold-before'],
+    ]);
   });
 
   it('三（三）转卖药品：blocks the same box scanned twice in one sale (counted as two boxes)', async () => {
@@ -164,7 +197,11 @@ describe('trace-code-duplicate (追溯码重复：回流药)', () => {
     expect(session.lines[0]).toMatchObject({ quantity: 2, traceCodes: [code, code] });
     attach();
     const card = cardOf(await reviewChecked(session), 'trace-code-duplicate');
-    expect(card).toMatchObject({ findingId: `trace-code-duplicate:L1:${code}`, evidence: { traceCode: code, where: 'this-sale' }, actions: [{ kind: 'remove-line', lineId: 'L1' }] });
+    expect(card).toMatchObject({
+      findingId: `trace-code-duplicate:L1:${code}`,
+      evidence: { traceCode: code, where: 'this-sale' },
+      actions: [{ kind: 'remove-line', lineId: 'L1' }],
+    });
     expect(card.detail.zh).toContain('本单中已扫描过');
   });
 

@@ -36,7 +36,9 @@ describe('voucher input', () => {
   it('refuses empty, huge and wrong-checksum scans before any network call', () => {
     expect(issuePaths(VoucherInputSchema, { kind: 'ec-qr', qr: '' })).toEqual(['qr']);
     expect(issuePaths(VoucherInputSchema, { kind: 'ec-qr', qr: 'x'.repeat(100_000) })).toEqual(['qr']);
-    expect(issuePaths(VoucherInputSchema, { kind: 'id-card', residentId: '110105194912310021' })).toEqual(['residentId']);
+    expect(issuePaths(VoucherInputSchema, { kind: 'id-card', residentId: '110105194912310021' })).toEqual([
+      'residentId',
+    ]);
     expect(issuePaths(VoucherInputSchema, { kind: 'ssc', cardNo: 'A1', residentId: fx.HOLDER_ID })).toEqual(['cardNo']);
     expect(issuePaths(VoucherInputSchema, { kind: 'passport', number: 'E123' })).not.toEqual([]);
   });
@@ -64,13 +66,22 @@ describe('catalog product', () => {
   });
 
   it('keeps the fund-eligible kinds to drugs and consumables', () => {
-    expect([...FUND_ELIGIBLE_CATEGORIES].sort()).toEqual(['consumable', 'herbal-pieces', 'patent-medicine', 'western-drug']);
-    expect(PRODUCT_CATEGORIES).toEqual(expect.arrayContaining(['health-product', 'daily-goods', 'food', 'cosmetic', 'device']));
+    expect([...FUND_ELIGIBLE_CATEGORIES].sort()).toEqual([
+      'consumable',
+      'herbal-pieces',
+      'patent-medicine',
+      'western-drug',
+    ]);
+    expect(PRODUCT_CATEGORIES).toEqual(
+      expect.arrayContaining(['health-product', 'daily-goods', 'food', 'cosmetic', 'device']),
+    );
   });
 
   it('refuses inconsistent restrictions, bad barcodes and bad trace prefixes', () => {
     const p = fx.product();
-    expect(issuePaths(ProductSchema, { ...p, paymentRestriction: { minAge: 60, maxAge: 18 } })).toEqual(['paymentRestriction.maxAge']);
+    expect(issuePaths(ProductSchema, { ...p, paymentRestriction: { minAge: 60, maxAge: 18 } })).toEqual([
+      'paymentRestriction.maxAge',
+    ]);
     expect(issuePaths(ProductSchema, { ...p, gtins: ['6901234567893'] })).toEqual(['gtins.0']);
     expect(issuePaths(ProductSchema, { ...p, traceCodePrefix: '1234567' })).toEqual(['traceCodePrefix']);
     expect(issuePaths(ProductSchema, { ...p, packageSize: 0 })).toEqual(['packageSize']);
@@ -110,23 +121,36 @@ describe('sale line and sale', () => {
   });
 
   it('ties settlement to status', () => {
-    const settlement = { setlId: 'SETL0001', mdtrtId: 'MDTRT0001', settledAt: Date.UTC(2026, 10, 23, 2, 5), split: { totalFen: 5740, fundFen: 4000, accountFen: 1240, cashFen: 500 } };
+    const settlement = {
+      setlId: 'SETL0001',
+      mdtrtId: 'MDTRT0001',
+      settledAt: Date.UTC(2026, 10, 23, 2, 5),
+      split: { totalFen: 5740, fundFen: 4000, accountFen: 1240, cashFen: 500 },
+    };
     expect(issuePaths(SaleSchema, fx.sale({ status: 'settled', settlement }))).toEqual([]);
     expect(issuePaths(SaleSchema, fx.sale({ status: 'settled' }))).toEqual(['settlement']);
     expect(issuePaths(SaleSchema, fx.sale({ status: 'open', settlement }))).toEqual(['settlement']);
   });
 
   it('records a proxy buyer only with a valid 身份证', () => {
-    expect(issuePaths(SaleSchema, fx.sale({ proxy: { residentId: fx.PROXY_ID, name: '李四', relation: '子女' } }))).toEqual([]);
-    expect(issuePaths(SaleSchema, fx.sale({ proxy: { residentId: '220102198503150036', name: '李四' } }))).toEqual(['proxy.residentId']);
+    expect(
+      issuePaths(SaleSchema, fx.sale({ proxy: { residentId: fx.PROXY_ID, name: '李四', relation: '子女' } })),
+    ).toEqual([]);
+    expect(issuePaths(SaleSchema, fx.sale({ proxy: { residentId: '220102198503150036', name: '李四' } }))).toEqual([
+      'proxy.residentId',
+    ]);
   });
 });
 
 describe('payment split', () => {
   it('adds up: fund + account + cash = total', () => {
     expect(issuePaths(PaymentSplitSchema, { totalFen: 100, fundFen: 60, accountFen: 30, cashFen: 10 })).toEqual([]);
-    expect(issuePaths(PaymentSplitSchema, { totalFen: 100, fundFen: 60, accountFen: 30, cashFen: 11 })).toEqual(['totalFen']);
-    expect(issuePaths(PaymentSplitSchema, { totalFen: 100, fundFen: 110, accountFen: 0, cashFen: -10 })).toContain('cashFen');
+    expect(issuePaths(PaymentSplitSchema, { totalFen: 100, fundFen: 60, accountFen: 30, cashFen: 11 })).toEqual([
+      'totalFen',
+    ]);
+    expect(issuePaths(PaymentSplitSchema, { totalFen: 100, fundFen: 110, accountFen: 0, cashFen: -10 })).toContain(
+      'cashFen',
+    );
   });
 });
 
@@ -145,10 +169,21 @@ describe('invoice', () => {
 
   it('refuses lines that do not add up, a refund that names nothing, a sale that reverses, a bad hash or signature', () => {
     const inv = fx.signedInvoice();
-    expect(issuePaths(SignedInvoiceSchema, { ...inv, body: { ...inv.body, split: { totalFen: 5741, fundFen: 4000, accountFen: 1240, cashFen: 501 } } })).toEqual(['body.split.totalFen']);
-    expect(issuePaths(SignedInvoiceSchema, { ...inv, body: { ...inv.body, kind: 'refund' } })).toEqual(['body.reverses']);
-    expect(issuePaths(SignedInvoiceSchema, { ...inv, body: { ...inv.body, reverses: { seq: 1, hash: 'a'.repeat(64) } } })).toEqual(['body.reverses']);
-    expect(issuePaths(SignedInvoiceSchema, { ...inv, body: { ...inv.body, prevHash: 'A'.repeat(64) } })).toEqual(['body.prevHash']);
+    expect(
+      issuePaths(SignedInvoiceSchema, {
+        ...inv,
+        body: { ...inv.body, split: { totalFen: 5741, fundFen: 4000, accountFen: 1240, cashFen: 501 } },
+      }),
+    ).toEqual(['body.split.totalFen']);
+    expect(issuePaths(SignedInvoiceSchema, { ...inv, body: { ...inv.body, kind: 'refund' } })).toEqual([
+      'body.reverses',
+    ]);
+    expect(
+      issuePaths(SignedInvoiceSchema, { ...inv, body: { ...inv.body, reverses: { seq: 1, hash: 'a'.repeat(64) } } }),
+    ).toEqual(['body.reverses']);
+    expect(issuePaths(SignedInvoiceSchema, { ...inv, body: { ...inv.body, prevHash: 'A'.repeat(64) } })).toEqual([
+      'body.prevHash',
+    ]);
     expect(issuePaths(SignedInvoiceSchema, { ...inv, sig: 'A'.repeat(85) })).toEqual(['sig']);
     expect(issuePaths(SignedInvoiceSchema, { ...inv, body: { ...inv.body, seq: 0 } })).toEqual(['body.seq']);
   });
@@ -157,12 +192,43 @@ describe('invoice', () => {
 describe('stock movement', () => {
   it('accepts each kind and names its platform transaction', () => {
     const base = fx.purchase();
-    const { quantity: _q, supplierName: _s, unitCostFen: _c, kind: _k, ...core } = base as Extract<typeof base, { kind: 'purchase' }>;
+    const {
+      quantity: _q,
+      supplierName: _s,
+      unitCostFen: _c,
+      kind: _k,
+      ...core
+    } = base as Extract<typeof base, { kind: 'purchase' }>;
     const movements = [
       base,
-      { ...core, kind: 'purchase-return', quantity: 1, purchaseId: 'M-0001', supplierName: '吉林省医药有限公司', unitCostFen: 2100 },
-      { ...core, kind: 'sale', quantity: 1, split: false, saleId: 'S-0001', lineId: 'L1', unitPriceFen: 2870, payMode: 'fund' },
-      { ...core, kind: 'sale-return', quantity: 1, split: false, saleMovementId: 'M-0003', saleId: 'S-0001', lineId: 'L1', unitPriceFen: 2870 },
+      {
+        ...core,
+        kind: 'purchase-return',
+        quantity: 1,
+        purchaseId: 'M-0001',
+        supplierName: '吉林省医药有限公司',
+        unitCostFen: 2100,
+      },
+      {
+        ...core,
+        kind: 'sale',
+        quantity: 1,
+        split: false,
+        saleId: 'S-0001',
+        lineId: 'L1',
+        unitPriceFen: 2870,
+        payMode: 'fund',
+      },
+      {
+        ...core,
+        kind: 'sale-return',
+        quantity: 1,
+        split: false,
+        saleMovementId: 'M-0003',
+        saleId: 'S-0001',
+        lineId: 'L1',
+        unitPriceFen: 2870,
+      },
       { ...core, kind: 'stock-count', countedQuantity: 0 },
       { ...core, kind: 'info-change', changeType: '104', quantityDelta: -0.5, split: true },
     ];
@@ -174,8 +240,18 @@ describe('stock movement', () => {
   it('refuses an unknown kind, a zero change and a negative count', () => {
     const base = fx.purchase();
     expect(issuePaths(StockMovementSchema, { ...base, kind: 'theft' })).not.toEqual([]);
-    expect(issuePaths(StockMovementSchema, { ...base, kind: 'info-change', changeType: '104', quantityDelta: 0, split: false })).toEqual(['quantityDelta']);
-    expect(issuePaths(StockMovementSchema, { ...base, kind: 'stock-count', countedQuantity: -1 })).toEqual(['countedQuantity']);
+    expect(
+      issuePaths(StockMovementSchema, {
+        ...base,
+        kind: 'info-change',
+        changeType: '104',
+        quantityDelta: 0,
+        split: false,
+      }),
+    ).toEqual(['quantityDelta']);
+    expect(issuePaths(StockMovementSchema, { ...base, kind: 'stock-count', countedQuantity: -1 })).toEqual([
+      'countedQuantity',
+    ]);
   });
 });
 
@@ -185,7 +261,9 @@ describe('rule pack, finding, override', () => {
     expect(issuePaths(RulePackSchema, pack)).toEqual([]);
     expect(issuePaths(RulePackSchema, { ...pack, validUntil: pack.validFrom })).toEqual(['validUntil']);
     expect(issuePaths(RulePackSchema, { ...pack, overrideReasons: [] })).toEqual(['overrideReasons']);
-    expect(issuePaths(RulePackSchema, { ...pack, overrideReasons: [...pack.overrideReasons, ...pack.overrideReasons] })).toEqual(['overrideReasons']);
+    expect(
+      issuePaths(RulePackSchema, { ...pack, overrideReasons: [...pack.overrideReasons, ...pack.overrideReasons] }),
+    ).toEqual(['overrideReasons']);
   });
 
   it('knows exactly the rule ids the till reports', () => {
@@ -193,13 +271,17 @@ describe('rule pack, finding, override', () => {
     expect(RULE_IDS).toContain('platform-analysis');
     expect(RULE_IDS).toContain('rule-pack-expired');
     const pack = fx.rulePack();
-    expect(issuePaths(RulePackSchema, { ...pack, rules: { 'no-such-rule': { enabled: true, params: {} } } })).not.toEqual([]);
+    expect(
+      issuePaths(RulePackSchema, { ...pack, rules: { 'no-such-rule': { enabled: true, params: {} } } }),
+    ).not.toEqual([]);
   });
 
   it('accepts a finding card and an override, and refuses a summary over 140 characters', () => {
     expect(issuePaths(FindingSchema, fx.finding())).toEqual([]);
     expect(issuePaths(OverrideSchema, fx.override())).toEqual([]);
-    expect(issuePaths(FindingSchema, { ...fx.finding(), summary: { zh: '长'.repeat(141), en: 'x' } })).toEqual(['summary.zh']);
+    expect(issuePaths(FindingSchema, { ...fx.finding(), summary: { zh: '长'.repeat(141), en: 'x' } })).toEqual([
+      'summary.zh',
+    ]);
     expect(issuePaths(FindingSchema, { ...fx.finding(), severity: 'critical' })).toEqual(['severity']);
     expect(issuePaths(OverrideSchema, { ...fx.override(), reasonCode: 'no spaces allowed' })).toEqual(['reasonCode']);
   });

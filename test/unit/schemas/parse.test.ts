@@ -31,7 +31,11 @@ describe('parseInput', () => {
       parseInput(SaleLineSchema, { ...line(), lineId: HOLDER_ID + ' ', name: HOLDER_ID.repeat(20) }, subject);
       expect.unreachable();
     } catch (error) {
-      const text = JSON.stringify({ m: (error as InputError).message, z: (error as InputError).messageZh, i: (error as InputError).issues });
+      const text = JSON.stringify({
+        m: (error as InputError).message,
+        z: (error as InputError).messageZh,
+        i: (error as InputError).issues,
+      });
       expect(text).not.toContain(HOLDER_ID);
     }
   });

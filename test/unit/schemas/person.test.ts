@@ -6,8 +6,29 @@ import { HOLDER_ID } from '../../fixtures/domain.js';
 const subject = { en: 'Person query (1101) output', zh: '人员信息（1101）' };
 
 const wire = () => ({
-  baseinfo: { psn_no: '22000000000000000001', psn_cert_type: '01', certno: HOLDER_ID, psn_name: '张三', gend: '1', naty: '01', brdy: '1949-12-31', age: 76.9 },
-  insuinfo: [{ balc: 1234.56, insutype: '310', psn_type: '11', psn_insu_stas: '1', psn_insu_date: '2000-01-01', paus_insu_date: '', cvlserv_flag: '0', insuplc_admdvs: '220100', emp_name: '某单位' }],
+  baseinfo: {
+    psn_no: '22000000000000000001',
+    psn_cert_type: '01',
+    certno: HOLDER_ID,
+    psn_name: '张三',
+    gend: '1',
+    naty: '01',
+    brdy: '1949-12-31',
+    age: 76.9,
+  },
+  insuinfo: [
+    {
+      balc: 1234.56,
+      insutype: '310',
+      psn_type: '11',
+      psn_insu_stas: '1',
+      psn_insu_date: '2000-01-01',
+      paus_insu_date: '',
+      cvlserv_flag: '0',
+      insuplc_admdvs: '220100',
+      emp_name: '某单位',
+    },
+  ],
   idetinfo: [],
 });
 

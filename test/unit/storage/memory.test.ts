@@ -21,7 +21,10 @@ function raw(op: object): WriteOp<Layout> {
   return op as unknown as WriteOp<Layout>;
 }
 
-async function failure(promise: Promise<unknown>, code: StorageErrorCode): Promise<Error & { code: string; messageZh: string; field?: string }> {
+async function failure(
+  promise: Promise<unknown>,
+  code: StorageErrorCode,
+): Promise<Error & { code: string; messageZh: string; field?: string }> {
   const error: unknown = await promise.then(
     () => {
       throw new Error(`expected ${code}, but it resolved`);
@@ -80,7 +83,10 @@ describe('memory storage', () => {
       { op: 'append', journal: 'audit', value: 'kept' },
     ]);
     await full.close();
-    const narrow = createMemoryStorage<{ stores: { meta: JsonValue }; journals: Record<never, never> }>({ names: { stores: ['meta'], journals: [] }, backing });
+    const narrow = createMemoryStorage<{ stores: { meta: JsonValue }; journals: Record<never, never> }>({
+      names: { stores: ['meta'], journals: [] },
+      backing,
+    });
     await failure(narrow.get('sales' as 'meta', 's'), 'STORAGE_UNKNOWN_NAME');
     await narrow.close();
     const again = open(backing);
@@ -184,7 +190,13 @@ describe('memory storage', () => {
         ],
       ];
       for (const [value, english, chinese] of cases) {
-        const error = await failure(storage.write([{ op: 'append', journal: 'audit', value: 'fine' }, raw({ op: 'append', journal: 'audit', value })]), 'STORAGE_INVALID_VALUE');
+        const error = await failure(
+          storage.write([
+            { op: 'append', journal: 'audit', value: 'fine' },
+            raw({ op: 'append', journal: 'audit', value }),
+          ]),
+          'STORAGE_INVALID_VALUE',
+        );
         expect(error.message).toContain('operation 1');
         expect(error.message).toContain('journal "audit"');
         expect(error.message).toMatch(english);
@@ -217,7 +229,10 @@ describe('memory storage', () => {
       expect(error.field).toBe('ops.1.expect');
       expect(shown(error)).not.toContain(SECRET_NAME);
 
-      const created = await failure(storage.write([{ op: 'put', store: 'meta', key: 'lease', value: 1, expect: null }]), 'STORAGE_CONFLICT');
+      const created = await failure(
+        storage.write([{ op: 'put', store: 'meta', key: 'lease', value: 1, expect: null }]),
+        'STORAGE_CONFLICT',
+      );
       expect(created.message).toContain('expected no record but found revision 1');
       expect(created.messageZh).toContain('记录不存在');
     });
@@ -227,7 +242,10 @@ describe('memory storage', () => {
       const store = await failure(storage.get('nope' as 'sales', 'k'), 'STORAGE_UNKNOWN_NAME');
       expect(store.message).toContain('no store "nope"');
       expect(store.messageZh).toContain('"nope"');
-      const journal = await failure(storage.write([raw({ op: 'append', journal: 'sales', value: 1 })]), 'STORAGE_UNKNOWN_NAME');
+      const journal = await failure(
+        storage.write([raw({ op: 'append', journal: 'sales', value: 1 })]),
+        'STORAGE_UNKNOWN_NAME',
+      );
       expect(journal.message).toContain('no journal "sales" (it is a store)');
       expect(journal.messageZh).toContain('它是数据表');
       expect(journal.field).toBe('ops.0.journal');
@@ -236,7 +254,10 @@ describe('memory storage', () => {
     it('describe a bad key without repeating it', async () => {
       const storage = open();
       const long = SECRET_ID.repeat(30);
-      const error = await failure(storage.write([raw({ op: 'put', store: 'sales', key: long, value: 1 })]), 'STORAGE_INVALID_VALUE');
+      const error = await failure(
+        storage.write([raw({ op: 'put', store: 'sales', key: long, value: 1 })]),
+        'STORAGE_INVALID_VALUE',
+      );
       expect(error.message).toContain('540 characters long (at most 512)');
       expect(error.messageZh).toContain('最多 512 个');
       expect(error.field).toBe('ops.0.key');
@@ -256,22 +277,34 @@ describe('memory storage', () => {
   });
 
   it('keeps its key index in order through random puts and deletes (list, prefix, after)', async () => {
-    const key = fc.string({ unit: fc.constantFrom('a', 'b', 'B', '0', '9', ':', '中', '丰', 'ä'), minLength: 1, maxLength: 4 });
+    const key = fc.string({
+      unit: fc.constantFrom('a', 'b', 'B', '0', '9', ':', '中', '丰', 'ä'),
+      minLength: 1,
+      maxLength: 4,
+    });
     const step = fc.record({ put: fc.boolean(), key });
     await fc.assert(
       fc.asyncProperty(fc.array(step, { maxLength: 60 }), key, key, async (steps, prefix, after) => {
         const storage = open();
         const model = new Set<string>();
         for (const { put, key: k } of steps) {
-          await storage.write([put ? { op: 'put', store: 'sales', key: k, value: k } : { op: 'delete', store: 'sales', key: k }]);
+          await storage.write([
+            put ? { op: 'put', store: 'sales', key: k, value: k } : { op: 'delete', store: 'sales', key: k },
+          ]);
           if (put) model.add(k);
           else model.delete(k);
         }
         const sorted = [...model].sort();
         expect((await storage.list('sales')).map((record) => record.key)).toEqual(sorted);
-        expect((await storage.list('sales', { prefix })).map((record) => record.key)).toEqual(sorted.filter((k) => k.startsWith(prefix)));
-        expect((await storage.list('sales', { after, limit: 3 })).map((record) => record.key)).toEqual(sorted.filter((k) => k > after).slice(0, 3));
-        expect((await storage.list('sales', { prefix, after })).map((record) => record.key)).toEqual(sorted.filter((k) => k > after && k.startsWith(prefix)));
+        expect((await storage.list('sales', { prefix })).map((record) => record.key)).toEqual(
+          sorted.filter((k) => k.startsWith(prefix)),
+        );
+        expect((await storage.list('sales', { after, limit: 3 })).map((record) => record.key)).toEqual(
+          sorted.filter((k) => k > after).slice(0, 3),
+        );
+        expect((await storage.list('sales', { prefix, after })).map((record) => record.key)).toEqual(
+          sorted.filter((k) => k > after && k.startsWith(prefix)),
+        );
         expect(await storage.count('sales')).toBe(model.size);
       }),
       { numRuns: 200 },

@@ -13,15 +13,33 @@ const clock = { now: () => Date.UTC(2026, 10, 23, 2, 0) };
 
 function record(i: number, kind: OutboxRecord['kind'] = 'report'): OutboxRecord {
   const infno = kind === 'report' ? '3505' : 'YG01';
-  const prepared = { infno, msgid: `P22010100001202611231000${String(i).padStart(6, '0')}`, infTime: clock.now(), input: {} } as unknown as PreparedCall;
+  const prepared = {
+    infno,
+    msgid: `P22010100001202611231000${String(i).padStart(6, '0')}`,
+    infTime: clock.now(),
+    input: {},
+  } as unknown as PreparedCall;
   return { kind, prepared, createdAt: clock.now(), ref: `R-${i}` };
 }
 
-async function setup(kinds: OutboxRecord['kind'][], platform: (log: string[][]) => Parameters<typeof createSyncWorker>[0]['platform'], batch?: number) {
+async function setup(
+  kinds: OutboxRecord['kind'][],
+  platform: (log: string[][]) => Parameters<typeof createSyncWorker>[0]['platform'],
+  batch?: number,
+) {
   const storage = createMemoryStorage({ names: TERMINAL_NAMES });
-  await storage.write(kinds.map((kind, i) => ({ op: 'append' as const, journal: 'outbox' as const, value: record(i + 1, kind) })));
+  await storage.write(
+    kinds.map((kind, i) => ({ op: 'append' as const, journal: 'outbox' as const, value: record(i + 1, kind) })),
+  );
   const log: string[][] = [];
-  const worker = createSyncWorker({ storage, platform: platform(log), clock, owner: 'tab', sleep: async () => undefined, ...(batch ? { batch } : {}) });
+  const worker = createSyncWorker({
+    storage,
+    platform: platform(log),
+    clock,
+    owner: 'tab',
+    sleep: async () => undefined,
+    ...(batch ? { batch } : {}),
+  });
   return { storage, worker, log };
 }
 
@@ -39,19 +57,40 @@ const accepting = (log: string[][]): Pick<PlatformClient, 'send' | 'sendReports'
 
 describe('sync worker batching', () => {
   it('sends runs of reports together, at most `batch` at a time, and anything else alone', async () => {
-    const kinds: OutboxRecord['kind'][] = ['report', 'report', 'report', 'invoice', 'report', 'report', 'report', 'report', 'report'];
+    const kinds: OutboxRecord['kind'][] = [
+      'report',
+      'report',
+      'report',
+      'invoice',
+      'report',
+      'report',
+      'report',
+      'report',
+      'report',
+    ];
     const { worker, log } = await setup(kinds, accepting, 3);
     expect(await worker.drain()).toMatchObject({ delivered: 9, stoppedBy: 'empty' });
-    expect(log).toEqual([['batch', '01', '02', '03'], ['send', '04'], ['batch', '05', '06', '07'], ['batch', '08', '09']]);
+    expect(log).toEqual([
+      ['batch', '01', '02', '03'],
+      ['send', '04'],
+      ['batch', '05', '06', '07'],
+      ['batch', '08', '09'],
+    ]);
   });
 
   it('sends one record per request with batch: 1 or a platform without sendReports', async () => {
     const one = await setup(['report', 'report'], accepting, 1);
     await one.worker.drain();
-    expect(one.log).toEqual([['send', '01'], ['send', '02']]);
+    expect(one.log).toEqual([
+      ['send', '01'],
+      ['send', '02'],
+    ]);
     const plain = await setup(['report', 'report'], (log) => ({ send: accepting(log).send }));
     await plain.worker.drain();
-    expect(plain.log).toEqual([['send', '01'], ['send', '02']]);
+    expect(plain.log).toEqual([
+      ['send', '01'],
+      ['send', '02'],
+    ]);
   });
 
   it('counts nothing of a batch that failed, then resends the same records', async () => {
@@ -67,9 +106,16 @@ describe('sync worker batching', () => {
         return records.map((r) => ({ msgid: r.msgid, output: { retRslt: '1' } }));
       },
     }));
-    expect(await worker.drain()).toMatchObject({ delivered: 0, stoppedBy: 'transient-failure', error: { code: 'PLATFORM_OUTCOME_UNKNOWN' } });
+    expect(await worker.drain()).toMatchObject({
+      delivered: 0,
+      stoppedBy: 'transient-failure',
+      error: { code: 'PLATFORM_OUTCOME_UNKNOWN' },
+    });
     expect((await storage.get('meta', 'outbox.cursor'))?.value).toBeUndefined();
     expect(await worker.drain()).toMatchObject({ delivered: 3, stoppedBy: 'empty' });
-    expect(log).toEqual([['batch', '01', '02', '03'], ['batch', '01', '02', '03']]);
+    expect(log).toEqual([
+      ['batch', '01', '02', '03'],
+      ['batch', '01', '02', '03'],
+    ]);
   });
 });

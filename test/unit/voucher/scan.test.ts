@@ -20,7 +20,12 @@ describe('reading a voucher before any network call', () => {
     expect(readEcQr(`ecqr:${TOKEN}\r\n`)).toBe(TOKEN);
     expect(readEcQr(`  ${TOKEN}\n`)).toBe(TOKEN);
     expect(readEcQr(`ECQR:${TOKEN}`)).toBe(TOKEN);
-    expect(readVoucher({ kind: 'ec-qr', qr: `ecqr:${TOKEN}` })).toEqual({ kind: 'ec-qr', certType: '01', certNo: TOKEN, hint: '220100…' });
+    expect(readVoucher({ kind: 'ec-qr', qr: `ecqr:${TOKEN}` })).toEqual({
+      kind: 'ec-qr',
+      certType: '01',
+      certNo: TOKEN,
+      hint: '220100…',
+    });
   });
 
   it('refuses empty, truncated, huge and foreign scans with VOUCHER_UNREADABLE, naming what was scanned', () => {
@@ -45,9 +50,19 @@ describe('reading a voucher before any network call', () => {
   });
 
   it('checks the 身份证 of a card or ID voucher with its GB 11643 check character', () => {
-    expect(readVoucher({ kind: 'id-card', residentId: HOLDER_ID.toLowerCase() })).toMatchObject({ certType: '02', certNo: HOLDER_ID, hint: '1101**********002X' });
-    expect(readVoucher({ kind: 'ssc', cardNo: 'a12345678', cardSn: 'SN1', residentId: HOLDER_ID })).toMatchObject({ certType: '03', certNo: 'A12345678', cardSn: 'SN1' });
-    expect(codeOf(() => readVoucher({ kind: 'id-card', residentId: '110105194912310021' }))).toBe('INVALID_RESIDENT_ID');
+    expect(readVoucher({ kind: 'id-card', residentId: HOLDER_ID.toLowerCase() })).toMatchObject({
+      certType: '02',
+      certNo: HOLDER_ID,
+      hint: '1101**********002X',
+    });
+    expect(readVoucher({ kind: 'ssc', cardNo: 'a12345678', cardSn: 'SN1', residentId: HOLDER_ID })).toMatchObject({
+      certType: '03',
+      certNo: 'A12345678',
+      cardSn: 'SN1',
+    });
+    expect(codeOf(() => readVoucher({ kind: 'id-card', residentId: '110105194912310021' }))).toBe(
+      'INVALID_RESIDENT_ID',
+    );
     expect(codeOf(() => readVoucher({ kind: 'ssc', cardNo: 'A1', residentId: HOLDER_ID }))).toBe('VOUCHER_UNREADABLE');
     expect(codeOf(() => readVoucher({ kind: 'ssc', cardNo: 'A12345678' }))).toBe('INVALID_RESIDENT_ID');
   });

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_VOUCHER_POLICY } from '../../../src/schemas/index.js';
 import { countVerification } from '../../../src/voucher/index.js';
 
-const policy = { ...DEFAULT_VOUCHER_POLICY, velocityWindowMinutes: 30, maxVerificationsPerWindow: 3, maxTerminalsPerWindow: 1 };
+const policy = {
+  ...DEFAULT_VOUCHER_POLICY,
+  velocityWindowMinutes: 30,
+  maxVerificationsPerWindow: 3,
+  maxTerminalsPerWindow: 1,
+};
 const MIN = 60_000;
 
 describe('voucher velocity', () => {
@@ -26,7 +31,11 @@ describe('voucher velocity', () => {
   });
 
   it('warns when one voucher turns up at another terminal within the window', () => {
-    const result = countVerification({ uses: [{ at: 0, terminalId: 'T01' }] }, { at: 2 * MIN, terminalId: 'T02' }, policy);
+    const result = countVerification(
+      { uses: [{ at: 0, terminalId: 'T01' }] },
+      { at: 2 * MIN, terminalId: 'T02' },
+      policy,
+    );
     expect(result.warnings.map((w) => w.code)).toEqual(['VOUCHER_MULTI_TERMINAL']);
     expect(result.warnings[0]?.zh).toContain('2 台');
   });

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { formatCstCompact, formatCstDate, formatCstStamp, formatCstTime, parseCstTime } from '../../../src/platform/index.js';
+import {
+  formatCstCompact,
+  formatCstDate,
+  formatCstStamp,
+  formatCstTime,
+  parseCstTime,
+} from '../../../src/platform/index.js';
 
 describe('CST time on the wire', () => {
   it('writes China Standard Time whatever the machine zone', () => {
@@ -22,7 +28,15 @@ describe('CST time on the wire', () => {
   });
 
   it('refuses times that do not exist or are not in the wire form', () => {
-    for (const bad of ['2026-02-30 10:00:00', '2026-11-23 24:00:00', '2026-11-23 10:60:00', '2026-11-23', '2026/11/23 10:00:00', '', '2026-11-23 10:00:00Z']) {
+    for (const bad of [
+      '2026-02-30 10:00:00',
+      '2026-11-23 24:00:00',
+      '2026-11-23 10:60:00',
+      '2026-11-23',
+      '2026/11/23 10:00:00',
+      '',
+      '2026-11-23 10:00:00Z',
+    ]) {
       expect(parseCstTime(bad), bad).toBeUndefined();
     }
     expect(parseCstTime('2026-11-23T10:00:00')).toBe(Date.UTC(2026, 10, 23, 2));
