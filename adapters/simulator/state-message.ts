@@ -8,6 +8,7 @@ import {
   type TransactionInput,
 } from '../../src/platform/index.js';
 import { analyse } from './analysis.js';
+import { benefitCheck, chronicQuery } from './benefits.js';
 import { runBatch } from './batch.js';
 import { personQuery, requireSession, signIn, signOut } from './identity.js';
 import {
@@ -57,8 +58,10 @@ const HANDLERS: { readonly [N in HandledInfno]: Handler<N> } = {
   '2101': preSettle,
   '2102': settle,
   '2103': cancelSettlement,
+  '2001': benefitCheck,
   '2601': reverse,
   '3101': analyse,
+  '5301': chronicQuery,
   '3501': stockCount,
   '3502': stockChange,
   '3503': purchase,

@@ -304,6 +304,24 @@ export interface PlatformClient {
   reverse(data: TransactionInput<'2601'>['data'], options: PersonCallOptions): Promise<TransactionOutput<'2601'>>;
 
   /**
+   * 2001 benefit check (人员待遇享受检查): whether the person may draw on the fund for this visit, before
+   * settlement. A row with `trt_enjymnt_flag` other than '1' is a benefit refused, `trt_chk_rslt` says why.
+   *
+   * @example
+   * const { trtinfo } = await platform.checkBenefits({ data: { psn_no, insutype: '310', fixmedins_code, med_type:
+   * '41', begntime: Date.now() } }, { insuplcAdmdvs: '220102' })
+   */
+  checkBenefits(input: TransactionInput<'2001'>, options: PersonCallOptions): Promise<TransactionOutput<'2001'>>;
+
+  /**
+   * 5301 chronic-disease registrations (人员慢特病备案查询): the person's 门诊慢特病 filings with their dates.
+   *
+   * @example
+   * const { feedetail } = await platform.queryChronicDiseases({ data: { psn_no } }, { insuplcAdmdvs: '220102' })
+   */
+  queryChronicDiseases(input: TransactionInput<'5301'>, options: PersonCallOptions): Promise<TransactionOutput<'5301'>>;
+
+  /**
    * 3101 pre-event / in-event analysis: the platform's rule findings for the orders.
    *
    * @example
@@ -446,6 +464,8 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     settle: (input, callOptions) => call('2102', input, callOptions),
     cancelSettlement: (data, callOptions) => call('2103', { data }, callOptions),
     reverse: (data, callOptions) => call('2601', { data }, callOptions),
+    checkBenefits: (input, callOptions) => call('2001', input, callOptions),
+    queryChronicDiseases: (input, callOptions) => call('5301', input, callOptions),
     analyze: (input, callOptions) => call('3101', input, callOptions),
     report: (infno, input, callOptions) => {
       if (!/^350[1-7]$/.test(infno)) {

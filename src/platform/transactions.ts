@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
-import { PersonQueryOutputSchema } from '../schemas/person.js';
+import { PersonChronicDiseaseSchema, PersonQueryOutputSchema } from '../schemas/person.js';
+import { optionalWireDate, optionalWireText, wireText } from '../schemas/wire-text.js';
 import {
   AreaCodeSchema,
   Ed25519SignatureSchema,
@@ -157,6 +158,45 @@ export const ReversalInputSchema = z.object({
   data: z.object({ psn_no: req(30), omsgid: MsgidSchema, oinfno: req(4) }),
 });
 export const ReversalOutputSchema = z.optional(z.nullable(z.looseObject({})));
+
+// ——— 2001 benefit check, 5301 chronic-disease registrations ———
+
+/** 2001 人员待遇享受检查: whether the person may draw on the fund for this kind of visit, asked before settlement. */
+export const BenefitCheckInputSchema = z.object({
+  data: z.object({
+    psn_no: req(30),
+    insutype: req(6),
+    fixmedins_code: req(30),
+    /** 41 = 定点药店购药. */
+    med_type: req(6),
+    begntime: CstTimeCodec,
+    endtime: opt(CstTimeCodec),
+    dise_codg: opt(str(30)),
+    dise_name: opt(str(500)),
+  }),
+});
+/**
+ * One row of the 2001 answer: a benefit checked (`trt_chk_type`, `fund_pay_type`), whether the person enjoys it
+ * (`trt_enjymnt_flag` '1') and, when not, why (`trt_chk_rslt`).
+ */
+export const BenefitCheckRowSchema = z.looseObject({
+  psn_no: optionalWireText,
+  trt_chk_type: optionalWireText,
+  fund_pay_type: optionalWireText,
+  trt_enjymnt_flag: wireText,
+  begndate: optionalWireDate,
+  enddate: optionalWireDate,
+  trt_chk_rslt: optionalWireText,
+});
+export const BenefitCheckOutputSchema = z.looseObject({
+  trtinfo: z.optional(z.nullable(z.array(BenefitCheckRowSchema).check(z.maxLength(200)))),
+});
+
+/** 5301 人员慢特病备案查询: the person's 门诊慢特病 registrations, as the payment-scope rule needs them. */
+export const ChronicQueryInputSchema = z.object({ data: z.object({ psn_no: req(30) }) });
+export const ChronicQueryOutputSchema = z.looseObject({
+  feedetail: z.optional(z.nullable(z.array(PersonChronicDiseaseSchema).check(z.maxLength(200)))),
+});
 
 // ——— 3101 pre-event / in-event analysis ———
 
@@ -528,8 +568,16 @@ export const TRANSACTIONS = {
     SettlementCancelInputSchema,
     SettlementCancelOutputSchema,
   ),
+  '2001': spec('人员待遇享受检查 benefit check', 'query', true, BenefitCheckInputSchema, BenefitCheckOutputSchema),
   '2601': spec('冲正交易 reversal', 'settle', true, ReversalInputSchema, ReversalOutputSchema),
   '3101': spec('事前事中分析 pre/in-event analysis', 'query', true, AnalysisInputSchema, AnalysisOutputSchema),
+  '5301': spec(
+    '人员慢特病备案查询 chronic-disease registrations',
+    'query',
+    true,
+    ChronicQueryInputSchema,
+    ChronicQueryOutputSchema,
+  ),
   '3501': spec('商品盘存上传 stock count', 'report', false, StockCountInputSchema, InventoryOutputSchema),
   '3502': spec('商品信息变更 stock change', 'report', false, StockChangeInputSchema, InventoryOutputSchema),
   '3503': spec('商品采购 purchase', 'report', false, PurchaseInputSchema, InventoryOutputSchema),

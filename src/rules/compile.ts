@@ -21,6 +21,11 @@ export interface CheckContext<R extends RuleId = RuleId> {
     lineId?: string;
     key?: string;
     severity?: Severity;
+    /**
+     * A block whatever the pack's severity for the rule: only for a fact the platform itself confirmed for this
+     * sale (its chronic-disease registrations, 5301), which leaves nothing for a pharmacist to weigh.
+     */
+    confirmedByPlatform?: boolean;
     summary: Text;
     detail: Text;
     evidence: Finding['evidence'];

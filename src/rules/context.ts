@@ -10,6 +10,12 @@ export interface BuyerFacts {
   readonly age?: number;
   /** 门诊慢特病 codes in force. */
   readonly chronic: readonly string[];
+  /**
+   * Where `chronic` was confirmed: `platform` when the platform's registrations (5301) answered for this sale (a
+   * restriction they do not meet is then a known one), `unconfirmed` when 5301 was asked and could not be (the
+   * codes are those of verification only). Absent where nothing was asked (the HIS hook, the self-audit).
+   */
+  readonly chronicSource?: 'platform' | 'unconfirmed';
   /** 特殊人员身份 codes. */
   readonly identities: readonly string[];
   readonly outOfArea: boolean;

@@ -70,9 +70,11 @@ export function reviewSale(compiled: CompiledPack, catalog: Catalog, input: Revi
       findingId: `${rule.id}:${f.lineId ?? 'sale'}${f.key ? `:${f.key}` : ''}`,
       ruleId: rule.id,
       ...defined({ lineId: f.lineId }),
-      // A check may soften its own finding (a restriction stated only in words is information), never harden it.
-      severity:
-        f.severity !== undefined && SEVERITY_RANK[f.severity] < SEVERITY_RANK[rule.severity]
+      // A check may soften its own finding (a restriction stated only in words is information), never harden it,
+      // but for what the platform confirmed for this very sale: that is a block.
+      severity: f.confirmedByPlatform
+        ? 'block'
+        : f.severity !== undefined && SEVERITY_RANK[f.severity] < SEVERITY_RANK[rule.severity]
           ? f.severity
           : rule.severity,
       summary: { zh: clip(f.summary.zh), en: clip(f.summary.en) },

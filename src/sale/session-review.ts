@@ -6,6 +6,7 @@ import { maskPersonalData } from '../codes/index.js';
 import { ERROR_CATALOG, isYibaoGuardError, SaleError } from '../errors/index.js';
 import { reviewSale } from '../rules/review.js';
 import type { CompiledPack } from '../rules/compile.js';
+import type { BuyerFacts } from '../rules/context.js';
 import type { Finding, Override, SuggestedAction } from '../schemas/finding.js';
 import type { Review, ReviewedFinding, SaleSession } from './session.js';
 import { findingRef, fingerprint, mergeFindings } from './session-findings.js';
@@ -16,16 +17,47 @@ import { defined } from '../defined.js';
 type OverrideDecision = Parameters<SaleSession['override']>[1];
 
 /** The local findings for the basket as it is now, under the rule pack in force. */
-function localFindings(state: SaleSessionState, at: number, compiled: CompiledPack): Finding[] {
+function localFindings(
+  state: SaleSessionState,
+  at: number,
+  compiled: CompiledPack,
+  buyer: BuyerFacts | undefined,
+): Finding[] {
   const { options } = state;
   return reviewSale(compiled, options.catalog, {
     lines: state.lines,
     prescriptions: state.prescriptions,
-    ...defined({ buyer: options.buyer }),
+    ...defined({ buyer }),
     pharmacy: options.pharmacy,
     now: at,
     ...defined({ history: options.history, soldTraceCodes: options.soldTraceCodes, stock: options.stock }),
   });
+}
+
+/** Whether the review asks the platform's 门诊慢特病 registrations: a fund line restricted to registered diseases. */
+function asksRegistrations(state: SaleSessionState): boolean {
+  const { buyer, chronicRegistrations, catalog } = state.options;
+  return (
+    buyer !== undefined &&
+    chronicRegistrations !== undefined &&
+    state.lines.some(
+      (line) =>
+        line.payMode === 'fund' && (catalog.byId(line.productId)?.paymentRestriction?.diseaseCodes?.length ?? 0) > 0,
+    )
+  );
+}
+
+/**
+ * The buyer with the platform's 门诊慢特病 registrations (5301) for the rules; a platform error leaves the buyer's
+ * own codes, `unconfirmed`.
+ */
+async function withRegistrations(buyer: BuyerFacts, ask: () => Promise<readonly string[]>): Promise<BuyerFacts> {
+  try {
+    return { ...buyer, chronic: await ask(), chronicSource: 'platform' };
+  } catch (error) {
+    if (!isYibaoGuardError(error) || ERROR_CATALOG[error.code].area !== 'platform') throw error;
+    return { ...buyer, chronicSource: 'unconfirmed' };
+  }
 }
 
 /** The platform's 3101 findings, if there is a hook: a platform error leaves them `unavailable`, others throw. */
@@ -61,7 +93,12 @@ export async function reviewSession(state: SaleSessionState, session: SaleSessio
   const started = state.version;
   const at = options.clock.now();
   const compiled = options.rules();
-  const local = localFindings(state, at, compiled);
+  // Only a review that asks the platform waits before the rules run: one that does not sees the basket as it was
+  // called on.
+  const buyer = asksRegistrations(state)
+    ? await withRegistrations(options.buyer!, options.chronicRegistrations!)
+    : options.buyer;
+  const local = localFindings(state, at, compiled, buyer);
   const { findings: platform, platform: platformState } = await platformFindings(state, session);
   const findings = mergeFindings(local, platform).map((f): ReviewedFinding => {
     const entry = f.severity === 'warning' ? state.overrides.get(f.findingId) : undefined;

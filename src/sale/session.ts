@@ -52,6 +52,13 @@ export interface SaleSessionOptions {
    * `unavailable`). Any other error is a bug and is thrown.
    */
   readonly platformFindings?: (session: SaleSession) => Promise<readonly Finding[]>;
+  /**
+   * The buyer's 门诊慢特病 registrations in force as the platform holds them (5301): asked before the rules run, by
+   * a review whose basket bills the fund for a product restricted to registered diseases. The codes replace the
+   * buyer's (`chronicSource: 'platform'`); a platform error it throws leaves the buyer's own codes, marked
+   * `unconfirmed`. Any other error is a bug and is thrown. The terminal asks once per sale.
+   */
+  readonly chronicRegistrations?: () => Promise<readonly string[]>;
 }
 
 /** Manual entry of a line (a product without a barcode, or a vendor's own basket). */

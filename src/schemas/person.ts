@@ -1,38 +1,13 @@
 import * as z from 'zod/mini';
 import { yuanToFen } from '../money.js';
 import { AreaCodeSchema } from './primitives.js';
+import { optionalWireDate, optionalWireText, wireText } from './wire-text.js';
 
 /*
  * A person as the platform's 1101 person query returns it. Field names are the national interface's, exactly
  * as on the wire; provinces send numbers as strings and empty strings for absent values, and add fields of
  * their own, so the objects are loose and the scalars lenient.
  */
-
-/** A code or text field: the platform sends numbers for some codes, and '' or null for absent values. */
-const wireText = z.pipe(
-  z.union([z.string(), z.number()]),
-  z.transform((value) => String(value).trim()),
-);
-const optionalWireText = z.optional(z.nullable(wireText));
-
-/** A wire date: `yyyy-MM-dd`, or a `yyyy-MM-dd HH:mm:ss` time of which the date part counts; '' when absent. */
-const optionalWireDate = z.optional(
-  z.nullable(
-    z.pipe(
-      z.string(),
-      z.transform((value, ctx) => {
-        const trimmed = value.trim();
-        if (trimmed === '') return undefined;
-        const date = /^(\d{4}-\d{2}-\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2})?)?$/.exec(trimmed)?.[1];
-        if (date === undefined) {
-          ctx.issues.push({ code: 'custom', message: 'Expected a date as yyyy-MM-dd', input: value });
-          return z.NEVER;
-        }
-        return date;
-      }),
-    ),
-  ),
-);
 
 /** A yuan amount on the wire (number or string), as integer 分 inside. */
 export const WireYuanSchema = z.pipe(

@@ -5,6 +5,7 @@
 import { SaleError } from '../errors/index.js';
 import { buyerFacts } from '../rules/context.js';
 import { indexHistory } from '../rules/history-index.js';
+import { formatCstDate } from '../platform/time.js';
 import { analysisRequest, platformFindings } from '../rules/platform.js';
 import { createSaleSession, type SaleSession } from '../sale/session.js';
 import type { AuditEvent } from '../schemas/audit.js';
@@ -46,6 +47,10 @@ export function startSale(parts: TillParts, verified?: VerifiedBuyer): TerminalS
             return platformFindings(result, parts.packs.inForce());
           },
         }
+      : {}),
+    // The payment-scope rule judges a disease restriction against the platform's registrations (5301).
+    ...(facts && buyer
+      ? { chronicRegistrations: chronicOnce(parts, facts.psnNo, () => (buyer ?? verified!).insurance.insuplcAdmdvs) }
       : {}),
   });
 
@@ -90,4 +95,24 @@ export function startSale(parts: TillParts, verified?: VerifiedBuyer): TerminalS
     },
   });
   return sale;
+}
+
+/**
+ * The buyer's 门诊慢特病 registrations in force today (5301), asked once per sale: an answer is kept for the sale's
+ * later reviews; a failure is not, so the next review asks again.
+ */
+function chronicOnce(parts: TillParts, psnNo: string, area: () => string): () => Promise<readonly string[]> {
+  let answered: readonly string[] | undefined;
+  return async () => {
+    if (answered) return answered;
+    const { feedetail } = await parts.ctx.platform.queryChronicDiseases(
+      { data: { psn_no: psnNo } },
+      { insuplcAdmdvs: area() },
+    );
+    const today = formatCstDate(parts.ctx.clock.now());
+    answered = (feedetail ?? [])
+      .filter((d) => (!d.begndate || d.begndate <= today) && (!d.enddate || d.enddate >= today))
+      .map((d) => d.opsp_dise_code);
+    return answered;
+  };
 }

@@ -719,6 +719,43 @@ export function platformContract(name: string, harness: HarnessFactory): void {
       });
     });
 
+    describe('2001 benefit check and 5301 chronic-disease registrations', () => {
+      it('2001 says who enjoys the pooled fund and why not; 5301 lists the filings with their dates', async () => {
+        const { platform, simulator, clock } = await ready();
+        const check = (key: DemoPersonKey) =>
+          platform.checkBenefits(
+            {
+              data: {
+                psn_no: DEMO_PEOPLE[key].psnNo,
+                insutype: DEMO_PEOPLE[key].insutype,
+                fixmedins_code: PHARMACY.code,
+                med_type: '41',
+                begntime: clock.now(),
+              },
+            },
+            { insuplcAdmdvs: DEMO_PEOPLE[key].insuplcAdmdvs },
+          );
+        expect((await check('active')).trtinfo?.map((r) => r.trt_enjymnt_flag)).toEqual(['1']);
+        const refused = (await check('suspended')).trtinfo?.[0];
+        expect(refused?.trt_enjymnt_flag).toBe('0');
+        expect(refused?.trt_chk_rslt).toContain('暂停参保');
+        const chronic = DEMO_PEOPLE.chronic;
+        const { feedetail } = await platform.queryChronicDiseases(
+          { data: { psn_no: chronic.psnNo } },
+          { insuplcAdmdvs: chronic.insuplcAdmdvs },
+        );
+        expect(feedetail?.map((d) => [d.opsp_dise_code, d.begndate])).toEqual(
+          chronic.chronicDiseases.map((d) => [d.code, d.from]),
+        );
+        // Both name a person: without the buyer's insurance area the client refuses before sending anything.
+        await expect(
+          platform.queryChronicDiseases({ data: { psn_no: chronic.psnNo } }, {} as { insuplcAdmdvs: string }),
+        ).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+        expect(simulator.committed('2001')).toHaveLength(0);
+        expect(simulator.committed('5301')).toHaveLength(0);
+      });
+    });
+
     describe('3101 analysis', () => {
       it('answers findings, amounts in 分', async () => {
         const { platform, simulator } = await ready();

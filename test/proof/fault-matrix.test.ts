@@ -30,7 +30,7 @@ import {
   type FaultSpec,
   type RunningSimulator,
 } from '../../adapters/simulator/index.js';
-import { boxes, NOW, P } from '../unit/rules/helpers.js';
+import { boxes, NOW, P, prescriptionFor } from '../unit/rules/helpers.js';
 import { openTestTerminal } from '../integration/till-fixture.js';
 import { heldEndsAtDeadline } from '../integration/held-fetch.js';
 
@@ -134,6 +134,49 @@ async function reviewedSale(cell: Cell) {
 }
 
 /**
+ * A sale of one box of 甘精胰岛素 (the fund pays only for a registered diabetic: 5301 is asked at its review) to
+ * the active employee, who is not registered, with her prescription; the box is in stock.
+ */
+async function restrictedSale(cell: Cell) {
+  const product = DEMO_CATALOG.find((p) => p.productId === P.insulinGlargine)!;
+  await cell.terminal.recordMovement({
+    kind: 'purchase',
+    movementId: `PUR-INS-${cell.serial}`,
+    at: now,
+    productId: product.productId,
+    medListCode: product.medListCode!,
+    productName: product.genericName,
+    batchNo: 'B-FM-INS',
+    traceCodes: [],
+    quantity: 5,
+    supplierName: '国药控股吉林有限公司',
+    unitCostFen: 5000,
+  });
+  await drain(cell.terminal);
+  const sale = cell.terminal.startSale(await verify(cell));
+  sale.scan(boxes(P.insulinGlargine, 1, cell.serial++)[0]!);
+  sale.attachPrescription(prescriptionFor('active', [{ productId: P.insulinGlargine, quantity: 1, days: 30 }]));
+  return sale;
+}
+
+/**
+ * Reviews the restricted sale (5301 under the fault), takes the payment-scope card's 自费 and settles: what the
+ * card said (known from the platform, or not confirmed) is the outcome.
+ */
+async function reviewRestricted(sale: Awaited<ReturnType<typeof restrictedSale>>): Promise<string> {
+  const card = (await sale.review()).findings.find((f) => f.ruleId === 'payment-scope');
+  if (!card) return 'no payment-scope card';
+  const said = card.evidence['registrations'] === 'unconfirmed' ? 'not confirmed' : 'known unregistered';
+  await sale.apply(card.actions[0]!, card.findingId);
+  const review = await sale.review();
+  for (const f of review.findings.filter((x) => x.severity === 'warning'))
+    await sale.override(f.findingId, { reasonCode: 'doctor-confirmed' });
+  if (review.findings.some((f) => f.severity === 'warning')) await sale.review();
+  await sale.settle();
+  return `ok (${said}, sold 自费)`;
+}
+
+/**
  * `retry`: what the operator does once the platform is back when the operation failed (a refund the till could not
  * confirm is asked for again); its outcome is printed after `then`.
  */
@@ -181,6 +224,12 @@ const OPERATIONS: readonly Operation[] = [
         : `flush stopped by ${result.stoppedBy}, ${result.deadLettered} dead-lettered`;
     },
   })),
+  {
+    name: 'review a disease-restricted drug (5301)',
+    infno: '5301',
+    prepare: restrictedSale,
+    run: async (_, sale) => reviewRestricted(sale as Awaited<ReturnType<typeof restrictedSale>>),
+  },
   {
     name: 'rule-pack download (YG03)',
     infno: 'YG03',

@@ -140,28 +140,56 @@ export const paymentScope: Check<'payment-scope'> = {
     if (restriction.maxAge !== undefined && (buyer?.age === undefined || buyer.age > restriction.maxAge)) {
       failed.push({ zh: `限 ${restriction.maxAge} 岁及以下`, en: `age ${restriction.maxAge} or under` });
     }
-    if (restriction.diseaseCodes && !restriction.diseaseCodes.some((code) => buyer?.chronic.includes(code))) {
+    const diseaseUnmet =
+      restriction.diseaseCodes !== undefined && !restriction.diseaseCodes.some((code) => buyer?.chronic.includes(code));
+    if (diseaseUnmet) {
       failed.push({
-        zh: `限已备案的慢特病（${restriction.diseaseCodes.join('、')}）`,
-        en: `registered chronic disease (${restriction.diseaseCodes.join(', ')})`,
+        zh: `限已备案的慢特病（${restriction.diseaseCodes!.join('、')}）`,
+        en: `registered chronic disease (${restriction.diseaseCodes!.join(', ')})`,
       });
     }
     const amount = fenToYuan(line.amountFen);
-    if (failed.length > 0) {
+    if (diseaseUnmet && failed.length === 1 && buyer?.chronicSource === 'unconfirmed') {
+      // The platform's registrations (5301) could not be asked: the qualification is not known, only not shown.
+      ctx.emit({
+        lineId: line.lineId,
+        key: 'unconfirmed',
+        severity: 'warning',
+        summary: {
+          zh: `慢特病备案无法核实：${product.genericName}`,
+          en: `Chronic-disease registration not confirmed: ${product.genericName}`,
+        },
+        detail: {
+          zh: `“${product.genericName}”医保限${failed[0]!.zh}。暂时无法向医保平台查询购药人的慢特病备案，请核对备案凭证；无法确认时按自费结算（${amount} 元）。`,
+          en: `The fund pays for "${product.genericName}" only for a ${failed[0]!.en}. The platform's registrations could not be asked: check the buyer's registration papers, or sell it as self-pay (${amount} yuan).`,
+        },
+        evidence: {
+          productId: product.productId,
+          unmet: failed[0]!.en,
+          registrations: 'unconfirmed',
+          amountFen: line.amountFen,
+        },
+        actions: [{ kind: 'switch-to-self-pay', lineId: line.lineId }],
+      });
+    } else if (failed.length > 0) {
+      // Registrations the platform answered for (5301) make an unmet disease a known one: the fund must not pay.
+      const known = diseaseUnmet && buyer?.chronicSource === 'platform';
       ctx.emit({
         lineId: line.lineId,
         key: 'unmet',
+        ...(known ? { confirmedByPlatform: true } : {}),
         summary: {
           zh: `超限定支付范围：${product.genericName}`,
           en: `Outside the payment scope: ${product.genericName}`,
         },
         detail: {
-          zh: `“${product.genericName}”医保限定支付：${failed.map((f) => f.zh).join('；')}。购药人不符合，应按自费结算（${amount} 元）。${restriction.text ? `目录说明：${restriction.text}` : ''}`,
-          en: `The fund pays for "${product.genericName}" only for: ${failed.map((f) => f.en).join('; ')}. The buyer does not qualify; sell it as self-pay (${amount} yuan).`,
+          zh: `“${product.genericName}”医保限定支付：${failed.map((f) => f.zh).join('；')}。购药人不符合${known ? '（医保平台的慢特病备案中没有该病种）' : ''}，应按自费结算（${amount} 元）。${restriction.text ? `目录说明：${restriction.text}` : ''}`,
+          en: `The fund pays for "${product.genericName}" only for: ${failed.map((f) => f.en).join('; ')}. The buyer does not qualify${known ? " (the platform's chronic-disease registrations do not list it)" : ''}; sell it as self-pay (${amount} yuan).`,
         },
         evidence: {
           productId: product.productId,
           unmet: failed.map((f) => f.en).join('; '),
+          ...(known ? { registrations: 'platform' } : {}),
           amountFen: line.amountFen,
         },
         actions: [{ kind: 'switch-to-self-pay', lineId: line.lineId }],

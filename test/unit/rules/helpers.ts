@@ -176,6 +176,7 @@ export function sale(
     ...(options.onHand ? { stock: { onHand: (id: string) => options.onHand?.[id] } } : {}),
     ...(options.sold ? { soldTraceCodes: { soldBefore: (code: string) => options.sold!.includes(code) } } : {}),
     ...(options.platformFindings ? { platformFindings: options.platformFindings } : {}),
+    ...(options.chronicRegistrations ? { chronicRegistrations: options.chronicRegistrations } : {}),
     audit: async (events) => {
       audit.push(...events);
     },

@@ -18,6 +18,7 @@ import {
   sale,
 } from './helpers.js';
 import type { DemoPersonKey } from '../../../adapters/simulator/index.js';
+import { PlatformUnavailableError } from '../../../src/errors/index.js';
 
 /** A sale of `packages` of a restricted Rx drug to `who`, with their own prescription for it. */
 function restrictedSale(who: DemoPersonKey, productId: string, packages: number) {
@@ -126,5 +127,73 @@ describe('payment-scope (限定支付范围)', () => {
     const session = restrictedSale('resident', P.finasteride, 1);
     session.setPayMode('L1', 'self-pay');
     expect(findingsOf(await reviewChecked(session), 'payment-scope')).toEqual([]);
+  });
+
+  describe("against the platform's chronic-disease registrations (5301)", () => {
+    /** A sale whose buyer's registrations the platform answers with `codes` (or fails to, with `failure`). */
+    function askedSale(who: DemoPersonKey, productId: string, answer: () => Promise<readonly string[]>) {
+      const asked: number[] = [];
+      const { session } = sale({
+        buyer: buyerOf(who),
+        chronicRegistrations: () => (asked.push(1), answer()),
+      });
+      session.addLine({ productId, quantity: 1, traceCodes: boxes(productId, 1) });
+      session.attachPrescription(prescriptionFor(who, [{ productId, quantity: 1, days: 10 }]));
+      return { session, asked };
+    }
+
+    it('定点药店（三）：blocks 达格列净片 on the fund when the platform knows no M03100 registration for the buyer', async () => {
+      const { session, asked } = askedSale('active', P.dapagliflozin, async () => ['M00800']);
+      const review = await reviewChecked(session);
+      const card = cardOf(review, 'payment-scope');
+      expect(card).toMatchObject({
+        findingId: 'payment-scope:L1:unmet',
+        severity: 'block',
+        evidence: { productId: P.dapagliflozin, registrations: 'platform' },
+        actions: [{ kind: 'switch-to-self-pay', lineId: 'L1' }],
+      });
+      expect(card.detail.zh).toContain('医保平台的慢特病备案中没有该病种');
+      expect(review.blocked).toBe(true);
+      expect(asked).toHaveLength(1);
+      // The card's action (自费) ends it.
+      await session.apply(card.actions[0]!, card.findingId);
+      expect(findingsOf(await reviewChecked(session), 'payment-scope')).toEqual([]);
+    });
+
+    it("honest: the platform's registration qualifies a buyer whose voucher showed none", async () => {
+      const { session } = askedSale('active', P.dapagliflozin, async () => ['M03100']);
+      expect(findingsOf(await reviewChecked(session), 'payment-scope')).toEqual([]);
+    });
+
+    it('warns that the qualification could not be confirmed when the platform cannot be asked', async () => {
+      const { session } = askedSale('active', P.dapagliflozin, async () => {
+        throw new PlatformUnavailableError({ infno: '5301', msgid: 'M1' });
+      });
+      const card = cardOf(await reviewChecked(session), 'payment-scope');
+      expect(card).toMatchObject({
+        findingId: 'payment-scope:L1:unconfirmed',
+        severity: 'warning',
+        evidence: { registrations: 'unconfirmed' },
+        actions: [{ kind: 'switch-to-self-pay', lineId: 'L1' }],
+      });
+      expect(card.summary.zh).toContain('慢特病备案无法核实');
+    });
+
+    it("honest: the platform unreachable, the voucher's own registration still qualifies the diabetic retiree", async () => {
+      const { session } = askedSale('chronic', P.dapagliflozin, async () => {
+        throw new PlatformUnavailableError({ infno: '5301', msgid: 'M1' });
+      });
+      expect(findingsOf(await reviewChecked(session), 'payment-scope')).toEqual([]);
+    });
+
+    it('asks nothing for a basket without a disease-restricted fund line, and a bug in the hook is thrown', async () => {
+      const { session, asked } = askedSale('resident', P.finasteride, async () => []);
+      expect(cardOf(await reviewChecked(session), 'payment-scope').severity).toBe('warning');
+      expect(asked).toHaveLength(0);
+      const broken = askedSale('active', P.dapagliflozin, async () => {
+        throw new TypeError('bug');
+      });
+      await expect(broken.session.review()).rejects.toThrow('bug');
+    });
   });
 });
