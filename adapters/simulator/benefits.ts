@@ -21,6 +21,7 @@ function personOf(ctx: TxContext, psnNo: string): PersonState {
 /** Why the person may not draw on the fund for this visit, in Chinese and English; undefined when they may. */
 function refusedBecause(ctx: TxContext, state: PersonState, input: TransactionInput<'2001'>['data']) {
   const p = state.person;
+  if (state.benefitRefusal) return state.benefitRefusal;
   if (p.survStas === '2') return { zh: '参保人已死亡', en: 'the insured person is deceased' };
   if (p.insuStatus === '2') return { zh: '参保人处于暂停参保状态', en: 'the insurance is suspended' };
   if (p.insuStatus === '4') return { zh: '参保人已终止参保', en: 'the insurance is terminated' };

@@ -47,6 +47,8 @@ function prepare(ctx: TxContext, input: SettleInput): Prepared {
   if (p.insuStatus === '4') refuse('参保人已终止参保，不能享受医保待遇', 'the insurance is terminated');
   if (p.settlementPaused)
     refuse('该参保人联网结算已暂停（医保失信）', 'networked settlement is paused for this person (credit blacklist)');
+  if (state.benefitRefusal)
+    refuse(`待遇检查未通过：${state.benefitRefusal.zh}`, `benefit refused: ${state.benefitRefusal.en}`);
   if (druginfo.insutype !== p.insutype)
     refuse('险种类型与人员参保信息不符', "insutype is not the person's insurance type");
   if (druginfo.med_type !== '41')

@@ -170,6 +170,12 @@ export interface Simulator {
    * pharmacies only). `reset()` goes back to the `rulePackVersion` option.
    */
   publishRulePack(pack: PublishedRulePack): void;
+  /**
+   * Makes the platform refuse `person` the fund from now on, with `reason` (2001 answers `trt_enjymnt_flag` '0'
+   * with it, 2101 and 2102 refuse), as for a benefit stopped after verification; without a reason, lifts it.
+   * `reset()` lifts every refusal.
+   */
+  refuseBenefit(person: DemoPersonKey | string, reason?: { readonly zh: string; readonly en: string }): void;
   /** The platform key that signs rule packs (Ed25519, base64url). */
   readonly platformPublicKey: string;
   /** The largest body `handle` accepts, for transports that stop reading early. */
@@ -253,6 +259,11 @@ function simulatorApi(state: SimState): Simulator {
       if (!Number.isInteger(pack.version) || pack.version < 1)
         throw new RangeError('publishRulePack: version must be an integer of 1 or more');
       state.world.rulePack = { ...pack, ...(pack.pharmacies ? { pharmacies: [...pack.pharmacies] } : {}) };
+    },
+    refuseBenefit(person, reason) {
+      const found = personState(state, person);
+      if (reason) found.benefitRefusal = { zh: reason.zh, en: reason.en };
+      else delete found.benefitRefusal;
     },
     platformPublicKey: SIMULATOR_PLATFORM_PUBLIC_KEY,
     maxBodyBytes: state.maxBodyBytes,

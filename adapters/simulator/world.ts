@@ -17,6 +17,8 @@ export interface PersonState {
   balanceFen: number;
   /** What each year's purchases counted toward the 起付线, by CST year. */
   readonly deductibleMet: Map<number, number>;
+  /** A benefit the platform refuses this person (2001 answers it, 2101/2102 refuse): `Simulator.refuseBenefit`. */
+  benefitRefusal?: { readonly zh: string; readonly en: string };
 }
 
 /** An e-voucher token the simulator minted. */

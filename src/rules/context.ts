@@ -16,6 +16,11 @@ export interface BuyerFacts {
    * codes are those of verification only). Absent where nothing was asked (the HIS hook, the self-audit).
    */
   readonly chronicSource?: 'platform' | 'unconfirmed';
+  /**
+   * The platform's reason where its benefit check (2001) refused the buyer the fund for this sale (masked); absent
+   * where it did not, or was not asked.
+   */
+  readonly benefitRefused?: string;
   /** 特殊人员身份 codes. */
   readonly identities: readonly string[];
   readonly outOfArea: boolean;

@@ -60,6 +60,32 @@ async function withRegistrations(buyer: BuyerFacts, ask: () => Promise<readonly 
   }
 }
 
+/** Whether the review asks the platform's benefit check (2001): an insured buyer and a line on the fund. */
+function asksBenefit(state: SaleSessionState): boolean {
+  const { buyer, benefitCheck } = state.options;
+  return buyer !== undefined && benefitCheck !== undefined && state.lines.some((line) => line.payMode === 'fund');
+}
+
+/** The buyer with the platform's benefit refusal (2001) for the rules; a platform error leaves them as they are. */
+async function withBenefit(buyer: BuyerFacts, ask: () => Promise<string | undefined>): Promise<BuyerFacts> {
+  try {
+    const refused = await ask();
+    return refused === undefined ? buyer : { ...buyer, benefitRefused: refused };
+  } catch (error) {
+    if (!isYibaoGuardError(error) || ERROR_CATALOG[error.code].area !== 'platform') throw error;
+    return buyer;
+  }
+}
+
+/** The buyer as the rules see them: with what the platform answered for this sale (5301, 2001), where asked. */
+async function buyerForRules(state: SaleSessionState): Promise<BuyerFacts | undefined> {
+  const { options } = state;
+  let buyer = options.buyer;
+  if (buyer && asksRegistrations(state)) buyer = await withRegistrations(buyer, options.chronicRegistrations!);
+  if (buyer && asksBenefit(state)) buyer = await withBenefit(buyer, options.benefitCheck!);
+  return buyer;
+}
+
 /** The platform's 3101 findings, if there is a hook: a platform error leaves them `unavailable`, others throw. */
 async function platformFindings(
   state: SaleSessionState,
@@ -95,9 +121,7 @@ export async function reviewSession(state: SaleSessionState, session: SaleSessio
   const compiled = options.rules();
   // Only a review that asks the platform waits before the rules run: one that does not sees the basket as it was
   // called on.
-  const buyer = asksRegistrations(state)
-    ? await withRegistrations(options.buyer!, options.chronicRegistrations!)
-    : options.buyer;
+  const buyer = asksRegistrations(state) || asksBenefit(state) ? await buyerForRules(state) : options.buyer;
   const local = localFindings(state, at, compiled, buyer);
   const { findings: platform, platform: platformState } = await platformFindings(state, session);
   const findings = mergeFindings(local, platform).map((f): ReviewedFinding => {

@@ -59,6 +59,13 @@ export interface SaleSessionOptions {
    * `unconfirmed`. Any other error is a bug and is thrown. The terminal asks once per sale.
    */
   readonly chronicRegistrations?: () => Promise<readonly string[]>;
+  /**
+   * The platform's benefit check (2001) for the buyer: the reason when it refuses them the fund, undefined when
+   * they may draw on it. Asked before the rules run by a review whose basket bills the fund; a refusal is a
+   * `buyer-status` block with the platform's reason. A platform error it throws leaves the check to settlement
+   * (2101 refuses then); any other error is a bug and is thrown. The terminal asks once per sale.
+   */
+  readonly benefitCheck?: () => Promise<string | undefined>;
 }
 
 /** Manual entry of a line (a product without a barcode, or a vendor's own basket). */

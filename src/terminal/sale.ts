@@ -2,6 +2,7 @@
  * A sale at the till: the sale session (scans, review, overrides; src/sale/session.ts) with the till's buyer, its
  * history and stock for the rules, its audit trail in storage, the platform's 3101 findings, and settlement.
  */
+import { maskPersonalData } from '../codes/mask.js';
 import { SaleError } from '../errors/index.js';
 import { buyerFacts } from '../rules/context.js';
 import { indexHistory } from '../rules/history-index.js';
@@ -49,8 +50,12 @@ export function startSale(parts: TillParts, verified?: VerifiedBuyer): TerminalS
         }
       : {}),
     // The payment-scope rule judges a disease restriction against the platform's registrations (5301).
+    // The platform's benefit check (2001) before settlement: a refusal is a card with its reason, not a 2101 error.
     ...(facts && buyer
-      ? { chronicRegistrations: chronicOnce(parts, facts.psnNo, () => (buyer ?? verified!).insurance.insuplcAdmdvs) }
+      ? {
+          chronicRegistrations: chronicOnce(parts, facts.psnNo, () => (buyer ?? verified!).insurance.insuplcAdmdvs),
+          benefitCheck: benefitOnce(parts, () => buyer ?? verified!),
+        }
       : {}),
   });
 
@@ -114,5 +119,43 @@ function chronicOnce(parts: TillParts, psnNo: string, area: () => string): () =>
       .filter((d) => (!d.begndate || d.begndate <= today) && (!d.enddate || d.enddate >= today))
       .map((d) => d.opsp_dise_code);
     return answered;
+  };
+}
+
+/**
+ * The platform's benefit check (2001) for the buyer's pharmacy purchase, asked once per sale: the reason of every
+ * benefit refused (masked), or undefined when they may draw on the fund. A failure is not kept: the next review
+ * asks again.
+ */
+function benefitOnce(parts: TillParts, current: () => VerifiedBuyer): () => Promise<string | undefined> {
+  let answered: { readonly refused: string | undefined } | undefined;
+  return async () => {
+    if (answered) return answered.refused;
+    const buyer = current();
+    const { ctx } = parts;
+    const { trtinfo } = await ctx.platform.checkBenefits(
+      {
+        data: {
+          psn_no: buyer.psnNo,
+          insutype: buyer.insurance.insutype,
+          fixmedins_code: ctx.pharmacy.code,
+          med_type: '41',
+          begntime: ctx.clock.now(),
+        },
+      },
+      { insuplcAdmdvs: buyer.insurance.insuplcAdmdvs },
+    );
+    const refused = (trtinfo ?? []).filter((row) => row.trt_enjymnt_flag !== '1');
+    answered = {
+      refused:
+        refused.length === 0
+          ? undefined
+          : maskPersonalData(
+              refused
+                .map((row) => row.trt_chk_rslt || `待遇不享受 / not entitled (${row.fund_pay_type ?? ''})`)
+                .join('；'),
+            ).slice(0, 300),
+    };
+    return answered.refused;
   };
 }

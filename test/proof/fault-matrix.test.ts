@@ -225,6 +225,12 @@ const OPERATIONS: readonly Operation[] = [
     },
   })),
   {
+    // The review asks 2001 under the fault (a platform error leaves the check to 2101), then the sale settles.
+    name: 'benefit check at review (2001)',
+    infno: '2001',
+    run: async (cell) => (await (await reviewedSale(cell)).settle(), 'ok'),
+  },
+  {
     name: 'review a disease-restricted drug (5301)',
     infno: '5301',
     prepare: restrictedSale,

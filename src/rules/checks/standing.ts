@@ -44,10 +44,25 @@ const STATUS_TEXT = {
 export const buyerStatus: Check<'buyer-status'> = {
   id: 'buyer-status',
   sale(ctx) {
-    const status = ctx.input.buyer?.status;
-    if (!status || status === 'active') return;
     const fund = ctx.input.lines.filter((l) => l.payMode === 'fund');
     if (fund.length === 0) return;
+    const refused = ctx.input.buyer?.benefitRefused;
+    if (refused !== undefined) {
+      // The platform's own benefit check (2001) for this sale: its reason, before 2101 would refuse it.
+      ctx.emit({
+        key: 'benefit',
+        confirmedByPlatform: true,
+        summary: { zh: '医保待遇检查未通过，不能医保结算', en: 'Benefit check refused: no fund settlement' },
+        detail: {
+          zh: `医保平台待遇检查（2001）：${refused}。本单不得使用医保基金结算，请改为自费。`,
+          en: `The platform's benefit check (2001) refused the buyer the fund: ${refused}. Switch every line to self-pay.`,
+        },
+        evidence: { benefit: 'refused', reason: refused.slice(0, 300) },
+        actions: fund.map((l) => ({ kind: 'switch-to-self-pay' as const, lineId: l.lineId })),
+      });
+    }
+    const status = ctx.input.buyer?.status;
+    if (!status || status === 'active') return;
     const text = STATUS_TEXT[status];
     ctx.emit({
       summary: { zh: `不能医保结算：${text.zh}`, en: `No fund settlement: ${text.en}` },

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { DemoPersonKey } from '../../../adapters/simulator/index.js';
+import { PlatformUnavailableError } from '../../../src/errors/index.js';
 import { box, buyerOf, cardOf, expectClean, P, reviewChecked, sale } from './helpers.js';
 
 function ibuprofenFor(who: DemoPersonKey) {
@@ -64,5 +65,53 @@ describe('buyer-status (参保人状态)', () => {
     const card = cardOf(await session.review(), 'buyer-status');
     await session.apply(card.actions[0]!, card.findingId);
     expectClean(await reviewChecked(session));
+  });
+
+  describe("the platform's benefit check (2001), asked before settlement", () => {
+    function checkedSale(answer: () => Promise<string | undefined>, payMode: 'fund' | 'self-pay' = 'fund') {
+      const asked: number[] = [];
+      const { session } = sale({ buyer: buyerOf('active'), benefitCheck: () => (asked.push(1), answer()) });
+      session.scan(box(P.ibuprofen, 1));
+      session.setPayMode('L1', payMode);
+      return { session, asked };
+    }
+
+    it('a refused benefit is a block with the platform’s reason, whatever the pack, and 自费 ends it', async () => {
+      const { session, asked } = checkedSale(async () => '参保人待遇已暂停（单位欠费）');
+      const review = await reviewChecked(session);
+      const card = cardOf(review, 'buyer-status');
+      expect(card).toMatchObject({
+        findingId: 'buyer-status:sale:benefit',
+        severity: 'block',
+        evidence: { benefit: 'refused', reason: '参保人待遇已暂停（单位欠费）' },
+        actions: [{ kind: 'switch-to-self-pay', lineId: 'L1' }],
+      });
+      expect(card.detail.zh).toContain('医保平台待遇检查（2001）：参保人待遇已暂停（单位欠费）');
+      expect(review.blocked).toBe(true);
+      expect(asked).toHaveLength(1);
+      await session.apply(card.actions[0]!, card.findingId);
+      expectClean(await reviewChecked(session));
+    });
+
+    it('honest: a benefit the platform grants leaves no card', async () => {
+      expectClean(await reviewChecked(checkedSale(async () => undefined).session));
+    });
+
+    it('a platform that cannot be asked leaves the check to settlement: no card', async () => {
+      const { session } = checkedSale(async () => {
+        throw new PlatformUnavailableError({ infno: '2001', msgid: 'M1' });
+      });
+      expectClean(await reviewChecked(session));
+    });
+
+    it('asks nothing for a sale with no line on the fund; a bug in the hook is thrown', async () => {
+      const { session, asked } = checkedSale(async () => 'refused', 'self-pay');
+      expectClean(await reviewChecked(session));
+      expect(asked).toHaveLength(0);
+      const broken = checkedSale(async () => {
+        throw new TypeError('bug');
+      });
+      await expect(broken.session.review()).rejects.toThrow('bug');
+    });
   });
 });

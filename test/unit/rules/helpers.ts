@@ -177,6 +177,7 @@ export function sale(
     ...(options.sold ? { soldTraceCodes: { soldBefore: (code: string) => options.sold!.includes(code) } } : {}),
     ...(options.platformFindings ? { platformFindings: options.platformFindings } : {}),
     ...(options.chronicRegistrations ? { chronicRegistrations: options.chronicRegistrations } : {}),
+    ...(options.benefitCheck ? { benefitCheck: options.benefitCheck } : {}),
     audit: async (events) => {
       audit.push(...events);
     },

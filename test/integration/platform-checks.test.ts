@@ -1,7 +1,9 @@
 /**
- * 限定支付范围 against the platform's 门诊慢特病 registrations (5301), a whole till over real HTTP on 127.0.0.1: a
- * drug the fund pays only for a registered disease is judged by what the platform holds, asked once per sale; a
- * buyer it knows unregistered is a block, and a platform that cannot be asked leaves a warning that says so.
+ * What the till asks the platform at review, a whole till over real HTTP on 127.0.0.1. 限定支付范围 against the
+ * platform's 门诊慢特病 registrations (5301): a drug the fund pays only for a registered disease is judged by what the
+ * platform holds, asked once per sale; a buyer it knows unregistered is a block, and a platform that cannot be asked
+ * leaves a warning that says so. The benefit check (2001): a benefit the platform refuses is a card with its reason
+ * before settlement, not a 2101 error after it.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -104,5 +106,46 @@ describe("payment scope and the platform's chronic-disease registrations (5301)"
     simulator.faults.add({ infno: '5301', kind: 'timeout', times: Infinity });
     const sale = await insulinSale('chronic');
     expect((await sale.review()).findings.filter((f) => f.ruleId === 'payment-scope')).toEqual([]);
+  });
+});
+
+describe("the platform's benefit check (2001) before settlement", () => {
+  const asked2001 = () => simulator.received().filter((r) => r.infno === '2001');
+  const REASON = { zh: '参保人待遇已暂停（单位欠费）', en: 'benefits suspended (employer arrears)' };
+
+  async function ibuprofenSale() {
+    const sale = terminal.startSale(
+      await terminal.verifyVoucher({ voucher: { kind: 'ec-qr', qr: simulator.issueVoucher('active').qr } }),
+    );
+    for (const code of boxes(P.ibuprofen, 1, 401)) sale.scan(code);
+    expect(sale.lines[0]?.payMode).toBe('fund');
+    return sale;
+  }
+
+  it('honest: a benefit the platform grants leaves no card, asked once for the sale', async () => {
+    const sale = await ibuprofenSale();
+    expect((await sale.review()).findings.filter((f) => f.ruleId === 'buyer-status')).toEqual([]);
+    await sale.review();
+    expect(asked2001()).toHaveLength(1);
+    expect(asked2001()[0]?.outcome).toBe(0);
+  });
+
+  it('a benefit refused after verification: a block with the platform’s reason, and nothing sent for settlement', async () => {
+    const sale = await ibuprofenSale();
+    simulator.refuseBenefit('active', REASON);
+    const review = await sale.review();
+    const card = review.findings.find((f) => f.ruleId === 'buyer-status');
+    expect(card).toMatchObject({ findingId: 'buyer-status:sale:benefit', severity: 'block' });
+    expect(card?.detail.zh).toContain(REASON.zh);
+    expect(card?.evidence['reason']).toContain(REASON.zh);
+    await expect(sale.settle()).rejects.toMatchObject({ code: 'RULE_BLOCKED' });
+    expect(simulator.received().filter((r) => r.infno === '2101' || r.infno === '2102')).toEqual([]);
+  });
+
+  it('the platform unreachable for 2001: no card, the check is left to settlement', async () => {
+    simulator.faults.add({ infno: '2001', kind: 'http-error', status: 503, times: Infinity });
+    const sale = await ibuprofenSale();
+    expect((await sale.review()).findings.filter((f) => f.ruleId === 'buyer-status')).toEqual([]);
+    simulator.faults.clear();
   });
 });
