@@ -17,6 +17,7 @@ import {
   createSimulator,
   DEMO_CATALOG,
   DEMO_PEOPLE,
+  DEMO_PHARMACIES,
   startSimulator,
   type RunningSimulator,
   type Simulator,
@@ -140,6 +141,30 @@ describe("the platform's benefit check (2001) before settlement", () => {
     expect(card?.evidence['reason']).toContain(REASON.zh);
     await expect(sale.settle()).rejects.toMatchObject({ code: 'RULE_BLOCKED' });
     expect(simulator.received().filter((r) => r.infno === '2101' || r.infno === '2102')).toEqual([]);
+  });
+
+  it('a till whose pharmacy the platform holds suspended (the till told it is active): blocked at review, no 2101', async () => {
+    const suspended = await openTestTerminal({
+      baseUrl: server.url,
+      storage: createMemoryStorage({ names: TERMINAL_NAMES }),
+      clock,
+      pharmacy: DEMO_PHARMACIES.suspended,
+    });
+    try {
+      await suspended.updateRulePack();
+      await suspended.signIn();
+      const sale = suspended.startSale(
+        await suspended.verifyVoucher({ voucher: { kind: 'ec-qr', qr: simulator.issueVoucher('active').qr } }),
+      );
+      for (const code of boxes(P.ibuprofen, 1, 451)) sale.scan(code);
+      const card = (await sale.review()).findings.find((f) => f.findingId === 'buyer-status:sale:benefit');
+      expect(card?.severity).toBe('block');
+      expect(card?.detail.zh).toContain('协议已暂停');
+      await expect(sale.settle()).rejects.toMatchObject({ code: 'RULE_BLOCKED' });
+      expect(simulator.received().filter((r) => r.infno === '2101' || r.infno === '2102')).toEqual([]);
+    } finally {
+      await suspended.close();
+    }
   });
 
   it('the platform unreachable for 2001: no card, the check is left to settlement', async () => {

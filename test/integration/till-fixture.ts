@@ -26,6 +26,7 @@ import {
   DEMO_STOCK,
   SIMULATOR_PLATFORM_KEY_ID,
   SIMULATOR_PLATFORM_PUBLIC_KEY,
+  type DemoPharmacy,
 } from '../../adapters/simulator/index.js';
 
 export const PHARMACY = DEMO_PHARMACIES.active;
@@ -99,9 +100,10 @@ export function boxSale(i: number, at: number, serialBase: number): StockMovemen
 export function tillIdentity(
   terminalId = 'T01',
   operator: { readonly id: string; readonly name: string } = { id: 'OP7', name: '李药师' },
+  pharmacy: DemoPharmacy = PHARMACY,
 ): Pick<TerminalOptions, 'pharmacy' | 'terminal' | 'operator'> {
   return {
-    pharmacy: { code: PHARMACY.code, name: PHARMACY.name, area: PHARMACY.admdvs },
+    pharmacy: { code: pharmacy.code, name: pharmacy.name, area: pharmacy.admdvs },
     terminal: { id: terminalId, mac: '00-16-3E-00-00-01', ip: '127.0.0.1' },
     operator,
   };
@@ -130,6 +132,8 @@ export function openTestTerminal(options: {
   readonly withoutSelfAudit?: boolean;
   /** Ed25519 where WebCrypto has none (`createTerminal`'s `ed25519Fallback`). */
   readonly ed25519Fallback?: TerminalOptions['ed25519Fallback'];
+  /** The demo pharmacy the till belongs to (its agreement as the till is told: active). @default the active one */
+  readonly pharmacy?: DemoPharmacy;
 }): Promise<Terminal> {
   const { clock } = options;
   return createTerminal({
@@ -140,7 +144,7 @@ export function openTestTerminal(options: {
       ...(options.fetch ? { fetch: options.fetch } : {}),
     },
     storage: options.storage,
-    ...tillIdentity(),
+    ...tillIdentity(undefined, undefined, options.pharmacy),
     catalog: DEMO_CATALOG,
     trustedKeys: SIMULATOR_TRUST,
     ...(options.withoutSelfAudit ? {} : { selfAudit }),
