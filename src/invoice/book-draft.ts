@@ -113,7 +113,8 @@ function checkLines(lines: readonly InvoiceLine[] | undefined): InvoiceLine[] {
     }
     if (expected !== undefined && expected !== line.amountFen) {
       throw new InputError('INVALID_MONEY', {
-        message: `Invoice line ${i}: amountFen ${line.amountFen} is not quantity × unit price (${expected})`,
+        // Not interpolated as given: a hostile value (an object without a prototype) cannot be made a string.
+        message: `Invoice line ${i}: amountFen ${typeof line.amountFen === 'number' ? line.amountFen : `(a ${typeof line.amountFen})`} is not quantity × unit price (${expected})`,
         messageZh: `票据第 ${i + 1} 行金额与数量×单价（${expected} 分）不符`,
         field: `lines.${i}.amountFen`,
       });

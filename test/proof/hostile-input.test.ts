@@ -405,6 +405,14 @@ describe('hostile input: receipt QR codes and invoice exports', async () => {
       hostile,
       fc.tuple(path, hostile).map(([p, v]) => mutateAt(good, p, v)),
     );
+    // Found by this property in a fresh-clone run (seed -389504421): an amount that cannot be made a string (an
+    // object without a prototype) threw a bare TypeError from the error message. Kept as an example.
+    const unprintable = JSON.parse(JSON.stringify(good)) as { lines: { amountFen: unknown }[] };
+    unprintable.lines[0]!.amountFen = Object.create(null);
+    expect(await outcome(() => tt.book.issue(unprintable as never))).toMatchObject({
+      ok: false,
+      code: 'INVALID_MONEY',
+    });
     await fc.assert(
       fc.asyncProperty(draftLike, async (draft) => {
         const before = await snapshot(tt.storage);
