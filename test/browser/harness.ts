@@ -77,7 +77,7 @@ export function noChromium(
  * Flags for a headless Chromium on a closed machine: without the background-networking ones it keeps
  * trying to reach Google's hosts. `--no-sandbox` because CI runs as root.
  */
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',

@@ -15,22 +15,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemo, type RunningDemo } from '../../adapters/cli/demo.js';
 import { DEMO_CATALOG, DEMO_PEOPLE, DEMO_STOCK, DEMO_TRACE_CODES } from '../../adapters/simulator/index.js';
 import { verifyInvoice, verifyInvoiceQr } from '../../src/invoice/index.js';
-import { findChromium, NO_CHROMIUM } from '../browser/harness.js';
+import { findChromium, NO_CHROMIUM, CHROMIUM_ARGS } from '../browser/harness.js';
 import { decodeQrPixels } from '../fixtures/qr-image.js';
 // @ts-expect-error: a plain .mjs rollup config, without type declarations
 import { demoConfig } from '../../examples/demo-terminal/rollup.config.mjs';
 
 const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname;
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
 
 const product = (genericName: string) => {
   const found = DEMO_CATALOG.find((p) => p.genericName === genericName);

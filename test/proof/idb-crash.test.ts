@@ -24,21 +24,11 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, expect, it } from 'vitest';
-import { findChromium, NO_CHROMIUM } from '../browser/harness.js';
+import { findChromium, NO_CHROMIUM, CHROMIUM_ARGS } from '../browser/harness.js';
 import type { CrashCheck } from './idb-crash-page.js';
 
 const RUNS = 8;
 const here = new URL('.', import.meta.url).pathname;
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
 
 /** A fixed pseudo-random sequence (mulberry32), so a failing run can be replayed. */
 function random(seed: number): () => number {

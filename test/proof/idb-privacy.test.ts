@@ -22,21 +22,11 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DEMO_PEOPLE, type DemoPersonKey } from '../../adapters/simulator/index.js';
 import { residentIdCheckChar } from '../../src/codes/index.js';
-import { findChromium, noChromium } from '../browser/harness.js';
+import { findChromium, noChromium, CHROMIUM_ARGS } from '../browser/harness.js';
 import type { PrivacyHelpers, PrivacyRun } from './idb-privacy-page.js';
 import { needleHits, personNeedles } from './needles.js';
 
 const here = new URL('.', import.meta.url).pathname;
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
 const BUYERS: readonly DemoPersonKey[] = ['active', 'chronic', 'child'];
 /** The control: a made-up person (a valid 身份证 with its check character), stored in a store not marked personal. */
 const CONTROL_BODY = '22010219880412731';

@@ -30,7 +30,7 @@ import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import { maskResidentId } from '../../src/codes/index.js';
 import { buildPackage } from '../build-package.js';
-import { findChromium, NO_CHROMIUM } from '../browser/harness.js';
+import { findChromium, NO_CHROMIUM, CHROMIUM_ARGS } from '../browser/harness.js';
 
 const run = promisify(execFile);
 const root = new URL('../../', import.meta.url).pathname;
@@ -60,18 +60,6 @@ const KNOWN: Record<string, string> = {
 
 /** Known exports that are values rather than functions, with the type `typeof` gives them. */
 const NOT_A_FUNCTION: Record<string, string> = { './ed25519-fallback': 'object' };
-
-/** The same flags as test/browser/harness.ts: a headless Chromium that stays off Google's hosts. */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
 
 let work: string;
 let app: string;
