@@ -22,10 +22,11 @@ const ROOT_CEILING_KB = 160;
  * The goal for a whole sale in a browser till (issue #16), and the ratchet that holds today's figure until it is met.
  */
 const GOAL_KB = 64;
-// 84.0 KB: the terminal checks its identity options (each given once) since 82.9, the parts are plain functions over
-// a context since 83.2 (property names a minifier keeps), 2001 and 5301 are in the transaction table since 83.8. The
-// ratchet moves down as cuts land.
-const WHOLE_SALE_RATCHET_KB = 85;
+// 85.0 KB: the terminal checks its identity options (each given once) since 82.9, the parts are plain functions over
+// a context since 83.2 (property names a minifier keeps), 2001 and 5301 are in the transaction table since 83.8,
+// and the till asks them at review (the hooks, the benefit card's texts) since 84.0. The ratchet moves down as cuts
+// land.
+const WHOLE_SALE_RATCHET_KB = 86;
 /**
  * tweetnacl's own code: in a bundle only where the app imports `yibao-guard/ed25519-fallback` (a name of its lowlevel
  * API, kept by minifiers).
