@@ -34,11 +34,20 @@ function localFindings(
   });
 }
 
+/** What `ask` answers, or `fallback` where the platform fails it (a `PlatformError`); any other error is thrown. */
+async function unlessPlatformFails<T>(ask: () => Promise<T>, fallback: T): Promise<T> {
+  try {
+    return await ask();
+  } catch (error) {
+    if (!isYibaoGuardError(error) || ERROR_CATALOG[error.code].area !== 'platform') throw error;
+    return fallback;
+  }
+}
+
 /** Whether the review asks the platform's 门诊慢特病 registrations: a fund line restricted to registered diseases. */
 function asksRegistrations(state: SaleSessionState): boolean {
-  const { buyer, chronicRegistrations, catalog } = state.options;
+  const { chronicRegistrations, catalog } = state.options;
   return (
-    buyer !== undefined &&
     chronicRegistrations !== undefined &&
     state.lines.some(
       (line) =>
@@ -47,43 +56,32 @@ function asksRegistrations(state: SaleSessionState): boolean {
   );
 }
 
-/**
- * The buyer with the platform's 门诊慢特病 registrations (5301) for the rules; a platform error leaves the buyer's
- * own codes, `unconfirmed`.
- */
-async function withRegistrations(buyer: BuyerFacts, ask: () => Promise<readonly string[]>): Promise<BuyerFacts> {
-  try {
-    return { ...buyer, chronic: await ask(), chronicSource: 'platform' };
-  } catch (error) {
-    if (!isYibaoGuardError(error) || ERROR_CATALOG[error.code].area !== 'platform') throw error;
-    return { ...buyer, chronicSource: 'unconfirmed' };
-  }
-}
-
-/** Whether the review asks the platform's benefit check (2001): an insured buyer and a line on the fund. */
+/** Whether the review asks the platform's benefit check (2001): a line on the fund. */
 function asksBenefit(state: SaleSessionState): boolean {
-  const { buyer, benefitCheck } = state.options;
-  return buyer !== undefined && benefitCheck !== undefined && state.lines.some((line) => line.payMode === 'fund');
+  return state.options.benefitCheck !== undefined && state.lines.some((line) => line.payMode === 'fund');
 }
 
-/** The buyer with the platform's benefit refusal (2001) for the rules; a platform error leaves them as they are. */
-async function withBenefit(buyer: BuyerFacts, ask: () => Promise<string | undefined>): Promise<BuyerFacts> {
-  try {
-    const refused = await ask();
-    return refused === undefined ? buyer : { ...buyer, benefitRefused: refused };
-  } catch (error) {
-    if (!isYibaoGuardError(error) || ERROR_CATALOG[error.code].area !== 'platform') throw error;
-    return buyer;
-  }
-}
-
-/** The buyer as the rules see them: with what the platform answered for this sale (5301, 2001), where asked. */
-async function buyerForRules(state: SaleSessionState): Promise<BuyerFacts | undefined> {
-  const { options } = state;
-  let buyer = options.buyer;
-  if (buyer && asksRegistrations(state)) buyer = await withRegistrations(buyer, options.chronicRegistrations!);
-  if (buyer && asksBenefit(state)) buyer = await withBenefit(buyer, options.benefitCheck!);
-  return buyer;
+/**
+ * The buyer as the rules see them, with what the platform answers for this sale, asked side by side: its
+ * 门诊慢特病 registrations (5301; failing, the buyer's own codes stand, `unconfirmed`) and its benefit check (2001;
+ * failing, it is left to settlement).
+ */
+async function buyerForRules(
+  state: SaleSessionState,
+  buyer: BuyerFacts,
+  asks: { readonly registrations: boolean; readonly benefit: boolean },
+): Promise<BuyerFacts> {
+  const { chronicRegistrations, benefitCheck } = state.options;
+  const [chronic, benefitRefused] = await Promise.all([
+    asks.registrations
+      ? unlessPlatformFails<Pick<BuyerFacts, 'chronic' | 'chronicSource'>>(
+          async () => ({ chronic: await chronicRegistrations!(), chronicSource: 'platform' }),
+          { chronic: buyer.chronic, chronicSource: 'unconfirmed' },
+        )
+      : undefined,
+    asks.benefit ? unlessPlatformFails(benefitCheck!, undefined) : undefined,
+  ]);
+  return { ...buyer, ...chronic, ...defined({ benefitRefused }) };
 }
 
 /** The platform's 3101 findings, if there is a hook: a platform error leaves them `unavailable`, others throw. */
@@ -91,13 +89,15 @@ async function platformFindings(
   state: SaleSessionState,
   session: SaleSession,
 ): Promise<{ findings: readonly Finding[]; platform: Review['platform'] }> {
-  if (!state.options.platformFindings) return { findings: [], platform: 'off' };
-  try {
-    return { findings: await state.options.platformFindings(session), platform: 'checked' };
-  } catch (error) {
-    if (!isYibaoGuardError(error) || ERROR_CATALOG[error.code].area !== 'platform') throw error;
-    return { findings: [], platform: 'unavailable' };
-  }
+  const ask = state.options.platformFindings;
+  if (!ask) return { findings: [], platform: 'off' };
+  return unlessPlatformFails<{ findings: readonly Finding[]; platform: Review['platform'] }>(
+    async () => ({ findings: await ask(session), platform: 'checked' }),
+    {
+      findings: [],
+      platform: 'unavailable',
+    },
+  );
 }
 
 /**
@@ -121,7 +121,11 @@ export async function reviewSession(state: SaleSessionState, session: SaleSessio
   const compiled = options.rules();
   // Only a review that asks the platform waits before the rules run: one that does not sees the basket as it was
   // called on.
-  const buyer = asksRegistrations(state) || asksBenefit(state) ? await buyerForRules(state) : options.buyer;
+  const asks = { registrations: asksRegistrations(state), benefit: asksBenefit(state) };
+  const buyer =
+    options.buyer && (asks.registrations || asks.benefit)
+      ? await buyerForRules(state, options.buyer, asks)
+      : options.buyer;
   const local = localFindings(state, at, compiled, buyer);
   const { findings: platform, platform: platformState } = await platformFindings(state, session);
   const findings = mergeFindings(local, platform).map((f): ReviewedFinding => {

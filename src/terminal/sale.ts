@@ -102,35 +102,35 @@ export function startSale(parts: TillParts, verified?: VerifiedBuyer): TerminalS
   return sale;
 }
 
-/**
- * The buyer's 门诊慢特病 registrations in force today (5301), asked once per sale: an answer is kept for the sale's
- * later reviews; a failure is not, so the next review asks again.
- */
-function chronicOnce(parts: TillParts, psnNo: string, area: () => string): () => Promise<readonly string[]> {
-  let answered: readonly string[] | undefined;
+/** `ask` asked once: its answer is kept for later calls; a failure is not, so the next call asks again. */
+function answeredOnce<T>(ask: () => Promise<T>): () => Promise<T> {
+  let answered: { readonly value: T } | undefined;
   return async () => {
-    if (answered) return answered;
+    answered ??= { value: await ask() };
+    return answered.value;
+  };
+}
+
+/** The buyer's 门诊慢特病 registrations in force today (5301), asked once per sale. */
+function chronicOnce(parts: TillParts, psnNo: string, area: () => string): () => Promise<readonly string[]> {
+  return answeredOnce(async () => {
     const { feedetail } = await parts.ctx.platform.queryChronicDiseases(
       { data: { psn_no: psnNo } },
       { insuplcAdmdvs: area() },
     );
     const today = formatCstDate(parts.ctx.clock.now());
-    answered = (feedetail ?? [])
+    return (feedetail ?? [])
       .filter((d) => (!d.begndate || d.begndate <= today) && (!d.enddate || d.enddate >= today))
       .map((d) => d.opsp_dise_code);
-    return answered;
-  };
+  });
 }
 
 /**
  * The platform's benefit check (2001) for the buyer's pharmacy purchase, asked once per sale: the reason of every
- * benefit refused (masked), or undefined when they may draw on the fund. A failure is not kept: the next review
- * asks again.
+ * benefit refused (masked), or undefined when they may draw on the fund.
  */
 function benefitOnce(parts: TillParts, current: () => VerifiedBuyer): () => Promise<string | undefined> {
-  let answered: { readonly refused: string | undefined } | undefined;
-  return async () => {
-    if (answered) return answered.refused;
+  return answeredOnce(async () => {
     const buyer = current();
     const { ctx } = parts;
     const { trtinfo } = await ctx.platform.checkBenefits(
@@ -146,16 +146,8 @@ function benefitOnce(parts: TillParts, current: () => VerifiedBuyer): () => Prom
       { insuplcAdmdvs: buyer.insurance.insuplcAdmdvs },
     );
     const refused = (trtinfo ?? []).filter((row) => row.trt_enjymnt_flag !== '1');
-    answered = {
-      refused:
-        refused.length === 0
-          ? undefined
-          : maskPersonalData(
-              refused
-                .map((row) => row.trt_chk_rslt || `待遇不享受 / not entitled (${row.fund_pay_type ?? ''})`)
-                .join('；'),
-            ).slice(0, 300),
-    };
-    return answered.refused;
-  };
+    if (refused.length === 0) return undefined;
+    const reasons = refused.map((row) => row.trt_chk_rslt || `待遇不享受 / not entitled (${row.fund_pay_type ?? ''})`);
+    return maskPersonalData(reasons.join('；')).slice(0, 300);
+  });
 }
