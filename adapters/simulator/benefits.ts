@@ -18,8 +18,14 @@ function personOf(ctx: TxContext, psnNo: string): PersonState {
   return state;
 }
 
-/** Why the person may not draw on the fund for this visit, in Chinese and English; undefined when they may. */
-function refusedBecause(ctx: TxContext, state: PersonState, input: TransactionInput<'2001'>['data']) {
+/**
+ * Why the person may not draw on the fund for a visit of `medType` under `insutype`, in Chinese and English;
+ * undefined when they may. What 2001 answers and what 2101 / 2102 refuse alike.
+ *
+ * @example
+ * benefitRefusal(world.people.get(psnNo)!, '310', '41') // undefined, or { zh: '参保人已死亡', en: … }
+ */
+export function benefitRefusal(state: PersonState, insutype: string, medType: string) {
   const p = state.person;
   if (state.benefitRefusal) return state.benefitRefusal;
   if (p.survStas === '2') return { zh: '参保人已死亡', en: 'the insured person is deceased' };
@@ -27,10 +33,8 @@ function refusedBecause(ctx: TxContext, state: PersonState, input: TransactionIn
   if (p.insuStatus === '4') return { zh: '参保人已终止参保', en: 'the insurance is terminated' };
   if (p.settlementPaused)
     return { zh: '联网结算已暂停（医保失信）', en: 'networked settlement is paused (credit blacklist)' };
-  if (input.insutype !== p.insutype) return { zh: '险种类型与参保信息不符', en: "insutype is not the person's" };
-  if (input.med_type !== '41') return { zh: '医疗类别须为 41（定点药店购药）', en: 'med_type must be 41 (pharmacy)' };
-  if (ctx.pharmacy?.agreement === 'suspended')
-    return { zh: '定点医药机构协议已暂停', en: "the pharmacy's agreement is suspended" };
+  if (insutype !== p.insutype) return { zh: '险种类型与参保信息不符', en: "insutype is not the person's" };
+  if (medType !== '41') return { zh: '医疗类别须为 41（定点药店购药）', en: 'med_type must be 41 (pharmacy)' };
   return undefined;
 }
 
@@ -48,7 +52,11 @@ export function benefitCheck(ctx: TxContext, input: TransactionInput<'2001'>): T
   if (ctx.pharmacy && data.fixmedins_code !== ctx.pharmacy.code)
     refuse('定点医药机构编号与报文发送方不符', 'fixmedins_code is not the asking institution');
   const state = personOf(ctx, data.psn_no);
-  const refused = refusedBecause(ctx, state, data);
+  const refused =
+    benefitRefusal(state, data.insutype, data.med_type) ??
+    (ctx.pharmacy?.agreement === 'suspended'
+      ? { zh: '定点医药机构协议已暂停', en: "the pharmacy's agreement is suspended" }
+      : undefined);
   return {
     output: {
       trtinfo: [

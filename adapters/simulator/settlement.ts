@@ -2,6 +2,7 @@ import { fenToYuanNumber, isValidMedListCode, microsToPrice, quantityToTenThousa
 import { canonicalJson } from '../../src/crypto/index.js';
 import { formatCstDate, formatCstTime, type TransactionInput } from '../../src/platform/index.js';
 import { ageAt, personByCert, requireInsuranceArea } from './identity.js';
+import { benefitRefusal } from './benefits.js';
 import { computeSplit, SETTLEMENT_PLANS, type SplitResult } from './settlement-rules.js';
 import { refuse } from './wire.js';
 import type { PersonState, SimSettlement, TxContext, TxResult, Voucher } from './world.js';
@@ -42,17 +43,8 @@ function prepare(ctx: TxContext, input: SettleInput): Prepared {
   if (holder !== state)
     refuse('就诊凭证与人员编号不符', 'the certificate (mdtrt_cert_no) belongs to someone other than psn_no');
   const p = state.person;
-  if (p.survStas === '2') refuse('参保人已死亡，不能进行医保结算', 'the insured person is deceased');
-  if (p.insuStatus === '2') refuse('参保人处于暂停参保状态，不能享受医保待遇', 'the insurance is suspended');
-  if (p.insuStatus === '4') refuse('参保人已终止参保，不能享受医保待遇', 'the insurance is terminated');
-  if (p.settlementPaused)
-    refuse('该参保人联网结算已暂停（医保失信）', 'networked settlement is paused for this person (credit blacklist)');
-  if (state.benefitRefusal)
-    refuse(`待遇检查未通过：${state.benefitRefusal.zh}`, `benefit refused: ${state.benefitRefusal.en}`);
-  if (druginfo.insutype !== p.insutype)
-    refuse('险种类型与人员参保信息不符', "insutype is not the person's insurance type");
-  if (druginfo.med_type !== '41')
-    refuse('医疗类别须为 41（定点药店购药）', 'med_type must be 41 (purchase at a designated pharmacy)');
+  const refused = benefitRefusal(state, druginfo.insutype, druginfo.med_type);
+  if (refused) refuse(`${refused.zh}，不能医保结算`, `${refused.en}: no insured settlement`);
   const plan = SETTLEMENT_PLANS[p.insutype];
   if (!plan) refuse('该险种不支持药店购药结算', 'this insurance type cannot settle pharmacy purchases');
 
