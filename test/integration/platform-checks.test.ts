@@ -107,6 +107,9 @@ describe("payment scope and the platform's chronic-disease registrations (5301)"
     simulator.faults.add({ infno: '5301', kind: 'timeout', times: Infinity });
     const sale = await insulinSale('chronic');
     expect((await sale.review()).findings.filter((f) => f.ruleId === 'payment-scope')).toEqual([]);
+    // It was asked, and did not answer.
+    expect(asked5301().length).toBeGreaterThan(0);
+    expect(asked5301().every((r) => r.outcome === null)).toBe(true);
   });
 });
 
@@ -171,6 +174,9 @@ describe("the platform's benefit check (2001) before settlement", () => {
     simulator.faults.add({ infno: '2001', kind: 'http-error', status: 503, times: Infinity });
     const sale = await ibuprofenSale();
     expect((await sale.review()).findings.filter((f) => f.ruleId === 'buyer-status')).toEqual([]);
+    // It was asked, and answered 503.
+    expect(asked2001().length).toBeGreaterThan(0);
+    expect(asked2001().every((r) => r.status === 503)).toBe(true);
     simulator.faults.clear();
   });
 });
